@@ -1,0 +1,58 @@
+# Two commands set everything up on a fresh Debian/Ubuntu machine: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
+export DJANGO_SETTINGS_MODULE ?= socialapp.settings.dev
+PYTEST_ARGS ?=
+
+.PHONY: help venv services services-down services-status migrate run test lint format bench clean
+
+help:
+	@echo "make run      services up, migrations, API on :8000 + relay + workers (Ctrl-C stops all)"
+	@echo "make test     services up, the whole test suite against real services"
+	@echo "make bench    benchmarks (long); figures in bench/results/"
+	@echo "make lint     ruff check and format check"
+	@echo "make services-down   stop PostgreSQL, RabbitMQ and Elasticsearch"
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@$(PYTHON) -m venv --help >/dev/null 2>&1 || scripts/ensure-python-venv
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	@rm -f $(VENV)/.installed-*; touch $@
+
+venv: $(STAMP)
+
+services:
+	@scripts/services up
+
+services-down:
+	@scripts/services down
+
+services-status:
+	@scripts/services status
+
+migrate: venv services
+	$(BIN)/python manage.py migrate --noinput -v 0
+	$(BIN)/python manage.py migrate --database read --noinput -v 0
+
+run: migrate
+	exec $(BIN)/honcho start -f Procfile
+
+test: venv services
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: migrate
+	$(BIN)/python -m bench.run_all
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

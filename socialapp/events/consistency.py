@@ -1,0 +1,34 @@
+"""Consistency tokens: how a client reads its own writes.
+
+A command's response carries `X-Consistency-Token`, a signed, opaque list of the (position,
+event type) pairs the command appended. A query that sends it back waits until the projector
+behind its read model has applied every one of those events that the projector handles.
+Positions, not a high-water mark, because positions commit out of order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core import signing
+
+from socialapp.common.errors import ValidationFailed
+from socialapp.events.models import Event
+
+HEADER = "X-Consistency-Token"
+_SALT = "socialapp.consistency"
+
+
+def make_token(events: Iterable[Event]) -> str | None:
+    pairs = [[e.position, e.event_type] for e in events]
+    if not pairs:
+        return None
+    return signing.dumps(pairs, salt=_SALT, compress=True)
+
+
+def read_token(token: str) -> list[tuple[int, str]]:
+    try:
+        pairs = signing.loads(token, salt=_SALT)
+        return [(int(position), str(event_type)) for position, event_type in pairs]
+    except (signing.BadSignature, TypeError, ValueError) as exc:
+        raise ValidationFailed.on(HEADER, "Malformed or tampered consistency token.") from exc

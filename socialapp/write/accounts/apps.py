@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "socialapp.write.accounts"
+    label = "accounts"
+    database = "default"

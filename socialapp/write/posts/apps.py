@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class PostsConfig(AppConfig):
+    name = "socialapp.write.posts"
+    label = "posts"
+    database = "default"

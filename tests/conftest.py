@@ -1,0 +1,49 @@
+"""Test set-up against the real services (`scripts/services up` starts them; `make test` does).
+
+Each run gets its own RabbitMQ vhost and Elasticsearch index prefix (settings.test), so runs
+with different SOCIALAPP_TEST_TAG values can share one machine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from urllib.parse import quote, urlsplit
+
+import pytest
+import requests
+from django.conf import settings
+
+
+def _management() -> tuple[str, tuple[str, str]]:
+    url = urlsplit(settings.RABBITMQ_MANAGEMENT_URL)
+    base = f"{url.scheme}://{url.hostname}:{url.port}"
+    return base, (url.username or "guest", url.password or "guest")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def amqp_vhost() -> Iterator[str]:
+    """A fresh vhost for this run: no queue or message of an earlier run can leak in."""
+    base, auth = _management()
+    vhost = settings.TEST_AMQP_VHOST
+    user = urlsplit(settings.CELERY_BROKER_URL).username
+    requests.delete(f"{base}/api/vhosts/{quote(vhost, safe='')}", auth=auth, timeout=10)
+    requests.put(f"{base}/api/vhosts/{quote(vhost, safe='')}", auth=auth, timeout=10).raise_for_status()
+    requests.put(
+        f"{base}/api/permissions/{quote(vhost, safe='')}/{user}",
+        json={"configure": ".*", "write": ".*", "read": ".*"},
+        auth=auth,
+        timeout=10,
+    ).raise_for_status()
+    yield vhost
+    requests.delete(f"{base}/api/vhosts/{quote(vhost, safe='')}", auth=auth, timeout=10)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def elasticsearch_clean() -> Iterator[None]:
+    """Remove this run's indexes before and after the run."""
+    from socialapp.read.search.client import get_client
+
+    pattern = f"{settings.ELASTICSEARCH_INDEX_PREFIX}-*"
+    get_client().options(ignore_status=404).indices.delete(index=pattern, expand_wildcards="all")
+    yield
+    get_client().options(ignore_status=404).indices.delete(index=pattern, expand_wildcards="all")
