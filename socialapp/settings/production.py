@@ -8,7 +8,7 @@ X-Forwarded-Proto.
 from django.core.exceptions import ImproperlyConfigured
 
 from socialapp.settings.base import *  # noqa: F403
-from socialapp.settings.base import env
+from socialapp.settings.base import MIDDLEWARE, env
 
 for _name in (
     "DJANGO_SECRET_KEY",
@@ -33,7 +33,9 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
+# The admin's static files, served by the app itself (no separate web server needed).
+MIDDLEWARE = [MIDDLEWARE[0], "whitenoise.middleware.WhiteNoiseMiddleware", *MIDDLEWARE[1:]]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }

@@ -1,0 +1,91 @@
+"""We have no Docker engine, so docker/ is checked statically: the Compose file parses, uses the
+official images with health checks, and its environment agrees with what the settings read."""
+
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+COMPOSE = yaml.safe_load((REPO / "docker" / "compose.yaml").read_text())
+SERVICES = COMPOSE["services"]
+APP_SERVICES = [name for name, svc in SERVICES.items() if svc.get("image") == "socialapp:latest"]
+
+
+def settings_variables() -> set[str]:
+    source = "\n".join(p.read_text() for p in (REPO / "socialapp" / "settings").glob("*.py"))
+    return set(re.findall(r"env(?:\.\w+)?\(\s*\"([A-Z][A-Z0-9_]+)\"", source)) | {"DJANGO_SETTINGS_MODULE"}
+
+
+def test_infrastructure_uses_official_images_with_health_checks():
+    expected = {"postgres": "postgres:", "rabbitmq": "rabbitmq:", "elasticsearch": "elasticsearch:"}
+    for name, prefix in expected.items():
+        svc = SERVICES[name]
+        assert svc["image"].startswith(prefix), name
+        assert "/" not in svc["image"], f"{name}: use the official library image"
+        assert svc["healthcheck"]["test"], name
+    assert "management" in SERVICES["rabbitmq"]["image"]
+    es_env = SERVICES["elasticsearch"]["environment"]
+    assert es_env["discovery.type"] == "single-node"
+    assert es_env["xpack.security.enabled"] == "false"
+    assert re.search(r"-Xmx\d+[mg]", es_env["ES_JAVA_OPTS"]), "cap the Elasticsearch heap"
+
+
+def test_app_services_share_one_environment_known_to_the_settings():
+    assert {"web", "migrate", "relay"} <= set(APP_SERVICES)
+    known = settings_variables()
+    for name in APP_SERVICES:
+        env = SERVICES[name]["environment"]
+        unknown = set(env) - known
+        assert not unknown, f"{name} sets variables no setting reads: {unknown}"
+        assert env["DJANGO_SETTINGS_MODULE"] == "socialapp.settings.production"
+
+
+def test_app_environment_points_at_the_compose_services():
+    env = SERVICES["web"]["environment"]
+    pg = SERVICES["postgres"]["environment"]
+    write, read = urlsplit(env["DATABASE_URL"]), urlsplit(env["READ_DATABASE_URL"])
+    assert write.hostname == read.hostname == "postgres"
+    assert (write.username, write.password) == (pg["POSTGRES_USER"], pg["POSTGRES_PASSWORD"])
+    assert write.path.lstrip("/") == pg["POSTGRES_DB"]
+    init_sql = (REPO / "docker" / "postgres-init.sql").read_text()
+    assert f"CREATE DATABASE {read.path.lstrip('/')}" in init_sql
+    assert read.path != write.path
+    rmq = SERVICES["rabbitmq"]["environment"]
+    broker = urlsplit(env["CELERY_BROKER_URL"])
+    assert broker.hostname == "rabbitmq"
+    assert (broker.username, broker.password) == (rmq["RABBITMQ_DEFAULT_USER"], rmq["RABBITMQ_DEFAULT_PASS"])
+    assert broker.path.lstrip("/") == rmq["RABBITMQ_DEFAULT_VHOST"]
+    assert urlsplit(env["ELASTICSEARCH_URL"]).hostname == "elasticsearch"
+    assert urlsplit(env["RABBITMQ_MANAGEMENT_URL"]).hostname == "rabbitmq"
+
+
+def test_app_services_wait_for_healthy_dependencies():
+    for name in APP_SERVICES:
+        deps = SERVICES[name]["depends_on"]
+        for infra in ("postgres", "elasticsearch"):
+            assert deps[infra]["condition"] == "service_healthy", (name, infra)
+        if name != "migrate":
+            assert deps["migrate"]["condition"] == "service_completed_successfully", name
+    assert "gunicorn" in " ".join(SERVICES["web"].get("command", [])) or "gunicorn" in _dockerfile()
+    assert SERVICES["web"]["healthcheck"]["test"]
+
+
+def _dockerfile() -> str:
+    return (REPO / "docker" / "Dockerfile").read_text()
+
+
+def test_dockerfile_is_multi_stage_and_runs_as_non_root():
+    text = _dockerfile()
+    assert len(re.findall(r"^FROM ", text, re.M)) >= 2
+    users = re.findall(r"^USER (\S+)", text, re.M)
+    assert users and users[-1] not in {"root", "0"}
+    assert "gunicorn socialapp.wsgi" in text
+    assert "requirements.txt" in text
+
+
+@pytest.mark.parametrize("name", ["postgres", "rabbitmq", "elasticsearch"])
+def test_infrastructure_keeps_data_in_volumes(name):
+    assert any(":" in v for v in SERVICES[name]["volumes"])
