@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+"""Account commands. `me` is shared with the query side (GET): see socialapp.common.dispatch."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from socialapp.common.dispatch import ROUTES, method_dispatch
+
+urlpatterns = [
+    path(ROUTES["me"], method_dispatch("me"), name="me"),
+]

@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+"""Follow commands, on a path shared with the query side (socialapp.common.dispatch)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from socialapp.common.dispatch import ROUTES, method_dispatch
+
+urlpatterns = [
+    path(ROUTES["user-follow"], method_dispatch("user-follow"), name="user-follow"),
+]
