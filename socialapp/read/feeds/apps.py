@@ -5,3 +5,6 @@ class FeedsConfig(AppConfig):
     name = "socialapp.read.feeds"
     label = "read_feeds"
     database = "read"
+
+    def ready(self) -> None:
+        from socialapp.read.feeds import fanout, posts_projector  # noqa: F401 - registers projectors

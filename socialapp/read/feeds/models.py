@@ -1,0 +1,194 @@
+"""Posts, comments and likes as read, hashtag timelines, and home feeds.
+
+Two projectors own these tables: `posts` (content, counts, tags) and `home_feed` (fan-out).
+Each keeps its own copy of the facts it needs (authors, follows) so that either can be rebuilt
+alone. Rows may be placeholders (version 0) or tombstones (deleted) so that an event arriving
+before or after its aggregate's other events never resurrects anything.
+"""
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+
+
+class PostAuthor(models.Model):
+    """The posts projector's view of a user: display name (by version) and deactivation."""
+
+    user_id = models.BigIntegerField(primary_key=True)
+    username = models.CharField(max_length=150, default="")
+    display_name = models.CharField(max_length=50, default="")
+    version = models.PositiveIntegerField(default=0)
+    deactivated = models.BooleanField(default=False)
+
+    class Meta:
+        db_table = "read_post_author"
+
+    def __str__(self) -> str:
+        return f"PostAuthor {self.pk}"
+
+
+class ReadPost(models.Model):
+    post_id = models.BigIntegerField(primary_key=True)
+    author_id = models.BigIntegerField(default=0)
+    author_username = models.CharField(max_length=150, default="")
+    author_display_name = models.CharField(max_length=50, default="")
+    body = models.TextField(default="")
+    hashtags = ArrayField(models.CharField(max_length=100), default=list)
+    mentions = models.JSONField(default=list)
+    created_at = models.DateTimeField(null=True)
+    edited_at = models.DateTimeField(null=True)
+    like_count = models.IntegerField(default=0)
+    comment_count = models.IntegerField(default=0)
+    version = models.PositiveIntegerField(default=0)  # 0 = placeholder, not shown
+    deleted = models.BooleanField(default=False)
+    author_deactivated = models.BooleanField(default=False)
+
+    class Meta:
+        db_table = "read_post"
+        indexes = [models.Index(fields=["author_id", "-post_id"], name="read_post_author_idx")]
+
+    def __str__(self) -> str:
+        return f"ReadPost {self.pk}"
+
+
+class ReadComment(models.Model):
+    comment_id = models.BigIntegerField(primary_key=True)
+    post_id = models.BigIntegerField(default=0)
+    author_id = models.BigIntegerField(default=0)
+    author_username = models.CharField(max_length=150, default="")
+    author_display_name = models.CharField(max_length=50, default="")
+    body = models.TextField(default="")
+    mentions = models.JSONField(default=list)
+    created_at = models.DateTimeField(null=True)
+    edited_at = models.DateTimeField(null=True)
+    version = models.PositiveIntegerField(default=0)
+    deleted = models.BooleanField(default=False)
+    author_deactivated = models.BooleanField(default=False)
+
+    class Meta:
+        db_table = "read_comment"
+        indexes = [
+            models.Index(fields=["post_id", "comment_id"], name="read_comment_post_idx"),
+            models.Index(fields=["author_id"], name="read_comment_author_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"ReadComment {self.pk}"
+
+
+class ReadLike(models.Model):
+    pk = models.CompositePrimaryKey("post_id", "user_id")
+    post_id = models.BigIntegerField()
+    user_id = models.BigIntegerField()
+    active = models.BooleanField(default=False)
+    version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        db_table = "read_like"
+        indexes = [models.Index(fields=["user_id"], name="read_like_user_idx")]
+
+    def __str__(self) -> str:
+        return f"ReadLike {self.pk}"
+
+
+class PostTag(models.Model):
+    """Hashtag timeline: (tag, post) pairs; visibility is re-checked on read_post when serving."""
+
+    pk = models.CompositePrimaryKey("tag", "post_id")
+    tag = models.CharField(max_length=100)
+    post_id = models.BigIntegerField()
+
+    class Meta:
+        db_table = "read_post_tag"
+        indexes = [models.Index(fields=["post_id"], name="read_post_tag_post_idx")]
+
+    def __str__(self) -> str:
+        return f"PostTag {self.pk}"
+
+
+# ----------------------------------------------------------------------------- home feeds
+
+
+class FeedAuthor(models.Model):
+    user_id = models.BigIntegerField(primary_key=True)
+    follower_count = models.IntegerField(default=0)
+    deactivated = models.BooleanField(default=False)
+
+    class Meta:
+        db_table = "feed_author"
+
+    def __str__(self) -> str:
+        return f"FeedAuthor {self.pk}"
+
+
+class FeedFollow(models.Model):
+    pk = models.CompositePrimaryKey("followee_id", "follower_id")
+    followee_id = models.BigIntegerField()
+    follower_id = models.BigIntegerField()
+    active = models.BooleanField(default=False)
+    version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        db_table = "feed_follow"
+        indexes = [models.Index(fields=["follower_id", "followee_id"], name="feed_follow_follower_idx")]
+
+    def __str__(self) -> str:
+        return f"FeedFollow {self.pk}"
+
+
+class FeedPost(models.Model):
+    """A post as fan-out sees it. `fanned_out` false = left to the read-time merge (the author
+    had more followers than FEED_CELEBRITY_THRESHOLD when posting)."""
+
+    post_id = models.BigIntegerField(primary_key=True)
+    author_id = models.BigIntegerField(default=0)
+    fanned_out = models.BooleanField(default=True)
+    deleted = models.BooleanField(default=False)
+
+    class Meta:
+        db_table = "feed_post"
+        indexes = [
+            models.Index(fields=["author_id", "-post_id"], name="feed_post_author_idx"),
+            models.Index(
+                fields=["author_id", "-post_id"],
+                name="feed_post_unfanned_idx",
+                condition=models.Q(fanned_out=False, deleted=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"FeedPost {self.pk}"
+
+
+class FeedEntry(models.Model):
+    """One row per (reader, post): a home feed page is one range scan of the primary key."""
+
+    pk = models.CompositePrimaryKey("reader_id", "post_id")
+    reader_id = models.BigIntegerField()
+    post_id = models.BigIntegerField()
+    author_id = models.BigIntegerField()
+
+    class Meta:
+        db_table = "feed_entry"
+        indexes = [models.Index(fields=["post_id"], name="feed_entry_post_idx")]
+
+    def __str__(self) -> str:
+        return f"FeedEntry {self.pk}"
+
+
+class FanoutJob(models.Model):
+    """A chunk of one post's fan-out (followers with after < id <= upto). Written in the same
+    transaction as the post's event; deleted in the same transaction as the chunk's inserts, so
+    a lost task message is found again by `resend_stale_jobs`."""
+
+    id = models.BigAutoField(primary_key=True)
+    post_id = models.BigIntegerField()
+    author_id = models.BigIntegerField()
+    after_follower = models.BigIntegerField()
+    upto_follower = models.BigIntegerField(null=True)  # null: open-ended last chunk
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "feed_fanout_job"
+
+    def __str__(self) -> str:
+        return f"FanoutJob {self.pk}"

@@ -1,0 +1,258 @@
+"""The posts projector: posts and comments as read, like and comment counts, hashtag timelines.
+
+Order-proofing: content fields move only forward in aggregate version; a post or comment row
+is created as a placeholder by whichever event comes first and remembers deletion as a
+tombstone, so a late `comment.created` after `post.deleted` adds a hidden row and never shows
+the post again. Counts move by deltas on real flips; a handler locks the acting user's author
+row first (FOR SHARE), deactivation locks it FOR UPDATE, which serialises the two.
+"""
+
+from __future__ import annotations
+
+import json
+
+from socialapp.events.projector import EventMessage, Projector, handles, register
+from socialapp.read.common.sql import execute, fetchone
+
+TABLES = ("read_post_author", "read_post", "read_comment", "read_like", "read_post_tag")
+
+
+def _author(user_id: int, *, exclusive: bool = False) -> tuple[bool, int, str, str]:
+    """Placeholder-create and lock the author row: (deactivated, version, username, display)."""
+    execute(
+        "INSERT INTO read_post_author (user_id, username, display_name, version, deactivated)"
+        " VALUES (%s, '', '', 0, false) ON CONFLICT (user_id) DO NOTHING",
+        [user_id],
+    )
+    mode = "UPDATE" if exclusive else "SHARE"
+    row = fetchone(
+        f"SELECT deactivated, version, username, display_name FROM read_post_author WHERE user_id = %s FOR {mode}",
+        [user_id],
+    )
+    assert row is not None
+    return row
+
+
+def _placeholder_post(post_id: int) -> None:
+    execute(
+        "INSERT INTO read_post (post_id, author_id, author_username, author_display_name, body, hashtags,"
+        " mentions, like_count, comment_count, version, deleted, author_deactivated)"
+        " VALUES (%s, 0, '', '', '', '{}', '[]', 0, 0, 0, false, false) ON CONFLICT (post_id) DO NOTHING",
+        [post_id],
+    )
+
+
+def _replace_tags(post_id: int) -> None:
+    execute("DELETE FROM read_post_tag WHERE post_id = %s", [post_id])
+    execute(
+        "INSERT INTO read_post_tag (tag, post_id) SELECT DISTINCT unnest(hashtags), post_id FROM read_post"
+        " WHERE post_id = %s AND NOT deleted",
+        [post_id],
+    )
+
+
+@register
+class PostsProjector(Projector):
+    name = "posts"
+    tables = TABLES
+
+    # ---------------------------------------------------------------- users
+    @handles("user.registered", "profile.updated")
+    def author_updated(self, event: EventMessage) -> None:
+        p = event.payload
+        uid = p["user_id"]
+        _author(uid, exclusive=True)
+        if "username" in p:
+            execute("UPDATE read_post_author SET username = %s WHERE user_id = %s", [p["username"], uid])
+        changed = execute(
+            "UPDATE read_post_author SET display_name = %s, version = %s WHERE user_id = %s AND version < %s",
+            [p.get("display_name") or "", event.aggregate_version, uid, event.aggregate_version],
+        )
+        if changed:
+            for table in ("read_post", "read_comment"):
+                execute(
+                    f"UPDATE {table} SET author_display_name = %s WHERE author_id = %s AND author_display_name <> %s",
+                    [p.get("display_name") or "", uid, p.get("display_name") or ""],
+                )
+
+    @handles("user.deactivated")
+    def deactivated(self, event: EventMessage) -> None:
+        uid = event.payload["user_id"]
+        if _author(uid, exclusive=True)[0]:
+            return
+        execute("UPDATE read_post_author SET deactivated = true WHERE user_id = %s", [uid])
+        execute("UPDATE read_post SET author_deactivated = true WHERE author_id = %s", [uid])
+        # Their live comments and active likes stop counting on other posts.
+        execute(
+            "UPDATE read_post p SET comment_count = p.comment_count - c.n FROM (SELECT post_id, count(*) AS n"
+            " FROM read_comment WHERE author_id = %s AND created_at IS NOT NULL AND NOT deleted GROUP BY post_id) c"
+            " WHERE p.post_id = c.post_id",
+            [uid],
+        )
+        execute("UPDATE read_comment SET author_deactivated = true WHERE author_id = %s", [uid])
+        execute(
+            "UPDATE read_post p SET like_count = p.like_count - 1 FROM read_like l"
+            " WHERE l.user_id = %s AND l.active AND p.post_id = l.post_id",
+            [uid],
+        )
+
+    # ---------------------------------------------------------------- posts
+    @handles("post.created")
+    def post_created(self, event: EventMessage) -> None:
+        p = event.payload
+        deactivated, author_version, _, display = _author(p["author_id"])
+        _placeholder_post(p["post_id"])
+        execute(
+            "UPDATE read_post SET author_id = %s, author_username = %s, author_display_name = %s, created_at = %s,"
+            " author_deactivated = %s WHERE post_id = %s",
+            [
+                p["author_id"],
+                p["author_username"],
+                display if author_version else p.get("author_display_name") or "",
+                p["created_at"],
+                deactivated,
+                p["post_id"],
+            ],
+        )
+        if execute(
+            "UPDATE read_post SET body = %s, hashtags = %s, mentions = %s, version = %s"
+            " WHERE post_id = %s AND version < %s",
+            [
+                p["body"],
+                p.get("hashtags") or [],
+                json.dumps(p.get("mentions") or []),
+                event.aggregate_version,
+                p["post_id"],
+                event.aggregate_version,
+            ],
+        ):
+            _replace_tags(p["post_id"])
+
+    @handles("post.edited")
+    def post_edited(self, event: EventMessage) -> None:
+        p = event.payload
+        _placeholder_post(p["post_id"])
+        if execute(
+            "UPDATE read_post SET body = %s, hashtags = %s, mentions = %s, edited_at = %s, version = %s,"
+            " author_id = CASE WHEN author_id = 0 THEN %s ELSE author_id END"
+            " WHERE post_id = %s AND version < %s",
+            [
+                p["body"],
+                p.get("hashtags") or [],
+                json.dumps(p.get("mentions") or []),
+                p["edited_at"],
+                event.aggregate_version,
+                p["author_id"],
+                p["post_id"],
+                event.aggregate_version,
+            ],
+        ):
+            _replace_tags(p["post_id"])
+
+    @handles("post.deleted")
+    def post_deleted(self, event: EventMessage) -> None:
+        p = event.payload
+        _placeholder_post(p["post_id"])
+        execute(
+            "UPDATE read_post SET deleted = true, version = GREATEST(version, %s),"
+            " author_id = CASE WHEN author_id = 0 THEN %s ELSE author_id END WHERE post_id = %s",
+            [event.aggregate_version, p["author_id"], p["post_id"]],
+        )
+        execute("DELETE FROM read_post_tag WHERE post_id = %s", [p["post_id"]])
+
+    # ---------------------------------------------------------------- comments
+    def _placeholder_comment(self, comment_id: int, post_id: int) -> tuple | None:
+        execute(
+            "INSERT INTO read_comment (comment_id, post_id, author_id, author_username, author_display_name,"
+            " body, mentions, version, deleted, author_deactivated) VALUES (%s, %s, 0, '', '', '', '[]', 0,"
+            " false, false) ON CONFLICT (comment_id) DO NOTHING",
+            [comment_id, post_id],
+        )
+        return fetchone(
+            "SELECT created_at IS NOT NULL, deleted FROM read_comment WHERE comment_id = %s FOR UPDATE", [comment_id]
+        )
+
+    @handles("comment.created")
+    def comment_created(self, event: EventMessage) -> None:
+        p = event.payload
+        deactivated, author_version, _, display = _author(p["author_id"])
+        _placeholder_post(p["post_id"])
+        created, deleted = self._placeholder_comment(p["comment_id"], p["post_id"])  # type: ignore[misc]
+        execute(
+            "UPDATE read_comment SET author_id = %s, author_username = %s, author_display_name = %s, created_at = %s,"
+            " author_deactivated = %s WHERE comment_id = %s",
+            [
+                p["author_id"],
+                p["author_username"],
+                display if author_version else p.get("author_display_name") or "",
+                p["created_at"],
+                deactivated,
+                p["comment_id"],
+            ],
+        )
+        execute(
+            "UPDATE read_comment SET body = %s, mentions = %s, version = %s WHERE comment_id = %s AND version < %s",
+            [
+                p["body"],
+                json.dumps(p.get("mentions") or []),
+                event.aggregate_version,
+                p["comment_id"],
+                event.aggregate_version,
+            ],
+        )
+        if not created and not deleted and not deactivated:
+            execute("UPDATE read_post SET comment_count = comment_count + 1 WHERE post_id = %s", [p["post_id"]])
+
+    @handles("comment.edited")
+    def comment_edited(self, event: EventMessage) -> None:
+        p = event.payload
+        self._placeholder_comment(p["comment_id"], p["post_id"])
+        execute(
+            "UPDATE read_comment SET body = %s, mentions = %s, edited_at = %s, version = %s"
+            " WHERE comment_id = %s AND version < %s",
+            [
+                p["body"],
+                json.dumps(p.get("mentions") or []),
+                p["edited_at"],
+                event.aggregate_version,
+                p["comment_id"],
+                event.aggregate_version,
+            ],
+        )
+
+    @handles("comment.deleted")
+    def comment_deleted(self, event: EventMessage) -> None:
+        p = event.payload
+        deactivated = _author(p["author_id"])[0]
+        created, deleted = self._placeholder_comment(p["comment_id"], p["post_id"])  # type: ignore[misc]
+        execute(
+            "UPDATE read_comment SET deleted = true, version = GREATEST(version, %s),"
+            " author_id = CASE WHEN author_id = 0 THEN %s ELSE author_id END WHERE comment_id = %s",
+            [event.aggregate_version, p["author_id"], p["comment_id"]],
+        )
+        if created and not deleted and not deactivated:
+            execute("UPDATE read_post SET comment_count = comment_count - 1 WHERE post_id = %s", [p["post_id"]])
+
+    # ---------------------------------------------------------------- likes
+    @handles("post.liked", "post.unliked")
+    def like(self, event: EventMessage) -> None:
+        p = event.payload
+        deactivated = _author(p["user_id"])[0]
+        _placeholder_post(p["post_id"])
+        row = fetchone(
+            "SELECT active, version FROM read_like WHERE post_id = %s AND user_id = %s FOR UPDATE",
+            [p["post_id"], p["user_id"]],
+        )
+        if row is not None and row[1] >= event.aggregate_version:
+            return
+        active = event.event_type == "post.liked"
+        execute(
+            "INSERT INTO read_like (post_id, user_id, active, version) VALUES (%s, %s, %s, %s)"
+            " ON CONFLICT (post_id, user_id) DO UPDATE SET active = EXCLUDED.active, version = EXCLUDED.version",
+            [p["post_id"], p["user_id"], active, event.aggregate_version],
+        )
+        if bool(row and row[0]) != active and not deactivated:
+            execute(
+                "UPDATE read_post SET like_count = like_count + %s WHERE post_id = %s",
+                [1 if active else -1, p["post_id"]],
+            )

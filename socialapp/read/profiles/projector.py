@@ -1,0 +1,161 @@
+"""The profiles projector: profiles, their counts and the follow lists.
+
+Counts move by deltas, and only when the underlying fact really flips (an edge becomes active,
+a post becomes live), so duplicates and stale events change nothing. Every handler first locks
+the profile rows it touches in user-id order (placeholders are created for users not seen yet):
+that serialises a follow with a concurrent deactivation of either party, which is what keeps
+the deltas exact, and the fixed order avoids deadlocks.
+"""
+
+from __future__ import annotations
+
+from socialapp.events.projector import EventMessage, Projector, handles, register
+from socialapp.read.common.sql import execute, fetchall, fetchone
+
+TABLES = ("read_profile", "read_follow_edge", "read_profile_post")
+
+
+def lock_profiles(user_ids: list[int]) -> dict[int, bool]:
+    """Create placeholders, lock rows in id order; returns {user_id: deactivated}."""
+    ids = sorted(set(user_ids))
+    execute(
+        "INSERT INTO read_profile (user_id, display_name, bio, email, version, follower_count,"
+        " following_count, post_count) SELECT unnest(%s::bigint[]), '', '', '', 0, 0, 0, 0"
+        " ON CONFLICT (user_id) DO NOTHING",
+        [ids],
+    )
+    rows = fetchall(
+        "SELECT user_id, deactivated_at IS NOT NULL FROM read_profile WHERE user_id = ANY(%s)"
+        " ORDER BY user_id FOR UPDATE",
+        [ids],
+    )
+    return dict(rows)
+
+
+@register
+class ProfilesProjector(Projector):
+    name = "profiles"
+    tables = TABLES
+
+    @handles("user.registered")
+    def registered(self, event: EventMessage) -> None:
+        p = event.payload
+        lock_profiles([p["user_id"]])
+        # Immutable facts are set whatever the order; mutable ones only by a newer version.
+        execute(
+            "UPDATE read_profile SET username = %s, username_lower = lower(%s), email = %s,"
+            " registered_at = %s,"
+            " display_name = CASE WHEN version < %s THEN %s ELSE display_name END,"
+            " bio = CASE WHEN version < %s THEN %s ELSE bio END,"
+            " version = GREATEST(version, %s) WHERE user_id = %s",
+            [
+                p["username"],
+                p["username"],
+                p.get("email") or "",
+                p["registered_at"],
+                event.aggregate_version,
+                p.get("display_name") or "",
+                event.aggregate_version,
+                p.get("bio") or "",
+                event.aggregate_version,
+                p["user_id"],
+            ],
+        )
+
+    @handles("profile.updated")
+    def updated(self, event: EventMessage) -> None:
+        p = event.payload
+        lock_profiles([p["user_id"]])
+        execute(
+            "UPDATE read_profile SET display_name = %s, bio = %s, version = %s WHERE user_id = %s AND version < %s",
+            [
+                p.get("display_name") or "",
+                p.get("bio") or "",
+                event.aggregate_version,
+                p["user_id"],
+                event.aggregate_version,
+            ],
+        )
+
+    @handles("user.deactivated")
+    def deactivated(self, event: EventMessage) -> None:
+        p = event.payload
+        uid = p["user_id"]
+        neighbours = [
+            r[0]
+            for r in fetchall(
+                "SELECT followee_id FROM read_follow_edge WHERE follower_id = %s AND active"
+                " UNION SELECT follower_id FROM read_follow_edge WHERE followee_id = %s AND active",
+                [uid, uid],
+            )
+        ]
+        state = lock_profiles([uid, *neighbours])
+        if state[uid]:
+            return  # already deactivated: final, nothing more to undo
+        execute(
+            "UPDATE read_profile SET deactivated_at = %s, username = COALESCE(username, %s),"
+            " follower_count = 0, following_count = 0, post_count = 0,"
+            " username_lower = COALESCE(username_lower, lower(%s)) WHERE user_id = %s",
+            [p["deactivated_at"], p.get("username"), p.get("username"), uid],
+        )
+        # Edges with an active other side stop counting on that side.
+        execute(
+            "UPDATE read_profile p SET follower_count = follower_count - 1 FROM read_follow_edge e"
+            " WHERE e.follower_id = %s AND e.active AND p.user_id = e.followee_id AND p.deactivated_at IS NULL",
+            [uid],
+        )
+        execute(
+            "UPDATE read_profile p SET following_count = following_count - 1 FROM read_follow_edge e"
+            " WHERE e.followee_id = %s AND e.active AND p.user_id = e.follower_id AND p.deactivated_at IS NULL",
+            [uid],
+        )
+
+    @handles("user.followed", "user.unfollowed")
+    def follow(self, event: EventMessage) -> None:
+        p = event.payload
+        follower, followee = int(p["follower_id"]), int(p["followee_id"])
+        state = lock_profiles([follower, followee])
+        active = event.event_type == "user.followed"
+        row = fetchone(
+            "SELECT active, version FROM read_follow_edge WHERE follower_id = %s AND followee_id = %s",
+            [follower, followee],
+        )
+        if row is not None and row[1] >= event.aggregate_version:
+            return  # an older or equal event: never undo a newer one
+        was_active = bool(row and row[0])
+        execute(
+            "INSERT INTO read_follow_edge (follower_id, followee_id, active, version, since)"
+            " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (follower_id, followee_id) DO UPDATE"
+            " SET active = EXCLUDED.active, version = EXCLUDED.version, since = EXCLUDED.since",
+            [follower, followee, active, event.aggregate_version, p["at"]],
+        )
+        if was_active == active or state[follower] or state[followee]:
+            return
+        delta = 1 if active else -1
+        execute("UPDATE read_profile SET following_count = following_count + %s WHERE user_id = %s", [delta, follower])
+        execute("UPDATE read_profile SET follower_count = follower_count + %s WHERE user_id = %s", [delta, followee])
+
+    @handles("post.created")
+    def post_created(self, event: EventMessage) -> None:
+        p = event.payload
+        state = lock_profiles([p["author_id"]])
+        inserted = execute(
+            "INSERT INTO read_profile_post (post_id, author_id, deleted) VALUES (%s, %s, false)"
+            " ON CONFLICT (post_id) DO NOTHING",
+            [p["post_id"], p["author_id"]],
+        )
+        if inserted and not state[p["author_id"]]:
+            execute("UPDATE read_profile SET post_count = post_count + 1 WHERE user_id = %s", [p["author_id"]])
+
+    @handles("post.deleted")
+    def post_deleted(self, event: EventMessage) -> None:
+        p = event.payload
+        state = lock_profiles([p["author_id"]])
+        row = fetchone("SELECT deleted FROM read_profile_post WHERE post_id = %s FOR UPDATE", [p["post_id"]])
+        execute(
+            "INSERT INTO read_profile_post (post_id, author_id, deleted) VALUES (%s, %s, true)"
+            " ON CONFLICT (post_id) DO UPDATE SET deleted = true",
+            [p["post_id"], p["author_id"]],
+        )
+        if row is not None and not row[0] and not state[p["author_id"]]:
+            execute("UPDATE read_profile SET post_count = post_count - 1 WHERE user_id = %s", [p["author_id"]])

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pytest
+
+from socialapp.events.projector import REGISTRY, EventMessage
+from socialapp.read.common.sql import execute, fetchall
+
+MINE = ("profiles", "posts", "home_feed", "notifications")
+
+
+def apply_all(events: Iterable[EventMessage], names: Iterable[str] = MINE) -> None:
+    projectors = [REGISTRY[n] for n in names]
+    for event in events:
+        for projector in projectors:
+            projector.apply(event)
+
+
+def reset(names: Iterable[str] = MINE) -> None:
+    for name in names:
+        projector = REGISTRY[name]
+        execute(f"TRUNCATE {', '.join(projector.tables)}")  # type: ignore[attr-defined]
+        execute("DELETE FROM projection_applied_event WHERE projector = %s", [name])
+
+
+SNAPSHOT_ORDER = {
+    "read_profile": "user_id",
+    "read_follow_edge": "follower_id, followee_id",
+    "read_profile_post": "post_id",
+    "read_post_author": "user_id",
+    "read_post": "post_id",
+    "read_comment": "comment_id",
+    "read_like": "post_id, user_id",
+    "read_post_tag": "tag, post_id",
+    "feed_author": "user_id",
+    "feed_follow": "followee_id, follower_id",
+    "feed_post": "post_id",
+    "feed_entry": "reader_id, post_id",
+    "read_notification": "recipient_id, position",
+    "read_notification_gate": "key",
+}
+
+
+def snapshot() -> dict[str, list[tuple]]:
+    return {t: fetchall(f"SELECT * FROM {t} ORDER BY {o}") for t, o in SNAPSHOT_ORDER.items()}
+
+
+@pytest.fixture
+def clean_read_models(db):
+    reset()
+    yield
