@@ -82,7 +82,10 @@ def method_dispatch(key: str, **command_views: View) -> View:
             )
             response["Allow"] = allowed
             return response
-        return handler(request, *args, **kwargs)
+        response = handler(request, *args, **kwargs)
+        if response.has_header("Allow"):  # DRF lists only its own view's methods
+            response["Allow"] = ", ".join(sorted({*table, "OPTIONS"}))
+        return response
 
     # DRF views are CSRF-exempt (token auth); the wrapper must say so too, or the CSRF
     # middleware would check it before DRF ever runs.

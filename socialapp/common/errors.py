@@ -42,6 +42,12 @@ class ValidationFailed(DomainError):
         return cls(message, errors={field: [message]})
 
 
+class InvalidCredentials(DomainError):
+    """Wrong username or password (401, with a `WWW-Authenticate: Bearer` challenge)."""
+
+    status, code, title = 401, "authentication-failed", "Authentication failed"
+
+
 class NotAuthorized(DomainError):
     status, code, title = 403, "forbidden", "Not allowed"
 
@@ -101,6 +107,7 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
             problem(exc.status, exc.code, exc.title, exc.detail, errors=exc.errors),
             status=exc.status,
             content_type=PROBLEM_CONTENT_TYPE,
+            headers={"WWW-Authenticate": "Bearer"} if exc.status == 401 else None,
         )
     if isinstance(exc, Http404):
         exc = drf.NotFound()

@@ -1,8 +1,28 @@
-"""The user aggregate of the write model. Written only by socialapp.write.accounts.services."""
+"""The user aggregate of the write model. Written only by socialapp.write.accounts.services.
+
+`UserManager.create_user/create_superuser` (used by `createsuperuser` and by tests) go through
+the registration service too, so even those users come with their `user.registered` event.
+"""
+
+from __future__ import annotations
+
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.db.models.functions import Lower
+
+
+class UserManager(DjangoUserManager):
+    def create_user(self, username: str, email: str | None = None, password: str | None = None, **extra: Any):
+        from socialapp.write.accounts.services import user_register
+
+        return user_register(username=username, email=email or "", password=password, **extra)
+
+    def create_superuser(self, username: str, email: str | None = None, password: str | None = None, **extra: Any):
+        extra.update(is_staff=True, is_superuser=True)
+        return self.create_user(username, email, password, **extra)
 
 
 class User(AbstractUser):
@@ -11,6 +31,8 @@ class User(AbstractUser):
     deactivated_at = models.DateTimeField(null=True, blank=True)
     # The aggregate version: the version of the last event appended for this user.
     version = models.PositiveIntegerField(default=0)
+
+    objects = UserManager()
 
     class Meta:
         db_table = "accounts_user"
@@ -21,3 +43,7 @@ class User(AbstractUser):
     @property
     def is_moderator(self) -> bool:
         return self.is_staff
+
+    @property
+    def is_deactivated(self) -> bool:
+        return self.deactivated_at is not None

@@ -3,7 +3,11 @@
 from django.urls import path
 
 from socialapp.common.dispatch import ROUTES, method_dispatch
+from socialapp.write.accounts import views
 
 urlpatterns = [
-    path(ROUTES["me"], method_dispatch("me"), name="me"),
+    path("auth/register", views.RegisterView.as_view(), name="auth-register"),
+    path("auth/token", views.TokenView.as_view(), name="auth-token"),
+    path(ROUTES["me"], method_dispatch("me", patch=views.MeView.as_view()), name="me"),
+    path("me/deactivate", views.DeactivateView.as_view(), name="me-deactivate"),
 ]

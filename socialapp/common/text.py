@@ -1,0 +1,82 @@
+"""User-written text: the one place that cleans bodies and finds #hashtags and @mentions.
+
+Posts and comments (and profile fields) go through here, so the rules are the same everywhere:
+
+- NFC normalisation first, so that "é" typed as one code point or as "e" + combining accent
+  is the same text, has the same length and the same hashtags.
+- Lengths count code points after trimming (an emoji is one, a flag is two: what Python's
+  `len` says; the limit is generous enough that grapheme counting would not change much).
+- Control characters are refused (C0/C1 except newline and tab), as are lone surrogates and
+  noncharacters, which PostgreSQL cannot store as UTF-8 or which only serve to spoof.
+  Format characters (ZWJ in emoji sequences, bidi marks) are allowed: real languages need them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from socialapp.common.errors import ValidationFailed
+
+BODY_MAX_LENGTH = 500
+USERNAME_PATTERN = r"[A-Za-z0-9_]{3,30}"
+
+_ALLOWED_CONTROLS = {"\n", "\t"}
+# A hashtag: '#' not preceded by a word character, '#' or '&' (HTML entities), then word
+# characters in any script; it must contain at least one letter ("#2024" is not a tag).
+_HASHTAG = re.compile(r"(?<![\w#&])#(\w{1,100})")
+# A mention: '@' not preceded by a word character or '@' (so e-mail addresses are not
+# mentions), then a whole username.
+_MENTION = re.compile(rf"(?<![\w@])@({USERNAME_PATTERN})(?![A-Za-z0-9_])")
+
+
+def _is_forbidden(char: str) -> bool:
+    if char in _ALLOWED_CONTROLS:
+        return False
+    category = unicodedata.category(char)
+    if category in ("Cc", "Cs"):
+        return True
+    code = ord(char)
+    return 0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE
+
+
+def clean_text(raw: object, *, field: str, max_length: int, min_length: int = 0, multiline: bool = True) -> str:
+    """Normalise and validate one text field; raise ValidationFailed naming `field`."""
+    if not isinstance(raw, str):
+        raise ValidationFailed.on(field, "Must be a string.")
+    if any(_is_forbidden(c) for c in raw):
+        raise ValidationFailed.on(field, "Control characters are not allowed.")
+    text = unicodedata.normalize("NFC", raw.replace("\r\n", "\n")).strip()
+    if not multiline and ("\n" in text or "\t" in text):
+        raise ValidationFailed.on(field, "Line breaks and tabs are not allowed.")
+    if len(text) < min_length:
+        raise ValidationFailed.on(
+            field, "May not be blank." if min_length == 1 else f"At least {min_length} characters."
+        )
+    if len(text) > max_length:
+        raise ValidationFailed.on(field, f"At most {max_length} characters (got {len(text)}).")
+    return text
+
+
+def clean_body(raw: object, *, field: str = "body") -> str:
+    """A post or comment body: 1 to 500 code points after trimming."""
+    return clean_text(raw, field=field, min_length=1, max_length=BODY_MAX_LENGTH)
+
+
+def parse_hashtags(body: str) -> list[str]:
+    """Lower-cased tags without '#', in order of first appearance, without duplicates."""
+    seen: dict[str, None] = {}
+    for match in _HASHTAG.finditer(body):
+        tag = match.group(1).lower()
+        if any(c.isalpha() for c in tag):
+            seen.setdefault(tag, None)
+    return list(seen)
+
+
+def parse_mentions(body: str) -> list[str]:
+    """Usernames after '@', in order of first appearance, deduplicated without regard to case.
+    Whether they name an active user is for the caller to decide (it needs the database)."""
+    seen: dict[str, str] = {}
+    for match in _MENTION.finditer(body):
+        seen.setdefault(match.group(1).lower(), match.group(1))
+    return list(seen.values())

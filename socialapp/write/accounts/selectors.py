@@ -1,0 +1,24 @@
+"""Reads the command side needs for its own decisions (never used by query endpoints)."""
+
+from __future__ import annotations
+
+from django.db.models.functions import Lower
+
+from socialapp.write.accounts.models import User
+
+
+def user_get_active_by_username(*, username: str) -> User | None:
+    return User.objects.filter(username__iexact=username, deactivated_at__isnull=True).first()
+
+
+def mentions_resolve(*, usernames: list[str]) -> list[dict[str, int | str]]:
+    """`[{"user_id", "username"}]` for the usernames that name an active user, in the given
+    order; the others stay plain text."""
+    if not usernames:
+        return []
+    lowered = [u.lower() for u in usernames]
+    found = {
+        u.username.lower(): u
+        for u in User.objects.annotate(lname=Lower("username")).filter(lname__in=lowered, deactivated_at__isnull=True)
+    }
+    return [{"user_id": found[n].id, "username": found[n].username} for n in lowered if n in found]

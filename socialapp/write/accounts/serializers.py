@@ -1,0 +1,51 @@
+"""Input and output shapes of the account commands. Ids are strings in JSON."""
+
+from rest_framework import serializers
+
+
+class RegisterIn(serializers.Serializer):
+    # Lengths and alphabets are checked by the service (one rule, one place); these only type.
+    username = serializers.CharField(trim_whitespace=False)
+    email = serializers.CharField()
+    password = serializers.CharField(trim_whitespace=False, write_only=True)
+    display_name = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    bio = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+
+
+class TokenIn(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(trim_whitespace=False)
+
+
+class ProfileIn(serializers.Serializer):
+    display_name = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    bio = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError("Give display_name, bio or both.")
+        return attrs
+
+
+class AccountOut(serializers.Serializer):
+    """The account as the command side knows it (its owner's view: e-mail included)."""
+
+    id = serializers.CharField()
+    username = serializers.CharField()
+    email = serializers.CharField()
+    display_name = serializers.CharField()
+    bio = serializers.CharField()
+    is_moderator = serializers.BooleanField()
+    date_joined = serializers.DateTimeField()
+    deactivated_at = serializers.DateTimeField()
+    version = serializers.IntegerField()
+
+
+class RegisteredOut(AccountOut):
+    token = serializers.CharField()
+
+
+class TokenOut(serializers.Serializer):
+    token = serializers.CharField()
+    user_id = serializers.CharField()
+    username = serializers.CharField()

@@ -1,0 +1,58 @@
+"""Account command endpoints: thin; the services decide."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from socialapp.events.catalogue import AggregateType
+from socialapp.write.accounts import serializers as s
+from socialapp.write.accounts import services
+from socialapp.write.common.api import CommandView
+
+
+class RegisterView(CommandView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=s.RegisterIn, responses={201: s.RegisteredOut})
+    def post(self, request: Request) -> Response:
+        data = s.RegisterIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_register(**data.validated_data)
+        token = services.token_issue(user=user)
+        out = s.RegisteredOut({**s.AccountOut(user).data, "token": token}).data
+        return Response(out, status=status.HTTP_201_CREATED)
+
+
+class TokenView(CommandView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=s.TokenIn, responses={200: s.TokenOut})
+    def post(self, request: Request) -> Response:
+        data = s.TokenIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        user, token = services.token_obtain(**data.validated_data)
+        self.aggregate = (AggregateType.USER, user.pk)
+        return Response(s.TokenOut({"token": token, "user_id": user.pk, "username": user.username}).data)
+
+
+class MeView(CommandView):
+    @extend_schema(request=s.ProfileIn, responses={200: s.AccountOut})
+    def patch(self, request: Request) -> Response:
+        data = s.ProfileIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.profile_update(user_id=request.user.pk, **data.validated_data)
+        self.aggregate = (AggregateType.USER, user.pk)
+        return Response(s.AccountOut(user).data)
+
+
+class DeactivateView(CommandView):
+    @extend_schema(request=None, responses={200: s.AccountOut})
+    def post(self, request: Request) -> Response:
+        user = services.user_deactivate(user_id=request.user.pk, actor=request.user)
+        return Response(s.AccountOut(user).data)

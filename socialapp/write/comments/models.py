@@ -1,0 +1,32 @@
+"""Comments of the write model. Written only by socialapp.write.comments.services."""
+
+from django.conf import settings
+from django.db import models
+
+from socialapp.common.ids import NextId
+
+
+class Comment(models.Model):
+    id = models.BigIntegerField(primary_key=True, db_default=NextId(), editable=False)
+    post = models.ForeignKey("posts.Post", on_delete=models.PROTECT, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="comments")
+    body = models.TextField()
+    mentions = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField()
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        db_table = "comments_comment"
+        indexes = [models.Index(fields=["post", "id"], name="comments_post_id_idx")]
+
+    def __str__(self) -> str:
+        return f"comment {self.id} on {self.post_id}"
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None

@@ -1,0 +1,128 @@
+"""Comment commands. Lock order and versioning: socialapp.write.common.aggregates."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from socialapp.common.errors import NotAuthorized, NotFound
+from socialapp.common.text import clean_body, parse_mentions
+from socialapp.events.catalogue import AggregateType, EventType
+from socialapp.events.log import append_event
+from socialapp.write.accounts.models import User
+from socialapp.write.accounts.selectors import mentions_resolve
+from socialapp.write.comments.models import Comment
+from socialapp.write.common.aggregates import lock_active_actor, lock_shared, save_and_append
+from socialapp.write.posts.models import Post
+
+
+@transaction.atomic
+def comment_create(*, post_id: int, author: User, body: str) -> Comment:
+    """On a post that exists and is not deleted (FOR SHARE: a racing delete waits or wins)."""
+    lock_active_actor(author.pk)
+    post = lock_shared(Post, [post_id]).get(post_id)
+    if post is None or post.deleted_at is not None or post.author.deactivated_at is not None:
+        raise NotFound("No such post.")
+    text = clean_body(body)
+    comment = Comment.objects.create(
+        post=post,
+        author=author,
+        body=text,
+        mentions=mentions_resolve(usernames=parse_mentions(text)),
+        created_at=timezone.now(),
+        version=1,
+    )
+    append_event(
+        event_type=EventType.COMMENT_CREATED,
+        aggregate_type=AggregateType.COMMENT,
+        aggregate_id=comment.id,
+        aggregate_version=1,
+        actor_id=author.pk,
+        payload={
+            "comment_id": comment.id,
+            "post_id": post.id,
+            "post_author_id": post.author_id,
+            "author_id": author.pk,
+            "author_username": author.username,
+            "author_display_name": author.display_name,
+            "body": comment.body,
+            "mentions": comment.mentions,
+            "created_at": comment.created_at.isoformat(),
+        },
+    )
+    return comment
+
+
+def _live_comment(comment_id: int, *, moderator: bool) -> Comment:
+    comment = (
+        Comment.objects.select_for_update(of=("self",))
+        .select_related("post", "post__author", "author")
+        .filter(pk=comment_id)
+        .first()
+    )
+    if (
+        comment is None
+        or comment.deleted_at is not None
+        or comment.post.deleted_at is not None
+        or (not moderator and (comment.author.deactivated_at or comment.post.author.deactivated_at))
+    ):
+        raise NotFound("No such comment.")
+    return comment
+
+
+@transaction.atomic
+def comment_edit(*, comment_id: int, actor: User, body: str) -> Comment:
+    """Author only; the same body again changes nothing and appends nothing."""
+    lock_active_actor(actor.pk)
+    comment = _live_comment(comment_id, moderator=False)
+    if comment.author_id != actor.pk:
+        raise NotAuthorized("Only the author may edit a comment.")
+    text = clean_body(body)
+    if text == comment.body:
+        return comment
+    comment.body = text
+    comment.mentions = mentions_resolve(usernames=parse_mentions(text))
+    comment.edited_at = timezone.now()
+    save_and_append(
+        comment,
+        update_fields=["body", "mentions", "edited_at"],
+        event_type=EventType.COMMENT_EDITED,
+        aggregate_type=AggregateType.COMMENT,
+        aggregate_id=comment.id,
+        actor_id=actor.pk,
+        payload={
+            "comment_id": comment.id,
+            "post_id": comment.post_id,
+            "body": comment.body,
+            "mentions": comment.mentions,
+            "edited_at": comment.edited_at.isoformat(),
+        },
+    )
+    return comment
+
+
+@transaction.atomic
+def comment_delete(*, comment_id: int, actor: User) -> Comment:
+    """By the comment's author, the post's author or a moderator."""
+    lock_active_actor(actor.pk)
+    comment = _live_comment(comment_id, moderator=actor.is_staff)
+    if actor.pk not in (comment.author_id, comment.post.author_id) and not actor.is_staff:
+        raise NotAuthorized("Only the comment's author, the post's author or a moderator may delete it.")
+    comment.deleted_at = timezone.now()
+    comment.deleted_by = actor
+    save_and_append(
+        comment,
+        update_fields=["deleted_at", "deleted_by"],
+        event_type=EventType.COMMENT_DELETED,
+        aggregate_type=AggregateType.COMMENT,
+        aggregate_id=comment.id,
+        actor_id=actor.pk,
+        payload={
+            "comment_id": comment.id,
+            "post_id": comment.post_id,
+            "author_id": comment.author_id,
+            "deleted_at": comment.deleted_at.isoformat(),
+            "deleted_by": actor.pk,
+        },
+    )
+    return comment

@@ -1,0 +1,45 @@
+"""The base of every command endpoint: it hands the client an `X-Consistency-Token`.
+
+The token lists the events the command appended (captured while the view ran). A command that
+changed nothing (liking twice, the same profile again) appended nothing; it answers with a
+token for the last event of the aggregate it names instead, so a client that retries after a
+lost response still gets a token that reads its own write.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from rest_framework.views import APIView
+
+from socialapp.events.consistency import HEADER, make_token
+from socialapp.events.log import capture_events
+from socialapp.events.models import Event
+
+
+class CommandView(APIView):
+    """Set `self.aggregate = (aggregate_type, aggregate_id)` in a handler to name the fallback."""
+
+    aggregate: tuple[str, str | int] | None = None
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.aggregate = None
+        with capture_events() as appended:
+            response = super().dispatch(request, *args, **kwargs)
+        if 200 <= response.status_code < 300:
+            token = make_token(appended) or make_token(self._last_event_of_aggregate())
+            if token:
+                response[HEADER] = token
+        return response
+
+    def _last_event_of_aggregate(self) -> list[Event]:
+        if self.aggregate is None:
+            return []
+        aggregate_type, aggregate_id = self.aggregate
+        last = (
+            Event.objects.filter(aggregate_type=aggregate_type, aggregate_id=str(aggregate_id))
+            .order_by("-aggregate_version")
+            .first()
+        )
+        return [last] if last else []

@@ -1,0 +1,51 @@
+"""Post and like command endpoints: thin; the services decide."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from socialapp.events.catalogue import AggregateType
+from socialapp.write.common.api import CommandView
+from socialapp.write.posts import serializers as s
+from socialapp.write.posts import services
+
+
+class PostCreateView(CommandView):
+    @extend_schema(request=s.BodyIn, responses={201: s.PostOut})
+    def post(self, request: Request) -> Response:
+        data = s.BodyIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        post = services.post_create(author=request.user, body=data.validated_data["body"])
+        return Response(s.PostOut(post).data, status=status.HTTP_201_CREATED)
+
+
+class PostDetailView(CommandView):
+    @extend_schema(request=s.BodyIn, responses={200: s.PostOut})
+    def patch(self, request: Request, post_id: int) -> Response:
+        data = s.BodyIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        post = services.post_edit(post_id=post_id, actor=request.user, body=data.validated_data["body"])
+        self.aggregate = (AggregateType.POST, post.id)
+        return Response(s.PostOut(post).data)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request, post_id: int) -> Response:
+        services.post_delete(post_id=post_id, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PostLikeView(CommandView):
+    @extend_schema(request=None, responses={200: s.LikeOut})
+    def put(self, request: Request, post_id: int) -> Response:
+        services.post_like(post_id=post_id, user=request.user)
+        self.aggregate = (AggregateType.LIKE, f"{post_id}:{request.user.pk}")
+        return Response(s.LikeOut({"post_id": post_id, "user_id": request.user.pk, "liked": True}).data)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request, post_id: int) -> Response:
+        services.post_unlike(post_id=post_id, user=request.user)
+        self.aggregate = (AggregateType.LIKE, f"{post_id}:{request.user.pk}")
+        return Response(status=status.HTTP_204_NO_CONTENT)
