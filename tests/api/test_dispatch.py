@@ -3,8 +3,15 @@
 import pytest
 from django.http import JsonResponse
 from django.test import Client
+from django.urls import get_resolver
 
 from socialapp.common import dispatch
+
+
+@pytest.fixture(autouse=True)
+def urlconf_loaded():
+    """Load every urls.py first, so the query side's registrations land before we swap them out."""
+    get_resolver().url_patterns
 
 
 @pytest.fixture
