@@ -1,0 +1,39 @@
+"""Case and accent folding done in Python, identically at index and at query time.
+
+The stripped Elasticsearch we develop on has no `asciifolding` filter, and we want one behaviour
+on every distribution, so documents carry a `*_folded` copy made here and queries are folded by
+the same function. `fold_with_offsets` also returns, for each folded character, the index of the
+original character it came from, so highlights found in the folded text can be drawn on the
+original text (accents and capitals intact).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+# Private-use characters mark highlights in the folded text; user text can never contain them.
+HL_OPEN = "\ue000"
+HL_CLOSE = "\ue001"
+_STRIP = {HL_OPEN, HL_CLOSE}
+
+
+def _fold_char(char: str) -> str:
+    if char in _STRIP:
+        return " "
+    decomposed = unicodedata.normalize("NFKD", char)
+    kept = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return (kept or char).casefold()
+
+
+def fold(text: str) -> str:
+    return "".join(_fold_char(c) for c in text)
+
+
+def fold_with_offsets(text: str) -> tuple[str, list[int]]:
+    pieces: list[str] = []
+    origin: list[int] = []
+    for i, char in enumerate(text):
+        piece = _fold_char(char)
+        pieces.append(piece)
+        origin.extend([i] * len(piece))
+    return "".join(pieces), origin

@@ -1,0 +1,105 @@
+"""Search state on the `read` database: what the Elasticsearch documents are derived from.
+
+Elasticsearch has no transactions and (on the stripped distribution) no scripts, so counters and
+cross-aggregate facts (like counts, hashtag counts, a deactivated author hiding older posts)
+cannot be maintained safely inside it. The search projector therefore keeps this small state in
+PostgreSQL, applied exactly once and under row locks, and pushes the derived documents to
+Elasticsearch. `doc_version` (from one sequence, bumped on every change) is the external version
+of the Elasticsearch document; `synced_version` says what Elasticsearch has acknowledged, so a
+failed push is retried by the next flush and never lost.
+"""
+
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.db.models import F, Q
+
+
+class SyncedDocument(models.Model):
+    doc_version = models.BigIntegerField(default=0)
+    synced_version = models.BigIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class SearchUser(SyncedDocument):
+    user_id = models.BigIntegerField(primary_key=True)
+    username = models.CharField(max_length=150, null=True)  # noqa: DJ001 - null: user.registered not seen yet
+    display_name = models.CharField(max_length=150, default="")
+    version = models.PositiveIntegerField(default=0)  # user aggregate version applied
+    deactivated = models.BooleanField(default=False)  # final: never goes back
+
+    class Meta:
+        db_table = "search_user"
+        indexes = [
+            models.Index(
+                fields=["doc_version"], name="search_user_dirty", condition=Q(synced_version__lt=F("doc_version"))
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} @{self.username}"
+
+
+class SearchPost(SyncedDocument):
+    post_id = models.BigIntegerField(primary_key=True)
+    author_id = models.BigIntegerField(null=True)
+    author_username = models.CharField(max_length=150, default="")
+    author_display_name = models.CharField(max_length=150, default="")
+    body = models.TextField(default="")
+    hashtags = ArrayField(models.CharField(max_length=100), default=list)
+    mentions = ArrayField(models.CharField(max_length=150), default=list)  # lower-cased usernames
+    created_at = models.DateTimeField(null=True)  # null: post.created not seen yet (placeholder)
+    edited_at = models.DateTimeField(null=True)
+    version = models.PositiveIntegerField(default=0)  # post aggregate version of the body
+    deleted = models.BooleanField(default=False)  # final tombstone
+    author_deactivated = models.BooleanField(default=False)
+    like_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        db_table = "search_post"
+        indexes = [
+            models.Index(
+                fields=["doc_version"], name="search_post_dirty", condition=Q(synced_version__lt=F("doc_version"))
+            ),
+            models.Index(fields=["author_id"], name="search_post_author"),
+            GinIndex(fields=["hashtags"], name="search_post_hashtags"),
+        ]
+
+    def __str__(self) -> str:
+        return f"post {self.post_id}"
+
+
+class SearchLike(models.Model):
+    """One row per (post, user) like aggregate: counts are recomputed from these, never +1/-1."""
+
+    post_id = models.BigIntegerField()
+    user_id = models.BigIntegerField()
+    liked = models.BooleanField(default=False)
+    version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        db_table = "search_like"
+        constraints = [models.UniqueConstraint(fields=["post_id", "user_id"], name="search_like_uniq")]
+        indexes = [models.Index(fields=["user_id"], name="search_like_user")]
+
+    def __str__(self) -> str:
+        return f"like {self.post_id}:{self.user_id}"
+
+
+class SearchHashtag(SyncedDocument):
+    tag = models.CharField(max_length=100, primary_key=True)
+    post_count = models.PositiveIntegerField(default=0)
+    last_used_at = models.DateTimeField(null=True)
+
+    class Meta:
+        db_table = "search_hashtag"
+        indexes = [
+            models.Index(
+                fields=["doc_version"], name="search_hashtag_dirty", condition=Q(synced_version__lt=F("doc_version"))
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.tag}"

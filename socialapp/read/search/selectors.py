@@ -1,0 +1,183 @@
+"""Search selectors: query Elasticsearch, re-check visibility on the read DB, shape results.
+
+Visibility is enforced twice: hidden documents carry `hidden: true` and every query filters
+them out, and the hits are checked again against the search state (deleted post, deactivated
+author) before they are served, so a document Elasticsearch has not caught up on never leaks.
+Any failure to reach Elasticsearch becomes ServiceUnavailable (503), never a 500.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from elastic_transport import TransportError
+from elasticsearch import ApiError, NotFoundError
+
+from socialapp.common.errors import ServiceUnavailable, ValidationFailed
+from socialapp.read.search import query as Q
+from socialapp.read.search.client import get_client
+from socialapp.read.search.folding import HL_CLOSE, HL_OPEN, fold_with_offsets
+from socialapp.read.search.indexes import read_alias
+from socialapp.read.search.models import SearchPost, SearchUser
+
+T = TypeVar("T")
+SNIPPET_CHARS = 200
+
+
+@dataclass
+class Page:
+    results: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+def _es(call: Callable[[], T]) -> T:
+    try:
+        return call()
+    except NotFoundError as exc:
+        raise ServiceUnavailable("The search index is not initialised yet; try again later.") from exc
+    except (TransportError, ApiError) as exc:
+        status = getattr(getattr(exc, "meta", None), "status", None)
+        if isinstance(exc, ApiError) and status == 400:
+            # A query we built was refused: treat as an invalid query, not a server error.
+            raise ValidationFailed.on("q", "This query cannot be run.") from exc
+        raise ServiceUnavailable("Search is temporarily unavailable; try again shortly.") from exc
+
+
+def _search(kind: str, body: dict[str, Any], sort: list[Any], limit: int, after: list[Any] | None) -> list[dict]:
+    kwargs: dict[str, Any] = {"index": read_alias(kind), "size": limit, "sort": sort, "track_total_hits": False, **body}
+    if after is not None:
+        kwargs["search_after"] = after
+    response = _es(lambda: get_client().search(**kwargs))
+    return response["hits"]["hits"]
+
+
+def _next(hits: list[dict], limit: int) -> str | None:
+    return Q.encode_cursor(hits[-1]["sort"]) if len(hits) == limit and hits else None
+
+
+def snippet(body: str, highlighted_folded: str | None) -> str:
+    """HTML-escaped excerpt of the ORIGINAL body with <em> around the matches found in the folded
+    copy (offsets map folded characters back to original ones)."""
+    if not highlighted_folded:
+        text = body[:SNIPPET_CHARS]
+        return html.escape(text) + ("…" if len(body) > SNIPPET_CHARS else "")
+    _folded, origin = fold_with_offsets(body)
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    start: int | None = None
+    for char in highlighted_folded:
+        if char == HL_OPEN:
+            start = pos
+        elif char == HL_CLOSE:
+            if start is not None and start < pos <= len(origin):
+                spans.append((origin[start], origin[pos - 1] + 1))
+            start = None
+        else:
+            pos += 1
+    if not spans:
+        return snippet(body, None)
+    window_start = max(0, spans[0][0] - SNIPPET_CHARS // 4)
+    window_end = min(len(body), window_start + SNIPPET_CHARS)
+    out: list[str] = ["…"] if window_start > 0 else []
+    cursor = window_start
+    for a, b in spans:
+        if a < cursor or b > window_end:
+            continue
+        out += [html.escape(body[cursor:a]), "<em>", html.escape(body[a:b]), "</em>"]
+        cursor = b
+    out.append(html.escape(body[cursor:window_end]))
+    if window_end < len(body):
+        out.append("…")
+    return "".join(out)
+
+
+def search_posts(
+    *,
+    q: str,
+    author: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    sort: str = "relevance",
+    limit: int = 20,
+    cursor: str | None = None,
+) -> Page:
+    parsed = Q.parse(q)
+    if sort == "recent" or not parsed.has_text:
+        order: list[Any] = [{"created_at": "desc"}, {"post_id": "desc"}]
+        after = Q.decode_cursor(cursor, (int, int))
+    else:
+        order = [{"_score": "desc"}, {"post_id": "desc"}]
+        after = Q.decode_cursor(cursor, (float, int))
+    body = {
+        "query": Q.posts_query(parsed, author=author, since=since, until=until),
+        "highlight": Q.HIGHLIGHT,
+        "_source": [
+            "post_id",
+            "author_id",
+            "author_username",
+            "author_display_name",
+            "body",
+            "hashtags",
+            "created_at",
+            "like_count",
+        ],
+    }
+    hits = _search("posts", body, order, limit, after)
+    sources = [h["_source"] for h in hits]
+    post_ids = [s["post_id"] for s in sources]
+    author_ids = {s["author_id"] for s in sources}
+    gone = set(SearchPost.objects.using("read").filter(post_id__in=post_ids, deleted=True).values_list("pk", flat=True))
+    authors = {u.user_id: u for u in SearchUser.objects.using("read").filter(user_id__in=author_ids)}
+    results = []
+    for hit, src in zip(hits, sources, strict=True):
+        author_row = authors.get(src["author_id"])
+        if src["post_id"] in gone or (author_row is not None and author_row.deactivated):
+            continue
+        highlighted = (hit.get("highlight") or {}).get("body_folded", [None])[0]
+        results.append(
+            {
+                "id": str(src["post_id"]),
+                "author": {
+                    "id": str(src["author_id"]),
+                    "username": author_row.username if author_row and author_row.username else src["author_username"],
+                    "display_name": author_row.display_name if author_row else src["author_display_name"],
+                },
+                "body": src["body"],
+                "snippet": snippet(src["body"], highlighted),
+                "hashtags": src["hashtags"],
+                "like_count": src["like_count"],
+                "created_at": src["created_at"],
+            }
+        )
+    return Page(results, _next(hits, limit))
+
+
+def search_users(*, q: str, limit: int = 20, cursor: str | None = None) -> Page:
+    after = Q.decode_cursor(cursor, (float, int))
+    body = {"query": Q.users_query(q), "_source": ["user_id", "username", "display_name"]}
+    hits = _search("users", body, [{"_score": "desc"}, {"user_id": "asc"}], limit, after)
+    ids = [h["_source"]["user_id"] for h in hits]
+    hidden = set(
+        SearchUser.objects.using("read").filter(user_id__in=ids, deactivated=True).values_list("pk", flat=True)
+    )
+    results = [
+        {"id": str(s["user_id"]), "username": s["username"], "display_name": s["display_name"]}
+        for s in (h["_source"] for h in hits)
+        if s["user_id"] not in hidden
+    ]
+    return Page(results, _next(hits, limit))
+
+
+def search_hashtags(*, q: str, limit: int = 20, cursor: str | None = None) -> Page:
+    after = Q.decode_cursor(cursor, (int, str))
+    body = {"query": Q.hashtags_query(q), "_source": ["tag", "post_count", "last_used_at"]}
+    hits = _search("hashtags", body, [{"post_count": "desc"}, {"tag": "asc"}], limit, after)
+    results = [
+        {"tag": s["tag"], "post_count": s["post_count"], "last_used_at": s.get("last_used_at")}
+        for s in (h["_source"] for h in hits)
+    ]
+    return Page(results, _next(hits, limit))

@@ -1,0 +1,168 @@
+"""Pushing search state to Elasticsearch: bulk writes with external versions.
+
+A flush sends every row whose `doc_version` Elasticsearch has not acknowledged yet, to every
+index behind the kind's write alias, with `version_type=external`: an older snapshot can never
+overwrite a newer document (a 409 means "already newer" and counts as done). Hidden things
+(deleted posts, deactivated users and their posts, incomplete placeholders, unused tags) are
+written as tombstones, never deleted, so their version outlives `index.gc_deletes` and a late
+write of older content cannot resurrect them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.db import connections
+from django.db.models import F, Model
+from elastic_transport import TransportError
+from elasticsearch import ApiError, helpers
+
+from socialapp.read.search.client import get_client
+from socialapp.read.search.folding import fold
+from socialapp.read.search.indexes import write_targets
+from socialapp.read.search.models import SearchHashtag, SearchPost, SearchUser
+
+try:  # the pipeline's transient-error contract (socialapp.events.projector.TransientError)
+    from socialapp.events.projector import TransientError as _Transient
+except ImportError:  # pragma: no cover - older projector base without it
+    _Transient = ConnectionError  # type: ignore[misc,assignment]
+
+
+class SearchUnavailable(_Transient, ConnectionError):  # type: ignore[misc]
+    """Elasticsearch is unreachable, overloaded or timing out: transient, retry with backoff.
+
+    A TransientError for the pipeline (retried with backoff, never dead-lettered) and a built-in
+    ConnectionError for anything else.
+    """
+
+
+class SearchIndexingError(RuntimeError):
+    """Elasticsearch refused documents for a reason retrying will not fix (mapping, bad data)."""
+
+
+def post_doc(row: SearchPost) -> dict[str, Any]:
+    if row.created_at is None or row.deleted or row.author_deactivated:
+        return {"hidden": True, "post_id": row.post_id}
+    return {
+        "hidden": False,
+        "post_id": row.post_id,
+        "author_id": row.author_id,
+        "author_username": row.author_username.lower(),
+        "author_display_name": row.author_display_name,
+        "body": row.body,
+        "body_folded": fold(row.body),
+        "hashtags": list(row.hashtags),
+        "mentions": list(row.mentions),
+        "created_at": row.created_at.isoformat(),
+        "like_count": row.like_count,
+    }
+
+
+def user_doc(row: SearchUser) -> dict[str, Any]:
+    if row.username is None or row.deactivated:
+        return {"hidden": True, "user_id": row.user_id}
+    return {
+        "hidden": False,
+        "user_id": row.user_id,
+        "username": row.username,
+        "username_folded": fold(row.username),
+        "display_name": row.display_name,
+        "display_name_folded": fold(row.display_name),
+    }
+
+
+def hashtag_doc(row: SearchHashtag) -> dict[str, Any]:
+    if row.post_count <= 0:
+        return {"hidden": True, "tag": row.tag}
+    return {
+        "hidden": False,
+        "tag": row.tag,
+        "post_count": row.post_count,
+        "last_used_at": row.last_used_at.isoformat() if row.last_used_at else None,
+    }
+
+
+KIND_MODELS: dict[str, tuple[type[Model], Any, str]] = {
+    "posts": (SearchPost, post_doc, "bigint"),
+    "users": (SearchUser, user_doc, "bigint"),
+    "hashtags": (SearchHashtag, hashtag_doc, "text"),
+}
+
+
+def _actions(kind: str, rows: Iterable[Any], targets: list[str]) -> Iterable[dict[str, Any]]:
+    _model, make_doc, _pk_type = KIND_MODELS[kind]
+    for row in rows:
+        source = make_doc(row)
+        for target in targets:
+            yield {
+                "_op_type": "index",
+                "_index": target,
+                "_id": str(row.pk),
+                "version": row.doc_version,
+                "version_type": "external",
+                "_source": source,
+            }
+
+
+def bulk_write(kind: str, rows: list[Any], targets: list[str] | None = None) -> None:
+    """Write `rows` as documents; a version conflict is success (Elasticsearch holds newer)."""
+    if not rows:
+        return
+    try:
+        targets = targets or write_targets(kind)
+        _ok, errors = helpers.bulk(
+            get_client(),
+            _actions(kind, rows, targets),
+            chunk_size=settings.SEARCH_BULK_CHUNK,
+            raise_on_error=False,
+            stats_only=False,
+        )
+    except (TransportError, ApiError) as exc:
+        if isinstance(exc, ApiError) and exc.meta.status < 500 and exc.meta.status != 429:
+            raise SearchIndexingError(str(exc)) from exc
+        raise SearchUnavailable(f"elasticsearch: {exc}") from exc
+    failed = [e for e in errors if next(iter(e.values())).get("status") != 409]
+    if failed:
+        statuses = {next(iter(e.values())).get("status") for e in failed}
+        if statuses & {429, 500, 502, 503, 504}:
+            raise SearchUnavailable(f"elasticsearch refused {len(failed)} documents: {failed[:1]}")
+        raise SearchIndexingError(f"elasticsearch refused {len(failed)} documents: {failed[:3]}")
+
+
+def _mark_synced(kind: str, rows: list[Any]) -> None:
+    model, _make_doc, pk_type = KIND_MODELS[kind]
+    table = model._meta.db_table
+    pk = model._meta.pk.column
+    with connections["read"].cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS t SET synced_version = v.ver"
+            f" FROM unnest(%s::{pk_type}[], %s::bigint[]) AS v(id, ver)"
+            f" WHERE t.{pk} = v.id AND t.synced_version < v.ver",
+            [[r.pk for r in rows], [r.doc_version for r in rows]],
+        )
+
+
+def flush(kinds: Iterable[str] = ("posts", "users", "hashtags"), *, max_rounds: int = 100) -> int:
+    """Push every unacknowledged change; returns how many documents were sent.
+
+    Safe to run anywhere, any number of times, concurrently: versions make it idempotent.
+    Raises SearchUnavailable when Elasticsearch cannot take the writes (the rows stay dirty).
+    """
+    sent = 0
+    chunk = settings.SEARCH_BULK_CHUNK
+    for kind in kinds:
+        model = KIND_MODELS[kind][0]
+        for _ in range(max_rounds):
+            rows = list(
+                model.objects.using("read").filter(synced_version__lt=F("doc_version")).order_by("doc_version")[:chunk]
+            )
+            if not rows:
+                break
+            bulk_write(kind, rows)
+            _mark_synced(kind, rows)
+            sent += len(rows)
+            if len(rows) < chunk:
+                break
+    return sent

@@ -1,0 +1,109 @@
+"""Events as docs/events.md defines them, built by hand: the search projector's test input."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from socialapp.events.projector import EventMessage
+
+_position = itertools.count(1_000_000)
+BASE_TIME = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+
+
+def event(event_type: str, aggregate_type: str, aggregate_id: Any, version: int, payload: dict) -> EventMessage:
+    return EventMessage(
+        event_id=uuid.uuid4(),
+        position=next(_position),
+        event_type=event_type,
+        aggregate_type=aggregate_type,
+        aggregate_id=str(aggregate_id),
+        aggregate_version=version,
+        actor_id=None,
+        occurred_at=datetime.now(UTC).isoformat(),
+        schema_version=1,
+        payload=payload,
+    )
+
+
+def registered(user_id: int, username: str, display_name: str = "", version: int = 1) -> EventMessage:
+    payload = {
+        "user_id": user_id,
+        "username": username,
+        "display_name": display_name or username.title(),
+        "bio": "",
+        "email": f"{username}@example.org",
+        "registered_at": BASE_TIME.isoformat(),
+    }
+    return event("user.registered", "user", user_id, version, payload)
+
+
+def profile_updated(user_id: int, display_name: str, version: int) -> EventMessage:
+    return event(
+        "profile.updated", "user", user_id, version, {"user_id": user_id, "display_name": display_name, "bio": ""}
+    )
+
+
+def deactivated(user_id: int, username: str, version: int) -> EventMessage:
+    payload = {"user_id": user_id, "username": username, "deactivated_at": BASE_TIME.isoformat(), "by": "self"}
+    return event("user.deactivated", "user", user_id, version, payload)
+
+
+def _tags_mentions(body: str) -> tuple[list[str], list[dict]]:
+    tags: list[str] = []
+    mentions: list[dict] = []
+    for word in body.split():
+        word = word.strip(".,!?")
+        if word.startswith("#") and word[1:].lower() not in tags:
+            tags.append(word[1:].lower())
+        if word.startswith("@"):
+            mentions.append({"user_id": abs(hash(word)) % 10_000, "username": word[1:]})
+    return tags, mentions
+
+
+def post_created(
+    post_id: int, author_id: int, author: str, body: str, *, minutes: int = 0, version: int = 1
+) -> EventMessage:
+    tags, mentions = _tags_mentions(body)
+    payload = {
+        "post_id": post_id,
+        "author_id": author_id,
+        "author_username": author,
+        "author_display_name": author.title(),
+        "body": body,
+        "hashtags": tags,
+        "mentions": mentions,
+        "created_at": (BASE_TIME + timedelta(minutes=minutes)).isoformat(),
+    }
+    return event("post.created", "post", post_id, version, payload)
+
+
+def post_edited(post_id: int, author_id: int, body: str, version: int) -> EventMessage:
+    tags, mentions = _tags_mentions(body)
+    payload = {
+        "post_id": post_id,
+        "author_id": author_id,
+        "body": body,
+        "hashtags": tags,
+        "mentions": mentions,
+        "edited_at": BASE_TIME.isoformat(),
+    }
+    return event("post.edited", "post", post_id, version, payload)
+
+
+def post_deleted(post_id: int, author_id: int, version: int) -> EventMessage:
+    payload = {"post_id": post_id, "author_id": author_id, "deleted_at": BASE_TIME.isoformat(), "deleted_by": author_id}
+    return event("post.deleted", "post", post_id, version, payload)
+
+
+def liked(post_id: int, user_id: int, version: int, *, unlike: bool = False) -> EventMessage:
+    payload = {
+        "post_id": post_id,
+        "user_id": user_id,
+        "username": f"u{user_id}",
+        "post_author_id": 0,
+        "at": BASE_TIME.isoformat(),
+    }
+    return event("post.unliked" if unlike else "post.liked", "like", f"{post_id}:{user_id}", version, payload)

@@ -1,0 +1,155 @@
+"""The search projector against the real Elasticsearch: effects, duplicates, re-ordering,
+tombstones and counters (Zulip-style: applied in any order == applied in order == expected)."""
+
+from __future__ import annotations
+
+import random
+import time
+
+import pytest
+
+from socialapp.read.search import indexes, sync
+from socialapp.read.search.client import get_client
+from socialapp.read.search.models import SearchPost
+from socialapp.read.search.projector import SearchProjector
+
+from . import factory as f
+from .helpers import all_docs, reset_state, snapshot, visible_docs
+
+pytestmark = pytest.mark.django_db(databases=["default", "read"])
+
+
+def scenario() -> list:
+    """Users, posts, an edit, a delete, likes and unlikes, a profile change, a deactivation."""
+    return [
+        f.registered(1, "alice", "Alice Crème"),
+        f.registered(2, "bob", "Bob"),
+        f.registered(3, "carol", "Carol"),
+        f.post_created(101, 1, "alice", "Crème brûlée at the #Café with @bob", minutes=1),
+        f.post_created(102, 2, "bob", "Hello #cafe world", minutes=2),
+        f.post_created(103, 3, "carol", "Carol writes about #cafe too", minutes=3),
+        f.post_edited(102, 2, "Hello #cafe #paris world", version=2),
+        f.post_created(104, 1, "alice", "to be deleted #gone", minutes=4),
+        f.post_deleted(104, 1, version=2),
+        f.liked(101, 2, version=1),
+        f.liked(101, 3, version=1),
+        f.liked(102, 1, version=1),
+        f.liked(102, 1, version=2, unlike=True),
+        f.liked(102, 1, version=3),
+        f.liked(103, 2, version=1),
+        f.liked(103, 2, version=2, unlike=True),
+        f.profile_updated(2, "Bobby Tables", version=2),
+        f.deactivated(3, "carol", version=2),
+    ]
+
+
+EXPECTED_POSTS = {"101": 1, "102": 1}  # visible posts and their like counts (carol's like gone)
+
+
+def check_expected(snap: dict) -> None:
+    posts = snap["posts"]
+    assert {k: v["like_count"] for k, v in posts.items()} == EXPECTED_POSTS
+    assert posts["102"]["body"] == "Hello #cafe #paris world"
+    assert posts["101"]["body_folded"].startswith("creme brulee")
+    assert {k: v["username_folded"] for k, v in snap["users"].items()} == {"1": "alice", "2": "bob"}
+    assert snap["users"]["2"]["display_name"] == "Bobby Tables"
+    tags = {k: v["post_count"] for k, v in snap["hashtags"].items()}
+    assert tags == {"cafe": 1, "café": 1, "paris": 1}, tags
+
+
+def test_events_in_order_give_the_expected_documents(projector: SearchProjector) -> None:
+    for e in scenario():
+        assert projector.apply(e)
+    check_expected(snapshot())
+
+
+def test_duplicates_and_reordering_converge(projector: SearchProjector) -> None:
+    events = scenario()
+    for e in events:
+        projector.apply(e)
+    in_order = snapshot()
+    check_expected(in_order)
+    for seed in (1, 2, 3):
+        reset_state()
+        rng = random.Random(seed)
+        shuffled = events + rng.sample(events, k=len(events) // 2)  # every event, some twice
+        rng.shuffle(shuffled)
+        applied = projector.apply_batch(shuffled)
+        assert applied == len(events)  # duplicates were skipped
+        assert snapshot() == in_order, f"seed {seed}"
+
+
+def test_older_edit_never_overwrites_newer(projector: SearchProjector) -> None:
+    projector.apply(f.registered(1, "alice"))
+    projector.apply(f.post_created(101, 1, "alice", "first"))
+    projector.apply(f.post_edited(101, 1, "third", version=3))
+    projector.apply(f.post_edited(101, 1, "second", version=2))
+    assert visible_docs("posts")["101"]["body"] == "third"
+
+
+def test_stale_document_write_is_refused_by_external_version(projector: SearchProjector) -> None:
+    projector.apply(f.registered(1, "alice"))
+    projector.apply(f.post_created(101, 1, "alice", "first"))
+    stale = SearchPost.objects.using("read").get(pk=101)
+    projector.apply(f.post_edited(101, 1, "second", version=2))
+    sync.bulk_write("posts", [stale])  # a slow flusher pushing an old snapshot: 409, ignored
+    assert visible_docs("posts")["101"]["body"] == "second"
+
+
+def test_no_resurrection_after_gc_deletes(projector: SearchProjector) -> None:
+    """A deleted post stays a tombstone with its version; past gc_deletes a late or replayed
+    create and a stale flush still cannot bring it back."""
+    es = get_client()
+    es.indices.put_settings(index=indexes.write_alias("posts"), settings={"index.gc_deletes": "100ms"})
+    projector.apply(f.registered(1, "alice"))
+    created = f.post_created(101, 1, "alice", "secret #leak")
+    projector.apply(created)
+    stale = SearchPost.objects.using("read").get(pk=101)
+    projector.apply(f.post_deleted(101, 1, version=2))
+    indexes.refresh("posts")
+    time.sleep(0.5)  # not synchronisation: let the (shortened) gc_deletes window pass
+    indexes.refresh("posts")
+    # A replay of the create under a new delivery id, and an old snapshot pushed late.
+    projector.apply(f.post_created(101, 1, "alice", "secret #leak"))
+    sync.bulk_write("posts", [stale])
+    docs = all_docs("posts")
+    assert docs["101"]["hidden"] is True and "body" not in docs["101"]
+    assert visible_docs("posts") == {}
+    assert visible_docs("hashtags") == {}
+
+
+def test_deactivation_hides_user_posts_and_their_likes(projector: SearchProjector) -> None:
+    projector.apply_batch(
+        [
+            f.registered(1, "alice"),
+            f.registered(2, "bob"),
+            f.post_created(101, 1, "alice", "alice #one"),
+            f.post_created(102, 2, "bob", "bob #one"),
+            f.liked(101, 2, version=1),
+        ]
+    )
+    assert visible_docs("posts")["101"]["like_count"] == 1
+    projector.apply(f.deactivated(2, "bob", version=2))
+    assert set(visible_docs("posts")) == {"101"}
+    assert visible_docs("posts")["101"]["like_count"] == 0
+    assert set(visible_docs("users")) == {"1"}
+    assert visible_docs("hashtags")["one"]["post_count"] == 1
+    # A post of the deactivated user arriving late is hidden when indexed.
+    projector.apply(f.post_created(103, 2, "bob", "late #one"))
+    assert set(visible_docs("posts")) == {"101"}
+
+
+def test_elasticsearch_refusal_keeps_rows_dirty_until_a_later_flush(projector: SearchProjector, monkeypatch) -> None:
+    projector.apply(f.registered(1, "alice"))
+
+    def down(*args, **kwargs):
+        raise sync.SearchUnavailable("down")
+
+    monkeypatch.setattr(sync, "bulk_write", down)
+    with pytest.raises(sync.SearchUnavailable):
+        projector.apply(f.post_created(101, 1, "alice", "kept"))
+    monkeypatch.undo()
+    assert SearchPost.objects.using("read").get(pk=101).synced_version == 0
+    redelivered = f.post_created(101, 1, "alice", "kept")
+    projector.apply(redelivered)
+    assert visible_docs("posts")["101"]["body"] == "kept"
