@@ -176,3 +176,10 @@ LOGGING = {
 # --------------------------------------------------------------------------- query side (issue 5)
 
 # --------------------------------------------------------------------------- search (issue 6)
+SEARCH_INDEX_SHARDS = env.int("SEARCH_INDEX_SHARDS", default=1)
+SEARCH_INDEX_REPLICAS = env.int("SEARCH_INDEX_REPLICAS", default=0)
+SEARCH_REFRESH_INTERVAL = env.str("SEARCH_REFRESH_INTERVAL", default="1s")
+SEARCH_GC_DELETES = env.str("SEARCH_GC_DELETES", default="60s")
+SEARCH_BULK_CHUNK = env.int("SEARCH_BULK_CHUNK", default=500)  # documents per bulk request
+SEARCH_MAX_QUERY_LENGTH = env.int("SEARCH_MAX_QUERY_LENGTH", default=512)  # characters of `q`
+SEARCH_MAX_TERMS = env.int("SEARCH_MAX_TERMS", default=32)  # clauses parsed from `q`
