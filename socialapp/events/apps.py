@@ -1,3 +1,5 @@
+from importlib import import_module
+
 from django.apps import AppConfig
 
 
@@ -9,3 +11,13 @@ class EventsConfig(AppConfig):
     label = "events"
     database = "default"
     verbose_name = "Event log"
+
+    def ready(self) -> None:
+        from django.conf import settings
+
+        from socialapp.events.log import on_events_committed
+        from socialapp.events.relay import notify_committed
+
+        on_events_committed(notify_committed)
+        for module in settings.EVENTS_EXTRA_PROJECTOR_MODULES:
+            import_module(module)  # registers its projectors

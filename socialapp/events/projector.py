@@ -8,6 +8,18 @@ aggregate (compare aggregate versions), because a redelivered older event can ar
 
 Projectors register with `@register`; the pipeline (socialapp.events.consumer) routes messages
 to them, and tests call `apply` directly.
+
+Errors tell the worker what to do with a message: `TransientError` (and database/connection
+errors) are retried with exponential backoff and jitter and never count as poison;
+`PermanentError` (a message that can never apply) goes straight to the dead letters; any other
+exception is a bug: the message is requeued and dead-lettered after the queue's delivery limit.
+
+Hooks for operations (docs/pipeline.md, "Rebuilds and checks"):
+- `tables`: the read-DB tables the projector owns (only it writes them). The default rebuild
+  replays the log into fresh copies of them in a shadow schema and swaps them in atomically;
+  handlers must therefore use unqualified table names (ORM models and raw SQL both do).
+- `rebuild_strategy()`: override to rebuild storage that is not tables (an index behind an alias).
+- `check()`: the convergence check: compare the read model with what the log implies.
 """
 
 from __future__ import annotations
@@ -54,6 +66,29 @@ class EventMessage:
 Handler = Callable[["Projector", EventMessage], None]
 
 
+class TransientError(Exception):
+    """The effect could not be applied now but may later (a service is unreachable): retry."""
+
+
+class PermanentError(Exception):
+    """The event can never be applied by this code (malformed, unknown schema): dead-letter it."""
+
+
+@dataclass
+class CheckReport:
+    """What `projections check` prints: keys of read-model entries that disagree with the log."""
+
+    projector: str
+    lost: list[str] = field(default_factory=list)  # implied by the log, missing from the read model
+    duplicated: list[str] = field(default_factory=list)  # present more than once / applied twice
+    unexpected: list[str] = field(default_factory=list)  # present, but not implied by the log
+    checked: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not (self.lost or self.duplicated or self.unexpected)
+
+
 def handles(*event_types: str) -> Callable[[Handler], Handler]:
     def mark(fn: Handler) -> Handler:
         fn._handles = event_types  # type: ignore[attr-defined]
@@ -66,6 +101,7 @@ class Projector:
     name: ClassVar[str]
     database: ClassVar[str] = "read"
     handlers: ClassVar[dict[str, Handler]] = {}
+    tables: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -91,8 +127,25 @@ class Projector:
             handler(self, event)
         return True
 
+    def check(self) -> CheckReport | None:
+        """Convergence check; None means this projector does not provide one."""
+        return None
+
+    def rebuild_strategy(self) -> Any:
+        """How `projections rebuild` rebuilds this projector (socialapp.events.rebuild)."""
+        from socialapp.events.rebuild import SchemaSwapRebuild
+
+        return SchemaSwapRebuild(self)
+
+    @property
+    def lock_key(self) -> str:
+        return f"projector:{self.name}"
+
     def _record(self, event: EventMessage) -> bool:
         with connections[self.database].cursor() as cursor:
+            # Shared with every other apply; a rebuild's switch takes it exclusively, so no apply
+            # straddles the switch (socialapp.events.rebuild).
+            cursor.execute("SELECT pg_advisory_xact_lock_shared(hashtext(%s))", [self.lock_key])
             cursor.execute(
                 "INSERT INTO projection_applied_event (projector, event_id, position, applied_at)"
                 " VALUES (%s, %s, %s, now()) ON CONFLICT (projector, event_id) DO NOTHING RETURNING 1",

@@ -172,6 +172,26 @@ LOGGING = {
 # --------------------------------------------------------------------------- command side (issue 3)
 
 # --------------------------------------------------------------------------- event pipeline (issue 4)
+# docs/pipeline.md explains each value. Celery's own safety settings are in the Celery section.
+# Redeliveries of one message (requeues, lost workers) before it is dead-lettered.
+EVENTS_DELIVERY_LIMIT = env.int("EVENTS_DELIVERY_LIMIT", default=5)
+# Unacknowledged messages a projector worker holds (measured: bench/pipeline.py, docs/pipeline.md).
+EVENTS_PREFETCH = env.int("EVENTS_PREFETCH", default=64)
+# The relay publishes on every commit (LISTEN/NOTIFY) and sweeps at this interval regardless.
+EVENTS_RELAY_SWEEP_SECONDS = env.float("EVENTS_RELAY_SWEEP_SECONDS", default=1.0)
+EVENTS_RELAY_BATCH = 500
+EVENTS_RELAY_NOTIFY = True  # NOTIFY the relay after each commit that appended events
+EVENTS_NOTIFY_CHANNEL = "socialapp_events"
+EVENTS_BROKER_HEARTBEAT = 30
+# Transient errors (DB or Elasticsearch unreachable): in-place retries with exponential backoff
+# and full jitter, then the message goes back to the tail of its queue (never dead-lettered).
+EVENTS_RETRY_ATTEMPTS = 6
+EVENTS_RETRY_BASE_SECONDS = 0.2
+EVENTS_RETRY_MAX_SECONDS = 10.0
+# Extra modules that register projectors (tests' probe projector, the benchmark's no-op one).
+EVENTS_EXTRA_PROJECTOR_MODULES = env.list("EVENTS_EXTRA_PROJECTOR_MODULES", default=[])
+# Port of a projector worker's Prometheus exporter (0: none). honcho sets one per process.
+PROJECTOR_METRICS_PORT = env.int("PROJECTOR_METRICS_PORT", default=0)
 
 # --------------------------------------------------------------------------- query side (issue 5)
 

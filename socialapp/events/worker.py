@@ -1,0 +1,231 @@
+"""Projector workers: a Celery consumer step that consumes plain event messages.
+
+Why not Celery tasks: the relay publishes each event once to a topic exchange, which copies it
+into every projector queue bound to its type. A Celery task message names one task, so every
+projector would receive the same task name; the alternative (the relay publishing one task per
+subscribed projector) would couple the relay to the subscriptions and multiply publishes.
+Instead, `celery -A socialapp worker -P solo -Q projector.<name>` runs a normal Celery worker
+(its process management, signals, logging, remote control, shutdown) whose consumer blueprint
+gets `ProjectorConsumerStep`: the projector queues named with -Q are taken away from Celery's
+task consumer and consumed here, with manual acks after the effect committed.
+
+What happens to a message:
+- applied (or a duplicate, skipped): ack;
+- `PermanentError` or undecodable: reject without requeue -> dead-letter queue at once;
+- transient (database or Elasticsearch unreachable, `TransientError`): retried in place with
+  exponential backoff and full jitter; if still failing, republished (confirmed) to the tail of
+  its own queue and acked, so an outage never counts towards the delivery limit;
+- any other exception (a bug): requeued; the quorum queue's x-delivery-limit dead-letters it
+  after EVENTS_DELIVERY_LIMIT redeliveries. A worker killed mid-batch returns its unacked
+  messages the same way, and the tracking table absorbs those it had already applied.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from celery import bootsteps
+from celery.signals import celeryd_after_setup
+
+log = logging.getLogger(__name__)
+
+_selected: list[str] = []
+
+
+@celeryd_after_setup.connect
+def _take_projector_queues(sender: str, instance: Any, conf: Any, **kwargs: Any) -> None:
+    """Move `projector.*` queues from Celery's task consumer to the projector consumer step."""
+    from socialapp.events.topology import projector_for_queue
+
+    queues = instance.app.amqp.queues
+    names = [name for name in list(queues.consume_from) if projector_for_queue(name)]
+    _selected[:] = [projector_for_queue(name) for name in names]
+    if names:
+        queues.deselect(names)
+        for name in names:
+            queues.pop(name, None)  # never declared by Celery with classic-queue arguments
+
+
+def _transient_errors() -> tuple[type[BaseException], ...]:
+    from django.db import InterfaceError, OperationalError
+
+    from socialapp.events.projector import TransientError
+
+    kinds: list[type[BaseException]] = [TransientError, OperationalError, InterfaceError]
+    try:
+        from elastic_transport import ConnectionError as ESConnectionError
+        from elastic_transport import ConnectionTimeout
+
+        kinds += [ESConnectionError, ConnectionTimeout]
+    except ImportError:  # pragma: no cover
+        pass
+    return tuple(kinds)
+
+
+def backoff(attempt: int) -> float:
+    """Exponential backoff with full jitter (AWS architecture blog): spreads retrying workers."""
+    from django.conf import settings
+
+    return random.uniform(0, min(settings.EVENTS_RETRY_MAX_SECONDS, settings.EVENTS_RETRY_BASE_SECONDS * 2**attempt))
+
+
+class ProjectorConsumerStep(bootsteps.ConsumerStep):
+    """Consumes the selected projector queues on the worker's broker connection."""
+
+    def get_consumers(self, channel: Any) -> list[Any]:
+        from django.conf import settings
+        from kombu import Consumer
+
+        from socialapp.events.projector import REGISTRY
+        from socialapp.events.topology import declare_on, projector_queue
+
+        if not _selected:
+            return []
+        unknown = [name for name in _selected if name not in REGISTRY]
+        if unknown:
+            raise RuntimeError(f"no registered projector named {unknown} (registered: {sorted(REGISTRY)})")
+        projectors = [REGISTRY[name] for name in _selected]
+        declare_on(channel, projectors)
+        self._start_metrics_server()
+        consumers = []
+        for projector in projectors:
+            handler = MessageHandler(projector, channel)
+            consumers.append(
+                Consumer(
+                    channel,
+                    queues=[projector_queue(projector)],
+                    callbacks=[handler],
+                    accept=["json"],
+                    prefetch_count=settings.EVENTS_PREFETCH,
+                    auto_declare=False,
+                    on_decode_error=handler.on_decode_error,
+                )
+            )
+            log.info("projector %s consuming %s", projector.name, projector.event_types())
+        return consumers
+
+    _metrics_started = False
+
+    def _start_metrics_server(self) -> None:
+        from django.conf import settings
+        from prometheus_client import start_http_server
+
+        port = settings.PROJECTOR_METRICS_PORT
+        if port and not ProjectorConsumerStep._metrics_started:
+            start_http_server(port, addr="127.0.0.1")
+            ProjectorConsumerStep._metrics_started = True
+
+
+class MessageHandler:
+    def __init__(self, projector: Any, channel: Any) -> None:
+        self.projector = projector
+        self.channel = channel
+        self.transient = _transient_errors()
+
+    def on_decode_error(self, message: Any, exc: Exception) -> None:
+        from socialapp.events import metrics
+
+        log.error("%s: undecodable message %s, dead-lettered: %s", self.projector.name, message.delivery_tag, exc)
+        metrics.FAILED.labels(self.projector.name, "permanent").inc()
+        message.reject(requeue=False)
+
+    def __call__(self, body: Any, message: Any) -> None:
+        from django.conf import settings
+        from django.db import close_old_connections
+
+        from socialapp.events import metrics
+        from socialapp.events.projector import EventMessage, PermanentError
+
+        name = self.projector.name
+        try:
+            event = EventMessage.from_dict(body)
+        except Exception as exc:
+            log.error("%s: malformed event message, dead-lettered: %r", name, exc)
+            metrics.FAILED.labels(name, "permanent").inc()
+            message.reject(requeue=False)
+            return
+        attempt = 0
+        while True:
+            close_old_connections()
+            started = time.perf_counter()
+            try:
+                applied = self.projector.apply(event)
+            except PermanentError as exc:
+                log.error("%s: permanent error on %s, dead-lettered: %s", name, event.event_id, exc)
+                metrics.FAILED.labels(name, "permanent").inc()
+                message.reject(requeue=False)
+                return
+            except self.transient as exc:
+                metrics.FAILED.labels(name, "transient").inc()
+                self._close_connections()
+                if attempt < settings.EVENTS_RETRY_ATTEMPTS:
+                    delay = backoff(attempt)
+                    attempt += 1
+                    log.warning(
+                        "%s: transient error on %s (%s); retry %d in %.2fs", name, event.event_id, exc, attempt, delay
+                    )
+                    time.sleep(delay)
+                    continue
+                self._requeue_at_tail(body, message)
+                return
+            except Exception:
+                log.exception("%s: error applying %s; requeued (bounded by the delivery limit)", name, event.event_id)
+                metrics.FAILED.labels(name, "error").inc()
+                message.requeue()
+                return
+            message.ack()
+            if applied:
+                metrics.APPLIED.labels(name).inc()
+                metrics.LATENCY.labels(name).observe(time.perf_counter() - started)
+                try:
+                    occurred = datetime.fromisoformat(event.occurred_at)
+                    metrics.COMMIT_TO_APPLIED.labels(name).observe((datetime.now(UTC) - occurred).total_seconds())
+                except ValueError:
+                    pass
+            else:
+                metrics.DUPLICATES.labels(name).inc()
+                log.info("%s: skipped duplicate %s (#%s)", name, event.event_id, event.position)
+            return
+
+    def _close_connections(self) -> None:
+        from django.db import connections
+
+        for conn in connections.all():
+            try:
+                conn.close()
+            except Exception:
+                log.debug("closing a broken connection", exc_info=True)
+
+    def _requeue_at_tail(self, body: Any, message: Any) -> None:
+        """Put the message back at the tail of its queue (confirmed) without using up a delivery."""
+        from kombu import Producer
+
+        from socialapp.events.topology import queue_name
+
+        headers = dict(message.headers or {})
+        headers["x-transient-retries"] = int(headers.get("x-transient-retries", 0)) + 1
+        try:
+            Producer(self.channel).publish(
+                body,
+                exchange="",
+                routing_key=queue_name(self.projector.name),
+                serializer="json",
+                delivery_mode=2,
+                message_id=message.properties.get("message_id"),
+                type=message.properties.get("type"),
+                headers=headers,
+                retry=False,
+            )
+        except Exception:
+            log.warning("%s: could not republish, requeueing instead", self.projector.name, exc_info=True)
+            message.requeue()
+            return
+        message.ack()
+
+
+def install(app: Any) -> None:
+    app.steps["consumer"].add(ProjectorConsumerStep)

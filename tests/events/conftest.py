@@ -1,0 +1,23 @@
+"""Fixtures of the pipeline tests: the probe projector's tables, reset for every test."""
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.events import probe
+from tests.support import child_env
+
+PROBE_ENV = {"EVENTS_EXTRA_PROJECTOR_MODULES": "tests.events.probe"}
+
+
+@pytest.fixture
+def probe_tables(django_db_blocker: object) -> Iterator[None]:
+    probe.create_tables()
+    probe.reset_tables()
+    yield
+    probe.reset_tables()
+
+
+@pytest.fixture
+def probe_env() -> dict[str, str]:
+    return child_env(**PROBE_ENV)

@@ -1,0 +1,38 @@
+"""Appending probe events the way command services do: inside a transaction, via append_event."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+
+from django.db import transaction
+
+from socialapp.events.log import append_event
+from socialapp.events.models import Event
+
+_counter = itertools.count(1)
+
+
+def new_aggregate() -> str:
+    return f"probe-{uuid.uuid4().hex[:12]}"
+
+
+def append_probe_events(count: int, *, aggregate_id: str | None = None, per_transaction: int = 1) -> list[Event]:
+    """`count` events; each fresh aggregate gets post.created, then post.edited versions."""
+    events: list[Event] = []
+    aggregate = aggregate_id or new_aggregate()
+    version = 0
+    while len(events) < count:
+        with transaction.atomic():
+            for _ in range(min(per_transaction, count - len(events))):
+                version += 1
+                events.append(
+                    append_event(
+                        event_type="post.created" if version == 1 else "post.edited",
+                        aggregate_type="post",
+                        aggregate_id=aggregate,
+                        aggregate_version=version,
+                        payload={"post_id": next(_counter), "value": f"v{version}"},
+                    )
+                )
+    return events

@@ -1,0 +1,130 @@
+"""Run the real event pipeline in tests: relay and projector workers as child processes.
+
+    from tests.pipeline_support import running_pipeline, wait_applied
+
+    @pytest.mark.django_db(transaction=True, databases=["default", "read"])
+    def test_feed_shows_a_new_post(...):
+        with running_pipeline(["feeds", "profiles"]) as pipeline:
+            with capture_events() as events:
+                create_post(...)                      # commits; the relay is woken by NOTIFY
+            pipeline.wait_applied(events)            # every projector that handles them applied them
+            ...query the read model...
+
+`running_pipeline` starts one relay (`manage.py relay`) and one worker per projector
+(`celery -A socialapp worker -P solo -Q projector.<name>`), all with `tests.support.child_env()`
+so that they use this run's test databases and vhost, waits until they are up, and stops them
+on exit (their logs are in .services/logs/tests/). `wait_applied` polls the tracking table, so it
+fails with a clear message instead of hanging.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+
+from django.db import connections
+
+from socialapp.events.projector import REGISTRY
+from socialapp.events.topology import queue_name
+from tests.support import ChildProcess, celery_worker, child_env, wait_for
+
+
+def start_relay(*, name: str = "relay", env: dict[str, str] | None = None) -> ChildProcess:
+    relay = ChildProcess([sys.executable, "manage.py", "relay"], env or child_env(), name)
+    wait_for(lambda: "relay running" in relay.log() or relay.proc.poll() is not None, timeout=60, what="relay start")
+    assert relay.proc.poll() is None, relay.log()
+    return relay
+
+
+def start_worker(projectors: list[str], *, name: str | None = None, env: dict[str, str] | None = None) -> ChildProcess:
+    worker = celery_worker(
+        [queue_name(p) for p in projectors],
+        name=name or "worker-" + "-".join(projectors),
+        extra=["-P", "solo"],
+        env=env or child_env(),
+    )
+    wait_for(
+        lambda: all(f"projector {p} consuming" in worker.log() for p in projectors) or worker.proc.poll() is not None,
+        timeout=90,
+        what=f"worker for {projectors}",
+    )
+    assert worker.proc.poll() is None, worker.log()
+    return worker
+
+
+def _event_ids(events: Iterable[object]) -> list[tuple[str, str]]:
+    """(event_id, event_type) of Event rows, EventMessages or dicts."""
+    out = []
+    for e in events:
+        if isinstance(e, dict):
+            out.append((str(e["event_id"]), str(e["event_type"])))
+        else:
+            out.append((str(e.event_id), str(e.event_type)))  # type: ignore[attr-defined]
+    return out
+
+
+def applied_ids(projector: str) -> set[str]:
+    with connections["read"].cursor() as cursor:
+        cursor.execute("SELECT event_id::text FROM projection_applied_event WHERE projector = %s", [projector])
+        return {row[0] for row in cursor.fetchall()}
+
+
+def wait_applied(events: Iterable[object], projectors: Iterable[str] | None = None, *, timeout: float = 60.0) -> None:
+    """Wait until each given projector (default: every registered one that handles an event's
+    type) has applied each of the events."""
+    pairs = _event_ids(events)
+    names = list(projectors) if projectors is not None else sorted(REGISTRY)
+
+    def missing() -> dict[str, int]:
+        gaps = {}
+        for name in names:
+            handled = set(REGISTRY[name].event_types())
+            wanted = {eid for eid, etype in pairs if etype in handled}
+            if wanted:
+                left = len(wanted - applied_ids(name))
+                if left:
+                    gaps[name] = left
+        return gaps
+
+    last: dict[str, int] = {}
+
+    def done() -> bool:
+        nonlocal last
+        last = missing()
+        return not last
+
+    try:
+        wait_for(done, timeout=timeout, interval=0.1, what="events applied")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; still missing per projector: {last}") from None
+
+
+@dataclass
+class Pipeline:
+    projectors: list[str]
+    relay: ChildProcess | None
+    workers: dict[str, ChildProcess] = field(default_factory=dict)
+
+    def wait_applied(self, events: Iterable[object], *, timeout: float = 60.0) -> None:
+        wait_applied(events, self.projectors, timeout=timeout)
+
+
+@contextmanager
+def running_pipeline(
+    projectors: list[str], *, relay: bool = True, env: dict[str, str] | None = None
+) -> Iterator[Pipeline]:
+    """Relay + one worker process per projector for the duration of the block."""
+    unknown = [p for p in projectors if p not in REGISTRY]
+    assert not unknown, f"unknown projectors {unknown}; registered: {sorted(REGISTRY)}"
+    with ExitStack() as stack:
+        relay_process = start_relay(env=env) if relay else None
+        if relay_process:
+            stack.callback(relay_process.stop)
+        pipeline = Pipeline(list(projectors), relay_process)
+        for name in projectors:
+            worker = start_worker([name], env=env)
+            stack.callback(worker.stop)
+            pipeline.workers[name] = worker
+        yield pipeline
