@@ -88,8 +88,8 @@ class World:
         return (1 << 40) + next(self._ids) * 4096
 
     # ------------------------------------------------------------------ commands
-    def register(self, username: str, display_name: str | None = None) -> int:
-        uid = len(self.users) + 1
+    def register(self, username: str, display_name: str | None = None, uid: int | None = None) -> int:
+        uid = uid or len(self.users) + 1
         user = User(uid, username, display_name or username.title(), email=f"{username}@example.org")
         self.users[uid] = user
         self._emit(

@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from socialapp.read.notifications import views
+
+urlpatterns = [
+    path("notifications", views.NotificationsView.as_view(), name="notifications"),
+    path("notifications/read", views.MarkReadView.as_view(), name="notifications-read"),
+]

@@ -1,3 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from socialapp.common.dispatch import register_query_view
+from socialapp.read.profiles import views
+
+register_query_view("me", views.MeView.as_view())
+
+urlpatterns = [
+    path("users/<str:username>", views.ProfileView.as_view(), name="user-profile"),
+    path("users/<str:username>/followers", views.FollowersView.as_view(), name="user-followers"),
+    path("users/<str:username>/following", views.FollowingView.as_view(), name="user-following"),
+]

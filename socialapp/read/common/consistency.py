@@ -1,0 +1,57 @@
+"""Read your writes: wait (bounded) until the projectors behind an endpoint applied the events
+named by the client's X-Consistency-Token.
+
+The wait polls `projection_applied_event` on the read database for exactly the token's
+positions that each projector handles (positions, not a high-water mark: they commit out of
+order). No token, no wait. Past CONSISTENCY_WAIT_SECONDS the query answers with what it has
+and says so in `X-Consistency-Satisfied: false`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+
+from django.conf import settings
+
+from socialapp.events.consistency import HEADER, read_token
+from socialapp.events.projector import REGISTRY
+from socialapp.read.common.sql import fetchall
+
+SATISFIED_HEADER = "X-Consistency-Satisfied"
+_POLL_SECONDS = 0.02
+
+
+def pending_positions(token: str, projectors: Iterable[str]) -> set[tuple[str, int]]:
+    pairs = read_token(token)  # a malformed or forged token is a 400 (ValidationFailed)
+    return {
+        (name, position)
+        for name in projectors
+        for position, event_type in pairs
+        if event_type in REGISTRY[name].handlers
+    }
+
+
+def wait_for_token(token: str | None, projectors: Iterable[str], timeout: float | None = None) -> bool | None:
+    """None without a token; else True once applied, False when the bounded wait ran out."""
+    if not token:
+        return None
+    needed = pending_positions(token, projectors)
+    deadline = time.monotonic() + (settings.CONSISTENCY_WAIT_SECONDS if timeout is None else timeout)
+    while needed:
+        names = sorted({n for n, _ in needed})
+        positions = sorted({p for _, p in needed})
+        done = fetchall(
+            "SELECT projector, position FROM projection_applied_event WHERE projector = ANY(%s) AND position = ANY(%s)",
+            [names, positions],
+        )
+        needed -= set(done)
+        if not needed:
+            break
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(_POLL_SECONDS)
+    return True
+
+
+__all__ = ["HEADER", "SATISFIED_HEADER", "wait_for_token"]

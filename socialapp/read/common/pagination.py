@@ -1,0 +1,89 @@
+"""Keyset (cursor) pagination for every query-side list.
+
+A cursor is the sort key of the last item served, signed (so a client cannot forge keys we
+would feed to SQL) and opaque. Keyset, not offset: a page boundary is a key, so items inserted
+above it while a client pages never shift or repeat what follows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.core import signing
+from django.utils.http import urlencode
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from socialapp.common.errors import ValidationFailed
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+_SALT = "socialapp.read.cursor"
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    limit: int
+    after: list[Any] | None  # sort key of the last item of the previous page
+
+    def key(self, n: int, kind: type = int) -> Any:
+        """The n-th component of the cursor's key, checked against the expected type."""
+        if self.after is None:
+            return None
+        value = self.after[n]
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise ValidationFailed.on("cursor", "Invalid cursor.")
+        return value
+
+
+def encode_cursor(key: Sequence[Any], scope: str) -> str:
+    return signing.dumps([scope, list(key)], salt=_SALT, compress=True)
+
+
+def page_request(request: Request, scope: str, key_length: int = 1) -> PageRequest:
+    """Parse `limit` and `cursor`; a bad one is a 400 (problem JSON), never a guess."""
+    raw_limit = request.query_params.get("limit")
+    limit = DEFAULT_LIMIT
+    if raw_limit is not None:
+        try:
+            limit = int(raw_limit)
+        except ValueError:
+            raise ValidationFailed.on("limit", f"limit must be an integer between 1 and {MAX_LIMIT}.") from None
+        if not 1 <= limit <= MAX_LIMIT:
+            raise ValidationFailed.on("limit", f"limit must be an integer between 1 and {MAX_LIMIT}.")
+    raw_cursor = request.query_params.get("cursor")
+    after = None
+    if raw_cursor is not None:
+        try:
+            cursor_scope, after = signing.loads(raw_cursor, salt=_SALT)
+        except (signing.BadSignature, ValueError, TypeError):
+            raise ValidationFailed.on("cursor", "Invalid cursor.") from None
+        if cursor_scope != scope or not isinstance(after, list) or len(after) != key_length:
+            raise ValidationFailed.on("cursor", "This cursor belongs to another list.")
+    return PageRequest(limit=limit, after=after)
+
+
+def paginated(
+    request: Request,
+    page: PageRequest,
+    rows: list[Any],
+    *,
+    scope: str,
+    key: Callable[[Any], Sequence[Any]],
+    render: Callable[[list[Any]], Any],
+    extra: dict[str, Any] | None = None,
+) -> Response:
+    """`rows` holds up to limit + 1 items: the extra one only tells that a next page exists."""
+    has_more = len(rows) > page.limit
+    rows = rows[: page.limit]
+    next_cursor = encode_cursor(key(rows[-1]), scope) if has_more and rows else None
+    body = {"results": render(rows), "next": next_cursor, **(extra or {})}
+    response = Response(body)
+    if next_cursor:
+        params = {k: v for k, v in request.query_params.items() if k != "cursor"}
+        params["cursor"] = next_cursor
+        url = request.build_absolute_uri(f"{request.path}?{urlencode(params)}")
+        response["Link"] = f'<{url}>; rel="next"'
+    return response

@@ -1,0 +1,65 @@
+"""The base of every query view: the read-your-writes wait before, the lag header after."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from socialapp.read.common import lag
+from socialapp.read.common.consistency import HEADER, SATISFIED_HEADER, wait_for_token
+
+CONSISTENCY_PARAMETERS = [
+    OpenApiParameter(
+        HEADER,
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        description="Token from a command's response: answer only once this read model applied the command's "
+        "events (bounded wait, CONSISTENCY_WAIT_SECONDS).",
+    ),
+    OpenApiParameter(
+        lag.HEADER,
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        response=True,
+        description="Seconds (millisecond precision) between now and the commit of the oldest event this read "
+        "model has not applied yet, among the latest 1000 it handles; 0.000 when caught up; `unknown` before "
+        "the first sample.",
+    ),
+    OpenApiParameter(
+        SATISFIED_HEADER,
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        response=True,
+        description="`true` when the X-Consistency-Token's events were applied before answering, `false` when "
+        "the bounded wait ran out. Absent without a token.",
+    ),
+]
+PAGE_PARAMETERS = [
+    OpenApiParameter("limit", OpenApiTypes.INT, OpenApiParameter.QUERY, description="1..100, default 20"),
+    OpenApiParameter("cursor", OpenApiTypes.STR, OpenApiParameter.QUERY, description="`next` of the previous page"),
+    OpenApiParameter("Link", OpenApiTypes.STR, OpenApiParameter.HEADER, response=True, description='<url>; rel="next"'),
+]
+
+
+class QueryView(APIView):
+    """Subclasses name the projectors whose read models they serve."""
+
+    projectors: ClassVar[tuple[str, ...]] = ()
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        self.consistency = wait_for_token(request.headers.get(HEADER), self.projectors)
+
+    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if self.projectors:
+            response[lag.HEADER] = lag.read_lag(self.projectors)
+        consistency = getattr(self, "consistency", None)
+        if consistency is not None:
+            response[SATISFIED_HEADER] = "true" if consistency else "false"
+        return response

@@ -1,0 +1,161 @@
+"""Query views for posts, comments, hashtag timelines and the home feed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from socialapp.common.errors import NotFound
+from socialapp.read.common.pagination import page_request, paginated
+from socialapp.read.common.views import CONSISTENCY_PARAMETERS, PAGE_PARAMETERS, QueryView
+from socialapp.read.feeds import selectors
+from socialapp.read.feeds.serializers import CommentOut, CommentPageOut, PostOut, PostPageOut
+from socialapp.read.profiles.selectors import profile_by_username
+
+POST_EXAMPLE = {
+    "id": "7301234567890123456",
+    "author": {"id": "42", "username": "ann", "display_name": "Ann"},
+    "body": "Hello #cqrs @bob",
+    "hashtags": ["cqrs"],
+    "mentions": [{"user_id": "43", "username": "bob"}],
+    "created_at": "2026-01-01T12:00:00Z",
+    "edited_at": None,
+    "like_count": 3,
+    "comment_count": 1,
+    "liked_by_me": False,
+}
+POST_PAGE_EXAMPLE = OpenApiExample("A page", value={"results": [POST_EXAMPLE], "next": "eyJhbGciOi...:cursor"})
+COMMENT_EXAMPLE = {
+    "id": "7301234567890999999",
+    "post_id": "7301234567890123456",
+    "author": {"id": "43", "username": "bob", "display_name": "Bob"},
+    "body": "Nice!",
+    "mentions": [],
+    "created_at": "2026-01-01T12:01:00Z",
+    "edited_at": None,
+}
+
+
+def _viewer(request: Request) -> int | None:
+    return request.user.pk if request.user and request.user.is_authenticated else None
+
+
+def _render_posts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return PostOut(rows, many=True).data
+
+
+def _post_page(request: Request, scope: str, fetch: Any) -> Response:
+    page = page_request(request, scope)
+    rows = fetch(before=page.key(0), limit=page.limit + 1)
+    return paginated(request, page, rows, scope=scope, key=lambda r: [r["post_id"]], render=_render_posts)
+
+
+class HomeFeedView(QueryView):
+    permission_classes = [IsAuthenticated]
+    projectors = ("home_feed", "posts")
+
+    @extend_schema(
+        operation_id="feed_home",
+        summary="Your home feed, newest first",
+        parameters=[*PAGE_PARAMETERS, *CONSISTENCY_PARAMETERS],
+        responses=PostPageOut,
+        examples=[POST_PAGE_EXAMPLE],
+        tags=["queries"],
+    )
+    def get(self, request: Request) -> Response:
+        reader = request.user.pk
+        return _post_page(request, f"feed:{reader}", lambda **kw: selectors.home_feed(reader_id=reader, **kw))
+
+
+class PostDetailView(QueryView):
+    permission_classes = [AllowAny]
+    projectors = ("posts",)
+
+    @extend_schema(
+        operation_id="posts_retrieve",
+        summary="A post, with whether you liked it",
+        parameters=CONSISTENCY_PARAMETERS,
+        responses=PostOut,
+        examples=[OpenApiExample("A post", value=POST_EXAMPLE)],
+        tags=["queries"],
+    )
+    def get(self, request: Request, post_id: int) -> Response:
+        post = selectors.post_detail(post_id=post_id, viewer_id=_viewer(request))
+        if post is None:
+            raise NotFound("No such post.")
+        return Response(PostOut(post).data)
+
+
+class PostCommentsView(QueryView):
+    permission_classes = [AllowAny]
+    projectors = ("posts",)
+
+    @extend_schema(
+        operation_id="posts_comments_list",
+        summary="A post's comments, oldest first",
+        parameters=[*PAGE_PARAMETERS, *CONSISTENCY_PARAMETERS],
+        responses=CommentPageOut,
+        examples=[OpenApiExample("A page", value={"results": [COMMENT_EXAMPLE], "next": None})],
+        tags=["queries"],
+    )
+    def get(self, request: Request, post_id: int) -> Response:
+        scope = f"comments:{post_id}"
+        page = page_request(request, scope)
+        rows = selectors.post_comments(post_id=post_id, after=page.key(0), limit=page.limit + 1)
+        if rows is None:
+            raise NotFound("No such post.")
+        return paginated(
+            request,
+            page,
+            rows,
+            scope=scope,
+            key=lambda r: [r["comment_id"]],
+            render=lambda rs: CommentOut(rs, many=True).data,
+        )
+
+
+class UserPostsView(QueryView):
+    permission_classes = [AllowAny]
+    projectors = ("posts", "profiles")
+
+    @extend_schema(
+        operation_id="users_posts_list",
+        summary="A user's posts, newest first",
+        parameters=[*PAGE_PARAMETERS, *CONSISTENCY_PARAMETERS],
+        responses=PostPageOut,
+        examples=[POST_PAGE_EXAMPLE],
+        tags=["queries"],
+    )
+    def get(self, request: Request, username: str) -> Response:
+        profile = profile_by_username(username=username, viewer_id=None)
+        if profile is None:
+            raise NotFound("No such user.")
+        author, viewer = profile["user_id"], _viewer(request)
+        return _post_page(
+            request,
+            f"user-posts:{author}",
+            lambda **kw: selectors.user_posts(author_id=author, viewer_id=viewer, **kw),
+        )
+
+
+class TagPostsView(QueryView):
+    permission_classes = [AllowAny]
+    projectors = ("posts",)
+
+    @extend_schema(
+        operation_id="tags_posts_list",
+        summary="The hashtag timeline, newest first",
+        parameters=[*PAGE_PARAMETERS, *CONSISTENCY_PARAMETERS],
+        responses=PostPageOut,
+        examples=[POST_PAGE_EXAMPLE],
+        tags=["queries"],
+    )
+    def get(self, request: Request, tag: str) -> Response:
+        viewer = _viewer(request)
+        return _post_page(
+            request, f"tag:{tag.lower()}", lambda **kw: selectors.tag_posts(tag=tag, viewer_id=viewer, **kw)
+        )

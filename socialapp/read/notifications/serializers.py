@@ -1,0 +1,36 @@
+from rest_framework import serializers
+
+
+class NotificationOut(serializers.Serializer):
+    id = serializers.CharField(source="position", help_text="stable id (the causing event's log position)")
+    kind = serializers.ChoiceField(choices=["follow", "like", "comment", "mention"])
+    actor = serializers.SerializerMethodField()
+    post_id = serializers.CharField(allow_null=True)
+    comment_id = serializers.CharField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    unread = serializers.BooleanField()
+
+    class ActorOut(serializers.Serializer):
+        id = serializers.CharField()
+        username = serializers.CharField()
+
+    def get_actor(self, row: dict) -> dict:
+        return {"id": str(row["actor_id"]), "username": row["actor_username"]}
+
+
+class NotificationPageOut(serializers.Serializer):
+    results = NotificationOut(many=True)
+    next = serializers.CharField(allow_null=True)
+    unread_count = serializers.IntegerField()
+
+
+class MarkReadIn(serializers.Serializer):
+    up_to = serializers.RegexField(
+        r"^[0-9]{1,18}$",
+        required=False,
+        help_text="id of the newest notification to mark read; default: all current ones",
+    )
+
+
+class MarkReadOut(serializers.Serializer):
+    unread_count = serializers.IntegerField()
