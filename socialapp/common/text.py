@@ -44,9 +44,10 @@ def clean_text(raw: object, *, field: str, max_length: int, min_length: int = 0,
     """Normalise and validate one text field; raise ValidationFailed naming `field`."""
     if not isinstance(raw, str):
         raise ValidationFailed.on(field, "Must be a string.")
+    raw = raw.replace("\r\n", "\n").replace("\r", "\n")
     if any(_is_forbidden(c) for c in raw):
         raise ValidationFailed.on(field, "Control characters are not allowed.")
-    text = unicodedata.normalize("NFC", raw.replace("\r\n", "\n")).strip()
+    text = unicodedata.normalize("NFC", raw).strip()
     if not multiline and ("\n" in text or "\t" in text):
         raise ValidationFailed.on(field, "Line breaks and tabs are not allowed.")
     if len(text) < min_length:

@@ -11,7 +11,7 @@ from socialapp.common import dispatch
 @pytest.fixture(autouse=True)
 def urlconf_loaded():
     """Load every urls.py first, so the query side's registrations land before we swap them out."""
-    get_resolver().url_patterns
+    assert get_resolver().url_patterns
 
 
 @pytest.fixture

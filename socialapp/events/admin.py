@@ -1,0 +1,42 @@
+"""The event log in the admin: browsable, filterable, never editable (it is append-only)."""
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from socialapp.events.models import Event
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    list_display = [
+        "position",
+        "event_type",
+        "aggregate_type",
+        "aggregate_id",
+        "aggregate_version",
+        "actor_id",
+        "occurred_at",
+        "published_at",
+    ]
+    list_filter = ["event_type", "aggregate_type", "occurred_at", ("published_at", admin.EmptyFieldListFilter)]
+    search_fields = ["=aggregate_id", "=event_id", "=actor_id"]
+    date_hierarchy = "occurred_at"
+    ordering = ["-position"]
+    list_per_page = 100
+    show_full_result_count = False
+    readonly_fields = [f.name for f in Event._meta.fields]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_active and request.user.is_staff)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return bool(request.user.is_active and request.user.is_staff)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

@@ -1,0 +1,49 @@
+"""Posts and likes in the moderators' console; posts are removed with the "delete" action."""
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from socialapp.write.common.admin import ModeratorAdmin
+from socialapp.write.posts.models import Like, Post
+from socialapp.write.posts.services import post_delete
+
+
+class DeletedFilter(admin.SimpleListFilter):
+    title = "deleted"
+    parameter_name = "deleted"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(deleted_at__isnull=self.value() == "no")
+        return queryset
+
+
+@admin.register(Post)
+class PostAdmin(ModeratorAdmin):
+    list_display = ["id", "author", "short_body", "created_at", "edited_at", "deleted_at", "version"]
+    list_filter = [DeletedFilter, "created_at"]
+    search_fields = ["body", "author__username"]
+    list_select_related = ["author"]
+    ordering = ["-id"]
+    actions = ["delete_posts"]
+
+    @admin.display(description="body")
+    def short_body(self, post: Post) -> str:
+        return post.body[:80]
+
+    @admin.action(description="Delete selected posts")
+    def delete_posts(self, request: HttpRequest, queryset: QuerySet[Post]) -> None:
+        self.run_command(request, queryset, lambda post: post_delete(post_id=post.pk, actor=request.user), "Deleted")
+
+
+@admin.register(Like)
+class LikeAdmin(ModeratorAdmin):
+    list_display = ["id", "post", "user", "active", "changed_at", "version"]
+    list_filter = ["active", "changed_at"]
+    search_fields = ["user__username", "post__id"]
+    list_select_related = ["user", "post"]
+    ordering = ["-id"]
