@@ -1,0 +1,112 @@
+"""Racing duplicates against the real database, from parallel threads (each with its own
+connection and transaction): one row, one event."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Callable
+
+import pytest
+from django.db import connection
+
+from socialapp.common.errors import DomainError
+from socialapp.events.models import Event
+from socialapp.write.accounts.models import User
+from socialapp.write.follows.models import Follow
+from socialapp.write.follows.services import user_follow, user_unfollow
+from socialapp.write.posts.models import Like, Post
+from socialapp.write.posts.services import post_create, post_delete, post_edit, post_like
+from tests.write.conftest import make_user
+
+pytestmark = pytest.mark.django_db(transaction=True)
+THREADS = 4
+
+
+def race(command: Callable[[int], object], n: int = THREADS) -> list[object]:
+    """Run command(i) in n threads released together by a barrier; results or exceptions."""
+    barrier = threading.Barrier(n)
+    results: list[object] = [None] * n
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            results[i] = command(i)
+        except Exception as exc:
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not any(t.is_alive() for t in threads)
+    return results
+
+
+def test_racing_likes_leave_one_row_and_one_event():
+    alice, bob = make_user("alice"), make_user("bob")
+    post = post_create(author=alice, body="race me")
+    results = race(lambda i: post_like(post_id=post.id, user=bob))
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert sorted(changed for _like, changed in results) == [False] * (THREADS - 1) + [True]
+    assert Like.objects.filter(post=post, user=bob).count() == 1
+    assert Event.objects.filter(event_type="post.liked").count() == 1
+
+
+def test_racing_likes_after_an_unlike_append_one_event_and_refuse_none():
+    """The row exists (inactive): only its FOR UPDATE lock stops every racer from appending."""
+    from socialapp.write.posts.services import post_unlike
+
+    alice, bob = make_user("alice"), make_user("bob")
+    post = post_create(author=alice, body="race me again")
+    post_like(post_id=post.id, user=bob)
+    post_unlike(post_id=post.id, user=bob)
+    results = race(lambda i: post_like(post_id=post.id, user=bob))
+    assert not [r for r in results if isinstance(r, Exception)], results
+    versions = list(Event.objects.filter(aggregate_type="like").values_list("aggregate_version", flat=True))
+    assert versions == [1, 2, 3]
+    assert Like.objects.get().version == 3
+
+
+def test_racing_follows_leave_one_row_and_one_event():
+    alice, bob = make_user("alice"), make_user("bob")
+    race(lambda i: user_follow(follower=alice, username="bob"))
+    assert Follow.objects.filter(follower=alice, followee=bob, active=True).count() == 1
+    assert Event.objects.filter(event_type="user.followed").count() == 1
+
+
+def test_racing_follow_and_unfollow_keep_versions_gap_free():
+    alice, _bob = make_user("alice"), make_user("bob")
+    race(lambda i: (user_follow if i % 2 == 0 else user_unfollow)(follower=alice, username="bob"), n=6)
+    versions = list(Event.objects.filter(aggregate_type="follow").values_list("aggregate_version", flat=True))
+    assert versions == list(range(1, len(versions) + 1))
+    follow = Follow.objects.get()
+    assert follow.version == len(versions)
+    types = list(Event.objects.filter(aggregate_type="follow").values_list("event_type", flat=True))
+    assert all(a != b for a, b in itertools.pairwise(types))  # they alternate
+    assert follow.active == (types[-1] == "user.followed")
+
+
+def test_racing_registrations_of_one_username_leave_one_user_and_one_event():
+    results = race(lambda i: make_user("Zed" if i % 2 else "zed"))
+    assert sum(isinstance(r, User) for r in results) == 1
+    assert all(isinstance(r, (User, DomainError)) for r in results), results
+    assert User.objects.filter(username__iexact="zed").count() == 1
+    assert Event.objects.filter(event_type="user.registered").count() == 1
+
+
+def test_racing_edits_and_delete_of_one_post_keep_versions_gap_free_and_no_lost_update():
+    alice = make_user("alice")
+    post = post_create(author=alice, body="v0")
+    results = race(lambda i: post_edit(post_id=post.id, actor=alice, body=f"edit {i}"))
+    assert not [r for r in results if isinstance(r, Exception)], results
+    log = list(Event.objects.filter(aggregate_type="post").order_by("aggregate_version"))
+    assert [e.aggregate_version for e in log] == list(range(1, THREADS + 2))
+    post.refresh_from_db()
+    assert post.body == log[-1].payload["body"] and post.version == THREADS + 1
+    results = race(lambda i: post_delete(post_id=post.id, actor=alice), n=2)
+    assert sum(isinstance(r, Post) for r in results) == 1
+    assert Event.objects.filter(event_type="post.deleted").count() == 1
