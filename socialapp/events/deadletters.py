@@ -1,0 +1,113 @@
+"""Dead letters: messages a projector could not apply (permanent errors, or the delivery limit).
+
+They sit in `projector.<name>.dead` until an operator looks at them (`deadletters list`), fixes
+the cause and sends them back (`deadletters retry`: republished, confirmed, straight to the
+projector's own queue, so other projectors never see them twice), or drops them
+(`deadletters purge`; the log still has every event, and a rebuild replays it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from kombu import Producer
+
+from socialapp.events.projector import REGISTRY
+from socialapp.events.topology import broker_connection, dead_queue, declare, queue_name
+
+
+@dataclass
+class DeadLetter:
+    projector: str
+    event_id: str
+    event_type: str
+    position: int | None
+    reason: str
+    deaths: int
+
+
+def _describe(projector: str, message: Any) -> DeadLetter:
+    body = message.decode() if message.body else {}
+    deaths = (message.headers or {}).get("x-death") or []
+    reason = deaths[0].get("reason", "") if deaths else ""
+    count = sum(int(d.get("count", 1)) for d in deaths)
+    return DeadLetter(
+        projector=projector,
+        event_id=str(body.get("event_id", message.properties.get("message_id"))),
+        event_type=str(body.get("event_type", "")),
+        position=body.get("position"),
+        reason=str(reason),
+        deaths=count,
+    )
+
+
+def _names(name: str | None) -> list[str]:
+    if name is None:
+        return sorted(REGISTRY)
+    if name not in REGISTRY:
+        raise KeyError(f"no projector named {name!r}; registered: {sorted(REGISTRY)}")
+    return [name]
+
+
+def _drain(connection: Any, projector: str) -> Iterator[Any]:
+    queue = dead_queue(REGISTRY[projector])(connection.default_channel)
+    while True:
+        message = queue.get(no_ack=False, accept=["json"])
+        if message is None:
+            return
+        yield message
+
+
+def list_dead(name: str | None = None) -> list[DeadLetter]:
+    """Look without consuming: messages are fetched unacked, then returned by closing the channel."""
+    out: list[DeadLetter] = []
+    with broker_connection() as connection:
+        declare(connection)
+        for projector in _names(name):
+            channel = connection.channel()
+            queue = dead_queue(REGISTRY[projector])(channel)
+            while (message := queue.get(no_ack=False, accept=["json"])) is not None:
+                out.append(_describe(projector, message))
+            channel.close()  # unacked messages go back to the dead-letter queue
+    return out
+
+
+def retry_dead(name: str | None = None, progress: Callable[[int], None] | None = None) -> int:
+    """Send dead letters back to their projector's queue (confirmed publish, then ack)."""
+    sent = 0
+    with broker_connection() as connection:
+        declare(connection)
+        producer = Producer(connection.channel())
+        for projector in _names(name):
+            for message in _drain(connection, projector):
+                headers = {k: v for k, v in (message.headers or {}).items() if not k.startswith("x-")}
+                headers["x-retried-from-dead-letters"] = 1
+                producer.publish(
+                    message.body,
+                    exchange="",
+                    routing_key=queue_name(projector),
+                    content_type=message.content_type,
+                    content_encoding=message.content_encoding,
+                    delivery_mode=2,
+                    mandatory=True,
+                    message_id=message.properties.get("message_id"),
+                    type=message.properties.get("type"),
+                    headers=headers,
+                    retry=False,
+                )
+                message.ack()
+                sent += 1
+                if progress:
+                    progress(1)
+    return sent
+
+
+def purge_dead(name: str | None = None) -> int:
+    purged = 0
+    with broker_connection() as connection:
+        declare(connection)
+        for projector in _names(name):
+            purged += dead_queue(REGISTRY[projector])(connection.default_channel).purge() or 0
+    return purged

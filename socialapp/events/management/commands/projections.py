@@ -1,0 +1,86 @@
+"""`manage.py projections status|check|rebuild [NAME]` (docs/ops.md)."""
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from socialapp.events.projector import REGISTRY
+from socialapp.events.rebuild import handled_count
+from socialapp.events.status import log_counts, projector_status
+
+
+class Command(BaseCommand):
+    help = "Projector status, convergence check and rebuild from the event log."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("action", choices=["status", "check", "rebuild"])
+        parser.add_argument("name", nargs="?", help="projector name (rebuild: required)")
+        parser.add_argument("--limit", type=int, default=20, help="check: entries listed per category")
+
+    def _names(self, name: str | None) -> list[str]:
+        if name is None:
+            return sorted(REGISTRY)
+        if name not in REGISTRY:
+            raise CommandError(f"no projector named {name!r}; registered: {', '.join(sorted(REGISTRY))}")
+        return [name]
+
+    def handle(self, *args: Any, action: str, name: str | None = None, limit: int = 20, **options: Any) -> None:
+        names = self._names(name)
+        getattr(self, f"do_{action}")(names, limit=limit, name=name)
+
+    def do_status(self, names: list[str], **_: Any) -> None:
+        counts = log_counts()
+        self.stdout.write(
+            f"log: {counts.appended} events, {counts.unpublished} unpublished"
+            f" (oldest {counts.oldest_unpublished_age:.1f}s)"
+        )
+        self.stdout.write(
+            f"{'projector':<20} {'applied':>9} {'lag':>7} {'queued':>7} {'unacked':>7} {'workers':>7} {'dead':>6}"
+        )
+
+        def show(v: int | None) -> str:
+            return "?" if v is None else str(v)
+
+        for row in projector_status(names):
+            self.stdout.write(
+                f"{row.name:<20} {row.applied:>9} {show(row.lag):>7} {show(row.ready):>7} {show(row.unacked):>7}"
+                f" {show(row.consumers):>7} {show(row.dead):>6}"
+            )
+
+    def do_check(self, names: list[str], limit: int, **_: Any) -> None:
+        failed = []
+        for name in tqdm(names, desc="checking", unit="projector", disable=None):
+            report = REGISTRY[name].check()
+            if report is None:
+                self.stdout.write(f"{name}: no check provided")
+                continue
+            verdict = "OK" if report.ok else "DIVERGED"
+            self.stdout.write(
+                f"{name}: {verdict} ({report.checked} checked; lost {len(report.lost)},"
+                f" duplicated {len(report.duplicated)}, unexpected {len(report.unexpected)})"
+            )
+            for label, items in (
+                ("lost", report.lost),
+                ("duplicated", report.duplicated),
+                ("unexpected", report.unexpected),
+            ):
+                for item in items[:limit]:
+                    self.stdout.write(f"  {label}: {item}")
+            if not report.ok:
+                failed.append(name)
+        if failed:
+            raise CommandError(f"diverged: {', '.join(failed)}")
+
+    def do_rebuild(self, names: list[str], name: str | None, **_: Any) -> None:
+        if name is None:
+            raise CommandError("rebuild needs a projector name")
+        projector = REGISTRY[name]
+        try:
+            strategy = projector.rebuild_strategy()
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        total = handled_count(projector.event_types())
+        with tqdm(total=total, desc=f"replaying into {name}", unit="event", disable=None) as bar:
+            result = strategy.run(progress=bar.update)
+        self.stdout.write(f"rebuilt {name}: " + ", ".join(f"{k} {v}" for k, v in result.items()))

@@ -1,0 +1,172 @@
+"""Rebuilding a read model from the log while live events keep flowing.
+
+The default strategy, `SchemaSwapRebuild`, needs only the projector's `tables` (the read-DB
+tables it alone writes) and handlers that use unqualified table names:
+
+1. create fresh, empty copies of those tables and of the tracking table in a shadow schema
+   `rebuild_<name>` (`CREATE TABLE ... (LIKE ... INCLUDING ALL)`);
+2. replay the log into them: each batch runs with `search_path = rebuild_<name>, public`, so the
+   unchanged handlers write the copies, while live workers keep applying to the live tables;
+3. catch up without blocking anyone: apply to the shadow every event the live projector applied
+   meanwhile (live tracking minus shadow tracking) and every event appended since the replay;
+4. switch in one transaction that holds the projector's advisory lock exclusively (every live
+   apply holds it shared, so in-flight applies finish first and new ones wait a moment): a last
+   catch-up, then `ALTER TABLE ... SET SCHEMA` moves the live tables out and the fresh ones in,
+   and the shadow's tracking rows replace the live ones.
+
+Nothing is lost at the switch: an event applied live before it is in the fresh tables (step 4
+catches it up under the lock); an event not applied live yet is still in its queue or
+unpublished, and will be applied to the fresh tables, or skipped if the replay already did.
+Readers see the old tables until the commit, then the new ones: no empty read model, ever.
+
+A projector whose storage is not tables (Elasticsearch) overrides `rebuild_strategy()` with an
+object that has `run(progress) -> dict` (for example: a fresh index, a replay, an alias swap).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from django.db import connections, transaction
+
+from socialapp.events.projector import EventMessage, Projector
+
+log = logging.getLogger(__name__)
+BATCH = 1000
+_COLUMNS = "event_id, position, event_type, aggregate_type, aggregate_id, aggregate_version, actor_id, occurred_at, schema_version, payload"
+
+
+def _messages(rows: list[tuple[Any, ...]]) -> list[EventMessage]:
+    return [
+        EventMessage(
+            event_id=r[0], position=r[1], event_type=r[2], aggregate_type=r[3], aggregate_id=r[4],
+            aggregate_version=r[5], actor_id=r[6], occurred_at=r[7].isoformat(), schema_version=r[8],
+            payload=r[9] if isinstance(r[9], dict) else __import__("json").loads(r[9]),
+        )
+        for r in rows
+    ]  # fmt: skip
+
+
+def log_events(event_types: tuple[str, ...], *, after: int = 0) -> Iterator[list[EventMessage]]:
+    """The log's events of these types, in position order, in batches (keyset pagination)."""
+    last = after
+    while True:
+        with connections["default"].cursor() as cursor:
+            cursor.execute(
+                f"SELECT {_COLUMNS} FROM event_log WHERE event_type = ANY(%s) AND position > %s"
+                " ORDER BY position LIMIT %s",
+                [list(event_types), last, BATCH],
+            )
+            rows = cursor.fetchall()
+        if not rows:
+            return
+        last = rows[-1][1]
+        yield _messages(rows)
+
+
+def events_by_id(event_ids: list[str]) -> list[EventMessage]:
+    out: list[EventMessage] = []
+    for start in range(0, len(event_ids), BATCH):
+        with connections["default"].cursor() as cursor:
+            cursor.execute(
+                f"SELECT {_COLUMNS} FROM event_log WHERE event_id = ANY(%s::uuid[]) ORDER BY position",
+                [event_ids[start : start + BATCH]],
+            )
+            out += _messages(cursor.fetchall())
+    return out
+
+
+def handled_count(event_types: tuple[str, ...]) -> int:
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM event_log WHERE event_type = ANY(%s)", [list(event_types)])
+        return int(cursor.fetchone()[0])
+
+
+class SchemaSwapRebuild:
+    def __init__(self, projector: Projector) -> None:
+        if not projector.tables:
+            raise ValueError(f"projector {projector.name!r} declares no `tables` and no rebuild_strategy()")
+        self.projector = projector
+        self.db = projector.database
+        self.shadow = f"rebuild_{projector.name}".replace(".", "_").replace("-", "_")
+        self.retired = f"retired_{projector.name}".replace(".", "_").replace("-", "_")
+        self.owned = (*projector.tables, "projection_applied_event")
+
+    def _execute(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall() if cursor.description else []
+
+    def prepare(self) -> None:
+        self._execute(f"DROP SCHEMA IF EXISTS {self.shadow} CASCADE")
+        self._execute(f"CREATE SCHEMA {self.shadow}")
+        for table in self.owned:
+            self._execute(f"CREATE TABLE {self.shadow}.{table} (LIKE public.{table} INCLUDING ALL)")
+
+    def apply_to_shadow(self, events: list[EventMessage]) -> int:
+        applied = 0
+        with transaction.atomic(using=self.db):
+            self._execute(f"SET LOCAL search_path TO {self.shadow}, public")
+            for event in events:
+                applied += bool(self.projector.apply(event))
+        return applied
+
+    def missing_from_shadow(self) -> list[str]:
+        rows = self._execute(
+            f"SELECT p.event_id::text FROM public.projection_applied_event p WHERE p.projector = %s AND NOT EXISTS"
+            f" (SELECT 1 FROM {self.shadow}.projection_applied_event s WHERE s.projector = %s AND s.event_id = p.event_id)",
+            [self.projector.name, self.projector.name],
+        )
+        return [r[0] for r in rows]
+
+    def catch_up(self, after: int) -> tuple[int, int]:
+        """Apply what the live side applied meanwhile and what was appended since `after`."""
+        count = self.apply_to_shadow(events_by_id(self.missing_from_shadow()))
+        last = after
+        for batch in log_events(self.projector.event_types(), after=after):
+            count += self.apply_to_shadow(batch)
+            last = batch[-1].position
+        return count, last
+
+    def switch(self, after: int) -> int:
+        name = self.projector.name
+        with transaction.atomic(using=self.db):
+            self._execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [self.projector.lock_key])
+            caught_up, _ = self.catch_up(after)
+            self._execute(f"DROP SCHEMA IF EXISTS {self.retired} CASCADE")
+            self._execute(f"CREATE SCHEMA {self.retired}")
+            for table in self.projector.tables:
+                self._execute(f"ALTER TABLE public.{table} SET SCHEMA {self.retired}")
+                self._execute(f"ALTER TABLE {self.shadow}.{table} SET SCHEMA public")
+            self._execute("DELETE FROM public.projection_applied_event WHERE projector = %s", [name])
+            self._execute(
+                "INSERT INTO public.projection_applied_event (projector, event_id, position, applied_at)"
+                f" SELECT projector, event_id, position, applied_at FROM {self.shadow}.projection_applied_event"
+                " WHERE projector = %s",
+                [name],
+            )
+            self._execute(f"DROP SCHEMA {self.shadow} CASCADE")
+        self._execute(f"DROP SCHEMA IF EXISTS {self.retired} CASCADE")
+        return caught_up
+
+    def run(self, progress: Callable[[int], None] | None = None) -> dict[str, int]:
+        types = self.projector.event_types()
+        self.prepare()
+        replayed, last = 0, 0
+        for batch in log_events(types):
+            replayed += self.apply_to_shadow(batch)
+            last = batch[-1].position
+            if progress:
+                progress(len(batch))
+        caught_up, last = self.catch_up(last)
+        at_switch = self.switch(last)
+        log.info(
+            "rebuilt %s: %d replayed, %d caught up, %d at the switch",
+            self.projector.name,
+            replayed,
+            caught_up,
+            at_switch,
+        )
+        return {"replayed": replayed, "caught_up": caught_up, "at_switch": at_switch}

@@ -1,0 +1,161 @@
+"""Fault tests of the pipeline against the real PostgreSQL and RabbitMQ, with real processes.
+
+Each one ends with the convergence checker: zero lost, duplicated or unexpected entries.
+"""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db import connections
+from kombu import Producer
+
+from socialapp.events.deadletters import list_dead
+from socialapp.events.models import Event
+from socialapp.events.relay import HOLD_BEFORE_MARK_ENV
+from socialapp.events.topology import broker_connection, queue_name
+from tests.events.helpers import append_probe_events, new_aggregate
+from tests.events.probe import ProbeProjector
+from tests.pipeline_support import running_pipeline, start_relay, start_worker, wait_applied
+from tests.support import child_env, service_stopped, wait_for
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.faults,
+    pytest.mark.timeout(240),
+    pytest.mark.django_db(transaction=True, databases=["default", "read"]),
+]
+PROBE = {"EVENTS_EXTRA_PROJECTOR_MODULES": "tests.events.probe"}
+
+
+def probe_count() -> int:
+    with connections["read"].cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM probe_applied")
+        return cursor.fetchone()[0]
+
+
+def assert_converged() -> None:
+    report = ProbeProjector().check()
+    assert report.ok, report
+    call_command("projections", "check", "probe")  # the operator's view agrees (raises otherwise)
+
+
+def test_worker_killed_mid_batch_applies_every_event_exactly_once(probe_tables):
+    relay = start_relay(env=child_env(**PROBE))
+    try:
+        slow = start_worker(["probe"], name="probe-slow", env=child_env(PROBE_DELAY_SECONDS="0.02", **PROBE))
+        events = append_probe_events(150, per_transaction=10)
+        wait_for(lambda: probe_count() >= 30, timeout=60, what="the worker to be mid-batch")
+        slow.stop(signal.SIGKILL)  # kill -9: prefetched messages are unacked, some effects committed
+        assert probe_count() < len(events)
+        fresh = start_worker(["probe"], name="probe-fresh", env=child_env(**PROBE))
+        try:
+            wait_applied(events, ["probe"], timeout=90)
+        finally:
+            fresh.stop()
+    finally:
+        relay.stop()
+    assert_converged()
+    assert list_dead("probe") == []
+
+
+def test_relay_killed_between_publish_and_mark_duplicate_is_absorbed(probe_tables, tmp_path: Path):
+    hold = tmp_path / "held"
+    worker = start_worker(["probe"], name="probe-dup", env=child_env(**PROBE))
+    try:
+        events = append_probe_events(20, per_transaction=20)
+        crashing = start_relay(name="relay-crash", env=child_env(**{HOLD_BEFORE_MARK_ENV: str(hold)}, **PROBE))
+        wait_for(hold.exists, timeout=60, what="the relay to publish and hold before marking")
+        held = [int(p) for p in hold.read_text().split(",")]
+        crashing.stop(signal.SIGKILL)
+        assert len(held) == 20
+        assert Event.objects.filter(position__in=held, published_at__isnull=True).count() == 20
+        wait_applied(events, ["probe"], timeout=60)  # delivered although never marked
+
+        relay = start_relay(env=child_env(**PROBE))  # republishes the unmarked rows
+        try:
+            wait_for(lambda: not Event.objects.filter(published_at__isnull=True).exists(), timeout=60, what="marking")
+            wait_for(lambda: worker.log().count("skipped duplicate") >= 20, timeout=60, what="duplicates delivered")
+        finally:
+            relay.stop()
+    finally:
+        worker.stop()
+    assert_converged()
+
+
+def test_poison_event_is_dead_lettered_others_flow_and_retry_applies_it_once_fixed(probe_tables):
+    poison = new_aggregate()
+    with connections["read"].cursor() as cursor:
+        cursor.execute("INSERT INTO probe_poison (aggregate_id) VALUES (%s)", [poison])
+    with running_pipeline(["probe"], env=child_env(**PROBE)) as pipeline:
+        before = append_probe_events(10)
+        bad = append_probe_events(1, aggregate_id=poison)
+        after = append_probe_events(10)
+        pipeline.wait_applied(before + after, timeout=60)
+        dead = wait_for(lambda: list_dead("probe"), timeout=60, what="the poison event in the dead letters")
+        assert [d.event_id for d in dead] == [str(bad[0].event_id)]
+        assert dead[0].reason == "delivery_limit"
+        assert "requeued (bounded by the delivery limit)" in pipeline.workers["probe"].log()
+
+        with connections["read"].cursor() as cursor:  # the fix ships
+            cursor.execute("DELETE FROM probe_poison")
+        call_command("deadletters", "retry", "probe")
+        pipeline.wait_applied(bad, timeout=60)
+    assert list_dead("probe") == []
+    assert_converged()
+
+
+def test_malformed_message_goes_straight_to_dead_letters(probe_tables):
+    with running_pipeline(["probe"], relay=False, env=child_env(**PROBE)) as pipeline:
+        with broker_connection() as connection:
+            Producer(connection.channel()).publish(
+                {"event_type": "post.created", "no": "envelope"}, exchange="", routing_key=queue_name("probe"),
+                serializer="json", delivery_mode=2, message_id="malformed-1", retry=False,
+            )  # fmt: skip
+        dead = wait_for(lambda: list_dead("probe"), timeout=30, what="the malformed message dead-lettered")
+        assert dead[0].reason == "rejected" and dead[0].deaths == 1
+        assert "malformed event message, dead-lettered" in pipeline.workers["probe"].log()
+    call_command("deadletters", "purge", "probe")
+    assert list_dead("probe") == []
+
+
+def test_duplicates_and_reordering_within_an_aggregate_converge(probe_tables):
+    """Every event of three aggregates delivered twice, newest first: same state as in order."""
+    events = []
+    for _ in range(3):
+        events += append_probe_events(5, per_transaction=5)
+    scrambled = sorted(events, key=lambda e: -e.aggregate_version) + events[::2] + events
+    with running_pipeline(["probe"], relay=False, env=child_env(**PROBE)) as pipeline:
+        with broker_connection() as connection:
+            producer = Producer(connection.channel())
+            for event in scrambled:
+                producer.publish(
+                    event.as_message(), exchange="", routing_key=queue_name("probe"), serializer="json",
+                    delivery_mode=2, message_id=str(event.event_id), retry=False,
+                )  # fmt: skip
+        pipeline.wait_applied(events, timeout=60)
+        wait_for(
+            lambda: pipeline.workers["probe"].log().count("skipped duplicate") == len(scrambled) - len(events),
+            timeout=30,
+            what="every duplicate delivered and skipped",
+        )
+    with connections["read"].cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM probe_aggregate WHERE value = 'v5' AND version = 5")
+        assert cursor.fetchone()[0] == 3
+    assert_converged()
+
+
+def test_rabbitmq_restart_while_commands_keep_coming_loses_nothing(probe_tables):
+    with running_pipeline(["probe"], env=child_env(**PROBE)) as pipeline:
+        events = append_probe_events(10)
+        pipeline.wait_applied(events, timeout=60)
+        with service_stopped("rabbitmq"):
+            events += append_probe_events(20, per_transaction=2)  # commands commit while the broker is down
+        events += append_probe_events(10)
+        pipeline.wait_applied(events, timeout=120)
+        assert pipeline.relay is not None and pipeline.relay.proc.poll() is None  # resumed by itself
+    assert not Event.objects.filter(published_at__isnull=True).exists()
+    assert_converged()
