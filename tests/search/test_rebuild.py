@@ -78,3 +78,37 @@ def test_rebuild_during_a_stream_of_writes_loses_nothing(search_indexes: None) -
     # The rebuilt index equals a from-scratch push of the same state.
     likes = {k: v["like_count"] for k, v in state["posts"].items()}
     assert sum(likes.values()) == min(len(written), 300)
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True, databases=["default", "read"])
+def test_rebuild_from_the_log_repairs_corrupted_state(search_indexes: None) -> None:
+    from django.db import transaction
+
+    from socialapp.events.log import append_event
+    from socialapp.read.search.models import SearchPost
+    from socialapp.read.search.projector import SearchProjector as P
+
+    from .test_projection import check_expected, scenario
+
+    events = scenario()
+    with transaction.atomic():
+        for e in events:
+            append_event(
+                event_type=e.event_type,
+                aggregate_type=e.aggregate_type,
+                aggregate_id=e.aggregate_id,
+                aggregate_version=e.aggregate_version,
+                payload=e.payload,
+            )
+    P().apply_batch(events)  # what live workers did (with other delivery ids)
+    SearchPost.objects.using("read").filter(pk=101).update(body="corrupted", doc_version=10**12)
+    P().apply(f.registered(99, "ghost"))  # a user the log knows nothing of
+    from socialapp.read.search.sync import flush
+
+    flush()
+    assert visible_docs("posts")["101"]["body"] == "corrupted"
+    call_command("search", "rebuild", "--from-log")
+    check_expected(snapshot())
+    report = P().check()
+    assert report.ok, report

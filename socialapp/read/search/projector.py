@@ -13,18 +13,22 @@ Lock order, always: one user row, then post rows by id, then hashtag rows by tag
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
 from django.db import connections
 from django.db.models import Count, Max, Model
 
-from socialapp.events.projector import EventMessage, Projector, handles, register
+from socialapp.events.projector import CheckReport, EventMessage, Projector, handles, register
 from socialapp.read.search import sync
 from socialapp.read.search.models import SearchHashtag, SearchLike, SearchPost, SearchUser
 
 DB = "read"
+# Set while a rebuild replays the log into shadow tables: their rows must not reach Elasticsearch
+# before the switch (they are half-replayed and uncommitted); the rebuild pushes them afterwards.
+_replaying: ContextVar[bool] = ContextVar("search_replaying", default=False)
 
 
 def next_doc_version() -> int:
@@ -82,12 +86,30 @@ def _mentions(payload: dict[str, Any]) -> list[str]:
 class SearchProjector(Projector):
     name = "search"
     database = DB
+    tables = ("search_post", "search_user", "search_like", "search_hashtag")
 
     # ------------------------------------------------------------------ delivery
     def apply(self, event: EventMessage) -> bool:
         applied = super().apply(event)
-        sync.flush()  # also after a duplicate: an earlier delivery may have failed to push
+        if not _replaying.get():
+            sync.flush()  # also after a duplicate: an earlier delivery may have failed to push
         return applied
+
+    # ------------------------------------------------------------------ operations
+    def rebuild_strategy(self) -> SearchRebuild:
+        return SearchRebuild(self)
+
+    def check(self) -> CheckReport:
+        """Visible documents in Elasticsearch == visible rows of the search state (run it when the
+        queue is drained: a change in flight shows up as lost or unexpected)."""
+        from socialapp.read.search.rebuild import compare_with_state
+
+        report = CheckReport(projector=self.name)
+        for kind, (lost, unexpected, checked) in compare_with_state().items():
+            report.lost += [f"{kind}:{key}" for key in lost]
+            report.unexpected += [f"{kind}:{key}" for key in unexpected]
+            report.checked += checked
+        return report
 
     def apply_batch(self, events: Iterable[EventMessage]) -> int:
         """Apply many events, then push them in one set of bulk requests (rebuilds, benchmarks)."""
@@ -211,3 +233,26 @@ class SearchProjector(Projector):
             like.version = event.aggregate_version
             like.save(using=DB)
         _recount_likes(post)
+
+
+class SearchRebuild:
+    """`projections rebuild search` / `search rebuild --from-log`: the state tables from the log
+    while live events keep flowing (the pipeline's SchemaSwapRebuild), then fresh indexes from
+    that state behind atomically swapped aliases (socialapp.read.search.rebuild)."""
+
+    def __init__(self, projector: SearchProjector) -> None:
+        self.projector = projector
+
+    def run(self, progress: Callable[[int], None] | None = None) -> dict[str, int]:
+        from socialapp.events.rebuild import SchemaSwapRebuild
+        from socialapp.read.search.indexes import KINDS
+        from socialapp.read.search.rebuild import rebuild_index
+
+        token = _replaying.set(True)
+        try:
+            result = SchemaSwapRebuild(self.projector).run(progress)
+        finally:
+            _replaying.reset(token)
+        for kind in KINDS:
+            rebuild_index(kind, progress=False)
+        return {**result, "indexes": len(KINDS)}

@@ -7,8 +7,8 @@ alias earlier had already committed the state it pushes, so the copy (which star
 it. External versions make the overlap idempotent: whichever of copy and live write is newer
 wins, in any order. After the swap a final flush pushes anything still dirty.
 
-`replay_log()` rebuilds the search state itself from the event log (offline: stop the search
-workers first), for when the state tables are lost or a projector bug corrupted them.
+`rebuild_from_log()` first rebuilds the search state itself from the event log, live, through
+the pipeline's SchemaSwapRebuild (for when the state is lost or a projector bug corrupted it).
 """
 
 from __future__ import annotations
@@ -17,11 +17,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.conf import settings
-from django.db import connections, transaction
 from tqdm import tqdm
 
-from socialapp.events.models import Event
-from socialapp.events.projector import EventMessage, Projector
 from socialapp.read.search import sync
 from socialapp.read.search.client import get_client
 from socialapp.read.search.indexes import KINDS, create_index, ensure_index, read_alias, write_alias
@@ -68,25 +65,38 @@ def rebuild_index(kind: str, *, progress: bool = True, after_copy: ProgressHook 
     return new
 
 
-def replay_log(*, progress: bool = True, batch: int = 1000) -> int:
-    """Recreate the search state from the event log (run with the search workers stopped)."""
+def compare_with_state() -> dict[str, tuple[list[str], list[str], int]]:
+    """Per kind: (visible in the state but not in Elasticsearch, the reverse, rows checked)."""
+    from elasticsearch import helpers
+
+    get_client().indices.refresh(index=",".join(read_alias(k) for k in KINDS))
+    out = {}
+    for kind in KINDS:
+        model, make_doc, _pk = sync.KIND_MODELS[kind]
+        state = {
+            str(row.pk)
+            for row in model.objects.using("read").filter(doc_version__gt=0).iterator()
+            if not make_doc(row)["hidden"]
+        }
+        hits = helpers.scan(
+            get_client(), index=read_alias(kind), query={"query": {"term": {"hidden": False}}}, _source=False
+        )
+        indexed = {hit["_id"] for hit in hits}
+        out[kind] = (sorted(state - indexed), sorted(indexed - state), len(state))
+    return out
+
+
+def rebuild(kinds: list[str] | None = None, *, progress: bool = True) -> dict[str, str]:
+    return {kind: rebuild_index(kind, progress=progress) for kind in (kinds or list(KINDS))}
+
+
+def rebuild_from_log(*, progress: bool = True) -> dict[str, int]:
+    """The state from the event log, live (see SearchRebuild), then every index."""
+    from socialapp.events.rebuild import handled_count
     from socialapp.read.search.projector import SearchProjector
 
     projector = SearchProjector()
-    with transaction.atomic(using="read"), connections["read"].cursor() as cursor:
-        cursor.execute("TRUNCATE search_post, search_user, search_like, search_hashtag")
-        cursor.execute("DELETE FROM projection_applied_event WHERE projector = %s", [projector.name])
-    types = list(projector.event_types())
-    events = Event.objects.using("default").filter(event_type__in=types).order_by("position")
-    applied = 0
-    with tqdm(total=events.count(), desc="replay log", unit="event", disable=not progress) as bar:
-        for event in events.iterator(chunk_size=batch):
-            applied += Projector.apply(projector, EventMessage.from_dict(event.as_message()))
-            bar.update(1)
-    return applied
-
-
-def rebuild(kinds: list[str] | None = None, *, from_log: bool = False, progress: bool = True) -> dict[str, str]:
-    if from_log:
-        replay_log(progress=progress)
-    return {kind: rebuild_index(kind, progress=progress) for kind in (kinds or list(KINDS))}
+    with tqdm(
+        total=handled_count(projector.event_types()), desc="replay log", unit="event", disable=not progress
+    ) as bar:
+        return projector.rebuild_strategy().run(progress=bar.update)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from elastic_transport import TransportError
+from elasticsearch import NotFoundError
 
 from socialapp.read.search import indexes, rebuild, sync
 
@@ -20,7 +22,7 @@ class Command(BaseCommand):
         rb.add_argument(
             "--from-log",
             action="store_true",
-            help="first recreate the search state from the event log (stop the search workers first)",
+            help="first rebuild the search state from the event log (live), then every index",
         )
         sub.add_parser("flush", help="push every change Elasticsearch has not acknowledged yet")
         sub.add_parser("status", help="show indexes behind each alias")
@@ -32,7 +34,13 @@ class Command(BaseCommand):
                     note = " (mapping outdated: run `search rebuild`)" if indexes.outdated(kind) else ""
                     self.stdout.write(f"{kind}: {name}{note}")
             elif action == "rebuild":
-                done = rebuild.rebuild(options["kinds"] or None, from_log=options["from_log"])
+                if options["from_log"]:
+                    result = rebuild.rebuild_from_log()
+                    self.stdout.write(
+                        self.style.SUCCESS("rebuilt from the log: " + ", ".join(f"{k} {v}" for k, v in result.items()))
+                    )
+                    return
+                done = rebuild.rebuild(options["kinds"] or None)
                 for kind, name in done.items():
                     self.stdout.write(self.style.SUCCESS(f"{kind}: now serving {name}"))
             elif action == "flush":
@@ -45,5 +53,12 @@ class Command(BaseCommand):
                         es.options(ignore_status=404).indices.get_alias(name=indexes.write_alias(kind)) or {}
                     )
                     self.stdout.write(f"{kind}: read={read} write={write}")
-        except sync.SearchUnavailable as exc:
+        except (sync.SearchUnavailable, TransportError) as exc:
             raise CommandError(f"Elasticsearch unavailable: {exc}") from exc
+
+    @staticmethod
+    def _behind(es: Any, alias: str) -> list[str]:
+        try:
+            return sorted(es.indices.get_alias(name=alias))
+        except NotFoundError:
+            return []
