@@ -32,7 +32,8 @@ TABLES = ("feed_author", "feed_follow", "feed_post", "feed_entry", "feed_fanout_
 def _lock_authors(user_ids: Iterable[int], mode: str = "UPDATE") -> dict[int, tuple[int, bool]]:
     ids = sorted(set(user_ids))
     execute(
-        "INSERT INTO feed_author (user_id, follower_count, deactivated) SELECT unnest(%s::bigint[]), 0, false"
+        "INSERT INTO feed_author (user_id, follower_count, deactivated, has_unfanned)"
+        " SELECT unnest(%s::bigint[]), 0, false, false"
         " ON CONFLICT (user_id) DO NOTHING",
         [ids],
     )
@@ -155,6 +156,8 @@ class HomeFeedProjector(Projector):
             return  # a tombstone: the post was deleted before we saw it created
         if deactivated:
             return
+        if celebrity:
+            execute("UPDATE feed_author SET has_unfanned = true WHERE user_id = %s AND NOT has_unfanned", [author_id])
         execute(
             "INSERT INTO feed_entry (reader_id, post_id, author_id) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
             [author_id, post_id, author_id],

@@ -112,9 +112,14 @@ class FeedAuthor(models.Model):
     user_id = models.BigIntegerField(primary_key=True)
     follower_count = models.IntegerField(default=0)
     deactivated = models.BooleanField(default=False)
+    # Set once the author has a post left to the read-time merge: readers probe only these few.
+    has_unfanned = models.BooleanField(default=False)
 
     class Meta:
         db_table = "feed_author"
+        indexes = [
+            models.Index(fields=["user_id"], name="feed_author_unfanned_idx", condition=models.Q(has_unfanned=True))
+        ]
 
     def __str__(self) -> str:
         return f"FeedAuthor {self.pk}"

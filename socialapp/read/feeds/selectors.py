@@ -89,12 +89,13 @@ WITH candidates AS (
     WHERE e.reader_id = %(r)s AND (%(b)s::bigint IS NULL OR e.post_id < %(b)s) AND {VISIBLE}
     ORDER BY e.post_id DESC LIMIT %(n)s)
   UNION
-  (SELECT m.post_id FROM feed_follow f CROSS JOIN LATERAL (
+  (SELECT m.post_id FROM feed_author a JOIN feed_follow f ON f.followee_id = a.user_id AND f.follower_id = %(r)s
+    CROSS JOIN LATERAL (
       SELECT fp.post_id FROM feed_post fp JOIN read_post p ON p.post_id = fp.post_id
       WHERE fp.author_id = f.followee_id AND NOT fp.fanned_out AND NOT fp.deleted
         AND (%(b)s::bigint IS NULL OR fp.post_id < %(b)s) AND {VISIBLE}
       ORDER BY fp.post_id DESC LIMIT %(n)s) m
-    WHERE f.follower_id = %(r)s AND f.active)
+    WHERE a.has_unfanned AND f.active)
 )
 SELECT {POST_COLUMNS.replace("%(viewer)s", "%(r)s")}
 FROM candidates c JOIN read_post p ON p.post_id = c.post_id
@@ -104,7 +105,8 @@ ORDER BY p.post_id DESC LIMIT %(n)s
 
 def home_feed(*, reader_id: int, before: int | None, limit: int) -> list[dict[str, Any]]:
     """Fanned-out entries merged with the posts of large followees that were not fanned out
-    (hybrid fan-out); an empty or evicted feed is regenerated first."""
-    if before is None:
-        ensure_feed(reader_id)
-    return _decoded(fetchdicts(HOME_FEED_SQL, {"r": reader_id, "b": before, "n": limit}))
+    (hybrid fan-out). An empty first page means an empty or evicted feed: regenerate, re-read."""
+    rows = fetchdicts(HOME_FEED_SQL, {"r": reader_id, "b": before, "n": limit})
+    if not rows and before is None and ensure_feed(reader_id):
+        rows = fetchdicts(HOME_FEED_SQL, {"r": reader_id, "b": before, "n": limit})
+    return _decoded(rows)
