@@ -219,8 +219,8 @@ def seed(rng: random.Random) -> dict:
     copy_rows(
         "read",
         "feed_author",
-        ["user_id", "follower_count", "deactivated"],
-        ((u, followers.get(u, 0), False) for u in users),
+        ["user_id", "follower_count", "deactivated", "has_unfanned"],
+        ((u, followers.get(u, 0), False, False) for u in users),
     )
     copy_rows(
         "read",

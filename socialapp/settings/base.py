@@ -194,6 +194,8 @@ EVENTS_EXTRA_PROJECTOR_MODULES = env.list("EVENTS_EXTRA_PROJECTOR_MODULES", defa
 PROJECTOR_METRICS_PORT = env.int("PROJECTOR_METRICS_PORT", default=0)
 
 # --------------------------------------------------------------------------- query side (issue 5)
+# Shared command/query paths (socialapp.common.dispatch) are documented per method.
+SPECTACULAR_SETTINGS["DEFAULT_GENERATOR_CLASS"] = "socialapp.common.schema.DispatchAwareSchemaGenerator"
 
 # --------------------------------------------------------------------------- search (issue 6)
 SEARCH_INDEX_SHARDS = env.int("SEARCH_INDEX_SHARDS", default=1)

@@ -3,23 +3,23 @@
 from rest_framework import serializers
 
 
-class AuthorOut(serializers.Serializer):
+class PostAuthorRead(serializers.Serializer):
     id = serializers.CharField(source="author_id", help_text="64-bit id as a string")
     username = serializers.CharField(source="author_username")
     display_name = serializers.CharField(source="author_display_name")
 
 
-class MentionOut(serializers.Serializer):
+class MentionRead(serializers.Serializer):
     user_id = serializers.CharField()
     username = serializers.CharField()
 
 
-class PostOut(serializers.Serializer):
+class PostRead(serializers.Serializer):
     id = serializers.CharField(source="post_id", help_text="64-bit id as a string")
-    author = AuthorOut(source="*")
+    author = PostAuthorRead(source="*")
     body = serializers.CharField()
     hashtags = serializers.ListField(child=serializers.CharField())
-    mentions = MentionOut(many=True)
+    mentions = MentionRead(many=True)
     created_at = serializers.DateTimeField()
     edited_at = serializers.DateTimeField(allow_null=True)
     like_count = serializers.IntegerField()
@@ -27,21 +27,21 @@ class PostOut(serializers.Serializer):
     liked_by_me = serializers.BooleanField(help_text="false for anonymous callers")
 
 
-class PostPageOut(serializers.Serializer):
-    results = PostOut(many=True)
+class PostPageRead(serializers.Serializer):
+    results = PostRead(many=True)
     next = serializers.CharField(allow_null=True, help_text="cursor of the next page; null on the last page")
 
 
-class CommentOut(serializers.Serializer):
+class CommentRead(serializers.Serializer):
     id = serializers.CharField(source="comment_id")
     post_id = serializers.CharField()
-    author = AuthorOut(source="*")
+    author = PostAuthorRead(source="*")
     body = serializers.CharField()
-    mentions = MentionOut(many=True)
+    mentions = MentionRead(many=True)
     created_at = serializers.DateTimeField()
     edited_at = serializers.DateTimeField(allow_null=True)
 
 
-class CommentPageOut(serializers.Serializer):
-    results = CommentOut(many=True)
+class CommentPageRead(serializers.Serializer):
+    results = CommentRead(many=True)
     next = serializers.CharField(allow_null=True)

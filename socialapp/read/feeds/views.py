@@ -13,7 +13,7 @@ from socialapp.common.errors import NotFound
 from socialapp.read.common.pagination import page_request, paginated
 from socialapp.read.common.views import CONSISTENCY_PARAMETERS, PAGE_PARAMETERS, QueryView
 from socialapp.read.feeds import selectors
-from socialapp.read.feeds.serializers import CommentOut, CommentPageOut, PostOut, PostPageOut
+from socialapp.read.feeds.serializers import CommentPageRead, CommentRead, PostPageRead, PostRead
 from socialapp.read.profiles.selectors import profile_by_username
 
 POST_EXAMPLE = {
@@ -45,7 +45,7 @@ def _viewer(request: Request) -> int | None:
 
 
 def _render_posts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return PostOut(rows, many=True).data
+    return PostRead(rows, many=True).data
 
 
 def _post_page(request: Request, scope: str, fetch: Any) -> Response:
@@ -62,7 +62,7 @@ class HomeFeedView(QueryView):
         operation_id="feed_home",
         summary="Your home feed, newest first",
         parameters=[*PAGE_PARAMETERS, *CONSISTENCY_PARAMETERS],
-        responses=PostPageOut,
+        responses=PostPageRead,
         examples=[POST_PAGE_EXAMPLE],
         tags=["queries"],
     )
@@ -79,7 +79,7 @@ class PostDetailView(QueryView):
         operation_id="posts_retrieve",
         summary="A post, with whether you liked it",
         parameters=CONSISTENCY_PARAMETERS,
-        responses=PostOut,
+        responses=PostRead,
         examples=[OpenApiExample("A post", value=POST_EXAMPLE)],
         tags=["queries"],
     )
@@ -87,7 +87,7 @@ class PostDetailView(QueryView):
         post = selectors.post_detail(post_id=post_id, viewer_id=_viewer(request))
         if post is None:
             raise NotFound("No such post.")
-        return Response(PostOut(post).data)
+        return Response(PostRead(post).data)
 
 
 class PostCommentsView(QueryView):
@@ -98,7 +98,7 @@ class PostCommentsView(QueryView):
         operation_id="posts_comments_list",
         summary="A post's comments, oldest first",
         parameters=[*PAGE_PARAMETERS, *CONSISTENCY_PARAMETERS],
-        responses=CommentPageOut,
+        responses=CommentPageRead,
         examples=[OpenApiExample("A page", value={"results": [COMMENT_EXAMPLE], "next": None})],
         tags=["queries"],
     )
@@ -114,7 +114,7 @@ class PostCommentsView(QueryView):
             rows,
             scope=scope,
             key=lambda r: [r["comment_id"]],
-            render=lambda rs: CommentOut(rs, many=True).data,
+            render=lambda rs: CommentRead(rs, many=True).data,
         )
 
 
@@ -126,7 +126,7 @@ class UserPostsView(QueryView):
         operation_id="users_posts_list",
         summary="A user's posts, newest first",
         parameters=[*PAGE_PARAMETERS, *CONSISTENCY_PARAMETERS],
-        responses=PostPageOut,
+        responses=PostPageRead,
         examples=[POST_PAGE_EXAMPLE],
         tags=["queries"],
     )
@@ -150,7 +150,7 @@ class TagPostsView(QueryView):
         operation_id="tags_posts_list",
         summary="The hashtag timeline, newest first",
         parameters=[*PAGE_PARAMETERS, *CONSISTENCY_PARAMETERS],
-        responses=PostPageOut,
+        responses=PostPageRead,
         examples=[POST_PAGE_EXAMPLE],
         tags=["queries"],
     )

@@ -37,7 +37,7 @@ class AccountOut(serializers.Serializer):
     bio = serializers.CharField()
     is_moderator = serializers.BooleanField()
     date_joined = serializers.DateTimeField()
-    deactivated_at = serializers.DateTimeField()
+    deactivated_at = serializers.DateTimeField(allow_null=True)
     version = serializers.IntegerField()
 
 

@@ -12,5 +12,5 @@ class CommentOut(serializers.Serializer):
     body = serializers.CharField()
     mentions = MentionOut(many=True)
     created_at = serializers.DateTimeField()
-    edited_at = serializers.DateTimeField()
+    edited_at = serializers.DateTimeField(allow_null=True)
     version = serializers.IntegerField()

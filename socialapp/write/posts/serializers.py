@@ -27,7 +27,7 @@ class PostOut(serializers.Serializer):
     hashtags = serializers.ListField(child=serializers.CharField())
     mentions = MentionOut(many=True)
     created_at = serializers.DateTimeField()
-    edited_at = serializers.DateTimeField()
+    edited_at = serializers.DateTimeField(allow_null=True)
     version = serializers.IntegerField()
 
 
