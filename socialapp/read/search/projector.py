@@ -18,8 +18,8 @@ from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
-from django.db import connections
 from django.db.models import Count, Max, Model
+from django.db.models.expressions import RawSQL
 
 from socialapp.events.projector import CheckReport, EventMessage, Projector, handles, register
 from socialapp.read.search import sync
@@ -31,19 +31,19 @@ DB = "read"
 _replaying: ContextVar[bool] = ContextVar("search_replaying", default=False)
 
 
-def next_doc_version() -> int:
-    with connections[DB].cursor() as cursor:
-        cursor.execute("SELECT nextval('search_doc_version_seq')")
-        return int(cursor.fetchone()[0])
-
-
 def _locked(model: type[Model], pk: Any) -> Any:
-    model.objects.using(DB).bulk_create([model(pk=pk)], ignore_conflicts=True)
-    return model.objects.using(DB).select_for_update().get(pk=pk)
+    """The row, locked FOR UPDATE; created empty first if missing (one query when it exists)."""
+    rows = model.objects.using(DB).select_for_update()
+    row = rows.filter(pk=pk).first()
+    if row is None:
+        model.objects.using(DB).bulk_create([model(pk=pk)], ignore_conflicts=True)
+        row = rows.get(pk=pk)
+    return row
 
 
 def _save(row: Any) -> None:
-    row.doc_version = next_doc_version()
+    """Save with a new document version taken from the sequence in the same UPDATE."""
+    row.doc_version = RawSQL("nextval('search_doc_version_seq')", ())
     row.save(using=DB)
 
 

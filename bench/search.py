@@ -1,0 +1,385 @@
+"""Search: indexing through the pipeline vs raw bulk, commit-to-searchable, search latency.
+
+    python -m bench.search            # or `make bench`; BENCH_SEARCH_POSTS=20000 by default
+
+Runs in databases of its own (`bench_<name>`, created and migrated like test databases), its
+own RabbitMQ vhost and its own index prefix (`bench_socialapp-*`), so it never touches
+development data. The issue's full run is BENCH_SEARCH_POSTS=1000000.
+
+Figures (bench/results/search.json):
+- indexing docs/s through the real pipeline (events appended to the log -> relay -> RabbitMQ
+  -> search worker process -> search state -> bulk writes to Elasticsearch, until every post is
+  searchable) beside raw `helpers.bulk` of the same documents into the same Elasticsearch, and
+  their ratio; also the projector alone, in process, per event and in batches;
+- commit-to-searchable p50/p99: from the commit of `post_create` (the real command) to the post
+  being returned by the search selector (includes the 1 s refresh interval);
+- search latency p50/p99 of the posts search selector (Elasticsearch + the read-DB visibility
+  re-check), users and hashtags, on BENCH_SEARCH_POSTS posts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import statistics
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialapp.settings.dev")
+django.setup()
+
+import requests  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.db import connections, transaction  # noqa: E402
+from elasticsearch import helpers  # noqa: E402
+
+from socialapp.events.projector import EventMessage  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results"
+N_POSTS = int(os.environ.get("BENCH_SEARCH_POSTS", "20000"))
+N_PIPELINE = int(os.environ.get("BENCH_SEARCH_PIPELINE_DOCS", "3000"))
+N_PROBES = int(os.environ.get("BENCH_SEARCH_PROBES", "40"))
+N_QUERIES = int(os.environ.get("BENCH_SEARCH_QUERIES", "400"))
+VHOST = "socialapp_bench_search"
+WORDS = [
+    "crème",
+    "brûlée",
+    "café",
+    "straße",
+    "über",
+    "naïve",
+    "façade",
+    "jalapeño",
+    "smörgåsbord",
+    "déjà",
+    "vu",
+    "coffee",
+    "tea",
+    "bread",
+    "cheese",
+    "garden",
+    "river",
+    "mountain",
+    "city",
+    "night",
+    "morning",
+    "music",
+    "guitar",
+    "piano",
+    "football",
+    "running",
+    "holiday",
+    "travel",
+    "photo",
+    "sunset",
+    "beach",
+    "winter",
+    "summer",
+    "autumn",
+    "spring",
+    "rain",
+    "snow",
+    "book",
+    "movie",
+]
+TAGS = [f"tag{i}" for i in range(200)]
+ID_BASE = 1 << 52
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))], 2)
+
+
+def use_bench_environment() -> None:
+    for alias in ("default", "read"):
+        conn = connections[alias]
+        conn.settings_dict["TEST"]["NAME"] = f"bench_{conn.settings_dict['NAME']}"
+        conn.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=True, serialize=False)
+    settings.ELASTICSEARCH_INDEX_PREFIX = "bench_socialapp"
+    url = urlsplit(settings.RABBITMQ_MANAGEMENT_URL)
+    base, auth = f"{url.scheme}://{url.hostname}:{url.port}", (url.username, url.password)
+    requests.delete(f"{base}/api/vhosts/{VHOST}", auth=auth, timeout=10)
+    requests.put(f"{base}/api/vhosts/{VHOST}", auth=auth, timeout=10).raise_for_status()
+    broker = urlsplit(settings.CELERY_BROKER_URL)
+    requests.put(
+        f"{base}/api/permissions/{VHOST}/{quote(broker.username or 'guest')}",
+        json={"configure": ".*", "write": ".*", "read": ".*"},
+        auth=auth,
+        timeout=10,
+    ).raise_for_status()
+    settings.CELERY_BROKER_URL = broker._replace(path=f"/{VHOST}").geturl()
+
+
+def reset() -> None:
+    from socialapp.read.search import indexes
+
+    with connections["read"].cursor() as cursor:
+        cursor.execute("TRUNCATE search_post, search_user, search_like, search_hashtag, projection_applied_event")
+    with connections["default"].cursor() as cursor:
+        cursor.execute("TRUNCATE event_log, accounts_user CASCADE")
+    indexes.drop_all()
+    indexes.ensure_indexes()
+
+
+def body(rng: random.Random) -> tuple[str, list[str]]:
+    tags = rng.sample(TAGS, k=rng.randint(0, 2))
+    text = " ".join(rng.choices(WORDS, k=rng.randint(5, 25)))
+    return text + "".join(f" #{t}" for t in tags), tags
+
+
+def post_event(post_id: int, author_id: int, text: str, tags: list[str], at: datetime) -> dict:
+    return {
+        "post_id": post_id,
+        "author_id": author_id,
+        "author_username": f"user{author_id}",
+        "author_display_name": f"User {author_id}",
+        "body": text,
+        "hashtags": tags,
+        "mentions": [],
+        "created_at": at.isoformat(),
+    }
+
+
+def raw_doc(payload: dict) -> dict:
+    from socialapp.read.search.folding import fold
+
+    return {
+        "hidden": False,
+        "post_id": payload["post_id"],
+        "author_id": payload["author_id"],
+        "author_username": payload["author_username"],
+        "author_display_name": payload["author_display_name"],
+        "body": payload["body"],
+        "body_folded": fold(payload["body"]),
+        "hashtags": payload["hashtags"],
+        "mentions": [],
+        "created_at": payload["created_at"],
+        "like_count": 0,
+    }
+
+
+def wait_searchable_count(n: int, timeout: float = 600) -> None:
+    from socialapp.read.search import indexes
+    from socialapp.read.search.client import get_client
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        indexes.refresh("posts")
+        count = get_client().count(index=indexes.read_alias("posts"), query={"term": {"hidden": False}})["count"]
+        if count >= n:
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"only {count} of {n} posts searchable")
+
+
+def measure_indexing(rng: random.Random) -> dict:
+    from socialapp.events.log import append_event
+    from socialapp.read.search import indexes
+    from socialapp.read.search.client import get_client
+    from socialapp.read.search.projector import SearchProjector
+    from tests.pipeline_support import start_relay, start_worker
+    from tests.support import child_env
+
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    payloads = []
+    for i in range(N_PIPELINE):
+        text, tags = body(rng)
+        payloads.append(post_event(ID_BASE + i, 1 + i % 100, text, tags, t0 + timedelta(seconds=i)))
+
+    # Raw bulk of the same documents into a scratch index with the same mapping and settings.
+    scratch = indexes.create_index("posts")
+    started = time.perf_counter()
+    helpers.bulk(
+        get_client(),
+        ({"_index": scratch, "_id": str(p["post_id"]), "_source": raw_doc(p)} for p in payloads),
+        chunk_size=settings.SEARCH_BULK_CHUNK,
+    )
+    get_client().indices.refresh(index=scratch)
+    raw_s = time.perf_counter() - started
+    get_client().indices.delete(index=scratch)
+
+    # The projector alone, in process: per event (what a worker does per message) and batched.
+    def events(offset: int, n: int) -> list[EventMessage]:
+        return [
+            EventMessage(uuid.uuid4(), 0, "post.created", "post", str(p["post_id"] + offset), 1, None,
+                         p["created_at"], 1, {**p, "post_id": p["post_id"] + offset})
+            for p in payloads[:n]
+        ]  # fmt: skip
+
+    projector = SearchProjector()
+    single = events(1 << 40, min(500, N_PIPELINE))
+    started = time.perf_counter()
+    for e in single:
+        projector.apply(e)
+    per_event_rate = len(single) / (time.perf_counter() - started)
+    batch = events(2 << 40, N_PIPELINE)
+    started = time.perf_counter()
+    for i in range(0, len(batch), 500):
+        projector.apply_batch(batch[i : i + 500])
+    batched_rate = len(batch) / (time.perf_counter() - started)
+    reset()
+
+    # Through the pipeline: relay + one search worker process, events appended in one go.
+    env = child_env()
+    relay = start_relay(name="bench-relay", env=env)
+    worker = start_worker(["search"], name="bench-search", env=env)
+    try:
+        started = time.perf_counter()
+        for i in range(0, len(payloads), 500):
+            with transaction.atomic():
+                for p in payloads[i : i + 500]:
+                    append_event(event_type="post.created", aggregate_type="post", aggregate_id=p["post_id"],
+                                 aggregate_version=1, payload=p)  # fmt: skip
+        wait_searchable_count(len(payloads))
+        pipeline_s = time.perf_counter() - started
+        latency = measure_commit_to_searchable(rng)
+    finally:
+        worker.stop()
+        relay.stop()
+    pipeline_rate = len(payloads) / pipeline_s
+    raw_rate = len(payloads) / raw_s
+    return {
+        "docs": len(payloads),
+        "raw_bulk_docs_per_s": round(raw_rate),
+        "pipeline_docs_per_s": round(pipeline_rate),
+        "ratio_pipeline_to_raw": round(pipeline_rate / raw_rate, 3),
+        "projector_in_process_per_event_docs_per_s": round(per_event_rate),
+        "projector_in_process_batched_docs_per_s": round(batched_rate),
+        "commit_to_searchable": latency,
+    }
+
+
+def measure_commit_to_searchable(rng: random.Random) -> dict:
+    from socialapp.read.search.selectors import search_posts
+    from socialapp.write.accounts.services import user_register
+    from socialapp.write.posts.services import post_create
+
+    author = user_register(username=f"probe{rng.randint(0, 10**6)}", email="probe@example.org", password=None)
+    samples = []
+    for i in range(N_PROBES):
+        token = f"probe{i}x{rng.randint(0, 10**9)}"
+        post_create(author=author, body=f"latency {token}")
+        committed = time.perf_counter()
+        while not search_posts(q=token, limit=1).results:
+            if time.perf_counter() - committed > 60:
+                raise TimeoutError(f"probe {i} not searchable after 60 s")
+            time.sleep(0.005)
+        samples.append((time.perf_counter() - committed) * 1000)
+        time.sleep(rng.uniform(0, 0.3))  # do not phase-lock with the refresh interval
+    return {"probes": len(samples), "p50_ms": pct(samples, 50), "p99_ms": pct(samples, 99), "max_ms": pct(samples, 100)}
+
+
+def seed_posts(rng: random.Random) -> None:
+    from socialapp.read.search import indexes
+    from socialapp.read.search.client import get_client
+
+    t0 = datetime(2025, 1, 1, tzinfo=UTC)
+
+    def docs():
+        for i in range(N_POSTS):
+            text, tags = body(rng)
+            p = post_event(ID_BASE * 2 + i, 1 + i % 5000, text, tags, t0 + timedelta(seconds=i * 30))
+            yield {"_index": indexes.read_alias("posts"), "_id": str(p["post_id"]), "_source": raw_doc(p)}
+
+    es = get_client()
+    alias = indexes.read_alias("posts")
+    es.indices.put_settings(index=alias, settings={"refresh_interval": "-1"})
+    for _ok, _item in helpers.parallel_bulk(es, docs(), chunk_size=2000, thread_count=2):
+        pass
+    es.indices.put_settings(index=alias, settings={"refresh_interval": settings.SEARCH_REFRESH_INTERVAL})
+    es.indices.refresh(index=alias)
+    es.indices.forcemerge(index=alias, max_num_segments=4)
+    tag_docs = (
+        {"_index": indexes.read_alias("hashtags"), "_id": t,
+         "_source": {"hidden": False, "tag": t, "post_count": rng.randint(1, 5000), "last_used_at": t0.isoformat()}}
+        for t in TAGS
+    )  # fmt: skip
+    from socialapp.read.search.folding import fold
+
+    user_docs = (
+        {"_index": indexes.read_alias("users"), "_id": str(u),
+         "_source": {"hidden": False, "user_id": u, "username": f"user{u}", "username_folded": f"user{u}",
+                     "display_name": f"{rng.choice(WORDS).title()} {rng.choice(WORDS).title()}",
+                     "display_name_folded": fold(f"{rng.choice(WORDS)} {rng.choice(WORDS)}")}}
+        for u in range(1, 5001)
+    )  # fmt: skip
+    helpers.bulk(es, tag_docs)
+    helpers.bulk(es, user_docs)
+    indexes.refresh()
+
+
+def measure_search(rng: random.Random) -> dict:
+    from socialapp.read.search.selectors import search_hashtags, search_posts, search_users
+
+    def q_posts() -> None:
+        kind = rng.random()
+        if kind < 0.4:
+            search_posts(q=rng.choice(WORDS))
+        elif kind < 0.6:
+            search_posts(q=f"{rng.choice(WORDS)} {rng.choice(WORDS)}")
+        elif kind < 0.7:
+            search_posts(q=f'"{rng.choice(WORDS)} {rng.choice(WORDS)}"')
+        elif kind < 0.85:
+            search_posts(q=f"#{rng.choice(TAGS)}", sort="recent")
+        else:
+            search_posts(q=rng.choice(WORDS), sort="recent")
+
+    queries = {
+        "posts": q_posts,
+        "users": lambda: search_users(q=rng.choice(["user1", "usr12", "coffe", "cafe", "mount", "user49"])),
+        "hashtags": lambda: search_hashtags(q=rng.choice(["tag", "tag1", "tag19", "t"])),
+    }
+    out = {}
+    for name, run in queries.items():
+        for _ in range(20):
+            run()  # warm-up
+        samples = []
+        n = N_QUERIES if name == "posts" else N_QUERIES // 4
+        for _ in range(n):
+            started = time.perf_counter()
+            run()
+            samples.append((time.perf_counter() - started) * 1000)
+        out[name] = {"queries": n, "p50_ms": pct(samples, 50), "p99_ms": pct(samples, 99),
+                     "mean_ms": round(statistics.fmean(samples), 2)}  # fmt: skip
+    return out
+
+
+def main() -> dict:
+    rng = random.Random(6)
+    use_bench_environment()
+    reset()
+    print(f"indexing {N_PIPELINE} posts: raw bulk, projector in process, real pipeline …", flush=True)
+    indexing = measure_indexing(rng)
+    print(f"indexing {json.dumps(indexing)}", flush=True)
+    reset()
+    print(f"seeding {N_POSTS} posts for search latency …", flush=True)
+    started = time.monotonic()
+    seed_posts(rng)
+    print(f"seeded in {time.monotonic() - started:.0f}s", flush=True)
+    search = measure_search(rng)
+    print(f"search latency {json.dumps(search)}", flush=True)
+    result = {
+        "benchmark": "search",
+        "at": datetime.now(UTC).isoformat(),
+        "posts": N_POSTS,
+        "indexing": indexing,
+        "search_latency": search,
+        "notes": "reduced scale unless posts == 1000000; 2-core machine shared with other work",
+    }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "search.json").write_text(json.dumps(result, indent=2))
+    from socialapp.read.search import indexes
+
+    indexes.drop_all()
+    return result
+
+
+if __name__ == "__main__":
+    main()
