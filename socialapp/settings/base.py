@@ -205,3 +205,5 @@ SEARCH_GC_DELETES = env.str("SEARCH_GC_DELETES", default="60s")
 SEARCH_BULK_CHUNK = env.int("SEARCH_BULK_CHUNK", default=500)  # documents per bulk request
 SEARCH_MAX_QUERY_LENGTH = env.int("SEARCH_MAX_QUERY_LENGTH", default=512)  # characters of `q`
 SEARCH_MAX_TERMS = env.int("SEARCH_MAX_TERMS", default=32)  # clauses parsed from `q`
+# Full image only (analysis-common), e.g. "english": a ranking sub-field; see docs/search.md.
+SEARCH_LANGUAGE_ANALYZER = env.str("SEARCH_LANGUAGE_ANALYZER", default="")
