@@ -66,6 +66,21 @@ MAPPINGS: dict[str, dict[str, Any]] = {
 }
 
 
+def mappings(kind: str) -> dict[str, Any]:
+    """The mapping of `kind`; with SEARCH_LANGUAGE_ANALYZER (full image only, e.g. "english"), the
+    folded body gets a `lang` sub-field analysed by it, used for ranking only (docs/search.md)."""
+    mapping = MAPPINGS[kind]
+    analyzer = settings.SEARCH_LANGUAGE_ANALYZER
+    if kind != "posts" or not analyzer:
+        return mapping
+    properties = dict(mapping["properties"])
+    properties["body_folded"] = {
+        **properties["body_folded"],
+        "fields": {"lang": {"type": "text", "analyzer": analyzer}},
+    }
+    return {**mapping, "_meta": {**mapping["_meta"], "language_analyzer": analyzer}, "properties": properties}
+
+
 def index_settings() -> dict[str, Any]:
     return {
         "number_of_shards": settings.SEARCH_INDEX_SHARDS,
@@ -94,7 +109,7 @@ def create_index(kind: str) -> str:
     """A fresh concrete index for `kind`, not yet behind any alias."""
     _check(kind)
     name = index_name(f"{kind}-{time.time_ns() // 1000}")
-    get_client().indices.create(index=name, settings=index_settings(), mappings=MAPPINGS[kind])
+    get_client().indices.create(index=name, settings=index_settings(), mappings=mappings(kind))
     return name
 
 
@@ -128,7 +143,10 @@ def outdated(kind: str) -> bool:
     es = get_client()
     current = es.indices.get_mapping(index=read_alias(kind))
     meta = next(iter(current.values()))["mappings"].get("_meta", {})
-    return meta.get("schema_version") != SCHEMA_VERSION
+    wanted = mappings(kind)["_meta"]
+    return meta.get("schema_version") != SCHEMA_VERSION or meta.get("language_analyzer") != wanted.get(
+        "language_analyzer"
+    )
 
 
 def write_targets(kind: str) -> list[str]:

@@ -75,8 +75,13 @@ def parse(q: str) -> ParsedQuery:
 def posts_query(parsed: ParsedQuery, *, author: str | None, since: datetime | None, until: datetime | None) -> dict:
     must: list[dict[str, Any]] = []
     filters: list[dict[str, Any]] = [{"term": {"hidden": False}}]
+    should: list[dict[str, Any]] = []
     if parsed.words:
-        must.append({"match": {"body_folded": {"query": " ".join(parsed.words), "operator": "and"}}})
+        words = " ".join(parsed.words)
+        must.append({"match": {"body_folded": {"query": words, "operator": "and"}}})
+        if settings.SEARCH_LANGUAGE_ANALYZER:
+            # Ranking only: stems ("running" ~ "runs") lift hits; the set of hits stays the same.
+            should.append({"match": {"body_folded.lang": {"query": words}}})
     must.extend({"match_phrase": {"body_folded": {"query": phrase}}} for phrase in parsed.phrases)
     filters.extend({"term": {"hashtags": tag}} for tag in parsed.hashtags)
     filters.extend({"term": {"mentions": name}} for name in parsed.mentions)
@@ -89,7 +94,7 @@ def posts_query(parsed: ParsedQuery, *, author: str | None, since: datetime | No
         if until:
             bounds["lt"] = until.isoformat()
         filters.append({"range": {"created_at": bounds}})
-    return {"bool": {"must": must or [{"match_all": {}}], "filter": filters}}
+    return {"bool": {"must": must or [{"match_all": {}}], "should": should, "filter": filters}}
 
 
 def users_query(q: str) -> dict:
