@@ -2,7 +2,7 @@
 
     python -m bench.feeds            # or `make bench`; BENCH_FEEDS_SCALE=0.02 by default
 
-Runs in databases of its own (`bench_<name>`, created and migrated like test databases, kept
+Runs in databases of its own (`benchfeeds_<name>`, created and migrated like test databases, kept
 between runs and reseeded), so it never touches development data. At scale 1 the data set is
 10,000 users, 1,000,000 posts and power-law follows (a few accounts with thousands of
 followers); the default scale keeps a run to a couple of minutes on a 2-core machine.
@@ -55,7 +55,7 @@ ID_BASE = 1 << 50
 def use_bench_databases() -> None:
     for alias in ("default", "read"):
         conn = connections[alias]
-        conn.settings_dict["TEST"]["NAME"] = f"bench_{conn.settings_dict['NAME']}"
+        conn.settings_dict["TEST"]["NAME"] = f"benchfeeds_{conn.settings_dict['NAME']}"
         conn.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=True, serialize=False)
 
 
@@ -130,8 +130,12 @@ def seed(rng: random.Random) -> dict:
         ["follower_id", "followee_id", "active", "changed_at", "version"],
         ((a, b, True, t0, 1) for a, b in follows),
     )
-    # Posts: authors by activity (also power law), ids time-ordered.
-    authors = rng.choices(users, weights=weights, k=n_posts)
+    # Posts: ids time-ordered.
+    # Posting activity is heavy-tailed too, but not tied to popularity (big accounts are not
+    # necessarily the busiest posters).
+    activity = users[:]
+    rng.shuffle(activity)
+    authors = rng.choices(activity, weights=[1 / (rank**0.8) for rank in range(1, n_users + 1)], k=n_posts)
     posts = [(ID_BASE + i * 4096, a, t0 + timedelta(seconds=i)) for i, a in enumerate(authors)]
     copy_rows(
         "default",
