@@ -117,3 +117,21 @@ def test_unknown_route_and_method_answer_problem_json(alice):
     r = c.post("/api/v1/posts/1")
     assert r.status_code == 405 and r.json()["status"] == 405
     assert "PATCH" in r["Allow"] and "DELETE" in r["Allow"]
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("patch", "/api/v1/posts/99999999999999999999999"),
+        ("delete", "/api/v1/posts/99999999999999999999999"),
+        ("put", "/api/v1/posts/99999999999999999999999/like"),
+        ("delete", "/api/v1/posts/99999999999999999999999/like"),
+        ("post", "/api/v1/posts/99999999999999999999999/comments"),
+        ("patch", "/api/v1/comments/99999999999999999999999"),
+        ("delete", "/api/v1/comments/99999999999999999999999"),
+        ("put", "/api/v1/users/" + "x" * 200 + "/follow"),
+    ],
+)
+def test_ids_beyond_64_bits_are_404_not_500(alice, method, url):
+    r = getattr(client_for(alice), method)(url, {"body": "x"}, format="json")
+    assert r.status_code == 404, r.content
