@@ -8,7 +8,8 @@ tables it alone writes) and handlers that use unqualified table names:
 2. replay the log into them: each batch runs with `search_path = rebuild_<name>, public`, so the
    unchanged handlers write the copies, while live workers keep applying to the live tables;
 3. catch up without blocking anyone: apply to the shadow every event the live projector applied
-   meanwhile (live tracking minus shadow tracking) and every event appended since the replay;
+   meanwhile (live tracking minus shadow tracking) and the events appended since the replay
+   (up to the head of the log at that moment: a rebuild never chases a growing log);
 4. switch in one transaction that holds the projector's advisory lock exclusively (every live
    apply holds it shared, so in-flight applies finish first and new ones wait a moment): a last
    catch-up, then `ALTER TABLE ... SET SCHEMA` moves the live tables out and the fresh ones in,
@@ -17,6 +18,8 @@ tables it alone writes) and handlers that use unqualified table names:
 Nothing is lost at the switch: an event applied live before it is in the fresh tables (step 4
 catches it up under the lock); an event not applied live yet is still in its queue or
 unpublished, and will be applied to the fresh tables, or skipped if the replay already did.
+So correctness rests on "shadow contains everything applied live" at the switch, never on
+positions (which commit out of order); the log catch-ups only shorten the work left to workers.
 Readers see the old tables until the commit, then the new ones: no empty read model, ever.
 
 A projector whose storage is not tables (Elasticsearch) overrides `rebuild_strategy()` with an
@@ -49,15 +52,25 @@ def _messages(rows: list[tuple[Any, ...]]) -> list[EventMessage]:
     ]  # fmt: skip
 
 
-def log_events(event_types: tuple[str, ...], *, after: int = 0) -> Iterator[list[EventMessage]]:
-    """The log's events of these types, in position order, in batches (keyset pagination)."""
+def log_head() -> int:
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT coalesce(max(position), 0) FROM event_log")
+        return int(cursor.fetchone()[0])
+
+
+def log_events(
+    event_types: tuple[str, ...], *, after: int = 0, upto: int | None = None
+) -> Iterator[list[EventMessage]]:
+    """The log's events of these types, in position order, in batches (keyset pagination), up to
+    `upto` (default: the head now), so that a replay never chases a log that keeps growing."""
     last = after
+    upto = log_head() if upto is None else upto
     while True:
         with connections["default"].cursor() as cursor:
             cursor.execute(
-                f"SELECT {_COLUMNS} FROM event_log WHERE event_type = ANY(%s) AND position > %s"
+                f"SELECT {_COLUMNS} FROM event_log WHERE event_type = ANY(%s) AND position > %s AND position <= %s"
                 " ORDER BY position LIMIT %s",
-                [list(event_types), last, BATCH],
+                [list(event_types), last, upto, BATCH],
             )
             rows = cursor.fetchall()
         if not rows:
@@ -134,7 +147,7 @@ class SchemaSwapRebuild:
         name = self.projector.name
         with transaction.atomic(using=self.db):
             self._execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [self.projector.lock_key])
-            caught_up, _ = self.catch_up(after)
+            caught_up = self.apply_to_shadow(events_by_id(self.missing_from_shadow()))
             self._execute(f"DROP SCHEMA IF EXISTS {self.retired} CASCADE")
             self._execute(f"CREATE SCHEMA {self.retired}")
             for table in self.projector.tables:

@@ -1,0 +1,108 @@
+"""Operations: rebuild while live events flow, status, check reporting divergence."""
+
+from __future__ import annotations
+
+import io
+import sys
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connections
+
+from tests.events.helpers import append_probe_events
+from tests.events.probe import ProbeProjector
+from tests.pipeline_support import running_pipeline, wait_applied
+from tests.support import ChildProcess, child_env, wait_for
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, databases=["default", "read"])]
+PROBE = {"EVENTS_EXTRA_PROJECTOR_MODULES": "tests.events.probe"}
+
+
+def test_check_reports_lost_duplicated_and_unexpected_entries(probe_tables):
+    events = append_probe_events(6)
+    projector = ProbeProjector()
+    for event in events:
+        from socialapp.events.projector import EventMessage
+
+        projector.apply(EventMessage.from_dict(event.as_message()))
+    assert projector.check().ok
+    with connections["read"].cursor() as cursor:
+        cursor.execute("DELETE FROM probe_applied WHERE event_id = %s", [events[0].event_id])
+        cursor.execute("UPDATE probe_applied SET times = 2 WHERE event_id = %s", [events[1].event_id])
+        cursor.execute("INSERT INTO probe_aggregate VALUES ('ghost', 1, 'x')")
+    report = projector.check()
+    assert report.lost == [f"event {events[0].event_id}"]
+    assert report.duplicated == [f"event {events[1].event_id} x2"]
+    assert report.unexpected == ["aggregate ghost"]
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="diverged: probe"):
+        call_command("projections", "check", "probe", stdout=out)
+    assert "probe: DIVERGED (6 checked; lost 1, duplicated 1, unexpected 1)" in out.getvalue()
+
+
+def shadow_exists() -> bool:
+    with connections["read"].cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_namespace WHERE nspname = 'rebuild_probe'")
+        return cursor.fetchone() is not None
+
+
+def test_rebuild_while_live_events_flow_loses_nothing_and_repairs_the_read_model(probe_tables):
+    with running_pipeline(["probe"], env=child_env(**PROBE)) as pipeline:
+        events = append_probe_events(120, per_transaction=10)
+        pipeline.wait_applied(events, timeout=60)
+        with connections["read"].cursor() as cursor:  # damage the read model
+            cursor.execute("DELETE FROM probe_applied WHERE mod(position, 7) = 0")
+            cursor.execute("UPDATE probe_aggregate SET value = 'corrupt'")
+        assert not ProbeProjector().check().ok
+
+        rebuild = ChildProcess(
+            [sys.executable, "manage.py", "projections", "rebuild", "probe"],
+            child_env(PROBE_DELAY_SECONDS="0.01", **PROBE),  # a replay slow enough to overlap live events
+            "rebuild",
+        )
+        try:
+            wait_for(shadow_exists, timeout=60, what="the rebuild to start replaying")
+            for _ in range(100):  # commands keep committing during the rebuild
+                if rebuild.proc.poll() is not None:
+                    break
+                events += append_probe_events(5, per_transaction=5)
+            wait_for(lambda: rebuild.proc.poll() is not None, timeout=120, what="the rebuild to finish")
+            assert rebuild.proc.returncode == 0, rebuild.log()
+        finally:
+            rebuild.stop()
+        assert "rebuilt probe: replayed" in rebuild.log()
+        events += append_probe_events(10)
+        pipeline.wait_applied(events, timeout=60)
+        wait_for(lambda: ProbeProjector().check().ok, timeout=30, what="the rebuilt read model to converge")
+    report = ProbeProjector().check()
+    assert report.ok and report.checked == len(events), report
+    with connections["read"].cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_namespace WHERE nspname IN ('rebuild_probe', 'retired_probe')")
+        assert cursor.fetchone()[0] == 0
+
+
+def test_status_shows_applied_lag_queue_and_dead_letters(probe_tables):
+    with running_pipeline(["probe"], env=child_env(**PROBE)) as pipeline:
+        events = append_probe_events(5)
+        pipeline.wait_applied(events)
+        out = io.StringIO()
+        call_command("projections", "status", "probe", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("log: 5 events, 0 unpublished")
+    row = next(line.split() for line in lines if line.startswith("probe "))
+    assert row[1:3] == ["5", "0"]  # applied, lag
+    assert row[-1] == "0"  # no dead letters
+
+
+def test_unknown_projector_is_a_clear_error():
+    with pytest.raises(CommandError, match="no projector named 'nope'"):
+        call_command("projections", "rebuild", "nope")
+    with pytest.raises(CommandError, match="no projector named 'nope'"):
+        call_command("deadletters", "list", "nope")
+
+
+def test_events_applied_helper_fails_clearly_when_nothing_runs(probe_tables):
+    events = append_probe_events(1)
+    with pytest.raises(AssertionError, match=r"still missing per projector: \{.probe.: 1\}"):
+        wait_applied(events, ["probe"], timeout=0.5)
