@@ -11,6 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.views import APIView
 
 from socialapp.events.consistency import HEADER, make_token
@@ -18,9 +21,26 @@ from socialapp.events.log import capture_events
 from socialapp.events.models import Event
 
 
+class CommandSchema(AutoSchema):
+    """Documents the `X-Consistency-Token` response header on every command's success."""
+
+    def get_override_parameters(self) -> list[Any]:
+        return [
+            *super().get_override_parameters(),
+            OpenApiParameter(
+                HEADER,
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                response=[200, 201, 204],
+                description="Opaque token; send it back on a query to read this write.",
+            ),
+        ]
+
+
 class CommandView(APIView):
     """Set `self.aggregate = (aggregate_type, aggregate_id)` in a handler to name the fallback."""
 
+    schema = CommandSchema()
     aggregate: tuple[str, str | int] | None = None
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
