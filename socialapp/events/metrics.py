@@ -11,10 +11,12 @@ Two kinds, because the processes differ:
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from collections.abc import Iterator
 
-from prometheus_client import Counter, Histogram
+from django.http import Http404, HttpRequest, HttpResponse
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -41,6 +43,9 @@ COMMIT_TO_APPLIED = Histogram(
 
 class PipelineCollector(Collector):
     """Scrape-time gauges from PostgreSQL and the RabbitMQ management API."""
+
+    def describe(self) -> list[GaugeMetricFamily]:
+        return []  # never query anything at registration (import) time
 
     def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
         from socialapp.events.status import log_counts, projector_status
@@ -82,3 +87,21 @@ class PipelineCollector(Collector):
             if row.dead is not None:
                 dead.add_metric([row.name], row.dead)
         yield from (applied, behind, depth, unacked, dead, consumers)
+
+
+PIPELINE_REGISTRY = CollectorRegistry()
+PIPELINE_REGISTRY.register(PipelineCollector())
+
+
+def metrics_view(request: HttpRequest) -> HttpResponse:
+    """GET /metrics: the pipeline's gauges in Prometheus format, for scrapers on private networks.
+
+    Not public: it names projectors and queue depths. Requests from a public address get 404.
+    """
+    try:
+        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+    except ValueError:
+        raise Http404 from None
+    if not (address.is_loopback or address.is_private):
+        raise Http404
+    return HttpResponse(generate_latest(PIPELINE_REGISTRY), content_type=CONTENT_TYPE_LATEST)

@@ -106,3 +106,35 @@ def test_events_applied_helper_fails_clearly_when_nothing_runs(probe_tables):
     events = append_probe_events(1)
     with pytest.raises(AssertionError, match=r"still missing per projector: \{.probe.: 1\}"):
         wait_applied(events, ["probe"], timeout=0.5)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_metrics_from_the_web_endpoint_and_the_worker_exporter(probe_tables, client):
+    import requests
+
+    port = _free_port()
+    with running_pipeline(["probe"], env=child_env(PROJECTOR_METRICS_PORT=str(port), **PROBE)) as pipeline:
+        events = append_probe_events(7)
+        pipeline.wait_applied(events)
+        body = client.get("/metrics").content.decode()
+        worker = wait_for(
+            lambda: (r := requests.get(f"http://127.0.0.1:{port}/metrics", timeout=2)).ok and r.text,
+            timeout=10,
+            what="the worker exporter",
+        )
+    assert "socialapp_events_appended_total 7.0" in body
+    assert "socialapp_events_published_total 7.0" in body
+    assert "socialapp_relay_backlog 0.0" in body
+    assert 'socialapp_projection_applied_total{projector="probe"} 7.0' in body
+    assert 'socialapp_projection_lag_events{projector="probe"} 0.0' in body
+    assert 'socialapp_dead_letters{projector="probe"} 0.0' in body
+    assert 'socialapp_projector_applied_total{projector="probe"} 7.0' in worker
+    assert 'socialapp_projector_apply_seconds_count{projector="probe"} 7.0' in worker
+    assert client.get("/metrics", REMOTE_ADDR="8.8.8.8").status_code == 404
