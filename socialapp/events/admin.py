@@ -3,7 +3,28 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
+from socialapp.events.catalogue import AggregateType, EventType
 from socialapp.events.models import Event
+
+
+class _ChoicesFilter(admin.SimpleListFilter):
+    """Choices from the catalogue: no SELECT DISTINCT over the whole log to build the sidebar."""
+
+    options: tuple[str, ...] = ()
+
+    def lookups(self, request, model_admin):
+        return [(c, c) for c in self.options]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(**{self.parameter_name: self.value()}) if self.value() else queryset
+
+
+class EventTypeFilter(_ChoicesFilter):
+    title, parameter_name, options = "event type", "event_type", tuple(EventType)
+
+
+class AggregateTypeFilter(_ChoicesFilter):
+    title, parameter_name, options = "aggregate type", "aggregate_type", tuple(AggregateType)
 
 
 @admin.register(Event)
@@ -18,7 +39,7 @@ class EventAdmin(admin.ModelAdmin):
         "occurred_at",
         "published_at",
     ]
-    list_filter = ["event_type", "aggregate_type", "occurred_at", ("published_at", admin.EmptyFieldListFilter)]
+    list_filter = [EventTypeFilter, AggregateTypeFilter, "occurred_at", ("published_at", admin.EmptyFieldListFilter)]
     search_fields = ["=aggregate_id", "=event_id", "=actor_id"]
     date_hierarchy = "occurred_at"
     ordering = ["-position"]

@@ -94,3 +94,15 @@ def test_non_moderators_are_kept_out():
     client = Client()
     client.force_login(user)
     assert client.get("/admin/posts/post/").status_code == 302  # to the login page
+
+
+def test_event_log_filters_by_type_aggregate_and_time(console, alice):
+    post = post_create(author=alice, body="p")
+    r = console.get("/admin/events/event/?event_type=post.created")
+    assert [e.event_type for e in r.context["cl"].result_list] == ["post.created"]
+    r = console.get(f"/admin/events/event/?q={post.id}")
+    assert [e.aggregate_id for e in r.context["cl"].result_list] == [str(post.id)]
+    r = console.get("/admin/events/event/?aggregate_type=user")
+    assert {e.event_type for e in r.context["cl"].result_list} == {"user.registered"}
+    r = console.get("/admin/events/event/?occurred_at__year=1999")
+    assert list(r.context["cl"].result_list) == []

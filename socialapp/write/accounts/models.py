@@ -18,7 +18,8 @@ class UserManager(DjangoUserManager):
     def create_user(self, username: str, email: str | None = None, password: str | None = None, **extra: Any):
         from socialapp.write.accounts.services import user_register
 
-        return user_register(username=username, email=email or "", password=password, **extra)
+        known = {k: extra[k] for k in ("display_name", "bio", "is_staff", "is_superuser") if k in extra}
+        return user_register(username=username, email=email or "", password=password, **known)
 
     def create_superuser(self, username: str, email: str | None = None, password: str | None = None, **extra: Any):
         extra.update(is_staff=True, is_superuser=True)

@@ -45,7 +45,6 @@ def user_register(
     bio: str = "",
     is_staff: bool = False,
     is_superuser: bool = False,
-    **ignored: Any,
 ) -> User:
     errors: dict[str, list[str]] = {}
     checks = {
