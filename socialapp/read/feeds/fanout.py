@@ -147,12 +147,37 @@ def evict(reader_ids: list[int]) -> int:
     return execute("DELETE FROM feed_entry WHERE reader_id = ANY(%s)", [reader_ids])
 
 
+class _FeedRebuild:
+    """The pipeline's schema-swap rebuild, minus task sends during the replay: chunk jobs
+    replayed into the shadow tables are sent once they are the live ones."""
+
+    def __init__(self, projector: Projector) -> None:
+        from socialapp.events.rebuild import SchemaSwapRebuild
+
+        self.projector = projector
+        self.inner = SchemaSwapRebuild(projector)
+
+    def run(self, progress: Callable[[int], None] | None = None) -> dict[str, int]:
+        cls = type(self.projector)
+        saved = cls.__dict__["dispatch"]
+        cls.dispatch = staticmethod(lambda ids: None)  # type: ignore[assignment]
+        try:
+            result = self.inner.run(progress)
+        finally:
+            cls.dispatch = saved  # type: ignore[assignment]
+        result["fanout_jobs_sent"] = len(resend_stale_jobs(older_than_seconds=-1))
+        return result
+
+
 @register
 class HomeFeedProjector(Projector):
     name = "home_feed"
     tables = TABLES
     # How chunk jobs leave this transaction; tests replace it to run chunks themselves.
     dispatch: Callable[[list[int]], None] = staticmethod(send_fanout_tasks)
+
+    def rebuild_strategy(self) -> _FeedRebuild:
+        return _FeedRebuild(self)
 
     @handles("post.created")
     def post_created(self, event: EventMessage) -> None:
