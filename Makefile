@@ -37,8 +37,12 @@ migrate: venv services
 	$(BIN)/python manage.py migrate --noinput -v 0
 	$(BIN)/python manage.py migrate --database read --noinput -v 0
 
+# web on :8000, the relay, a Celery task worker and one worker per registered projector (each
+# process's $$PORT is its metrics port); honcho stops them all on Ctrl-C.
 run: migrate
-	exec $(BIN)/honcho start -f Procfile
+	@mkdir -p .services
+	$(BIN)/python manage.py projections procfile > .services/Procfile.run
+	exec $(BIN)/honcho start -f .services/Procfile.run -d . -p 8000
 
 test: venv services
 	$(BIN)/pytest $(PYTEST_ARGS)

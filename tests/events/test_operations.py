@@ -138,3 +138,14 @@ def test_metrics_from_the_web_endpoint_and_the_worker_exporter(probe_tables, cli
     assert 'socialapp_projector_applied_total{projector="probe"} 7.0' in worker
     assert 'socialapp_projector_apply_seconds_count{projector="probe"} 7.0' in worker
     assert client.get("/metrics", REMOTE_ADDR="8.8.8.8").status_code == 404
+
+
+def test_procfile_runs_web_relay_and_one_worker_per_registered_projector():
+    from socialapp.events.projector import REGISTRY
+
+    out = io.StringIO()
+    call_command("projections", "procfile", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("web: ") and lines[1].startswith("relay: ")
+    for name in REGISTRY:
+        assert sum(f"-P solo -Q projector.{name} " in line for line in lines) == 1, name

@@ -14,7 +14,7 @@ class Command(BaseCommand):
     help = "Projector status, convergence check and rebuild from the event log."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("action", choices=["status", "check", "rebuild"])
+        parser.add_argument("action", choices=["status", "check", "rebuild", "procfile"])
         parser.add_argument("name", nargs="?", help="projector name (rebuild: required)")
         parser.add_argument("--limit", type=int, default=20, help="check: entries listed per category")
 
@@ -71,6 +71,24 @@ class Command(BaseCommand):
                 failed.append(name)
         if failed:
             raise CommandError(f"diverged: {', '.join(failed)}")
+
+    def do_procfile(self, names: list[str], **_: Any) -> None:
+        """The Procfile `make run` hands to honcho: web, relay, Celery tasks, one worker per projector."""
+        from socialapp.events.topology import queue_name
+
+        bin_ = ".venv/bin"
+        self.stdout.write(
+            f"web: {bin_}/gunicorn socialapp.wsgi --bind 127.0.0.1:$PORT --workers 2 --threads 4 --access-logfile -"
+        )
+        self.stdout.write(f"relay: {bin_}/python manage.py relay --metrics-port $PORT")
+        self.stdout.write(
+            f"tasks: {bin_}/celery -A socialapp worker -Q celery --concurrency 1 -n tasks@%h --loglevel INFO"
+        )
+        for name in names:
+            self.stdout.write(
+                f"{name.replace('_', '-')}: env PROJECTOR_METRICS_PORT=$PORT {bin_}/celery -A socialapp worker -P solo"
+                f" -Q {queue_name(name)} -n {name}@%h --without-gossip --without-mingle --loglevel INFO"
+            )
 
     def do_rebuild(self, names: list[str], name: str | None, **_: Any) -> None:
         if name is None:
