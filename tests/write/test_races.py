@@ -110,3 +110,27 @@ def test_racing_edits_and_delete_of_one_post_keep_versions_gap_free_and_no_lost_
     results = race(lambda i: post_delete(post_id=post.id, actor=alice), n=2)
     assert sum(isinstance(r, Post) for r in results) == 1
     assert Event.objects.filter(event_type="post.deleted").count() == 1
+
+
+def test_likes_and_comments_racing_a_post_delete_all_commit_before_it_or_are_refused():
+    """FOR SHARE on the post: a like or comment either commits before `post.deleted` (and the
+    delete implies its removal) or sees the deletion and is refused; never after it."""
+    from socialapp.write.comments.services import comment_create
+
+    alice = make_user("alice")
+    fans = [make_user(f"fan_{i}") for i in range(THREADS)]
+    post = post_create(author=alice, body="going away")
+
+    def act(i: int) -> object:
+        if i == THREADS:
+            return post_delete(post_id=post.id, actor=alice)
+        if i % 2:
+            return comment_create(post_id=post.id, author=fans[i], body="quick")
+        return post_like(post_id=post.id, user=fans[i])
+
+    results = race(act, n=THREADS + 1)
+    assert all(not isinstance(r, Exception) or isinstance(r, DomainError) for r in results), results
+    deleted = Event.objects.get(event_type="post.deleted")
+    attached = Event.objects.filter(event_type__in=["post.liked", "comment.created"])
+    assert all(e.position < deleted.position for e in attached)
+    assert attached.count() == sum(not isinstance(r, Exception) for r in results[:THREADS])

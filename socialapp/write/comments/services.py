@@ -12,17 +12,15 @@ from socialapp.events.log import append_event
 from socialapp.write.accounts.models import User
 from socialapp.write.accounts.selectors import mentions_resolve
 from socialapp.write.comments.models import Comment
-from socialapp.write.common.aggregates import lock_active_actor, lock_shared, save_and_append
-from socialapp.write.posts.models import Post
+from socialapp.write.common.aggregates import lock_active_actor, save_and_append
+from socialapp.write.posts.services import live_post
 
 
 @transaction.atomic
 def comment_create(*, post_id: int, author: User, body: str) -> Comment:
     """On a post that exists and is not deleted (FOR SHARE: a racing delete waits or wins)."""
     lock_active_actor(author.pk)
-    post = lock_shared(Post, [post_id]).get(post_id)
-    if post is None or post.deleted_at is not None or post.author.deactivated_at is not None:
-        raise NotFound("No such post.")
+    post = live_post(post_id, for_update=False)
     text = clean_body(body)
     comment = Comment.objects.create(
         post=post,

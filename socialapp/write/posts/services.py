@@ -11,17 +11,25 @@ from socialapp.events.catalogue import AggregateType, EventType
 from socialapp.events.log import append_event
 from socialapp.write.accounts.models import User
 from socialapp.write.accounts.selectors import mentions_resolve
-from socialapp.write.common.aggregates import lock_active_actor, lock_shared, save_and_append
+from socialapp.write.common.aggregates import lock_active_actor, save_and_append
 from socialapp.write.posts.models import Like, Post
 
 
-def _live_post(post_id: int, *, for_update: bool) -> Post:
-    """The post, locked, if it exists, is not deleted and its author is not deactivated."""
+def live_post(post_id: int, *, for_update: bool) -> Post:
+    """The post, locked (FOR UPDATE to change it, FOR SHARE to attach a like or comment to it),
+    if it exists, is not deleted and its author is not deactivated."""
     if for_update:
         post = Post.objects.select_for_update(of=("self",)).select_related("author").filter(pk=post_id).first()
+        author_gone = post is not None and post.author.deactivated_at is not None
     else:
-        post = lock_shared(Post, [post_id]).get(post_id)
-    if post is None or post.deleted_at is not None or post.author.deactivated_at is not None:
+        rows = Post.objects.raw(
+            "SELECT p.*, u.deactivated_at AS author_deactivated_at FROM posts_post p"
+            " JOIN accounts_user u ON u.id = p.author_id WHERE p.id = ANY(%s) FOR SHARE OF p",
+            [[post_id]],
+        )
+        post = next(iter(rows), None)
+        author_gone = post is not None and post.author_deactivated_at is not None
+    if post is None or post.deleted_at is not None or author_gone:
         raise NotFound("No such post.")
     return post
 
@@ -62,7 +70,7 @@ def post_create(*, author: User, body: str) -> Post:
 def post_edit(*, post_id: int, actor: User, body: str) -> Post:
     """Author only. The same body again changes nothing and appends nothing."""
     lock_active_actor(actor.pk)
-    post = _live_post(post_id, for_update=True)
+    post = live_post(post_id, for_update=True)
     if post.author_id != actor.pk:
         raise NotAuthorized("Only the author may edit a post.")
     text = clean_body(body)
@@ -139,7 +147,7 @@ def post_like(*, post_id: int, user: User) -> tuple[Like, bool]:
     Racing duplicates: the row is made to exist with INSERT .. ON CONFLICT DO NOTHING (the
     loser waits for the winner's commit), then locked; the second command finds it active."""
     lock_active_actor(user.pk)
-    post = _live_post(post_id, for_update=False)
+    post = live_post(post_id, for_update=False)
     Like.objects.bulk_create([Like(post_id=post.id, user_id=user.pk)], ignore_conflicts=True)
     like = Like.objects.select_for_update().get(post_id=post.id, user_id=user.pk)
     if like.active:
@@ -161,7 +169,7 @@ def post_like(*, post_id: int, user: User) -> tuple[Like, bool]:
 def post_unlike(*, post_id: int, user: User) -> tuple[Like | None, bool]:
     """Unlike a post. Unliking what is not liked changes nothing and appends nothing."""
     lock_active_actor(user.pk)
-    post = _live_post(post_id, for_update=False)
+    post = live_post(post_id, for_update=False)
     like = Like.objects.select_for_update().filter(post_id=post.id, user_id=user.pk).first()
     if like is None or not like.active:
         return like, False
