@@ -51,6 +51,7 @@ def test_accent_and_case_insensitive_body(api, world) -> None:
     assert sorted(ids(api.get(POSTS, {"q": "creme"}))) == ["101", "102"]
     assert sorted(ids(api.get(POSTS, {"q": "CRÈME"}))) == ["101", "102"]
     assert ids(api.get(POSTS, {"q": "cafe wien"})) == ["103"]
+    assert ids(api.get(POSTS, {"q": "STRASSE"})) == ["103"]  # ß folds to ss
 
 
 def test_phrases_hashtags_mentions(api, world) -> None:
