@@ -56,6 +56,23 @@ class HashtagHitOutput(serializers.Serializer):
     last_used_at = serializers.DateTimeField(allow_null=True)
 
 
+def _page_of(hit: type[serializers.Serializer], name: str) -> type[serializers.Serializer]:
+    """The documented page shape: results plus the opaque cursor of the next page."""
+    return type(
+        name,
+        (serializers.Serializer,),
+        {
+            "results": hit(many=True),
+            "next": serializers.CharField(allow_null=True, help_text="cursor of the next page"),
+        },
+    )
+
+
+PostPageOutput = _page_of(PostHitOutput, "PostSearchPage")
+UserPageOutput = _page_of(UserHitOutput, "UserSearchPage")
+HashtagPageOutput = _page_of(HashtagHitOutput, "HashtagSearchPage")
+
+
 def _page_response(request: Request, page: Page, output: type[serializers.Serializer]) -> Response:
     body = {"results": output(page.results, many=True).data, "next": page.next_cursor}
     headers = {}
@@ -73,7 +90,7 @@ def _validated(serializer_class: type[serializers.Serializer], request: Request)
 
 
 class PostSearchView(APIView):
-    @extend_schema(parameters=[PostSearchInput], responses=PostHitOutput(many=True))
+    @extend_schema(parameters=[PostSearchInput], responses=PostPageOutput)
     def get(self, request: Request) -> Response:
         data = _validated(PostSearchInput, request)
         has_filter = any(data.get(k) for k in ("author", "since", "until"))
@@ -91,7 +108,7 @@ class PostSearchView(APIView):
 
 
 class UserSearchView(APIView):
-    @extend_schema(parameters=[_PageInput], responses=UserHitOutput(many=True))
+    @extend_schema(parameters=[_PageInput], responses=UserPageOutput)
     def get(self, request: Request) -> Response:
         data = _validated(_PageInput, request)
         q = Q.check_query(data.get("q"))
@@ -100,7 +117,7 @@ class UserSearchView(APIView):
 
 
 class HashtagSearchView(APIView):
-    @extend_schema(parameters=[_PageInput], responses=HashtagHitOutput(many=True))
+    @extend_schema(parameters=[_PageInput], responses=HashtagPageOutput)
     def get(self, request: Request) -> Response:
         data = _validated(_PageInput, request)
         q = Q.check_query(data.get("q"), required=False)
