@@ -17,11 +17,12 @@ from tests.read.test_projections import scenario
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, databases=["default", "read"])]
 
 
-def test_rebuild_from_the_log_equals_live_application(settings) -> None:
-    settings.FEED_FANOUT_CHUNK = 2  # some posts go through chunk jobs
-    world = scenario()
+def logged_scenario() -> list:
+    """The scenario's events appended to the real log, read back as the pipeline carries them."""
+    from socialapp.events.catalogue import ALL_EVENT_TYPES
+
     with transaction.atomic():
-        for e in world.events:
+        for e in scenario().events:
             append_event(
                 event_type=e.event_type,
                 aggregate_type=e.aggregate_type,
@@ -30,10 +31,14 @@ def test_rebuild_from_the_log_equals_live_application(settings) -> None:
                 payload=e.payload,
                 actor_id=e.actor_id,
             )
-    from socialapp.events.catalogue import ALL_EVENT_TYPES
+    return [m for batch in log_events(ALL_EVENT_TYPES) for m in batch]
+
+
+def test_rebuild_from_the_log_equals_live_application(settings) -> None:
+    settings.FEED_FANOUT_CHUNK = 2  # some posts go through chunk jobs
     from socialapp.read.feeds import fanout
 
-    logged = [m for batch in log_events(ALL_EVENT_TYPES) for m in batch]
+    logged = logged_scenario()
     reset()
     sent: list[int] = []
     with mock.patch.object(type(REGISTRY["home_feed"]), "dispatch", staticmethod(sent.extend)):
@@ -52,3 +57,29 @@ def test_rebuild_from_the_log_equals_live_application(settings) -> None:
             for job in jobs:
                 fanout.run_fanout_job(job)
     assert snapshot() == live
+
+
+def test_convergence_check_finds_drift(settings) -> None:
+    settings.FEED_FANOUT_CHUNK = 2
+    from socialapp.read.common.sql import execute
+    from socialapp.read.feeds import fanout
+
+    logged = logged_scenario()
+    reset()
+    sent: list[int] = []
+    with mock.patch.object(type(REGISTRY["home_feed"]), "dispatch", staticmethod(sent.extend)):
+        apply_all(logged)
+    for job in sent:
+        fanout.run_fanout_job(job)
+    for name in MINE:
+        report = REGISTRY[name].check()
+        assert report.ok and report.checked > 0, (name, report)
+    execute("UPDATE read_profile SET follower_count = 99 WHERE user_id = 1")
+    execute("DELETE FROM feed_entry WHERE reader_id = 2")
+    execute("DELETE FROM read_notification WHERE recipient_id = 1")
+    assert REGISTRY["profiles"].check().unexpected == ["read_profile:1"]
+    assert REGISTRY["profiles"].check().lost == ["read_profile:1"]
+    feed = REGISTRY["home_feed"].check()
+    assert feed.lost and all(k == "feed_entry:2" for k in feed.lost) and not feed.unexpected
+    assert REGISTRY["notifications"].check().lost
+    assert REGISTRY["posts"].check().ok

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from socialapp.events.projector import EventMessage, Projector, handles, register
+from socialapp.events.projector import CheckReport, EventMessage, Projector, handles, register
 from socialapp.read.common.sql import execute, fetchone
 
 TABLES = ("read_post_author", "read_post", "read_comment", "read_like", "read_post_tag")
@@ -53,6 +53,12 @@ def _replace_tags(post_id: int) -> None:
 
 @register
 class PostsProjector(Projector):
+    def check(self) -> CheckReport:
+        """Live tables == a replay of the events they applied (socialapp.read.common.check)."""
+        from socialapp.read.common.check import replay_check
+
+        return replay_check(self)
+
     name = "posts"
     tables = TABLES
 

@@ -8,7 +8,7 @@ actions.
 
 from __future__ import annotations
 
-from socialapp.events.projector import EventMessage, Projector, handles, register
+from socialapp.events.projector import CheckReport, EventMessage, Projector, handles, register
 from socialapp.read.common.sql import execute, fetchall, fetchone
 
 TABLES = ("read_notification", "read_notification_gate")  # the read marker is not projected
@@ -52,6 +52,12 @@ def _mention_ids(mentions: list[dict]) -> list[int]:
 
 @register
 class NotificationsProjector(Projector):
+    def check(self) -> CheckReport:
+        """Live tables == a replay of the events they applied (socialapp.read.common.check)."""
+        from socialapp.read.common.check import replay_check
+
+        return replay_check(self)
+
     name = "notifications"
     tables = TABLES
 

@@ -9,7 +9,7 @@ the deltas exact, and the fixed order avoids deadlocks.
 
 from __future__ import annotations
 
-from socialapp.events.projector import EventMessage, Projector, handles, register
+from socialapp.events.projector import CheckReport, EventMessage, Projector, handles, register
 from socialapp.read.common.sql import execute, fetchall, fetchone
 
 TABLES = ("read_profile", "read_follow_edge", "read_profile_post")
@@ -34,6 +34,12 @@ def lock_profiles(user_ids: list[int]) -> dict[int, bool]:
 
 @register
 class ProfilesProjector(Projector):
+    def check(self) -> CheckReport:
+        """Live tables == a replay of the events they applied (socialapp.read.common.check)."""
+        from socialapp.read.common.check import replay_check
+
+        return replay_check(self)
+
     name = "profiles"
     tables = TABLES
 
