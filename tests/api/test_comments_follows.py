@@ -2,7 +2,7 @@
 
 import pytest
 
-from socialapp.events.consistency import HEADER
+from socialapp.events.consistency import HEADER, read_token
 from socialapp.write.comments.models import Comment
 from socialapp.write.follows.models import Follow
 from tests.api.conftest import client_for, events, make_user
@@ -135,3 +135,27 @@ def test_unknown_route_and_method_answer_problem_json(alice):
 def test_ids_beyond_64_bits_are_404_not_500(alice, method, url):
     r = getattr(client_for(alice), method)(url, {"body": "x"}, format="json")
     assert r.status_code == 404, r.content
+
+
+def test_every_successful_command_answers_with_a_consistency_token(alice, bob):
+    """Including no-ops on aggregates that never had an event (unlike never liked, unfollow
+    never followed): they fall back to the post, or to the caller's own account."""
+    a, b = client_for(alice), client_for(bob)
+    post = create_post(alice)
+    c = comment(bob, post["id"]).json()
+    responses = [
+        a.patch("/api/v1/me", {"bio": "b"}, format="json"),
+        a.patch("/api/v1/me", {"bio": "b"}, format="json"),
+        b.delete(f"/api/v1/posts/{post['id']}/like"),
+        b.put(f"/api/v1/posts/{post['id']}/like"),
+        b.put(f"/api/v1/posts/{post['id']}/like"),
+        b.delete("/api/v1/users/alice/follow"),
+        b.put("/api/v1/users/alice/follow"),
+        b.patch(f"/api/v1/comments/{c['id']}", {"body": "same"}, format="json"),
+        b.patch(f"/api/v1/comments/{c['id']}", {"body": "same"}, format="json"),
+        a.patch(f"/api/v1/posts/{post['id']}", {"body": "a post"}, format="json"),
+        b.delete(f"/api/v1/comments/{c['id']}"),
+        a.delete(f"/api/v1/posts/{post['id']}"),
+    ]
+    for r in responses:
+        assert r.status_code < 300 and read_token(r[HEADER]), (r.status_code, r.request)

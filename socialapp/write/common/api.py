@@ -37,14 +37,20 @@ class CommandSchema(AutoSchema):
         ]
 
 
+Aggregate = tuple[str, str | int]
+
+
 class CommandView(APIView):
-    """Set `self.aggregate = (aggregate_type, aggregate_id)` in a handler to name the fallback."""
+    """In a handler, set `self.aggregate = (aggregate_type, aggregate_id)` to name the fallback,
+    or `self.aggregates = [...]` for several candidates, the first with an event winning (an
+    unlike of a never-liked post falls back to the post itself)."""
 
     schema = CommandSchema()
-    aggregate: tuple[str, str | int] | None = None
+    aggregate: Aggregate | None = None
+    aggregates: list[Aggregate] = []
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.aggregate = None
+        self.aggregate, self.aggregates = None, []
         with capture_events() as appended:
             response = super().dispatch(request, *args, **kwargs)
         if 200 <= response.status_code < 300:
@@ -54,12 +60,13 @@ class CommandView(APIView):
         return response
 
     def _last_event_of_aggregate(self) -> list[Event]:
-        if self.aggregate is None:
-            return []
-        aggregate_type, aggregate_id = self.aggregate
-        last = (
-            Event.objects.filter(aggregate_type=aggregate_type, aggregate_id=str(aggregate_id))
-            .order_by("-aggregate_version")
-            .first()
-        )
-        return [last] if last else []
+        candidates = [self.aggregate] if self.aggregate else []
+        for aggregate_type, aggregate_id in [*candidates, *self.aggregates]:
+            last = (
+                Event.objects.filter(aggregate_type=aggregate_type, aggregate_id=str(aggregate_id))
+                .order_by("-aggregate_version")
+                .first()
+            )
+            if last is not None:
+                return [last]
+        return []

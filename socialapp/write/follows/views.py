@@ -35,6 +35,7 @@ class FollowView(CommandView):
     @extend_schema(request=None, responses={204: None})
     def delete(self, request: Request, username: str) -> Response:
         follow, _changed = services.user_unfollow(follower=request.user, username=username)
-        if follow is not None:
-            self.aggregate = (AggregateType.FOLLOW, follow.aggregate_id)
+        # Never followed: nothing to wait for but the caller's own account.
+        self.aggregates = [(AggregateType.FOLLOW, follow.aggregate_id)] if follow else []
+        self.aggregates.append((AggregateType.USER, request.user.pk))
         return Response(status=status.HTTP_204_NO_CONTENT)

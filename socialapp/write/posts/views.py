@@ -47,5 +47,5 @@ class PostLikeView(CommandView):
     @extend_schema(request=None, responses={204: None})
     def delete(self, request: Request, post_id: int) -> Response:
         services.post_unlike(post_id=post_id, user=request.user)
-        self.aggregate = (AggregateType.LIKE, f"{post_id}:{request.user.pk}")
+        self.aggregates = [(AggregateType.LIKE, f"{post_id}:{request.user.pk}"), (AggregateType.POST, post_id)]
         return Response(status=status.HTTP_204_NO_CONTENT)
