@@ -1,0 +1,80 @@
+"""Pagination stays stable while another connection keeps committing new posts, and X-Read-Lag
+measures what it says (age of the oldest unapplied event)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connections, transaction
+
+from socialapp.events.log import append_event
+from socialapp.events.projector import REGISTRY
+from socialapp.events.rebuild import log_events
+from socialapp.read.common import lag
+from tests.read.api_support import make_site
+from tests.read.conftest import apply_all, reset
+from tests.read.factory import World
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, databases=["default", "read"])]
+
+
+def test_pages_neither_repeat_nor_skip_while_posts_are_committed_concurrently() -> None:
+    reset()
+    site = make_site("ann", "bob")
+    w, i = site.world, site.ids
+    w.follow(i["bob"], i["ann"])
+    for n in range(30):
+        w.post(i["ann"], f"old {n}")
+    site.apply()
+    before = [str(p) for p in w.expected_feed(i["bob"], 1000)]
+    stop = threading.Event()
+    written: list[int] = []
+
+    def writer() -> None:
+        extra = World()  # an independent id space for the new posts
+        extra.users = w.users
+        extra._ids = iter(range(10**6, 10**7))  # type: ignore[assignment]
+        extra._position = iter(range(10**6, 10**7))  # type: ignore[assignment]
+        while not stop.is_set() and len(written) < 200:
+            written.append(extra.post(i["ann"], "new"))
+            apply_all(extra.events[-1:])
+        connections.close_all()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        bob, seen, cursor = site.client("bob"), [], None
+        while True:
+            r = bob.get("/api/v1/feed", {"limit": 7, **({"cursor": cursor} if cursor else {})})
+            assert r.status_code == 200
+            page = [x["id"] for x in r.json()["results"]]
+            seen += page
+            cursor = r.json()["next"]
+            if not cursor:
+                break
+    finally:
+        stop.set()
+        thread.join()
+    assert written, "the writer must have committed posts while paging"
+    old = [x for x in seen if x in before]
+    assert old == before and len(seen) == len(set(seen))  # every old post once, in order
+
+
+def test_read_lag_is_the_age_of_the_oldest_unapplied_event() -> None:
+    reset()
+    assert lag.measure(["posts"]) == 0.0
+    with transaction.atomic():
+        append_event(
+            event_type="post.deleted",
+            aggregate_type="post",
+            aggregate_id="77",
+            aggregate_version=2,
+            payload={"post_id": 77, "author_id": 1, "deleted_at": "2026-01-01T00:00:00+00:00", "deleted_by": 1},
+        )
+    assert lag.measure(["posts"]) > 0  # in the log, not applied by `posts`
+    for batch in log_events(("post.deleted",)):
+        for event in batch:
+            REGISTRY["posts"].apply(event)
+    assert lag.measure(["posts"]) == 0.0
+    assert lag.measure(["posts", "home_feed"]) > 0  # home_feed has not applied it yet
