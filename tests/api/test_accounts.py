@@ -45,6 +45,9 @@ def test_register_returns_account_token_and_consistency_token():
         ({"username": "a" * 31}, "username"),
         ({"username": "bad-name"}, "username"),
         ({"username": "émile"}, "username"),
+        ({"username": "trailing\n"}, "username"),
+        ({"email": "a" * 60 + "@" + ".".join(["b" * 60] * 4) + ".org"}, "email"),
+        ({"password": "p" * 1025}, "password"),
         ({"email": "not-an-email"}, "email"),
         ({"password": "123"}, "password"),
         ({"password": "qwertyuiop"}, "password"),  # a common password

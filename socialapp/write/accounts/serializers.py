@@ -7,14 +7,15 @@ class RegisterIn(serializers.Serializer):
     # Lengths and alphabets are checked by the service (one rule, one place); these only type.
     username = serializers.CharField(trim_whitespace=False)
     email = serializers.CharField()
-    password = serializers.CharField(trim_whitespace=False, write_only=True)
+    # Bounded so that hashing cannot be turned into a denial of service.
+    password = serializers.CharField(trim_whitespace=False, write_only=True, max_length=1024)
     display_name = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     bio = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
 
 
 class TokenIn(serializers.Serializer):
-    username = serializers.CharField()
-    password = serializers.CharField(trim_whitespace=False)
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(trim_whitespace=False, max_length=1024)
 
 
 class ProfileIn(serializers.Serializer):

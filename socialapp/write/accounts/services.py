@@ -24,15 +24,23 @@ from socialapp.events.log import append_event
 from socialapp.write.accounts.models import User
 from socialapp.write.common.aggregates import save_and_append
 
-_USERNAME = re.compile(rf"^{USERNAME_PATTERN}$")
+_USERNAME = re.compile(USERNAME_PATTERN)
+EMAIL_MAX = 254  # the column's length; the validator alone would let 320 through
 DISPLAY_NAME_MAX = 50
 BIO_MAX = 300
 
 
 def _clean_username(username: object) -> str:
-    if not isinstance(username, str) or not _USERNAME.match(username):
+    if not isinstance(username, str) or not _USERNAME.fullmatch(username):
         raise ValidationFailed.on("username", "3 to 30 characters: letters a-z, digits and underscore.")
     return username
+
+
+def _clean_email(email: object) -> str:
+    if not isinstance(email, str) or len(email) > EMAIL_MAX:
+        raise ValidationFailed.on("email", f"Enter a valid e-mail address (at most {EMAIL_MAX} characters).")
+    validate_email(email)
+    return email
 
 
 @transaction.atomic
@@ -49,7 +57,7 @@ def user_register(
     errors: dict[str, list[str]] = {}
     checks = {
         "username": lambda: _clean_username(username),
-        "email": lambda: validate_email(email),
+        "email": lambda: _clean_email(email),
         "display_name": lambda: clean_text(
             display_name, field="display_name", max_length=DISPLAY_NAME_MAX, multiline=False
         ),
