@@ -23,8 +23,10 @@ USERNAME_PATTERN = r"[A-Za-z0-9_]{3,30}"
 
 _ALLOWED_CONTROLS = {"\n", "\t"}
 # A hashtag: '#' not preceded by a word character, '#' or '&' (HTML entities), then word
-# characters in any script; it must contain at least one letter ("#2024" is not a tag).
-_HASHTAG = re.compile(r"(?<![\w#&])#(\w{1,100})")
+# characters in any script, combining marks included (Devanagari, Thai... need them; `\w`
+# alone stops at them); at most 100, at least one letter ("#2024" is not a tag).
+_HASHTAG_START = re.compile(r"(?<![\w#&])#")
+HASHTAG_MAX = 100
 # A mention: '@' not preceded by a word character or '@' (so e-mail addresses are not
 # mentions), then a whole username.
 _MENTION = re.compile(rf"(?<![\w@])@({USERNAME_PATTERN})(?![A-Za-z0-9_])")
@@ -64,12 +66,19 @@ def clean_body(raw: object, *, field: str = "body") -> str:
     return clean_text(raw, field=field, min_length=1, max_length=BODY_MAX_LENGTH)
 
 
+def _is_tag_char(char: str) -> bool:
+    return char.isalnum() or char == "_" or unicodedata.category(char) in ("Mn", "Mc")
+
+
 def parse_hashtags(body: str) -> list[str]:
     """Lower-cased tags without '#', in order of first appearance, without duplicates."""
     seen: dict[str, None] = {}
-    for match in _HASHTAG.finditer(body):
-        tag = match.group(1).lower()
-        if any(c.isalpha() for c in tag):
+    for match in _HASHTAG_START.finditer(body):
+        end = match.end()
+        while end < len(body) and _is_tag_char(body[end]):
+            end += 1
+        tag = body[match.end() : end].lower()
+        if 0 < len(tag) <= HASHTAG_MAX and any(c.isalpha() for c in tag):
             seen.setdefault(tag, None)
     return list(seen)
 

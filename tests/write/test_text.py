@@ -16,6 +16,8 @@ from socialapp.common.text import clean_body, parse_hashtags, parse_mentions
         ("#2024 is not a tag, #y2024 is", ["y2024"]),
         ("Unicode #Café #東京 #ÉTÉ", ["café", "東京", "été"]),
         ("punctuation #end.", ["end"]),
+        ("Devanagari #हिन्दी and Thai #ภาษาไทย", ["हिन्दी", "ภาษาไทย"]),
+        ("#" + "a" * 101 + " is too long, #" + "b" * 100 + " is not", ["b" * 100]),
     ],
 )
 def test_hashtags(body, tags):
