@@ -134,3 +134,57 @@ def test_likes_and_comments_racing_a_post_delete_all_commit_before_it_or_are_ref
     attached = Event.objects.filter(event_type__in=["post.liked", "comment.created"])
     assert all(e.position < deleted.position for e in attached)
     assert attached.count() == sum(not isinstance(r, Exception) for r in results[:THREADS])
+
+
+_LIKE_IN_A_PROCESS = """
+import sys
+import django
+django.setup()
+from django.db import connection
+from socialapp.write.accounts.models import User
+from socialapp.write.posts.services import post_like
+user = User.objects.get(pk=int(sys.argv[1]))
+connection.ensure_connection()
+print("ready", flush=True)
+sys.stdin.readline()  # the parent releases every process at once
+_like, changed = post_like(post_id=int(sys.argv[2]), user=user)
+print("changed" if changed else "same", flush=True)
+"""
+
+
+@pytest.mark.slow
+def test_racing_likes_from_separate_processes_leave_one_row_and_one_event():
+    import subprocess
+    import sys
+
+    from tests.support import REPO, child_env
+
+    alice, bob = make_user("alice"), make_user("bob")
+    post = post_create(author=alice, body="race me across processes")
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _LIKE_IN_A_PROCESS, str(bob.pk), str(post.id)],
+            cwd=REPO,
+            env=child_env(),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(THREADS)
+    ]
+    try:
+        for p in procs:
+            assert p.stdout.readline().strip() == "ready", p.stderr.read()
+        for p in procs:
+            p.stdin.write("go\n")
+            p.stdin.flush()
+        outcomes = [p.communicate(timeout=60)[0].strip() for p in procs]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+    assert sorted(outcomes) == ["changed"] + ["same"] * (THREADS - 1), outcomes
+    assert Like.objects.filter(post=post, user=bob).count() == 1
+    assert Event.objects.filter(event_type="post.liked").count() == 1
