@@ -89,3 +89,14 @@ def test_dockerfile_is_multi_stage_and_runs_as_non_root():
 @pytest.mark.parametrize("name", ["postgres", "rabbitmq", "elasticsearch"])
 def test_infrastructure_keeps_data_in_volumes(name):
     assert any(":" in v for v in SERVICES[name]["volumes"])
+
+
+def test_every_registered_projector_has_a_worker_service_on_its_own_queue():
+    from socialapp.events.projector import REGISTRY
+
+    commands = {name: " ".join(SERVICES[name].get("command", [])) for name in APP_SERVICES}
+    assert REGISTRY, "no projector registered"
+    for projector in REGISTRY:
+        consuming = [n for n, cmd in commands.items() if f"-Q projector.{projector} " in cmd + " "]
+        assert len(consuming) == 1, f"projector {projector}: worker services {consuming}"
+    assert any("-Q celery" in cmd for cmd in commands.values()), "no worker for plain Celery tasks"
