@@ -37,6 +37,7 @@ django.setup()
 import requests  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.db import connections, transaction  # noqa: E402
+from elastic_transport import ConnectionError as ConnectionError_  # noqa: E402
 from elasticsearch import helpers  # noqa: E402
 
 from socialapp.events.projector import EventMessage  # noqa: E402
@@ -170,9 +171,15 @@ def wait_searchable_count(n: int, timeout: float = 600) -> None:
     from socialapp.read.search.client import get_client
 
     deadline = time.monotonic() + timeout
+    count = 0
     while time.monotonic() < deadline:
-        indexes.refresh("posts")
-        count = get_client().count(index=indexes.read_alias("posts"), query={"term": {"hidden": False}})["count"]
+        try:  # other work on this machine may restart Elasticsearch: keep polling
+            indexes.refresh("posts")
+            count = get_client().count(index=indexes.read_alias("posts"), query={"term": {"hidden": False}})["count"]
+        except ConnectionError_ as exc:
+            print(f"  (elasticsearch unreachable while polling: {type(exc).__name__})", flush=True)
+            time.sleep(1)
+            continue
         if count >= n:
             return
         time.sleep(0.05)
