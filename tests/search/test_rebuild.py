@@ -112,3 +112,17 @@ def test_rebuild_from_the_log_repairs_corrupted_state(search_indexes: None) -> N
     check_expected(snapshot())
     report = P().check()
     assert report.ok, report
+
+
+def test_command_init_is_idempotent_and_rejects_unknown_kinds(search_indexes: None) -> None:
+    from io import StringIO
+
+    from django.core.management.base import CommandError
+
+    before = {k: indexes.ensure_index(k) for k in indexes.KINDS}
+    out = StringIO()
+    call_command("search", "init", stdout=out)
+    assert {k: indexes.ensure_index(k) for k in indexes.KINDS} == before
+    assert "outdated" not in out.getvalue()
+    with pytest.raises(CommandError):
+        call_command("search", "rebuild", "bogus")

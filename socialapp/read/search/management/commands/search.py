@@ -18,7 +18,7 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         sub.add_parser("init", help="create missing indexes and aliases (idempotent)")
         rb = sub.add_parser("rebuild", help="build fresh indexes and swap the aliases atomically")
-        rb.add_argument("kinds", nargs="*", choices=[*indexes.KINDS, []], metavar="posts|users|hashtags")
+        rb.add_argument("kinds", nargs="*", metavar="posts|users|hashtags", help="default: all three")
         rb.add_argument(
             "--from-log",
             action="store_true",
@@ -34,6 +34,9 @@ class Command(BaseCommand):
                     note = " (mapping outdated: run `search rebuild`)" if indexes.outdated(kind) else ""
                     self.stdout.write(f"{kind}: {name}{note}")
             elif action == "rebuild":
+                unknown = sorted(set(options["kinds"]) - set(indexes.KINDS))
+                if unknown:
+                    raise CommandError(f"unknown index {', '.join(unknown)}; choose from {', '.join(indexes.KINDS)}")
                 if options["from_log"]:
                     result = rebuild.rebuild_from_log()
                     self.stdout.write(
