@@ -12,7 +12,7 @@ import time
 
 import django
 
-BENCHMARKS = ["bench.pipeline", "bench.feeds", "bench.search"]
+BENCHMARKS = ["bench.commands", "bench.pipeline", "bench.feeds", "bench.search"]
 
 
 def main() -> int:
