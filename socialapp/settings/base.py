@@ -176,7 +176,7 @@ LOGGING = {
 # Redeliveries of one message (requeues, lost workers) before it is dead-lettered.
 EVENTS_DELIVERY_LIMIT = env.int("EVENTS_DELIVERY_LIMIT", default=5)
 # Unacknowledged messages a projector worker holds (measured: bench/pipeline.py, docs/pipeline.md).
-EVENTS_PREFETCH = env.int("EVENTS_PREFETCH", default=64)
+EVENTS_PREFETCH = env.int("EVENTS_PREFETCH", default=16)
 # The relay publishes on every commit (LISTEN/NOTIFY) and sweeps at this interval regardless.
 EVENTS_RELAY_SWEEP_SECONDS = env.float("EVENTS_RELAY_SWEEP_SECONDS", default=1.0)
 EVENTS_RELAY_BATCH = 500
@@ -192,6 +192,10 @@ EVENTS_RETRY_MAX_SECONDS = 10.0
 EVENTS_EXTRA_PROJECTOR_MODULES = env.list("EVENTS_EXTRA_PROJECTOR_MODULES", default=[])
 # Port of a projector worker's Prometheus exporter (0: none). honcho sets one per process.
 PROJECTOR_METRICS_PORT = env.int("PROJECTOR_METRICS_PORT", default=0)
+# Celery task workers too: keep reconnecting through a broker outage of any length, and cancel
+# late-ack tasks on connection loss (they are redelivered anyway; Celery 6 makes it the default).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 
 # --------------------------------------------------------------------------- query side (issue 5)
 # Shared command/query paths (socialapp.common.dispatch) are documented per method.
