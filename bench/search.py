@@ -280,7 +280,13 @@ def measure_commit_to_searchable(rng: random.Random) -> dict:
             time.sleep(0.005)
         samples.append((time.perf_counter() - committed) * 1000)
         time.sleep(rng.uniform(0, 0.3))  # do not phase-lock with the refresh interval
-    return {"probes": len(samples), "p50_ms": pct(samples, 50), "p99_ms": pct(samples, 99), "max_ms": pct(samples, 100)}
+    return {
+        "probes": len(samples),
+        "p50_ms": pct(samples, 50),
+        "p90_ms": pct(samples, 90),
+        "p99_ms": pct(samples, 99),
+        "max_ms": pct(samples, 100),
+    }
 
 
 def seed_posts(rng: random.Random) -> None:
@@ -302,6 +308,9 @@ def seed_posts(rng: random.Random) -> None:
         pass
     es.indices.put_settings(index=alias, settings={"refresh_interval": settings.SEARCH_REFRESH_INTERVAL})
     es.indices.refresh(index=alias)
+    indexed = es.count(index=alias)["count"]
+    if indexed < N_POSTS:
+        raise RuntimeError(f"seeded only {indexed} of {N_POSTS} posts")
     es.indices.forcemerge(index=alias, max_num_segments=4)
     tag_docs = (
         {"_index": indexes.read_alias("hashtags"), "_id": t,
