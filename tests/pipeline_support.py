@@ -65,6 +65,11 @@ def _event_ids(events: Iterable[object]) -> list[tuple[str, str]]:
     return out
 
 
+def app_projectors() -> list[str]:
+    """Registered projectors of the application (not the tests' or benchmarks' own)."""
+    return sorted(n for n, p in REGISTRY.items() if not type(p).__module__.startswith(("tests.", "bench.")))
+
+
 def applied_ids(projector: str) -> set[str]:
     with connections["read"].cursor() as cursor:
         cursor.execute("SELECT event_id::text FROM projection_applied_event WHERE projector = %s", [projector])
@@ -72,10 +77,10 @@ def applied_ids(projector: str) -> set[str]:
 
 
 def wait_applied(events: Iterable[object], projectors: Iterable[str] | None = None, *, timeout: float = 60.0) -> None:
-    """Wait until each given projector (default: every registered one that handles an event's
-    type) has applied each of the events."""
+    """Wait until each given projector (default: every application projector that handles an
+    event's type) has applied each of the events."""
     pairs = _event_ids(events)
-    names = list(projectors) if projectors is not None else sorted(REGISTRY)
+    names = list(projectors) if projectors is not None else app_projectors()
 
     def missing() -> dict[str, int]:
         gaps = {}

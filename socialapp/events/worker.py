@@ -170,6 +170,12 @@ class MessageHandler:
                     )
                     time.sleep(delay)
                     continue
+                log.warning(
+                    "%s: %s still failing after %d retries; back to the tail of the queue",
+                    name,
+                    event.event_id,
+                    attempt,
+                )
                 self._requeue_at_tail(body, message)
                 return
             except Exception:

@@ -4,7 +4,8 @@ EVENTS_EXTRA_PROJECTOR_MODULES=tests.events.probe).
 It records every application in `probe_applied` (times > 1 would be a double effect) and keeps
 one row per aggregate in `probe_aggregate` holding the newest version's value, guarded by the
 aggregate version, as every read model must. An aggregate id listed in `probe_poison` makes the
-handler fail like a bug would; removing it "fixes the code". PROBE_DELAY_SECONDS slows each
+handler fail like a bug would; removing it "fixes the code". One listed in `probe_flaky` makes it
+raise TransientError, as an unreachable service would, until the row is removed. PROBE_DELAY_SECONDS slows each
 application down so that a test can kill a worker mid-batch.
 """
 
@@ -13,9 +14,10 @@ from __future__ import annotations
 import os
 import time
 
+from django.conf import settings
 from django.db import connections
 
-from socialapp.events.projector import CheckReport, EventMessage, Projector, handles, register
+from socialapp.events.projector import CheckReport, EventMessage, Projector, TransientError, handles, register
 
 TABLES_SQL = [
     "CREATE TABLE IF NOT EXISTS probe_applied (event_id uuid PRIMARY KEY, position bigint NOT NULL,"
@@ -23,6 +25,7 @@ TABLES_SQL = [
     "CREATE TABLE IF NOT EXISTS probe_aggregate (aggregate_id text PRIMARY KEY, version int NOT NULL,"
     " value text NOT NULL)",
     "CREATE TABLE IF NOT EXISTS probe_poison (aggregate_id text PRIMARY KEY)",
+    "CREATE TABLE IF NOT EXISTS probe_flaky (aggregate_id text PRIMARY KEY)",
 ]
 PROBE_TYPES = ("post.created", "post.edited", "post.deleted")
 
@@ -35,7 +38,7 @@ def create_tables() -> None:
 
 def reset_tables() -> None:
     with connections["read"].cursor() as cursor:
-        cursor.execute("TRUNCATE probe_applied, probe_aggregate, probe_poison")
+        cursor.execute("TRUNCATE probe_applied, probe_aggregate, probe_poison, probe_flaky")
         cursor.execute("DELETE FROM projection_applied_event WHERE projector = 'probe'")
 
 
@@ -43,7 +46,6 @@ class PoisonedEvent(Exception):
     pass
 
 
-@register
 class ProbeProjector(Projector):
     name = "probe"
     tables = ("probe_applied", "probe_aggregate")
@@ -57,6 +59,9 @@ class ProbeProjector(Projector):
             cursor.execute("SELECT 1 FROM probe_poison WHERE aggregate_id = %s", [event.aggregate_id])
             if cursor.fetchone():
                 raise PoisonedEvent(f"poisoned aggregate {event.aggregate_id}")
+            cursor.execute("SELECT 1 FROM probe_flaky WHERE aggregate_id = %s", [event.aggregate_id])
+            if cursor.fetchone():
+                raise TransientError(f"flaky aggregate {event.aggregate_id}")
             cursor.execute(
                 "INSERT INTO probe_applied (event_id, position, aggregate_id, version) VALUES (%s, %s, %s, %s)"
                 " ON CONFLICT (event_id) DO UPDATE SET times = probe_applied.times + 1",
@@ -103,3 +108,21 @@ class ProbeProjector(Projector):
         report.unexpected += [f"aggregate {a}" for a in aggregates]
         report.checked = len(log_rows)
         return report
+
+
+def install() -> None:
+    """Register the probe in this process (the tests' fixture does; child processes do on import)."""
+    from socialapp.events.projector import REGISTRY
+
+    if "probe" not in REGISTRY:
+        register(ProbeProjector)
+
+
+def uninstall() -> None:
+    from socialapp.events.projector import REGISTRY
+
+    REGISTRY.pop("probe", None)
+
+
+if __name__ in settings.EVENTS_EXTRA_PROJECTOR_MODULES:  # a worker or relay started for the tests
+    install()

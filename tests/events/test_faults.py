@@ -159,3 +159,20 @@ def test_rabbitmq_restart_while_commands_keep_coming_loses_nothing(probe_tables)
         assert pipeline.relay is not None and pipeline.relay.proc.poll() is None  # resumed by itself
     assert not Event.objects.filter(published_at__isnull=True).exists()
     assert_converged()
+
+
+def test_transient_errors_are_retried_with_backoff_never_dead_lettered(probe_tables):
+    flaky = new_aggregate()
+    with connections["read"].cursor() as cursor:
+        cursor.execute("INSERT INTO probe_flaky (aggregate_id) VALUES (%s)", [flaky])
+    with running_pipeline(["probe"], env=child_env(**PROBE)) as pipeline:
+        bad = append_probe_events(1, aggregate_id=flaky)
+        log = pipeline.workers["probe"].log
+        # In-place retries with backoff, then back to the tail of the queue (no delivery used up).
+        wait_for(lambda: "back to the tail of the queue" in log(), timeout=60, what="retries exhausted once")
+        assert log().count(f"transient error on {bad[0].event_id}") >= 6
+        with connections["read"].cursor() as cursor:  # the service is back
+            cursor.execute("DELETE FROM probe_flaky")
+        pipeline.wait_applied(bad, timeout=60)
+    assert list_dead("probe") == []
+    assert_converged()
