@@ -29,6 +29,7 @@ object that has `run(progress) -> dict` (for example: a fresh index, a replay, a
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -117,6 +118,26 @@ class SchemaSwapRebuild:
         self._execute(f"CREATE SCHEMA {self.shadow}")
         for table in self.owned:
             self._execute(f"CREATE TABLE {self.shadow}.{table} (LIKE public.{table} INCLUDING ALL)")
+            self._keep_index_names(table)
+
+    def _indexes(self, schema: str, table: str) -> dict[str, str]:
+        """{definition without its name and schema: index name}."""
+        rows = self._execute(
+            "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"
+            " JOIN pg_class t ON t.oid = x.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace"
+            " WHERE n.nspname = %s AND t.relname = %s",
+            [schema, table],
+        )
+        return {re.sub(r"INDEX \S+ ON \S+", "INDEX ON", definition): name for name, definition in rows}
+
+    def _keep_index_names(self, table: str) -> None:
+        """LIKE generates its own index names; give the copies the live names (constraints follow
+        their index), so that later migrations find the indexes they name."""
+        live = self._indexes("public", table)
+        for definition, name in self._indexes(self.shadow, table).items():
+            wanted = live.get(definition)
+            if wanted and wanted != name:
+                self._execute(f'ALTER INDEX {self.shadow}."{name}" RENAME TO "{wanted}"')
 
     def apply_to_shadow(self, events: list[EventMessage]) -> int:
         applied = 0

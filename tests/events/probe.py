@@ -26,6 +26,7 @@ TABLES_SQL = [
     " value text NOT NULL)",
     "CREATE TABLE IF NOT EXISTS probe_poison (aggregate_id text PRIMARY KEY)",
     "CREATE TABLE IF NOT EXISTS probe_flaky (aggregate_id text PRIMARY KEY)",
+    "CREATE INDEX IF NOT EXISTS probe_aggregate_value_a1b2c3 ON probe_aggregate (value)",  # Django-style name
 ]
 PROBE_TYPES = ("post.created", "post.edited", "post.deleted")
 

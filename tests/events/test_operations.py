@@ -80,6 +80,8 @@ def test_rebuild_while_live_events_flow_loses_nothing_and_repairs_the_read_model
     with connections["read"].cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_namespace WHERE nspname IN ('rebuild_probe', 'retired_probe')")
         assert cursor.fetchone()[0] == 0
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'probe_aggregate' ORDER BY 1")
+        assert [r[0] for r in cursor.fetchall()] == ["probe_aggregate_pkey", "probe_aggregate_value_a1b2c3"]
 
 
 def test_status_shows_applied_lag_queue_and_dead_letters(probe_tables):
