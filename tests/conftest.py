@@ -47,3 +47,20 @@ def elasticsearch_clean() -> Iterator[None]:
     get_client().options(ignore_status=404).indices.delete(index=pattern, expand_wildcards="all")
     yield
     get_client().options(ignore_status=404).indices.delete(index=pattern, expand_wildcards="all")
+
+
+@pytest.fixture(autouse=True)
+def empty_broker(amqp_vhost: str) -> None:
+    """Start every test with no queue in this run's vhost.
+
+    Test databases are flushed between tests, but messages left in a projector queue by an
+    earlier test (published for a projector no worker of that test ran) would otherwise reach
+    a later test's worker and project events whose rows no longer exist. Relays and workers
+    declare the topology again when they start.
+    """
+    base, auth = _management()
+    vhost = quote(amqp_vhost, safe="")
+    response = requests.get(f"{base}/api/queues/{vhost}?columns=name", auth=auth, timeout=10)
+    response.raise_for_status()
+    for queue in response.json():
+        requests.delete(f"{base}/api/queues/{vhost}/{quote(queue['name'], safe='')}", auth=auth, timeout=10)
