@@ -145,7 +145,7 @@ def test_elasticsearch_refusal_keeps_rows_dirty_until_a_later_flush(projector: S
     def down(*args, **kwargs):
         raise sync.SearchUnavailable("down")
 
-    monkeypatch.setattr(sync, "bulk_write", down)
+    monkeypatch.setattr(sync, "bulk_write_many", down)
     with pytest.raises(sync.SearchUnavailable):
         projector.apply(f.post_created(101, 1, "alice", "kept"))
     monkeypatch.undo()

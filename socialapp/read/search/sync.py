@@ -10,6 +10,7 @@ write of older content cannot resurrect them.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from typing import Any
 
@@ -17,11 +18,11 @@ from django.conf import settings
 from django.db import connections
 from django.db.models import F, Model
 from elastic_transport import TransportError
-from elasticsearch import ApiError, helpers
+from elasticsearch import ApiError, NotFoundError, helpers
 
 from socialapp.read.search.client import get_client
 from socialapp.read.search.folding import fold
-from socialapp.read.search.indexes import write_targets
+from socialapp.read.search.indexes import write_alias, write_targets
 from socialapp.read.search.models import SearchHashtag, SearchPost, SearchUser
 
 try:  # the pipeline's transient-error contract (socialapp.events.projector.TransientError)
@@ -108,13 +109,20 @@ def _actions(kind: str, rows: Iterable[Any], targets: list[str]) -> Iterable[dic
 
 def bulk_write(kind: str, rows: list[Any], targets: list[str] | None = None) -> None:
     """Write `rows` as documents; a version conflict is success (Elasticsearch holds newer)."""
-    if not rows:
+    bulk_write_many({kind: rows}, {kind: targets} if targets else None)
+
+
+def bulk_write_many(batches: dict[str, list[Any]], targets: dict[str, list[str]] | None = None) -> None:
+    """One bulk request (per SEARCH_BULK_CHUNK actions) for the rows of several kinds."""
+    batches = {kind: rows for kind, rows in batches.items() if rows}
+    if not batches:
         return
     try:
-        targets = targets or write_targets(kind)
+        targets = targets or write_targets_many(list(batches))
+        actions = itertools.chain.from_iterable(_actions(kind, rows, targets[kind]) for kind, rows in batches.items())
         _ok, errors = helpers.bulk(
             get_client(),
-            _actions(kind, rows, targets),
+            actions,
             chunk_size=settings.SEARCH_BULK_CHUNK,
             raise_on_error=False,
             stats_only=False,
@@ -129,6 +137,21 @@ def bulk_write(kind: str, rows: list[Any], targets: list[str] | None = None) -> 
         if statuses & {429, 500, 502, 503, 504}:
             raise SearchUnavailable(f"elasticsearch refused {len(failed)} documents: {failed[:1]}")
         raise SearchIndexingError(f"elasticsearch refused {len(failed)} documents: {failed[:3]}")
+
+
+def write_targets_many(kinds: list[str]) -> dict[str, list[str]]:
+    """The indexes behind each kind's write alias, in one request (creating missing ones)."""
+    aliases = {write_alias(kind): kind for kind in kinds}
+    try:
+        found = get_client().indices.get_alias(name=",".join(aliases))
+    except NotFoundError:
+        return {kind: write_targets(kind) for kind in kinds}
+    out: dict[str, list[str]] = {kind: [] for kind in kinds}
+    for index, body in found.items():
+        for alias in body.get("aliases", {}):
+            if alias in aliases:
+                out[aliases[alias]].append(index)
+    return {kind: sorted(indexes) or write_targets(kind) for kind, indexes in out.items()}
 
 
 def _mark_synced(kind: str, rows: list[Any]) -> None:
@@ -148,21 +171,30 @@ def flush(kinds: Iterable[str] = ("posts", "users", "hashtags"), *, max_rounds: 
     """Push every unacknowledged change; returns how many documents were sent.
 
     Safe to run anywhere, any number of times, concurrently: versions make it idempotent.
+    Rows are read before the write aliases are resolved (the rebuild relies on that order).
     Raises SearchUnavailable when Elasticsearch cannot take the writes (the rows stay dirty).
     """
     sent = 0
     chunk = settings.SEARCH_BULK_CHUNK
-    for kind in kinds:
-        model = KIND_MODELS[kind][0]
-        for _ in range(max_rounds):
-            rows = list(
-                model.objects.using("read").filter(synced_version__lt=F("doc_version")).order_by("doc_version")[:chunk]
+    kinds = list(kinds)
+    for _ in range(max_rounds):
+        batches = {
+            kind: list(
+                KIND_MODELS[kind][0]
+                .objects.using("read")
+                .filter(synced_version__lt=F("doc_version"))
+                .order_by("doc_version")[:chunk]
             )
-            if not rows:
-                break
-            bulk_write(kind, rows)
+            for kind in kinds
+        }
+        batches = {kind: rows for kind, rows in batches.items() if rows}
+        if not batches:
+            break
+        bulk_write_many(batches)
+        for kind, rows in batches.items():
             _mark_synced(kind, rows)
             sent += len(rows)
-            if len(rows) < chunk:
-                break
+        kinds = [kind for kind, rows in batches.items() if len(rows) == chunk]
+        if not kinds:
+            break
     return sent
