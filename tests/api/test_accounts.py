@@ -6,7 +6,7 @@ from rest_framework.test import APIClient
 from socialapp.events.consistency import HEADER, read_token
 from socialapp.events.models import Event
 from socialapp.write.accounts.models import User
-from tests.api.conftest import PASSWORD, client_for, events, make_user
+from tests.command_support import PASSWORD, client_for, events, make_user
 
 pytestmark = pytest.mark.django_db
 

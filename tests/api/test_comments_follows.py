@@ -5,7 +5,7 @@ import pytest
 from socialapp.events.consistency import HEADER, read_token
 from socialapp.write.comments.models import Comment
 from socialapp.write.follows.models import Follow
-from tests.api.conftest import client_for, events, make_user
+from tests.command_support import client_for, events, make_user
 
 pytestmark = pytest.mark.django_db
 

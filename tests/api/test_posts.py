@@ -5,7 +5,7 @@ import pytest
 from socialapp.events.consistency import HEADER, read_token
 from socialapp.events.models import Event
 from socialapp.write.posts.models import Post
-from tests.api.conftest import client_for, events
+from tests.command_support import client_for, events
 
 pytestmark = pytest.mark.django_db
 

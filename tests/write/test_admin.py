@@ -7,7 +7,7 @@ from socialapp.events.models import Event
 from socialapp.write.comments.services import comment_create
 from socialapp.write.posts.models import Post
 from socialapp.write.posts.services import post_create, post_like
-from tests.write.conftest import make_user
+from tests.command_support import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from socialapp.write.follows.models import Follow
 from socialapp.write.follows.services import user_follow, user_unfollow
 from socialapp.write.posts.models import Like, Post
 from socialapp.write.posts.services import post_create, post_delete, post_edit, post_like
-from tests.write.conftest import make_user
+from tests.command_support import make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 THREADS = 4

@@ -20,7 +20,7 @@ from socialapp.write.comments.services import comment_create, comment_delete, co
 from socialapp.write.follows.services import user_follow, user_unfollow
 from socialapp.write.posts.models import Post
 from socialapp.write.posts.services import post_create, post_delete, post_edit, post_like, post_unlike
-from tests.write.conftest import make_user
+from tests.command_support import make_user
 
 pytestmark = pytest.mark.django_db
 
