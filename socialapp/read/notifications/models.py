@@ -1,6 +1,12 @@
-"""Notifications read model. A notification's id is the log position of the event that caused
-it, so ids survive a rebuild from the log, and so does the read marker, which is the read
-side's own state (`mark_read`), kept apart from the projected tables."""
+"""Notifications read model.
+
+A notification's public id (`seq`) is NOT the log position of its cause: positions commit out of
+order, so a late notification would land behind a reader's cursor or read marker. `seq` comes
+from the read-DB sequence `read_notification_seq`, drawn while holding a per-recipient lock that
+lasts until commit, so one recipient's ids commit in increasing order (what a reader observes).
+`NotificationRef` remembers the id given to each notification and is not projected, so a rebuild
+or a convergence replay gives every notification the id it had; the read marker (`ReadMarker`,
+the read side's own state) compares against these ids and survives rebuilds too."""
 
 from django.db import models
 
@@ -8,7 +14,8 @@ from django.db import models
 class Notification(models.Model):
     pk = models.CompositePrimaryKey("recipient_id", "position")
     recipient_id = models.BigIntegerField()
-    position = models.BigIntegerField()
+    position = models.BigIntegerField()  # the causing event's (a mention's: its earliest version's)
+    seq = models.BigIntegerField()  # public id; see the module docstring
     kind = models.CharField(max_length=16)  # follow | like | comment | mention
     actor_id = models.BigIntegerField()
     actor_username = models.CharField(max_length=150)
@@ -24,6 +31,7 @@ class Notification(models.Model):
             models.Index(fields=["post_id"], name="read_notif_post_idx"),
             models.Index(fields=["actor_id"], name="read_notif_actor_idx"),
         ]
+        constraints = [models.UniqueConstraint(fields=["recipient_id", "seq"], name="read_notif_recipient_seq_uniq")]
 
     def __str__(self) -> str:
         return f"Notification {self.pk}"
@@ -55,3 +63,54 @@ class ReadMarker(models.Model):
 
     def __str__(self) -> str:
         return f"ReadMarker {self.pk}"
+
+
+class NotificationRef(models.Model):
+    """The id given to a notification, kept across rebuilds (not projected). `ref` is the causing
+    event's position, or `mention:<post:P|comment:C>` (a mention is one notification ever)."""
+
+    pk = models.CompositePrimaryKey("recipient_id", "ref")
+    recipient_id = models.BigIntegerField()
+    ref = models.CharField(max_length=80)
+    seq = models.BigIntegerField()
+
+    class Meta:
+        db_table = "read_notification_ref"
+
+    def __str__(self) -> str:
+        return f"NotificationRef {self.pk}"
+
+
+class NotificationSource(models.Model):
+    """Who wrote a post or comment (from its `created` event): edits do not carry the author's
+    username, and a comment edit carries neither author nor post author."""
+
+    key = models.CharField(max_length=64, primary_key=True)  # post:P | comment:C
+    post_id = models.BigIntegerField()
+    comment_id = models.BigIntegerField(null=True)
+    author_id = models.BigIntegerField()
+    author_username = models.CharField(max_length=150)
+    post_author_id = models.BigIntegerField(null=True)
+
+    class Meta:
+        db_table = "read_notification_source"
+
+    def __str__(self) -> str:
+        return f"NotificationSource {self.pk}"
+
+
+class NotificationMention(models.Model):
+    """Every user any version of a post or comment mentioned, with the earliest such version's
+    position: the union is what makes edit mentions order-independent."""
+
+    pk = models.CompositePrimaryKey("source_key", "user_id")
+    source_key = models.CharField(max_length=64)
+    user_id = models.BigIntegerField()
+    position = models.BigIntegerField()
+    occurred_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "read_notification_mention"
+
+    def __str__(self) -> str:
+        return f"NotificationMention {self.pk}"

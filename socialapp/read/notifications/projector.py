@@ -3,7 +3,9 @@
 Every handler first locks the gate rows of the aggregates its notification depends on (FOR
 SHARE) while deletions and deactivations lock theirs FOR UPDATE: a comment notification can
 never be written after its post's deletion removed the others. Nobody is notified of their own
-actions.
+actions. Ids (`seq`) are drawn under a per-recipient lock so that they commit in order, and are
+remembered in the unprojected `read_notification_ref` so that a rebuild keeps them. Mentions:
+one notification per (user, post or comment) ever, over all versions (docs/read-models.md).
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from __future__ import annotations
 from socialapp.events.projector import CheckReport, EventMessage, Projector, handles, register
 from socialapp.read.common.sql import execute, fetchall, fetchone
 
-TABLES = ("read_notification", "read_notification_gate")  # the read marker is not projected
+TABLES = ("read_notification", "read_notification_gate", "read_notification_source", "read_notification_mention")
+# not projected: the read marker (the read side's own command) and read_notification_ref (ids)
 
 
 def _gates(keys: list[str], mode: str = "SHARE") -> dict[str, tuple[int, bool]]:
@@ -27,6 +30,26 @@ def _gates(keys: list[str], mode: str = "SHARE") -> dict[str, tuple[int, bool]]:
     return {r[0]: (r[1], r[2]) for r in rows}
 
 
+def _lock_recipients(recipients: list[int]) -> None:
+    """Per-recipient lock held until commit, taken in id order (no deadlock) before any id is
+    drawn: one recipient's ids are then drawn and committed in the same order, so a reader who
+    has seen id N never later sees a new notification below N."""
+    for recipient in sorted(set(recipients)):
+        execute("SELECT pg_advisory_xact_lock(hashtextextended('read_notification:' || %s::text, 0))", [recipient])
+
+
+def _seq(recipient: int, ref: str) -> int:
+    """The notification's id: the one it had before (rebuild, replay), else a new one."""
+    execute(
+        "INSERT INTO read_notification_ref (recipient_id, ref, seq) VALUES (%s, %s, nextval('read_notification_seq'))"
+        " ON CONFLICT DO NOTHING",
+        [recipient, ref],
+    )
+    row = fetchone("SELECT seq FROM read_notification_ref WHERE recipient_id = %s AND ref = %s", [recipient, ref])
+    assert row is not None
+    return int(row[0])
+
+
 def _notify(
     event: EventMessage,
     recipient: int,
@@ -39,11 +62,77 @@ def _notify(
 ) -> None:
     if recipient == actor:
         return
+    _lock_recipients([recipient])
+    seq = _seq(recipient, str(event.position))
     execute(
-        "INSERT INTO read_notification (recipient_id, position, kind, actor_id, actor_username, post_id, comment_id,"
-        " source_key, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-        [recipient, event.position, kind, actor, actor_username, post_id, comment_id, source_key, event.occurred_at],
+        "INSERT INTO read_notification (recipient_id, position, seq, kind, actor_id, actor_username, post_id,"
+        " comment_id, source_key, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+        [
+            recipient,
+            event.position,
+            seq,
+            kind,
+            actor,
+            actor_username,
+            post_id,
+            comment_id,
+            source_key,
+            event.occurred_at,
+        ],
     )
+
+
+def _record_mentions(event: EventMessage, source_key: str, mentioned: list[int]) -> None:
+    """Union over versions, keeping the earliest version's position (order-independent)."""
+    if mentioned:
+        execute(
+            "INSERT INTO read_notification_mention (source_key, user_id, position, occurred_at)"
+            " SELECT %s, unnest(%s::bigint[]), %s, %s ON CONFLICT (source_key, user_id) DO UPDATE"
+            " SET position = EXCLUDED.position, occurred_at = EXCLUDED.occurred_at"
+            " WHERE EXCLUDED.position < read_notification_mention.position",
+            [source_key, sorted(set(mentioned)), event.position, event.occurred_at],
+        )
+
+
+def _materialize_mentions(source_key: str) -> None:
+    """One `mention` notification per (user, post or comment) ever mentioned by any version,
+    once the creation (the author) is known and while nothing involved is gone. Callers hold the
+    gate locks of the source, its post, its author and the mentioned users."""
+    source = fetchone(
+        "SELECT post_id, comment_id, author_id, author_username, post_author_id FROM read_notification_source"
+        " WHERE key = %s",
+        [source_key],
+    )
+    if source is None:
+        return  # the `created` event comes later and will do it
+    post_id, comment_id, author, username, post_author = source
+    recorded = fetchall(
+        "SELECT user_id, position, occurred_at FROM read_notification_mention WHERE source_key = %s ORDER BY user_id",
+        [source_key],
+    )
+    gates = _gates([f"user:{r[0]}" for r in recorded]) if recorded else {}  # before any row is touched
+    rows = [r for r in recorded if r[0] not in (author, post_author) and not gates[f"user:{r[0]}"][1]]
+    if not rows:
+        return
+    _lock_recipients([r[0] for r in rows])
+    for uid, position, occurred_at in rows:
+        current = fetchone(
+            "SELECT position FROM read_notification WHERE recipient_id = %s AND source_key = %s AND kind = 'mention'",
+            [uid, source_key],
+        )
+        if current is not None and current[0] == position:
+            continue
+        execute(
+            "DELETE FROM read_notification WHERE recipient_id = %s AND source_key = %s AND kind = 'mention'",
+            [uid, source_key],
+        )  # an earlier version arrived late: same notification (same id), earlier cause
+        execute(
+            "INSERT INTO read_notification (recipient_id, position, seq, kind, actor_id, actor_username, post_id,"
+            " comment_id, source_key, created_at) VALUES (%s, %s, %s, 'mention', %s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT DO NOTHING",
+            [uid, position, _seq(uid, f"mention:{source_key}"), author, username, post_id, comment_id, source_key,
+             occurred_at],
+        )  # fmt: skip
 
 
 def _mention_ids(mentions: list[dict]) -> list[int]:
@@ -91,40 +180,63 @@ class NotificationsProjector(Projector):
         if event.event_type == "post.liked" and not gone:
             _notify(event, p["post_author_id"], "like", p["user_id"], p["username"], key, post_id=p["post_id"])
 
-    @handles("post.created")
-    def post_created(self, event: EventMessage) -> None:
+    @handles("post.created", "post.edited")
+    def post_written(self, event: EventMessage) -> None:
+        """Creation and edits alike record their mentions (whatever else holds, so the recorded
+        facts are order-independent), then notify if the post and its author are live. The own
+        gate is locked FOR UPDATE so that a creation and an edit never miss each other."""
         p = event.payload
+        key = f"post:{p['post_id']}"
         mentioned = _mention_ids(p.get("mentions"))
-        gates = _gates([f"post:{p['post_id']}", *(f"user:{u}" for u in [p["author_id"], *mentioned])])
-        if gates[f"post:{p['post_id']}"][1] or gates[f"user:{p['author_id']}"][1]:
-            return
-        for uid in mentioned:
-            if not gates[f"user:{uid}"][1]:
-                _notify(
-                    event,
-                    uid,
-                    "mention",
-                    p["author_id"],
-                    p["author_username"],
-                    f"post:{p['post_id']}",
-                    post_id=p["post_id"],
-                )
+        gone = _gates([key], "UPDATE")[key][1]
+        gates = _gates([f"user:{u}" for u in [p["author_id"], *mentioned]])
+        if event.event_type == "post.created":
+            execute(
+                "INSERT INTO read_notification_source (key, post_id, author_id, author_username)"
+                " VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                [key, p["post_id"], p["author_id"], p["author_username"]],
+            )
+        _record_mentions(event, key, mentioned)
+        if not gone and not gates[f"user:{p['author_id']}"][1]:
+            _materialize_mentions(key)
 
-    @handles("comment.created")
-    def comment_created(self, event: EventMessage) -> None:
+    @handles("comment.created", "comment.edited")
+    def comment_written(self, event: EventMessage) -> None:
         p = event.payload
         post_key, comment_key = f"post:{p['post_id']}", f"comment:{p['comment_id']}"
         mentioned = _mention_ids(p.get("mentions"))
-        users = [p["author_id"], p["post_author_id"], *mentioned]
-        gates = _gates([post_key, comment_key, *(f"user:{u}" for u in users)])
-        if gates[post_key][1] or gates[comment_key][1] or gates[f"user:{p['author_id']}"][1]:
+        gone = _gates([comment_key], "UPDATE")[comment_key][1]
+        created = event.event_type == "comment.created"
+        source = (
+            (p["author_id"], p["post_author_id"])
+            if created
+            else fetchone(
+                "SELECT author_id, post_author_id FROM read_notification_source WHERE key = %s", [comment_key]
+            )
+        )  # an edit may come before its creation: it only records, the creation notifies
+        gates = _gates([post_key, *(f"user:{u}" for u in [*(source or ()), *mentioned] if u is not None)])
+        if created:
+            execute(
+                "INSERT INTO read_notification_source (key, post_id, comment_id, author_id, author_username,"
+                " post_author_id) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                [comment_key, p["post_id"], p["comment_id"], p["author_id"], p["author_username"], p["post_author_id"]],
+            )
+        _record_mentions(event, comment_key, mentioned)
+        if source is None or gone or gates[post_key][1] or gates[f"user:{source[0]}"][1]:
             return
-        args = {"post_id": p["post_id"], "comment_id": p["comment_id"]}
-        if not gates[f"user:{p['post_author_id']}"][1]:
-            _notify(event, p["post_author_id"], "comment", p["author_id"], p["author_username"], comment_key, **args)
-        for uid in mentioned:
-            if uid != p["post_author_id"] and not gates[f"user:{uid}"][1]:
-                _notify(event, uid, "mention", p["author_id"], p["author_username"], comment_key, **args)
+        author, post_author = source
+        if created and not gates[f"user:{post_author}"][1]:
+            _notify(
+                event,
+                post_author,
+                "comment",
+                author,
+                p["author_username"],
+                comment_key,
+                post_id=p["post_id"],
+                comment_id=p["comment_id"],
+            )
+        _materialize_mentions(comment_key)
 
     @handles("comment.deleted")
     def comment_deleted(self, event: EventMessage) -> None:
@@ -152,7 +264,7 @@ class NotificationsProjector(Projector):
 def mark_read(*, recipient_id: int, up_to: int | None = None) -> int:
     """The read side's own command: mark notifications up to `up_to` (default: all) read."""
     if up_to is None:
-        row = fetchone("SELECT max(position) FROM read_notification WHERE recipient_id = %s", [recipient_id])
+        row = fetchone("SELECT max(seq) FROM read_notification WHERE recipient_id = %s", [recipient_id])
         up_to = (row[0] if row else None) or 0
     execute(
         "INSERT INTO read_notification_marker (recipient_id, up_to) VALUES (%s, %s) ON CONFLICT (recipient_id)"
@@ -164,7 +276,7 @@ def mark_read(*, recipient_id: int, up_to: int | None = None) -> int:
 
 def unread_count(recipient_id: int) -> int:
     row = fetchone(
-        "SELECT count(*) FROM read_notification n WHERE recipient_id = %s AND position >"
+        "SELECT count(*) FROM read_notification n WHERE recipient_id = %s AND seq >"
         " COALESCE((SELECT up_to FROM read_notification_marker WHERE recipient_id = %s), 0)",
         [recipient_id, recipient_id],
     )

@@ -1,4 +1,6 @@
-"""Reads of a user's own notifications (never anyone else's: callers pass request.user)."""
+"""Reads of a user's own notifications (never anyone else's: callers pass request.user). Keyed
+on `seq`, which one recipient's notifications commit in increasing order (models.py), so a
+cursor or read marker never has a late notification appear behind it."""
 
 from __future__ import annotations
 
@@ -9,9 +11,9 @@ from socialapp.read.common.sql import fetchdicts
 
 def notifications(*, recipient_id: int, before: int | None, limit: int) -> list[dict[str, Any]]:
     return fetchdicts(
-        "SELECT n.position, n.kind, n.actor_id, n.actor_username, n.post_id, n.comment_id, n.created_at,"
-        " n.position > COALESCE((SELECT up_to FROM read_notification_marker WHERE recipient_id = %(r)s), 0) AS unread"
-        " FROM read_notification n WHERE n.recipient_id = %(r)s AND (%(b)s::bigint IS NULL OR n.position < %(b)s)"
-        " ORDER BY n.position DESC LIMIT %(n)s",
+        "SELECT n.seq, n.kind, n.actor_id, n.actor_username, n.post_id, n.comment_id, n.created_at,"
+        " n.seq > COALESCE((SELECT up_to FROM read_notification_marker WHERE recipient_id = %(r)s), 0) AS unread"
+        " FROM read_notification n WHERE n.recipient_id = %(r)s AND (%(b)s::bigint IS NULL OR n.seq < %(b)s)"
+        " ORDER BY n.seq DESC LIMIT %(n)s",
         {"r": recipient_id, "b": before, "n": limit},
     )

@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 
 class NotificationOut(serializers.Serializer):
-    id = serializers.CharField(source="position", help_text="stable id (the causing event's log position)")
+    id = serializers.CharField(source="seq", help_text="stable id, increasing in the order notifications arrive")
     kind = serializers.ChoiceField(choices=["follow", "like", "comment", "mention"])
     actor = serializers.SerializerMethodField()
     post_id = serializers.CharField(allow_null=True)

@@ -48,7 +48,7 @@ class NotificationsView(QueryView):
             page,
             rows,
             scope=scope,
-            key=lambda r: [r["position"]],
+            key=lambda r: [r["seq"]],
             render=lambda rs: NotificationOut(rs, many=True).data,
             extra={"unread_count": unread_count(me)},
         )
