@@ -46,7 +46,7 @@ run: migrate
 	exec $(BIN)/honcho start -f .services/Procfile.run -d . -p 8000
 
 test: venv services
-	$(BIN)/pytest $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=socialapp.settings.test $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .
