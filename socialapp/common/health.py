@@ -27,7 +27,7 @@ def check_database(alias: str) -> None:
 
 def check_rabbitmq() -> None:
     timeout = settings.HEALTH_CHECK_TIMEOUT
-    with Connection(settings.CELERY_BROKER_URL, connect_timeout=timeout, transport_options={}) as conn:
+    with Connection(settings.CELERY_BROKER_URL, connect_timeout=timeout) as conn:
         conn.ensure_connection(max_retries=1, timeout=timeout)
 
 

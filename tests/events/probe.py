@@ -54,7 +54,7 @@ class ProbeProjector(Projector):
     @handles(*PROBE_TYPES)
     def on_event(self, event: EventMessage) -> None:
         delay = float(os.environ.get("PROBE_DELAY_SECONDS", "0") or 0)
-        if delay:
+        if delay:  # simulated slow work (so a worker can be killed mid-batch), not synchronisation
             time.sleep(delay)
         with connections[self.database].cursor() as cursor:
             cursor.execute("SELECT 1 FROM probe_poison WHERE aggregate_id = %s", [event.aggregate_id])

@@ -7,8 +7,10 @@ import pytest
 from django.db import connections
 
 from socialapp.common.db_router import alias_for_app
+from socialapp.events.models import Event
 from socialapp.events.tracking.models import AppliedEvent
 from socialapp.write.accounts.models import User
+from socialapp.write.accounts.services import user_register
 
 pytestmark = pytest.mark.django_db(databases=["default", "read"])
 
@@ -19,8 +21,10 @@ def _tables(alias: str) -> set[str]:
 
 
 def test_write_alias_round_trip():
-    User.objects.create(username="alice", email="a@example.com")
+    # Through the command service, as every write of the write model must be.
+    user_register(username="alice", email="a@example.com", password="correct horse battery staple")
     assert User.objects.using("default").get(username="alice").email == "a@example.com"
+    assert Event.objects.using("default").filter(event_type="user.registered").count() == 1
 
 
 def test_read_alias_round_trip():
