@@ -1,20 +1,25 @@
 """Search: indexing through the pipeline vs raw bulk, commit-to-searchable, search latency.
 
-    python -m bench.search            # or `make bench`; BENCH_SEARCH_POSTS=20000 by default
+    python -m bench.search            # or `make bench`; BENCH_SEARCH_POSTS=1000000 by default
 
 Runs in databases of its own (`bench_<name>`, created and migrated like test databases), its
 own RabbitMQ vhost and its own index prefix (`bench_socialapp-*`), so it never touches
-development data. The issue's full run is BENCH_SEARCH_POSTS=1000000.
+development data. Every figure comes from one run, in this order:
 
-Figures (bench/results/search.json):
-- indexing docs/s through the real pipeline (events appended to the log -> relay -> RabbitMQ
-  -> search worker process -> search state -> bulk writes to Elasticsearch, until every post is
-  searchable) beside raw `helpers.bulk` of the same documents into the same Elasticsearch, and
-  their ratio; also the projector alone, in process, per event and in batches;
-- commit-to-searchable p50/p99: from the commit of `post_create` (the real command) to the post
-  being returned by the search selector (includes the 1 s refresh interval);
-- search latency p50/p99 of the posts search selector (Elasticsearch + the read-DB visibility
-  re-check), users and hashtags, on BENCH_SEARCH_POSTS posts.
+1. the corpus: BENCH_SEARCH_POSTS posts (default 1,000,000) by raw parallel bulk into the posts
+   index, and the same posts COPYed into the search state on the read database, so that the
+   pipeline below works against tables and an index of that size;
+2. indexing docs/s: BENCH_SEARCH_PIPELINE_DOCS new posts through the real pipeline (events
+   appended by `append_event` -> relay -> RabbitMQ -> one search worker process, batches of
+   SEARCH_BATCH_SIZE -> search state -> bulk writes), timed until every one is searchable, beside
+   raw single-threaded `helpers.bulk` of the same documents into the same index, and the ratio;
+   also the projector alone in process, one event per apply and in batches;
+3. commit-to-searchable p50/p99: from the commit of `post_create` (the real command) to the post
+   being returned by the search selector, with the pipeline running (includes the 1 s refresh);
+4. search latency p50/p99 of the posts search selector (Elasticsearch + the read-DB visibility
+   re-check), users and hashtags, on the whole corpus.
+
+Figures: bench/results/search.json (and search-<posts>.json).
 """
 
 from __future__ import annotations
@@ -43,11 +48,10 @@ from elasticsearch import helpers  # noqa: E402
 from socialapp.events.projector import EventMessage  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
-N_POSTS = int(os.environ.get("BENCH_SEARCH_POSTS", "20000"))
-N_PIPELINE = int(os.environ.get("BENCH_SEARCH_PIPELINE_DOCS", "3000"))
+N_POSTS = int(os.environ.get("BENCH_SEARCH_POSTS", "1000000"))
+N_PIPELINE = int(os.environ.get("BENCH_SEARCH_PIPELINE_DOCS", "20000"))
 N_PROBES = int(os.environ.get("BENCH_SEARCH_PROBES", "40"))
 N_QUERIES = int(os.environ.get("BENCH_SEARCH_QUERIES", "400"))
-SKIP_INDEXING = os.environ.get("BENCH_SEARCH_SKIP_INDEXING", "") == "1"  # latency on a big corpus only
 VHOST = "socialapp_bench_search"
 WORDS = [
     "crème",
@@ -122,10 +126,7 @@ def use_bench_environment() -> None:
 def reset() -> None:
     from socialapp.read.search import indexes
 
-    with connections["read"].cursor() as cursor:
-        cursor.execute("TRUNCATE search_post, search_user, search_like, search_hashtag, projection_applied_event")
-    with connections["default"].cursor() as cursor:
-        cursor.execute("TRUNCATE event_log, accounts_user CASCADE")
+    reset_databases()
     indexes.drop_all()
     indexes.ensure_indexes()
 
@@ -167,16 +168,20 @@ def raw_doc(payload: dict) -> dict:
     }
 
 
-def wait_searchable_count(n: int, timeout: float = 600) -> None:
+def visible_posts() -> int:
     from socialapp.read.search import indexes
     from socialapp.read.search.client import get_client
 
+    indexes.refresh("posts")
+    return get_client().count(index=indexes.read_alias("posts"), query={"term": {"hidden": False}})["count"]
+
+
+def wait_searchable_count(n: int, timeout: float = 900) -> None:
     deadline = time.monotonic() + timeout
     count = 0
     while time.monotonic() < deadline:
         try:  # other work on this machine may restart Elasticsearch: keep polling
-            indexes.refresh("posts")
-            count = get_client().count(index=indexes.read_alias("posts"), query={"term": {"hidden": False}})["count"]
+            count = visible_posts()
         except ConnectionError_ as exc:
             print(f"  (elasticsearch unreachable while polling: {type(exc).__name__})", flush=True)
             time.sleep(1)
@@ -187,7 +192,91 @@ def wait_searchable_count(n: int, timeout: float = 600) -> None:
     raise TimeoutError(f"only {count} of {n} posts searchable")
 
 
+def seed_corpus(rng: random.Random) -> dict:
+    """N_POSTS posts: raw parallel bulk into Elasticsearch, COPY into the search state (as if the
+    projector had applied and pushed them), plus their hashtags and 5,000 users."""
+    from socialapp.read.search import indexes
+    from socialapp.read.search.client import get_client
+    from socialapp.read.search.folding import fold
+
+    es = get_client()
+    alias = indexes.read_alias("posts")
+    es.indices.put_settings(index=alias, settings={"refresh_interval": "-1"})
+    t0 = datetime(2025, 1, 1, tzinfo=UTC)
+    tag_count: dict[str, int] = {}
+    tag_last: dict[str, datetime] = {}
+    bulk_s = copy_s = 0.0
+    chunk = 20_000
+    cursor = connections["read"].cursor()
+    for start in range(0, N_POSTS, chunk):
+        rows = []
+        for i in range(start, min(N_POSTS, start + chunk)):
+            text, tags = body(rng)
+            at = t0 + timedelta(seconds=i * 30)
+            rows.append(post_event(ID_BASE * 2 + i, 1 + i % 5000, text, tags, at))
+            for t in tags:
+                tag_count[t] = tag_count.get(t, 0) + 1
+                tag_last[t] = at
+        docs = [{"_index": alias, "_id": str(p["post_id"]), "_source": raw_doc(p)} for p in rows]
+        started = time.perf_counter()
+        for _ok, _item in helpers.parallel_bulk(es, docs, chunk_size=2000, thread_count=2):
+            pass
+        bulk_s += time.perf_counter() - started
+        started = time.perf_counter()
+        with cursor.cursor.copy(
+            "COPY search_post (post_id, author_id, author_username, author_display_name, body, hashtags, mentions,"
+            " created_at, version, deleted, author_deactivated, like_count, doc_version, synced_version)"
+            " FROM STDIN"
+        ) as copy:
+            for p in rows:
+                copy.write_row((p["post_id"], p["author_id"], p["author_username"], p["author_display_name"],
+                                p["body"], p["hashtags"], [], p["created_at"], 1, False, False, 0, 1, 1))  # fmt: skip
+        copy_s += time.perf_counter() - started
+        if start and start % 200_000 == 0:
+            print(f"  {start} posts seeded", flush=True)
+    with cursor.cursor.copy(
+        "COPY search_hashtag (tag, post_count, last_used_at, doc_version, synced_version) FROM STDIN"
+    ) as copy:
+        for t, n in tag_count.items():
+            copy.write_row((t, n, tag_last[t], 1, 1))
+    with cursor.cursor.copy(
+        "COPY search_user (user_id, username, display_name, version, deactivated, doc_version, synced_version)"
+        " FROM STDIN"
+    ) as copy:
+        for u in range(1, 5001):
+            copy.write_row((u, f"user{u}", f"User {u}", 1, False, 1, 1))
+    cursor.execute("ANALYZE search_post")
+    cursor.close()
+    es.indices.put_settings(index=alias, settings={"refresh_interval": settings.SEARCH_REFRESH_INTERVAL})
+    es.indices.refresh(index=alias)
+    indexed = es.count(index=alias)["count"]
+    if indexed < N_POSTS:
+        raise RuntimeError(f"seeded only {indexed} of {N_POSTS} posts")
+    es.indices.forcemerge(index=alias, max_num_segments=4)
+    tag_docs = (
+        {"_index": indexes.read_alias("hashtags"), "_id": t,
+         "_source": {"hidden": False, "tag": t, "post_count": n, "last_used_at": tag_last[t].isoformat()}}
+        for t, n in tag_count.items()
+    )  # fmt: skip
+    user_docs = (
+        {"_index": indexes.read_alias("users"), "_id": str(u),
+         "_source": {"hidden": False, "user_id": u, "username": f"user{u}", "username_folded": f"user{u}",
+                     "display_name": f"{rng.choice(WORDS).title()} {rng.choice(WORDS).title()}",
+                     "display_name_folded": fold(f"{rng.choice(WORDS)} {rng.choice(WORDS)}")}}
+        for u in range(1, 5001)
+    )  # fmt: skip
+    helpers.bulk(es, tag_docs)
+    helpers.bulk(es, user_docs)
+    indexes.refresh()
+    return {
+        "posts": N_POSTS,
+        "raw_parallel_bulk_docs_per_s": round(N_POSTS / bulk_s),
+        "state_copy_rows_per_s": round(N_POSTS / copy_s),
+    }
+
+
 def measure_indexing(rng: random.Random) -> dict:
+    """Pipeline vs raw bulk, both into the live posts index that already holds the corpus."""
     from socialapp.events.log import append_event
     from socialapp.read.search import indexes
     from socialapp.read.search.client import get_client
@@ -199,21 +288,18 @@ def measure_indexing(rng: random.Random) -> dict:
     payloads = []
     for i in range(N_PIPELINE):
         text, tags = body(rng)
-        payloads.append(post_event(ID_BASE + i, 1 + i % 100, text, tags, t0 + timedelta(seconds=i)))
+        payloads.append(post_event(ID_BASE + i, 1 + i % 5000, text, tags, t0 + timedelta(seconds=i)))
 
-    # Raw bulk of the same documents into a scratch index with the same mapping and settings.
-    scratch = indexes.create_index("posts")
+    # Raw single-threaded bulk of the same documents (other ids) into the same index: what one
+    # process can push at best, with the documents already built.
+    alias = indexes.write_alias("posts")
+    docs = [{"_index": alias, "_id": str(p["post_id"] + (3 << 40)), "_source": raw_doc(p)} for p in payloads]
     started = time.perf_counter()
-    helpers.bulk(
-        get_client(),
-        ({"_index": scratch, "_id": str(p["post_id"]), "_source": raw_doc(p)} for p in payloads),
-        chunk_size=settings.SEARCH_BULK_CHUNK,
-    )
-    get_client().indices.refresh(index=scratch)
+    helpers.bulk(get_client(), docs, chunk_size=settings.SEARCH_BULK_CHUNK)
+    get_client().indices.refresh(index=alias)
     raw_s = time.perf_counter() - started
-    get_client().indices.delete(index=scratch)
 
-    # The projector alone, in process: per event (what a worker does per message) and batched.
+    # The projector alone, in process: one event per apply, and batches as a worker hands them.
     def events(offset: int, n: int) -> list[EventMessage]:
         return [
             EventMessage(uuid.uuid4(), 0, "post.created", "post", str(p["post_id"] + offset), 1, None,
@@ -227,14 +313,15 @@ def measure_indexing(rng: random.Random) -> dict:
     for e in single:
         projector.apply(e)
     per_event_rate = len(single) / (time.perf_counter() - started)
-    batch = events(2 << 40, N_PIPELINE)
+    batch = events(2 << 40, min(5000, N_PIPELINE))
     started = time.perf_counter()
-    for i in range(0, len(batch), 500):
-        projector.apply_batch(batch[i : i + 500])
+    for i in range(0, len(batch), settings.SEARCH_BATCH_SIZE):
+        projector.apply_batch(batch[i : i + settings.SEARCH_BATCH_SIZE])
     batched_rate = len(batch) / (time.perf_counter() - started)
-    reset()
 
-    # Through the pipeline: relay + one search worker process, events appended in one go.
+    # Through the pipeline: relay + one search worker process, events appended as fast as
+    # `append_event` goes (500 per transaction), timed from the first append until all are visible.
+    baseline = visible_posts()
     env = child_env()
     relay = start_relay(name="bench-relay", env=env)
     worker = start_worker(["search"], name="bench-search", env=env)
@@ -245,7 +332,8 @@ def measure_indexing(rng: random.Random) -> dict:
                 for p in payloads[i : i + 500]:
                     append_event(event_type="post.created", aggregate_type="post", aggregate_id=p["post_id"],
                                  aggregate_version=1, payload=p)  # fmt: skip
-        wait_searchable_count(len(payloads))
+        appended_s = time.perf_counter() - started
+        wait_searchable_count(baseline + len(payloads))
         pipeline_s = time.perf_counter() - started
         latency = measure_commit_to_searchable(rng)
     finally:
@@ -255,9 +343,11 @@ def measure_indexing(rng: random.Random) -> dict:
     raw_rate = len(payloads) / raw_s
     return {
         "docs": len(payloads),
+        "batch_size": settings.SEARCH_BATCH_SIZE,
         "raw_bulk_docs_per_s": round(raw_rate),
         "pipeline_docs_per_s": round(pipeline_rate),
         "ratio_pipeline_to_raw": round(pipeline_rate / raw_rate, 3),
+        "append_events_per_s": round(len(payloads) / appended_s),
         "projector_in_process_per_event_docs_per_s": round(per_event_rate),
         "projector_in_process_batched_docs_per_s": round(batched_rate),
         "commit_to_searchable": latency,
@@ -296,48 +386,6 @@ def measure_commit_to_searchable(rng: random.Random) -> dict:
         "max_ms": pct(samples, 100),
         "polls_refused_by_an_outage": outages,
     }
-
-
-def seed_posts(rng: random.Random) -> None:
-    from socialapp.read.search import indexes
-    from socialapp.read.search.client import get_client
-
-    t0 = datetime(2025, 1, 1, tzinfo=UTC)
-
-    def docs():
-        for i in range(N_POSTS):
-            text, tags = body(rng)
-            p = post_event(ID_BASE * 2 + i, 1 + i % 5000, text, tags, t0 + timedelta(seconds=i * 30))
-            yield {"_index": indexes.read_alias("posts"), "_id": str(p["post_id"]), "_source": raw_doc(p)}
-
-    es = get_client()
-    alias = indexes.read_alias("posts")
-    es.indices.put_settings(index=alias, settings={"refresh_interval": "-1"})
-    for _ok, _item in helpers.parallel_bulk(es, docs(), chunk_size=2000, thread_count=2):
-        pass
-    es.indices.put_settings(index=alias, settings={"refresh_interval": settings.SEARCH_REFRESH_INTERVAL})
-    es.indices.refresh(index=alias)
-    indexed = es.count(index=alias)["count"]
-    if indexed < N_POSTS:
-        raise RuntimeError(f"seeded only {indexed} of {N_POSTS} posts")
-    es.indices.forcemerge(index=alias, max_num_segments=4)
-    tag_docs = (
-        {"_index": indexes.read_alias("hashtags"), "_id": t,
-         "_source": {"hidden": False, "tag": t, "post_count": rng.randint(1, 5000), "last_used_at": t0.isoformat()}}
-        for t in TAGS
-    )  # fmt: skip
-    from socialapp.read.search.folding import fold
-
-    user_docs = (
-        {"_index": indexes.read_alias("users"), "_id": str(u),
-         "_source": {"hidden": False, "user_id": u, "username": f"user{u}", "username_folded": f"user{u}",
-                     "display_name": f"{rng.choice(WORDS).title()} {rng.choice(WORDS).title()}",
-                     "display_name_folded": fold(f"{rng.choice(WORDS)} {rng.choice(WORDS)}")}}
-        for u in range(1, 5001)
-    )  # fmt: skip
-    helpers.bulk(es, tag_docs)
-    helpers.bulk(es, user_docs)
-    indexes.refresh()
 
 
 def measure_search(rng: random.Random) -> dict:
@@ -380,34 +428,41 @@ def main() -> dict:
     rng = random.Random(6)
     use_bench_environment()
     reset()
-    indexing = None
-    if not SKIP_INDEXING:
-        print(f"indexing {N_PIPELINE} posts: raw bulk, projector in process, real pipeline …", flush=True)
-        indexing = measure_indexing(rng)
-        print(f"indexing {json.dumps(indexing)}", flush=True)
-        reset()
-    print(f"seeding {N_POSTS} posts for search latency …", flush=True)
+    print(f"seeding {N_POSTS} posts (Elasticsearch by raw parallel bulk, search state by COPY) …", flush=True)
     started = time.monotonic()
-    seed_posts(rng)
-    print(f"seeded in {time.monotonic() - started:.0f}s", flush=True)
+    corpus = seed_corpus(rng)
+    print(f"seeded in {time.monotonic() - started:.0f}s: {json.dumps(corpus)}", flush=True)
+    print(f"indexing {N_PIPELINE} posts: raw bulk, projector in process, real pipeline …", flush=True)
+    indexing = measure_indexing(rng)
+    print(f"indexing {json.dumps(indexing)}", flush=True)
     search = measure_search(rng)
     print(f"search latency {json.dumps(search)}", flush=True)
     result = {
         "benchmark": "search",
         "at": datetime.now(UTC).isoformat(),
         "posts": N_POSTS,
+        "cpus": os.cpu_count(),
+        "corpus": corpus,
         "indexing": indexing,
         "search_latency": search,
-        "notes": "reduced scale unless posts == 1000000; 2-core machine shared with other work",
+        "notes": "one run; reduced scale unless posts == 1000000; 2-core machine shared with other work",
     }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"search-{N_POSTS}.json").write_text(json.dumps(result, indent=2))
-    if not SKIP_INDEXING:
-        (RESULTS / "search.json").write_text(json.dumps(result, indent=2))
+    (RESULTS / "search.json").write_text(json.dumps(result, indent=2))
     from socialapp.read.search import indexes
 
     indexes.drop_all()
+    reset_databases()
     return result
+
+
+def reset_databases() -> None:
+    """Leave no million-row tables behind in the benchmark databases."""
+    with connections["read"].cursor() as cursor:
+        cursor.execute("TRUNCATE search_post, search_user, search_like, search_hashtag, projection_applied_event")
+    with connections["default"].cursor() as cursor:
+        cursor.execute("TRUNCATE event_log, accounts_user CASCADE")
 
 
 if __name__ == "__main__":

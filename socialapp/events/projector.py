@@ -25,7 +25,7 @@ Hooks for operations (docs/pipeline.md, "Rebuilds and checks"):
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -74,6 +74,27 @@ class PermanentError(Exception):
     """The event can never be applied by this code (malformed, unknown schema): dead-letter it."""
 
 
+def transient_errors() -> tuple[type[BaseException], ...]:
+    """What "try again later" looks like: our TransientError, a lost or refused database
+    connection, an unreachable Elasticsearch. Anything else is permanent or a bug."""
+    from django.db import InterfaceError, OperationalError
+
+    kinds: list[type[BaseException]] = [TransientError, OperationalError, InterfaceError]
+    try:
+        from elastic_transport import ConnectionError as ESConnectionError
+        from elastic_transport import ConnectionTimeout
+
+        kinds += [ESConnectionError, ConnectionTimeout]
+    except ImportError:  # pragma: no cover
+        pass
+    return tuple(kinds)
+
+
+#: One outcome per event of a batch: applied (True), skipped as a duplicate or not handled
+#: (False), or the exception that event raised (the others are unaffected).
+Outcome = bool | Exception
+
+
 @dataclass
 class CheckReport:
     """What `projections check` prints: keys of read-model entries that disagree with the log."""
@@ -102,6 +123,9 @@ class Projector:
     database: ClassVar[str] = "read"
     handlers: ClassVar[dict[str, Handler]] = {}
     tables: ClassVar[tuple[str, ...]] = ()
+    #: How many messages a worker may hand to `apply_batch` at once. 1: one message at a time.
+    #: More amortises the commit, the tracking insert and any push to an external store (search).
+    batch_size: ClassVar[int] = 1
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -118,6 +142,41 @@ class Projector:
 
     def apply(self, event: EventMessage) -> bool:
         """Apply once. Returns False for a duplicate or an event this projector ignores."""
+        applied = self._apply_one(event)
+        self.after_commit()
+        return applied
+
+    def apply_batch(self, events: Sequence[EventMessage]) -> list[Outcome]:
+        """Apply many events with one commit; one outcome per event, in order.
+
+        The fast path is one transaction: tracking rows for the whole batch in one statement,
+        then every new event's handler. If an event fails there, the batch is rolled back and
+        applied again one transaction per event, so a poison event costs only itself. Transient
+        errors are raised (the caller retries the whole batch; what committed is skipped as
+        duplicates).
+        """
+        transient = transient_errors()
+        try:
+            outcomes = self._apply_batch_atomic(events)
+        except transient:
+            raise
+        except Exception:
+            outcomes = []
+            for event in events:
+                try:
+                    outcomes.append(self._apply_one(event))
+                except transient:
+                    raise
+                except Exception as exc:
+                    outcomes.append(exc)
+        self.after_commit()
+        return outcomes
+
+    def after_commit(self) -> None:
+        """Runs after `apply`/`apply_batch` committed (also when everything was a duplicate): push
+        effects to stores outside the database here, idempotently."""
+
+    def _apply_one(self, event: EventMessage) -> bool:
         handler = self.handlers.get(event.event_type)
         if handler is None:
             return False
@@ -126,6 +185,19 @@ class Projector:
                 return False
             handler(self, event)
         return True
+
+    def _apply_batch_atomic(self, events: Sequence[EventMessage]) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        with transaction.atomic(using=self.database):
+            fresh = self._record_many([e for e in events if e.event_type in self.handlers])
+            for event in events:
+                if event.event_id in fresh:
+                    fresh.discard(event.event_id)  # the same event twice in one batch: once
+                    self.handlers[event.event_type](self, event)
+                    outcomes.append(True)
+                else:
+                    outcomes.append(False)
+        return outcomes
 
     def check(self) -> CheckReport | None:
         """Convergence check; None means this projector does not provide one."""
@@ -142,16 +214,23 @@ class Projector:
         return f"projector:{self.name}"
 
     def _record(self, event: EventMessage) -> bool:
+        return bool(self._record_many([event]))
+
+    def _record_many(self, events: Sequence[EventMessage]) -> set[uuid.UUID]:
+        """Record the events as applied; returns the ids that were not recorded before."""
+        if not events:
+            return set()
         with connections[self.database].cursor() as cursor:
             # Shared with every other apply; a rebuild's switch takes it exclusively, so no apply
             # straddles the switch (socialapp.events.rebuild).
             cursor.execute("SELECT pg_advisory_xact_lock_shared(hashtext(%s))", [self.lock_key])
             cursor.execute(
                 "INSERT INTO projection_applied_event (projector, event_id, position, applied_at)"
-                " VALUES (%s, %s, %s, now()) ON CONFLICT (projector, event_id) DO NOTHING RETURNING 1",
-                [self.name, event.event_id, event.position],
+                " SELECT %s, e.id, e.pos, now() FROM unnest(%s::uuid[], %s::bigint[]) AS e(id, pos)"
+                " ON CONFLICT (projector, event_id) DO NOTHING RETURNING event_id",
+                [self.name, [e.event_id for e in events], [e.position for e in events]],
             )
-            return cursor.fetchone() is not None
+            return {row[0] if isinstance(row[0], uuid.UUID) else uuid.UUID(str(row[0])) for row in cursor.fetchall()}
 
 
 REGISTRY: dict[str, Projector] = {}

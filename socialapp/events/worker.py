@@ -9,6 +9,12 @@ Instead, `celery -A socialapp worker -P solo -Q projector.<name>` runs a normal 
 gets `ProjectorConsumerStep`: the projector queues named with -Q are taken away from Celery's
 task consumer and consumed here, with manual acks after the effect committed.
 
+Batches: a projector with `batch_size` > 1 (search) gets its messages in batches: the handler
+collects deliveries and applies them with one `apply_batch` (one commit, one bulk push) when the
+batch is full or, from a timer on the worker's event loop, after EVENTS_BATCH_WAIT_MS. Acks still
+follow the effect: a message is acked only after the batch that applied it committed (and its
+`after_commit` push succeeded), so a worker killed mid-batch loses nothing.
+
 What happens to a message:
 - applied (or a duplicate, skipped): ack;
 - `PermanentError` or undecodable: reject without requeue -> dead-letter queue at once;
@@ -50,22 +56,6 @@ def _take_projector_queues(sender: str, instance: Any, conf: Any, **kwargs: Any)
             queues.pop(name, None)  # never declared by Celery with classic-queue arguments
 
 
-def _transient_errors() -> tuple[type[BaseException], ...]:
-    from django.db import InterfaceError, OperationalError
-
-    from socialapp.events.projector import TransientError
-
-    kinds: list[type[BaseException]] = [TransientError, OperationalError, InterfaceError]
-    try:
-        from elastic_transport import ConnectionError as ESConnectionError
-        from elastic_transport import ConnectionTimeout
-
-        kinds += [ESConnectionError, ConnectionTimeout]
-    except ImportError:  # pragma: no cover
-        pass
-    return tuple(kinds)
-
-
 def backoff(attempt: int) -> float:
     """Exponential backoff with full jitter (AWS architecture blog): spreads retrying workers."""
     from django.conf import settings
@@ -76,6 +66,43 @@ def backoff(attempt: int) -> float:
 class ProjectorConsumerStep(bootsteps.ConsumerStep):
     """Consumes the selected projector queues on the worker's broker connection."""
 
+    handlers: list[MessageHandler]
+    _timer_entry: Any = None
+
+    def start(self, c: Any) -> None:
+        from django.conf import settings
+
+        # Batches need the event loop's timer, which runs in the thread that delivers messages
+        # (the hub; `-P solo` on py-amqp has one). Without it every projector takes one at a time.
+        self.batching = getattr(c, "hub", None) is not None
+        super().start(c)
+        if any(handler.batch_size > 1 for handler in self.handlers):
+            self._timer_entry = c.timer.call_repeatedly(settings.EVENTS_BATCH_WAIT_MS / 1000, self._drain_all)
+
+    def stop(self, c: Any) -> None:
+        self._finish()
+        super().stop(c)
+
+    def shutdown(self, c: Any) -> None:
+        self._finish()
+        super().shutdown(c)
+
+    def _finish(self) -> None:
+        """Stop the timer and apply what is pending while the channel may still ack it (if it
+        cannot, the broker redelivers those messages and the tracking table skips them)."""
+        if self._timer_entry is not None:
+            self._timer_entry.cancel()
+            self._timer_entry = None
+        self._drain_all()
+        self.handlers = []
+
+    def _drain_all(self) -> None:
+        for handler in getattr(self, "handlers", []):
+            try:
+                handler.drain()
+            except Exception:
+                log.warning("%s: could not apply a pending batch", handler.projector.name, exc_info=True)
+
     def get_consumers(self, channel: Any) -> list[Any]:
         from django.conf import settings
         from kombu import Consumer
@@ -83,6 +110,7 @@ class ProjectorConsumerStep(bootsteps.ConsumerStep):
         from socialapp.events.projector import REGISTRY
         from socialapp.events.topology import declare_on, projector_queue
 
+        self.handlers = []
         if not _selected:
             return []
         unknown = [name for name in _selected if name not in REGISTRY]
@@ -93,19 +121,21 @@ class ProjectorConsumerStep(bootsteps.ConsumerStep):
         self._start_metrics_server()
         consumers = []
         for projector in projectors:
-            handler = MessageHandler(projector, channel)
+            batch_size = max(1, projector.batch_size) if getattr(self, "batching", True) else 1
+            handler = MessageHandler(projector, channel, batch_size=batch_size)
+            self.handlers.append(handler)
             consumers.append(
                 Consumer(
                     channel,
                     queues=[projector_queue(projector)],
                     callbacks=[handler],
                     accept=["json"],
-                    prefetch_count=settings.EVENTS_PREFETCH,
+                    prefetch_count=max(settings.EVENTS_PREFETCH, 2 * batch_size if batch_size > 1 else 0),
                     auto_declare=False,
                     on_decode_error=handler.on_decode_error,
                 )
             )
-            log.info("projector %s consuming %s", projector.name, projector.event_types())
+            log.info("projector %s consuming %s (batches of %d)", projector.name, projector.event_types(), batch_size)
         return consumers
 
     _metrics_started = False
@@ -121,10 +151,16 @@ class ProjectorConsumerStep(bootsteps.ConsumerStep):
 
 
 class MessageHandler:
-    def __init__(self, projector: Any, channel: Any) -> None:
+    """The callback of one projector's consumer: decodes, applies (alone or in batches), acks."""
+
+    def __init__(self, projector: Any, channel: Any, *, batch_size: int = 1) -> None:
+        from socialapp.events.projector import transient_errors
+
         self.projector = projector
         self.channel = channel
-        self.transient = _transient_errors()
+        self.batch_size = batch_size
+        self.transient = transient_errors()
+        self.pending: list[tuple[Any, Any, Any]] = []  # (event, body, message), not yet applied
 
     def on_decode_error(self, message: Any, exc: Exception) -> None:
         from socialapp.events import metrics
@@ -134,68 +170,106 @@ class MessageHandler:
         message.reject(requeue=False)
 
     def __call__(self, body: Any, message: Any) -> None:
+        from socialapp.events import metrics
+        from socialapp.events.projector import EventMessage
+
+        try:
+            event = EventMessage.from_dict(body)
+        except Exception as exc:
+            log.error("%s: malformed event message, dead-lettered: %r", self.projector.name, exc)
+            metrics.FAILED.labels(self.projector.name, "permanent").inc()
+            message.reject(requeue=False)
+            return
+        self.pending.append((event, body, message))
+        if len(self.pending) >= self.batch_size:
+            self.drain()
+
+    def drain(self) -> None:
+        """Apply whatever is pending (the timer calls this for partial batches)."""
+        items, self.pending = self.pending, []
+        if items:
+            self._process(items)
+
+    def _apply(self, events: list[Any]) -> list[Any]:
+        if len(events) > 1:
+            return self.projector.apply_batch(events)
+        try:
+            return [self.projector.apply(events[0])]
+        except self.transient:
+            raise
+        except Exception as exc:  # reported per event, as apply_batch does
+            return [exc]
+
+    def _process(self, items: list[tuple[Any, Any, Any]]) -> None:
         from django.conf import settings
         from django.db import close_old_connections
 
         from socialapp.events import metrics
-        from socialapp.events.projector import EventMessage, PermanentError
 
         name = self.projector.name
-        try:
-            event = EventMessage.from_dict(body)
-        except Exception as exc:
-            log.error("%s: malformed event message, dead-lettered: %r", name, exc)
-            metrics.FAILED.labels(name, "permanent").inc()
-            message.reject(requeue=False)
-            return
+        events = [event for event, _body, _message in items]
+        what = events[0].event_id if len(events) == 1 else f"a batch of {len(events)}"
         attempt = 0
         while True:
             close_old_connections()
             started = time.perf_counter()
             try:
-                applied = self.projector.apply(event)
-            except PermanentError as exc:
-                log.error("%s: permanent error on %s, dead-lettered: %s", name, event.event_id, exc)
-                metrics.FAILED.labels(name, "permanent").inc()
-                message.reject(requeue=False)
-                return
+                outcomes = self._apply(events)
+                break
             except self.transient as exc:
                 metrics.FAILED.labels(name, "transient").inc()
                 self._close_connections()
                 if attempt < settings.EVENTS_RETRY_ATTEMPTS:
                     delay = backoff(attempt)
                     attempt += 1
-                    log.warning(
-                        "%s: transient error on %s (%s); retry %d in %.2fs", name, event.event_id, exc, attempt, delay
-                    )
+                    log.warning("%s: transient error on %s (%s); retry %d in %.2fs", name, what, exc, attempt, delay)
                     time.sleep(delay)
                     continue
-                log.warning(
-                    "%s: %s still failing after %d retries; back to the tail of the queue",
-                    name,
-                    event.event_id,
-                    attempt,
-                )
-                self._requeue_at_tail(body, message)
+                log.warning("%s: %s still failing after %d retries; back to the tail of the queue", name, what, attempt)
+                for _event, body, message in items:
+                    self._requeue_at_tail(body, message)
                 return
-            except Exception:
-                log.exception("%s: error applying %s; requeued (bounded by the delivery limit)", name, event.event_id)
+            except Exception:  # a bug outside any one event (after_commit, the batch plumbing)
+                log.exception("%s: error applying %s; requeued (bounded by the delivery limit)", name, what)
                 metrics.FAILED.labels(name, "error").inc()
-                message.requeue()
+                for _event, _body, message in items:
+                    message.requeue()
                 return
+        elapsed = time.perf_counter() - started
+        for (event, _body, message), outcome in zip(items, outcomes, strict=True):
+            self._settle(event, message, outcome, elapsed / len(items))
+
+    def _settle(self, event: Any, message: Any, outcome: Any, elapsed: float) -> None:
+        from socialapp.events import metrics
+        from socialapp.events.projector import PermanentError
+
+        name = self.projector.name
+        if isinstance(outcome, PermanentError):
+            log.error("%s: permanent error on %s, dead-lettered: %s", name, event.event_id, outcome)
+            metrics.FAILED.labels(name, "permanent").inc()
+            message.reject(requeue=False)
+        elif isinstance(outcome, Exception):
+            log.error(
+                "%s: error applying %s; requeued (bounded by the delivery limit)",
+                name,
+                event.event_id,
+                exc_info=outcome,
+            )
+            metrics.FAILED.labels(name, "error").inc()
+            message.requeue()
+        elif outcome:
             message.ack()
-            if applied:
-                metrics.APPLIED.labels(name).inc()
-                metrics.LATENCY.labels(name).observe(time.perf_counter() - started)
-                try:
-                    occurred = datetime.fromisoformat(event.occurred_at)
-                    metrics.COMMIT_TO_APPLIED.labels(name).observe((datetime.now(UTC) - occurred).total_seconds())
-                except ValueError:
-                    pass
-            else:
-                metrics.DUPLICATES.labels(name).inc()
-                log.info("%s: skipped duplicate %s (#%s)", name, event.event_id, event.position)
-            return
+            metrics.APPLIED.labels(name).inc()
+            metrics.LATENCY.labels(name).observe(elapsed)
+            try:
+                occurred = datetime.fromisoformat(event.occurred_at)
+                metrics.COMMIT_TO_APPLIED.labels(name).observe((datetime.now(UTC) - occurred).total_seconds())
+            except ValueError:
+                pass
+        else:
+            message.ack()
+            metrics.DUPLICATES.labels(name).inc()
+            log.info("%s: skipped duplicate %s (#%s)", name, event.event_id, event.position)
 
     def _close_connections(self) -> None:
         from django.db import connections

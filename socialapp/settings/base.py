@@ -177,6 +177,9 @@ LOGGING = {
 EVENTS_DELIVERY_LIMIT = env.int("EVENTS_DELIVERY_LIMIT", default=5)
 # Unacknowledged messages a projector worker holds (measured: bench/pipeline.py, docs/pipeline.md).
 EVENTS_PREFETCH = env.int("EVENTS_PREFETCH", default=16)
+# A projector that takes batches (Projector.batch_size > 1) applies a partial batch after this long
+# without a full one; its prefetch is raised to twice its batch size.
+EVENTS_BATCH_WAIT_MS = env.int("EVENTS_BATCH_WAIT_MS", default=20)
 # The relay publishes on every commit (LISTEN/NOTIFY) and sweeps at this interval regardless.
 EVENTS_RELAY_SWEEP_SECONDS = env.float("EVENTS_RELAY_SWEEP_SECONDS", default=1.0)
 EVENTS_RELAY_BATCH = 500
@@ -207,6 +210,7 @@ SEARCH_INDEX_REPLICAS = env.int("SEARCH_INDEX_REPLICAS", default=0)
 SEARCH_REFRESH_INTERVAL = env.str("SEARCH_REFRESH_INTERVAL", default="1s")
 SEARCH_GC_DELETES = env.str("SEARCH_GC_DELETES", default="60s")
 SEARCH_BULK_CHUNK = env.int("SEARCH_BULK_CHUNK", default=500)  # documents per bulk request
+SEARCH_BATCH_SIZE = env.int("SEARCH_BATCH_SIZE", default=200)  # events the search worker applies per commit
 SEARCH_MAX_QUERY_LENGTH = env.int("SEARCH_MAX_QUERY_LENGTH", default=512)  # characters of `q`
 SEARCH_MAX_TERMS = env.int("SEARCH_MAX_TERMS", default=32)  # clauses parsed from `q`
 # Full image only (analysis-common), e.g. "english": a ranking sub-field; see docs/search.md.

@@ -6,7 +6,8 @@ one row per aggregate in `probe_aggregate` holding the newest version's value, g
 aggregate version, as every read model must. An aggregate id listed in `probe_poison` makes the
 handler fail like a bug would; removing it "fixes the code". One listed in `probe_flaky` makes it
 raise TransientError, as an unreachable service would, until the row is removed. PROBE_DELAY_SECONDS slows each
-application down so that a test can kill a worker mid-batch.
+application down so that a test can kill a worker mid-batch; PROBE_BATCH_SIZE > 1 makes workers hand it
+batches (Projector.batch_size), as they do the search projector.
 """
 
 from __future__ import annotations
@@ -50,6 +51,10 @@ class PoisonedEvent(Exception):
 class ProbeProjector(Projector):
     name = "probe"
     tables = ("probe_applied", "probe_aggregate")
+
+    @property
+    def batch_size(self) -> int:  # type: ignore[override]
+        return int(os.environ.get("PROBE_BATCH_SIZE", "1") or 1)
 
     @handles(*PROBE_TYPES)
     def on_event(self, event: EventMessage) -> None:

@@ -43,15 +43,17 @@ def assert_converged() -> None:
     call_command("projections", "check", "probe")  # the operator's view agrees (raises otherwise)
 
 
-def test_worker_killed_mid_batch_applies_every_event_exactly_once(probe_tables):
+@pytest.mark.parametrize("batch", ["1", "20"], ids=["one-by-one", "batches"])
+def test_worker_killed_mid_batch_applies_every_event_exactly_once(probe_tables, batch: str):
     relay = start_relay(env=child_env(**PROBE))
     try:
-        slow = start_worker(["probe"], name="probe-slow", env=child_env(PROBE_DELAY_SECONDS="0.02", **PROBE))
+        slow_env = child_env(PROBE_DELAY_SECONDS="0.02", PROBE_BATCH_SIZE=batch, **PROBE)
+        slow = start_worker(["probe"], name="probe-slow", env=slow_env)
         events = append_probe_events(150, per_transaction=10)
         wait_for(lambda: probe_count() >= 30, timeout=60, what="the worker to be mid-batch")
         slow.stop(signal.SIGKILL)  # kill -9: prefetched messages are unacked, some effects committed
         assert probe_count() < len(events)
-        fresh = start_worker(["probe"], name="probe-fresh", env=child_env(**PROBE))
+        fresh = start_worker(["probe"], name="probe-fresh", env=child_env(PROBE_BATCH_SIZE=batch, **PROBE))
         try:
             wait_applied(events, ["probe"], timeout=90)
         finally:
@@ -86,11 +88,14 @@ def test_relay_killed_between_publish_and_mark_duplicate_is_absorbed(probe_table
     assert_converged()
 
 
-def test_poison_event_is_dead_lettered_others_flow_and_retry_applies_it_once_fixed(probe_tables):
+@pytest.mark.parametrize("batch", ["1", "20"], ids=["one-by-one", "batches"])
+def test_poison_event_is_dead_lettered_others_flow_and_retry_applies_it_once_fixed(probe_tables, batch: str):
+    """In batches, the poisoned event fails the batch's transaction; the batch is applied again
+    one event per transaction, so only the poisoned one is requeued (and its neighbours once)."""
     poison = new_aggregate()
     with connections["read"].cursor() as cursor:
         cursor.execute("INSERT INTO probe_poison (aggregate_id) VALUES (%s)", [poison])
-    with running_pipeline(["probe"], env=child_env(**PROBE)) as pipeline:
+    with running_pipeline(["probe"], env=child_env(PROBE_BATCH_SIZE=batch, **PROBE)) as pipeline:
         before = append_probe_events(10)
         bad = append_probe_events(1, aggregate_id=poison)
         after = append_probe_events(10)

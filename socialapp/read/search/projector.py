@@ -1,49 +1,65 @@
 """The search projector: events -> search state (read DB, exactly once) -> Elasticsearch.
 
-`apply` records the event and changes the state rows in one transaction on `read` (the base
-class's guard), then flushes dirty rows to Elasticsearch. If Elasticsearch is down the flush
-raises `SearchUnavailable` (transient): the pipeline retries the message with backoff; the retry
-is a duplicate for the state (skipped) but its flush pushes what is still dirty, so nothing is
-lost. Re-ordering is handled in the state: each field group keeps the aggregate version it came
-from, deletion and deactivation are final, and counters are recomputed from per-row state
-(likes per (post, user) with their version; tag counts from the posts), never incremented.
+`apply`/`apply_batch` record the events and change the state rows in one transaction on `read`
+(the base class's guard), then `after_commit` flushes dirty rows to Elasticsearch in bulk. If
+Elasticsearch is down the flush raises `SearchUnavailable` (transient): the pipeline retries the
+messages with backoff; the retry is a duplicate for the state (skipped) but its flush pushes what
+is still dirty, so nothing is lost. Workers hand it up to `batch_size` messages at a time.
+
+Re-ordering is handled in the state: each field group keeps the aggregate version it came from,
+deletion and deactivation are final. Counters move by deltas computed from state transitions,
+never from events: a post counts towards its tags while it is visible, a like towards its post
+while it is liked and its user active. Each event is applied exactly once, so the deltas sum to
+the same counts in any order (tests/search/test_projection.py checks it against a shuffle).
 
 Lock order, always: one user row, then post rows by id, then hashtag rows by tag.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Max, Model
+from django.conf import settings
+from django.db import connections
+from django.db.models import Model, Q
 from django.db.models.expressions import RawSQL
 
 from socialapp.events.projector import CheckReport, EventMessage, Projector, handles, register
 from socialapp.read.search import sync
-from socialapp.read.search.models import SearchHashtag, SearchLike, SearchPost, SearchUser
+from socialapp.read.search.models import SearchLike, SearchPost, SearchUser
 
 DB = "read"
 # Set while a rebuild replays the log into shadow tables: their rows must not reach Elasticsearch
 # before the switch (they are half-replayed and uncommitted); the rebuild pushes them afterwards.
 _replaying: ContextVar[bool] = ContextVar("search_replaying", default=False)
+_NEXT_VERSION = "nextval('search_doc_version_seq')"
 
 
 def _locked(model: type[Model], pk: Any) -> Any:
-    """The row, locked FOR UPDATE; created empty first if missing (one query when it exists)."""
-    rows = model.objects.using(DB).select_for_update()
-    row = rows.filter(pk=pk).first()
-    if row is None:
-        model.objects.using(DB).bulk_create([model(pk=pk)], ignore_conflicts=True)
-        row = rows.get(pk=pk)
-    return row
+    """The row, locked FOR UPDATE, created empty first if missing: one statement either way
+    (the no-op DO UPDATE is what takes the lock on an existing row)."""
+    meta = model._meta
+    conn = connections[DB]
+    quote = conn.ops.quote_name
+    blank = model(pk=pk)
+    fields = meta.concrete_fields
+    columns = ", ".join(quote(f.column) for f in fields)
+    pk_column = quote(meta.pk.column)
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
+        f" ON CONFLICT ({pk_column}) DO UPDATE SET {pk_column} = EXCLUDED.{pk_column} RETURNING {columns}"
+    )
+    params = [f.get_db_prep_save(getattr(blank, f.attname), conn) for f in fields]
+    return next(iter(model.objects.using(DB).raw(sql, params)))
 
 
 def _save(row: Any) -> None:
     """Save with a new document version taken from the sequence in the same UPDATE."""
-    row.doc_version = RawSQL("nextval('search_doc_version_seq')", ())
+    row.doc_version = RawSQL(_NEXT_VERSION, ())
     row.save(using=DB)
 
 
@@ -51,31 +67,54 @@ def _parse_time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def _visible_like_count(post_id: int) -> int:
-    deactivated = SearchUser.objects.using(DB).filter(deactivated=True).values("user_id")
-    return SearchLike.objects.using(DB).filter(post_id=post_id, liked=True).exclude(user_id__in=deactivated).count()
+def _counted_tags(post: SearchPost) -> set[str]:
+    """The tags this post counts towards: its own while it is visible, none otherwise."""
+    if post.created_at is None or post.deleted or post.author_deactivated:
+        return set()
+    return set(post.hashtags)
 
 
-def _recount_likes(post: SearchPost) -> None:
-    count = _visible_like_count(post.post_id)
-    if count != post.like_count:
-        post.like_count = count
-        _save(post)
-
-
-def recount_tags(tags: Iterable[str]) -> None:
-    """Recompute each tag from the visible posts that carry it (after taking its row lock, so the
-    count statement sees every transaction that recounted it before)."""
-    for tag in sorted(set(tags)):
-        row = _locked(SearchHashtag, tag)
-        stats = (
-            SearchPost.objects.using(DB)
-            .filter(hashtags__contains=[tag], deleted=False, author_deactivated=False, created_at__isnull=False)
-            .aggregate(n=Count("post_id"), last=Max("created_at"))
+def _tags_added(tags: Iterable[str], used_at: datetime) -> None:
+    tags = sorted(set(tags))
+    if not tags:
+        return
+    with connections[DB].cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO search_hashtag (tag, post_count, last_used_at, doc_version, synced_version)"
+            f" SELECT t, 1, %s, {_NEXT_VERSION}, 0 FROM unnest(%s::varchar[]) AS t ORDER BY t"
+            " ON CONFLICT (tag) DO UPDATE SET post_count = search_hashtag.post_count + 1,"
+            " last_used_at = GREATEST(search_hashtag.last_used_at, EXCLUDED.last_used_at),"
+            " doc_version = EXCLUDED.doc_version",
+            [used_at, tags],
         )
-        if (row.post_count, row.last_used_at) != (stats["n"], stats["last"]) or row.doc_version == 0:
-            row.post_count, row.last_used_at = stats["n"], stats["last"]
-            _save(row)
+
+
+def _tags_removed(counts: Counter[str], latest: datetime | None) -> None:
+    """Take posts away from tags. `last_used_at` stays the newest counted post: it is recomputed
+    only when a removed post may have been that newest one (rare: deleting the latest post)."""
+    counts = Counter({tag: n for tag, n in counts.items() if n > 0})
+    if not counts:
+        return
+    tags = sorted(counts)
+    with connections[DB].cursor() as cursor:
+        cursor.execute(
+            "UPDATE search_hashtag AS h SET post_count = h.post_count - d.n,"
+            f" doc_version = {_NEXT_VERSION},"
+            " last_used_at = CASE WHEN h.last_used_at IS NULL OR h.last_used_at > %s THEN h.last_used_at"
+            " ELSE (SELECT max(p.created_at) FROM search_post p WHERE p.hashtags @> ARRAY[h.tag]"
+            " AND NOT p.deleted AND NOT p.author_deactivated AND p.created_at IS NOT NULL) END"
+            " FROM unnest(%s::varchar[], %s::int[]) AS d(tag, n) WHERE h.tag = d.tag",
+            [latest, tags, [counts[t] for t in tags]],
+        )
+
+
+def _retag(post: SearchPost, before: set[str]) -> None:
+    """Move tag counts from what the post counted towards (`before`) to what it counts now."""
+    after = _counted_tags(post)
+    if after - before:
+        _tags_added(after - before, post.created_at)  # type: ignore[arg-type]  # visible: has one
+    if before - after:
+        _tags_removed(Counter(before - after), post.created_at)
 
 
 def _mentions(payload: dict[str, Any]) -> list[str]:
@@ -88,12 +127,14 @@ class SearchProjector(Projector):
     database = DB
     tables = ("search_post", "search_user", "search_like", "search_hashtag")
 
+    @property
+    def batch_size(self) -> int:  # type: ignore[override]
+        return settings.SEARCH_BATCH_SIZE
+
     # ------------------------------------------------------------------ delivery
-    def apply(self, event: EventMessage) -> bool:
-        applied = super().apply(event)
+    def after_commit(self) -> None:
         if not _replaying.get():
-            sync.flush()  # also after a duplicate: an earlier delivery may have failed to push
-        return applied
+            sync.flush()  # also after duplicates only: an earlier delivery may have failed to push
 
     # ------------------------------------------------------------------ operations
     def rebuild_strategy(self) -> SearchRebuild:
@@ -110,12 +151,6 @@ class SearchProjector(Projector):
             report.unexpected += [f"{kind}:{key}" for key in unexpected]
             report.checked += checked
         return report
-
-    def apply_batch(self, events: Iterable[EventMessage]) -> int:
-        """Apply many events, then push them in one set of bulk requests (rebuilds, benchmarks)."""
-        applied = sum(1 for event in events if Projector.apply(self, event))
-        sync.flush()
-        return applied
 
     # ------------------------------------------------------------------ users
     @handles("user.registered")
@@ -145,27 +180,28 @@ class SearchProjector(Projector):
         user = _locked(SearchUser, user_id)
         if user.username is None:
             user.username = p.get("username")
-        user.deactivated = True
         user.version = max(user.version, event.aggregate_version)
+        already = user.deactivated
+        user.deactivated = True  # final
         _save(user)
-        authored = set(SearchPost.objects.using(DB).filter(author_id=user_id).values_list("post_id", flat=True))
-        liked = set(SearchLike.objects.using(DB).filter(user_id=user_id).values_list("post_id", flat=True))
-        tags: set[str] = set()
-        for post in (
-            SearchPost.objects.using(DB).select_for_update().filter(post_id__in=authored | liked).order_by("pk")
-        ):
-            changed = False
-            if post.post_id in authored and not post.author_deactivated:
+        if already:
+            return  # its posts and likes were taken away when it happened
+        liked = set(SearchLike.objects.using(DB).filter(user_id=user_id, liked=True).values_list("post_id", flat=True))
+        removed: Counter[str] = Counter()
+        latest: datetime | None = None
+        posts = SearchPost.objects.using(DB).select_for_update().order_by("pk")
+        for post in posts.filter(Q(author_id=user_id) | Q(post_id__in=liked)):
+            before = _counted_tags(post)
+            if post.author_id == user_id:
                 post.author_deactivated = True
-                tags.update(post.hashtags)
-                changed = True
-            count = _visible_like_count(post.post_id)
-            if count != post.like_count:
-                post.like_count = count
-                changed = True
-            if changed:
-                _save(post)
-        recount_tags(tags)
+            if post.post_id in liked:
+                post.like_count = max(0, post.like_count - 1)
+            _save(post)
+            for tag in before - _counted_tags(post):
+                removed[tag] += 1
+            if before and post.created_at and (latest is None or post.created_at > latest):
+                latest = post.created_at
+        _tags_removed(removed, latest)
 
     # ------------------------------------------------------------------ posts
     def _post(self, post_id: int, author_id: int | None) -> tuple[SearchPost, SearchUser | None]:
@@ -176,7 +212,7 @@ class SearchProjector(Projector):
     def on_post_created(self, event: EventMessage) -> None:
         p = event.payload
         post, author = self._post(int(p["post_id"]), int(p["author_id"]))
-        old_tags = list(post.hashtags)
+        before = _counted_tags(post)
         post.author_id = int(p["author_id"])
         post.author_username = p.get("author_username") or ""
         post.author_display_name = p.get("author_display_name") or ""
@@ -188,7 +224,7 @@ class SearchProjector(Projector):
             post.version = event.aggregate_version
         post.author_deactivated = post.author_deactivated or bool(author and author.deactivated)
         _save(post)
-        recount_tags([*old_tags, *post.hashtags])
+        _retag(post, before)
 
     @handles("post.edited")
     def on_post_edited(self, event: EventMessage) -> None:
@@ -196,7 +232,7 @@ class SearchProjector(Projector):
         post, author = self._post(int(p["post_id"]), int(p["author_id"]))
         if event.aggregate_version <= post.version:
             return  # older than what we hold
-        old_tags = list(post.hashtags)
+        before = _counted_tags(post)
         post.author_id = post.author_id or int(p["author_id"])
         post.body = p.get("body") or ""
         post.hashtags = [str(t).lower() for t in p.get("hashtags") or []]
@@ -205,7 +241,7 @@ class SearchProjector(Projector):
         post.version = event.aggregate_version
         post.author_deactivated = post.author_deactivated or bool(author and author.deactivated)
         _save(post)
-        recount_tags([*old_tags, *post.hashtags])
+        _retag(post, before)
 
     @handles("post.deleted")
     def on_post_deleted(self, event: EventMessage) -> None:
@@ -213,26 +249,38 @@ class SearchProjector(Projector):
         post, _author = self._post(int(p["post_id"]), int(p["author_id"]))
         if post.deleted:
             return
+        before = _counted_tags(post)
         post.deleted = True  # final, whatever arrives later
         post.author_id = post.author_id or int(p["author_id"])
         post.version = max(post.version, event.aggregate_version)
         _save(post)
-        recount_tags(post.hashtags)
+        _retag(post, before)
 
     # ------------------------------------------------------------------ likes
     @handles("post.liked", "post.unliked")
     def on_like(self, event: EventMessage) -> None:
         p = event.payload
         post_id, user_id = int(p["post_id"]), int(p["user_id"])
-        _locked(SearchUser, user_id)  # serialises with this user's deactivation
+        user = _locked(SearchUser, user_id)  # serialises with this user's deactivation
         post = _locked(SearchPost, post_id)
-        SearchLike.objects.using(DB).bulk_create([SearchLike(post_id=post_id, user_id=user_id)], ignore_conflicts=True)
-        like = SearchLike.objects.using(DB).select_for_update().get(post_id=post_id, user_id=user_id)
-        if event.aggregate_version > like.version:
-            like.liked = event.event_type == "post.liked"
-            like.version = event.aggregate_version
-            like.save(using=DB)
-        _recount_likes(post)
+        with connections[DB].cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO search_like (post_id, user_id, liked, version) VALUES (%s, %s, false, 0)"
+                " ON CONFLICT (post_id, user_id) DO UPDATE SET liked = search_like.liked"
+                " RETURNING id, liked, version",
+                [post_id, user_id],
+            )
+            like_id, was_liked, version = cursor.fetchone()
+            if event.aggregate_version <= version:
+                return  # older than what we hold
+            liked = event.event_type == "post.liked"
+            cursor.execute(
+                "UPDATE search_like SET liked = %s, version = %s WHERE id = %s",
+                [liked, event.aggregate_version, like_id],
+            )
+        if liked != was_liked and not user.deactivated:  # a deactivated user's likes count for nothing
+            post.like_count = max(0, post.like_count + (1 if liked else -1))
+            _save(post)
 
 
 class SearchRebuild:
