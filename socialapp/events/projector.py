@@ -177,27 +177,37 @@ class Projector:
         effects to stores outside the database here, idempotently."""
 
     def _apply_one(self, event: EventMessage) -> bool:
-        handler = self.handlers.get(event.event_type)
-        if handler is None:
+        if event.event_type not in self.handlers:
             return False
         with transaction.atomic(using=self.database):
             if not self._record(event):
                 return False
-            handler(self, event)
+            self.handle([event])
         return True
 
     def _apply_batch_atomic(self, events: Sequence[EventMessage]) -> list[Outcome]:
         outcomes: list[Outcome] = []
         with transaction.atomic(using=self.database):
             fresh = self._record_many([e for e in events if e.event_type in self.handlers])
+            todo = []
             for event in events:
                 if event.event_id in fresh:
                     fresh.discard(event.event_id)  # the same event twice in one batch: once
-                    self.handlers[event.event_type](self, event)
+                    todo.append(event)
                     outcomes.append(True)
                 else:
                     outcomes.append(False)
+            self.handle(todo)
         return outcomes
+
+    def handle(self, events: Sequence[EventMessage]) -> None:
+        """Run the handlers of new (just recorded) events in order, inside the applying transaction.
+
+        Override to share work across a batch: load and lock the rows the events touch with one
+        statement, let the handlers change them in memory, write them back once (search does).
+        """
+        for event in events:
+            self.handlers[event.event_type](self, event)
 
     def check(self) -> CheckReport | None:
         """Convergence check; None means this projector does not provide one."""

@@ -10,6 +10,7 @@ original text (accents and capitals intact).
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 # Private-use characters mark highlights in the folded text; user text can never contain them.
 HL_OPEN = "\ue000"
@@ -17,6 +18,7 @@ HL_CLOSE = "\ue001"
 _STRIP = {HL_OPEN, HL_CLOSE}
 
 
+@lru_cache(maxsize=65536)  # text repeats few distinct characters; indexing folds every post
 def _fold_char(char: str) -> str:
     if char in _STRIP:
         return " "
@@ -26,7 +28,9 @@ def _fold_char(char: str) -> str:
 
 
 def fold(text: str) -> str:
-    return "".join(_fold_char(c) for c in text)
+    if text.isascii():  # the common case: nothing to decompose, casefold() is lower() on ASCII
+        return text.lower()
+    return "".join(map(_fold_char, text))
 
 
 def fold_with_offsets(text: str) -> tuple[str, list[int]]:

@@ -18,15 +18,14 @@ Lock order, always: one user row, then post rows by id, then hashtag rows by tag
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import connections
-from django.db.models import Model, Q
-from django.db.models.expressions import RawSQL
+from django.db.models import Model
 
 from socialapp.events.projector import CheckReport, EventMessage, Projector, handles, register
 from socialapp.read.search import sync
@@ -39,28 +38,93 @@ _replaying: ContextVar[bool] = ContextVar("search_replaying", default=False)
 _NEXT_VERSION = "nextval('search_doc_version_seq')"
 
 
+class _Rows:
+    """The rows one application (an event or a batch) touches: locked and loaded once, changed in
+    memory by the handlers, written back once. One statement locks all the users of a batch, one
+    all its posts; one `executemany` (a single pipelined round trip) writes them back."""
+
+    def __init__(self) -> None:
+        self.loaded: dict[tuple[type[Model], Any], Any] = {}
+        self.dirty: dict[type[Model], dict[Any, Any]] = {}
+        self.tag_adds: dict[str, list[Any]] = {}  # tag -> [posts added, newest created_at]
+
+
+_rows: ContextVar[_Rows | None] = ContextVar("search_rows", default=None)
+
+
+def _current() -> _Rows:
+    rows = _rows.get()
+    if rows is None:
+        raise RuntimeError("search state changed outside SearchProjector.handle")
+    return rows
+
+
+def _lock_many(model: type[Model], pks: Iterable[Any]) -> dict[Any, Any]:
+    """The rows, locked FOR UPDATE in key order and created empty where missing (the no-op
+    DO UPDATE is what locks an existing row); rows already loaded are reused, never re-read."""
+    rows = _current()
+    pks = [pk for pk in pks if pk is not None]
+    wanted = sorted({pk for pk in pks if (model, pk) not in rows.loaded})
+    if wanted:
+        meta = model._meta
+        conn = connections[DB]
+        quote = conn.ops.quote_name
+        blank = model(pk=wanted[0])
+        others = [f for f in meta.concrete_fields if not f.primary_key]
+        pk_column = quote(meta.pk.column)
+        columns = ", ".join(quote(f.column) for f in meta.concrete_fields)
+        sql = (
+            f"INSERT INTO {quote(meta.db_table)} ({pk_column}, {', '.join(quote(f.column) for f in others)})"
+            f" SELECT v, {', '.join(f'%s::{f.cast_db_type(conn)}' for f in others)}"
+            f" FROM unnest(%s::{meta.pk.cast_db_type(conn)}[]) AS v ORDER BY v"
+            f" ON CONFLICT ({pk_column}) DO UPDATE SET {pk_column} = EXCLUDED.{pk_column} RETURNING {columns}"
+        )
+        params = [f.get_db_prep_save(getattr(blank, f.attname), conn) for f in others] + [wanted]
+        for row in model.objects.using(DB).raw(sql, params):
+            rows.loaded[(model, row.pk)] = row
+    return {pk: rows.loaded[(model, pk)] for pk in pks}
+
+
 def _locked(model: type[Model], pk: Any) -> Any:
-    """The row, locked FOR UPDATE, created empty first if missing: one statement either way
-    (the no-op DO UPDATE is what takes the lock on an existing row)."""
-    meta = model._meta
-    conn = connections[DB]
-    quote = conn.ops.quote_name
-    blank = model(pk=pk)
-    fields = meta.concrete_fields
-    columns = ", ".join(quote(f.column) for f in fields)
-    pk_column = quote(meta.pk.column)
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
-        f" ON CONFLICT ({pk_column}) DO UPDATE SET {pk_column} = EXCLUDED.{pk_column} RETURNING {columns}"
-    )
-    params = [f.get_db_prep_save(getattr(blank, f.attname), conn) for f in fields]
-    return next(iter(model.objects.using(DB).raw(sql, params)))
+    return _lock_many(model, [pk])[pk]
 
 
 def _save(row: Any) -> None:
-    """Save with a new document version taken from the sequence in the same UPDATE."""
-    row.doc_version = RawSQL(_NEXT_VERSION, ())
-    row.save(using=DB)
+    """Mark the row changed: written back with a new document version at the end."""
+    _current().dirty.setdefault(type(row), {})[row.pk] = row
+
+
+def _write_back() -> None:
+    """Write changed rows (each with a new `doc_version` from the sequence) and pending tag counts."""
+    rows = _current()
+    conn = connections[DB]
+    quote = conn.ops.quote_name
+    with conn.cursor() as cursor:
+        for model, changed in rows.dirty.items():
+            meta = model._meta
+            fields = [f for f in meta.concrete_fields if not f.primary_key and f.attname != "doc_version"]
+            sets = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+            cursor.executemany(
+                f"UPDATE {quote(meta.db_table)} SET {sets}, doc_version = {_NEXT_VERSION}"
+                f" WHERE {quote(meta.pk.column)} = %s",
+                [
+                    [f.get_db_prep_save(getattr(row, f.attname), conn) for f in fields] + [pk]
+                    for pk, row in sorted(changed.items())
+                ],
+            )
+        rows.dirty.clear()
+        if rows.tag_adds:
+            tags = sorted(rows.tag_adds)
+            cursor.execute(
+                "INSERT INTO search_hashtag (tag, post_count, last_used_at, doc_version, synced_version)"
+                f" SELECT t, n, at, {_NEXT_VERSION}, 0"
+                " FROM unnest(%s::varchar[], %s::int[], %s::timestamptz[]) AS d(t, n, at) ORDER BY t"
+                " ON CONFLICT (tag) DO UPDATE SET post_count = search_hashtag.post_count + EXCLUDED.post_count,"
+                " last_used_at = GREATEST(search_hashtag.last_used_at, EXCLUDED.last_used_at),"
+                " doc_version = EXCLUDED.doc_version",
+                [tags, [rows.tag_adds[t][0] for t in tags], [rows.tag_adds[t][1] for t in tags]],
+            )
+            rows.tag_adds.clear()
 
 
 def _parse_time(value: str | None) -> datetime | None:
@@ -75,18 +139,11 @@ def _counted_tags(post: SearchPost) -> set[str]:
 
 
 def _tags_added(tags: Iterable[str], used_at: datetime) -> None:
-    tags = sorted(set(tags))
-    if not tags:
-        return
-    with connections[DB].cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO search_hashtag (tag, post_count, last_used_at, doc_version, synced_version)"
-            f" SELECT t, 1, %s, {_NEXT_VERSION}, 0 FROM unnest(%s::varchar[]) AS t ORDER BY t"
-            " ON CONFLICT (tag) DO UPDATE SET post_count = search_hashtag.post_count + 1,"
-            " last_used_at = GREATEST(search_hashtag.last_used_at, EXCLUDED.last_used_at),"
-            " doc_version = EXCLUDED.doc_version",
-            [used_at, tags],
-        )
+    adds = _current().tag_adds
+    for tag in tags:
+        entry = adds.setdefault(tag, [0, used_at])
+        entry[0] += 1
+        entry[1] = max(entry[1], used_at)
 
 
 def _tags_removed(counts: Counter[str], latest: datetime | None) -> None:
@@ -95,6 +152,7 @@ def _tags_removed(counts: Counter[str], latest: datetime | None) -> None:
     counts = Counter({tag: n for tag, n in counts.items() if n > 0})
     if not counts:
         return
+    _write_back()  # the recount below reads posts, and pending additions must land first
     tags = sorted(counts)
     with connections[DB].cursor() as cursor:
         cursor.execute(
@@ -132,6 +190,25 @@ class SearchProjector(Projector):
         return settings.SEARCH_BATCH_SIZE
 
     # ------------------------------------------------------------------ delivery
+    def handle(self, events: Sequence[EventMessage]) -> None:
+        """Lock every user, then every post, the events name (one statement each, in key order),
+        run the handlers on those rows in memory, write the changed ones back once."""
+        users: set[int] = set()
+        posts: set[int] = set()
+        for event in events:
+            p = event.payload
+            users.update(int(p[key]) for key in ("user_id", "author_id") if p.get(key) is not None)
+            if p.get("post_id") is not None:
+                posts.add(int(p["post_id"]))
+        token = _rows.set(_Rows())
+        try:
+            _lock_many(SearchUser, users)
+            _lock_many(SearchPost, posts)
+            super().handle(events)
+            _write_back()
+        finally:
+            _rows.reset(token)
+
     def after_commit(self) -> None:
         if not _replaying.get():
             sync.flush()  # also after duplicates only: an earlier delivery may have failed to push
@@ -186,11 +263,12 @@ class SearchProjector(Projector):
         _save(user)
         if already:
             return  # its posts and likes were taken away when it happened
+        _write_back()  # posts created earlier in this batch must be in the table to be found
         liked = set(SearchLike.objects.using(DB).filter(user_id=user_id, liked=True).values_list("post_id", flat=True))
+        authored = set(SearchPost.objects.using(DB).filter(author_id=user_id).values_list("post_id", flat=True))
         removed: Counter[str] = Counter()
         latest: datetime | None = None
-        posts = SearchPost.objects.using(DB).select_for_update().order_by("pk")
-        for post in posts.filter(Q(author_id=user_id) | Q(post_id__in=liked)):
+        for _pk, post in sorted(_lock_many(SearchPost, authored | liked).items()):
             before = _counted_tags(post)
             if post.author_id == user_id:
                 post.author_deactivated = True
