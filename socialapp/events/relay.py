@@ -5,7 +5,8 @@ several relays share the work and never publish the same row in normal operation
 "highest position seen" cursor: positions commit out of order, and a cursor would skip the late
 ones. Each message is published persistent, with `mandatory` and a publisher confirm; a
 `basic.return` (unroutable), a nack or a confirm timeout leaves the row unpublished for the
-next pass. A crash between publish and mark republishes the row: consumers drop the duplicate
+next pass. Confirms are pipelined: a batch is published in one go and its confirms are then
+awaited together (tracked by delivery tag), so a batch costs one round trip, not one per event. A crash between publish and mark republishes the row: consumers drop the duplicate
 by `message_id` = `event_id`.
 
 The relay wakes on PostgreSQL NOTIFY (sent after every commit that appended events, see
@@ -26,11 +27,12 @@ import psycopg
 from django.conf import settings
 from django.db import connections, transaction
 from django.utils import timezone
-from kombu import Connection, Producer
+from kombu import Connection
+from kombu.serialization import dumps
 
 from socialapp.events import metrics
 from socialapp.events.models import Event
-from socialapp.events.topology import EVENTS_EXCHANGE, broker_connection, declare, subscribed_event_types
+from socialapp.events.topology import EVENTS_EXCHANGE, declare, subscribed_event_types
 
 log = logging.getLogger(__name__)
 
@@ -54,13 +56,20 @@ def notify_committed() -> None:
         log.warning("could not notify the relay", exc_info=True)
 
 
+CONFIRM_TIMEOUT_SECONDS = 10.0
+
+
 class Relay:
     def __init__(self, *, batch_size: int | None = None) -> None:
         self.batch_size = batch_size or settings.EVENTS_RELAY_BATCH
         self._connection: Connection | None = None
-        self._producer: Producer | None = None
-        self._returned: set[str] = set()
+        self._channel: Any = None
         self._subscribed: set[str] = set()
+        self._sent = 0  # delivery tags: the broker numbers confirms 1, 2, ... per channel
+        self._outstanding: set[int] = set()  # published, neither acked nor nacked yet
+        self._acked: set[int] = set()
+        self._nacked: set[int] = set()
+        self._returned: set[str] = set()
 
     # ------------------------------------------------------------------ broker
     def _on_return(self, exc: Exception, exchange: str, routing_key: str, message: Any) -> None:
@@ -68,15 +77,37 @@ class Relay:
         log.warning("broker returned %s (%s): unroutable, left unpublished", message_id, routing_key)
         self._returned.add(str(message_id))
 
-    def _ensure_producer(self) -> Producer:
-        if self._producer is None:
-            connection = broker_connection()
+    def _on_confirm(self, into: set[int]) -> Any:
+        def confirm(delivery_tag: int, multiple: bool) -> None:
+            settled = [t for t in self._outstanding if t <= delivery_tag] if multiple else [delivery_tag]
+            for tag in settled:
+                self._outstanding.discard(tag)
+                into.add(tag)
+
+        return confirm
+
+    def _ensure_channel(self) -> Any:
+        if self._channel is None:
+            # Not topology.broker_connection(): its channels wait for each confirm in turn. This
+            # channel selects confirms itself and collects them per batch.
+            connection = Connection(
+                settings.CELERY_BROKER_URL, connect_timeout=5, heartbeat=settings.EVENTS_BROKER_HEARTBEAT
+            )
             connection.ensure_connection(max_retries=1)
             declare(connection)
             self._subscribed = subscribed_event_types()
-            self._connection = connection
-            self._producer = Producer(connection.channel(), on_return=self._on_return)
-        return self._producer
+            channel = connection.channel()
+            channel.confirm_select()
+            channel.events["basic_return"].add(self._on_return)
+            channel.events["basic_ack"].add(self._on_confirm(self._acked))
+            channel.events["basic_nack"].add(self._on_confirm(self._nacked))
+            self._connection, self._channel = connection, channel
+            self._sent = 0
+            self._outstanding.clear()
+            self._acked.clear()
+            self._nacked.clear()
+            self._returned.clear()
+        return self._channel
 
     def close(self) -> None:
         if self._connection is not None:
@@ -85,32 +116,61 @@ class Relay:
             except Exception:
                 log.debug("error closing the broker connection", exc_info=True)
         self._connection = None
-        self._producer = None
+        self._channel = None
 
-    def _publish(self, producer: Producer, event: Event) -> None:
-        message_id = str(event.event_id)
-        producer.publish(
-            event.as_message(),
-            exchange=EVENTS_EXCHANGE,
-            routing_key=event.event_type,
-            serializer="json",
-            delivery_mode=2,  # persistent
-            mandatory=True,
-            message_id=message_id,
-            type=event.event_type,
-            retry=False,
-            confirm_timeout=10,
+    def _publish(self, channel: Any, event: Event) -> int:
+        """Send one message (no wait); returns its delivery tag."""
+        content_type, encoding, body = dumps(event.as_message(), serializer="json")
+        message = channel.prepare_message(
+            body,
+            content_type=content_type,
+            content_encoding=encoding,
+            headers={},
+            properties={"delivery_mode": 2, "message_id": str(event.event_id), "type": event.event_type},
         )
-        # A basic.return arrives before the confirm of the same message on the same channel.
-        if message_id in self._returned:
-            self._returned.discard(message_id)
-            raise PublishFailed(f"event {message_id} ({event.event_type}) is unroutable")
+        channel.basic_publish(message, exchange=EVENTS_EXCHANGE.name, routing_key=event.event_type, mandatory=True)
+        self._sent += 1
+        self._outstanding.add(self._sent)
+        return self._sent
+
+    def _publish_all(self, events: list[Event]) -> tuple[list[int], Exception | None]:
+        """Publish the events, then wait for their confirms; returns the positions confirmed (and
+        not returned as unroutable) and the error that stopped the batch, if any."""
+        channel = self._ensure_channel()
+        tags: dict[int, Event] = {}
+        error: Exception | None = None
+        try:
+            for event in events:
+                tags[self._publish(channel, event)] = event
+            deadline = time.monotonic() + CONFIRM_TIMEOUT_SECONDS
+            # A basic.return arrives before the confirm of the same message on the same channel.
+            while self._outstanding:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise PublishFailed(f"no confirm within {CONFIRM_TIMEOUT_SECONDS:.0f}s")
+                self._connection.drain_events(timeout=remaining)  # type: ignore[union-attr]
+        except Exception as exc:  # broker gone or silent: keep what was confirmed, then reconnect
+            error = exc
+        done = []
+        for tag, event in tags.items():
+            message_id = str(event.event_id)
+            if message_id in self._returned:
+                self._returned.discard(message_id)
+                log.warning("event %s (%s) is unroutable", message_id, event.event_type)
+                metrics.RELAY_FAILED.inc()
+            elif tag in self._nacked:
+                log.warning("event %s (%s) was nacked by the broker", message_id, event.event_type)
+                metrics.RELAY_FAILED.inc()
+            elif tag in self._acked:
+                done.append(event.position)
+        self._acked.clear()
+        self._nacked.clear()
+        return done, error
 
     # ------------------------------------------------------------------ work
     def publish_batch(self) -> int:
         """Publish one batch of unpublished rows; returns how many were marked published."""
-        producer = self._ensure_producer()
-        error: Exception | None = None
+        self._ensure_channel()
         with transaction.atomic(using="default"):
             rows = list(
                 Event.objects.using("default")
@@ -120,21 +180,10 @@ class Relay:
             )
             if not rows:
                 return 0
-            done: list[int] = []
-            for event in rows:
-                if event.event_type not in self._subscribed:
-                    done.append(event.position)  # no projector subscribes: nothing to deliver
-                    continue
-                try:
-                    self._publish(producer, event)
-                except PublishFailed as exc:
-                    log.warning("%s", exc)
-                    metrics.RELAY_FAILED.inc()
-                    continue
-                except Exception as exc:  # broker gone: mark what was confirmed, then reconnect
-                    error = exc
-                    break
-                done.append(event.position)
+            # No projector subscribes: nothing to deliver.
+            done = [event.position for event in rows if event.event_type not in self._subscribed]
+            published, error = self._publish_all([event for event in rows if event.event_type in self._subscribed])
+            done += published
             self._maybe_hold_before_mark(done)
             if done:
                 Event.objects.using("default").filter(position__in=done).update(published_at=timezone.now())

@@ -26,7 +26,7 @@ def only_probe(probe_tables, monkeypatch):
 
 def test_returned_message_leaves_its_row_unpublished_until_it_is_routable(only_probe):
     relay = Relay()
-    relay._ensure_producer()  # declares the topology: probe's queue bound to post.*
+    relay._ensure_channel()  # declares the topology: probe's queue bound to post.*
     with broker_connection() as connection:
         connection.default_channel.queue_unbind(queue_name("probe"), EVENTS_EXCHANGE.name, "post.created")
     event = append_probe_events(1)[0]
@@ -77,3 +77,25 @@ def test_rows_locked_by_another_relay_are_skipped_not_published_twice(only_probe
         while (message := channel.basic_get(queue_name("probe"), no_ack=True)) is not None:
             ids.append(message.properties["message_id"])
     assert sorted(ids) == sorted(str(e.event_id) for e in events)
+
+
+def test_in_a_pipelined_batch_only_the_returned_messages_stay_unpublished(only_probe):
+    """Confirms of a batch are awaited together: a return in the middle of the batch must fail
+    exactly its own row, and every confirmed neighbour is marked."""
+    relay = Relay()
+    relay._ensure_channel()
+    with broker_connection() as connection:
+        connection.default_channel.queue_unbind(queue_name("probe"), EVENTS_EXCHANGE.name, "post.created")
+    events = append_probe_events(5) + append_probe_events(5)  # created (unroutable) + 4 edits, twice
+    try:
+        assert relay.publish_batch() == 8
+    finally:
+        relay.close()
+    unpublished = set(Event.objects.filter(published_at__isnull=True).values_list("event_type", "position"))
+    assert unpublished == {("post.created", events[0].position), ("post.created", events[5].position)}
+    with broker_connection() as connection:
+        channel = connection.default_channel
+        ids = []
+        while (message := channel.basic_get(queue_name("probe"), no_ack=True)) is not None:
+            ids.append(message.properties["message_id"])
+    assert sorted(ids) == sorted(str(e.event_id) for e in events if e.event_type == "post.edited")
