@@ -5,7 +5,7 @@ Figures (bench/results/pipeline.json):
 - `pipeline_events_per_s`: sustained rate from the first commit to the last application, with
   one relay process and one projector worker (`-P solo`), events committed 20 per transaction;
 - `raw_events_per_s`: the same number of messages published with the same guarantees (persistent,
-  mandatory, a confirm per message) to a quorum queue with the same arguments and consumed with
+  mandatory, every message confirmed; confirms awaited per batch as the relay does) to a quorum queue with the same arguments and consumed with
   manual acks and the same prefetch, by kombu alone; `ratio` = pipeline / raw;
 - `latency_ms` p50/p99: commit to applied (the tracking row's applied_at), one event per
   transaction, paced so that the pipeline is not saturated;
@@ -39,7 +39,8 @@ if not django.apps.apps.ready and not django.apps.apps.loading:  # also imported
 import requests
 from django.conf import settings
 from django.db import connections, transaction
-from kombu import Consumer, Producer, Queue
+from kombu import Connection, Consumer, Queue
+from kombu.serialization import dumps
 
 from socialapp.events.log import append_event
 from socialapp.events.projector import REGISTRY, EventMessage, Projector, handles, register
@@ -267,13 +268,31 @@ def raw_rate(n: int, prefetch: int) -> float:
         consumer = threading.Thread(target=consume, daemon=True)
         consumer.start()
         time.sleep(1)
-        producer = Producer(conn.channel())
+        # The relay's way: a batch published, then its confirms awaited together (by tag).
+        publisher = Connection(settings.CELERY_BROKER_URL)
+        channel = publisher.channel()
+        channel.confirm_select()
+        outstanding: set[int] = set()
+
+        def on_ack(tag: int, multiple: bool) -> None:
+            outstanding.difference_update([t for t in outstanding if t <= tag] if multiple else [tag])
+
+        channel.events["basic_ack"].add(on_ack)
+        sent = 0
         started = time.monotonic()
-        for i in range(n):
-            producer.publish(
-                {**message, "position": i}, exchange="", routing_key="bench.raw", serializer="json",
-                delivery_mode=2, mandatory=True, message_id=str(i), retry=False,
-            )  # fmt: skip
+        for start in range(0, n, settings.EVENTS_RELAY_BATCH):
+            for i in range(start, min(n, start + settings.EVENTS_RELAY_BATCH)):
+                content_type, encoding, body = dumps({**message, "position": i}, serializer="json")
+                prepared = channel.prepare_message(
+                    body, content_type=content_type, content_encoding=encoding, headers={},
+                    properties={"delivery_mode": 2, "message_id": str(i)},
+                )  # fmt: skip
+                channel.basic_publish(prepared, exchange="", routing_key="bench.raw", mandatory=True)
+                sent += 1
+                outstanding.add(sent)
+            while outstanding:
+                publisher.drain_events(timeout=10)
+        publisher.release()
         done.wait(600)
         finished = time.monotonic()
     return n / (finished - started)
