@@ -141,10 +141,12 @@ class Projector:
         return tuple(sorted(cls.handlers))
 
     def apply(self, event: EventMessage) -> bool:
-        """Apply once. Returns False for a duplicate or an event this projector ignores."""
-        applied = self._apply_one(event)
-        self.after_commit()
-        return applied
+        """Apply once. Returns False for a duplicate or an event this projector ignores; raises
+        what the handler raised."""
+        outcome = self.apply_batch([event])[0]
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
 
     def apply_batch(self, events: Sequence[EventMessage]) -> list[Outcome]:
         """Apply many events with one commit; one outcome per event, in order.
@@ -157,18 +159,11 @@ class Projector:
         """
         transient = transient_errors()
         try:
-            outcomes = self._apply_batch_atomic(events)
+            outcomes = self._apply_atomically(events)
         except transient:
             raise
-        except Exception:
-            outcomes = []
-            for event in events:
-                try:
-                    outcomes.append(self._apply_one(event))
-                except transient:
-                    raise
-                except Exception as exc:
-                    outcomes.append(exc)
+        except Exception as exc:
+            outcomes = [exc] if len(events) == 1 else [self._apply_alone(event, transient) for event in events]
         self.after_commit()
         return outcomes
 
@@ -176,28 +171,27 @@ class Projector:
         """Runs after `apply`/`apply_batch` committed (also when everything was a duplicate): push
         effects to stores outside the database here, idempotently."""
 
-    def _apply_one(self, event: EventMessage) -> bool:
-        if event.event_type not in self.handlers:
-            return False
-        with transaction.atomic(using=self.database):
-            if not self._record(event):
-                return False
-            self.handle([event])
-        return True
+    def _apply_alone(self, event: EventMessage, transient: tuple[type[BaseException], ...]) -> Outcome:
+        try:
+            return self._apply_atomically([event])[0]
+        except transient:
+            raise
+        except Exception as exc:
+            return exc
 
-    def _apply_batch_atomic(self, events: Sequence[EventMessage]) -> list[Outcome]:
+    def _apply_atomically(self, events: Sequence[EventMessage]) -> list[Outcome]:
         outcomes: list[Outcome] = []
+        todo: list[EventMessage] = []
         with transaction.atomic(using=self.database):
             fresh = self._record_many([e for e in events if e.event_type in self.handlers])
-            todo = []
             for event in events:
-                if event.event_id in fresh:
-                    fresh.discard(event.event_id)  # the same event twice in one batch: once
+                is_new = event.event_id in fresh
+                fresh.discard(event.event_id)  # the same event twice in one batch: once
+                outcomes.append(is_new)
+                if is_new:
                     todo.append(event)
-                    outcomes.append(True)
-                else:
-                    outcomes.append(False)
-            self.handle(todo)
+            if todo:
+                self.handle(todo)
         return outcomes
 
     def handle(self, events: Sequence[EventMessage]) -> None:
@@ -222,9 +216,6 @@ class Projector:
     @property
     def lock_key(self) -> str:
         return f"projector:{self.name}"
-
-    def _record(self, event: EventMessage) -> bool:
-        return bool(self._record_many([event]))
 
     def _record_many(self, events: Sequence[EventMessage]) -> set[uuid.UUID]:
         """Record the events as applied; returns the ids that were not recorded before."""

@@ -133,10 +133,9 @@ class Relay:
         self._outstanding.add(self._sent)
         return self._sent
 
-    def _publish_all(self, events: list[Event]) -> tuple[list[int], Exception | None]:
+    def _publish_all(self, channel: Any, events: list[Event]) -> tuple[list[int], Exception | None]:
         """Publish the events, then wait for their confirms; returns the positions confirmed (and
         not returned as unroutable) and the error that stopped the batch, if any."""
-        channel = self._ensure_channel()
         tags: dict[int, Event] = {}
         error: Exception | None = None
         try:
@@ -170,7 +169,7 @@ class Relay:
     # ------------------------------------------------------------------ work
     def publish_batch(self) -> int:
         """Publish one batch of unpublished rows; returns how many were marked published."""
-        self._ensure_channel()
+        channel = self._ensure_channel()
         with transaction.atomic(using="default"):
             rows = list(
                 Event.objects.using("default")
@@ -182,7 +181,9 @@ class Relay:
                 return 0
             # No projector subscribes: nothing to deliver.
             done = [event.position for event in rows if event.event_type not in self._subscribed]
-            published, error = self._publish_all([event for event in rows if event.event_type in self._subscribed])
+            published, error = self._publish_all(
+                channel, [event for event in rows if event.event_type in self._subscribed]
+            )
             done += published
             self._maybe_hold_before_mark(done)
             if done:

@@ -66,8 +66,11 @@ def backoff(attempt: int) -> float:
 class ProjectorConsumerStep(bootsteps.ConsumerStep):
     """Consumes the selected projector queues on the worker's broker connection."""
 
-    handlers: list[MessageHandler]
-    _timer_entry: Any = None
+    def __init__(self, parent: Any, **kwargs: Any) -> None:
+        super().__init__(parent, **kwargs)
+        self.handlers: list[MessageHandler] = []
+        self.batching = False
+        self._timer_entry: Any = None
 
     def start(self, c: Any) -> None:
         from django.conf import settings
@@ -97,7 +100,7 @@ class ProjectorConsumerStep(bootsteps.ConsumerStep):
         self.handlers = []
 
     def _drain_all(self) -> None:
-        for handler in getattr(self, "handlers", []):
+        for handler in self.handlers:
             try:
                 handler.drain()
             except Exception:
@@ -121,16 +124,17 @@ class ProjectorConsumerStep(bootsteps.ConsumerStep):
         self._start_metrics_server()
         consumers = []
         for projector in projectors:
-            batch_size = max(1, projector.batch_size) if getattr(self, "batching", True) else 1
+            batch_size = max(1, projector.batch_size) if self.batching else 1
             handler = MessageHandler(projector, channel, batch_size=batch_size)
             self.handlers.append(handler)
+            prefetch = settings.EVENTS_PREFETCH if batch_size == 1 else max(settings.EVENTS_PREFETCH, 2 * batch_size)
             consumers.append(
                 Consumer(
                     channel,
                     queues=[projector_queue(projector)],
                     callbacks=[handler],
                     accept=["json"],
-                    prefetch_count=max(settings.EVENTS_PREFETCH, 2 * batch_size if batch_size > 1 else 0),
+                    prefetch_count=prefetch,
                     auto_declare=False,
                     on_decode_error=handler.on_decode_error,
                 )
@@ -190,16 +194,6 @@ class MessageHandler:
         if items:
             self._process(items)
 
-    def _apply(self, events: list[Any]) -> list[Any]:
-        if len(events) > 1:
-            return self.projector.apply_batch(events)
-        try:
-            return [self.projector.apply(events[0])]
-        except self.transient:
-            raise
-        except Exception as exc:  # reported per event, as apply_batch does
-            return [exc]
-
     def _process(self, items: list[tuple[Any, Any, Any]]) -> None:
         from django.conf import settings
         from django.db import close_old_connections
@@ -214,7 +208,7 @@ class MessageHandler:
             close_old_connections()
             started = time.perf_counter()
             try:
-                outcomes = self._apply(events)
+                outcomes = self.projector.apply_batch(events)
                 break
             except self.transient as exc:
                 metrics.FAILED.labels(name, "transient").inc()

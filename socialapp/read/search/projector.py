@@ -12,7 +12,9 @@ never from events: a post counts towards its tags while it is visible, a like to
 while it is liked and its user active. Each event is applied exactly once, so the deltas sum to
 the same counts in any order (tests/search/test_projection.py checks it against a shuffle).
 
-Lock order, always: one user row, then post rows by id, then hashtag rows by tag.
+Lock order: user rows by id, then post rows by id, then hashtag rows by tag (a deactivation
+locks the user's other posts after the batch's own: a rare deadlock between two workers is an
+OperationalError, which the pipeline retries).
 """
 
 from __future__ import annotations
@@ -175,8 +177,12 @@ def _retag(post: SearchPost, before: set[str]) -> None:
         _tags_removed(Counter(before - after), post.created_at)
 
 
-def _mentions(payload: dict[str, Any]) -> list[str]:
-    return [str(m["username"]).lower() for m in payload.get("mentions") or [] if m.get("username")]
+def _take_content(post: SearchPost, payload: dict[str, Any], version: int) -> None:
+    """Body, tags and mentions of a post.created or post.edited at aggregate `version`."""
+    post.body = payload.get("body") or ""
+    post.hashtags = [str(t).lower() for t in payload.get("hashtags") or []]
+    post.mentions = [str(m["username"]).lower() for m in payload.get("mentions") or [] if m.get("username")]
+    post.version = version
 
 
 @register
@@ -236,10 +242,11 @@ class SearchProjector(Projector):
         user = _locked(SearchUser, int(p["user_id"]))
         if user.username is None:
             user.username = p["username"]  # immutable: fill whatever the order
+            _save(user)
         if event.aggregate_version > user.version:
             user.display_name = p.get("display_name") or ""
             user.version = event.aggregate_version
-        _save(user)
+            _save(user)
 
     @handles("profile.updated")
     def on_profile_updated(self, event: EventMessage) -> None:
@@ -296,10 +303,7 @@ class SearchProjector(Projector):
         post.author_display_name = p.get("author_display_name") or ""
         post.created_at = _parse_time(p.get("created_at")) or _parse_time(event.occurred_at)
         if event.aggregate_version > post.version:
-            post.body = p.get("body") or ""
-            post.hashtags = [str(t).lower() for t in p.get("hashtags") or []]
-            post.mentions = _mentions(p)
-            post.version = event.aggregate_version
+            _take_content(post, p, event.aggregate_version)
         post.author_deactivated = post.author_deactivated or bool(author and author.deactivated)
         _save(post)
         _retag(post, before)
@@ -312,11 +316,8 @@ class SearchProjector(Projector):
             return  # older than what we hold
         before = _counted_tags(post)
         post.author_id = post.author_id or int(p["author_id"])
-        post.body = p.get("body") or ""
-        post.hashtags = [str(t).lower() for t in p.get("hashtags") or []]
-        post.mentions = _mentions(p)
+        _take_content(post, p, event.aggregate_version)
         post.edited_at = _parse_time(p.get("edited_at"))
-        post.version = event.aggregate_version
         post.author_deactivated = post.author_deactivated or bool(author and author.deactivated)
         _save(post)
         _retag(post, before)
