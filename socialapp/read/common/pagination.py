@@ -15,6 +15,7 @@ from django.core import signing
 from django.utils.http import urlencode
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 
 from socialapp.common.errors import ValidationFailed
 
@@ -36,6 +37,11 @@ class PageRequest:
         if not isinstance(value, kind) or isinstance(value, bool):
             raise ValidationFailed.on("cursor", "Invalid cursor.")
         return value
+
+    @property
+    def fetch_limit(self) -> int:
+        """How many rows to fetch: one more than served, only to tell that a next page exists."""
+        return self.limit + 1
 
 
 def encode_cursor(key: Sequence[Any], scope: str) -> str:
@@ -65,21 +71,25 @@ def page_request(request: Request, scope: str, key_length: int = 1) -> PageReque
     return PageRequest(limit=limit, after=after)
 
 
-def paginated(
+def serve_page(
     request: Request,
-    page: PageRequest,
-    rows: list[Any],
     *,
     scope: str,
+    fetch: Callable[[PageRequest], list[Any]],
     key: Callable[[Any], Sequence[Any]],
-    render: Callable[[list[Any]], Any],
+    serializer: type[Serializer],
+    key_length: int = 1,
     extra: dict[str, Any] | None = None,
 ) -> Response:
-    """`rows` holds up to limit + 1 items: the extra one only tells that a next page exists."""
+    """A whole list response: parse `limit` and `cursor` for this list (`scope`), fetch up to
+    `page.fetch_limit` rows (the extra one only tells that a next page exists), serialize the
+    page, and give the cursor of its last row as `next` and in the `Link` header."""
+    page = page_request(request, scope, key_length)
+    rows = fetch(page)
     has_more = len(rows) > page.limit
     rows = rows[: page.limit]
     next_cursor = encode_cursor(key(rows[-1]), scope) if has_more and rows else None
-    body = {"results": render(rows), "next": next_cursor, **(extra or {})}
+    body = {"results": serializer(rows, many=True).data, "next": next_cursor, **(extra or {})}
     response = Response(body)
     if next_cursor:
         params = {k: v for k, v in request.query_params.items() if k != "cursor"}

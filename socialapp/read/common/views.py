@@ -46,6 +46,11 @@ PAGE_PARAMETERS = [
 ]
 
 
+def viewer_id(request: Request) -> int | None:
+    """The caller's user id, None when anonymous (for `liked_by_me`, `followed_by_me`, ...)."""
+    return request.user.pk if request.user and request.user.is_authenticated else None
+
+
 class QueryView(APIView):
     """Subclasses name the projectors whose read models they serve."""
 

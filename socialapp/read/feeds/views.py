@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from drf_spectacular.utils import OpenApiExample, extend_schema
@@ -10,8 +11,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from socialapp.common.errors import NotFound
-from socialapp.read.common.pagination import page_request, paginated
-from socialapp.read.common.views import CONSISTENCY_PARAMETERS, PAGE_PARAMETERS, QueryView
+from socialapp.read.common.pagination import PageRequest, serve_page
+from socialapp.read.common.views import CONSISTENCY_PARAMETERS, PAGE_PARAMETERS, QueryView, viewer_id
 from socialapp.read.feeds import selectors
 from socialapp.read.feeds.serializers import CommentPageRead, CommentRead, PostPageRead, PostRead
 from socialapp.read.profiles.selectors import profile_by_username
@@ -40,18 +41,15 @@ COMMENT_EXAMPLE = {
 }
 
 
-def _viewer(request: Request) -> int | None:
-    return request.user.pk if request.user and request.user.is_authenticated else None
-
-
-def _render_posts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return PostRead(rows, many=True).data
-
-
-def _post_page(request: Request, scope: str, fetch: Any) -> Response:
-    page = page_request(request, scope)
-    rows = fetch(before=page.key(0), limit=page.limit + 1)
-    return paginated(request, page, rows, scope=scope, key=lambda r: [r["post_id"]], render=_render_posts)
+def _post_page(request: Request, scope: str, fetch: Callable[..., list[dict[str, Any]]]) -> Response:
+    """A newest-first list of posts keyed by post id; `fetch(before=, limit=)` is the selector."""
+    return serve_page(
+        request,
+        scope=scope,
+        fetch=lambda page: fetch(before=page.key(0), limit=page.fetch_limit),
+        key=lambda r: [r["post_id"]],
+        serializer=PostRead,
+    )
 
 
 class HomeFeedView(QueryView):
@@ -84,7 +82,7 @@ class PostDetailView(QueryView):
         tags=["queries"],
     )
     def get(self, request: Request, post_id: int) -> Response:
-        post = selectors.post_detail(post_id=post_id, viewer_id=_viewer(request))
+        post = selectors.post_detail(post_id=post_id, viewer_id=viewer_id(request))
         if post is None:
             raise NotFound("No such post.")
         return Response(PostRead(post).data)
@@ -103,18 +101,14 @@ class PostCommentsView(QueryView):
         tags=["queries"],
     )
     def get(self, request: Request, post_id: int) -> Response:
-        scope = f"comments:{post_id}"
-        page = page_request(request, scope)
-        rows = selectors.post_comments(post_id=post_id, after=page.key(0), limit=page.limit + 1)
-        if rows is None:
-            raise NotFound("No such post.")
-        return paginated(
-            request,
-            page,
-            rows,
-            scope=scope,
-            key=lambda r: [r["comment_id"]],
-            render=lambda rs: CommentRead(rs, many=True).data,
+        def fetch(page: PageRequest) -> list[dict[str, Any]]:
+            rows = selectors.post_comments(post_id=post_id, after=page.key(0), limit=page.fetch_limit)
+            if rows is None:
+                raise NotFound("No such post.")
+            return rows
+
+        return serve_page(
+            request, scope=f"comments:{post_id}", fetch=fetch, key=lambda r: [r["comment_id"]], serializer=CommentRead
         )
 
 
@@ -134,7 +128,7 @@ class UserPostsView(QueryView):
         profile = profile_by_username(username=username, viewer_id=None)
         if profile is None:
             raise NotFound("No such user.")
-        author, viewer = profile["user_id"], _viewer(request)
+        author, viewer = profile["user_id"], viewer_id(request)
         return _post_page(
             request,
             f"user-posts:{author}",
@@ -155,7 +149,7 @@ class TagPostsView(QueryView):
         tags=["queries"],
     )
     def get(self, request: Request, tag: str) -> Response:
-        viewer = _viewer(request)
+        viewer = viewer_id(request)
         return _post_page(
             request, f"tag:{tag.lower()}", lambda **kw: selectors.tag_posts(tag=tag, viewer_id=viewer, **kw)
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from socialapp.events.projector import CheckReport, EventMessage, Projector, handles, register
 from socialapp.read.common.sql import execute, fetchall, fetchone
+from socialapp.read.notifications.selectors import unread_count
 
 TABLES = ("read_notification", "read_notification_gate", "read_notification_source", "read_notification_mention")
 # not projected: the read marker (the read side's own command) and read_notification_ref (ids)
@@ -272,12 +273,3 @@ def mark_read(*, recipient_id: int, up_to: int | None = None) -> int:
         [recipient_id, up_to],
     )
     return unread_count(recipient_id)
-
-
-def unread_count(recipient_id: int) -> int:
-    row = fetchone(
-        "SELECT count(*) FROM read_notification n WHERE recipient_id = %s AND seq >"
-        " COALESCE((SELECT up_to FROM read_notification_marker WHERE recipient_id = %s), 0)",
-        [recipient_id, recipient_id],
-    )
-    return int(row[0]) if row else 0

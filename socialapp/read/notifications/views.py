@@ -7,10 +7,10 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from socialapp.read.common.pagination import page_request, paginated
+from socialapp.read.common.pagination import serve_page
 from socialapp.read.common.views import CONSISTENCY_PARAMETERS, PAGE_PARAMETERS, QueryView
 from socialapp.read.notifications import selectors
-from socialapp.read.notifications.projector import mark_read, unread_count
+from socialapp.read.notifications.projector import mark_read
 from socialapp.read.notifications.serializers import MarkReadIn, MarkReadOut, NotificationOut, NotificationPageOut
 
 extend_schema_field(NotificationOut.ActorOut)(NotificationOut.get_actor)
@@ -40,17 +40,13 @@ class NotificationsView(QueryView):
     )
     def get(self, request: Request) -> Response:
         me = request.user.pk
-        scope = f"notifications:{me}"
-        page = page_request(request, scope)
-        rows = selectors.notifications(recipient_id=me, before=page.key(0), limit=page.limit + 1)
-        return paginated(
+        return serve_page(
             request,
-            page,
-            rows,
-            scope=scope,
+            scope=f"notifications:{me}",
+            fetch=lambda page: selectors.notifications(recipient_id=me, before=page.key(0), limit=page.fetch_limit),
             key=lambda r: [r["seq"]],
-            render=lambda rs: NotificationOut(rs, many=True).data,
-            extra={"unread_count": unread_count(me)},
+            serializer=NotificationOut,
+            extra={"unread_count": selectors.unread_count(me)},
         )
 
 

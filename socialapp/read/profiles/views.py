@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import Any, ClassVar
 
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from socialapp.common.errors import NotFound
-from socialapp.read.common.pagination import page_request, paginated
-from socialapp.read.common.views import CONSISTENCY_PARAMETERS, PAGE_PARAMETERS, QueryView
+from socialapp.read.common.pagination import PageRequest, serve_page
+from socialapp.read.common.views import CONSISTENCY_PARAMETERS, PAGE_PARAMETERS, QueryView, viewer_id
 from socialapp.read.profiles import selectors
 from socialapp.read.profiles.serializers import FollowListItemOut, FollowPageOut, MeOut, PublicProfileOut
 
@@ -27,10 +27,6 @@ PROFILE_EXAMPLE = {
 }
 
 
-def _viewer(request: Request) -> int | None:
-    return request.user.pk if request.user and request.user.is_authenticated else None
-
-
 class ProfileView(QueryView):
     permission_classes = [AllowAny]
     projectors = ("profiles",)
@@ -44,7 +40,7 @@ class ProfileView(QueryView):
         tags=["queries"],
     )
     def get(self, request: Request, username: str) -> Response:
-        profile = selectors.profile_by_username(username=username, viewer_id=_viewer(request))
+        profile = selectors.profile_by_username(username=username, viewer_id=viewer_id(request))
         if profile is None:
             raise NotFound("No such user.")
         return Response(PublicProfileOut(profile).data)
@@ -72,63 +68,50 @@ class MeView(QueryView):
 class _FollowListView(QueryView):
     permission_classes = [AllowAny]
     projectors = ("profiles",)
-    direction = "followers"
+    direction: ClassVar[str]  # "followers" or "following"
 
     def get(self, request: Request, username: str) -> Response:
         profile = selectors.profile_by_username(username=username, viewer_id=None)
         if profile is None:
             raise NotFound("No such user.")
-        scope = f"{self.direction}:{profile['user_id']}"
-        page = page_request(request, scope, key_length=2)
-        after = None
-        if page.after is not None:
-            try:
-                after = (datetime.fromisoformat(page.key(0, str)), page.key(1))
-            except ValueError:
-                after = None
-        rows = selectors.follow_list(
-            user_id=profile["user_id"], direction=self.direction, after=after, limit=page.limit + 1
-        )
-        return paginated(
+        user_id = profile["user_id"]
+
+        def fetch(page: PageRequest) -> list[dict[str, Any]]:
+            after = (page.key(0, str), page.key(1)) if page.after is not None else None  # (since ISO, user id)
+            return selectors.follow_list(user_id=user_id, direction=self.direction, after=after, limit=page.fetch_limit)
+
+        return serve_page(
             request,
-            page,
-            rows,
-            scope=scope,
+            scope=f"{self.direction}:{user_id}",
+            fetch=fetch,
             key=lambda r: [r["since"].isoformat(), r["user_id"]],
-            render=lambda rs: FollowListItemOut(rs, many=True).data,
+            serializer=FollowListItemOut,
+            key_length=2,
         )
 
 
-_LIST_EXAMPLE = OpenApiExample(
-    "A page", value={"results": [{**PROFILE_EXAMPLE, "since": "2026-01-02T08:00:00Z"}], "next": None}
-)
+def _follow_list_schema(operation_id: str, summary: str) -> Any:
+    return extend_schema_view(
+        get=extend_schema(
+            operation_id=operation_id,
+            summary=summary,
+            parameters=[*PAGE_PARAMETERS, *CONSISTENCY_PARAMETERS],
+            responses=FollowPageOut,
+            examples=[
+                OpenApiExample(
+                    "A page", value={"results": [{**PROFILE_EXAMPLE, "since": "2026-01-02T08:00:00Z"}], "next": None}
+                )
+            ],
+            tags=["queries"],
+        )
+    )
 
 
+@_follow_list_schema("users_followers_list", "Who follows them, most recent first")
 class FollowersView(_FollowListView):
     direction = "followers"
 
-    @extend_schema(
-        operation_id="users_followers_list",
-        summary="Who follows them, most recent first",
-        parameters=[*PAGE_PARAMETERS, *CONSISTENCY_PARAMETERS],
-        responses=FollowPageOut,
-        examples=[_LIST_EXAMPLE],
-        tags=["queries"],
-    )
-    def get(self, request: Request, username: str) -> Response:
-        return super().get(request, username)
 
-
+@_follow_list_schema("users_following_list", "Whom they follow, most recent first")
 class FollowingView(_FollowListView):
     direction = "following"
-
-    @extend_schema(
-        operation_id="users_following_list",
-        summary="Whom they follow, most recent first",
-        parameters=[*PAGE_PARAMETERS, *CONSISTENCY_PARAMETERS],
-        responses=FollowPageOut,
-        examples=[_LIST_EXAMPLE],
-        tags=["queries"],
-    )
-    def get(self, request: Request, username: str) -> Response:
-        return super().get(request, username)
