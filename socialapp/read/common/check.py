@@ -4,7 +4,8 @@ The read model must equal a replay of exactly the events it has applied (the pro
 order-independent, which tests/read/test_projections.py establishes): replay those events into
 fresh copies of the tables in a scratch schema, compare row by row, drop the scratch schema.
 Rows only in the replay are `lost`, rows only in the live tables `unexpected`. Run it when the
-queues are drained; an event in flight shows up as a difference.
+queues are drained; an event in flight shows up as a difference. `TableProjector` makes it the
+check of every projector whose read model is its `tables`.
 """
 
 from __future__ import annotations
@@ -59,3 +60,11 @@ def replay_check(
     finally:
         rows(f"DROP SCHEMA IF EXISTS {scratch.shadow} CASCADE")
     return report
+
+
+class TableProjector(Projector):
+    """A projector whose read model is its `tables` on the read database: its convergence check
+    is `replay_check` (override `check` to pass `compare` or `after_replay`)."""
+
+    def check(self) -> CheckReport:
+        return replay_check(self)

@@ -6,7 +6,8 @@
   durable chunk jobs (`feed_fanout_job`, written in this transaction) that Celery tasks run
   after the commit, one chunk of followers each. Larger authors are not fanned out at all
   (`feed_post.fanned_out = false`); `selectors.home_feed` merges their posts at read time.
-- every insert trims the touched feeds back to FEED_MAX_ENTRIES;
+- feeds are capped at FEED_MAX_ENTRIES: the author's feed, follow merges and regeneration trim
+  exactly, a fan-out trims each touched feed on about one insert in TRIM_EVERY (amortised);
 - follow merges the followee's recent posts in, unfollow takes them out, a deleted post or a
   deactivated author leaves every feed, and an empty (or evicted) feed is regenerated on read.
 
@@ -18,13 +19,15 @@ re-adds a deleted post. Serving re-checks visibility on read_post all the same.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import transaction
 
 from socialapp.events.projector import CheckReport, EventMessage, Projector, handles, register
-from socialapp.read.common.sql import READ, execute, fetchall, fetchone
+from socialapp.read.common.check import TableProjector, replay_check
+from socialapp.read.common.sql import READ, execute, fetchall, fetchone, versioned_toggle
 
 TABLES = ("feed_author", "feed_follow", "feed_post", "feed_entry", "feed_fanout_job")
 
@@ -147,6 +150,19 @@ def evict(reader_ids: list[int]) -> int:
     return execute("DELETE FROM feed_entry WHERE reader_id = ANY(%s)", [reader_ids])
 
 
+@contextmanager
+def _dispatch_suspended(projector: Projector) -> Iterator[None]:
+    """Chunk jobs written meanwhile stay in `feed_fanout_job`, unsent: a rebuild's or a check's
+    replay writes them into a shadow or scratch schema, where no task could find them."""
+    cls = type(projector)
+    saved = cls.__dict__["dispatch"]
+    cls.dispatch = staticmethod(lambda ids: None)  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        cls.dispatch = saved  # type: ignore[attr-defined]
+
+
 class _FeedRebuild:
     """The pipeline's schema-swap rebuild, minus task sends during the replay: chunk jobs
     replayed into the shadow tables are sent once they are the live ones."""
@@ -158,19 +174,14 @@ class _FeedRebuild:
         self.inner = SchemaSwapRebuild(projector)
 
     def run(self, progress: Callable[[int], None] | None = None) -> dict[str, int]:
-        cls = type(self.projector)
-        saved = cls.__dict__["dispatch"]
-        cls.dispatch = staticmethod(lambda ids: None)  # type: ignore[assignment]
-        try:
+        with _dispatch_suspended(self.projector):
             result = self.inner.run(progress)
-        finally:
-            cls.dispatch = saved  # type: ignore[assignment]
         result["fanout_jobs_sent"] = len(resend_stale_jobs(older_than_seconds=-1))
         return result
 
 
 @register
-class HomeFeedProjector(Projector):
+class HomeFeedProjector(TableProjector):
     name = "home_feed"
     tables = TABLES
     # How chunk jobs leave this transaction; tests replace it to run chunks themselves.
@@ -183,16 +194,12 @@ class HomeFeedProjector(Projector):
         """Live feeds == a replay of the events they applied, chunk jobs included. Feeds are
         compared within the cap (amortised trimming leaves order-dependent tails beyond it);
         pending chunk jobs are not compared (their ids come from a sequence)."""
-        from socialapp.read.common.check import replay_check
 
         def run_scratch_jobs() -> None:
             for (job_id,) in fetchall("SELECT id FROM feed_fanout_job ORDER BY id"):
                 run_fanout_job(job_id)
 
-        cls = type(self)
-        saved = cls.__dict__["dispatch"]
-        cls.dispatch = staticmethod(lambda ids: None)  # type: ignore[assignment]
-        try:
+        with _dispatch_suspended(self):
             return replay_check(
                 self,
                 compare={
@@ -203,8 +210,6 @@ class HomeFeedProjector(Projector):
                 },
                 after_replay=run_scratch_jobs,
             )
-        finally:
-            cls.dispatch = saved  # type: ignore[assignment]
 
     @handles("post.created")
     def post_created(self, event: EventMessage) -> None:
@@ -270,20 +275,11 @@ class HomeFeedProjector(Projector):
         p = event.payload
         follower, followee = int(p["follower_id"]), int(p["followee_id"])
         state = _lock_authors([follower, followee])
-        row = fetchone(
-            "SELECT active, version FROM feed_follow WHERE followee_id = %s AND follower_id = %s", [followee, follower]
-        )
-        if row is not None and row[1] >= event.aggregate_version:
-            return
-        was_active = bool(row and row[0])
         active = event.event_type == "user.followed" and not state[follower][1] and not state[followee][1]
-        execute(
-            "INSERT INTO feed_follow (followee_id, follower_id, active, version) VALUES (%s, %s, %s, %s)"
-            " ON CONFLICT (followee_id, follower_id) DO UPDATE SET active = EXCLUDED.active,"
-            " version = EXCLUDED.version",
-            [followee, follower, active, event.aggregate_version],
+        was_active = versioned_toggle(
+            "feed_follow", {"followee_id": followee, "follower_id": follower}, event.aggregate_version, active=active
         )
-        if was_active == active:
+        if was_active is None or was_active == active:
             return
         execute(
             "UPDATE feed_author SET follower_count = follower_count + %s WHERE user_id = %s",

@@ -10,9 +10,11 @@ row first (FOR SHARE), deactivation locks it FOR UPDATE, which serialises the tw
 from __future__ import annotations
 
 import json
+from typing import Any
 
-from socialapp.events.projector import CheckReport, EventMessage, Projector, handles, register
-from socialapp.read.common.sql import execute, fetchone
+from socialapp.events.projector import EventMessage, handles, register
+from socialapp.read.common.check import TableProjector
+from socialapp.read.common.sql import execute, fetchone, versioned_toggle
 
 TABLES = ("read_post_author", "read_post", "read_comment", "read_like", "read_post_tag")
 
@@ -42,6 +44,21 @@ def _placeholder_post(post_id: int) -> None:
     )
 
 
+def _placeholder_comment(comment_id: int, post_id: int) -> tuple[bool, bool]:
+    """Create if missing and lock the comment row: (created seen, deleted)."""
+    execute(
+        "INSERT INTO read_comment (comment_id, post_id, author_id, author_username, author_display_name,"
+        " body, mentions, version, deleted, author_deactivated) VALUES (%s, %s, 0, '', '', '', '[]', 0,"
+        " false, false) ON CONFLICT (comment_id) DO NOTHING",
+        [comment_id, post_id],
+    )
+    row = fetchone(
+        "SELECT created_at IS NOT NULL, deleted FROM read_comment WHERE comment_id = %s FOR UPDATE", [comment_id]
+    )
+    assert row is not None
+    return row
+
+
 def _replace_tags(post_id: int) -> None:
     execute("DELETE FROM read_post_tag WHERE post_id = %s", [post_id])
     execute(
@@ -51,14 +68,38 @@ def _replace_tags(post_id: int) -> None:
     )
 
 
+def _set_post_content(p: dict[str, Any], version: int, *, edited_at: str | None = None) -> None:
+    """This version's body, hashtags and mentions (and edit time), unless the row holds a newer
+    version; the tag timeline follows the hashtags."""
+    if execute(
+        "UPDATE read_post SET body = %s, hashtags = %s, mentions = %s, edited_at = COALESCE(%s::timestamptz, edited_at),"
+        " version = %s, author_id = CASE WHEN author_id = 0 THEN %s ELSE author_id END"
+        " WHERE post_id = %s AND version < %s",
+        [
+            p["body"],
+            p.get("hashtags") or [],
+            json.dumps(p.get("mentions") or []),
+            edited_at,
+            version,
+            p["author_id"],
+            p["post_id"],
+            version,
+        ],
+    ):
+        _replace_tags(p["post_id"])
+
+
+def _set_comment_content(p: dict[str, Any], version: int, *, edited_at: str | None = None) -> None:
+    """This version's body and mentions (and edit time), unless the row holds a newer version."""
+    execute(
+        "UPDATE read_comment SET body = %s, mentions = %s, edited_at = COALESCE(%s::timestamptz, edited_at),"
+        " version = %s WHERE comment_id = %s AND version < %s",
+        [p["body"], json.dumps(p.get("mentions") or []), edited_at, version, p["comment_id"], version],
+    )
+
+
 @register
-class PostsProjector(Projector):
-    def check(self) -> CheckReport:
-        """Live tables == a replay of the events they applied (socialapp.read.common.check)."""
-        from socialapp.read.common.check import replay_check
-
-        return replay_check(self)
-
+class PostsProjector(TableProjector):
     name = "posts"
     tables = TABLES
 
@@ -120,40 +161,13 @@ class PostsProjector(Projector):
                 p["post_id"],
             ],
         )
-        if execute(
-            "UPDATE read_post SET body = %s, hashtags = %s, mentions = %s, version = %s"
-            " WHERE post_id = %s AND version < %s",
-            [
-                p["body"],
-                p.get("hashtags") or [],
-                json.dumps(p.get("mentions") or []),
-                event.aggregate_version,
-                p["post_id"],
-                event.aggregate_version,
-            ],
-        ):
-            _replace_tags(p["post_id"])
+        _set_post_content(p, event.aggregate_version)
 
     @handles("post.edited")
     def post_edited(self, event: EventMessage) -> None:
         p = event.payload
         _placeholder_post(p["post_id"])
-        if execute(
-            "UPDATE read_post SET body = %s, hashtags = %s, mentions = %s, edited_at = %s, version = %s,"
-            " author_id = CASE WHEN author_id = 0 THEN %s ELSE author_id END"
-            " WHERE post_id = %s AND version < %s",
-            [
-                p["body"],
-                p.get("hashtags") or [],
-                json.dumps(p.get("mentions") or []),
-                p["edited_at"],
-                event.aggregate_version,
-                p["author_id"],
-                p["post_id"],
-                event.aggregate_version,
-            ],
-        ):
-            _replace_tags(p["post_id"])
+        _set_post_content(p, event.aggregate_version, edited_at=p["edited_at"])
 
     @handles("post.deleted")
     def post_deleted(self, event: EventMessage) -> None:
@@ -167,23 +181,13 @@ class PostsProjector(Projector):
         execute("DELETE FROM read_post_tag WHERE post_id = %s", [p["post_id"]])
 
     # ---------------------------------------------------------------- comments
-    def _placeholder_comment(self, comment_id: int, post_id: int) -> tuple | None:
-        execute(
-            "INSERT INTO read_comment (comment_id, post_id, author_id, author_username, author_display_name,"
-            " body, mentions, version, deleted, author_deactivated) VALUES (%s, %s, 0, '', '', '', '[]', 0,"
-            " false, false) ON CONFLICT (comment_id) DO NOTHING",
-            [comment_id, post_id],
-        )
-        return fetchone(
-            "SELECT created_at IS NOT NULL, deleted FROM read_comment WHERE comment_id = %s FOR UPDATE", [comment_id]
-        )
 
     @handles("comment.created")
     def comment_created(self, event: EventMessage) -> None:
         p = event.payload
         deactivated, author_version, _, display = _author(p["author_id"])
         _placeholder_post(p["post_id"])
-        created, deleted = self._placeholder_comment(p["comment_id"], p["post_id"])  # type: ignore[misc]
+        created, deleted = _placeholder_comment(p["comment_id"], p["post_id"])
         execute(
             "UPDATE read_comment SET author_id = %s, author_username = %s, author_display_name = %s, created_at = %s,"
             " author_deactivated = %s WHERE comment_id = %s",
@@ -196,41 +200,21 @@ class PostsProjector(Projector):
                 p["comment_id"],
             ],
         )
-        execute(
-            "UPDATE read_comment SET body = %s, mentions = %s, version = %s WHERE comment_id = %s AND version < %s",
-            [
-                p["body"],
-                json.dumps(p.get("mentions") or []),
-                event.aggregate_version,
-                p["comment_id"],
-                event.aggregate_version,
-            ],
-        )
+        _set_comment_content(p, event.aggregate_version)
         if not created and not deleted and not deactivated:
             execute("UPDATE read_post SET comment_count = comment_count + 1 WHERE post_id = %s", [p["post_id"]])
 
     @handles("comment.edited")
     def comment_edited(self, event: EventMessage) -> None:
         p = event.payload
-        self._placeholder_comment(p["comment_id"], p["post_id"])
-        execute(
-            "UPDATE read_comment SET body = %s, mentions = %s, edited_at = %s, version = %s"
-            " WHERE comment_id = %s AND version < %s",
-            [
-                p["body"],
-                json.dumps(p.get("mentions") or []),
-                p["edited_at"],
-                event.aggregate_version,
-                p["comment_id"],
-                event.aggregate_version,
-            ],
-        )
+        _placeholder_comment(p["comment_id"], p["post_id"])
+        _set_comment_content(p, event.aggregate_version, edited_at=p["edited_at"])
 
     @handles("comment.deleted")
     def comment_deleted(self, event: EventMessage) -> None:
         p = event.payload
         deactivated = _author(p["author_id"])[0]
-        created, deleted = self._placeholder_comment(p["comment_id"], p["post_id"])  # type: ignore[misc]
+        created, deleted = _placeholder_comment(p["comment_id"], p["post_id"])
         execute(
             "UPDATE read_comment SET deleted = true, version = GREATEST(version, %s),"
             " author_id = CASE WHEN author_id = 0 THEN %s ELSE author_id END WHERE comment_id = %s",
@@ -245,19 +229,11 @@ class PostsProjector(Projector):
         p = event.payload
         deactivated = _author(p["user_id"])[0]
         _placeholder_post(p["post_id"])
-        row = fetchone(
-            "SELECT active, version FROM read_like WHERE post_id = %s AND user_id = %s FOR UPDATE",
-            [p["post_id"], p["user_id"]],
-        )
-        if row is not None and row[1] >= event.aggregate_version:
-            return
         active = event.event_type == "post.liked"
-        execute(
-            "INSERT INTO read_like (post_id, user_id, active, version) VALUES (%s, %s, %s, %s)"
-            " ON CONFLICT (post_id, user_id) DO UPDATE SET active = EXCLUDED.active, version = EXCLUDED.version",
-            [p["post_id"], p["user_id"], active, event.aggregate_version],
+        was_active = versioned_toggle(
+            "read_like", {"post_id": p["post_id"], "user_id": p["user_id"]}, event.aggregate_version, active=active
         )
-        if bool(row and row[0]) != active and not deactivated:
+        if was_active is not None and was_active != active and not deactivated:
             execute(
                 "UPDATE read_post SET like_count = like_count + %s WHERE post_id = %s",
                 [1 if active else -1, p["post_id"]],

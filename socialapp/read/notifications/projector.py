@@ -10,7 +10,8 @@ one notification per (user, post or comment) ever, over all versions (docs/read-
 
 from __future__ import annotations
 
-from socialapp.events.projector import CheckReport, EventMessage, Projector, handles, register
+from socialapp.events.projector import EventMessage, handles, register
+from socialapp.read.common.check import TableProjector
 from socialapp.read.common.sql import execute, fetchall, fetchone
 from socialapp.read.notifications.selectors import unread_count
 
@@ -29,6 +30,16 @@ def _gates(keys: list[str], mode: str = "SHARE") -> dict[str, tuple[int, bool]]:
         f"SELECT key, version, gone FROM read_notification_gate WHERE key = ANY(%s) ORDER BY key FOR {mode}", [keys]
     )
     return {r[0]: (r[1], r[2]) for r in rows}
+
+
+def _mark_gone(key: str) -> None:
+    """Tombstone a deleted post or comment or a deactivated user; the upsert holds the row's
+    lock until commit, so handlers that locked it FOR SHARE finished first or see it gone."""
+    execute(
+        "INSERT INTO read_notification_gate (key, version, gone) VALUES (%s, 0, true)"
+        " ON CONFLICT (key) DO UPDATE SET gone = true",
+        [key],
+    )
 
 
 def _lock_recipients(recipients: list[int]) -> None:
@@ -51,6 +62,16 @@ def _seq(recipient: int, ref: str) -> int:
     return int(row[0])
 
 
+def _insert(*row: object) -> None:
+    """(recipient_id, position, seq, kind, actor_id, actor_username, post_id, comment_id,
+    source_key, created_at); callers hold the recipient's lock (`_lock_recipients`)."""
+    execute(
+        "INSERT INTO read_notification (recipient_id, position, seq, kind, actor_id, actor_username, post_id,"
+        " comment_id, source_key, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+        row,
+    )
+
+
 def _notify(
     event: EventMessage,
     recipient: int,
@@ -64,22 +85,17 @@ def _notify(
     if recipient == actor:
         return
     _lock_recipients([recipient])
-    seq = _seq(recipient, str(event.position))
-    execute(
-        "INSERT INTO read_notification (recipient_id, position, seq, kind, actor_id, actor_username, post_id,"
-        " comment_id, source_key, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-        [
-            recipient,
-            event.position,
-            seq,
-            kind,
-            actor,
-            actor_username,
-            post_id,
-            comment_id,
-            source_key,
-            event.occurred_at,
-        ],
+    _insert(
+        recipient,
+        event.position,
+        _seq(recipient, str(event.position)),
+        kind,
+        actor,
+        actor_username,
+        post_id,
+        comment_id,
+        source_key,
+        event.occurred_at,
     )
 
 
@@ -127,13 +143,8 @@ def _materialize_mentions(source_key: str) -> None:
             "DELETE FROM read_notification WHERE recipient_id = %s AND source_key = %s AND kind = 'mention'",
             [uid, source_key],
         )  # an earlier version arrived late: same notification (same id), earlier cause
-        execute(
-            "INSERT INTO read_notification (recipient_id, position, seq, kind, actor_id, actor_username, post_id,"
-            " comment_id, source_key, created_at) VALUES (%s, %s, %s, 'mention', %s, %s, %s, %s, %s, %s)"
-            " ON CONFLICT DO NOTHING",
-            [uid, position, _seq(uid, f"mention:{source_key}"), author, username, post_id, comment_id, source_key,
-             occurred_at],
-        )  # fmt: skip
+        seq = _seq(uid, f"mention:{source_key}")
+        _insert(uid, position, seq, "mention", author, username, post_id, comment_id, source_key, occurred_at)
 
 
 def _mention_ids(mentions: list[dict]) -> list[int]:
@@ -141,23 +152,19 @@ def _mention_ids(mentions: list[dict]) -> list[int]:
 
 
 @register
-class NotificationsProjector(Projector):
-    def check(self) -> CheckReport:
-        """Live tables == a replay of the events they applied (socialapp.read.common.check)."""
-        from socialapp.read.common.check import replay_check
-
-        return replay_check(self)
-
+class NotificationsProjector(TableProjector):
     name = "notifications"
     tables = TABLES
 
     def _pairwise(self, event: EventMessage, key: str, users: list[int], extra: list[str]) -> bool | None:
-        """Version gate for like/follow aggregates: None = stale; else whether anyone is gone."""
-        gates = _gates([key, *extra, *(f"user:{u}" for u in users)], "SHARE")
-        if gates[key][0] >= event.aggregate_version:
+        """Version gate for like/follow aggregates: None = stale; else whether anyone is gone. The
+        aggregate's own gate is locked FOR UPDATE (events of one aggregate serialise), the others
+        FOR SHARE."""
+        if _gates([key], "UPDATE")[key][0] >= event.aggregate_version:
             return None
+        gates = _gates([*extra, *(f"user:{u}" for u in users)])
         execute("UPDATE read_notification_gate SET version = %s WHERE key = %s", [event.aggregate_version, key])
-        return any(gone for k, (_, gone) in gates.items() if k != key)
+        return any(gone for _, gone in gates.values())
 
     @handles("user.followed", "user.unfollowed")
     def follow(self, event: EventMessage) -> None:
@@ -241,24 +248,18 @@ class NotificationsProjector(Projector):
 
     @handles("comment.deleted")
     def comment_deleted(self, event: EventMessage) -> None:
-        key = f"comment:{event.payload['comment_id']}"
-        _gates([key], "UPDATE")
-        execute("UPDATE read_notification_gate SET gone = true WHERE key = %s", [key])
+        _mark_gone(f"comment:{event.payload['comment_id']}")
         execute("DELETE FROM read_notification WHERE comment_id = %s", [event.payload["comment_id"]])
 
     @handles("post.deleted")
     def post_deleted(self, event: EventMessage) -> None:
-        key = f"post:{event.payload['post_id']}"
-        _gates([key], "UPDATE")
-        execute("UPDATE read_notification_gate SET gone = true WHERE key = %s", [key])
+        _mark_gone(f"post:{event.payload['post_id']}")
         execute("DELETE FROM read_notification WHERE post_id = %s", [event.payload["post_id"]])
 
     @handles("user.deactivated")
     def deactivated(self, event: EventMessage) -> None:
         uid = event.payload["user_id"]
-        key = f"user:{uid}"
-        _gates([key], "UPDATE")
-        execute("UPDATE read_notification_gate SET gone = true WHERE key = %s", [key])
+        _mark_gone(f"user:{uid}")
         execute("DELETE FROM read_notification WHERE actor_id = %s OR recipient_id = %s", [uid, uid])
 
 

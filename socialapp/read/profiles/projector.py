@@ -9,8 +9,9 @@ the deltas exact, and the fixed order avoids deadlocks.
 
 from __future__ import annotations
 
-from socialapp.events.projector import CheckReport, EventMessage, Projector, handles, register
-from socialapp.read.common.sql import execute, fetchall, fetchone
+from socialapp.events.projector import EventMessage, handles, register
+from socialapp.read.common.check import TableProjector
+from socialapp.read.common.sql import execute, fetchall, fetchone, versioned_toggle
 
 TABLES = ("read_profile", "read_follow_edge", "read_profile_post")
 
@@ -33,13 +34,7 @@ def lock_profiles(user_ids: list[int]) -> dict[int, bool]:
 
 
 @register
-class ProfilesProjector(Projector):
-    def check(self) -> CheckReport:
-        """Live tables == a replay of the events they applied (socialapp.read.common.check)."""
-        from socialapp.read.common.check import replay_check
-
-        return replay_check(self)
-
+class ProfilesProjector(TableProjector):
     name = "profiles"
     tables = TABLES
 
@@ -122,21 +117,15 @@ class ProfilesProjector(Projector):
         follower, followee = int(p["follower_id"]), int(p["followee_id"])
         state = lock_profiles([follower, followee])
         active = event.event_type == "user.followed"
-        row = fetchone(
-            "SELECT active, version FROM read_follow_edge WHERE follower_id = %s AND followee_id = %s",
-            [follower, followee],
+        was_active = versioned_toggle(
+            "read_follow_edge",
+            {"follower_id": follower, "followee_id": followee},
+            event.aggregate_version,
+            active=active,
+            since=p["at"],
         )
-        if row is not None and row[1] >= event.aggregate_version:
-            return  # an older or equal event: never undo a newer one
-        was_active = bool(row and row[0])
-        execute(
-            "INSERT INTO read_follow_edge (follower_id, followee_id, active, version, since)"
-            " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (follower_id, followee_id) DO UPDATE"
-            " SET active = EXCLUDED.active, version = EXCLUDED.version, since = EXCLUDED.since",
-            [follower, followee, active, event.aggregate_version, p["at"]],
-        )
-        if was_active == active or state[follower] or state[followee]:
-            return
+        if was_active is None or was_active == active or state[follower] or state[followee]:
+            return  # stale (never undo a newer event), no flip, or a party is gone: counts stay
         delta = 1 if active else -1
         execute("UPDATE read_profile SET following_count = following_count + %s WHERE user_id = %s", [delta, follower])
         execute("UPDATE read_profile SET follower_count = follower_count + %s WHERE user_id = %s", [delta, followee])
