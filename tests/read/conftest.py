@@ -3,8 +3,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import pytest
+from django.db import transaction
 
+from socialapp.events.log import append_event
 from socialapp.events.projector import REGISTRY, EventMessage
+from socialapp.events.rebuild import log_events
 from socialapp.read.common.sql import execute, fetchall
 
 MINE = ("profiles", "posts", "home_feed", "notifications")
@@ -15,6 +18,24 @@ def apply_all(events: Iterable[EventMessage], names: Iterable[str] = MINE) -> No
     for event in events:
         for projector in projectors:
             projector.apply(event)
+
+
+def logged(events: Iterable[EventMessage], types: Iterable[str] | None = None) -> list[EventMessage]:
+    """The events appended to the real log (as command services append them), read back as the
+    pipeline carries them: only those of `types` (default: every type)."""
+    from socialapp.events.catalogue import ALL_EVENT_TYPES
+
+    with transaction.atomic():
+        for e in events:
+            append_event(
+                event_type=e.event_type,
+                aggregate_type=e.aggregate_type,
+                aggregate_id=e.aggregate_id,
+                aggregate_version=e.aggregate_version,
+                payload=e.payload,
+                actor_id=e.actor_id,
+            )
+    return [m for batch in log_events(tuple(types or ALL_EVENT_TYPES)) for m in batch]
 
 
 def reset(names: Iterable[str] = MINE) -> None:

@@ -9,7 +9,7 @@ from socialapp.events.projector import REGISTRY
 from socialapp.read.common.sql import execute, fetchall
 from socialapp.read.notifications.projector import NotificationsProjector
 from tests.read.api_support import make_site
-from tests.read.conftest import apply_all, reset, snapshot
+from tests.read.conftest import apply_all, logged, reset, snapshot
 from tests.read.factory import World, shuffled_within_aggregates
 
 pytestmark = pytest.mark.django_db(databases=["default", "read"])
@@ -72,25 +72,10 @@ def recorded() -> list[list[tuple]]:
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True, databases=["default", "read"])
 def test_convergence_check_and_rebuild_with_edit_mentions() -> None:
-    from django.db import transaction
-
-    from socialapp.events.log import append_event
-    from socialapp.events.rebuild import log_events
-
     w, _ = edit_scenario()
-    with transaction.atomic():
-        for e in w.events:
-            append_event(
-                event_type=e.event_type,
-                aggregate_type=e.aggregate_type,
-                aggregate_id=e.aggregate_id,
-                aggregate_version=e.aggregate_version,
-                payload=e.payload,
-                actor_id=e.actor_id,
-            )
-    logged = [m for batch in log_events(REGISTRY["notifications"].event_types()) for m in batch]
+    from_log = logged(w.events, REGISTRY["notifications"].event_types())
     reset(ONLY)
-    apply_all(shuffled_within_aggregates(logged, seed=5), ONLY)
+    apply_all(shuffled_within_aggregates(from_log, seed=5), ONLY)
     live = recorded()
     assert len(mentions()) == 3
     report = REGISTRY["notifications"].check()

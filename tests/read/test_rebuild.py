@@ -6,46 +6,33 @@ from __future__ import annotations
 from unittest import mock
 
 import pytest
-from django.db import transaction
 
-from socialapp.events.log import append_event
 from socialapp.events.projector import REGISTRY
-from socialapp.events.rebuild import log_events
-from tests.read.conftest import MINE, apply_all, reset, snapshot
+from tests.read.conftest import MINE, apply_all, logged, reset, snapshot
 from tests.read.test_projections import scenario
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, databases=["default", "read"])]
 
 
-def logged_scenario() -> list:
-    """The scenario's events appended to the real log, read back as the pipeline carries them."""
-    from socialapp.events.catalogue import ALL_EVENT_TYPES
+def apply_live(events: list) -> list[int]:
+    """From empty read models, apply the events as live workers would and run the chunk jobs
+    they wrote; returns the jobs."""
+    from socialapp.read.feeds import fanout
 
-    with transaction.atomic():
-        for e in scenario().events:
-            append_event(
-                event_type=e.event_type,
-                aggregate_type=e.aggregate_type,
-                aggregate_id=e.aggregate_id,
-                aggregate_version=e.aggregate_version,
-                payload=e.payload,
-                actor_id=e.actor_id,
-            )
-    return [m for batch in log_events(ALL_EVENT_TYPES) for m in batch]
+    reset()
+    sent: list[int] = []
+    with mock.patch.object(type(REGISTRY["home_feed"]), "dispatch", staticmethod(sent.extend)):
+        apply_all(events)
+    for job in sent:
+        fanout.run_fanout_job(job)
+    return sent
 
 
 def test_rebuild_from_the_log_equals_live_application(settings) -> None:
     settings.FEED_FANOUT_CHUNK = 2  # some posts go through chunk jobs
     from socialapp.read.feeds import fanout
 
-    logged = logged_scenario()
-    reset()
-    sent: list[int] = []
-    with mock.patch.object(type(REGISTRY["home_feed"]), "dispatch", staticmethod(sent.extend)):
-        apply_all(logged)
-        for job in sent:
-            fanout.run_fanout_job(job)
-    assert sent, "the scenario must exercise chunked fan-out"
+    assert apply_live(logged(scenario().events)), "the scenario must exercise chunked fan-out"
     live = snapshot()
     for name in MINE:
         with mock.patch("socialapp.read.feeds.fanout.send_fanout_tasks") as send:
@@ -62,15 +49,8 @@ def test_rebuild_from_the_log_equals_live_application(settings) -> None:
 def test_convergence_check_finds_drift(settings) -> None:
     settings.FEED_FANOUT_CHUNK = 2
     from socialapp.read.common.sql import execute
-    from socialapp.read.feeds import fanout
 
-    logged = logged_scenario()
-    reset()
-    sent: list[int] = []
-    with mock.patch.object(type(REGISTRY["home_feed"]), "dispatch", staticmethod(sent.extend)):
-        apply_all(logged)
-    for job in sent:
-        fanout.run_fanout_job(job)
+    apply_live(logged(scenario().events))
     for name in MINE:
         report = REGISTRY[name].check()
         assert report.ok and report.checked > 0, (name, report)
