@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.db import connections, transaction
+from django.db import transaction
 
 from socialapp.events.projector import CheckReport, Projector
+from socialapp.read.common.sql import execute, fetchall
 
 BATCH = 1000
 SAMPLE = 20  # keys reported per kind of difference
@@ -35,9 +36,7 @@ def replay_check(
     db = projector.database
 
     def rows(sql: str, params: list | None = None) -> list[tuple]:
-        with connections[db].cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall() if cursor.description else []
+        return fetchall(sql, params, using=db)
 
     scratch.prepare()
     try:
@@ -49,7 +48,7 @@ def replay_check(
             scratch.apply_to_shadow(events_by_id(ids[start : start + BATCH]))
         if after_replay is not None:
             with transaction.atomic(using=db):
-                rows(f"SET LOCAL search_path TO {scratch.shadow}, public")
+                execute(f"SET LOCAL search_path TO {scratch.shadow}, public", using=db)
                 after_replay()
         for table in projector.tables:
             view = (compare or {}).get(table, f"SELECT * FROM {{schema}}.{table}")
@@ -58,7 +57,7 @@ def replay_check(
             report.lost += [f"{table}:{r[0]}" for r in rows(f"({fresh}) EXCEPT ALL ({live}) LIMIT {SAMPLE}")]
             report.unexpected += [f"{table}:{r[0]}" for r in rows(f"({live}) EXCEPT ALL ({fresh}) LIMIT {SAMPLE}")]
     finally:
-        rows(f"DROP SCHEMA IF EXISTS {scratch.shadow} CASCADE")
+        execute(f"DROP SCHEMA IF EXISTS {scratch.shadow} CASCADE", using=db)
     return report
 
 

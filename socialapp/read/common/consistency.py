@@ -32,6 +32,15 @@ def pending_positions(token: str, projectors: Iterable[str]) -> set[tuple[str, i
     }
 
 
+def applied(projectors: Iterable[str], positions: Iterable[int]) -> set[tuple[str, int]]:
+    """Which of these (projector, position) pairs the projectors have applied (tracking table)."""
+    rows = fetchall(
+        "SELECT projector, position FROM projection_applied_event WHERE projector = ANY(%s) AND position = ANY(%s)",
+        [sorted(set(projectors)), sorted(set(positions))],
+    )
+    return {(name, position) for name, position in rows}
+
+
 def wait_for_token(token: str | None, projectors: Iterable[str], timeout: float | None = None) -> bool | None:
     """None without a token; else True once applied, False when the bounded wait ran out."""
     if not token:
@@ -39,13 +48,7 @@ def wait_for_token(token: str | None, projectors: Iterable[str], timeout: float 
     needed = pending_positions(token, projectors)
     deadline = time.monotonic() + (settings.CONSISTENCY_WAIT_SECONDS if timeout is None else timeout)
     while needed:
-        names = sorted({n for n, _ in needed})
-        positions = sorted({p for _, p in needed})
-        done = fetchall(
-            "SELECT projector, position FROM projection_applied_event WHERE projector = ANY(%s) AND position = ANY(%s)",
-            [names, positions],
-        )
-        needed -= set(done)
+        needed -= applied((n for n, _ in needed), (p for _, p in needed))
         if not needed:
             break
         if time.monotonic() >= deadline:
@@ -54,4 +57,4 @@ def wait_for_token(token: str | None, projectors: Iterable[str], timeout: float 
     return True
 
 
-__all__ = ["HEADER", "SATISFIED_HEADER", "wait_for_token"]
+__all__ = ["HEADER", "SATISFIED_HEADER", "applied", "wait_for_token"]

@@ -22,6 +22,7 @@ from django.db import connections
 from django.utils import timezone
 
 from socialapp.events.projector import REGISTRY
+from socialapp.read.common.consistency import applied
 from socialapp.read.common.sql import fetchall
 
 HEADER = "X-Read-Lag"
@@ -42,14 +43,9 @@ def measure(projectors: Iterable[str]) -> float:
     )
     if not events:
         return 0.0
-    applied = set(
-        fetchall(
-            "SELECT projector, position FROM projection_applied_event WHERE projector = ANY(%s) AND position = ANY(%s)",
-            [names, [e[0] for e in events]],
-        )
-    )
+    done = applied(names, (e[0] for e in events))
     for position, event_type, occurred_at in reversed(events):  # oldest first
-        if any(event_type in REGISTRY[n].handlers and (n, position) not in applied for n in names):
+        if any(event_type in REGISTRY[n].handlers and (n, position) not in done for n in names):
             return max(0.0, (timezone.now() - occurred_at).total_seconds())
     return 0.0
 
