@@ -45,10 +45,12 @@ def test_failure_in_the_enclosing_transaction_takes_the_event_with_it(alice):
 
 
 def test_failing_event_append_leaves_no_row(alice, monkeypatch):
+    from socialapp.write.common import aggregates
+
     def broken_append(**kwargs):
         raise Boom
 
-    monkeypatch.setattr(post_services, "append_event", broken_append)
+    monkeypatch.setattr(aggregates, "append_event", broken_append)
     with pytest.raises(Boom):
         post_services.post_create(author=alice, body="no event, no post")
     assert not Post.objects.exists()

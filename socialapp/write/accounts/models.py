@@ -13,6 +13,9 @@ from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.db.models.functions import Lower
 
+from socialapp.events.catalogue import AggregateType
+from socialapp.write.common.models import Aggregate
+
 
 class UserManager(DjangoUserManager):
     def create_user(self, username: str, email: str | None = None, password: str | None = None, **extra: Any):
@@ -26,12 +29,11 @@ class UserManager(DjangoUserManager):
         return self.create_user(username, email, password, **extra)
 
 
-class User(AbstractUser):
+class User(AbstractUser, Aggregate):
+    aggregate_type = AggregateType.USER
     display_name = models.CharField(max_length=50, blank=True, default="")
     bio = models.CharField(max_length=300, blank=True, default="")
     deactivated_at = models.DateTimeField(null=True, blank=True)
-    # The aggregate version: the version of the last event appended for this user.
-    version = models.PositiveIntegerField(default=0)
 
     objects = UserManager()
 
@@ -44,7 +46,3 @@ class User(AbstractUser):
     @property
     def is_moderator(self) -> bool:
         return self.is_staff
-
-    @property
-    def is_deactivated(self) -> bool:
-        return self.deactivated_at is not None

@@ -19,10 +19,9 @@ from rest_framework.authtoken.models import Token
 
 from socialapp.common.errors import Conflict, InvalidCredentials, NotAuthorized, NotFound, ValidationFailed
 from socialapp.common.text import USERNAME_PATTERN, clean_text
-from socialapp.events.catalogue import AggregateType, EventType
-from socialapp.events.log import append_event
+from socialapp.events.catalogue import EventType
 from socialapp.write.accounts.models import User
-from socialapp.write.common.aggregates import save_and_append
+from socialapp.write.common.aggregates import append_to, save_and_append
 
 _USERNAME = re.compile(USERNAME_PATTERN)
 EMAIL_MAX = 254  # the column's length; the validator alone would let 320 through
@@ -97,11 +96,9 @@ def user_register(
             user.save()
     except IntegrityError as exc:
         raise Conflict("This username is taken.", errors={"username": ["This username is taken."]}) from exc
-    append_event(
+    append_to(
+        user,
         event_type=EventType.USER_REGISTERED,
-        aggregate_type=AggregateType.USER,
-        aggregate_id=user.id,
-        aggregate_version=1,
         actor_id=user.id,
         payload={
             "user_id": user.id,
@@ -161,8 +158,6 @@ def profile_update(*, user_id: int, display_name: str | None = None, bio: str | 
         user,
         update_fields=["display_name", "bio"],
         event_type=EventType.PROFILE_UPDATED,
-        aggregate_type=AggregateType.USER,
-        aggregate_id=user.id,
         actor_id=user.id,
         payload={"user_id": user.id, "display_name": new_name, "bio": new_bio},
     )
@@ -184,8 +179,6 @@ def user_deactivate(*, user_id: int, actor: User) -> User:
         user,
         update_fields=["deactivated_at", "is_active"],
         event_type=EventType.USER_DEACTIVATED,
-        aggregate_type=AggregateType.USER,
-        aggregate_id=user.id,
         actor_id=actor.pk,
         payload={
             "user_id": user.id,

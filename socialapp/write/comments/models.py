@@ -4,9 +4,13 @@ from django.conf import settings
 from django.db import models
 
 from socialapp.common.ids import NextId
+from socialapp.events.catalogue import AggregateType
+from socialapp.write.common.models import Aggregate
 
 
-class Comment(models.Model):
+class Comment(Aggregate):
+    aggregate_type = AggregateType.COMMENT
+
     id = models.BigIntegerField(primary_key=True, db_default=NextId(), editable=False)
     post = models.ForeignKey("posts.Post", on_delete=models.PROTECT, related_name="comments")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="comments")
@@ -18,7 +22,6 @@ class Comment(models.Model):
     deleted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    version = models.PositiveIntegerField(default=0)
 
     class Meta:
         db_table = "comments_comment"
@@ -26,7 +29,3 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"comment {self.id} on {self.post_id}"
-
-    @property
-    def is_deleted(self) -> bool:
-        return self.deleted_at is not None

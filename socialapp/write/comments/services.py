@@ -7,12 +7,11 @@ from django.utils import timezone
 
 from socialapp.common.errors import NotAuthorized, NotFound
 from socialapp.common.text import clean_body, parse_mentions
-from socialapp.events.catalogue import AggregateType, EventType
-from socialapp.events.log import append_event
+from socialapp.events.catalogue import EventType
 from socialapp.write.accounts.models import User
 from socialapp.write.accounts.selectors import mentions_resolve
 from socialapp.write.comments.models import Comment
-from socialapp.write.common.aggregates import lock_active_actor, save_and_append
+from socialapp.write.common.aggregates import append_to, lock_active_actor, save_and_append
 from socialapp.write.posts.services import live_post
 
 
@@ -30,11 +29,9 @@ def comment_create(*, post_id: int, author: User, body: str) -> Comment:
         created_at=timezone.now(),
         version=1,
     )
-    append_event(
+    append_to(
+        comment,
         event_type=EventType.COMMENT_CREATED,
-        aggregate_type=AggregateType.COMMENT,
-        aggregate_id=comment.id,
-        aggregate_version=1,
         actor_id=author.pk,
         payload={
             "comment_id": comment.id,
@@ -85,8 +82,6 @@ def comment_edit(*, comment_id: int, actor: User, body: str) -> Comment:
         comment,
         update_fields=["body", "mentions", "edited_at"],
         event_type=EventType.COMMENT_EDITED,
-        aggregate_type=AggregateType.COMMENT,
-        aggregate_id=comment.id,
         actor_id=actor.pk,
         payload={
             "comment_id": comment.id,
@@ -112,8 +107,6 @@ def comment_delete(*, comment_id: int, actor: User) -> Comment:
         comment,
         update_fields=["deleted_at", "deleted_by"],
         event_type=EventType.COMMENT_DELETED,
-        aggregate_type=AggregateType.COMMENT,
-        aggregate_id=comment.id,
         actor_id=actor.pk,
         payload={
             "comment_id": comment.id,

@@ -16,15 +16,18 @@ row lock and appends the event with that version, so versions are gap-free, and 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from django.db import models
+from django.utils import timezone
 
 from socialapp.common.errors import NotAuthorized
 from socialapp.events.log import append_event
 from socialapp.events.models import Event
+from socialapp.write.common.models import Aggregate
 
+A = TypeVar("A", bound=Aggregate)
 M = TypeVar("M", bound=models.Model)
 
 
@@ -38,27 +41,53 @@ def lock_shared(model: type[M], ids: Iterable[int]) -> dict[int, M]:
     return {row.pk: row for row in rows}
 
 
-def save_and_append(
-    instance: models.Model,
-    *,
-    update_fields: list[str],
-    event_type: str,
-    aggregate_type: str,
-    aggregate_id: str | int,
-    payload: dict[str, Any],
-    actor_id: int | None,
-) -> Event:
-    """Bump the (locked) aggregate row's version, save the changed fields, append the event."""
-    instance.version += 1  # type: ignore[attr-defined]
-    instance.save(update_fields=[*update_fields, "version"])
+def append_to(aggregate: Aggregate, *, event_type: str, payload: dict[str, Any], actor_id: int | None) -> Event:
+    """Append the event that brought `aggregate` to its current version (1 for a row just created)."""
     return append_event(
         event_type=event_type,
-        aggregate_type=aggregate_type,
-        aggregate_id=aggregate_id,
-        aggregate_version=instance.version,  # type: ignore[attr-defined]
+        aggregate_type=aggregate.aggregate_type,
+        aggregate_id=aggregate.aggregate_id,
+        aggregate_version=aggregate.version,
         payload=payload,
         actor_id=actor_id,
     )
+
+
+def save_and_append(
+    aggregate: Aggregate, *, update_fields: list[str], event_type: str, payload: dict[str, Any], actor_id: int | None
+) -> Event:
+    """Bump the (locked) aggregate row's version, save the changed fields, append the event."""
+    aggregate.version += 1
+    aggregate.save(update_fields=[*update_fields, "version"])
+    return append_to(aggregate, event_type=event_type, payload=payload, actor_id=actor_id)
+
+
+def set_active(
+    model: type[A],
+    key: dict[str, int],
+    *,
+    active: bool,
+    event_type: str,
+    actor_id: int,
+    payload: Callable[[A], dict[str, Any]],
+) -> tuple[A | None, bool]:
+    """Like and follow rows (`active`, `changed_at`): set `active` on the row of `key`; returns
+    (row, changed), and only a change appends the event, with `payload(row)`.
+
+    The row outlives a deactivation, so its version keeps counting. Activating first makes sure
+    the row exists with INSERT .. ON CONFLICT DO NOTHING (a racing duplicate waits there for the
+    winner's commit); then the row lock decides: of N racers, one flips it, the others find it
+    flipped."""
+    if active:
+        model.objects.bulk_create([model(**key)], ignore_conflicts=True)
+    row = model.objects.select_for_update().filter(**key).first()
+    if row is None or row.active == active:  # type: ignore[attr-defined]
+        return row, False
+    row.active, row.changed_at = active, timezone.now()  # type: ignore[attr-defined]
+    save_and_append(
+        row, update_fields=["active", "changed_at"], event_type=event_type, payload=payload(row), actor_id=actor_id
+    )
+    return row, True
 
 
 def lock_active_actor(actor_id: int, *also: int) -> dict[int, Any]:

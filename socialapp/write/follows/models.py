@@ -4,16 +4,20 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from socialapp.events.catalogue import AggregateType
+from socialapp.write.common.models import Aggregate
 
-class Follow(models.Model):
+
+class Follow(Aggregate):
     """The follow aggregate ("<follower_id>:<followee_id>"). The row outlives an unfollow
     (`active=False`) so that its version keeps counting across follow/unfollow/follow."""
+
+    aggregate_type = AggregateType.FOLLOW
 
     follower = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="following")
     followee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="followers")
     active = models.BooleanField(default=False)
     changed_at = models.DateTimeField(null=True, blank=True)
-    version = models.PositiveIntegerField(default=0)
 
     class Meta:
         db_table = "follows_follow"

@@ -9,9 +9,13 @@ from django.conf import settings
 from django.db import models
 
 from socialapp.common.ids import NextId
+from socialapp.events.catalogue import AggregateType
+from socialapp.write.common.models import Aggregate
 
 
-class Post(models.Model):
+class Post(Aggregate):
+    aggregate_type = AggregateType.POST
+
     id = models.BigIntegerField(primary_key=True, db_default=NextId(), editable=False)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts")
     body = models.TextField()
@@ -24,7 +28,6 @@ class Post(models.Model):
     deleted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    version = models.PositiveIntegerField(default=0)
 
     class Meta:
         db_table = "posts_post"
@@ -33,20 +36,17 @@ class Post(models.Model):
     def __str__(self) -> str:
         return f"post {self.id} by {self.author_id}"
 
-    @property
-    def is_deleted(self) -> bool:
-        return self.deleted_at is not None
 
-
-class Like(models.Model):
+class Like(Aggregate):
     """The like aggregate ("<post_id>:<user_id>"). The row outlives an unlike (`active=False`)
     so that its version keeps counting across like/unlike/like."""
+
+    aggregate_type = AggregateType.LIKE
 
     post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="likes")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="likes")
     active = models.BooleanField(default=False)
     changed_at = models.DateTimeField(null=True, blank=True)
-    version = models.PositiveIntegerField(default=0)
 
     class Meta:
         db_table = "posts_like"

@@ -7,29 +7,29 @@ from django.utils import timezone
 
 from socialapp.common.errors import NotAuthorized, NotFound
 from socialapp.common.text import clean_body, parse_hashtags, parse_mentions
-from socialapp.events.catalogue import AggregateType, EventType
-from socialapp.events.log import append_event
+from socialapp.events.catalogue import EventType
 from socialapp.write.accounts.models import User
 from socialapp.write.accounts.selectors import mentions_resolve
-from socialapp.write.common.aggregates import lock_active_actor, save_and_append
+from socialapp.write.common.aggregates import append_to, lock_active_actor, save_and_append, set_active
 from socialapp.write.posts.models import Like, Post
 
 
-def live_post(post_id: int, *, for_update: bool) -> Post:
+def live_post(post_id: int, *, for_update: bool, moderator: bool = False) -> Post:
     """The post, locked (FOR UPDATE to change it, FOR SHARE to attach a like or comment to it),
-    if it exists, is not deleted and its author is not deactivated."""
+    if it exists, is not deleted and its author is not deactivated (a moderator still sees a
+    deactivated user's post)."""
     if for_update:
         post = Post.objects.select_for_update(of=("self",)).select_related("author").filter(pk=post_id).first()
         author_gone = post is not None and post.author.deactivated_at is not None
     else:
         rows = Post.objects.raw(
             "SELECT p.*, u.deactivated_at AS author_deactivated_at FROM posts_post p"
-            " JOIN accounts_user u ON u.id = p.author_id WHERE p.id = ANY(%s) FOR SHARE OF p",
-            [[post_id]],
+            " JOIN accounts_user u ON u.id = p.author_id WHERE p.id = %s FOR SHARE OF p",
+            [post_id],
         )
         post = next(iter(rows), None)
         author_gone = post is not None and post.author_deactivated_at is not None
-    if post is None or post.deleted_at is not None or author_gone:
+    if post is None or post.deleted_at is not None or (author_gone and not moderator):
         raise NotFound("No such post.")
     return post
 
@@ -46,11 +46,9 @@ def post_create(*, author: User, body: str) -> Post:
         created_at=timezone.now(),
         version=1,
     )
-    append_event(
+    append_to(
+        post,
         event_type=EventType.POST_CREATED,
-        aggregate_type=AggregateType.POST,
-        aggregate_id=post.id,
-        aggregate_version=1,
         actor_id=author.pk,
         payload={
             "post_id": post.id,
@@ -84,8 +82,6 @@ def post_edit(*, post_id: int, actor: User, body: str) -> Post:
         post,
         update_fields=["body", "hashtags", "mentions", "edited_at"],
         event_type=EventType.POST_EDITED,
-        aggregate_type=AggregateType.POST,
-        aggregate_id=post.id,
         actor_id=actor.pk,
         payload={
             "post_id": post.id,
@@ -104,10 +100,7 @@ def post_delete(*, post_id: int, actor: User) -> Post:
     """Author or moderator. Soft: the row stays; its comments and likes die with it (no
     events of their own, as docs/events.md says of `post.deleted`)."""
     lock_active_actor(actor.pk)
-    post = Post.objects.select_for_update(of=("self",)).select_related("author").filter(pk=post_id).first()
-    # A moderator may still remove a deactivated user's post; nobody else sees it.
-    if post is None or post.deleted_at is not None or (post.author.deactivated_at is not None and not actor.is_staff):
-        raise NotFound("No such post.")
+    post = live_post(post_id, for_update=True, moderator=actor.is_staff)
     if post.author_id != actor.pk and not actor.is_staff:
         raise NotAuthorized("Only the author or a moderator may delete a post.")
     post.deleted_at = timezone.now()
@@ -116,8 +109,6 @@ def post_delete(*, post_id: int, actor: User) -> Post:
         post,
         update_fields=["deleted_at", "deleted_by"],
         event_type=EventType.POST_DELETED,
-        aggregate_type=AggregateType.POST,
-        aggregate_id=post.id,
         actor_id=actor.pk,
         payload={
             "post_id": post.id,
@@ -129,58 +120,33 @@ def post_delete(*, post_id: int, actor: User) -> Post:
     return post
 
 
-def _like_payload(like: Like, post: Post, user: User) -> dict[str, object]:
-    assert like.changed_at is not None
-    return {
-        "post_id": post.id,
-        "user_id": user.pk,
-        "username": user.username,
-        "post_author_id": post.author_id,
-        "at": like.changed_at.isoformat(),
-    }
+def _set_like(*, post_id: int, user: User, active: bool) -> tuple[Like | None, bool]:
+    lock_active_actor(user.pk)
+    post = live_post(post_id, for_update=False)
+    return set_active(
+        Like,
+        {"post_id": post.id, "user_id": user.pk},
+        active=active,
+        event_type=EventType.POST_LIKED if active else EventType.POST_UNLIKED,
+        actor_id=user.pk,
+        payload=lambda like: {
+            "post_id": post.id,
+            "user_id": user.pk,
+            "username": user.username,
+            "post_author_id": post.author_id,
+            "at": like.changed_at.isoformat(),
+        },
+    )
 
 
 @transaction.atomic
 def post_like(*, post_id: int, user: User) -> tuple[Like, bool]:
-    """Like a post. Returns (like, changed); liking again changes nothing and appends nothing.
-
-    Racing duplicates: the row is made to exist with INSERT .. ON CONFLICT DO NOTHING (the
-    loser waits for the winner's commit), then locked; the second command finds it active."""
-    lock_active_actor(user.pk)
-    post = live_post(post_id, for_update=False)
-    Like.objects.bulk_create([Like(post_id=post.id, user_id=user.pk)], ignore_conflicts=True)
-    like = Like.objects.select_for_update().get(post_id=post.id, user_id=user.pk)
-    if like.active:
-        return like, False
-    like.active, like.changed_at = True, timezone.now()
-    save_and_append(
-        like,
-        update_fields=["active", "changed_at"],
-        event_type=EventType.POST_LIKED,
-        aggregate_type=AggregateType.LIKE,
-        aggregate_id=like.aggregate_id,
-        actor_id=user.pk,
-        payload=_like_payload(like, post, user),
-    )
-    return like, True
+    """Like a post. Returns (like, changed); liking again changes nothing and appends nothing
+    (racing duplicates: socialapp.write.common.aggregates.set_active)."""
+    return _set_like(post_id=post_id, user=user, active=True)  # type: ignore[return-value]  # never None
 
 
 @transaction.atomic
 def post_unlike(*, post_id: int, user: User) -> tuple[Like | None, bool]:
     """Unlike a post. Unliking what is not liked changes nothing and appends nothing."""
-    lock_active_actor(user.pk)
-    post = live_post(post_id, for_update=False)
-    like = Like.objects.select_for_update().filter(post_id=post.id, user_id=user.pk).first()
-    if like is None or not like.active:
-        return like, False
-    like.active, like.changed_at = False, timezone.now()
-    save_and_append(
-        like,
-        update_fields=["active", "changed_at"],
-        event_type=EventType.POST_UNLIKED,
-        aggregate_type=AggregateType.LIKE,
-        aggregate_id=like.aggregate_id,
-        actor_id=user.pk,
-        payload=_like_payload(like, post, user),
-    )
-    return like, True
+    return _set_like(post_id=post_id, user=user, active=False)
