@@ -7,10 +7,6 @@ from django.db.models.functions import Lower
 from socialapp.write.accounts.models import User
 
 
-def user_get_active_by_username(*, username: str) -> User | None:
-    return User.objects.filter(username__iexact=username, deactivated_at__isnull=True).first()
-
-
 def mentions_resolve(*, usernames: list[str]) -> list[dict[str, int | str]]:
     """`[{"user_id", "username"}]` for the usernames that name an active user, in the given
     order; the others stay plain text."""
