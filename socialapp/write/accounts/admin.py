@@ -6,20 +6,12 @@ from django.http import HttpRequest
 
 from socialapp.write.accounts.models import User
 from socialapp.write.accounts.services import user_deactivate
-from socialapp.write.common.admin import ModeratorAdmin
+from socialapp.write.common.admin import ModeratorAdmin, TimestampSetFilter
 
 
-class DeactivatedFilter(admin.SimpleListFilter):
-    title = "deactivated"
-    parameter_name = "deactivated"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "Yes"), ("no", "No")]
-
-    def queryset(self, request, queryset):
-        if self.value() in ("yes", "no"):
-            return queryset.filter(deactivated_at__isnull=self.value() == "no")
-        return queryset
+class DeactivatedFilter(TimestampSetFilter):
+    title = parameter_name = "deactivated"
+    field = "deactivated_at"
 
 
 @admin.register(User)

@@ -6,8 +6,7 @@ from django.http import HttpRequest
 
 from socialapp.write.comments.models import Comment
 from socialapp.write.comments.services import comment_delete
-from socialapp.write.common.admin import ModeratorAdmin
-from socialapp.write.posts.admin import DeletedFilter
+from socialapp.write.common.admin import DeletedFilter, ModeratorAdmin
 
 
 @admin.register(Comment)

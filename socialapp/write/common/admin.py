@@ -57,3 +57,22 @@ class ModeratorAdmin(admin.ModelAdmin):
             self.message_user(request, f"{verb}: {done}.", messages.SUCCESS)
         for line in refused:
             self.message_user(request, line, messages.WARNING)
+
+
+class TimestampSetFilter(admin.SimpleListFilter):
+    """Yes/no on whether a nullable timestamp (`field`) is set: deleted, deactivated."""
+
+    field: str
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() in ("yes", "no"):
+            return queryset.filter(**{f"{self.field}__isnull": self.value() == "no"})
+        return queryset
+
+
+class DeletedFilter(TimestampSetFilter):
+    title = parameter_name = "deleted"
+    field = "deleted_at"

@@ -4,22 +4,9 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from socialapp.write.common.admin import ModeratorAdmin
+from socialapp.write.common.admin import DeletedFilter, ModeratorAdmin
 from socialapp.write.posts.models import Like, Post
 from socialapp.write.posts.services import post_delete
-
-
-class DeletedFilter(admin.SimpleListFilter):
-    title = "deleted"
-    parameter_name = "deleted"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "Yes"), ("no", "No")]
-
-    def queryset(self, request, queryset):
-        if self.value() in ("yes", "no"):
-            return queryset.filter(deleted_at__isnull=self.value() == "no")
-        return queryset
 
 
 @admin.register(Post)
