@@ -40,12 +40,14 @@ class PostDetailView(CommandView):
 class PostLikeView(CommandView):
     @extend_schema(request=None, responses={200: s.LikeOut})
     def put(self, request: Request, post_id: int) -> Response:
-        services.post_like(post_id=post_id, user=request.user)
-        self.aggregate = (AggregateType.LIKE, f"{post_id}:{request.user.pk}")
+        like, _changed = services.post_like(post_id=post_id, user=request.user)
+        self.aggregate = (AggregateType.LIKE, like.aggregate_id)
         return Response(s.LikeOut({"post_id": post_id, "user_id": request.user.pk, "liked": True}).data)
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request: Request, post_id: int) -> Response:
-        services.post_unlike(post_id=post_id, user=request.user)
-        self.aggregates = [(AggregateType.LIKE, f"{post_id}:{request.user.pk}"), (AggregateType.POST, post_id)]
+        like, _changed = services.post_unlike(post_id=post_id, user=request.user)
+        # Never liked: nothing to wait for but the post.
+        self.aggregates = [(AggregateType.LIKE, like.aggregate_id)] if like else []
+        self.aggregates.append((AggregateType.POST, post_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
