@@ -13,6 +13,14 @@ from typing import Any
 
 State = dict[str, dict[Any, dict[str, Any]]]
 
+# What fold and snapshot compare of each entity besides its flag and version: the keys of its
+# created event's payload, and its columns alike.
+FIELDS = {
+    "users": ("username", "display_name", "bio", "email"),
+    "posts": ("author_id", "body", "hashtags", "mentions"),
+    "comments": ("post_id", "author_id", "body", "mentions"),
+}
+
 
 def empty() -> State:
     return {"users": {}, "posts": {}, "comments": {}, "likes": {}, "follows": {}}
@@ -25,42 +33,28 @@ def fold(events: Iterable[dict[str, Any]]) -> State:
     return state
 
 
+def _created(table: str, payload: dict[str, Any], flag: str) -> dict[str, Any]:
+    return {**{f: payload[f] for f in FIELDS[table]}, flag: False}
+
+
 def apply(state: State, event: dict[str, Any]) -> None:
     """Apply one event. Events of one aggregate must come in version order (the log's order)."""
     kind, p, version = event["event_type"], event["payload"], event["aggregate_version"]
     users, posts, comments = state["users"], state["posts"], state["comments"]
     if kind == "user.registered":
-        users[p["user_id"]] = {
-            "username": p["username"],
-            "display_name": p["display_name"],
-            "bio": p["bio"],
-            "email": p["email"],
-            "deactivated": False,
-        }
+        users[p["user_id"]] = _created("users", p, "deactivated")
     elif kind == "profile.updated":
         users[p["user_id"]].update(display_name=p["display_name"], bio=p["bio"])
     elif kind == "user.deactivated":
         users[p["user_id"]]["deactivated"] = True
     elif kind == "post.created":
-        posts[p["post_id"]] = {
-            "author_id": p["author_id"],
-            "body": p["body"],
-            "hashtags": p["hashtags"],
-            "mentions": p["mentions"],
-            "deleted": False,
-        }
+        posts[p["post_id"]] = _created("posts", p, "deleted")
     elif kind == "post.edited":
         posts[p["post_id"]].update(body=p["body"], hashtags=p["hashtags"], mentions=p["mentions"])
     elif kind == "post.deleted":
         posts[p["post_id"]]["deleted"] = True
     elif kind == "comment.created":
-        comments[p["comment_id"]] = {
-            "post_id": p["post_id"],
-            "author_id": p["author_id"],
-            "body": p["body"],
-            "mentions": p["mentions"],
-            "deleted": False,
-        }
+        comments[p["comment_id"]] = _created("comments", p, "deleted")
     elif kind == "comment.edited":
         comments[p["comment_id"]].update(body=p["body"], mentions=p["mentions"])
     elif kind == "comment.deleted":
@@ -93,33 +87,14 @@ def snapshot() -> State:
     from socialapp.write.posts.models import Like, Post
 
     state = empty()
-    for u in User.objects.all():
-        state["users"][u.id] = {
-            "username": u.username,
-            "display_name": u.display_name,
-            "bio": u.bio,
-            "email": u.email,
-            "deactivated": u.deactivated_at is not None,
-            "version": u.version,
-        }
-    for p in Post.objects.all():
-        state["posts"][p.id] = {
-            "author_id": p.author_id,
-            "body": p.body,
-            "hashtags": p.hashtags,
-            "mentions": p.mentions,
-            "deleted": p.deleted_at is not None,
-            "version": p.version,
-        }
-    for c in Comment.objects.all():
-        state["comments"][c.id] = {
-            "post_id": c.post_id,
-            "author_id": c.author_id,
-            "body": c.body,
-            "mentions": c.mentions,
-            "deleted": c.deleted_at is not None,
-            "version": c.version,
-        }
+    for table, model, flag, timestamp in [
+        ("users", User, "deactivated", "deactivated_at"),
+        ("posts", Post, "deleted", "deleted_at"),
+        ("comments", Comment, "deleted", "deleted_at"),
+    ]:
+        for row in model.objects.values("id", *FIELDS[table], timestamp, "version"):
+            row[flag] = row.pop(timestamp) is not None
+            state[table][row.pop("id")] = row
     for like in Like.objects.filter(version__gt=0):
         state["likes"][(like.post_id, like.user_id)] = {"active": like.active, "version": like.version}
     for f in Follow.objects.filter(version__gt=0):
