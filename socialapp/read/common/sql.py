@@ -37,21 +37,25 @@ def fetchdicts(sql: str, params: Any = None, *, using: str = READ) -> list[dict[
 
 def versioned_toggle(table: str, key: dict[str, Any], version: int, *, active: bool, **values: Any) -> bool | None:
     """Apply one event of a toggled aggregate (a like, a follow) to its row: `active`, `values`
-    and `version`, unless the row already holds this version or a newer one. The row is created
-    if missing and locked first, so events of one aggregate serialise. Returns None for a stale
+    and `version`, unless the row already holds this version or a newer one. The row is locked
+    (or inserted) first, so racing events of one aggregate serialise. Returns None for a stale
     or repeated event (nothing changed), else whether the row was active before."""
     columns, params = list(key), list(key.values())
+    changes = {"active": active, **values, "version": version}
     where = " AND ".join(f"{c} = %s" for c in columns)
-    execute(
-        f"INSERT INTO {table} ({', '.join(columns)}, active, version) VALUES ({', '.join(['%s'] * len(columns))},"
-        " false, 0) ON CONFLICT DO NOTHING",
-        params,
-    )
-    row = fetchone(f"SELECT active, version FROM {table} WHERE {where} FOR UPDATE", params)
-    assert row is not None
+    select = f"SELECT active, version FROM {table} WHERE {where} FOR UPDATE"
+    row = fetchone(select, params)
+    if row is None:
+        names = [*columns, *changes]
+        if execute(
+            f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(['%s'] * len(names))}) ON CONFLICT DO NOTHING",
+            [*params, *changes.values()],
+        ):
+            return False
+        row = fetchone(select, params)  # a racing event of this aggregate inserted it first (and committed)
+        assert row is not None
     was_active, held = row
     if held >= version:
         return None
-    changes = {"active": active, **values, "version": version}
     execute(f"UPDATE {table} SET {', '.join(f'{c} = %s' for c in changes)} WHERE {where}", [*changes.values(), *params])
     return bool(was_active)
