@@ -38,6 +38,18 @@ def logged(events: Iterable[EventMessage], types: Iterable[str] | None = None) -
     return [m for batch in log_events(tuple(types or ALL_EVENT_TYPES)) for m in batch]
 
 
+def waiting_on_a_lock(kind: str) -> bool:
+    """Whether a session of this test database waits on a lock of this kind (`advisory`,
+    `transactionid`, ...); pg_locks alone would also show other runs sharing the server."""
+    return bool(
+        fetchall(
+            "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            " AND wait_event = %s",
+            [kind],
+        )
+    )
+
+
 def reset(names: Iterable[str] = MINE) -> None:
     for name in names:
         projector = REGISTRY[name]

@@ -9,7 +9,7 @@ from socialapp.events.projector import REGISTRY
 from socialapp.read.common.sql import execute, fetchall
 from socialapp.read.notifications.projector import NotificationsProjector
 from tests.read.api_support import make_site
-from tests.read.conftest import apply_all, logged, reset, snapshot
+from tests.read.conftest import apply_all, logged, reset, snapshot, waiting_on_a_lock
 from tests.read.factory import World, shuffled_within_aggregates
 
 pytestmark = pytest.mark.django_db(databases=["default", "read"])
@@ -219,11 +219,7 @@ def test_ids_of_one_recipient_commit_in_order_under_concurrent_applies() -> None
         assert drawn.wait(30)
         t2 = threading.Thread(target=other_apply)
         t2.start()
-        wait_for(
-            lambda: fetchall("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"),
-            timeout=10,
-            what="the second apply waiting on ann's lock",
-        )
+        wait_for(lambda: waiting_on_a_lock("advisory"), timeout=10, what="the second apply waiting on ann's lock")
         assert fetchall("SELECT * FROM read_notification") == []  # nothing committed yet
     finally:
         release.set()
