@@ -28,6 +28,13 @@ def client_for(user: User) -> APIClient:
     return client
 
 
+def create_post(user: User, body: str = "hello") -> dict:
+    """POST a post through the API as `user`; its JSON (the command must succeed)."""
+    r = client_for(user).post("/api/v1/posts", {"body": body}, format="json")
+    assert r.status_code == 201, r.json()
+    return r.json()
+
+
 def events(**filters) -> list[Event]:
     return list(Event.objects.filter(**filters).order_by("position"))
 

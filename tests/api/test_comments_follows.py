@@ -5,13 +5,9 @@ import pytest
 from socialapp.events.consistency import HEADER, read_token
 from socialapp.write.comments.models import Comment
 from socialapp.write.follows.models import Follow
-from tests.command_support import client_for, events, make_user
+from tests.command_support import client_for, create_post, events, make_user
 
 pytestmark = pytest.mark.django_db
-
-
-def create_post(user, body="a post"):
-    return client_for(user).post("/api/v1/posts", {"body": body}, format="json").json()
 
 
 def comment(user, post_id, body="a comment"):

@@ -5,19 +5,13 @@ import pytest
 from socialapp.events.consistency import HEADER, read_token
 from socialapp.events.models import Event
 from socialapp.write.posts.models import Post
-from tests.command_support import client_for, events
+from tests.command_support import client_for, create_post, events
 
 pytestmark = pytest.mark.django_db
 
 
-def create(user, body="hello"):
-    r = client_for(user).post("/api/v1/posts", {"body": body}, format="json")
-    assert r.status_code == 201, r.json()
-    return r.json()
-
-
 def test_create_post_parses_tags_and_mentions_and_appends_post_created(alice, bob):
-    post = create(alice, "  Hello #Django and #django, #CQRS! @bob @BOB @nobody a@bob.org  ")
+    post = create_post(alice, "  Hello #Django and #django, #CQRS! @bob @BOB @nobody a@bob.org  ")
     assert post["body"] == "Hello #Django and #django, #CQRS! @bob @BOB @nobody a@bob.org"
     assert post["hashtags"] == ["django", "cqrs"]
     assert post["mentions"] == [{"user_id": str(bob.id), "username": "bob"}]
@@ -37,7 +31,7 @@ def test_create_post_parses_tags_and_mentions_and_appends_post_created(alice, bo
 
 
 def test_post_ids_are_time_ordered(alice):
-    ids = [int(create(alice, f"p{i}")["id"]) for i in range(3)]
+    ids = [int(create_post(alice, f"p{i}")["id"]) for i in range(3)]
     assert ids == sorted(ids) and len(set(ids)) == 3
 
 
@@ -62,7 +56,7 @@ def test_body_limits_count_code_points_after_nfc():
 
 
 def test_edit_by_author_keeps_edited_at_and_appends_post_edited(alice):
-    post = create(alice, "first #a")
+    post = create_post(alice, "first #a")
     r = client_for(alice).patch(f"/api/v1/posts/{post['id']}", {"body": "second #b"}, format="json")
     assert r.status_code == 200
     assert r.json()["body"] == "second #b" and r.json()["edited_at"] and r.json()["version"] == 2
@@ -73,7 +67,7 @@ def test_edit_by_author_keeps_edited_at_and_appends_post_edited(alice):
 
 
 def test_edit_refusals(alice, bob, moderator):
-    post = create(alice)
+    post = create_post(alice)
     url = f"/api/v1/posts/{post['id']}"
     assert client_for(bob).patch(url, {"body": "mine"}, format="json").status_code == 403
     assert client_for(moderator).patch(url, {"body": "mine"}, format="json").status_code == 403
@@ -83,7 +77,7 @@ def test_edit_refusals(alice, bob, moderator):
 
 
 def test_delete_by_author_or_moderator_only(alice, bob, moderator):
-    first, second = create(alice), create(alice)
+    first, second = create_post(alice), create_post(alice)
     assert client_for(bob).delete(f"/api/v1/posts/{first['id']}").status_code == 403
     r = client_for(alice).delete(f"/api/v1/posts/{first['id']}")
     assert r.status_code == 204 and r[HEADER]
@@ -96,7 +90,7 @@ def test_delete_by_author_or_moderator_only(alice, bob, moderator):
 
 
 def test_like_twice_and_unlike_twice_append_one_event_each(alice, bob):
-    post = create(alice)
+    post = create_post(alice)
     url = f"/api/v1/posts/{post['id']}/like"
     c = client_for(bob)
     first = c.put(url)
@@ -123,7 +117,7 @@ def test_like_twice_and_unlike_twice_append_one_event_each(alice, bob):
 
 
 def test_unlike_never_liked_appends_nothing_and_likes_of_deleted_posts_are_404(alice, bob):
-    post = create(alice)
+    post = create_post(alice)
     assert client_for(bob).delete(f"/api/v1/posts/{post['id']}/like").status_code == 204
     assert not events(aggregate_type="like")
     client_for(alice).delete(f"/api/v1/posts/{post['id']}")
@@ -135,7 +129,7 @@ def test_unlike_never_liked_appends_nothing_and_likes_of_deleted_posts_are_404(a
 def test_content_of_a_deactivated_author_is_gone_for_commands(alice, bob):
     from socialapp.write.accounts.services import user_deactivate
 
-    post = create(alice)
+    post = create_post(alice)
     user_deactivate(user_id=alice.id, actor=alice)
     before = Event.objects.count()
     assert client_for(bob).put(f"/api/v1/posts/{post['id']}/like").status_code == 404
@@ -148,4 +142,4 @@ def test_mentions_of_deactivated_users_are_plain_text(alice, bob):
     from socialapp.write.accounts.services import user_deactivate
 
     user_deactivate(user_id=bob.id, actor=bob)
-    assert create(alice, "hi @bob")["mentions"] == []
+    assert create_post(alice, "hi @bob")["mentions"] == []
