@@ -15,6 +15,7 @@ from typing import Any
 from kombu import Producer
 
 from socialapp.events.projector import REGISTRY
+from socialapp.events.status import projector_names
 from socialapp.events.topology import broker_connection, dead_queue, declare, queue_name
 
 
@@ -43,20 +44,10 @@ def _describe(projector: str, message: Any) -> DeadLetter:
     )
 
 
-def _names(name: str | None) -> list[str]:
-    if name is None:
-        return sorted(REGISTRY)
-    if name not in REGISTRY:
-        raise KeyError(f"no projector named {name!r}; registered: {sorted(REGISTRY)}")
-    return [name]
-
-
-def _drain(connection: Any, projector: str) -> Iterator[Any]:
-    queue = dead_queue(REGISTRY[projector])(connection.default_channel)
-    while True:
-        message = queue.get(no_ack=False, accept=["json"])
-        if message is None:
-            return
+def _drain(channel: Any, projector: str) -> Iterator[Any]:
+    """The projector's dead letters, fetched one by one, unacked."""
+    queue = dead_queue(REGISTRY[projector])(channel)
+    while (message := queue.get(no_ack=False, accept=["json"])) is not None:
         yield message
 
 
@@ -65,11 +56,9 @@ def list_dead(name: str | None = None) -> list[DeadLetter]:
     out: list[DeadLetter] = []
     with broker_connection() as connection:
         declare(connection)
-        for projector in _names(name):
+        for projector in projector_names(name):
             channel = connection.channel()
-            queue = dead_queue(REGISTRY[projector])(channel)
-            while (message := queue.get(no_ack=False, accept=["json"])) is not None:
-                out.append(_describe(projector, message))
+            out += [_describe(projector, message) for message in _drain(channel, projector)]
             channel.close()  # unacked messages go back to the dead-letter queue
     return out
 
@@ -80,8 +69,8 @@ def retry_dead(name: str | None = None, progress: Callable[[int], None] | None =
     with broker_connection() as connection:
         declare(connection)
         producer = Producer(connection.channel())
-        for projector in _names(name):
-            for message in _drain(connection, projector):
+        for projector in projector_names(name):
+            for message in _drain(connection.default_channel, projector):
                 headers = {k: v for k, v in (message.headers or {}).items() if not k.startswith("x-")}
                 headers["x-retried-from-dead-letters"] = 1
                 producer.publish(
@@ -108,6 +97,6 @@ def purge_dead(name: str | None = None) -> int:
     purged = 0
     with broker_connection() as connection:
         declare(connection)
-        for projector in _names(name):
+        for projector in projector_names(name):
             purged += dead_queue(REGISTRY[projector])(connection.default_channel).purge() or 0
     return purged

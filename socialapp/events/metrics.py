@@ -76,7 +76,7 @@ class PipelineCollector(Collector):
         unacked = GaugeMetricFamily("socialapp_queue_unacked", "Messages delivered, not acked", labels=["projector"])
         dead = GaugeMetricFamily("socialapp_dead_letters", "Messages in the dead-letter queue", labels=["projector"])
         consumers = GaugeMetricFamily("socialapp_queue_consumers", "Workers consuming", labels=["projector"])
-        for row in projector_status(with_lag=True):
+        for row in projector_status():
             applied.add_metric([row.name], row.applied)
             if row.lag is not None:
                 behind.add_metric([row.name], row.lag)

@@ -28,6 +28,7 @@ object that has `run(progress) -> dict` (for example: a fresh index, a replay, a
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Callable, Iterator
@@ -47,7 +48,7 @@ def _messages(rows: list[tuple[Any, ...]]) -> list[EventMessage]:
         EventMessage(
             event_id=r[0], position=r[1], event_type=r[2], aggregate_type=r[3], aggregate_id=r[4],
             aggregate_version=r[5], actor_id=r[6], occurred_at=r[7].isoformat(), schema_version=r[8],
-            payload=r[9] if isinstance(r[9], dict) else __import__("json").loads(r[9]),
+            payload=r[9] if isinstance(r[9], dict) else json.loads(r[9]),
         )
         for r in rows
     ]  # fmt: skip

@@ -33,6 +33,15 @@ class ProjectorStatus:
     dead: int | None
 
 
+def projector_names(name: str | None = None) -> list[str]:
+    """Every registered projector, or only `name` (KeyError naming the registered ones)."""
+    if name is None:
+        return sorted(REGISTRY)
+    if name not in REGISTRY:
+        raise KeyError(f"no projector named {name!r}; registered: {', '.join(sorted(REGISTRY))}")
+    return [name]
+
+
 def log_counts() -> LogCounts:
     with connections["default"].cursor() as cursor:
         cursor.execute(
@@ -45,30 +54,32 @@ def log_counts() -> LogCounts:
     return LogCounts(int(appended), int(unpublished), float(age))
 
 
-def _management() -> tuple[str, tuple[str, str], str]:
+def management_api() -> tuple[str, tuple[str, str]]:
+    """Base address and credentials of the RabbitMQ management API (RABBITMQ_MANAGEMENT_URL)."""
     url = urlsplit(settings.RABBITMQ_MANAGEMENT_URL)
+    return f"{url.scheme}://{url.hostname}:{url.port}", (url.username or "guest", url.password or "guest")
+
+
+def queue_infos() -> dict[str, dict] | None:
+    """The management API's view of every queue of our vhost, by name (one request), or None
+    when it is unreachable."""
+    base, auth = management_api()
     vhost = urlsplit(settings.CELERY_BROKER_URL).path.lstrip("/") or "/"
-    return f"{url.scheme}://{url.hostname}:{url.port}", (url.username or "guest", url.password or "guest"), vhost
-
-
-def queue_info(name: str) -> dict | None:
-    """The management API's view of a queue, or None when it is unknown or unreachable."""
-    base, auth, vhost = _management()
+    columns = "name,messages,messages_ready,messages_unacknowledged,consumers"
     try:
-        response = requests.get(
-            f"{base}/api/queues/{quote(vhost, safe='')}/{quote(name, safe='')}", auth=auth, timeout=3
-        )
+        response = requests.get(f"{base}/api/queues/{quote(vhost, safe='')}?columns={columns}", auth=auth, timeout=3)
     except requests.RequestException:
         return None
     if response.status_code != 200:
         return None
-    return response.json()
+    return {q["name"]: q for q in response.json()}
 
 
-def handled_event_count(event_types: tuple[str, ...]) -> int:
+def handled_counts() -> dict[str, int]:
+    """Events in the log per event type (one scan of the type index for every projector)."""
     with connections["default"].cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM event_log WHERE event_type = ANY(%s)", [list(event_types)])
-        return int(cursor.fetchone()[0])
+        cursor.execute("SELECT event_type, count(*) FROM event_log GROUP BY event_type")
+        return {event_type: int(n) for event_type, n in cursor.fetchall()}
 
 
 def applied_counts() -> dict[str, int]:
@@ -77,22 +88,20 @@ def applied_counts() -> dict[str, int]:
         return {name: int(n) for name, n in cursor.fetchall()}
 
 
-def projector_status(names: list[str] | None = None, *, with_lag: bool = True) -> list[ProjectorStatus]:
-    applied = applied_counts()
+def projector_status(names: list[str] | None = None) -> list[ProjectorStatus]:
+    applied, in_log, queues = applied_counts(), handled_counts(), queue_infos()
     rows = []
-    for name in names or sorted(REGISTRY):
-        projector = REGISTRY[name]
-        types = projector.event_types()
+    for name in names or projector_names():
+        types = REGISTRY[name].event_types()
         done = applied.get(name, 0)
-        lag = max(0, handled_event_count(types) - done) if with_lag and types else None
-        q = queue_info(queue_name(name))
-        d = queue_info(dead_queue_name(name))
+        q = None if queues is None else queues.get(queue_name(name))
+        d = None if queues is None else queues.get(dead_queue_name(name))
         rows.append(
             ProjectorStatus(
                 name=name,
                 event_types=types,
                 applied=done,
-                lag=lag,
+                lag=max(0, sum(in_log.get(t, 0) for t in types) - done) if types else None,
                 ready=None if q is None else int(q.get("messages_ready", q.get("messages", 0)) or 0),
                 unacked=None if q is None else int(q.get("messages_unacknowledged", 0) or 0),
                 consumers=None if q is None else int(q.get("consumers", 0) or 0),

@@ -7,7 +7,7 @@ from tqdm import tqdm
 
 from socialapp.events.projector import REGISTRY
 from socialapp.events.rebuild import handled_count
-from socialapp.events.status import log_counts, projector_status
+from socialapp.events.status import log_counts, projector_names, projector_status
 
 
 class Command(BaseCommand):
@@ -18,15 +18,11 @@ class Command(BaseCommand):
         parser.add_argument("name", nargs="?", help="projector name (rebuild: required)")
         parser.add_argument("--limit", type=int, default=20, help="check: entries listed per category")
 
-    def _names(self, name: str | None) -> list[str]:
-        if name is None:
-            return sorted(REGISTRY)
-        if name not in REGISTRY:
-            raise CommandError(f"no projector named {name!r}; registered: {', '.join(sorted(REGISTRY))}")
-        return [name]
-
     def handle(self, *args: Any, action: str, name: str | None = None, limit: int = 20, **options: Any) -> None:
-        names = self._names(name)
+        try:
+            names = projector_names(name)
+        except KeyError as exc:
+            raise CommandError(str(exc.args[0])) from exc
         getattr(self, f"do_{action}")(names, limit=limit, name=name)
 
     def do_status(self, names: list[str], **_: Any) -> None:
