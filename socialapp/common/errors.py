@@ -116,11 +116,7 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     response = exception_handler(exc, context)
     if response is None or not isinstance(exc, drf.APIException):
         return response  # not ours to map: a 500, which is a bug
-    code, title = _DRF_CODES.get(type(exc), ("error", "Error"))
-    for klass, pair in _DRF_CODES.items():
-        if isinstance(exc, klass):
-            code, title = pair
-            break
+    code, title = next((pair for klass, pair in _DRF_CODES.items() if isinstance(exc, klass)), ("error", "Error"))
     errors = None
     if isinstance(exc, drf.ValidationError):
         errors = _flatten(exc.detail)
