@@ -7,35 +7,22 @@ with different SOCIALAPP_TEST_TAG values can share one machine.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import pytest
 import requests
 from django.conf import settings
 
-
-def _management() -> tuple[str, tuple[str, str]]:
-    url = urlsplit(settings.RABBITMQ_MANAGEMENT_URL)
-    base = f"{url.scheme}://{url.hostname}:{url.port}"
-    return base, (url.username or "guest", url.password or "guest")
+from socialapp.events.status import management_api
+from tests.support import delete_vhost, recreate_vhost
 
 
 @pytest.fixture(scope="session", autouse=True)
 def amqp_vhost() -> Iterator[str]:
     """A fresh vhost for this run: no queue or message of an earlier run can leak in."""
-    base, auth = _management()
-    vhost = settings.TEST_AMQP_VHOST
-    user = urlsplit(settings.CELERY_BROKER_URL).username
-    requests.delete(f"{base}/api/vhosts/{quote(vhost, safe='')}", auth=auth, timeout=10)
-    requests.put(f"{base}/api/vhosts/{quote(vhost, safe='')}", auth=auth, timeout=10).raise_for_status()
-    requests.put(
-        f"{base}/api/permissions/{quote(vhost, safe='')}/{user}",
-        json={"configure": ".*", "write": ".*", "read": ".*"},
-        auth=auth,
-        timeout=10,
-    ).raise_for_status()
-    yield vhost
-    requests.delete(f"{base}/api/vhosts/{quote(vhost, safe='')}", auth=auth, timeout=10)
+    recreate_vhost(settings.TEST_AMQP_VHOST)
+    yield settings.TEST_AMQP_VHOST
+    delete_vhost(settings.TEST_AMQP_VHOST)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -58,7 +45,7 @@ def empty_broker(amqp_vhost: str) -> None:
     a later test's worker and project events whose rows no longer exist. Relays and workers
     declare the topology again when they start.
     """
-    base, auth = _management()
+    base, auth = management_api()
     vhost = quote(amqp_vhost, safe="")
     response = requests.get(f"{base}/api/queues/{vhost}?columns=name", auth=auth, timeout=10)
     response.raise_for_status()

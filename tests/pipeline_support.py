@@ -31,8 +31,11 @@ from socialapp.events.topology import queue_name
 from tests.support import ChildProcess, celery_worker, child_env, wait_for
 
 
-def start_relay(*, name: str = "relay", env: dict[str, str] | None = None) -> ChildProcess:
-    relay = ChildProcess([sys.executable, "manage.py", "relay"], env or child_env(), name)
+def start_relay(
+    *, name: str = "relay", env: dict[str, str] | None = None, command: list[str] | None = None
+) -> ChildProcess:
+    """`manage.py relay` (or `command`, a relay of its own that also says "relay running")."""
+    relay = ChildProcess(command or [sys.executable, "manage.py", "relay"], env or child_env(), name)
     wait_for(lambda: "relay running" in relay.log() or relay.proc.poll() is not None, timeout=60, what="relay start")
     assert relay.proc.poll() is None, relay.log()
     return relay

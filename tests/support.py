@@ -1,5 +1,5 @@
 """Helpers for tests against the real services: waiting on conditions, child processes that
-see the test databases, and stopping services for fault tests."""
+see the test databases, RabbitMQ vhosts of their own, and stopping services for fault tests."""
 
 from __future__ import annotations
 
@@ -12,9 +12,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import quote, urlsplit
 
+import requests
 from django.conf import settings
 from django.db import connections
+
+from socialapp.events.status import management_api
 
 REPO = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
@@ -33,6 +37,25 @@ def wait_for(condition: Callable[[], T], *, timeout: float = 30.0, interval: flo
             last_error = exc
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what or condition!r}; last error: {last_error!r}")
+
+
+def recreate_vhost(vhost: str) -> None:
+    """A fresh, empty RabbitMQ vhost (an earlier one of that name is deleted), open to the broker user."""
+    base, auth = management_api()
+    user = urlsplit(settings.CELERY_BROKER_URL).username or "guest"
+    requests.delete(f"{base}/api/vhosts/{quote(vhost, safe='')}", auth=auth, timeout=10)
+    requests.put(f"{base}/api/vhosts/{quote(vhost, safe='')}", auth=auth, timeout=10).raise_for_status()
+    requests.put(
+        f"{base}/api/permissions/{quote(vhost, safe='')}/{quote(user, safe='')}",
+        json={"configure": ".*", "write": ".*", "read": ".*"},
+        auth=auth,
+        timeout=10,
+    ).raise_for_status()
+
+
+def delete_vhost(vhost: str) -> None:
+    base, auth = management_api()
+    requests.delete(f"{base}/api/vhosts/{quote(vhost, safe='')}", auth=auth, timeout=10)
 
 
 def _db_url(alias: str) -> str:

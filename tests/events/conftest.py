@@ -5,9 +5,6 @@ from collections.abc import Iterator
 import pytest
 
 from tests.events import probe
-from tests.support import child_env
-
-PROBE_ENV = {"EVENTS_EXTRA_PROJECTOR_MODULES": "tests.events.probe"}
 
 
 @pytest.fixture
@@ -22,8 +19,3 @@ def probe_tables(django_db_blocker: object) -> Iterator[None]:
     finally:
         probe.uninstall()
         probe.reset_tables()
-
-
-@pytest.fixture
-def probe_env() -> dict[str, str]:
-    return child_env(**PROBE_ENV)

@@ -1,4 +1,5 @@
-"""Appending probe events the way command services do: inside a transaction, via append_event."""
+"""Appending probe events the way command services do (inside a transaction, via append_event),
+and the environment of child processes that load the probe projector."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.db import transaction
 
 from socialapp.events.log import append_event
 from socialapp.events.models import Event
+from tests.support import child_env
 
 _counter = itertools.count(1)
 
@@ -36,3 +38,8 @@ def append_probe_events(count: int, *, aggregate_id: str | None = None, per_tran
                     )
                 )
     return events
+
+
+def probe_env(**extra: str) -> dict[str, str]:
+    """`tests.support.child_env` for a relay or worker that registers the probe projector."""
+    return child_env(EVENTS_EXTRA_PROJECTOR_MODULES="tests.events.probe", **extra)

@@ -17,10 +17,10 @@ from socialapp.events.deadletters import list_dead
 from socialapp.events.models import Event
 from socialapp.events.relay import HOLD_BEFORE_MARK_ENV
 from socialapp.events.topology import broker_connection, queue_name
-from tests.events.helpers import append_probe_events, new_aggregate
+from tests.events.helpers import append_probe_events, new_aggregate, probe_env
 from tests.events.probe import ProbeProjector
 from tests.pipeline_support import running_pipeline, start_relay, start_worker, wait_applied
-from tests.support import child_env, service_stopped, wait_for
+from tests.support import service_stopped, wait_for
 
 pytestmark = [
     pytest.mark.slow,
@@ -28,7 +28,6 @@ pytestmark = [
     pytest.mark.timeout(240),
     pytest.mark.django_db(transaction=True, databases=["default", "read"]),
 ]
-PROBE = {"EVENTS_EXTRA_PROJECTOR_MODULES": "tests.events.probe"}
 
 
 def probe_count() -> int:
@@ -45,15 +44,15 @@ def assert_converged() -> None:
 
 @pytest.mark.parametrize("batch", ["1", "20"], ids=["one-by-one", "batches"])
 def test_worker_killed_mid_batch_applies_every_event_exactly_once(probe_tables, batch: str):
-    relay = start_relay(env=child_env(**PROBE))
+    relay = start_relay(env=probe_env())
     try:
-        slow_env = child_env(PROBE_DELAY_SECONDS="0.02", PROBE_BATCH_SIZE=batch, **PROBE)
+        slow_env = probe_env(PROBE_DELAY_SECONDS="0.02", PROBE_BATCH_SIZE=batch)
         slow = start_worker(["probe"], name="probe-slow", env=slow_env)
         events = append_probe_events(150, per_transaction=10)
         wait_for(lambda: probe_count() >= 30, timeout=60, what="the worker to be mid-batch")
         slow.stop(signal.SIGKILL)  # kill -9: prefetched messages are unacked, some effects committed
         assert probe_count() < len(events)
-        fresh = start_worker(["probe"], name="probe-fresh", env=child_env(PROBE_BATCH_SIZE=batch, **PROBE))
+        fresh = start_worker(["probe"], name="probe-fresh", env=probe_env(PROBE_BATCH_SIZE=batch))
         try:
             wait_applied(events, ["probe"], timeout=90)
         finally:
@@ -66,10 +65,10 @@ def test_worker_killed_mid_batch_applies_every_event_exactly_once(probe_tables, 
 
 def test_relay_killed_between_publish_and_mark_duplicate_is_absorbed(probe_tables, tmp_path: Path):
     hold = tmp_path / "held"
-    worker = start_worker(["probe"], name="probe-dup", env=child_env(**PROBE))
+    worker = start_worker(["probe"], name="probe-dup", env=probe_env())
     try:
         events = append_probe_events(20, per_transaction=20)
-        crashing = start_relay(name="relay-crash", env=child_env(**{HOLD_BEFORE_MARK_ENV: str(hold)}, **PROBE))
+        crashing = start_relay(name="relay-crash", env=probe_env(**{HOLD_BEFORE_MARK_ENV: str(hold)}))
         wait_for(hold.exists, timeout=60, what="the relay to publish and hold before marking")
         held = [int(p) for p in hold.read_text().split(",")]
         crashing.stop(signal.SIGKILL)
@@ -77,7 +76,7 @@ def test_relay_killed_between_publish_and_mark_duplicate_is_absorbed(probe_table
         assert Event.objects.filter(position__in=held, published_at__isnull=True).count() == 20
         wait_applied(events, ["probe"], timeout=60)  # delivered although never marked
 
-        relay = start_relay(env=child_env(**PROBE))  # republishes the unmarked rows
+        relay = start_relay(env=probe_env())  # republishes the unmarked rows
         try:
             wait_for(lambda: not Event.objects.filter(published_at__isnull=True).exists(), timeout=60, what="marking")
             wait_for(lambda: worker.log().count("skipped duplicate") >= 20, timeout=60, what="duplicates delivered")
@@ -95,7 +94,7 @@ def test_poison_event_is_dead_lettered_others_flow_and_retry_applies_it_once_fix
     poison = new_aggregate()
     with connections["read"].cursor() as cursor:
         cursor.execute("INSERT INTO probe_poison (aggregate_id) VALUES (%s)", [poison])
-    with running_pipeline(["probe"], env=child_env(PROBE_BATCH_SIZE=batch, **PROBE)) as pipeline:
+    with running_pipeline(["probe"], env=probe_env(PROBE_BATCH_SIZE=batch)) as pipeline:
         before = append_probe_events(10)
         bad = append_probe_events(1, aggregate_id=poison)
         after = append_probe_events(10)
@@ -114,7 +113,7 @@ def test_poison_event_is_dead_lettered_others_flow_and_retry_applies_it_once_fix
 
 
 def test_malformed_message_goes_straight_to_dead_letters(probe_tables):
-    with running_pipeline(["probe"], relay=False, env=child_env(**PROBE)) as pipeline:
+    with running_pipeline(["probe"], relay=False, env=probe_env()) as pipeline:
         with broker_connection() as connection:
             Producer(connection.channel()).publish(
                 {"event_type": "post.created", "no": "envelope"}, exchange="", routing_key=queue_name("probe"),
@@ -133,7 +132,7 @@ def test_duplicates_and_reordering_within_an_aggregate_converge(probe_tables):
     for _ in range(3):
         events += append_probe_events(5, per_transaction=5)
     scrambled = sorted(events, key=lambda e: -e.aggregate_version) + events[::2] + events
-    with running_pipeline(["probe"], relay=False, env=child_env(**PROBE)) as pipeline:
+    with running_pipeline(["probe"], relay=False, env=probe_env()) as pipeline:
         with broker_connection() as connection:
             producer = Producer(connection.channel())
             for event in scrambled:
@@ -154,7 +153,7 @@ def test_duplicates_and_reordering_within_an_aggregate_converge(probe_tables):
 
 
 def test_rabbitmq_restart_while_commands_keep_coming_loses_nothing(probe_tables):
-    with running_pipeline(["probe"], env=child_env(**PROBE)) as pipeline:
+    with running_pipeline(["probe"], env=probe_env()) as pipeline:
         events = append_probe_events(10)
         pipeline.wait_applied(events, timeout=60)
         with service_stopped("rabbitmq"):
@@ -170,7 +169,7 @@ def test_transient_errors_are_retried_with_backoff_never_dead_lettered(probe_tab
     flaky = new_aggregate()
     with connections["read"].cursor() as cursor:
         cursor.execute("INSERT INTO probe_flaky (aggregate_id) VALUES (%s)", [flaky])
-    with running_pipeline(["probe"], env=child_env(**PROBE)) as pipeline:
+    with running_pipeline(["probe"], env=probe_env()) as pipeline:
         bad = append_probe_events(1, aggregate_id=flaky)
         log = pipeline.workers["probe"].log
         # In-place retries with backoff, then back to the tail of the queue (no delivery used up).

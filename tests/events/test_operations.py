@@ -10,21 +10,19 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connections
 
-from tests.events.helpers import append_probe_events
+from socialapp.events.projector import EventMessage
+from tests.events.helpers import append_probe_events, probe_env
 from tests.events.probe import ProbeProjector
 from tests.pipeline_support import running_pipeline, wait_applied
-from tests.support import ChildProcess, child_env, wait_for
+from tests.support import ChildProcess, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, databases=["default", "read"])]
-PROBE = {"EVENTS_EXTRA_PROJECTOR_MODULES": "tests.events.probe"}
 
 
 def test_check_reports_lost_duplicated_and_unexpected_entries(probe_tables):
     events = append_probe_events(6)
     projector = ProbeProjector()
     for event in events:
-        from socialapp.events.projector import EventMessage
-
         projector.apply(EventMessage.from_dict(event.as_message()))
     assert projector.check().ok
     with connections["read"].cursor() as cursor:
@@ -48,7 +46,7 @@ def shadow_exists() -> bool:
 
 
 def test_rebuild_while_live_events_flow_loses_nothing_and_repairs_the_read_model(probe_tables):
-    with running_pipeline(["probe"], env=child_env(**PROBE)) as pipeline:
+    with running_pipeline(["probe"], env=probe_env()) as pipeline:
         events = append_probe_events(120, per_transaction=10)
         pipeline.wait_applied(events, timeout=60)
         with connections["read"].cursor() as cursor:  # damage the read model
@@ -58,7 +56,7 @@ def test_rebuild_while_live_events_flow_loses_nothing_and_repairs_the_read_model
 
         rebuild = ChildProcess(
             [sys.executable, "manage.py", "projections", "rebuild", "probe"],
-            child_env(PROBE_DELAY_SECONDS="0.01", **PROBE),  # a replay slow enough to overlap live events
+            probe_env(PROBE_DELAY_SECONDS="0.01"),  # a replay slow enough to overlap live events
             "rebuild",
         )
         try:
@@ -85,7 +83,7 @@ def test_rebuild_while_live_events_flow_loses_nothing_and_repairs_the_read_model
 
 
 def test_status_shows_applied_lag_queue_and_dead_letters(probe_tables):
-    with running_pipeline(["probe"], env=child_env(**PROBE)) as pipeline:
+    with running_pipeline(["probe"], env=probe_env()) as pipeline:
         events = append_probe_events(5)
         pipeline.wait_applied(events)
         out = io.StringIO()
@@ -122,7 +120,7 @@ def test_metrics_from_the_web_endpoint_and_the_worker_exporter(probe_tables, cli
     import requests
 
     port = _free_port()
-    with running_pipeline(["probe"], env=child_env(PROJECTOR_METRICS_PORT=str(port), **PROBE)) as pipeline:
+    with running_pipeline(["probe"], env=probe_env(PROJECTOR_METRICS_PORT=str(port))) as pipeline:
         events = append_probe_events(7)
         pipeline.wait_applied(events)
         body = client.get("/metrics").content.decode()

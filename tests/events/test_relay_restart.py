@@ -14,10 +14,10 @@ from kombu import Consumer
 
 from socialapp.events.models import Event
 from socialapp.events.topology import broker_connection, projector_queue
-from tests.events.helpers import append_probe_events
+from tests.events.helpers import append_probe_events, probe_env
 from tests.events.probe import ProbeProjector
 from tests.pipeline_support import start_relay
-from tests.support import child_env, service_stopped, wait_for
+from tests.support import service_stopped, wait_for
 
 pytestmark = [
     pytest.mark.slow,
@@ -25,7 +25,6 @@ pytestmark = [
     pytest.mark.timeout(240),
     pytest.mark.django_db(transaction=True, databases=["default", "read"]),
 ]
-PROBE = {"EVENTS_EXTRA_PROJECTOR_MODULES": "tests.events.probe"}
 
 
 def queued_message_ids(expected: set[str], timeout: float = 60.0) -> set[str]:
@@ -55,7 +54,7 @@ def published_count() -> int:
 def test_rows_marked_published_across_a_broker_restart_are_all_in_the_queue(probe_tables):
     events = append_probe_events(20000, per_transaction=1000)  # the relay publishes thousands per second
     ids = {str(e.event_id) for e in events}
-    relay = start_relay(env=child_env(**PROBE))
+    relay = start_relay(env=probe_env())
     try:
         # Restart the broker while the relay is mid-way through the log.
         wait_for(lambda: published_count() >= 100, timeout=60, interval=0.01, what="the relay to be publishing")
