@@ -11,7 +11,8 @@ Figures (bench/results/pipeline.json):
   transaction, paced so that the pipeline is not saturated;
 - `prefetch`: the pipeline's rate with each candidate prefetch (how EVENTS_PREFETCH was chosen).
 
-It runs on databases and a RabbitMQ vhost of its own (benchpipe_*, socialapp_bench_pipeline), so development data is untouched.
+It runs on databases and a RabbitMQ vhost of its own (benchpipe_*, socialapp_bench_pipeline; bench/common.py),
+so development data is untouched.
 `python -m bench.pipeline` (BENCH_PIPELINE_EVENTS, default 3000, sets the scale).
 """
 
@@ -21,12 +22,10 @@ import contextlib
 import json
 import os
 import statistics
-import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import quote, urlsplit
 
 import django
 import django.apps
@@ -36,17 +35,17 @@ os.environ["EVENTS_EXTRA_PROJECTOR_MODULES"] = "bench.pipeline"
 if not django.apps.apps.ready and not django.apps.apps.loading:  # also imported *by* setup()
     django.setup()
 
-import requests
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import transaction
 from kombu import Connection, Consumer, Queue
 from kombu.serialization import dumps
 
+from bench.common import bench_env, drop_vhost, sql, use_own_databases, use_own_vhost
 from socialapp.events.log import append_event
 from socialapp.events.projector import REGISTRY, EventMessage, Projector, handles, register
+from tests.pipeline_support import start_relay, start_worker
 
-REPO = Path(__file__).resolve().parent.parent
-RESULTS = REPO / "bench" / "results"
+RESULTS = Path(__file__).resolve().parent / "results"
 EVENTS = int(os.environ.get("BENCH_PIPELINE_EVENTS", "3000"))
 PREFETCHES = [1, 16, 64, 256]
 VHOST = "socialapp_bench_pipeline"
@@ -64,77 +63,6 @@ class NoopProjector(Projector):
 
 if NoopProjector.name not in REGISTRY:  # `python -m bench.pipeline` imports this module twice
     register(NoopProjector)
-
-
-# ------------------------------------------------------------------------------ environment
-def use_bench_environment() -> dict[str, str]:
-    for alias in ("default", "read"):
-        conn = connections[alias]
-        conn.settings_dict["TEST"]["NAME"] = f"benchpipe_{conn.settings_dict['NAME']}"
-        conn.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=True, serialize=False)
-    mgmt = urlsplit(settings.RABBITMQ_MANAGEMENT_URL)
-    base, auth = f"{mgmt.scheme}://{mgmt.hostname}:{mgmt.port}", (mgmt.username, mgmt.password)
-    broker = urlsplit(settings.CELERY_BROKER_URL)
-    requests.delete(f"{base}/api/vhosts/{VHOST}", auth=auth, timeout=10)
-    requests.put(f"{base}/api/vhosts/{VHOST}", auth=auth, timeout=10).raise_for_status()
-    requests.put(
-        f"{base}/api/permissions/{VHOST}/{broker.username}",
-        json={"configure": ".*", "write": ".*", "read": ".*"},
-        auth=auth,
-        timeout=10,
-    ).raise_for_status()
-    settings.CELERY_BROKER_URL = broker._replace(path=f"/{quote(VHOST)}").geturl()
-
-    def url(alias: str) -> str:
-        s = connections[alias].settings_dict
-        return f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
-
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=url("default"),
-        READ_DATABASE_URL=url("read"),
-        CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
-        EVENTS_EXTRA_PROJECTOR_MODULES="bench.pipeline",
-        PYTHONUNBUFFERED="1",
-    )
-    return env
-
-
-def drop_vhost() -> None:
-    mgmt = urlsplit(settings.RABBITMQ_MANAGEMENT_URL)
-    requests.delete(
-        f"{mgmt.scheme}://{mgmt.hostname}:{mgmt.port}/api/vhosts/{VHOST}",
-        auth=(mgmt.username, mgmt.password),
-        timeout=10,
-    )
-
-
-def sql(alias: str, statement: str, params: list | None = None) -> list[tuple]:
-    with connections[alias].cursor() as cursor:
-        cursor.execute(statement, params)
-        return cursor.fetchall() if cursor.description else []
-
-
-class Child:
-    def __init__(self, args: list[str], env: dict[str, str], name: str) -> None:
-        self.log = open(RESULTS / f".{name}.log", "wb")  # noqa: SIM115
-        self.proc = subprocess.Popen(args, cwd=REPO, env=env, stdout=self.log, stderr=subprocess.STDOUT)
-
-    def wait_log(self, text: str, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        path = Path(self.log.name)
-        while text not in path.read_text(errors="replace"):
-            if time.monotonic() > deadline or self.proc.poll() is not None:
-                raise RuntimeError(f"{path} never said {text!r}")
-            time.sleep(0.1)
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.log.close()
 
 
 def relay_only_noop() -> None:
@@ -190,14 +118,8 @@ def wait_applied(ids: list[str], timeout: float = 180) -> float:
 
 
 def pipeline_rate(env: dict[str, str], prefetch: int, n: int) -> float:
-    worker = Child(
-        [sys.executable, "-m", "celery", "-A", "socialapp", "worker", "-P", "solo", "-Q", "projector.bench_noop",
-         "-n", f"bench-{prefetch}@%h", "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
-        {**env, "EVENTS_PREFETCH": str(prefetch)},
-        f"worker-{prefetch}",
-    )  # fmt: skip
+    worker = start_worker([NoopProjector.name], name=f"bench-{prefetch}", env={**env, "EVENTS_PREFETCH": str(prefetch)})
     try:
-        time.sleep(4)  # the worker connects (benchmark warm-up, not synchronisation of a test)
         started = time.monotonic()
         ids = append(n, per_transaction=20)
         finished = wait_applied(ids)
@@ -207,14 +129,8 @@ def pipeline_rate(env: dict[str, str], prefetch: int, n: int) -> float:
 
 
 def latency(env: dict[str, str], n: int = 300) -> dict[str, float]:
-    worker = Child(
-        [sys.executable, "-m", "celery", "-A", "socialapp", "worker", "-P", "solo", "-Q", "projector.bench_noop",
-         "-n", "bench-latency@%h", "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
-        env,
-        "worker-latency",
-    )  # fmt: skip
+    worker = start_worker([NoopProjector.name], name="bench-latency", env=env)
     try:
-        time.sleep(4)
         commits: dict[str, float] = {}
         ids = append(n, per_transaction=1, commit_times=commits, pace=0.01)
         wait_applied(ids)
@@ -300,12 +216,13 @@ def raw_rate(n: int, prefetch: int) -> float:
 
 def main() -> None:
     RESULTS.mkdir(exist_ok=True)
-    env = use_bench_environment()
+    use_own_databases("benchpipe")
+    use_own_vhost(VHOST)
+    env = bench_env(EVENTS_EXTRA_PROJECTOR_MODULES="bench.pipeline")
     sql("default", "TRUNCATE event_log")
     sql("read", "TRUNCATE projection_applied_event")
-    relay = Child([sys.executable, "-m", "bench.pipeline", "relay"], env, "relay")
+    relay = start_relay(name="bench-relay", env=env, command=[sys.executable, "-m", "bench.pipeline", "relay"])
     try:
-        relay.wait_log("relay running")
         prefetch = {p: round(pipeline_rate(env, p, max(500, EVENTS // 3)), 1) for p in PREFETCHES}
         print(f"prefetch -> events/s: {prefetch}", flush=True)
         pipeline = pipeline_rate(env, settings.EVENTS_PREFETCH, EVENTS)
@@ -313,7 +230,7 @@ def main() -> None:
         lat = latency(env)
     finally:
         relay.stop()
-        drop_vhost()
+        drop_vhost(VHOST)
     result = {
         "events": EVENTS,
         "pipeline_events_per_s": round(pipeline, 1),
