@@ -88,9 +88,22 @@ def serve_page(
     rows = fetch(page)
     has_more = len(rows) > page.limit
     rows = rows[: page.limit]
-    next_cursor = encode_cursor(key(rows[-1]), scope) if has_more and rows else None
-    body = {"results": serializer(rows, many=True).data, "next": next_cursor, **(extra or {})}
-    response = Response(body)
+    next_key = key(rows[-1]) if has_more and rows else None
+    return page_response(request, scope=scope, results=serializer(rows, many=True).data, next_key=next_key, extra=extra)
+
+
+def page_response(
+    request: Request,
+    *,
+    scope: str,
+    results: Any,
+    next_key: Sequence[Any] | None,
+    extra: dict[str, Any] | None = None,
+) -> Response:
+    """The list body (`results`, `next`) and the `Link` header, for lists that find their next
+    key themselves (search: a page of Elasticsearch hits is full or it is the last)."""
+    next_cursor = encode_cursor(next_key, scope) if next_key is not None else None
+    response = Response({"results": results, "next": next_cursor, **(extra or {})})
     if next_cursor:
         params = {k: v for k, v in request.query_params.items() if k != "cursor"}
         params["cursor"] = next_cursor

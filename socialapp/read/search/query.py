@@ -1,4 +1,4 @@
-"""Turning user input into Elasticsearch queries, and search_after cursors.
+"""Turning user input into Elasticsearch queries.
 
 User text never reaches Elasticsearch as query DSL or query_string syntax: `parse` splits `q`
 into quoted phrases, `#hashtag` terms, `@mention` terms and plain words, folds them like the
@@ -9,8 +9,6 @@ punctuation, so a query of only punctuation matches nothing (an empty, valid res
 
 from __future__ import annotations
 
-import base64
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -130,29 +128,3 @@ HIGHLIGHT = {
     "pre_tags": [HL_OPEN],
     "post_tags": [HL_CLOSE],
 }
-
-
-# ---------------------------------------------------------------------------------- cursors
-def encode_cursor(sort_values: list[Any]) -> str:
-    raw = json.dumps(sort_values, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None, shape: tuple[type, ...]) -> list[Any] | None:
-    """The sort values of the last hit; anything that does not decode to `shape` is a 400."""
-    if not cursor:
-        return None
-    try:
-        if len(cursor) > 512:
-            raise ValueError("too long")
-        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if not isinstance(values, list) or len(values) != len(shape):
-            raise ValueError("shape")
-        for value, kind in zip(values, shape, strict=True):
-            if kind is float and isinstance(value, int | float) and not isinstance(value, bool):
-                continue
-            if not isinstance(value, kind) or isinstance(value, bool):
-                raise ValueError("type")
-    except (ValueError, TypeError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ValidationFailed.on("cursor", "Invalid cursor.") from exc
-    return values

@@ -31,7 +31,7 @@ SNIPPET_CHARS = 200
 @dataclass
 class Page:
     results: list[dict[str, Any]]
-    next_cursor: str | None
+    next_key: list[Any] | None  # sort values of the last hit when the page is full (search_after)
 
 
 def _es(call: Callable[[], T]) -> T:
@@ -55,8 +55,10 @@ def _search(kind: str, body: dict[str, Any], sort: list[Any], limit: int, after:
     return response["hits"]["hits"]
 
 
-def _next(hits: list[dict], limit: int) -> str | None:
-    return Q.encode_cursor(hits[-1]["sort"]) if len(hits) == limit and hits else None
+def _next(hits: list[dict], limit: int) -> list[Any] | None:
+    """A full page of hits may have a successor (visibility re-checks can shorten `results`,
+    so it is the hits that count)."""
+    return hits[-1]["sort"] if len(hits) == limit and hits else None
 
 
 def snippet(body: str, highlighted_folded: str | None) -> str:
@@ -103,15 +105,13 @@ def search_posts(
     until: datetime | None = None,
     sort: str = "relevance",
     limit: int = 20,
-    cursor: str | None = None,
+    after: list[Any] | None = None,
 ) -> Page:
     parsed = Q.parse(q)
     if sort == "recent" or not parsed.has_text:
         order: list[Any] = [{"created_at": "desc"}, {"post_id": "desc"}]
-        after = Q.decode_cursor(cursor, (int, int))
     else:
         order = [{"_score": "desc"}, {"post_id": "desc"}]
-        after = Q.decode_cursor(cursor, (float, int))
     body = {
         "query": Q.posts_query(parsed, author=author, since=since, until=until),
         "highlight": Q.HIGHLIGHT,
@@ -156,8 +156,7 @@ def search_posts(
     return Page(results, _next(hits, limit))
 
 
-def search_users(*, q: str, limit: int = 20, cursor: str | None = None) -> Page:
-    after = Q.decode_cursor(cursor, (float, int))
+def search_users(*, q: str, limit: int = 20, after: list[Any] | None = None) -> Page:
     body = {"query": Q.users_query(q), "_source": ["user_id", "username", "display_name"]}
     hits = _search("users", body, [{"_score": "desc"}, {"user_id": "asc"}], limit, after)
     ids = [h["_source"]["user_id"] for h in hits]
@@ -172,8 +171,7 @@ def search_users(*, q: str, limit: int = 20, cursor: str | None = None) -> Page:
     return Page(results, _next(hits, limit))
 
 
-def search_hashtags(*, q: str, limit: int = 20, cursor: str | None = None) -> Page:
-    after = Q.decode_cursor(cursor, (int, str))
+def search_hashtags(*, q: str, limit: int = 20, after: list[Any] | None = None) -> Page:
     body = {"query": Q.hashtags_query(q), "_source": ["tag", "post_count", "last_used_at"]}
     hits = _search("hashtags", body, [{"post_count": "desc"}, {"tag": "asc"}], limit, after)
     results = [

@@ -1,27 +1,25 @@
-"""Search API: thin views, explicit input and output serializers, cursor pagination."""
+"""Search API: thin views, explicit input and output serializers, the query side's keyset cursors
+(signed sort values of the last hit, given to Elasticsearch as `search_after`)."""
 
 from __future__ import annotations
-
-from urllib.parse import urlencode
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from socialapp.read.common.pagination import page_request, page_response
+from socialapp.read.common.views import CONSISTENCY_PARAMETERS, PAGE_PARAMETERS, QueryView
 from socialapp.read.search import query as Q
 from socialapp.read.search import selectors
 from socialapp.read.search.selectors import Page
 
 
-class _PageInput(serializers.Serializer):
+class QueryInput(serializers.Serializer):
     q = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, max_length=100_000)
-    limit = serializers.IntegerField(required=False, min_value=1, max_value=100, default=20)
-    cursor = serializers.CharField(required=False, allow_blank=True, max_length=1024)
 
 
-class PostSearchInput(_PageInput):
+class PostSearchInput(QueryInput):
     author = serializers.RegexField(r"^@?\w[\w.]{0,149}$", required=False)
     since = serializers.DateTimeField(required=False)
     until = serializers.DateTimeField(required=False)
@@ -73,53 +71,57 @@ UserPageOutput = _page_of(UserHitOutput, "UserSearchPage")
 HashtagPageOutput = _page_of(HashtagHitOutput, "HashtagSearchPage")
 
 
-def _page_response(request: Request, page: Page, output: type[serializers.Serializer]) -> Response:
-    body = {"results": output(page.results, many=True).data, "next": page.next_cursor}
-    headers = {}
-    if page.next_cursor:
-        params = {k: v for k, v in request.query_params.items() if k != "cursor"}
-        url = request.build_absolute_uri(request.path) + "?" + urlencode({**params, "cursor": page.next_cursor})
-        headers["Link"] = f'<{url}>; rel="next"'
-    return Response(body, headers=headers)
-
-
 def _validated(serializer_class: type[serializers.Serializer], request: Request) -> dict:
     serializer = serializer_class(data=request.query_params)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
 
 
-class PostSearchView(APIView):
-    @extend_schema(parameters=[PostSearchInput], responses=PostPageOutput)
+def _served(request: Request, scope: str, page: Page, output: type[serializers.Serializer]) -> Response:
+    return page_response(request, scope=scope, results=output(page.results, many=True).data, next_key=page.next_key)
+
+
+class SearchView(QueryView):
+    """Read-your-writes (`X-Consistency-Token`) and `X-Read-Lag` as on every query: "applied"
+    means pushed to Elasticsearch, searchable after its refresh interval."""
+
+    projectors = ("search",)
+
+
+class PostSearchView(SearchView):
+    @extend_schema(parameters=[PostSearchInput, *PAGE_PARAMETERS, *CONSISTENCY_PARAMETERS], responses=PostPageOutput)
     def get(self, request: Request) -> Response:
         data = _validated(PostSearchInput, request)
         has_filter = any(data.get(k) for k in ("author", "since", "until"))
         q = Q.check_query(data.get("q"), required=not has_filter)
-        page = selectors.search_posts(
+        scope = f"search.posts.{data['sort']}"
+        page = page_request(request, scope, key_length=2)
+        found = selectors.search_posts(
             q=q,
             author=data.get("author"),
             since=data.get("since"),
             until=data.get("until"),
             sort=data["sort"],
-            limit=data["limit"],
-            cursor=data.get("cursor") or None,
+            limit=page.limit,
+            after=page.after,
         )
-        return _page_response(request, page, PostHitOutput)
+        return _served(request, scope, found, PostHitOutput)
 
 
-class UserSearchView(APIView):
-    @extend_schema(parameters=[_PageInput], responses=UserPageOutput)
+class UserSearchView(SearchView):
+    @extend_schema(parameters=[QueryInput, *PAGE_PARAMETERS, *CONSISTENCY_PARAMETERS], responses=UserPageOutput)
     def get(self, request: Request) -> Response:
-        data = _validated(_PageInput, request)
-        q = Q.check_query(data.get("q"))
-        page = selectors.search_users(q=q, limit=data["limit"], cursor=data.get("cursor") or None)
-        return _page_response(request, page, UserHitOutput)
+        q = Q.check_query(_validated(QueryInput, request).get("q"))
+        page = page_request(request, "search.users", key_length=2)
+        return _served(
+            request, "search.users", selectors.search_users(q=q, limit=page.limit, after=page.after), UserHitOutput
+        )
 
 
-class HashtagSearchView(APIView):
-    @extend_schema(parameters=[_PageInput], responses=HashtagPageOutput)
+class HashtagSearchView(SearchView):
+    @extend_schema(parameters=[QueryInput, *PAGE_PARAMETERS, *CONSISTENCY_PARAMETERS], responses=HashtagPageOutput)
     def get(self, request: Request) -> Response:
-        data = _validated(_PageInput, request)
-        q = Q.check_query(data.get("q"), required=False)
-        page = selectors.search_hashtags(q=q, limit=data["limit"], cursor=data.get("cursor") or None)
-        return _page_response(request, page, HashtagHitOutput)
+        q = Q.check_query(_validated(QueryInput, request).get("q"), required=False)
+        page = page_request(request, "search.hashtags", key_length=2)
+        found = selectors.search_hashtags(q=q, limit=page.limit, after=page.after)
+        return _served(request, "search.hashtags", found, HashtagHitOutput)
