@@ -30,8 +30,9 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialapp.settings.dev")
 django.setup()
 
-from django.db import connection, connections  # noqa: E402
+from django.db import connection  # noqa: E402
 
+from bench.common import use_own_databases  # noqa: E402
 from socialapp.write.accounts.models import User  # noqa: E402
 from socialapp.write.accounts.services import user_register  # noqa: E402
 from socialapp.write.posts.models import Post  # noqa: E402
@@ -40,12 +41,6 @@ from socialapp.write.posts.services import post_create, post_like, post_unlike  
 RESULTS = Path(__file__).resolve().parent / "results"
 N = int(os.environ.get("BENCH_COMMANDS_N", "400"))
 THREADS = int(os.environ.get("BENCH_COMMANDS_THREADS", "4"))
-
-
-def use_bench_database() -> None:
-    conn = connections["default"]
-    conn.settings_dict["TEST"]["NAME"] = f"benchcmd_{conn.settings_dict['NAME']}"
-    conn.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=True, serialize=False)
 
 
 def users(prefix: str, count: int) -> list[User]:
@@ -76,7 +71,7 @@ def threaded(work: Callable[[int], None]) -> Callable[[], None]:
 
 
 def main() -> None:
-    use_bench_database()
+    use_own_databases("benchcmd", aliases=("default",))
     run_id = uuid.uuid4().hex[:6]
     per_thread = max(1, N // THREADS)
     author, *likers = users(f"b{run_id}", 1 + THREADS)

@@ -10,6 +10,8 @@ is never touched), and the environment of the relay and worker processes they st
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 from django.conf import settings
@@ -18,7 +20,7 @@ from django.db import connections
 from tests.support import child_env, recreate_vhost
 from tests.support import delete_vhost as drop_vhost
 
-__all__ = ["bench_env", "drop_vhost", "sql", "use_own_databases", "use_own_vhost"]
+__all__ = ["bench_env", "copy_rows", "drop_vhost", "sql", "use_own_databases", "use_own_vhost"]
 
 
 def use_own_databases(prefix: str, aliases: tuple[str, ...] = ("default", "read")) -> None:
@@ -49,3 +51,12 @@ def sql(alias: str, statement: str, params: list | None = None) -> list[tuple]:
     with connections[alias].cursor() as cursor:
         cursor.execute(statement, params)
         return cursor.fetchall() if cursor.description else []
+
+
+def copy_rows(alias: str, table: str, columns: list[str], rows: Iterable[Sequence[Any]]) -> None:
+    """Bulk-load rows with COPY (psycopg 3): seeding at the scale of the benchmarks."""
+    connections[alias].ensure_connection()
+    raw = connections[alias].connection
+    with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)

@@ -42,6 +42,7 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.db import connections, transaction  # noqa: E402
 
+from bench.common import copy_rows, sql, use_own_databases  # noqa: E402
 from socialapp.events.projector import REGISTRY, EventMessage  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -50,27 +51,6 @@ READ_SECONDS = float(os.environ.get("BENCH_FEEDS_READ_SECONDS", "8"))
 CONCURRENCY = int(os.environ.get("BENCH_FEEDS_CONCURRENCY", "4"))
 WRITE_RATE = float(os.environ.get("BENCH_FEEDS_WRITE_RATE", "20"))  # posts per second during reads
 ID_BASE = 1 << 50
-
-
-def use_bench_databases() -> None:
-    for alias in ("default", "read"):
-        conn = connections[alias]
-        conn.settings_dict["TEST"]["NAME"] = f"benchfeeds_{conn.settings_dict['NAME']}"
-        conn.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=True, serialize=False)
-
-
-def sql(alias: str, statement: str, params=None) -> list[tuple]:
-    with connections[alias].cursor() as cursor:
-        cursor.execute(statement, params)
-        return cursor.fetchall() if cursor.description else []
-
-
-def copy_rows(alias: str, table: str, columns: list[str], rows) -> None:
-    connections[alias].ensure_connection()
-    raw = connections[alias].connection
-    with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
 
 
 # --------------------------------------------------------------------------------- seeding
@@ -369,7 +349,7 @@ def measure_reads(name: str, call: Callable[[int], object], readers: list[int], 
 
 # --------------------------------------------------------------------------------- main
 def main() -> dict:
-    use_bench_databases()
+    use_own_databases("benchfeeds")
     rng = random.Random(7)
     print(f"seeding at scale {SCALE} …", flush=True)
     data = seed(rng)

@@ -33,19 +33,18 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import quote, urlsplit
 
 import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialapp.settings.dev")
 django.setup()
 
-import requests  # noqa: E402
 from django.conf import settings  # noqa: E402
-from django.db import connections, transaction  # noqa: E402
+from django.db import transaction  # noqa: E402
 from elastic_transport import ConnectionError as ConnectionError_  # noqa: E402
 from elasticsearch import helpers  # noqa: E402
 
+from bench.common import bench_env, copy_rows, drop_vhost, sql, use_own_databases, use_own_vhost  # noqa: E402
 from socialapp.events.projector import EventMessage  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -105,23 +104,9 @@ def pct(values: list[float], p: float) -> float:
 
 
 def use_bench_environment() -> None:
-    for alias in ("default", "read"):
-        conn = connections[alias]
-        conn.settings_dict["TEST"]["NAME"] = f"bench_{conn.settings_dict['NAME']}"
-        conn.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=True, serialize=False)
+    use_own_databases("bench")
     settings.ELASTICSEARCH_INDEX_PREFIX = "bench_socialapp"
-    url = urlsplit(settings.RABBITMQ_MANAGEMENT_URL)
-    base, auth = f"{url.scheme}://{url.hostname}:{url.port}", (url.username, url.password)
-    requests.delete(f"{base}/api/vhosts/{VHOST}", auth=auth, timeout=10)
-    requests.put(f"{base}/api/vhosts/{VHOST}", auth=auth, timeout=10).raise_for_status()
-    broker = urlsplit(settings.CELERY_BROKER_URL)
-    requests.put(
-        f"{base}/api/permissions/{VHOST}/{quote(broker.username or 'guest')}",
-        json={"configure": ".*", "write": ".*", "read": ".*"},
-        auth=auth,
-        timeout=10,
-    ).raise_for_status()
-    settings.CELERY_BROKER_URL = broker._replace(path=f"/{VHOST}").geturl()
+    use_own_vhost(VHOST)
 
 
 def reset() -> None:
@@ -208,7 +193,6 @@ def seed_corpus(rng: random.Random) -> dict:
     tag_last: dict[str, datetime] = {}
     bulk_s = copy_s = 0.0
     chunk = 20_000
-    cursor = connections["read"].cursor()
     for start in range(0, N_POSTS, chunk):
         rows = []
         for i in range(start, min(N_POSTS, start + chunk)):
@@ -224,30 +208,22 @@ def seed_corpus(rng: random.Random) -> dict:
             pass
         bulk_s += time.perf_counter() - started
         started = time.perf_counter()
-        with cursor.cursor.copy(
-            "COPY search_post (post_id, author_id, author_username, author_display_name, body, hashtags, mentions,"
-            " created_at, version, deleted, author_deactivated, like_count, doc_version, synced_version)"
-            " FROM STDIN"
-        ) as copy:
-            for p in rows:
-                copy.write_row((p["post_id"], p["author_id"], p["author_username"], p["author_display_name"],
-                                p["body"], p["hashtags"], [], p["created_at"], 1, False, False, 0, 1, 1))  # fmt: skip
+        copy_rows(
+            "read",
+            "search_post",
+            ["post_id", "author_id", "author_username", "author_display_name", "body", "hashtags", "mentions",
+             "created_at", "version", "deleted", "author_deactivated", "like_count", "doc_version", "synced_version"],
+            ((p["post_id"], p["author_id"], p["author_username"], p["author_display_name"], p["body"], p["hashtags"],
+              [], p["created_at"], 1, False, False, 0, 1, 1) for p in rows),
+        )  # fmt: skip
         copy_s += time.perf_counter() - started
         if start and start % 200_000 == 0:
             print(f"  {start} posts seeded", flush=True)
-    with cursor.cursor.copy(
-        "COPY search_hashtag (tag, post_count, last_used_at, doc_version, synced_version) FROM STDIN"
-    ) as copy:
-        for t, n in tag_count.items():
-            copy.write_row((t, n, tag_last[t], 1, 1))
-    with cursor.cursor.copy(
-        "COPY search_user (user_id, username, display_name, version, deactivated, doc_version, synced_version)"
-        " FROM STDIN"
-    ) as copy:
-        for u in range(1, 5001):
-            copy.write_row((u, f"user{u}", f"User {u}", 1, False, 1, 1))
-    cursor.execute("ANALYZE search_post")
-    cursor.close()
+    copy_rows("read", "search_hashtag", ["tag", "post_count", "last_used_at", "doc_version", "synced_version"],
+              ((t, n, tag_last[t], 1, 1) for t, n in tag_count.items()))  # fmt: skip
+    copy_rows("read", "search_user", ["user_id", "username", "display_name", "version", "deactivated", "doc_version",
+              "synced_version"], ((u, f"user{u}", f"User {u}", 1, False, 1, 1) for u in range(1, 5001)))  # fmt: skip
+    sql("read", "ANALYZE search_post")
     es.indices.put_settings(index=alias, settings={"refresh_interval": settings.SEARCH_REFRESH_INTERVAL})
     es.indices.refresh(index=alias)
     indexed = es.count(index=alias)["count"]
@@ -283,7 +259,6 @@ def measure_indexing(rng: random.Random) -> dict:
     from socialapp.read.search.client import get_client
     from socialapp.read.search.projector import SearchProjector
     from tests.pipeline_support import start_relay, start_worker
-    from tests.support import child_env
 
     t0 = datetime(2026, 1, 1, tzinfo=UTC)
     payloads = []
@@ -324,7 +299,7 @@ def measure_indexing(rng: random.Random) -> dict:
     # Capacity: the documents' events committed in one transaction, timed from that commit until
     # all are searchable. Live: the same number appended 500 per transaction while the pipeline
     # runs, so the writer (`append_event` in this one process) bounds it too.
-    env = child_env()
+    env = bench_env()
     relay = start_relay(name="bench-relay", env=env)
     worker = start_worker(["search"], name="bench-search", env=env)
 
@@ -469,15 +444,14 @@ def main() -> dict:
 
     indexes.drop_all()
     reset_databases()
+    drop_vhost(VHOST)
     return result
 
 
 def reset_databases() -> None:
     """Leave no million-row tables behind in the benchmark databases."""
-    with connections["read"].cursor() as cursor:
-        cursor.execute("TRUNCATE search_post, search_user, search_like, search_hashtag, projection_applied_event")
-    with connections["default"].cursor() as cursor:
-        cursor.execute("TRUNCATE event_log, accounts_user CASCADE")
+    sql("read", "TRUNCATE search_post, search_user, search_like, search_hashtag, projection_applied_event")
+    sql("default", "TRUNCATE event_log, accounts_user CASCADE")
 
 
 if __name__ == "__main__":
