@@ -188,3 +188,18 @@ def test_racing_likes_from_separate_processes_leave_one_row_and_one_event():
     assert sorted(outcomes) == ["changed"] + ["same"] * (THREADS - 1), outcomes
     assert Like.objects.filter(post=post, user=bob).count() == 1
     assert Event.objects.filter(event_type="post.liked").count() == 1
+
+
+def test_two_moderators_deactivating_each_other_at_once_one_wins_the_other_is_refused():
+    """The acting moderator is locked FOR SHARE and re-checked: a moderator deactivated a moment
+    ago cannot deactivate anyone, and the opposite lock modes on the two rows never deadlock."""
+    from socialapp.common.errors import NotAuthorized
+    from socialapp.write.accounts.services import user_deactivate
+
+    for round_ in range(5):  # the interleaving varies: every round must end the same way
+        mods = [make_user(f"mod{round_}a", is_staff=True), make_user(f"mod{round_}b", is_staff=True)]
+        results = race(lambda i, mods=mods: user_deactivate(user_id=mods[1 - i].pk, actor=mods[i]), n=2)
+        refused = [r for r in results if isinstance(r, NotAuthorized)]
+        assert len(refused) == 1 and len([r for r in results if isinstance(r, User)]) == 1, results
+        assert User.objects.filter(pk__in=[m.pk for m in mods], deactivated_at__isnull=False).count() == 1
+    assert Event.objects.filter(event_type="user.deactivated").count() == 5

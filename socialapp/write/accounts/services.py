@@ -21,7 +21,7 @@ from socialapp.common.errors import Conflict, InvalidCredentials, NotAuthorized,
 from socialapp.common.text import USERNAME_PATTERN, clean_text
 from socialapp.events.catalogue import EventType
 from socialapp.write.accounts.models import User
-from socialapp.write.common.aggregates import append_to, save_and_append
+from socialapp.write.common.aggregates import append_to, lock_active_actor, save_and_append
 
 _USERNAME = re.compile(USERNAME_PATTERN)
 EMAIL_MAX = 254  # the column's length; the validator alone would let 320 through
@@ -170,7 +170,14 @@ def user_deactivate(*, user_id: int, actor: User) -> User:
     by_self = actor.pk == user_id
     if not by_self and not actor.is_staff:
         raise NotAuthorized("Only moderators may deactivate other accounts.")
-    user = _lock_user(user_id)
+    # A moderator must still be active when this commits: FOR SHARE on them, FOR UPDATE on the
+    # account, in ascending id order like every command (two moderators deactivating each other
+    # at once: one commits, the other then finds itself deactivated and is refused).
+    for uid in sorted({user_id, actor.pk}):
+        if uid == user_id:
+            user = _lock_user(user_id)
+        else:
+            lock_active_actor(actor.pk)
     if user.deactivated_at is not None:
         raise Conflict("This account is already deactivated.")
     user.deactivated_at = timezone.now()
