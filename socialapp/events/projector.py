@@ -204,8 +204,14 @@ class Projector:
             self.handlers[event.event_type](self, event)
 
     def check(self) -> CheckReport | None:
-        """Convergence check; None means this projector does not provide one."""
-        return None
+        """Convergence check. By default, for a projector whose read model is its `tables`: they
+        equal a replay of the events it applied (socialapp.events.rebuild.replay_check). None: no
+        tables, no check."""
+        if not self.tables:
+            return None
+        from socialapp.events.rebuild import replay_check
+
+        return replay_check(self)
 
     def rebuild_strategy(self) -> Any:
         """How `projections rebuild` rebuilds this projector (socialapp.events.rebuild)."""

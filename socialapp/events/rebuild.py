@@ -36,7 +36,7 @@ from typing import Any
 
 from django.db import connections, transaction
 
-from socialapp.events.projector import EventMessage, Projector
+from socialapp.events.projector import CheckReport, EventMessage, Projector
 
 log = logging.getLogger(__name__)
 BATCH = 1000
@@ -205,3 +205,48 @@ class SchemaSwapRebuild:
             at_switch,
         )
         return {"replayed": replayed, "caught_up": caught_up, "at_switch": at_switch}
+
+
+CHECK_BATCH = 1000
+SAMPLE = 20  # keys reported per kind of difference
+
+
+def replay_check(
+    projector: Projector,
+    *,
+    compare: dict[str, str] | None = None,
+    after_replay: Callable[[], None] | None = None,
+) -> CheckReport:
+    """The default convergence check of a projector whose read model is its `tables`: they must
+    equal a replay of exactly the events it has applied (handlers are order-independent), replayed
+    into fresh copies in a scratch schema and compared row by row. Rows only in the replay are
+    `lost`, rows only in the live tables `unexpected`. Run it when the queues are drained.
+    `compare` maps a table to the SELECT to compare it by (default: all rows)."""
+    scratch = SchemaSwapRebuild(projector)
+    scratch.shadow = f"check_{projector.name}"
+    report = CheckReport(projector=projector.name)
+    db = projector.database
+
+    rows = scratch._execute
+
+    scratch.prepare()
+    try:
+        ids = [
+            r[0]
+            for r in rows("SELECT event_id::text FROM projection_applied_event WHERE projector = %s", [projector.name])
+        ]
+        for start in range(0, len(ids), CHECK_BATCH):
+            scratch.apply_to_shadow(events_by_id(ids[start : start + CHECK_BATCH]))
+        if after_replay is not None:
+            with transaction.atomic(using=db):
+                rows(f"SET LOCAL search_path TO {scratch.shadow}, public")
+                after_replay()
+        for table in projector.tables:
+            view = (compare or {}).get(table, f"SELECT * FROM {{schema}}.{table}")
+            live, fresh = view.format(schema="public"), view.format(schema=scratch.shadow)
+            report.checked += rows(f"SELECT count(*) FROM ({live}) t")[0][0]
+            report.lost += [f"{table}:{r[0]}" for r in rows(f"({fresh}) EXCEPT ALL ({live}) LIMIT {SAMPLE}")]
+            report.unexpected += [f"{table}:{r[0]}" for r in rows(f"({live}) EXCEPT ALL ({fresh}) LIMIT {SAMPLE}")]
+    finally:
+        rows(f"DROP SCHEMA IF EXISTS {scratch.shadow} CASCADE")
+    return report

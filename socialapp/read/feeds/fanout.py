@@ -26,7 +26,7 @@ from django.conf import settings
 from django.db import transaction
 
 from socialapp.events.projector import CheckReport, EventMessage, Projector, handles, register
-from socialapp.read.common.check import TableProjector, replay_check
+from socialapp.events.rebuild import replay_check
 from socialapp.read.common.sql import READ, execute, fetchall, fetchone, versioned_toggle
 
 TABLES = ("feed_author", "feed_follow", "feed_post", "feed_entry", "feed_fanout_job")
@@ -181,7 +181,7 @@ class _FeedRebuild:
 
 
 @register
-class HomeFeedProjector(TableProjector):
+class HomeFeedProjector(Projector):
     name = "home_feed"
     tables = TABLES
     # How chunk jobs leave this transaction; tests replace it to run chunks themselves.

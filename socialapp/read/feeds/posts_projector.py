@@ -12,8 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from socialapp.events.projector import EventMessage, handles, register
-from socialapp.read.common.check import TableProjector
+from socialapp.events.projector import EventMessage, Projector, handles, register
 from socialapp.read.common.sql import execute, fetchone, versioned_toggle
 
 TABLES = ("read_post_author", "read_post", "read_comment", "read_like", "read_post_tag")
@@ -99,7 +98,7 @@ def _set_comment_content(p: dict[str, Any], version: int, *, edited_at: str | No
 
 
 @register
-class PostsProjector(TableProjector):
+class PostsProjector(Projector):
     name = "posts"
     tables = TABLES
 

@@ -10,8 +10,7 @@ one notification per (user, post or comment) ever, over all versions (docs/read-
 
 from __future__ import annotations
 
-from socialapp.events.projector import EventMessage, handles, register
-from socialapp.read.common.check import TableProjector
+from socialapp.events.projector import EventMessage, Projector, handles, register
 from socialapp.read.common.sql import execute, fetchall, fetchone
 from socialapp.read.notifications.selectors import unread_count
 
@@ -152,7 +151,7 @@ def _mention_ids(mentions: list[dict]) -> list[int]:
 
 
 @register
-class NotificationsProjector(TableProjector):
+class NotificationsProjector(Projector):
     name = "notifications"
     tables = TABLES
 

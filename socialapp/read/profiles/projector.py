@@ -9,8 +9,7 @@ the deltas exact, and the fixed order avoids deadlocks.
 
 from __future__ import annotations
 
-from socialapp.events.projector import EventMessage, handles, register
-from socialapp.read.common.check import TableProjector
+from socialapp.events.projector import EventMessage, Projector, handles, register
 from socialapp.read.common.sql import execute, fetchall, fetchone, versioned_toggle
 
 TABLES = ("read_profile", "read_follow_edge", "read_profile_post")
@@ -34,7 +33,7 @@ def lock_profiles(user_ids: list[int]) -> dict[int, bool]:
 
 
 @register
-class ProfilesProjector(TableProjector):
+class ProfilesProjector(Projector):
     name = "profiles"
     tables = TABLES
 
