@@ -1,9 +1,11 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 import pytest
-from django.db import transaction
+from django.db import connections, transaction
 
 from socialapp.events.log import append_event
 from socialapp.events.projector import REGISTRY, EventMessage
@@ -83,3 +85,42 @@ def snapshot() -> dict[str, list[tuple]]:
 def clean_read_models(db):
     reset()
     yield
+
+
+@contextmanager
+def second_apply_waiting(projector, held: EventMessage, waiting: EventMessage, lock: str) -> Iterator[None]:
+    """Apply `held` in a transaction kept open, apply `waiting` from another thread, and yield
+    once that one waits on a lock of kind `lock`; on exit commit the first, let the second finish,
+    and fail with what either raised."""
+    from tests.support import wait_for
+
+    applied, release, errors = threading.Event(), threading.Event(), []
+
+    def run(body) -> None:
+        try:
+            body()
+        except Exception as exc:  # reported by the main thread
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    def hold() -> None:
+        with transaction.atomic(using="read"):
+            projector.apply(held)
+            applied.set()
+            release.wait(30)
+
+    first = threading.Thread(target=run, args=(hold,))
+    second = threading.Thread(target=run, args=(lambda: projector.apply(waiting),))
+    first.start()
+    try:
+        assert applied.wait(30), errors
+        second.start()
+        wait_for(lambda: waiting_on_a_lock(lock), timeout=10, what=f"the second apply waiting on a {lock} lock")
+        yield
+    finally:
+        release.set()
+        first.join()
+        if second.ident is not None:
+            second.join()
+    assert not errors, errors

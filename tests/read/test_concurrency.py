@@ -14,7 +14,7 @@ from socialapp.events.rebuild import log_events
 from socialapp.read.common import lag
 from socialapp.read.common.sql import fetchall
 from tests.read.api_support import make_site
-from tests.read.conftest import apply_all, reset, waiting_on_a_lock
+from tests.read.conftest import apply_all, reset, second_apply_waiting
 from tests.read.factory import World
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, databases=["default", "read"])]
@@ -84,8 +84,6 @@ def test_read_lag_is_the_age_of_the_oldest_unapplied_event() -> None:
 def test_racing_events_of_one_like_serialise_on_its_row() -> None:
     """A like and its unlike applied at once by two workers, before the like row exists: the
     second waits for the first's row and sees it active, so the count ends where the log says."""
-    from tests.support import wait_for
-
     reset(["posts"])
     w = World()
     ann, bob = w.register("ann"), w.register("bob")
@@ -94,39 +92,7 @@ def test_racing_events_of_one_like_serialise_on_its_row() -> None:
     w.like(bob, post, on=False)
     *setup, like, unlike = w.events
     apply_all(setup, ["posts"])
-    projector = REGISTRY["posts"]
-    applied, release, errors = threading.Event(), threading.Event(), []
-
-    def slow_like() -> None:
-        try:
-            with transaction.atomic(using="read"):
-                projector.apply(like)
-                applied.set()
-                release.wait(30)
-        except Exception as exc:  # reported by the main thread
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    def unlike_now() -> None:
-        try:
-            projector.apply(unlike)
-        except Exception as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    first = threading.Thread(target=slow_like)
-    first.start()
-    try:
-        assert applied.wait(30)
-        second = threading.Thread(target=unlike_now)
-        second.start()
-        wait_for(lambda: waiting_on_a_lock("transactionid"), timeout=10, what="the unlike waiting for the like")
-    finally:
-        release.set()
-        first.join()
-    second.join()
-    assert not errors, errors
+    with second_apply_waiting(REGISTRY["posts"], like, unlike, "transactionid"):
+        pass  # the unlike waits for the like's row
     assert fetchall("SELECT active, version FROM read_like WHERE post_id = %s", [post]) == [(False, 2)]
     assert fetchall("SELECT like_count FROM read_post WHERE post_id = %s", [post]) == [(0,)]

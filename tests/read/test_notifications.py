@@ -9,7 +9,7 @@ from socialapp.events.projector import REGISTRY
 from socialapp.read.common.sql import execute, fetchall
 from socialapp.read.notifications.projector import NotificationsProjector
 from tests.read.api_support import make_site
-from tests.read.conftest import apply_all, logged, reset, snapshot, waiting_on_a_lock
+from tests.read.conftest import apply_all, logged, reset, second_apply_waiting, snapshot
 from tests.read.factory import World, shuffled_within_aggregates
 
 pytestmark = pytest.mark.django_db(databases=["default", "read"])
@@ -176,12 +176,6 @@ def test_ids_survive_a_rebuild(late_site) -> None:
 def test_ids_of_one_recipient_commit_in_order_under_concurrent_applies() -> None:
     """While one apply that drew an id for ann is uncommitted, a second apply for ann waits on
     her lock (so it can never commit a higher id first), then draws a higher one."""
-    import threading
-
-    from django.db import connections, transaction
-
-    from tests.support import wait_for
-
     reset(ONLY)
     w = World()
     ann, bob, cat = w.register("ann"), w.register("bob"), w.register("cat")
@@ -191,40 +185,7 @@ def test_ids_of_one_recipient_commit_in_order_under_concurrent_applies() -> None
     apply_all(registered, ONLY)
     for uid in (ann, bob, cat):  # existing gate rows: the only thing left to wait on is ann's lock
         execute("INSERT INTO read_notification_gate VALUES (%s, 0, false)", [f"user:{uid}"])
-    projector = REGISTRY["notifications"]
-    drawn, release, errors = threading.Event(), threading.Event(), []
-
-    def slow_apply() -> None:
-        try:
-            with transaction.atomic(using="read"):
-                projector.apply(first)
-                drawn.set()
-                release.wait(30)
-        except Exception as exc:  # reported by the main thread
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    def other_apply() -> None:
-        try:
-            projector.apply(second)
-        except Exception as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    t1 = threading.Thread(target=slow_apply)
-    t1.start()
-    try:
-        assert drawn.wait(30)
-        t2 = threading.Thread(target=other_apply)
-        t2.start()
-        wait_for(lambda: waiting_on_a_lock("advisory"), timeout=10, what="the second apply waiting on ann's lock")
+    with second_apply_waiting(REGISTRY["notifications"], first, second, "advisory"):
         assert fetchall("SELECT * FROM read_notification") == []  # nothing committed yet
-    finally:
-        release.set()
-        t1.join()
-    t2.join()
-    assert not errors, errors
     rows = fetchall("SELECT actor_id, seq FROM read_notification WHERE recipient_id = %s ORDER BY seq", [ann])
     assert [r[0] for r in rows] == [bob, cat]

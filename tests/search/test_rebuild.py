@@ -83,24 +83,15 @@ def test_rebuild_during_a_stream_of_writes_loses_nothing(search_indexes: None) -
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True, databases=["default", "read"])
 def test_rebuild_from_the_log_repairs_corrupted_state(search_indexes: None) -> None:
-    from django.db import transaction
 
-    from socialapp.events.log import append_event
     from socialapp.read.search.models import SearchPost
     from socialapp.read.search.projector import SearchProjector as P
+    from tests.read.conftest import logged
 
     from .test_projection import check_expected, scenario
 
     events = scenario()
-    with transaction.atomic():
-        for e in events:
-            append_event(
-                event_type=e.event_type,
-                aggregate_type=e.aggregate_type,
-                aggregate_id=e.aggregate_id,
-                aggregate_version=e.aggregate_version,
-                payload=e.payload,
-            )
+    logged(events)  # in the log, as the commands appended them
     P().apply_batch(events)  # what live workers did (with other delivery ids)
     SearchPost.objects.using("read").filter(pk=101).update(body="corrupted", doc_version=10**12)
     P().apply(f.registered(99, "ghost"))  # a user the log knows nothing of
