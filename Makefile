@@ -13,7 +13,7 @@ help:
 	@echo "make run      services up, migrations, API on :8000 + relay + workers (Ctrl-C stops all)"
 	@echo "make test     services up, the whole test suite against real services"
 	@echo "make bench    benchmarks (long); figures in bench/results/"
-	@echo "make lint     ruff check and format check"
+	@echo "make lint     ruff check, format check and the import contracts (pyproject.toml)"
 	@echo "make services-down   stop PostgreSQL, RabbitMQ and Elasticsearch"
 
 $(STAMP): requirements.txt requirements-dev.txt
@@ -51,6 +51,7 @@ test: venv services
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: venv
 	$(BIN)/ruff format .
