@@ -102,7 +102,6 @@ class World:
                 "username": username,
                 "display_name": user.display_name,
                 "bio": "",
-                "email": user.email,
                 "registered_at": self._now(),
             },
             uid,

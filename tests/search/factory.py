@@ -34,7 +34,6 @@ def registered(user_id: int, username: str, display_name: str = "", version: int
         "username": username,
         "display_name": display_name or username.title(),
         "bio": "",
-        "email": f"{username}@example.org",
         "registered_at": BASE_TIME.isoformat(),
     }
     return event("user.registered", "user", user_id, version, payload)
