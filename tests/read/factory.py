@@ -129,6 +129,17 @@ class World:
             uid,
         )
 
+    def suspend(self, uid: int) -> None:
+        self._suspension(uid, "user.suspended", "suspended_at")
+
+    def unsuspend(self, uid: int) -> None:
+        self._suspension(uid, "user.unsuspended", "unsuspended_at")
+
+    def _suspension(self, uid: int, event_type: str, at: str) -> None:
+        u = self.users[uid]
+        u.version += 1
+        self._emit(event_type, "user", uid, u.version, {"user_id": uid, at: self._now()}, None)
+
     def _parse(self, body: str) -> tuple[list[str], list[dict]]:
         tags: list[str] = []
         for t in re.findall(r"#(\w+)", body):

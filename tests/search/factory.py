@@ -50,6 +50,11 @@ def deactivated(user_id: int, username: str, version: int) -> EventMessage:
     return event("user.deactivated", "user", user_id, version, payload)
 
 
+def suspension(user_id: int, version: int, *, suspended: bool) -> EventMessage:
+    kind, at = ("user.suspended", "suspended_at") if suspended else ("user.unsuspended", "unsuspended_at")
+    return event(kind, "user", user_id, version, {"user_id": user_id, at: BASE_TIME.isoformat()})
+
+
 def _tags_mentions(body: str) -> tuple[list[str], list[dict]]:
     tags: list[str] = []
     mentions: list[dict] = []
