@@ -119,3 +119,11 @@ def test_malformed_bearer_headers_are_401(header):
     client.credentials(HTTP_AUTHORIZATION=header.encode("utf-8").decode("latin-1"))
     r = client.get("/api/v1/auth/sessions")
     assert r.status_code == 401 and r["WWW-Authenticate"] == "Bearer"
+
+
+def test_no_token_admin_and_no_authtoken_app():
+    from django.apps import apps
+    from django.contrib import admin
+
+    assert not apps.is_installed("rest_framework.authtoken")
+    assert not [m for m in admin.site._registry if m._meta.app_label == "authtoken" or m is AuthToken]
