@@ -133,14 +133,13 @@ def seed(rng: random.Random) -> dict:
             "username_lower",
             "display_name",
             "bio",
-            "email",
             "registered_at",
             "version",
             "follower_count",
             "following_count",
             "post_count",
         ],
-        ((u, f"user{u}", f"user{u}", f"User {u}", "", f"user{u}@example.org", t0, 1, 0, 0, 0) for u in users),
+        ((u, f"user{u}", f"user{u}", f"User {u}", "", t0, 1, 0, 0, 0) for u in users),
     )
     copy_rows(
         "read",

@@ -15,6 +15,8 @@ class EventType(StrEnum):
     USER_REGISTERED = "user.registered"
     PROFILE_UPDATED = "profile.updated"
     USER_DEACTIVATED = "user.deactivated"
+    USER_SUSPENDED = "user.suspended"
+    USER_UNSUSPENDED = "user.unsuspended"
     POST_CREATED = "post.created"
     POST_EDITED = "post.edited"
     POST_DELETED = "post.deleted"

@@ -25,7 +25,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "django_filters",
     # Shared plumbing (no models of either side).
@@ -170,6 +169,15 @@ LOGGING = {
 }
 
 # --------------------------------------------------------------------------- command side (issue 3)
+
+# --------------------------------------------------------------------------- accounts (issue 10)
+# API tokens (docs/commands.md): lifetime since last use, how often a use moves it forward (one
+# write per token per interval, not per request), and sessions kept per user (oldest dropped).
+AUTH_TOKEN_TTL_SECONDS = env.int("AUTH_TOKEN_TTL_SECONDS", default=30 * 86400)
+AUTH_TOKEN_TOUCH_SECONDS = env.int("AUTH_TOKEN_TOUCH_SECONDS", default=60)
+AUTH_MAX_SESSIONS = env.int("AUTH_MAX_SESSIONS", default=50)
+# Rows one admin action may touch at once (deactivate, suspend, ...).
+ADMIN_BULK_ACTION_LIMIT = env.int("ADMIN_BULK_ACTION_LIMIT", default=50)
 
 # --------------------------------------------------------------------------- event pipeline (issue 4)
 # docs/pipeline.md explains each value. Celery's own safety settings are in the Celery section.

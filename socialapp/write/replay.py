@@ -16,7 +16,7 @@ State = dict[str, dict[Any, dict[str, Any]]]
 # What fold and snapshot compare of each entity besides its flag and version: the keys of its
 # created event's payload, and its columns alike.
 FIELDS = {
-    "users": ("username", "display_name", "bio", "email"),
+    "users": ("username", "display_name", "bio"),  # no e-mail: it stays off the log (docs/events.md)
     "posts": ("author_id", "body", "hashtags", "mentions"),
     "comments": ("post_id", "author_id", "body", "mentions"),
 }
@@ -42,11 +42,13 @@ def apply(state: State, event: dict[str, Any]) -> None:
     kind, p, version = event["event_type"], event["payload"], event["aggregate_version"]
     users, posts, comments = state["users"], state["posts"], state["comments"]
     if kind == "user.registered":
-        users[p["user_id"]] = _created("users", p, "deactivated")
+        users[p["user_id"]] = {**_created("users", p, "deactivated"), "suspended": False}
     elif kind == "profile.updated":
         users[p["user_id"]].update(display_name=p["display_name"], bio=p["bio"])
     elif kind == "user.deactivated":
         users[p["user_id"]]["deactivated"] = True
+    elif kind in ("user.suspended", "user.unsuspended"):
+        users[p["user_id"]]["suspended"] = kind == "user.suspended"
     elif kind == "post.created":
         posts[p["post_id"]] = _created("posts", p, "deleted")
     elif kind == "post.edited":
@@ -92,8 +94,11 @@ def snapshot() -> State:
         ("posts", Post, "deleted", "deleted_at"),
         ("comments", Comment, "deleted", "deleted_at"),
     ]:
-        for row in model.objects.values("id", *FIELDS[table], timestamp, "version"):
+        extra = ("suspended_at",) if table == "users" else ()
+        for row in model.objects.values("id", *FIELDS[table], timestamp, *extra, "version"):
             row[flag] = row.pop(timestamp) is not None
+            if extra:
+                row["suspended"] = row.pop("suspended_at") is not None
             state[table][row.pop("id")] = row
     for like in Like.objects.filter(version__gt=0):
         state["likes"][(like.post_id, like.user_id)] = {"active": like.active, "version": like.version}

@@ -30,7 +30,6 @@ def test_register_returns_account_token_and_consistency_token():
         "username": "carol",
         "display_name": "Carol ✨",
         "bio": "hi",
-        "email": "carol@example.org",
         "registered_at": event.payload["registered_at"],
     }
     me = APIClient()

@@ -43,7 +43,7 @@ def test_aliases_are_different_databases():
 
 def test_router_keeps_each_side_on_its_database():
     write_tables, read_tables = _tables("default"), _tables("read")
-    assert {"accounts_user", "event_log", "authtoken_token"} <= write_tables
+    assert {"accounts_user", "event_log", "accounts_auth_token"} <= write_tables
     assert "projection_applied_event" in read_tables
     assert not {"accounts_user", "event_log"} & read_tables
     assert "projection_applied_event" not in write_tables

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from socialapp.write.accounts.services import token_issue
 from tests.read.conftest import apply_all
 from tests.read.factory import World
 
@@ -34,6 +34,6 @@ def make_site(*names: str) -> Site:
     world, ids, tokens = World(), {}, {}
     for name in names:
         user = user_model.objects.create_user(username=name, email=f"{name}@example.org", password="x-Passw0rd!")
-        tokens[name] = Token.objects.create(user=user).key
+        tokens[name] = token_issue(user=user)
         ids[name] = world.register(name, uid=user.pk)
     return Site(world, ids, tokens)

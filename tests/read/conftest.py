@@ -74,6 +74,7 @@ SNAPSHOT_ORDER = {
     "feed_entry": "reader_id, post_id",
     "read_notification": "recipient_id, position",
     "read_notification_gate": "key",
+    "read_notification_suspension": "user_id",
 }
 
 

@@ -102,7 +102,6 @@ class World:
                 "username": username,
                 "display_name": user.display_name,
                 "bio": "",
-                "email": user.email,
                 "registered_at": self._now(),
             },
             uid,
@@ -129,6 +128,17 @@ class World:
             {"user_id": uid, "username": u.username, "deactivated_at": self._now(), "by": "self"},
             uid,
         )
+
+    def suspend(self, uid: int) -> None:
+        self._suspension(uid, "user.suspended", "suspended_at")
+
+    def unsuspend(self, uid: int) -> None:
+        self._suspension(uid, "user.unsuspended", "unsuspended_at")
+
+    def _suspension(self, uid: int, event_type: str, at: str) -> None:
+        u = self.users[uid]
+        u.version += 1
+        self._emit(event_type, "user", uid, u.version, {"user_id": uid, at: self._now()}, None)
 
     def _parse(self, body: str) -> tuple[list[str], list[dict]]:
         tags: list[str] = []

@@ -34,7 +34,6 @@ def registered(user_id: int, username: str, display_name: str = "", version: int
         "username": username,
         "display_name": display_name or username.title(),
         "bio": "",
-        "email": f"{username}@example.org",
         "registered_at": BASE_TIME.isoformat(),
     }
     return event("user.registered", "user", user_id, version, payload)
@@ -49,6 +48,11 @@ def profile_updated(user_id: int, display_name: str, version: int) -> EventMessa
 def deactivated(user_id: int, username: str, version: int) -> EventMessage:
     payload = {"user_id": user_id, "username": username, "deactivated_at": BASE_TIME.isoformat(), "by": "self"}
     return event("user.deactivated", "user", user_id, version, payload)
+
+
+def suspension(user_id: int, version: int, *, suspended: bool) -> EventMessage:
+    kind, at = ("user.suspended", "suspended_at") if suspended else ("user.unsuspended", "unsuspended_at")
+    return event(kind, "user", user_id, version, {"user_id": user_id, at: BASE_TIME.isoformat()})
 
 
 def _tags_mentions(body: str) -> tuple[list[str], list[dict]]:

@@ -87,6 +87,31 @@ def test_deleted_and_deactivated_never_appear(api, world) -> None:
     assert tags == {"dessert": 3}
 
 
+def test_suspended_user_and_posts_hidden_then_back_exactly(api, world) -> None:
+    from socialapp.read.search import indexes
+
+    def seen() -> tuple[list[str], list[str], list[str]]:
+        return (
+            ids(api.get(POSTS, {"q": "creme"})),
+            ids(api.get(POSTS, {"author": "bob"})),
+            ids(api.get(USERS, {"q": "bob"})),
+        )
+
+    before = seen()
+    assert "102" in before[0] and before[2] == ["2"]
+    # Out of order on purpose: the unsuspension (v3) first, then the stale suspension (v2) changes nothing...
+    world.apply_batch([f.suspension(2, 3, suspended=False), f.suspension(2, 2, suspended=True)])
+    indexes.refresh()
+    assert seen() == before
+    # ... a newer suspension hides bob and his posts, its lifting shows them exactly as before.
+    world.apply_batch([f.suspension(2, 4, suspended=True)])
+    indexes.refresh()
+    assert seen() == ([p for p in before[0] if p != "102"], [], [])
+    world.apply_batch([f.suspension(2, 5, suspended=False)])
+    indexes.refresh()
+    assert seen() == before
+
+
 def test_cursor_pagination_walks_every_hit_once(api, world) -> None:
     seen: list[str] = []
     params = {"q": "#dessert", "limit": 1}

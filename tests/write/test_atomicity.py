@@ -19,7 +19,7 @@ class Boom(Exception):
 
 def test_failure_after_the_event_was_appended_rolls_back_change_and_event(alice, monkeypatch):
     """user_deactivate appends its event and then revokes tokens: make that last step fail."""
-    from rest_framework.authtoken.models import Token
+    from socialapp.write.accounts.models import AuthToken as Token
 
     before = Event.objects.count()
 

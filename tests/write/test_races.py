@@ -197,7 +197,8 @@ def test_two_moderators_deactivating_each_other_at_once_one_wins_the_other_is_re
     from socialapp.write.accounts.services import user_deactivate
 
     for round_ in range(5):  # the interleaving varies: every round must end the same way
-        mods = [make_user(f"mod{round_}a", is_staff=True), make_user(f"mod{round_}b", is_staff=True)]
+        # Superusers: only they may act on staff accounts (moderators on each other are refused).
+        mods = [make_user(f"mod{round_}{x}", is_staff=True, is_superuser=True) for x in "ab"]
         results = race(lambda i, mods=mods: user_deactivate(user_id=mods[1 - i].pk, actor=mods[i]), n=2)
         refused = [r for r in results if isinstance(r, NotAuthorized)]
         assert len(refused) == 1 and len([r for r in results if isinstance(r, User)]) == 1, results

@@ -14,7 +14,7 @@ from socialapp.common.errors import DomainError
 from socialapp.events.models import Event
 from socialapp.write import replay
 from socialapp.write.accounts.models import User
-from socialapp.write.accounts.services import profile_update, user_deactivate
+from socialapp.write.accounts.services import profile_update, user_deactivate, user_suspend, user_unsuspend
 from socialapp.write.comments.models import Comment
 from socialapp.write.comments.services import comment_create, comment_delete, comment_edit
 from socialapp.write.follows.services import user_follow, user_unfollow
@@ -33,6 +33,8 @@ index = st.integers(0, 2)  # which of the posts / comments made so far (modulo)
 command = st.one_of(
     st.tuples(st.just("profile"), user, st.sampled_from(["", "Name", "x" * 51]), st.sampled_from([None, "bio"])),
     st.tuples(st.just("deactivate"), user, user),
+    st.tuples(st.just("suspend"), user, user),
+    st.tuples(st.just("unsuspend"), user, user),
     st.tuples(st.just("post"), user, bodies),
     # For edits and deletes, `user` None means "the author of the picked post or comment".
     st.tuples(st.just("edit_post"), st.none() | user, index, bodies),
@@ -63,6 +65,10 @@ def run(cmd: tuple, users: list[User]) -> None:
             profile_update(user_id=actor.pk, display_name=args[0], bio=args[1])
         case "deactivate":
             user_deactivate(user_id=users[args[0]].pk, actor=actor)
+        case "suspend":
+            user_suspend(user_id=users[args[0]].pk, actor=actor)
+        case "unsuspend":
+            user_unsuspend(user_id=users[args[0]].pk, actor=actor)
         case "post":
             post_create(author=actor, body=args[0])
         case "edit_post":

@@ -18,6 +18,10 @@ class PostAuthor(models.Model):
     display_name = models.CharField(max_length=50, default="")
     version = models.PositiveIntegerField(default=0)
     deactivated = models.BooleanField(default=False)
+    # Reversible hiding (user.suspended / user.unsuspended): queries filter on it, nothing is
+    # scrubbed, so lifting it shows everything as before. Set by the newer of the two events.
+    suspended = models.BooleanField(default=False, db_default=False)
+    suspension_version = models.PositiveIntegerField(default=0, db_default=0)
 
     class Meta:
         db_table = "read_post_author"

@@ -14,6 +14,7 @@ from typing import Any
 
 from socialapp.events.projector import EventMessage, Projector, handles, register
 from socialapp.read.common.sql import execute, fetchone, versioned_toggle
+from socialapp.read.common.suspension import apply_suspension
 
 TABLES = ("read_post_author", "read_post", "read_comment", "read_like", "read_post_tag")
 
@@ -237,3 +238,11 @@ class PostsProjector(Projector):
                 "UPDATE read_post SET like_count = like_count + %s WHERE post_id = %s",
                 [1 if active else -1, p["post_id"]],
             )
+
+    # ---------------------------------------------------------------- suspension
+    @handles("user.suspended", "user.unsuspended")
+    def suspension(self, event: EventMessage) -> None:
+        """Hide or show the author's posts and comments: a flag on the author row that the
+        queries check (socialapp.read.feeds.selectors); content and counts stay as they are."""
+        _author(event.payload["user_id"], exclusive=True)
+        apply_suspension("read_post_author", event)

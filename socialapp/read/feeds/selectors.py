@@ -1,6 +1,7 @@
 """Reads of posts, comments, hashtag timelines and home feeds: `read` alias only.
 
-Visibility is re-checked here on every read (created, not deleted, author not deactivated)
+Visibility is re-checked here on every read (created, not deleted, author not deactivated nor
+suspended)
 rather than trusted to the removal work of the projectors: feeds are where social backends
 leak deleted or hidden content.
 """
@@ -13,7 +14,11 @@ from typing import Any
 from socialapp.read.common.sql import fetchdicts
 from socialapp.read.feeds.fanout import ensure_feed
 
-VISIBLE = "p.created_at IS NOT NULL AND NOT p.deleted AND NOT p.author_deactivated"
+# A suspended author's rows stay as they are; this hides them while the flag is set.
+NOT_SUSPENDED = "NOT EXISTS (SELECT 1 FROM read_post_author sa WHERE sa.user_id = {} AND sa.suspended)"
+VISIBLE = "p.created_at IS NOT NULL AND NOT p.deleted AND NOT p.author_deactivated AND " + NOT_SUSPENDED.format(
+    "p.author_id"
+)
 POST_COLUMNS = (
     "p.post_id, p.author_id, p.author_username, p.author_display_name, p.body, p.hashtags, p.mentions,"
     " p.created_at, p.edited_at, p.like_count, p.comment_count,"
@@ -77,6 +82,7 @@ def post_comments(*, post_id: int, after: int | None, limit: int) -> list[dict[s
             "SELECT c.comment_id, c.post_id, c.author_id, c.author_username, c.author_display_name, c.body, c.mentions,"
             " c.created_at, c.edited_at FROM read_comment c WHERE c.post_id = %(p)s AND c.created_at IS NOT NULL"
             " AND NOT c.deleted AND NOT c.author_deactivated AND (%(a)s::bigint IS NULL OR c.comment_id > %(a)s)"
+            f" AND {NOT_SUSPENDED.format('c.author_id')}"
             " ORDER BY c.comment_id LIMIT %(n)s",
             {"p": post_id, "a": after, "n": limit},
         )

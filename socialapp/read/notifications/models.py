@@ -114,3 +114,18 @@ class NotificationMention(models.Model):
 
     def __str__(self) -> str:
         return f"NotificationMention {self.pk}"
+
+
+class NotificationSuspension(models.Model):
+    """Users under suspension (user.suspended / user.unsuspended, the newer wins): their
+    notifications to others are filtered out at query time and come back when it is lifted."""
+
+    user_id = models.BigIntegerField(primary_key=True)
+    suspended = models.BooleanField(default=False)
+    version = models.PositiveIntegerField(default=0)  # user-aggregate version of the last one applied
+
+    class Meta:
+        db_table = "read_notification_suspension"
+
+    def __str__(self) -> str:
+        return f"NotificationSuspension {self.pk}"

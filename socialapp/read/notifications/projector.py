@@ -14,7 +14,13 @@ from socialapp.events.projector import EventMessage, Projector, handles, registe
 from socialapp.read.common.sql import execute, fetchall, fetchone
 from socialapp.read.notifications.selectors import unread_count
 
-TABLES = ("read_notification", "read_notification_gate", "read_notification_source", "read_notification_mention")
+TABLES = (
+    "read_notification",
+    "read_notification_gate",
+    "read_notification_source",
+    "read_notification_mention",
+    "read_notification_suspension",
+)
 # not projected: the read marker (the read side's own command) and read_notification_ref (ids)
 
 
@@ -260,6 +266,17 @@ class NotificationsProjector(Projector):
         uid = event.payload["user_id"]
         _mark_gone(f"user:{uid}")
         execute("DELETE FROM read_notification WHERE actor_id = %s OR recipient_id = %s", [uid, uid])
+
+    @handles("user.suspended", "user.unsuspended")
+    def suspension(self, event: EventMessage) -> None:
+        """Hide (or show again) what a suspended user caused: a flag the queries check, the
+        notifications themselves stay, so lifting it restores them exactly."""
+        execute(
+            "INSERT INTO read_notification_suspension (user_id, suspended, version) VALUES (%s, %s, %s)"
+            " ON CONFLICT (user_id) DO UPDATE SET suspended = EXCLUDED.suspended, version = EXCLUDED.version"
+            " WHERE read_notification_suspension.version < EXCLUDED.version",
+            [int(event.payload["user_id"]), event.event_type == "user.suspended", event.aggregate_version],
+        )
 
 
 def mark_read(*, recipient_id: int, up_to: int | None = None) -> int:

@@ -2,7 +2,7 @@
 
 Rows may exist as placeholders (version 0) when an event about a user arrives before the
 user's registration: counts and flags need a row to live on. A profile is shown only when it is
-registered (version >= 1) and not deactivated.
+registered (version >= 1), not deactivated and not suspended.
 """
 
 from django.db import models
@@ -14,10 +14,12 @@ class Profile(models.Model):
     username_lower = models.CharField(max_length=150, null=True, db_index=True)  # noqa: DJ001
     display_name = models.CharField(max_length=50, default="")
     bio = models.CharField(max_length=300, default="")
-    # Private: served only to its owner (GET me). docs/events.md allows storing it for that.
-    email = models.CharField(max_length=254, default="")
     registered_at = models.DateTimeField(null=True)
     deactivated_at = models.DateTimeField(null=True)
+    # Reversible hiding (user.suspended / user.unsuspended), set by the newer of the two events:
+    # `suspension_version` is the user-aggregate version of the last one applied.
+    suspended = models.BooleanField(default=False, db_default=False)
+    suspension_version = models.PositiveIntegerField(default=0, db_default=0)
     # Highest user-aggregate version applied to display_name/bio.
     version = models.PositiveIntegerField(default=0)
     follower_count = models.IntegerField(default=0)

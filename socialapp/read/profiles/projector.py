@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from socialapp.events.projector import EventMessage, Projector, handles, register
 from socialapp.read.common.sql import execute, fetchall, fetchone, versioned_toggle
+from socialapp.read.common.suspension import apply_suspension
 
 TABLES = ("read_profile", "read_follow_edge", "read_profile_post")
 
@@ -19,8 +20,8 @@ def lock_profiles(user_ids: list[int]) -> dict[int, bool]:
     """Create placeholders, lock rows in id order; returns {user_id: deactivated}."""
     ids = sorted(set(user_ids))
     execute(
-        "INSERT INTO read_profile (user_id, display_name, bio, email, version, follower_count,"
-        " following_count, post_count) SELECT unnest(%s::bigint[]), '', '', '', 0, 0, 0, 0"
+        "INSERT INTO read_profile (user_id, display_name, bio, version, follower_count,"
+        " following_count, post_count) SELECT unnest(%s::bigint[]), '', '', 0, 0, 0, 0"
         " ON CONFLICT (user_id) DO NOTHING",
         [ids],
     )
@@ -43,7 +44,7 @@ class ProfilesProjector(Projector):
         lock_profiles([p["user_id"]])
         # Immutable facts are set whatever the order; mutable ones only by a newer version.
         execute(
-            "UPDATE read_profile SET username = %s, username_lower = lower(%s), email = %s,"
+            "UPDATE read_profile SET username = %s, username_lower = lower(%s),"
             " registered_at = %s,"
             " display_name = CASE WHEN version < %s THEN %s ELSE display_name END,"
             " bio = CASE WHEN version < %s THEN %s ELSE bio END,"
@@ -51,7 +52,6 @@ class ProfilesProjector(Projector):
             [
                 p["username"],
                 p["username"],
-                p.get("email") or "",
                 p["registered_at"],
                 event.aggregate_version,
                 p.get("display_name") or "",
@@ -153,3 +153,9 @@ class ProfilesProjector(Projector):
         )
         if row is not None and not row[0] and not state[p["author_id"]]:
             execute("UPDATE read_profile SET post_count = post_count - 1 WHERE user_id = %s", [p["author_id"]])
+
+    @handles("user.suspended", "user.unsuspended")
+    def suspension(self, event: EventMessage) -> None:
+        """Hide or show again: a flag only (counts untouched), so lifting it restores exactly."""
+        lock_profiles([event.payload["user_id"]])
+        apply_suspension("read_profile", event)

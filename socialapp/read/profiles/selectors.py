@@ -1,4 +1,5 @@
-"""Reads of profiles and follow lists: `read` alias only. Only registered, active users show."""
+"""Reads of profiles and follow lists: `read` alias only. Only registered, active users show
+(not deactivated, not suspended)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Any
 
 from socialapp.read.common.sql import fetchdicts
 
-VISIBLE = "p.registered_at IS NOT NULL AND p.deactivated_at IS NULL"
+VISIBLE = "p.registered_at IS NOT NULL AND p.deactivated_at IS NULL AND NOT p.suspended"
 PUBLIC_COLUMNS = (
     "p.user_id, p.username, p.display_name, p.bio, p.registered_at, p.follower_count, p.following_count, p.post_count"
 )
@@ -24,10 +25,8 @@ def profile_by_username(*, username: str, viewer_id: int | None) -> dict[str, An
 
 
 def own_profile(*, user_id: int) -> dict[str, Any] | None:
-    """The owner's view: the only place the e-mail is served."""
-    rows = fetchdicts(
-        f"SELECT {PUBLIC_COLUMNS}, p.email FROM read_profile p WHERE p.user_id = %s AND {VISIBLE}", [user_id]
-    )
+    """The owner's view (the view adds the e-mail, which no read model holds)."""
+    rows = fetchdicts(f"SELECT {PUBLIC_COLUMNS} FROM read_profile p WHERE p.user_id = %s AND {VISIBLE}", [user_id])
     return rows[0] if rows else None
 
 

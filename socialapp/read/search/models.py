@@ -29,6 +29,10 @@ class SearchUser(SyncedDocument):
     display_name = models.CharField(max_length=150, default="")
     version = models.PositiveIntegerField(default=0)  # user aggregate version applied
     deactivated = models.BooleanField(default=False)  # final: never goes back
+    # Reversible: hits of a suspended user (and their posts) are filtered out at query time,
+    # the documents stay. Set by the newer of user.suspended / user.unsuspended.
+    suspended = models.BooleanField(default=False, db_default=False)
+    suspension_version = models.PositiveIntegerField(default=0, db_default=0)
 
     class Meta:
         db_table = "search_user"

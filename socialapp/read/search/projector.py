@@ -288,6 +288,16 @@ class SearchProjector(Projector):
                 latest = post.created_at
         _tags_removed(removed, latest)
 
+    @handles("user.suspended", "user.unsuspended")
+    def on_suspension(self, event: EventMessage) -> None:
+        """A flag the queries filter on (socialapp.read.search.selectors); documents, like and
+        tag counts stay as they are, so lifting the suspension restores exactly."""
+        user = _locked(SearchUser, int(event.payload["user_id"]))
+        if event.aggregate_version > user.suspension_version:
+            user.suspended = event.event_type == "user.suspended"
+            user.suspension_version = event.aggregate_version
+            _save(user)
+
     # ------------------------------------------------------------------ posts
     def _post(self, post_id: int, author_id: int | None) -> tuple[SearchPost, SearchUser | None]:
         author = _locked(SearchUser, author_id) if author_id is not None else None

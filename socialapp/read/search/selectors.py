@@ -135,7 +135,7 @@ def search_posts(
     results = []
     for hit, src in zip(hits, sources, strict=True):
         author_row = authors.get(src["author_id"])
-        if src["post_id"] in gone or (author_row is not None and author_row.deactivated):
+        if src["post_id"] in gone or (author_row is not None and (author_row.deactivated or author_row.suspended)):
             continue
         highlighted = (hit.get("highlight") or {}).get("body_folded", [None])[0]
         results.append(
@@ -161,7 +161,10 @@ def search_users(*, q: str, limit: int = 20, after: list[Any] | None = None) -> 
     hits = _search("users", body, [{"_score": "desc"}, {"user_id": "asc"}], limit, after)
     ids = [h["_source"]["user_id"] for h in hits]
     hidden = set(
-        SearchUser.objects.using("read").filter(user_id__in=ids, deactivated=True).values_list("pk", flat=True)
+        SearchUser.objects.using("read")
+        .filter(user_id__in=ids)
+        .exclude(deactivated=False, suspended=False)  # deactivated or suspended
+        .values_list("pk", flat=True)
     )
     results = [
         {"id": str(s["user_id"]), "username": s["username"], "display_name": s["display_name"]}

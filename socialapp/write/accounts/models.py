@@ -34,6 +34,8 @@ class User(AbstractUser, Aggregate):
     display_name = models.CharField(max_length=50, blank=True, default="")
     bio = models.CharField(max_length=300, blank=True, default="")
     deactivated_at = models.DateTimeField(null=True, blank=True)
+    # Reversible (user_suspend / user_unsuspend): hidden everywhere and locked out while set.
+    suspended_at = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
 
@@ -46,3 +48,27 @@ class User(AbstractUser, Aggregate):
     @property
     def is_moderator(self) -> bool:
         return self.is_staff
+
+
+class AuthToken(models.Model):
+    """One API session: a login's bearer token. Only the SHA-256 of the secret is stored, so a
+    leak of this table (a backup, a replica) gives nobody a usable token.
+
+    Written only by the account services (socialapp.write.accounts.services); credentials, not
+    domain state, so no event is appended for them (docs/commands.md).
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="auth_tokens")
+    key_hash = models.CharField(max_length=64, unique=True)  # hex SHA-256 of the secret
+    label = models.CharField(max_length=100, blank=True, default="")  # the client's own name for it
+    created_at = models.DateTimeField()
+    # Sliding lifetime: both move forward on use, at most once per AUTH_TOKEN_TOUCH_SECONDS.
+    last_used_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        db_table = "accounts_auth_token"
+        indexes = [models.Index(fields=["user", "-created_at"], name="accounts_token_user_idx")]
+
+    def __str__(self) -> str:
+        return f"session {self.pk} of user {self.user_id}"

@@ -4,17 +4,25 @@ from __future__ import annotations
 
 from django.db.models.functions import Lower
 
-from socialapp.write.accounts.models import User
+from socialapp.write.accounts.models import AuthToken, User
 
 
 def mentions_resolve(*, usernames: list[str]) -> list[dict[str, int | str]]:
-    """`[{"user_id", "username"}]` for the usernames that name an active user, in the given
-    order; the others stay plain text."""
+    """`[{"user_id", "username"}]` for the usernames that name an active user (not deactivated,
+    not suspended), in the given order; the others stay plain text."""
     if not usernames:
         return []
     lowered = [u.lower() for u in usernames]
     found = {
         u.username.lower(): u
-        for u in User.objects.annotate(lname=Lower("username")).filter(lname__in=lowered, deactivated_at__isnull=True)
+        for u in User.objects.annotate(lname=Lower("username")).filter(
+            lname__in=lowered, deactivated_at__isnull=True, suspended_at__isnull=True
+        )
     }
     return [{"user_id": found[n].id, "username": found[n].username} for n in lowered if n in found]
+
+
+def sessions_of(*, user_id: int) -> list[AuthToken]:
+    """The user's sessions, newest first. Credentials live only on the write side (like the
+    authentication that reads them), so this is read from `default`, not from a read model."""
+    return list(AuthToken.objects.filter(user_id=user_id).order_by("-created_at", "-id"))

@@ -16,6 +16,14 @@ class RegisterIn(serializers.Serializer):
 class TokenIn(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(trim_whitespace=False, max_length=1024)
+    label = serializers.CharField(
+        required=False, allow_blank=True, max_length=100, help_text="your name for this session (e.g. 'laptop')"
+    )
+
+
+class PasswordIn(serializers.Serializer):
+    old_password = serializers.CharField(trim_whitespace=False, max_length=1024)
+    new_password = serializers.CharField(trim_whitespace=False, max_length=1024)
 
 
 class ProfileIn(serializers.Serializer):
@@ -39,6 +47,7 @@ class AccountOut(serializers.Serializer):
     is_moderator = serializers.BooleanField()
     date_joined = serializers.DateTimeField()
     deactivated_at = serializers.DateTimeField(allow_null=True)
+    suspended_at = serializers.DateTimeField(allow_null=True)
     version = serializers.IntegerField()
 
 
@@ -50,3 +59,18 @@ class TokenOut(serializers.Serializer):
     token = serializers.CharField()
     user_id = serializers.CharField()
     username = serializers.CharField()
+
+
+class SessionOut(serializers.Serializer):
+    """A session (login) of yours; never its token, which only the client holds."""
+
+    id = serializers.CharField()
+    label = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    last_used_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+    current = serializers.BooleanField(help_text="the session of this request")
+
+
+class SessionListOut(serializers.Serializer):
+    results = SessionOut(many=True)

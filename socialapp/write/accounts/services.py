@@ -1,26 +1,34 @@
-"""Account commands: register, log in (token), update the profile, deactivate.
+"""Account commands: register, log in (a session token), log out, change the password, update
+the profile, deactivate, suspend and unsuspend.
 
 Each runs in one transaction and appends its event (docs/events.md) in it. Passwords and tokens
-are credentials, not domain state: they change without events.
+are credentials, not domain state: they change without events (and no event ever carries one).
+
+Tokens: the client gets `secrets.token_urlsafe(32)`; the table keeps only its SHA-256
+(`AuthToken.key_hash`), so the secret exists nowhere but with the client.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.contrib.auth import authenticate
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from socialapp.common.errors import Conflict, InvalidCredentials, NotAuthorized, NotFound, ValidationFailed
 from socialapp.common.text import USERNAME_PATTERN, clean_text
 from socialapp.events.catalogue import EventType
-from socialapp.write.accounts.models import User
+from socialapp.write.accounts.models import AuthToken, User
 from socialapp.write.common.aggregates import append_to, lock_active_actor, save_and_append
 
 _USERNAME = re.compile(USERNAME_PATTERN)
@@ -79,18 +87,20 @@ def user_register(
         is_superuser=is_superuser,
         version=1,
     )
-    if password is None:
-        user.set_unusable_password()
-    else:
+    if password is not None:
         try:
             validate_password(password, user=user)
         except DjangoValidationError as exc:
             errors["password"] = list(exc.messages)
-        user.set_password(password)
     if errors:
         raise ValidationFailed("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()), errors=errors)
-    if User.objects.filter(username__iexact=username).exists():
+    if _find_user(username) is not None:
         raise Conflict("This username is taken.", errors={"username": ["This username is taken."]})
+    # Hashing is the expensive step: only valid, free usernames get that far.
+    if password is None:
+        user.set_unusable_password()
+    else:
+        user.set_password(password)
     try:
         with transaction.atomic():  # a racing registration hits the unique index here
             user.save()
@@ -105,31 +115,100 @@ def user_register(
             "username": user.username,
             "display_name": user.display_name,
             "bio": user.bio,
-            "email": user.email,
             "registered_at": user.date_joined.isoformat(),
         },
     )
     return user
 
 
+def hash_token(secret: str) -> str:
+    """What the table keeps of a token: enough to recognise it, useless to present."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _find_user(username: str) -> User | None:
+    """One lookup, without regard to case (as the unique index `lower(username)` is)."""
+    return User.objects.annotate(lname=Lower("username")).filter(lname=username.lower()).first()
+
+
+def may_log_in(user: User) -> bool:
+    return user.is_active and user.deactivated_at is None and user.suspended_at is None
+
+
+def _issue(user: User, label: str) -> str:
+    """A new session: a fresh secret for the client, its hash for us. Expired sessions of the
+    user go, and the oldest beyond AUTH_MAX_SESSIONS (a login loop cannot grow the table)."""
+    secret = secrets.token_urlsafe(32)
+    now = timezone.now()
+    AuthToken.objects.create(
+        user=user,
+        key_hash=hash_token(secret),
+        label=label,
+        created_at=now,
+        last_used_at=now,
+        expires_at=now + timedelta(seconds=settings.AUTH_TOKEN_TTL_SECONDS),
+    )
+    AuthToken.objects.filter(user=user, expires_at__lte=now).delete()
+    keep = AuthToken.objects.filter(user=user).order_by("-created_at", "-id")[: settings.AUTH_MAX_SESSIONS]
+    AuthToken.objects.filter(user=user).exclude(pk__in=list(keep.values_list("pk", flat=True))).delete()
+    return secret
+
+
 @transaction.atomic
-def token_obtain(*, username: str, password: str) -> tuple[User, str]:
-    """Exchange credentials for the user's API token (one per user, created on first use)."""
-    user = authenticate(username=username, password=password)
-    if user is None:
-        # The username is matched without regard to case, as registration does.
-        match = User.objects.filter(username__iexact=username).first()
-        user = authenticate(username=match.username, password=password) if match else None
-    if user is None or user.deactivated_at is not None:
+def token_obtain(*, username: str, password: str, label: str = "") -> tuple[User, str]:
+    """Log in: credentials for a new session token (one per login).
+
+    Exactly one password hash per attempt, whatever the outcome: an unknown username (or one
+    without a usable password) hashes the given password anyway, as Django's ModelBackend does,
+    so the time taken does not tell which usernames exist.
+    """
+    user = _find_user(username)
+    if user is None or not user.has_usable_password():
+        make_password(password)  # the same work as a real check, thrown away
         raise InvalidCredentials("Unknown username or wrong password.")
-    token, _ = Token.objects.get_or_create(user=user)
-    return user, token.key
+    if not user.check_password(password) or not may_log_in(user):
+        raise InvalidCredentials("Unknown username or wrong password.")
+    return user, _issue(user, label)
 
 
 @transaction.atomic
-def token_issue(*, user: User) -> str:
-    token, _ = Token.objects.get_or_create(user=user)
-    return token.key
+def token_issue(*, user: User, label: str = "") -> str:
+    """A new session for a user already known to be who they say (just registered)."""
+    return _issue(user, label)
+
+
+def token_touch(*, token_id: int, now: datetime) -> None:
+    """Sliding renewal: move the session's expiry forward on use. Called by authentication at
+    most once per AUTH_TOKEN_TOUCH_SECONDS per token (the condition makes concurrent requests
+    write once), so a busy client costs one small UPDATE a minute, not one per request."""
+    AuthToken.objects.filter(
+        pk=token_id, last_used_at__lt=now - timedelta(seconds=settings.AUTH_TOKEN_TOUCH_SECONDS)
+    ).update(last_used_at=now, expires_at=now + timedelta(seconds=settings.AUTH_TOKEN_TTL_SECONDS))
+
+
+@transaction.atomic
+def token_revoke(*, user_id: int, token_id: int) -> None:
+    """End one session of the user (logout: the presented one; the session list: any)."""
+    deleted, _ = AuthToken.objects.filter(pk=token_id, user_id=user_id).delete()
+    if not deleted:
+        raise NotFound("No such session.")
+
+
+@transaction.atomic
+def password_change(*, user_id: int, current_token_id: int | None, old_password: str, new_password: str) -> User:
+    """Check the old password, set the new one and end every other session (someone who knew
+    the old password may hold one); the session that asked stays."""
+    user = _lock_user(user_id)
+    if not user.check_password(old_password):
+        raise InvalidCredentials("The current password is wrong.")
+    try:
+        validate_password(new_password, user=user)
+    except DjangoValidationError as exc:
+        raise ValidationFailed.on("new_password", " ".join(exc.messages)) from exc
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    AuthToken.objects.filter(user_id=user_id).exclude(pk=current_token_id).delete()
+    return user
 
 
 def _lock_user(user_id: int) -> User:
@@ -178,6 +257,8 @@ def user_deactivate(*, user_id: int, actor: User) -> User:
             user = _lock_user(user_id)
         else:
             lock_active_actor(actor.pk)
+    if not by_self:
+        _check_may_moderate(actor, user)
     if user.deactivated_at is not None:
         raise Conflict("This account is already deactivated.")
     user.deactivated_at = timezone.now()
@@ -194,5 +275,69 @@ def user_deactivate(*, user_id: int, actor: User) -> User:
             "by": "self" if by_self else "moderator",
         },
     )
-    Token.objects.filter(user_id=user.id).delete()
+    AuthToken.objects.filter(user_id=user.id).delete()
+    return user
+
+
+def _check_may_moderate(actor: User, user: User) -> None:
+    """Moderators act on ordinary accounts; only superusers on staff (moderators and admins)."""
+    if user.pk == actor.pk:
+        raise NotAuthorized("Moderators cannot act on their own account this way.")
+    if not actor.is_staff:
+        raise NotAuthorized("Only moderators may do this.")
+    if (user.is_staff or user.is_superuser) and not actor.is_superuser:
+        raise NotAuthorized("Only superusers may act on staff accounts.")
+
+
+def _lock_moderated(user_id: int, actor: User) -> User:
+    """FOR UPDATE on the account, FOR SHARE on the (active) moderator, in ascending id order."""
+    user = None
+    for uid in sorted({user_id, actor.pk}):
+        if uid == user_id:
+            user = _lock_user(user_id)
+        else:
+            lock_active_actor(actor.pk)
+    assert user is not None
+    return user
+
+
+@transaction.atomic
+def user_suspend(*, user_id: int, actor: User) -> User:
+    """Suspend an account: reversible. While suspended it is hidden everywhere (the read models
+    keep a flag, its content stays) and locked out: its sessions end and logins fail."""
+    user = _lock_moderated(user_id, actor)
+    _check_may_moderate(actor, user)
+    if user.deactivated_at is not None:
+        raise Conflict("This account is deactivated.")
+    if user.suspended_at is not None:
+        raise Conflict("This account is already suspended.")
+    user.suspended_at = timezone.now()
+    user.is_active = False
+    save_and_append(
+        user,
+        update_fields=["suspended_at", "is_active"],
+        event_type=EventType.USER_SUSPENDED,
+        actor_id=actor.pk,
+        payload={"user_id": user.id, "suspended_at": user.suspended_at.isoformat()},
+    )
+    AuthToken.objects.filter(user_id=user.id).delete()
+    return user
+
+
+@transaction.atomic
+def user_unsuspend(*, user_id: int, actor: User) -> User:
+    """Lift a suspension: the account shows again exactly as before; its owner logs in anew."""
+    user = _lock_moderated(user_id, actor)
+    _check_may_moderate(actor, user)
+    if user.suspended_at is None:
+        raise Conflict("This account is not suspended.")
+    user.suspended_at = None
+    user.is_active = user.deactivated_at is None
+    save_and_append(
+        user,
+        update_fields=["suspended_at", "is_active"],
+        event_type=EventType.USER_UNSUSPENDED,
+        actor_id=actor.pk,
+        payload={"user_id": user.id, "unsuspended_at": timezone.now().isoformat()},
+    )
     return user

@@ -10,4 +10,8 @@ urlpatterns = [
     path("auth/token", views.TokenView.as_view(), name="auth-token"),
     path(ROUTES["me"], method_dispatch("me", patch=views.MeView.as_view()), name="me"),
     path("me/deactivate", views.DeactivateView.as_view(), name="me-deactivate"),
+    path("me/password", views.PasswordView.as_view(), name="me-password"),
+    path("auth/logout", views.LogoutView.as_view(), name="auth-logout"),
+    path("auth/sessions", views.SessionListView.as_view(), name="auth-sessions"),
+    path("auth/sessions/<int:session_id>", views.SessionView.as_view(), name="auth-session"),
 ]

@@ -8,9 +8,10 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from socialapp.common.errors import NotFound
 from socialapp.events.catalogue import AggregateType
+from socialapp.write.accounts import selectors, services
 from socialapp.write.accounts import serializers as s
-from socialapp.write.accounts import services
 from socialapp.write.common.api import CommandView
 
 
@@ -56,3 +57,57 @@ class DeactivateView(CommandView):
     def post(self, request: Request) -> Response:
         user = services.user_deactivate(user_id=request.user.pk, actor=request.user)
         return Response(s.AccountOut(user).data)
+
+
+MAX_ID = 2**63 - 1
+
+
+def _current_session_id(request: Request) -> int | None:
+    return getattr(request.auth, "pk", None)
+
+
+class LogoutView(CommandView):
+    @extend_schema(request=None, responses={204: None}, summary="End the session of the presented token")
+    def post(self, request: Request) -> Response:
+        services.token_revoke(user_id=request.user.pk, token_id=_current_session_id(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SessionListView(CommandView):
+    @extend_schema(responses={200: s.SessionListOut}, summary="Your sessions (logins), newest first")
+    def get(self, request: Request) -> Response:
+        current = _current_session_id(request)
+        rows = [
+            {
+                "id": t.pk,
+                "label": t.label,
+                "created_at": t.created_at,
+                "last_used_at": t.last_used_at,
+                "expires_at": t.expires_at,
+                "current": t.pk == current,
+            }
+            for t in selectors.sessions_of(user_id=request.user.pk)
+        ]
+        return Response(s.SessionListOut({"results": rows}).data)
+
+
+class SessionView(CommandView):
+    @extend_schema(request=None, responses={204: None}, summary="End one of your sessions")
+    def delete(self, request: Request, session_id: int) -> Response:
+        if session_id > MAX_ID:  # the path accepts any digits; no bigint is that large
+            raise NotFound("No such session.")
+        services.token_revoke(user_id=request.user.pk, token_id=session_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordView(CommandView):
+    @extend_schema(
+        request=s.PasswordIn, responses={204: None}, summary="Change your password; ends your other sessions"
+    )
+    def post(self, request: Request) -> Response:
+        data = s.PasswordIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.password_change(
+            user_id=request.user.pk, current_token_id=_current_session_id(request), **data.validated_data
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -59,7 +59,15 @@ def _live_comment(comment_id: int, *, moderator: bool) -> Comment:
         comment is None
         or comment.deleted_at is not None
         or comment.post.deleted_at is not None
-        or (not moderator and (comment.author.deactivated_at or comment.post.author.deactivated_at))
+        or (
+            not moderator
+            and (
+                comment.author.deactivated_at
+                or comment.post.author.deactivated_at
+                or comment.author.suspended_at
+                or comment.post.author.suspended_at
+            )
+        )
     ):
         raise NotFound("No such comment.")
     return comment

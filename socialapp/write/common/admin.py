@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
@@ -45,7 +46,18 @@ class ModeratorAdmin(admin.ModelAdmin):
         self, request: HttpRequest, queryset: QuerySet, command: Callable[[Any], object], verb: str
     ) -> None:
         """Run `command(obj)` for each selected row, each in its own transaction (the service's),
-        and report successes and refusals."""
+        and report successes and refusals. More than ADMIN_BULK_ACTION_LIMIT rows at once are
+        refused whole: one click must not be able to reach every account."""
+        limit = settings.ADMIN_BULK_ACTION_LIMIT
+        selected = queryset.count()
+        if selected > limit:
+            self.message_user(
+                request,
+                f"{verb}: nothing done. {selected} rows are selected; at most {limit} may be acted on at once"
+                " (ADMIN_BULK_ACTION_LIMIT).",
+                messages.ERROR,
+            )
+            return
         done, refused = 0, []
         for obj in queryset:
             try:

@@ -92,11 +92,13 @@ def set_active(
 
 def lock_active_actor(actor_id: int, *also: int) -> dict[int, Any]:
     """FOR SHARE on the actor (and other users the command relies on), ascending ids; refuse a
-    deactivated actor even if its token or admin session was checked a moment ago."""
+    deactivated (or suspended) actor even if its token or admin session was checked a moment ago."""
     from socialapp.write.accounts.models import User
 
     users = lock_shared(User, [actor_id, *also])
     actor = users.get(actor_id)
     if actor is None or actor.deactivated_at is not None:
         raise NotAuthorized("This account is deactivated.")
+    if actor.suspended_at is not None:
+        raise NotAuthorized("This account is suspended.")
     return users

@@ -19,7 +19,7 @@ def _followee(follower: User, username: str) -> User:
         raise ValidationFailed.on("username", "You cannot follow yourself.")
     # Both users FOR SHARE in id order: a racing deactivation of either waits for us.
     followee = lock_active_actor(follower.pk, target.pk)[target.pk]
-    if followee.deactivated_at is not None:
+    if followee.deactivated_at is not None or followee.suspended_at is not None:
         raise NotFound("No such user.")
     return followee
 

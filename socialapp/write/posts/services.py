@@ -16,14 +16,14 @@ from socialapp.write.posts.models import Like, Post
 
 def live_post(post_id: int, *, for_update: bool, moderator: bool = False) -> Post:
     """The post, locked (FOR UPDATE to change it, FOR SHARE to attach a like or comment to it),
-    if it exists, is not deleted and its author is not deactivated (a moderator still sees a
-    deactivated user's post)."""
+    if it exists, is not deleted and its author is not deactivated or suspended (a moderator
+    still sees such a user's post)."""
     if for_update:
         post = Post.objects.select_for_update(of=("self",)).select_related("author").filter(pk=post_id).first()
-        author_gone = post is not None and post.author.deactivated_at is not None
+        author_gone = post is not None and (post.author.deactivated_at or post.author.suspended_at) is not None
     else:
         rows = Post.objects.raw(
-            "SELECT p.*, u.deactivated_at AS author_deactivated_at FROM posts_post p"
+            "SELECT p.*, COALESCE(u.deactivated_at, u.suspended_at) AS author_deactivated_at FROM posts_post p"
             " JOIN accounts_user u ON u.id = p.author_id WHERE p.id = %s FOR SHARE OF p",
             [post_id],
         )

@@ -1,0 +1,82 @@
+"""Personal data stays off the bus: after every kind of command, no event in the log carries an
+e-mail address, a password, a token or its hash (docs/events.md, "What the log keeps and why")."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from rest_framework.test import APIClient
+
+from socialapp.events.catalogue import ALL_EVENT_TYPES
+from socialapp.events.models import Event
+from socialapp.write.accounts.models import AuthToken
+from socialapp.write.accounts.services import user_suspend, user_unsuspend
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "a secret horse battery staple"
+NEW_PASSWORD = "another secret horse staple"
+CREDENTIAL_KEYS = re.compile(r"(^|_)(password|passwd|pwd|token|secret|hash|key|e?mail)(_|s?$)", re.I)
+
+
+def register(name: str) -> tuple[APIClient, str]:
+    data = {"username": name, "email": f"{name}.private@example.org", "password": PASSWORD}
+    r = APIClient().post("/api/v1/auth/register", data, format="json")
+    assert r.status_code == 201, r.json()
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {r.json()['token']}")
+    return client, r.json()["token"]
+
+
+def keys(value) -> list[str]:
+    if isinstance(value, dict):
+        return [*value, *(k for v in value.values() for k in keys(v))]
+    if isinstance(value, list):
+        return [k for v in value for k in keys(v)]
+    return []
+
+
+def test_no_event_payload_carries_private_data(moderator):
+    ann, ann_token = register("ann")
+    bob, bob_token = register("bob")
+    secrets_seen = [ann_token, bob_token, PASSWORD, NEW_PASSWORD, "private@example.org"]
+    r = APIClient().post("/api/v1/auth/token", {"username": "ann", "password": PASSWORD}, format="json")
+    secrets_seen.append(r.json()["token"])
+    assert ann.patch("/api/v1/me", {"display_name": "Ann", "bio": "hello"}, format="json").status_code == 200
+    post = ann.post("/api/v1/posts", {"body": "hi @bob #tag"}, format="json").json()
+    assert ann.patch(f"/api/v1/posts/{post['id']}", {"body": "edited #tag"}, format="json").status_code == 200
+    comment = bob.post(f"/api/v1/posts/{post['id']}/comments", {"body": "yo @ann"}, format="json").json()
+    assert bob.patch(f"/api/v1/comments/{comment['id']}", {"body": "yo!"}, format="json").status_code == 200
+    assert bob.put(f"/api/v1/posts/{post['id']}/like").status_code in (200, 201, 204)
+    assert bob.delete(f"/api/v1/posts/{post['id']}/like").status_code in (200, 204)
+    assert bob.put("/api/v1/users/ann/follow").status_code in (200, 201, 204)
+    assert bob.delete("/api/v1/users/ann/follow").status_code in (200, 204)
+    assert bob.delete(f"/api/v1/comments/{comment['id']}").status_code in (200, 204)
+    assert ann.delete(f"/api/v1/posts/{post['id']}").status_code in (200, 204)
+    r = ann.post("/api/v1/me/password", {"old_password": PASSWORD, "new_password": NEW_PASSWORD}, format="json")
+    assert r.status_code == 204
+    assert ann.get("/api/v1/auth/sessions").status_code == 200
+    assert ann.post("/api/v1/auth/logout").status_code == 204
+    user_suspend(user_id=_id("bob"), actor=moderator)
+    user_unsuspend(user_id=_id("bob"), actor=moderator)
+    assert bob.post("/api/v1/me/deactivate").status_code == 401  # suspension ended bob's sessions
+    carl, _ = register("carl")
+    assert carl.post("/api/v1/me/deactivate").status_code == 200
+    secrets_seen += list(AuthToken.objects.values_list("key_hash", flat=True))
+
+    log = list(Event.objects.order_by("position"))
+    kinds = {e.event_type for e in log}
+    assert kinds == set(ALL_EVENT_TYPES), set(ALL_EVENT_TYPES) - kinds  # every kind of event was made
+    for event in log:
+        text = json.dumps(event.payload, ensure_ascii=False)
+        assert not [s for s in secrets_seen if s in text], (event.event_type, text)
+        assert "@example.org" not in text, (event.event_type, text)
+        assert not [k for k in keys(event.payload) if CREDENTIAL_KEYS.search(k)], (event.event_type, text)
+
+
+def _id(username: str) -> int:
+    from socialapp.write.accounts.models import User
+
+    return User.objects.get(username=username).pk
