@@ -141,13 +141,18 @@ def service_stopped(name: str) -> Iterator[None]:
         subprocess.run([str(REPO / "scripts" / "services"), "start", name], check=True, capture_output=True)
 
 
-def clear_throttles() -> None:
-    """Forget this run's throttle counters in the shared Redis (only keys under this run's prefix:
-    `cache.clear()` would FLUSHDB every run's and every process's keys)."""
+def clear_cache_keys(pattern: str = "*") -> None:
+    """Delete this run's keys matching `pattern` from the shared Redis (only keys under this run's
+    prefix: `cache.clear()` would FLUSHDB every run's and every process's keys)."""
     from django.core.cache import cache
 
     client = cache._cache.get_client(write=True)  # django.core.cache.backends.redis.RedisCache
     prefix = settings.CACHES["default"]["KEY_PREFIX"]
-    keys = list(client.scan_iter(match=f"{prefix}:*throttle_*", count=1000))
+    keys = list(client.scan_iter(match=f"{prefix}:{pattern}", count=1000))
     if keys:
         client.delete(*keys)
+
+
+def clear_throttles() -> None:
+    """Forget this run's throttle counters."""
+    clear_cache_keys("*throttle_*")
