@@ -120,3 +120,11 @@ def test_admin_login_is_throttled_per_address_and_per_username(django_user_model
     # The right password does not get through a tripped counter either.
     r = client.post("/admin/login/", {"username": "boss", "password": PASSWORD}, REMOTE_ADDR="203.0.113.120")
     assert r.status_code == 429 and int(r["Retry-After"]) > 0
+
+
+def test_an_unreachable_cache_lets_requests_through_instead_of_failing_them():
+    dead = {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:1/0"}  # nothing listens on port 1
+    with override_settings(CACHES={"default": dead}):
+        assert login("anyone").status_code == 401  # not a 500: the throttle fails open, with a warning
+        r = Client().get("/readyz")
+        assert r.status_code == 503 and r.json()["checks"]["cache"] == {"status": "down"}
