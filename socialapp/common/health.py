@@ -20,6 +20,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
+from django.core import checks
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
@@ -96,6 +97,16 @@ class BrokerCheck:
 
 
 check_rabbitmq = BrokerCheck()
+
+
+def readiness_settings_check(app_configs: object = None, **kwargs: object) -> list[checks.Error]:
+    """System check (runs at startup and in `manage.py check`): a READINESS_CHECKS typo must stop
+    the deploy, not turn every probe into a 500."""
+    unknown = [name for name in settings.READINESS_CHECKS if name not in settings.READINESS_CHECK_FUNCTIONS]
+    if not unknown:
+        return []
+    known = ", ".join(sorted(settings.READINESS_CHECK_FUNCTIONS))
+    return [checks.Error(f"READINESS_CHECKS names unknown checks {unknown}", hint=f"known: {known}", id="common.E001")]
 
 
 def configured_checks() -> dict[str, Callable[[], None]]:

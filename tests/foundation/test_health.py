@@ -87,3 +87,15 @@ def test_readiness_reflects_what_the_process_needs(fresh_broker_check):
 def test_the_shared_health_module_imports_no_side():
     source = Path(health.__file__).read_text()
     assert "socialapp.read" not in source and "socialapp.write" not in source
+
+
+def test_an_unknown_readiness_check_fails_the_system_checks():
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    with (
+        override_settings(READINESS_CHECKS=["postgres_write", "postgress_read"]),
+        pytest.raises(SystemCheckError, match="postgress_read"),
+    ):
+        call_command("check")
+    call_command("check")
