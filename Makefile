@@ -14,7 +14,7 @@ help:
 	@echo "make test     services up, the whole test suite against real services"
 	@echo "make bench    benchmarks (long); figures in bench/results/"
 	@echo "make lint     ruff check, format check and the import contracts (pyproject.toml)"
-	@echo "make services-down   stop PostgreSQL, RabbitMQ and Elasticsearch"
+	@echo "make services-down   stop PostgreSQL, RabbitMQ, Redis and Elasticsearch"
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -m venv --help >/dev/null 2>&1 || scripts/ensure-python-venv

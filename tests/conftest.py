@@ -1,7 +1,7 @@
 """Test set-up against the real services (`scripts/services up` starts them; `make test` does).
 
-Each run gets its own RabbitMQ vhost and Elasticsearch index prefix (settings.test), so runs
-with different SOCIALAPP_TEST_TAG values can share one machine.
+Each run gets its own RabbitMQ vhost, Elasticsearch index prefix and Redis key prefix
+(settings.test), so runs with different SOCIALAPP_TEST_TAG values can share one machine.
 """
 
 from __future__ import annotations
@@ -34,6 +34,17 @@ def elasticsearch_clean() -> Iterator[None]:
     get_client().options(ignore_status=404).indices.delete(index=pattern, expand_wildcards="all")
     yield
     get_client().options(ignore_status=404).indices.delete(index=pattern, expand_wildcards="all")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cache_clean() -> Iterator[None]:
+    """Remove this run's keys from the shared Redis before and after the run (throttle counters,
+    cached metrics of an earlier run with the same tag)."""
+    from tests.support import clear_cache_keys
+
+    clear_cache_keys()
+    yield
+    clear_cache_keys()
 
 
 @pytest.fixture(autouse=True)

@@ -75,6 +75,7 @@ def child_env(**extra: str) -> dict[str, str]:
         DATABASE_CONN_MAX_AGE="0",
         CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
         ELASTICSEARCH_INDEX_PREFIX=settings.ELASTICSEARCH_INDEX_PREFIX,
+        CACHE_KEY_PREFIX=settings.CACHES["default"]["KEY_PREFIX"],
         PYTHONUNBUFFERED="1",
     )
     env.update(extra)
@@ -138,3 +139,20 @@ def service_stopped(name: str) -> Iterator[None]:
         yield
     finally:
         subprocess.run([str(REPO / "scripts" / "services"), "start", name], check=True, capture_output=True)
+
+
+def clear_cache_keys(pattern: str = "*") -> None:
+    """Delete this run's keys matching `pattern` from the shared Redis (only keys under this run's
+    prefix: `cache.clear()` would FLUSHDB every run's and every process's keys)."""
+    from django.core.cache import cache
+
+    client = cache._cache.get_client(write=True)  # django.core.cache.backends.redis.RedisCache
+    prefix = settings.CACHES["default"]["KEY_PREFIX"]
+    keys = list(client.scan_iter(match=f"{prefix}:{pattern}", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
+def clear_throttles() -> None:
+    """Forget this run's throttle counters."""
+    clear_cache_keys("*throttle_*")

@@ -7,3 +7,16 @@ class CommonConfig(AppConfig):
     name = "socialapp.common"
     label = "common"
     database = "default"
+
+    def ready(self) -> None:
+        # The admin's login form gets the same shared-cache throttles as the API's auth/token.
+        from django.contrib import admin
+        from django.core import checks
+
+        from socialapp.common.health import readiness_settings_check
+        from socialapp.common.throttling import throttled_admin_login
+
+        checks.register(readiness_settings_check)
+
+        if not getattr(admin.site.login, "throttled", False):
+            admin.site.login = throttled_admin_login(admin.site.login)  # type: ignore[method-assign]

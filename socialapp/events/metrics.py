@@ -4,17 +4,26 @@ Two kinds, because the processes differ:
 - counters and histograms kept by the process that does the work (relay: published; projector
   worker: applied, duplicates, failed, latency), exported by that process (`manage.py relay
   --metrics-port`, worker `PROJECTOR_METRICS_PORT`);
-- gauges read from the source of truth at scrape time by `PipelineCollector` (events appended
-  and published, relay lag, per-projector applied, queue and dead-letter depths), served by the
-  web app at /metrics, so that they are right whichever process or host scrapes them.
+- gauges read from the source of truth by `PipelineCollector` (events appended and published,
+  relay lag, per-projector applied, queue and dead-letter depths), served by the web app at
+  /metrics, so that they are right whichever process or host scrapes them.
+
+The gauges count rows of the log and of the tracking table, so /metrics is guarded twice: it
+needs a bearer secret (METRICS_TOKEN; none configured: 404), and the figures are computed at most
+once per METRICS_CACHE_SECONDS across all web processes (one shared cache entry, recomputed by
+whichever process takes the cache lock first; the others serve the previous figures meanwhile).
+No request, however many, makes the databases count more often than that.
 """
 
 from __future__ import annotations
 
-import ipaddress
+import hmac
 import logging
+import time
 from collections.abc import Iterator
 
+from django.conf import settings
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
@@ -93,15 +102,64 @@ PIPELINE_REGISTRY = CollectorRegistry()
 PIPELINE_REGISTRY.register(PipelineCollector())
 
 
-def metrics_view(request: HttpRequest) -> HttpResponse:
-    """GET /metrics: the pipeline's gauges in Prometheus format, for scrapers on private networks.
+CACHE_KEY = "metrics:pipeline"
+LOCK_KEY = "metrics:pipeline:computing"
 
-    Not public: it names projectors and queue depths. Requests from a public address get 404.
+
+def pipeline_exposition() -> tuple[bytes, float] | None:
+    """The pipeline gauges in Prometheus format and their age in seconds, from the shared cache;
+    recomputed (by one process at a time) when older than METRICS_CACHE_SECONDS. None while no
+    figures exist yet and another process is computing them."""
+    cached = cache.get(CACHE_KEY)  # (computed_at, body)
+    if cached is not None and time.time() - cached[0] < settings.METRICS_CACHE_SECONDS:
+        return cached[1], time.time() - cached[0]
+    if cache.add(LOCK_KEY, 1, timeout=60):  # SET NX: one process computes, the others wait for it
+        try:
+            computed_at = time.time()
+            body = generate_latest(PIPELINE_REGISTRY)
+            cache.set(CACHE_KEY, (computed_at, body), timeout=None)
+        finally:
+            cache.delete(LOCK_KEY)
+        return body, time.time() - computed_at
+    return None if cached is None else (cached[1], time.time() - cached[0])
+
+
+def forget_cached_metrics() -> None:
+    """Drop the cached figures (tests, or an operator who wants fresh ones now)."""
+    cache.delete_many([CACHE_KEY, LOCK_KEY])
+
+
+def _authorised(request: HttpRequest) -> bool:
+    scheme, _, secret = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(secret.strip().encode(), settings.METRICS_TOKEN.encode())
+
+
+def metrics_view(request: HttpRequest) -> HttpResponse:
+    """GET /metrics: the pipeline's gauges in Prometheus format, for a scraper holding the secret.
+
+    Not public: it names projectors and queue depths. 404 when no METRICS_TOKEN is configured,
+    401 without the right `Authorization: Bearer` secret (the client address proves nothing
+    behind a proxy), 503 while the first figures are being computed or the cache is down.
     """
-    try:
-        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
-    except ValueError:
-        raise Http404 from None
-    if not (address.is_loopback or address.is_private):
+    if not settings.METRICS_TOKEN:
         raise Http404
-    return HttpResponse(generate_latest(PIPELINE_REGISTRY), content_type=CONTENT_TYPE_LATEST)
+    if not _authorised(request):
+        response = HttpResponse("metrics need Authorization: Bearer <METRICS_TOKEN>\n", status=401)
+        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
+    try:
+        exposition = pipeline_exposition()
+    except Exception as exc:  # the cache is down: no coordination, so no scan either
+        log.warning("metrics: shared cache unavailable (%s)", type(exc).__name__)
+        exposition = None
+    if exposition is None:
+        response = HttpResponse("metrics are being computed\n", status=503)
+        response["Retry-After"] = "1"
+        return response
+    body, age = exposition
+    age_line = (
+        "# HELP socialapp_metrics_age_seconds Age of the cached pipeline figures\n"
+        "# TYPE socialapp_metrics_age_seconds gauge\n"
+        f"socialapp_metrics_age_seconds {age:.3f}\n"
+    ).encode()
+    return HttpResponse(body + age_line, content_type=CONTENT_TYPE_LATEST)

@@ -30,16 +30,20 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import re
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from django.db import connections, transaction
+from django.conf import settings
+from django.db import OperationalError, connections, transaction
 
 from socialapp.events.projector import CheckReport, EventMessage, Projector
 
 log = logging.getLogger(__name__)
 BATCH = 1000
+LOCK_NOT_AVAILABLE = "55P03"  # SQLSTATE of a lock_timeout expiry
 _COLUMNS = "event_id, position, event_type, aggregate_type, aggregate_id, aggregate_version, actor_id, occurred_at, schema_version, payload"
 
 
@@ -166,8 +170,36 @@ class SchemaSwapRebuild:
         return count, last
 
     def switch(self, after: int) -> int:
+        """The swap, retried: `ALTER TABLE ... SET SCHEMA` needs an ACCESS EXCLUSIVE lock, and while
+        it waits behind one long reader every new reader of the table queues behind it. So each
+        attempt waits at most REBUILD_SWITCH_LOCK_TIMEOUT for its locks, gives up (rolling back,
+        which lets the queue drain), and tries again after a short pause; after
+        REBUILD_SWITCH_ATTEMPTS the error propagates (the shadow schema is kept for a rerun)."""
+        attempts = max(1, settings.REBUILD_SWITCH_ATTEMPTS)
+        for attempt in range(1, attempts + 1):
+            try:
+                return self._switch_once()
+            except OperationalError as exc:
+                if (
+                    getattr(getattr(exc, "__cause__", None), "sqlstate", None) != LOCK_NOT_AVAILABLE
+                    or attempt == attempts
+                ):
+                    raise
+                pause = min(5.0, 0.2 * 2**attempt) * random.uniform(0.5, 1.0)
+                log.warning(
+                    "rebuild %s: switch attempt %d/%d waited too long for a lock; retrying in %.1fs",
+                    self.projector.name,
+                    attempt,
+                    attempts,
+                    pause,
+                )
+                time.sleep(pause)
+        raise AssertionError("unreachable")
+
+    def _switch_once(self) -> int:
         name = self.projector.name
         with transaction.atomic(using=self.db):
+            self._execute("SELECT set_config('lock_timeout', %s, true)", [settings.REBUILD_SWITCH_LOCK_TIMEOUT])
             self._execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [self.projector.lock_key])
             caught_up = self.apply_to_shadow(events_by_id(self.missing_from_shadow()))
             self._execute(f"DROP SCHEMA IF EXISTS {self.retired} CASCADE")

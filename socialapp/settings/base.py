@@ -81,10 +81,25 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default="postgres://socialapp:socialapp@127.0.0.1:5432/socialapp"),
     "read": env.db("READ_DATABASE_URL", default="postgres://socialapp:socialapp@127.0.0.1:5432/socialapp_read"),
 }
+# Server-side limits on every connection of both databases (PostgreSQL duration syntax, "0"
+# disables one): a runaway query, a lock queue or a forgotten open transaction ends with an error
+# instead of holding connections and locks forever. Long maintenance (migrations on big tables)
+# can run with DATABASE_STATEMENT_TIMEOUT=0.
+DATABASE_STATEMENT_TIMEOUT = env.str("DATABASE_STATEMENT_TIMEOUT", default="30s")
+DATABASE_LOCK_TIMEOUT = env.str("DATABASE_LOCK_TIMEOUT", default="10s")
+DATABASE_IDLE_IN_TRANSACTION_TIMEOUT = env.str("DATABASE_IDLE_IN_TRANSACTION_TIMEOUT", default="60s")
 for _db in DATABASES.values():
     _db.setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
     _db["CONN_HEALTH_CHECKS"] = True
     _db.setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+    _db["OPTIONS"]["options"] = " ".join(
+        f"-c {name}={value}"
+        for name, value in (
+            ("statement_timeout", DATABASE_STATEMENT_TIMEOUT),
+            ("lock_timeout", DATABASE_LOCK_TIMEOUT),
+            ("idle_in_transaction_session_timeout", DATABASE_IDLE_IN_TRANSACTION_TIMEOUT),
+        )
+    )
 DATABASE_ROUTERS = ["socialapp.common.db_router.SideRouter"]
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -103,20 +118,30 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 
 # --------------------------------------------------------------------------- REST API
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["socialapp.common.auth.BearerTokenAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["socialapp.write.accounts.authentication.BearerTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "socialapp.common.errors.problem_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "socialapp.common.throttling.AnonThrottle",
+        "socialapp.common.throttling.UserThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_THROTTLE_ANON", default="120/min"),
         "user": env.str("API_THROTTLE_USER", default="600/min"),
+        # Credential endpoints, per client address and per submitted username (socialapp/common/throttling.py).
+        "login": env.str("API_THROTTLE_LOGIN", default="20/min"),
+        "login_username": env.str("API_THROTTLE_LOGIN_USERNAME", default="10/min"),
+        "register": env.str("API_THROTTLE_REGISTER", default="10/hour"),
+        "register_username": env.str("API_THROTTLE_REGISTER_USERNAME", default="5/hour"),
+        "admin_login": env.str("API_THROTTLE_LOGIN", default="20/min"),
+        "admin_login_username": env.str("API_THROTTLE_LOGIN_USERNAME", default="10/min"),
     },
+    # Proxies in front of the app that append to X-Forwarded-For. 0: the socket address is the
+    # client and the header is ignored (anyone can write it); N: the Nth address from the right.
+    "NUM_PROXIES": env.int("API_TRUSTED_PROXIES", default=0),
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
@@ -127,8 +152,13 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
 }
-# Throttle counters live in a cache; a local-memory cache is per process (documented).
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Throttle counters and cached metrics live in a cache shared by every process: Redis, started
+# by `scripts/services up` and the Compose file. Short socket timeouts: a cache outage must not
+# hang requests (throttles then let requests through and log a warning).
+CACHES = {"default": env.cache("CACHE_URL", default="redis://127.0.0.1:6379/0")}
+CACHES["default"]["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX", default="socialapp")
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    CACHES["default"].setdefault("OPTIONS", {}).update({"socket_connect_timeout": 1, "socket_timeout": 1})
 
 # --------------------------------------------------------------------------- Celery / RabbitMQ
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="amqp://socialapp:socialapp@127.0.0.1:5672/socialapp")
@@ -158,6 +188,27 @@ FEED_FANOUT_CHUNK = env.int("FEED_FANOUT_CHUNK", default=500)
 FEED_CELEBRITY_THRESHOLD = env.int("FEED_CELEBRITY_THRESHOLD", default=10000)
 CONSISTENCY_WAIT_SECONDS = env.float("CONSISTENCY_WAIT_SECONDS", default=2.0)
 HEALTH_CHECK_TIMEOUT = env.float("HEALTH_CHECK_TIMEOUT", default=2.0)
+# What /readyz checks in this process (docs/ops.md says which to wire where), and how: each name
+# maps to a callable that raises when the dependency is unusable. Injected here so that the
+# shared health module imports neither side.
+READINESS_CHECK_FUNCTIONS = {
+    "postgres_write": "socialapp.common.health.check_write_database",
+    "postgres_read": "socialapp.common.health.check_read_database",
+    "rabbitmq": "socialapp.common.health.check_rabbitmq",
+    "elasticsearch": "socialapp.read.search.client.check_health",
+    "cache": "socialapp.common.health.check_cache",
+}
+READINESS_CHECKS = env.list("READINESS_CHECKS", default=list(READINESS_CHECK_FUNCTIONS))
+# A broker check's result is reused this long (one reused connection, not one per probe).
+READINESS_BROKER_CACHE_SECONDS = env.float("READINESS_BROKER_CACHE_SECONDS", default=5.0)
+# /metrics needs `Authorization: Bearer <METRICS_TOKEN>`; empty: /metrics answers 404.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# The pipeline gauges are computed at most once per this many seconds across all web processes
+# (a shared cache entry); scrapes in between get the cached figures.
+METRICS_CACHE_SECONDS = env.float("METRICS_CACHE_SECONDS", default=15.0)
+# The rebuild's table swap waits at most this long for its locks per attempt, then retries.
+REBUILD_SWITCH_LOCK_TIMEOUT = env.str("REBUILD_SWITCH_LOCK_TIMEOUT", default="2s")
+REBUILD_SWITCH_ATTEMPTS = env.int("REBUILD_SWITCH_ATTEMPTS", default=5)
 
 LOGGING = {
     "version": 1,

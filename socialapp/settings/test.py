@@ -5,7 +5,7 @@ RabbitMQ vhost and removes the Elasticsearch indexes of the run.
 """
 
 from socialapp.settings.base import *  # noqa: F403
-from socialapp.settings.base import DATABASES, REST_FRAMEWORK, env
+from socialapp.settings.base import CACHES, DATABASES, REST_FRAMEWORK, env
 
 TEST_TAG = env.str("SOCIALAPP_TEST_TAG", default="")
 for _alias, _db in DATABASES.items():
@@ -20,5 +20,11 @@ ELASTICSEARCH_INDEX_PREFIX = f"test_socialapp{TEST_TAG}"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,
-    "DEFAULT_THROTTLE_RATES": {"anon": "100000/min", "user": "100000/min"},
+    "DEFAULT_THROTTLE_RATES": {
+        scope: "100000/min"
+        for scope in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]  # tests set their own
+    },
 }
+# One Redis for every run: each run's keys under its own prefix (never `cache.clear()`: FLUSHDB).
+CACHES["default"]["KEY_PREFIX"] = f"test_socialapp{TEST_TAG}"
+METRICS_TOKEN = "test-metrics-token"

@@ -7,6 +7,7 @@ from socialapp.events.consistency import HEADER, read_token
 from socialapp.events.models import Event
 from socialapp.write.accounts.models import User
 from tests.command_support import PASSWORD, client_for, events, make_user
+from tests.support import clear_throttles
 
 pytestmark = pytest.mark.django_db
 
@@ -131,8 +132,7 @@ def test_rate_limit_answers_429_with_retry_after(alice, monkeypatch):
     from rest_framework.throttling import UserRateThrottle
 
     monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", {"user": "2/min", "anon": "100/min"})
-    monkeypatch.setattr(UserRateThrottle, "cache", __import__("django.core.cache").core.cache.caches["default"])
-    __import__("django.core.cache").core.cache.cache.clear()
+    clear_throttles()
     c = client_for(alice)
     codes = [c.patch("/api/v1/me", {"bio": f"{i}"}, format="json").status_code for i in range(3)]
     assert codes == [200, 200, 429]

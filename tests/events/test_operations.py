@@ -6,10 +6,12 @@ import io
 import sys
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connections
 
+from socialapp.events.metrics import forget_cached_metrics
 from socialapp.events.projector import EventMessage
 from tests.events.helpers import append_probe_events, probe_env
 from tests.events.probe import ProbeProjector
@@ -123,7 +125,8 @@ def test_metrics_from_the_web_endpoint_and_the_worker_exporter(probe_tables, cli
     with running_pipeline(["probe"], env=probe_env(PROJECTOR_METRICS_PORT=str(port))) as pipeline:
         events = append_probe_events(7)
         pipeline.wait_applied(events)
-        body = client.get("/metrics").content.decode()
+        forget_cached_metrics()
+        body = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {settings.METRICS_TOKEN}").content.decode()
         worker = wait_for(
             lambda: (r := requests.get(f"http://127.0.0.1:{port}/metrics", timeout=2)).ok and r.text,
             timeout=10,
@@ -137,7 +140,7 @@ def test_metrics_from_the_web_endpoint_and_the_worker_exporter(probe_tables, cli
     assert 'socialapp_dead_letters{projector="probe"} 0.0' in body
     assert 'socialapp_projector_applied_total{projector="probe"} 7.0' in worker
     assert 'socialapp_projector_apply_seconds_count{projector="probe"} 7.0' in worker
-    assert client.get("/metrics", REMOTE_ADDR="8.8.8.8").status_code == 404
+    assert client.get("/metrics").status_code == 401
 
 
 def test_procfile_runs_web_relay_and_one_worker_per_registered_projector():

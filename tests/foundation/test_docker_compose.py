@@ -20,7 +20,7 @@ def settings_variables() -> set[str]:
 
 
 def test_infrastructure_uses_official_images_with_health_checks():
-    expected = {"postgres": "postgres:", "rabbitmq": "rabbitmq:", "elasticsearch": "elasticsearch:"}
+    expected = {"postgres": "postgres:", "rabbitmq": "rabbitmq:", "elasticsearch": "elasticsearch:", "redis": "redis:"}
     for name, prefix in expected.items():
         svc = SERVICES[name]
         assert svc["image"].startswith(prefix), name
@@ -60,6 +60,7 @@ def test_app_environment_points_at_the_compose_services():
     assert broker.path.lstrip("/") == rmq["RABBITMQ_DEFAULT_VHOST"]
     assert urlsplit(env["ELASTICSEARCH_URL"]).hostname == "elasticsearch"
     assert urlsplit(env["RABBITMQ_MANAGEMENT_URL"]).hostname == "rabbitmq"
+    assert urlsplit(env["CACHE_URL"]).hostname == "redis"
 
 
 def test_app_services_wait_for_healthy_dependencies():

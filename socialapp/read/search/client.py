@@ -19,3 +19,9 @@ def get_client() -> Elasticsearch:
 def index_name(name: str) -> str:
     """Every index and alias carries the configured prefix, so test runs never meet."""
     return f"{settings.ELASTICSEARCH_INDEX_PREFIX}-{name}"
+
+
+def check_health() -> None:
+    """Readiness check for /readyz (READINESS_CHECK_FUNCTIONS): raises unless the cluster answers.
+    Not GET /: the integ-test distribution has no root endpoint; cluster health is everywhere."""
+    get_client().options(request_timeout=settings.HEALTH_CHECK_TIMEOUT, max_retries=0).cluster.health()

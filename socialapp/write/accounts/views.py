@@ -8,6 +8,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from socialapp.common import throttling
 from socialapp.common.errors import NotFound
 from socialapp.events.catalogue import AggregateType
 from socialapp.write.accounts import selectors, services
@@ -18,6 +19,7 @@ from socialapp.write.common.api import CommandView
 class RegisterView(CommandView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_classes = throttling.REGISTER_THROTTLES
 
     @extend_schema(request=s.RegisterIn, responses={201: s.RegisteredOut})
     def post(self, request: Request) -> Response:
@@ -32,6 +34,7 @@ class RegisterView(CommandView):
 class TokenView(CommandView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_classes = throttling.LOGIN_THROTTLES
 
     @extend_schema(request=s.TokenIn, responses={200: s.TokenOut})
     def post(self, request: Request) -> Response:
