@@ -7,3 +7,9 @@ class CommonConfig(AppConfig):
     name = "socialapp.common"
     label = "common"
     database = "default"
+
+    def ready(self) -> None:
+        # The API's path converters must exist before the first URLconf is loaded.
+        from socialapp.common import converters
+
+        converters.register()

@@ -134,7 +134,10 @@ def _json_problem(status: int, code: str, title: str, detail: str) -> JsonRespon
 
 def not_found_view(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     """Django's handler404, so that unknown URLs answer in the same shape."""
-    return _json_problem(404, "not-found", "Not found", f"No route for {request.path}")
+    # An identifier a path converter refused (socialapp/common/converters.py) lands here too;
+    # the echoed path is bounded, since it may be arbitrarily long garbage.
+    path = request.path if len(request.path) <= 200 else request.path[:200] + "…"
+    return _json_problem(404, "not-found", "Not found", f"No route for {path}")
 
 
 def server_error_view(request: HttpRequest) -> JsonResponse:

@@ -127,6 +127,12 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # The API's own path converters (socialapp/common/converters.py), documented as they match.
+    "PATH_CONVERTER_OVERRIDES": {
+        "id": {"type": "integer", "format": "int64", "minimum": 0, "maximum": 2**63 - 1},
+        "username": {"type": "string", "pattern": "^[A-Za-z0-9_]{3,30}$", "minLength": 3, "maxLength": 30},
+        "tag": {"type": "string", "pattern": "^#?[^/#]{1,100}$", "minLength": 1, "maxLength": 101},
+    },
 }
 # Throttle counters live in a cache; a local-memory cache is per process (documented).
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
