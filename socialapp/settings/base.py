@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's assets, pinned and served by us (no CDN)
     "django_filters",
     # Shared plumbing (no models of either side).
     "socialapp.common",
@@ -47,6 +48,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files (the admin's, the API docs') in every mode: gunicorn serves none itself.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -100,7 +103,12 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# WhiteNoise (first middleware after SecurityMiddleware) serves /static/ from the same process.
+# Here it finds the files in the apps' static/ folders, so `make run` and the tests need no
+# collectstatic (and no STATIC_ROOT); DEBUG re-scans them on each request. Production serves the
+# collectstatic output instead (hashed, compressed names; settings/production.py, docker/Dockerfile).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
 
 # --------------------------------------------------------------------------- REST API
 REST_FRAMEWORK = {
@@ -128,6 +136,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     # The API's own path converters (socialapp/common/converters.py), documented as they match.
+    # /api/v1/docs loads Swagger UI from drf-spectacular-sidecar (pinned in requirements.txt) via
+    # our static files: no CDN, no unpinned `@latest`, works offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "PATH_CONVERTER_OVERRIDES": {
         "id": {"type": "integer", "format": "int64", "minimum": 0, "maximum": 2**63 - 1},
         "username": {"type": "string", "pattern": "^[A-Za-z0-9_]{3,30}$", "minLength": 3, "maxLength": 30},
