@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -138,6 +139,14 @@ def not_found_view(request: HttpRequest, exception: Exception | None = None) -> 
     # the echoed path is bounded, since it may be arbitrarily long garbage.
     path = request.path if len(request.path) <= 200 else request.path[:200] + "…"
     return _json_problem(404, "not-found", "Not found", f"No route for {path}")
+
+
+@csrf_exempt
+def api_not_found_view(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """The last API route: any method on a path under /api/ that nothing else matched (a path
+    parameter a converter refused included). Unlike handler404, it answers problem JSON with
+    DEBUG on too (`make run`), where Django would otherwise render its HTML debug page."""
+    return not_found_view(request)
 
 
 def server_error_view(request: HttpRequest) -> JsonResponse:

@@ -136,3 +136,14 @@ def test_the_reported_urls(alice):
         assert response.status_code == 404, url
         assert response["Content-Type"] == PROBLEM
         assert response.json()["status"] == 404
+
+
+@pytest.mark.django_db(databases=["default", "read"])
+def test_api_paths_answer_problem_json_with_debug_on_too(alice, settings):
+    """`make run` runs with DEBUG on, where Django's handler404 would render an HTML page."""
+    settings.DEBUG = True
+    client = client_for(alice)
+    for method in METHODS:
+        response = getattr(client, method)("/api/v1/users/%00", {"body": "x"}, format="json")
+        assert response.status_code == 404, method
+        assert response["Content-Type"] == PROBLEM, method
