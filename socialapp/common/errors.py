@@ -153,8 +153,10 @@ def server_error_view(request: HttpRequest) -> JsonResponse:
     return _json_problem(500, "server-error", "Server error", "An unexpected error occurred")
 
 
-def bad_request_view(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return _json_problem(400, "bad-request", "Bad request", "The request could not be understood")
+def bad_request_view(
+    request: HttpRequest, exception: Exception | None = None, *, detail: str = "The request could not be understood"
+) -> JsonResponse:
+    return _json_problem(400, "bad-request", "Bad request", detail)
 
 
 def permission_denied_view(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:

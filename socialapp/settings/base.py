@@ -50,6 +50,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Static files (the admin's, the API docs') in every mode: gunicorn serves none itself.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "socialapp.common.middleware.RejectNulMiddleware",  # a NUL in a URL is a 400, for every view
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from socialapp.common.converters import IdConverter, TagConverter, UsernameConverter
-from tests.command_support import client_for
+from tests.command_support import client_for, make_user
 
 PROBLEM = "application/problem+json"
 METHODS = ("get", "head", "options", "post", "put", "patch", "delete")
@@ -99,18 +100,21 @@ def _url(route: str, converters: dict, name: str, value: str) -> str:
 
 @pytest.mark.django_db(databases=["default", "read"])
 @pytest.mark.parametrize(("route", "converters"), ROUTES, ids=[r for r, _ in ROUTES])
-def test_garbage_in_any_path_parameter_is_a_404_problem_for_every_method(alice, route, converters):
+def test_garbage_in_any_path_parameter_is_a_4xx_problem_for_every_method(alice, route, converters):
+    """A NUL is a 400 before routing (socialapp/common/middleware.py); anything else a converter
+    refuses matches no route: a 404."""
     client = client_for(alice)
     failures = []
     for name, converter in converters.items():
         for value in [*GARBAGE, *REFUSED[type(converter)]]:
             url = _url(route, converters, name, value)
+            status, kind = (400, "bad-request") if "%00" in value else (404, "not-found")
             for method in METHODS:
                 response = getattr(client, method)(url, {"body": "hello"}, format="json")
-                if response.status_code != 404 or response["Content-Type"] != PROBLEM:
+                if response.status_code != status or response["Content-Type"] != PROBLEM:
                     failures.append((method, url[:80], response.status_code))
                 elif method != "head":
-                    assert response.json()["type"] == "/problems/not-found"
+                    assert response.json()["type"] == f"/problems/{kind}"
     assert not failures
 
 
@@ -132,10 +136,33 @@ def test_well_formed_but_unknown_parameters_are_never_a_server_error(alice, rout
 @pytest.mark.django_db(databases=["default", "read"])
 def test_the_reported_urls(alice):
     for url in ("/api/v1/users/%00", "/api/v1/tags/%00/posts"):
-        response = client_for(alice).get(url)
-        assert response.status_code == 404, url
-        assert response["Content-Type"] == PROBLEM
-        assert response.json()["status"] == 404
+        for client in (client_for(alice), Client()):
+            response = client.get(url)
+            assert response.status_code == 400, url
+            assert response["Content-Type"] == PROBLEM
+            assert response.json()["detail"] == "NUL bytes are not allowed in URLs."
+
+
+@pytest.mark.django_db(databases=["default", "read"])
+def test_a_nul_anywhere_in_the_url_is_a_400_for_every_view_the_admin_included(alice):
+    """The admin's changelist search and filters pass raw GET parameters to PostgreSQL."""
+    admin = Client()
+    admin.force_login(make_user("root", is_staff=True, is_superuser=True))
+    urls = [
+        "/admin/events/event/?q=%00",
+        "/admin/events/event/?event_type=a%00",
+        "/admin/accounts/user/?q=%00",
+        "/admin/accounts/user/%00/change/",
+        "/api/v1/search/posts?q=%00",
+        "/api/v1/feed?cursor=%00",
+        "/api/v1/posts?x%00=1",
+        "/no/such/%00",
+    ]
+    for url in urls:
+        for method in ("get", "post", "delete"):
+            response = getattr(admin, method)(url)
+            assert response.status_code == 400, (method, url, response.status_code)
+            assert response["Content-Type"] == PROBLEM
 
 
 @pytest.mark.django_db(databases=["default", "read"])
@@ -144,6 +171,6 @@ def test_api_paths_answer_problem_json_with_debug_on_too(alice, settings):
     settings.DEBUG = True
     client = client_for(alice)
     for method in METHODS:
-        response = getattr(client, method)("/api/v1/users/%00", {"body": "x"}, format="json")
+        response = getattr(client, method)("/api/v1/users/" + "x" * 5000, {"body": "x"}, format="json")
         assert response.status_code == 404, method
         assert response["Content-Type"] == PROBLEM, method
