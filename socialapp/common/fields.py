@@ -12,7 +12,7 @@ the blank check, so oversized input costs work before it is refused. `StrictChar
 
 `max_length` here is a cap on the raw input. The domain's own, exact limits (a body is at most 500
 code points *after* trimming and NFC) stay in the services, which also check type themselves.
-tests/api/test_bad_input.py walks every input serializer of every endpoint and fails on a plain
+tests/api/test_input_fields.py walks every input serializer of every endpoint and fails on a plain
 CharField or a missing max_length.
 """
 
