@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions as drf
@@ -154,9 +156,12 @@ def server_error_view(request: HttpRequest) -> JsonResponse:
 
 
 def bad_request_view(
-    request: HttpRequest, exception: Exception | None = None, *, detail: str = "The request could not be understood"
+    request: HttpRequest, exception: Exception | None = None, *, detail: str | None = None
 ) -> JsonResponse:
-    return _json_problem(400, "bad-request", "Bad request", detail)
+    """Django's handler400 (and RejectNulMiddleware's answer)."""
+    if detail is None and isinstance(exception, RequestDataTooBig):
+        detail = f"The request body is too large (at most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes)."
+    return _json_problem(400, "bad-request", "Bad request", detail or "The request could not be understood")
 
 
 def permission_denied_view(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:

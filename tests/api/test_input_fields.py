@@ -250,6 +250,29 @@ def test_oversized_text_is_a_400_naming_the_field_and_changes_nothing(world, met
 
 
 @pytest.mark.django_db(databases=["default", "read"])
+@pytest.mark.parametrize(("method", "path", "body"), COMMANDS, ids=[f"{m} {p}" for m, p, _ in COMMANDS])
+def test_malformed_or_absurdly_nested_json_is_a_400(world, method, path, body):
+    """Python's json parser recurses: 100,000 nested brackets were a RecursionError, a 500."""
+    client = client_for(world["user"])
+    url = _fill(path, world)
+    before = Event.objects.count()
+    for raw in ["[" * 100_000, '{"a":' * 100_000, "{", '{"body": "x"', "nul\u0000", "[1, 2]", '"text"', "null"]:
+        response = client.generic(method, url, raw, content_type="application/json")
+        assert response.status_code == 400, (raw[:20], response.content)
+        assert response["Content-Type"] == "application/problem+json"
+    assert Event.objects.count() == before
+
+
+@pytest.mark.django_db(databases=["default", "read"])
+def test_a_body_over_the_upload_limit_is_a_400_that_says_so(world, settings):
+    client = client_for(world["user"])
+    body = json.dumps({"body": "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)})
+    response = client.generic("POST", "/api/v1/posts", body, content_type="application/json")
+    assert response.status_code == 400
+    assert "too large" in response.json()["detail"]
+
+
+@pytest.mark.django_db(databases=["default", "read"])
 @pytest.mark.parametrize(("path", "bounded"), QUERIES, ids=[p for p, _ in QUERIES])
 def test_oversized_query_parameters_are_a_400_naming_the_parameter(world, path, bounded):
     client = client_for(world["user"])
