@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 export DJANGO_SETTINGS_MODULE ?= socialapp.settings.dev
 PYTEST_ARGS ?=
 
-.PHONY: help venv services services-down services-status migrate run test lint format bench clean
+.PHONY: help venv services services-down services-status browser migrate run test lint format bench clean
 
 help:
 	@echo "make run      services up, migrations, API on :8000 + relay + workers (Ctrl-C stops all)"
@@ -30,6 +30,10 @@ services:
 services-down:
 	@scripts/services down
 
+# Headless Chromium + chromedriver from Debian for the browser test (tests/browser); idempotent.
+browser:
+	@scripts/browser
+
 services-status:
 	@scripts/services status
 
@@ -45,7 +49,7 @@ run: migrate
 	$(BIN)/python manage.py projections procfile > .services/Procfile.run
 	exec $(BIN)/honcho start -f .services/Procfile.run -d . -p 8000
 
-test: venv services
+test: venv services browser
 	DJANGO_SETTINGS_MODULE=socialapp.settings.test $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: venv

@@ -2,10 +2,10 @@
 query-side routes from socialapp.read.*; both sides share one path space, as clients expect."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from socialapp.common import health
+from socialapp.common import errors, health
 from socialapp.events.metrics import metrics_view
 
 API_MODULES = [
@@ -27,6 +27,7 @@ urlpatterns = [
     path("api/v1/schema", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     *[path("api/v1/", include(module)) for module in API_MODULES],
+    re_path(r"^api/", errors.api_not_found_view),  # last: problem JSON for every unmatched API path
 ]
 
 handler400 = "socialapp.common.errors.bad_request_view"

@@ -9,6 +9,11 @@ class CommonConfig(AppConfig):
     database = "default"
 
     def ready(self) -> None:
+        # The API's path converters must exist before the first URLconf is loaded.
+        from socialapp.common import converters
+
+        converters.register()
+
         # The admin's login form gets the same shared-cache throttles as the API's auth/token.
         from django.contrib import admin
         from django.core import checks

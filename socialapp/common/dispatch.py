@@ -12,11 +12,11 @@ Route keys, their paths and the URL kwargs the views receive (see `ROUTES`):
 
     me              me                          (no kwargs)
     posts           posts                       (no kwargs)
-    post-detail     posts/<int:post_id>
-    post-comments   posts/<int:post_id>/comments
-    post-like       posts/<int:post_id>/like
-    comment-detail  comments/<int:comment_id>
-    user-follow     users/<str:username>/follow
+    post-detail     posts/<id:post_id>
+    post-comments   posts/<id:post_id>/comments
+    post-like       posts/<id:post_id>/like
+    comment-detail  comments/<id:comment_id>
+    user-follow     users/<username:username>/follow
 
 Registration happens at import time of the URLconf (every urls.py is imported when the root
 URLconf loads); the lookup happens per request, so module order does not matter. A method
@@ -37,11 +37,11 @@ View = Callable[..., HttpResponse]
 ROUTES: dict[str, str] = {
     "me": "me",
     "posts": "posts",
-    "post-detail": "posts/<int:post_id>",
-    "post-comments": "posts/<int:post_id>/comments",
-    "post-like": "posts/<int:post_id>/like",
-    "comment-detail": "comments/<int:comment_id>",
-    "user-follow": "users/<str:username>/follow",
+    "post-detail": "posts/<id:post_id>",
+    "post-comments": "posts/<id:post_id>/comments",
+    "post-like": "posts/<id:post_id>/like",
+    "comment-detail": "comments/<id:comment_id>",
+    "user-follow": "users/<username:username>/follow",
 }
 
 _query_views: dict[str, dict[str, View]] = {}

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -134,15 +137,31 @@ def _json_problem(status: int, code: str, title: str, detail: str) -> JsonRespon
 
 def not_found_view(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     """Django's handler404, so that unknown URLs answer in the same shape."""
-    return _json_problem(404, "not-found", "Not found", f"No route for {request.path}")
+    # An identifier a path converter refused (socialapp/common/converters.py) lands here too;
+    # the echoed path is bounded, since it may be arbitrarily long garbage.
+    path = request.path if len(request.path) <= 200 else request.path[:200] + "…"
+    return _json_problem(404, "not-found", "Not found", f"No route for {path}")
+
+
+@csrf_exempt
+def api_not_found_view(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """The last API route: any method on a path under /api/ that nothing else matched (a path
+    parameter a converter refused included). Unlike handler404, it answers problem JSON with
+    DEBUG on too (`make run`), where Django would otherwise render its HTML debug page."""
+    return not_found_view(request)
 
 
 def server_error_view(request: HttpRequest) -> JsonResponse:
     return _json_problem(500, "server-error", "Server error", "An unexpected error occurred")
 
 
-def bad_request_view(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return _json_problem(400, "bad-request", "Bad request", "The request could not be understood")
+def bad_request_view(
+    request: HttpRequest, exception: Exception | None = None, *, detail: str | None = None
+) -> JsonResponse:
+    """Django's handler400 (and RejectNulMiddleware's answer)."""
+    if detail is None and isinstance(exception, RequestDataTooBig):
+        detail = f"The request body is too large (at most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes)."
+    return _json_problem(400, "bad-request", "Bad request", detail or "The request could not be understood")
 
 
 def permission_denied_view(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:

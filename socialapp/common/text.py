@@ -42,6 +42,13 @@ def _is_forbidden(char: str) -> bool:
     return 0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE
 
 
+def raw_input_cap(max_length: int) -> int:
+    """The most raw characters an input serializer takes for a text whose cleaned form may have
+    `max_length`: room for surrounding whitespace and for decomposed input (NFD "e" + accent is
+    two code points, one after NFC), yet a bound on the work done before the exact check."""
+    return 4 * max_length
+
+
 def clean_text(raw: object, *, field: str, max_length: int, min_length: int = 0, multiline: bool = True) -> str:
     """Normalise and validate one text field; raise ValidationFailed naming `field`."""
     if not isinstance(raw, str):
@@ -68,6 +75,11 @@ def clean_body(raw: object, *, field: str = "body") -> str:
 
 def _is_tag_char(char: str) -> bool:
     return char.isalnum() or char == "_" or unicodedata.category(char) in ("Mn", "Mc")
+
+
+def is_hashtag(tag: str) -> bool:
+    """Whether `tag` (lower-cased, without '#') is one that `parse_hashtags` could find."""
+    return 0 < len(tag) <= HASHTAG_MAX and all(_is_tag_char(c) for c in tag) and any(c.isalpha() for c in tag)
 
 
 def parse_hashtags(body: str) -> list[str]:

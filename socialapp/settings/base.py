@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's assets, pinned and served by us (no CDN)
     "django_filters",
     # Shared plumbing (no models of either side).
     "socialapp.common",
@@ -46,6 +47,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files (the admin's, the API docs') in every mode: gunicorn serves none itself.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "socialapp.common.middleware.RejectNulMiddleware",  # a NUL in a URL is a 400, for every view
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -114,14 +118,19 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# WhiteNoise (first middleware after SecurityMiddleware) serves /static/ from the same process.
+# Here it finds the files in the apps' static/ folders, so `make run` and the tests need no
+# collectstatic (and no STATIC_ROOT); DEBUG re-scans them on each request. Production serves the
+# collectstatic output instead (hashed, compressed names; settings/production.py, docker/Dockerfile).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
 
 # --------------------------------------------------------------------------- REST API
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["socialapp.write.accounts.authentication.BearerTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["socialapp.common.parsers.JSONParser"],  # deep nesting: 400, not 500
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "socialapp.common.errors.problem_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
@@ -151,6 +160,17 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # The API's own path converters (socialapp/common/converters.py), documented as they match.
+    # /api/v1/docs loads Swagger UI from drf-spectacular-sidecar (pinned in requirements.txt) via
+    # our static files: no CDN, no unpinned `@latest`, works offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "PATH_CONVERTER_OVERRIDES": {
+        "id": {"type": "integer", "format": "int64", "minimum": 0, "maximum": 2**63 - 1},
+        "username": {"type": "string", "pattern": "^[A-Za-z0-9_]{3,30}$", "minLength": 3, "maxLength": 30},
+        "tag": {"type": "string", "pattern": "^#?[^/#]{1,100}$", "minLength": 1, "maxLength": 101},
+    },
 }
 # Throttle counters and cached metrics live in a cache shared by every process: Redis, started
 # by `scripts/services up` and the Compose file. Short socket timeouts: a cache outage must not

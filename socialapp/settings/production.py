@@ -8,7 +8,7 @@ X-Forwarded-Proto.
 from django.core.exceptions import ImproperlyConfigured
 
 from socialapp.settings.base import *  # noqa: F403
-from socialapp.settings.base import MIDDLEWARE, env
+from socialapp.settings.base import BASE_DIR, env
 
 for _name in (
     "DJANGO_SECRET_KEY",
@@ -33,8 +33,12 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
-# The admin's static files, served by the app itself (no separate web server needed).
-MIDDLEWARE = [MIDDLEWARE[0], "whitenoise.middleware.WhiteNoiseMiddleware", *MIDDLEWARE[1:]]
+# Static files (admin, API docs) are served by WhiteNoise (base MIDDLEWARE) from STATIC_ROOT, which
+# `manage.py collectstatic` fills (docker/Dockerfile does at build time): hashed, compressed
+# names, cached forever by browsers; no finder scans at run time.
+STATIC_ROOT = BASE_DIR / "staticfiles"
+WHITENOISE_USE_FINDERS = False
+WHITENOISE_AUTOREFRESH = False
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -13,15 +13,27 @@ from typing import Any
 
 from django.core import signing
 from django.utils.http import urlencode
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
 from socialapp.common.errors import ValidationFailed
+from socialapp.common.fields import StrictCharField
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
+# Our cursors are well under 200 characters; anything much longer is not one of ours, and is
+# refused before its signature is computed or its payload decompressed.
+CURSOR_MAX_LENGTH = 1024
 _SALT = "socialapp.read.cursor"
+
+
+class PageIn(serializers.Serializer):
+    """The raw paging parameters, bounded (their meaning is checked by `page_request`)."""
+
+    limit = StrictCharField(required=False, max_length=8)
+    cursor = StrictCharField(required=False, max_length=CURSOR_MAX_LENGTH)
 
 
 @dataclass(frozen=True)
@@ -50,6 +62,9 @@ def encode_cursor(key: Sequence[Any], scope: str) -> str:
 
 def page_request(request: Request, scope: str, key_length: int = 1) -> PageRequest:
     """Parse `limit` and `cursor`; a bad one is a 400 (problem JSON), never a guess."""
+    PageIn(data={k: request.query_params[k] for k in ("limit", "cursor") if k in request.query_params}).is_valid(
+        raise_exception=True
+    )
     raw_limit = request.query_params.get("limit")
     limit = DEFAULT_LIMIT
     if raw_limit is not None:

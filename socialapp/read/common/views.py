@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from socialapp.read.common import lag
 from socialapp.read.common.consistency import HEADER, SATISFIED_HEADER, wait_for_token
+from socialapp.read.common.pagination import CURSOR_MAX_LENGTH
 
 CONSISTENCY_PARAMETERS = [
     OpenApiParameter(
@@ -41,7 +42,12 @@ CONSISTENCY_PARAMETERS = [
 ]
 PAGE_PARAMETERS = [
     OpenApiParameter("limit", OpenApiTypes.INT, OpenApiParameter.QUERY, description="1..100, default 20"),
-    OpenApiParameter("cursor", OpenApiTypes.STR, OpenApiParameter.QUERY, description="`next` of the previous page"),
+    OpenApiParameter(
+        "cursor",
+        {"type": "string", "maxLength": CURSOR_MAX_LENGTH},
+        OpenApiParameter.QUERY,
+        description="`next` of the previous page",
+    ),
     OpenApiParameter("Link", OpenApiTypes.STR, OpenApiParameter.HEADER, response=True, description='<url>; rel="next"'),
 ]
 

@@ -9,6 +9,6 @@ register_query_view("post-comments", views.PostCommentsView.as_view())
 
 urlpatterns = [
     path("feed", views.HomeFeedView.as_view(), name="feed"),
-    path("users/<str:username>/posts", views.UserPostsView.as_view(), name="user-posts"),
-    path("tags/<str:tag>/posts", views.TagPostsView.as_view(), name="tag-posts"),
+    path("users/<username:username>/posts", views.UserPostsView.as_view(), name="user-posts"),
+    path("tags/<tag:tag>/posts", views.TagPostsView.as_view(), name="tag-posts"),
 ]

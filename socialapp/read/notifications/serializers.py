@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from socialapp.common.fields import StrictRegexField
+
 
 class NotificationOut(serializers.Serializer):
     id = serializers.CharField(source="seq", help_text="stable id, increasing in the order notifications arrive")
@@ -25,8 +27,9 @@ class NotificationPageOut(serializers.Serializer):
 
 
 class MarkReadIn(serializers.Serializer):
-    up_to = serializers.RegexField(
+    up_to = StrictRegexField(
         r"^[0-9]{1,18}$",
+        max_length=18,
         required=False,
         help_text="id of the newest notification to mark read; default: all current ones",
     )

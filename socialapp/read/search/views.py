@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from socialapp.common.fields import StrictCharField, StrictRegexField
+from socialapp.common.text import raw_input_cap
 from socialapp.read.common.pagination import page_request, page_response
 from socialapp.read.common.views import CONSISTENCY_PARAMETERS, PAGE_PARAMETERS, QueryView
 from socialapp.read.search import query as Q
@@ -16,11 +19,17 @@ from socialapp.read.search.selectors import Page
 
 
 class QueryInput(serializers.Serializer):
-    q = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, max_length=100_000)
+    # The exact limit (SEARCH_MAX_QUERY_LENGTH, after trimming) is check_query's; this caps the raw input.
+    q = StrictCharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        max_length=raw_input_cap(settings.SEARCH_MAX_QUERY_LENGTH),
+    )
 
 
 class PostSearchInput(QueryInput):
-    author = serializers.RegexField(r"^@?\w[\w.]{0,149}$", required=False)
+    author = StrictRegexField(r"^@?\w[\w.]{0,149}$", max_length=151, required=False)
     since = serializers.DateTimeField(required=False)
     until = serializers.DateTimeField(required=False)
     sort = serializers.ChoiceField(choices=["relevance", "recent"], required=False, default="relevance")

@@ -2,33 +2,44 @@
 
 from rest_framework import serializers
 
+from socialapp.common.fields import StrictCharField
+from socialapp.common.text import raw_input_cap
+from socialapp.write.accounts.services import BIO_MAX, DISPLAY_NAME_MAX, EMAIL_MAX
+
+# Exact lengths and alphabets are checked by the service (one rule, one place); these fields
+# take JSON strings only and cap the raw input (socialapp.common.fields).
+USERNAME_INPUT_MAX = 150  # the column's length; the service allows 3 to 30
+PASSWORD_INPUT_MAX = 1024  # so that hashing cannot be turned into a denial of service
+
 
 class RegisterIn(serializers.Serializer):
-    # Lengths and alphabets are checked by the service (one rule, one place); these only type.
-    username = serializers.CharField(trim_whitespace=False)
-    email = serializers.CharField()
-    # Bounded so that hashing cannot be turned into a denial of service.
-    password = serializers.CharField(trim_whitespace=False, write_only=True, max_length=1024)
-    display_name = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
-    bio = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    username = StrictCharField(trim_whitespace=False, max_length=USERNAME_INPUT_MAX)
+    email = StrictCharField(max_length=EMAIL_MAX)
+    password = StrictCharField(trim_whitespace=False, write_only=True, max_length=PASSWORD_INPUT_MAX)
+    display_name = StrictCharField(
+        required=False, allow_blank=True, trim_whitespace=False, max_length=raw_input_cap(DISPLAY_NAME_MAX)
+    )
+    bio = StrictCharField(required=False, allow_blank=True, trim_whitespace=False, max_length=raw_input_cap(BIO_MAX))
 
 
 class TokenIn(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(trim_whitespace=False, max_length=1024)
-    label = serializers.CharField(
+    username = StrictCharField(max_length=USERNAME_INPUT_MAX)
+    password = StrictCharField(trim_whitespace=False, max_length=PASSWORD_INPUT_MAX)
+    label = StrictCharField(
         required=False, allow_blank=True, max_length=100, help_text="your name for this session (e.g. 'laptop')"
     )
 
 
 class PasswordIn(serializers.Serializer):
-    old_password = serializers.CharField(trim_whitespace=False, max_length=1024)
-    new_password = serializers.CharField(trim_whitespace=False, max_length=1024)
+    old_password = StrictCharField(trim_whitespace=False, max_length=PASSWORD_INPUT_MAX)
+    new_password = StrictCharField(trim_whitespace=False, max_length=PASSWORD_INPUT_MAX)
 
 
 class ProfileIn(serializers.Serializer):
-    display_name = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
-    bio = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    display_name = StrictCharField(
+        required=False, allow_blank=True, trim_whitespace=False, max_length=raw_input_cap(DISPLAY_NAME_MAX)
+    )
+    bio = StrictCharField(required=False, allow_blank=True, trim_whitespace=False, max_length=raw_input_cap(BIO_MAX))
 
     def validate(self, attrs):
         if not attrs:

@@ -13,5 +13,5 @@ urlpatterns = [
     path("me/password", views.PasswordView.as_view(), name="me-password"),
     path("auth/logout", views.LogoutView.as_view(), name="auth-logout"),
     path("auth/sessions", views.SessionListView.as_view(), name="auth-sessions"),
-    path("auth/sessions/<int:session_id>", views.SessionView.as_view(), name="auth-session"),
+    path("auth/sessions/<id:session_id>", views.SessionView.as_view(), name="auth-session"),
 ]

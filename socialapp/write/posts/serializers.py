@@ -2,11 +2,15 @@
 
 from rest_framework import serializers
 
+from socialapp.common.fields import StrictCharField
+from socialapp.common.text import BODY_MAX_LENGTH, raw_input_cap
+
 
 class BodyIn(serializers.Serializer):
-    """A body to write; its rules (length, characters) are the service's, shared with comments."""
+    """A body to write; its rules (length, characters) are the service's, shared with comments.
+    Here: a JSON string, and a cap on the raw input before the service's per-character work."""
 
-    body = serializers.CharField(trim_whitespace=False, allow_blank=True)
+    body = StrictCharField(trim_whitespace=False, allow_blank=True, max_length=raw_input_cap(BODY_MAX_LENGTH))
 
 
 class AuthorOut(serializers.Serializer):

@@ -1,0 +1,53 @@
+"""The one text field every input serializer uses: strings only, bounded before anything else.
+
+DRF's `CharField` turns `{"body": 123}` into the text "123" (and 1.5 into "1.5"): a client bug
+becomes content instead of a 400. It also checks `max_length` only after `str()`, stripping and
+the blank check, so oversized input costs work before it is refused. `StrictCharField`:
+
+- accepts JSON strings only; anything else (number, boolean, list, object) is a 400 naming the
+  field ("Not a valid string.");
+- requires `max_length` (a field without one cannot be declared) and checks it first, before
+  any per-character work in DRF or in the services (NFC normalisation, control-character scans,
+  hashing).
+
+`max_length` here is a cap on the raw input. The domain's own, exact limits (a body is at most 500
+code points *after* trimming and NFC) stay in the services, which also check type themselves.
+tests/api/test_input_fields.py walks every input serializer of every endpoint and fails on a plain
+CharField or a missing max_length.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.core.validators import RegexValidator
+from rest_framework import serializers
+from rest_framework.fields import empty
+
+
+class StrictCharField(serializers.CharField):
+    default_error_messages = {"invalid": "Not a valid string."}
+
+    def __init__(self, **kwargs: Any) -> None:
+        if kwargs.get("max_length") is None:
+            raise TypeError(f"{type(self).__name__} needs a max_length: every input must be bounded")
+        super().__init__(**kwargs)
+
+    def run_validation(self, data: Any = empty) -> Any:
+        if data is not empty and data is not None:
+            if not isinstance(data, str):
+                self.fail("invalid")
+            if len(data) > self.max_length:
+                self.fail("max_length", max_length=self.max_length)
+        return super().run_validation(data)
+
+
+class StrictRegexField(StrictCharField):
+    """`serializers.RegexField`, strict and bounded (the length is checked before the regex)."""
+
+    default_error_messages = {**StrictCharField.default_error_messages, "invalid_format": "This value is invalid."}
+
+    def __init__(self, regex: str | re.Pattern[str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validators.append(RegexValidator(regex, message=self.error_messages["invalid_format"]))
