@@ -188,9 +188,13 @@ EVENTS_NOTIFY_CHANNEL = "socialapp_events"
 EVENTS_BROKER_HEARTBEAT = 30
 # Transient errors (DB or Elasticsearch unreachable): in-place retries with exponential backoff
 # and full jitter, then the message goes back to the tail of its queue (never dead-lettered).
-EVENTS_RETRY_ATTEMPTS = 6
+EVENTS_RETRY_ATTEMPTS = env.int("EVENTS_RETRY_ATTEMPTS", default=6)
 EVENTS_RETRY_BASE_SECONDS = 0.2
 EVENTS_RETRY_MAX_SECONDS = 10.0
+# Trips of one message through the tail of its queue after its in-place retries failed; beyond
+# this it is dead-lettered (reason transient_retries). One trip is ~6 s of backoff, so the
+# default outlasts an outage of ten minutes or more; `deadletters retry` resends them.
+EVENTS_TRANSIENT_RETRIES = env.int("EVENTS_TRANSIENT_RETRIES", default=100)
 # Extra modules that register projectors (tests' probe projector, the benchmark's no-op one).
 EVENTS_EXTRA_PROJECTOR_MODULES = env.list("EVENTS_EXTRA_PROJECTOR_MODULES", default=[])
 # Port of a projector worker's Prometheus exporter (0: none). honcho sets one per process.
