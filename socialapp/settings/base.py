@@ -186,6 +186,13 @@ EVENTS_RELAY_BATCH = 500
 EVENTS_RELAY_NOTIFY = True  # NOTIFY the relay after each commit that appended events
 EVENTS_NOTIFY_CHANNEL = "socialapp_events"
 EVENTS_BROKER_HEARTBEAT = 30
+# A row the broker refuses (nack) or returns is retried after RETRY_BASE * 2^(attempts-1) seconds,
+# capped at RETRY_MAX, while the rows behind it flow (event_publish_failure; an error is logged).
+EVENTS_RELAY_RETRY_BASE_SECONDS = env.float("EVENTS_RELAY_RETRY_BASE_SECONDS", default=1.0)
+EVENTS_RELAY_RETRY_MAX_SECONDS = env.float("EVENTS_RELAY_RETRY_MAX_SECONDS", default=300.0)
+# Bound of the `events.unrouted` queue (events no projector queue is bound for); beyond it the
+# oldest are dropped (the log keeps every event). Changing it needs the queue deleted first.
+EVENTS_UNROUTED_MAX_LENGTH = env.int("EVENTS_UNROUTED_MAX_LENGTH", default=100000)
 # Transient errors (DB or Elasticsearch unreachable): in-place retries with exponential backoff
 # and full jitter, then the message goes back to the tail of its queue (never dead-lettered).
 EVENTS_RETRY_ATTEMPTS = env.int("EVENTS_RETRY_ATTEMPTS", default=6)
