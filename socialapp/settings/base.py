@@ -157,6 +157,10 @@ ELASTICSEARCH_TIMEOUT = env.float("ELASTICSEARCH_TIMEOUT", default=5.0)
 FEED_MAX_ENTRIES = env.int("FEED_MAX_ENTRIES", default=1000)
 FEED_FANOUT_CHUNK = env.int("FEED_FANOUT_CHUNK", default=500)
 FEED_CELEBRITY_THRESHOLD = env.int("FEED_CELEBRITY_THRESHOLD", default=10000)
+# Celery beat sends `feeds.resend_stale_fanout` every FEED_FANOUT_SWEEP_SECONDS: fan-out chunk
+# jobs not run FEED_FANOUT_STALE_SECONDS after they were (re)sent lost their task message.
+FEED_FANOUT_SWEEP_SECONDS = env.float("FEED_FANOUT_SWEEP_SECONDS", default=30.0)
+FEED_FANOUT_STALE_SECONDS = env.float("FEED_FANOUT_STALE_SECONDS", default=60.0)
 CONSISTENCY_WAIT_SECONDS = env.float("CONSISTENCY_WAIT_SECONDS", default=2.0)
 HEALTH_CHECK_TIMEOUT = env.float("HEALTH_CHECK_TIMEOUT", default=2.0)
 
@@ -210,6 +214,15 @@ PROJECTOR_METRICS_PORT = env.int("PROJECTOR_METRICS_PORT", default=0)
 # late-ack tasks on connection loss (they are redelivered anyway; Celery 6 makes it the default).
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# Periodic tasks, sent by exactly one `celery -A socialapp beat` process (Procfile, Compose) and
+# run by the task workers. A sweep that nobody ran within its interval expires (the next one comes).
+CELERY_BEAT_SCHEDULE = {
+    "feeds-resend-stale-fanout": {
+        "task": "feeds.resend_stale_fanout",
+        "schedule": FEED_FANOUT_SWEEP_SECONDS,
+        "options": {"expires": FEED_FANOUT_SWEEP_SECONDS},
+    },
+}
 
 # --------------------------------------------------------------------------- query side (issue 5)
 # Shared command/query paths (socialapp.common.dispatch) are documented per method.

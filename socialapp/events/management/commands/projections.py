@@ -80,7 +80,8 @@ class Command(BaseCommand):
             raise CommandError(f"diverged: {', '.join(failed)}")
 
     def do_procfile(self, names: list[str], **_: Any) -> None:
-        """The Procfile `make run` hands to honcho: web, relay, Celery tasks, one worker per projector."""
+        """The Procfile `make run` hands to honcho: web, relay, Celery tasks and beat, one worker per
+        projector."""
         from socialapp.events.topology import queue_name
 
         bin_ = ".venv/bin"
@@ -90,6 +91,10 @@ class Command(BaseCommand):
         self.stdout.write(f"relay: {bin_}/python manage.py relay --metrics-port $PORT")
         self.stdout.write(
             f"tasks: {bin_}/celery -A socialapp worker -Q celery --concurrency 1 -n tasks@%h --loglevel INFO"
+        )
+        # Exactly one beat: it sends the periodic tasks of CELERY_BEAT_SCHEDULE (fan-out sweep).
+        self.stdout.write(
+            f"beat: {bin_}/celery -A socialapp beat --schedule .services/celerybeat-schedule --loglevel INFO"
         )
         for name in names:
             self.stdout.write(
