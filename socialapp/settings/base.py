@@ -168,9 +168,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Expected transient errors (a service down, a reconnect) log one line, not a traceback.
+    "filters": {"one_line_transient": {"()": "socialapp.events.logfilter.OneLineTransientErrors"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["one_line_transient"]}
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"elastic_transport": {"level": "WARNING"}},
+    # ERROR: its per-request "retrying"/"node failed" warnings repeat what the caller logs once.
+    "loggers": {"elastic_transport": {"level": "ERROR"}},
 }
 
 # --------------------------------------------------------------------------- command side (issue 3)
