@@ -80,8 +80,11 @@ class PermanentError(Exception):
 
 #: SQLSTATEs (exact codes, or two-character classes) after which the same statement may succeed:
 #: connection exceptions, serialization failure, deadlock, lock not available (lock_timeout),
-#: admin/crash shutdown and cannot-connect-now, insufficient resources.
-TRANSIENT_SQLSTATES = ("08", "40001", "40P01", "55P03", "57P01", "57P02", "57P03", "57P04", "57P05", "53")
+#: query canceled (statement_timeout: load-dependent; the transient cap bounds a statement that
+#: always times out), admin/crash shutdown and cannot-connect-now, insufficient resources.
+TRANSIENT_SQLSTATES = (
+    "08", "40001", "40P01", "55P03", "57014", "57P01", "57P02", "57P03", "57P04", "57P05", "53",
+)  # fmt: skip
 #: SQLSTATE classes that no retry can fix: data exceptions, integrity constraint violations,
 #: syntax errors or access rule violations (undefined table or column), program limits exceeded.
 PERMANENT_SQLSTATE_CLASSES = ("22", "23", "42", "54")

@@ -34,6 +34,7 @@ def _real_error(code: str) -> Exception:
         ("40P01", TRANSIENT),  # deadlock detected
         ("55P03", TRANSIENT),  # lock not available (lock_timeout)
         ("57P01", TRANSIENT),  # admin shutdown
+        ("57014", TRANSIENT),  # query canceled (statement_timeout)
         ("53300", TRANSIENT),  # too many connections
         ("22023", PERMANENT),  # data exception
         ("23505", PERMANENT),  # unique violation
