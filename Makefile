@@ -42,7 +42,7 @@ migrate: venv services
 	$(BIN)/python manage.py migrate --database read --noinput -v 0
 	$(BIN)/python manage.py search init
 
-# web on :8000, the relay, a Celery task worker and one worker per registered projector (each
+# web on :8000, the relay, a Celery task worker, Celery beat and one worker per registered projector (each
 # process's $$PORT is its metrics port); honcho stops them all on Ctrl-C.
 run: migrate
 	@mkdir -p .services

@@ -27,12 +27,16 @@ class DeadLetter:
     position: int | None
     reason: str
     deaths: int
+    error: str = ""  # the error text, when the worker dead-lettered it itself
 
 
 def _describe(projector: str, message: Any) -> DeadLetter:
     body = message.decode() if message.body else {}
-    deaths = (message.headers or {}).get("x-death") or []
-    reason = deaths[0].get("reason", "") if deaths else ""
+    headers = message.headers or {}
+    deaths = headers.get("x-death") or []
+    # A worker that dead-letters a message itself says why (socialapp.events.worker); the broker
+    # says why in x-death (rejected, delivery_limit).
+    reason = headers.get("x-socialapp-reason") or (deaths[0].get("reason", "") if deaths else "")
     count = sum(int(d.get("count", 1)) for d in deaths)
     return DeadLetter(
         projector=projector,
@@ -41,6 +45,7 @@ def _describe(projector: str, message: Any) -> DeadLetter:
         position=body.get("position"),
         reason=str(reason),
         deaths=count,
+        error=str(headers.get("x-socialapp-error", "")),
     )
 
 

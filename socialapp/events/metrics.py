@@ -33,6 +33,10 @@ log = logging.getLogger(__name__)
 
 EVENTS_PUBLISHED = Counter("socialapp_relay_published", "Events this relay published and marked")
 RELAY_FAILED = Counter("socialapp_relay_publish_failed", "Publishes returned, nacked or unconfirmed")
+RELAY_BACKED_OFF = Counter(
+    "socialapp_relay_rows_backed_off", "Log rows the broker refused or returned, put on their own backoff (alert)"
+)
+RELAY_REDECLARED = Counter("socialapp_relay_redeclared", "Topology re-declarations after a queue disappeared")
 APPLIED = Counter("socialapp_projector_applied", "Events applied by this worker", ["projector"])
 DUPLICATES = Counter("socialapp_projector_duplicates", "Deliveries skipped as already applied", ["projector"])
 FAILED = Counter("socialapp_projector_failed", "Failed applications", ["projector", "kind"])

@@ -58,3 +58,21 @@ class Event(models.Model):
             "schema_version": self.schema_version,
             "payload": self.payload,
         }
+
+
+class PublishFailure(models.Model):
+    """A log row the broker refused (nack) or returned (unroutable even after re-declaring the
+    topology): when the relay may try it again. Kept beside the log, which stays append-only, so
+    a refused row backs off on its own and never holds back the rows behind it."""
+
+    position = models.BigIntegerField(primary_key=True)  # event_log.position
+    attempts = models.PositiveIntegerField(default=0)
+    first_failed_at = models.DateTimeField()
+    next_attempt_at = models.DateTimeField()
+    last_error = models.TextField(default="")
+
+    class Meta:
+        db_table = "event_publish_failure"
+
+    def __str__(self) -> str:
+        return f"#{self.position}: {self.attempts} attempts, next at {self.next_attempt_at}"

@@ -9,10 +9,14 @@ aggregate (compare aggregate versions), because a redelivered older event can ar
 Projectors register with `@register`; the pipeline (socialapp.events.consumer) routes messages
 to them, and tests call `apply` directly.
 
-Errors tell the worker what to do with a message: `TransientError` (and database/connection
-errors) are retried with exponential backoff and jitter and never count as poison;
-`PermanentError` (a message that can never apply) goes straight to the dead letters; any other
-exception is a bug: the message is requeued and dead-lettered after the queue's delivery limit.
+Errors tell the worker what to do with a message (`classify_error`): `TransientError`, a lost
+database connection, a database error whose SQLSTATE says "try again" (serialization failure,
+deadlock, lock not available, admin shutdown, insufficient resources) and an unreachable
+Elasticsearch are retried with exponential backoff and jitter, at most EVENTS_TRANSIENT_RETRIES
+times through the tail of the queue; `PermanentError` and database errors that can never succeed
+(data exceptions, integrity violations, syntax or undefined objects, program limits) go straight
+to the dead letters; any other exception is a bug: the message is requeued and dead-lettered
+after the queue's delivery limit.
 
 Hooks for operations (docs/pipeline.md, "Rebuilds and checks"):
 - `tables`: the read-DB tables the projector owns (only it writes them). The default rebuild
@@ -74,20 +78,68 @@ class PermanentError(Exception):
     """The event can never be applied by this code (malformed, unknown schema): dead-letter it."""
 
 
-def transient_errors() -> tuple[type[BaseException], ...]:
-    """What "try again later" looks like: our TransientError, a lost or refused database
-    connection, an unreachable Elasticsearch. Anything else is permanent or a bug."""
-    from django.db import InterfaceError, OperationalError
+#: SQLSTATEs (exact codes, or two-character classes) after which the same statement may succeed:
+#: connection exceptions, serialization failure, deadlock, lock not available (lock_timeout),
+#: query canceled (statement_timeout: load-dependent; the transient cap bounds a statement that
+#: always times out), admin/crash shutdown and cannot-connect-now, insufficient resources.
+TRANSIENT_SQLSTATES = (
+    "08", "40001", "40P01", "55P03", "57014", "57P01", "57P02", "57P03", "57P04", "57P05", "53",
+)  # fmt: skip
+#: SQLSTATE classes that no retry can fix: data exceptions, integrity constraint violations,
+#: syntax errors or access rule violations (undefined table or column), program limits exceeded.
+PERMANENT_SQLSTATE_CLASSES = ("22", "23", "42", "54")
 
-    kinds: list[type[BaseException]] = [TransientError, OperationalError, InterfaceError]
+TRANSIENT, PERMANENT, ERROR = "transient", "permanent", "error"
+
+
+def sqlstate(exc: BaseException) -> str | None:
+    """The SQLSTATE of a database error (Django wraps the driver's exception as its cause)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        code = getattr(seen, "sqlstate", None) or getattr(seen, "pgcode", None)
+        if code:
+            return str(code)
+        seen = seen.__cause__
+    return None
+
+
+def classify_error(exc: BaseException) -> str:
+    """What the worker does with a message that raised `exc`: TRANSIENT (retry later, capped),
+    PERMANENT (dead-letter now) or ERROR (a bug: requeue, bounded by the delivery limit).
+
+    Database errors are told apart by SQLSTATE, not by Django's class: psycopg maps very different
+    failures to OperationalError (a deadlock, but also "index row size exceeds maximum", which no
+    retry fixes), so trusting the class let such events cycle forever.
+    """
+    from django.db import DatabaseError, InterfaceError, OperationalError
+
+    if isinstance(exc, TransientError):
+        return TRANSIENT
+    if isinstance(exc, PermanentError):
+        return PERMANENT
+    if isinstance(exc, InterfaceError):
+        return TRANSIENT  # the connection is unusable (closed under us)
+    if isinstance(exc, DatabaseError):
+        code = sqlstate(exc)
+        if code is None:  # no answer from the server at all: the connection broke
+            return TRANSIENT if isinstance(exc, OperationalError) else ERROR
+        if any(code.startswith(prefix) for prefix in TRANSIENT_SQLSTATES):
+            return TRANSIENT
+        if code[:2] in PERMANENT_SQLSTATE_CLASSES:
+            return PERMANENT
+        return ERROR
     try:
         from elastic_transport import ConnectionError as ESConnectionError
         from elastic_transport import ConnectionTimeout
-
-        kinds += [ESConnectionError, ConnectionTimeout]
     except ImportError:  # pragma: no cover
-        pass
-    return tuple(kinds)
+        return ERROR
+    if isinstance(exc, ESConnectionError | ConnectionTimeout):
+        return TRANSIENT
+    return ERROR
+
+
+def is_transient(exc: BaseException) -> bool:
+    return classify_error(exc) == TRANSIENT
 
 
 #: One outcome per event of a batch: applied (True), skipped as a duplicate or not handled
@@ -155,28 +207,43 @@ class Projector:
         then every new event's handler. If an event fails there, the batch is rolled back and
         applied again one transaction per event, so a poison event costs only itself. Transient
         errors are raised (the caller retries the whole batch; what committed is skipped as
-        duplicates).
+        duplicates). An event whose effect an external store refused (`after_commit_batch`) gets
+        that refusal as its outcome: the worker dead-letters it alone.
         """
-        transient = transient_errors()
         try:
             outcomes = self._apply_atomically(events)
-        except transient:
-            raise
         except Exception as exc:
-            outcomes = [exc] if len(events) == 1 else [self._apply_alone(event, transient) for event in events]
-        self.after_commit()
+            if is_transient(exc):
+                raise
+            outcomes = [exc] if len(events) == 1 else [self._apply_alone(event) for event in events]
+        refused = self.after_commit_batch(events)
+        for index, event in enumerate(events):
+            if event.event_id in refused and not isinstance(outcomes[index], Exception):
+                outcomes[index] = refused[event.event_id]
         return outcomes
 
     def after_commit(self) -> None:
         """Runs after `apply`/`apply_batch` committed (also when everything was a duplicate): push
         effects to stores outside the database here, idempotently."""
 
-    def _apply_alone(self, event: EventMessage, transient: tuple[type[BaseException], ...]) -> Outcome:
+    def after_commit_batch(self, events: Sequence[EventMessage]) -> dict[uuid.UUID, PermanentError]:
+        """`after_commit` for a batch; returns the events whose effect the external store refused
+        for good (by event id, with the reason), so that only those are dead-lettered. Default:
+        `after_commit()`, nothing refused."""
+        self.after_commit()
+        return {}
+
+    def status(self) -> dict[str, int] | None:
+        """Extra figures for `projections status` (name -> count), e.g. pending side jobs; None:
+        nothing to add. Runs in the operator's process against the read database."""
+        return None
+
+    def _apply_alone(self, event: EventMessage) -> Outcome:
         try:
             return self._apply_atomically([event])[0]
-        except transient:
-            raise
         except Exception as exc:
+            if is_transient(exc):
+                raise
             return exc
 
     def _apply_atomically(self, events: Sequence[EventMessage]) -> list[Outcome]:

@@ -3,9 +3,17 @@
 Work list = rows with `published_at IS NULL`, taken in batches with `FOR UPDATE SKIP LOCKED`, so
 several relays share the work and never publish the same row in normal operation. There is no
 "highest position seen" cursor: positions commit out of order, and a cursor would skip the late
-ones. Each message is published persistent, with `mandatory` and a publisher confirm; a
-`basic.return` (unroutable), a nack or a confirm timeout leaves the row unpublished for the
-next pass. Confirms are pipelined: a batch is published in one go and its confirms are then
+ones. EVERY event is published, whether or not a projector of this process handles its type:
+the events exchange has an alternate exchange, so what no projector queue is bound for lands in
+`events.unrouted` instead of being dropped (socialapp.events.topology). Each message is published
+persistent, with `mandatory` and a publisher confirm. Before a batch, the queues of the local
+projectors that handle its types are checked (passive declare); one that disappeared makes the
+relay re-declare the topology before publishing. A `basic.return` (even the alternate exchange
+could not route it) also re-declares and publishes the returned rows once more. A row the broker
+still returns or nacks is put on its own exponential backoff (`event_publish_failure`, an error
+line and `socialapp_relay_rows_backed_off_total`) and skipped until it is due, so it can never
+stall the rows behind it; a confirm timeout or a lost connection leaves the rows unpublished for
+the next pass. Confirms are pipelined: a batch is published in one go and its confirms are then
 awaited together (tracked by delivery tag), so a batch costs one round trip, not one per event. A crash between publish and mark republishes the row: consumers drop the duplicate
 by `message_id` = `event_id`.
 
@@ -26,13 +34,14 @@ from typing import Any
 import psycopg
 from django.conf import settings
 from django.db import connections, transaction
+from django.db.models.functions import Now
 from django.utils import timezone
 from kombu import Connection
 from kombu.serialization import dumps
 
 from socialapp.events import metrics
-from socialapp.events.models import Event
-from socialapp.events.topology import EVENTS_EXCHANGE, declare, subscribed_event_types
+from socialapp.events.models import Event, PublishFailure
+from socialapp.events.topology import EVENTS_EXCHANGE, declare, queue_name, subscribers
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +61,8 @@ def notify_committed() -> None:
     try:
         with connections["default"].cursor() as cursor:
             cursor.execute("SELECT pg_notify(%s, '')", [settings.EVENTS_NOTIFY_CHANNEL])
-    except Exception:  # the command has committed: a lost wake-up only costs one sweep interval
-        log.warning("could not notify the relay", exc_info=True)
+    except Exception as exc:  # the command has committed: a lost wake-up only costs one sweep interval
+        log.warning("could not notify the relay (%s: %s)", type(exc).__name__, exc)
 
 
 CONFIRM_TIMEOUT_SECONDS = 10.0
@@ -64,7 +73,8 @@ class Relay:
         self.batch_size = batch_size or settings.EVENTS_RELAY_BATCH
         self._connection: Connection | None = None
         self._channel: Any = None
-        self._subscribed: set[str] = set()
+        self._check_channel: Any = None  # passive queue checks (a 404 closes the channel)
+        self._rows_taken = 0  # rows the last batch took (published, refused or backed off)
         self._sent = 0  # delivery tags: the broker numbers confirms 1, 2, ... per channel
         self._outstanding: set[int] = set()  # published, neither acked nor nacked yet
         self._acked: set[int] = set()
@@ -74,7 +84,7 @@ class Relay:
     # ------------------------------------------------------------------ broker
     def _on_return(self, exc: Exception, exchange: str, routing_key: str, message: Any) -> None:
         message_id = message.properties.get("message_id")
-        log.warning("broker returned %s (%s): unroutable, left unpublished", message_id, routing_key)
+        log.warning("broker returned %s (%s): unroutable", message_id, routing_key)
         self._returned.add(str(message_id))
 
     def _on_confirm(self, into: set[int]) -> Any:
@@ -95,7 +105,6 @@ class Relay:
             )
             connection.ensure_connection(max_retries=1)
             declare(connection)
-            self._subscribed = subscribed_event_types()
             channel = connection.channel()
             channel.confirm_select()
             channel.events["basic_return"].add(self._on_return)
@@ -117,6 +126,28 @@ class Relay:
                 log.debug("error closing the broker connection", exc_info=True)
         self._connection = None
         self._channel = None
+        self._check_channel = None
+
+    def _redeclare(self, why: str) -> None:
+        log.warning("relay: %s; re-declaring the topology", why)
+        metrics.RELAY_REDECLARED.inc()
+        declare(self._connection)  # type: ignore[arg-type]
+
+    def _missing_queues(self, events: list[Event]) -> list[str]:
+        """The queues of local projectors handling these events' types that no longer exist."""
+        from amqp.exceptions import NotFound
+
+        missing = []
+        for projector in subscribers({event.event_type for event in events}):
+            name = queue_name(projector.name)
+            if self._check_channel is None:
+                self._check_channel = self._connection.channel()  # type: ignore[union-attr]
+            try:
+                self._check_channel.queue_declare(name, passive=True)
+            except NotFound:
+                self._check_channel = None  # the broker closed the channel
+                missing.append(name)
+        return missing
 
     def _publish(self, channel: Any, event: Event) -> int:
         """Send one message (no wait); returns its delivery tag."""
@@ -133,9 +164,12 @@ class Relay:
         self._outstanding.add(self._sent)
         return self._sent
 
-    def _publish_all(self, channel: Any, events: list[Event]) -> tuple[list[int], Exception | None]:
+    def _publish_all(
+        self, channel: Any, events: list[Event]
+    ) -> tuple[list[int], list[tuple[Event, str]], Exception | None]:
         """Publish the events, then wait for their confirms; returns the positions confirmed (and
-        not returned as unroutable) and the error that stopped the batch, if any."""
+        not returned), the events refused ("returned" or "nacked") and the error that stopped the
+        batch, if any."""
         tags: dict[int, Event] = {}
         error: Exception | None = None
         try:
@@ -150,56 +184,90 @@ class Relay:
                 self._connection.drain_events(timeout=remaining)  # type: ignore[union-attr]
         except Exception as exc:  # broker gone or silent: keep what was confirmed, then reconnect
             error = exc
-        done = []
+        done: list[int] = []
+        refused: list[tuple[Event, str]] = []
         for tag, event in tags.items():
             message_id = str(event.event_id)
             if message_id in self._returned:
                 self._returned.discard(message_id)
-                log.warning("event %s (%s) is unroutable", message_id, event.event_type)
                 metrics.RELAY_FAILED.inc()
+                refused.append((event, "returned"))
             elif tag in self._nacked:
                 log.warning("event %s (%s) was nacked by the broker", message_id, event.event_type)
                 metrics.RELAY_FAILED.inc()
+                refused.append((event, "nacked"))
             elif tag in self._acked:
                 done.append(event.position)
         self._acked.clear()
         self._nacked.clear()
-        return done, error
+        return done, refused, error
 
     # ------------------------------------------------------------------ work
     def publish_batch(self) -> int:
-        """Publish one batch of unpublished rows; returns how many were marked published."""
+        """Publish one batch of unpublished rows that are not backing off; returns how many were
+        marked published."""
         channel = self._ensure_channel()
         with transaction.atomic(using="default"):
+            backing_off = PublishFailure.objects.using("default").filter(next_attempt_at__gt=Now()).values("position")
             rows = list(
                 Event.objects.using("default")
                 .select_for_update(skip_locked=True)
                 .filter(published_at__isnull=True)
+                .exclude(position__in=backing_off)
                 .order_by("position")[: self.batch_size]
             )
+            self._rows_taken = len(rows)
             if not rows:
                 return 0
-            # No projector subscribes: nothing to deliver.
-            done = [event.position for event in rows if event.event_type not in self._subscribed]
-            published, error = self._publish_all(
-                channel, [event for event in rows if event.event_type in self._subscribed]
-            )
-            done += published
+            missing = self._missing_queues(rows)
+            if missing:
+                self._redeclare(f"queues {', '.join(missing)} disappeared")
+            done, refused, error = self._publish_all(channel, rows)
+            returned = [event for event, why in refused if why == "returned"]
+            if returned and error is None:  # a queue or binding may have gone: declare, then retry once
+                self._redeclare(f"the broker returned {len(returned)} messages")
+                refused = [(event, why) for event, why in refused if why != "returned"]
+                more, refused_again, error = self._publish_all(channel, returned)
+                done += more
+                refused += refused_again
             self._maybe_hold_before_mark(done)
             if done:
                 Event.objects.using("default").filter(position__in=done).update(published_at=timezone.now())
+                PublishFailure.objects.using("default").filter(position__in=done).delete()
+            if refused:
+                self._back_off(refused)
         metrics.EVENTS_PUBLISHED.inc(len(done))
         if error is not None:
             self.close()
             raise error
         return len(done)
 
+    def _back_off(self, refused: list[tuple[Event, str]]) -> None:
+        """Each refused row waits RETRY_BASE * 2^(attempts-1) seconds (capped) before its next try,
+        while the rows behind it flow; an error line and a metric alert the operator."""
+        base, cap = settings.EVENTS_RELAY_RETRY_BASE_SECONDS, settings.EVENTS_RELAY_RETRY_MAX_SECONDS
+        with connections["default"].cursor() as cursor:
+            for event, why in refused:
+                cursor.execute(
+                    "INSERT INTO event_publish_failure AS f (position, attempts, first_failed_at, next_attempt_at,"
+                    " last_error) VALUES (%s, 1, now(), now() + least(%s, %s) * interval '1 second', %s)"
+                    " ON CONFLICT (position) DO UPDATE SET attempts = f.attempts + 1, last_error = EXCLUDED.last_error,"
+                    " next_attempt_at = now() + least(%s, %s * power(2, f.attempts)) * interval '1 second'"
+                    " RETURNING attempts, extract(epoch FROM next_attempt_at - now())",
+                    [event.position, cap, base, why, cap, base],
+                )
+                attempts, delay = cursor.fetchone()
+                log.error(
+                    "relay: event %s (#%s, %s) %s by the broker, attempt %d; next try in %.0fs",
+                    event.event_id, event.position, event.event_type, why, attempts, float(delay),
+                )  # fmt: skip
+                metrics.RELAY_BACKED_OFF.inc()
+
     def publish_pending(self) -> int:
         total = 0
         while True:
-            count = self.publish_batch()
-            total += count
-            if count < self.batch_size:
+            total += self.publish_batch()
+            if self._rows_taken < self.batch_size:
                 return total
 
     def _maybe_hold_before_mark(self, done: list[int]) -> None:

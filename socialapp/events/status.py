@@ -1,5 +1,6 @@
 """What `projections status` and the /metrics gauges report: log counts, per-projector progress
-and queue depths (from the RabbitMQ management API)."""
+and queue depths (from the RabbitMQ management API), rows the relay is backing off, the depth of
+`events.unrouted`, and each projector's own figures (`Projector.status()`, e.g. fan-out jobs)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.conf import settings
 from django.db import connections
 
 from socialapp.events.projector import REGISTRY
-from socialapp.events.topology import dead_queue_name, queue_name
+from socialapp.events.topology import UNROUTED_QUEUE, dead_queue_name, queue_name
 
 
 @dataclass
@@ -52,6 +53,34 @@ def log_counts() -> LogCounts:
         )
         appended, unpublished, age = cursor.fetchone()
     return LogCounts(int(appended), int(unpublished), float(age))
+
+
+def backing_off() -> int:
+    """Unpublished rows the broker refused or returned, waiting for their next try."""
+    with connections["default"].cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM event_publish_failure f JOIN event_log e ON e.position = f.position"
+            " WHERE e.published_at IS NULL"
+        )
+        return int(cursor.fetchone()[0])
+
+
+def unrouted_depth(queues: dict[str, dict] | None = None) -> int | None:
+    """Messages in `events.unrouted` (published events no projector queue was bound for); None
+    when the management API is unreachable or the queue was never declared."""
+    queues = queue_infos() if queues is None else queues
+    q = None if queues is None else queues.get(UNROUTED_QUEUE)
+    return None if q is None else int(q.get("messages", 0) or 0)
+
+
+def extra_status(names: list[str]) -> dict[str, dict[str, int]]:
+    """Each projector's own figures (Projector.status()), for those that report any."""
+    out = {}
+    for name in names:
+        figures = REGISTRY[name].status()
+        if figures:
+            out[name] = figures
+    return out
 
 
 def management_api() -> tuple[str, tuple[str, str]]:

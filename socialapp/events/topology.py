@@ -1,6 +1,11 @@
 """The RabbitMQ topology, declared in code, idempotently, by every relay and worker at start-up.
 
-- `socialapp.events`: durable topic exchange; routing key = event type.
+- `socialapp.events`: durable topic exchange; routing key = event type. Its alternate exchange
+  `socialapp.unrouted` (fanout) takes every message no projector queue is bound for into the
+  durable, bounded quorum queue `events.unrouted` (x-max-length EVENTS_UNROUTED_MAX_LENGTH,
+  overflow drop-head: the newest are kept, the log has them all): an event type that no deployed
+  projector handles yet, or a process configured differently, loses nothing silently, and
+  `projections status` shows how many wait there.
 - `projector.<name>`: one durable quorum queue per registered projector, bound only to the
   event types that projector handles. `x-delivery-limit` bounds redeliveries (a poison message
   or a message that keeps killing its worker), after which the message is dead-lettered.
@@ -11,14 +16,26 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from kombu import Connection, Exchange, Queue
 
 from socialapp.events.projector import REGISTRY, Projector
 
-EVENTS_EXCHANGE = Exchange("socialapp.events", type="topic", durable=True, auto_delete=False)
+log = logging.getLogger(__name__)
+
+UNROUTED_EXCHANGE = Exchange("socialapp.unrouted", type="fanout", durable=True, auto_delete=False)
+EVENTS_EXCHANGE = Exchange(
+    "socialapp.events",
+    type="topic",
+    durable=True,
+    auto_delete=False,
+    arguments={"alternate-exchange": UNROUTED_EXCHANGE.name},
+)
 DEAD_EXCHANGE = Exchange("socialapp.dead", type="direct", durable=True, auto_delete=False)
 QUEUE_PREFIX = "projector."
+UNROUTED_QUEUE = "events.unrouted"
 
 
 def queue_name(projector_name: str) -> str:
@@ -62,6 +79,21 @@ def dead_queue(projector: Projector) -> Queue:
     )
 
 
+def unrouted_queue() -> Queue:
+    return Queue(
+        UNROUTED_QUEUE,
+        exchange=UNROUTED_EXCHANGE,
+        routing_key="",
+        durable=True,
+        auto_delete=False,
+        queue_arguments={
+            "x-queue-type": "quorum",
+            "x-max-length": settings.EVENTS_UNROUTED_MAX_LENGTH,
+            "x-overflow": "drop-head",
+        },
+    )
+
+
 def broker_connection() -> Connection:
     """A kombu connection whose publishes wait for the broker's confirm."""
     return Connection(
@@ -73,12 +105,29 @@ def broker_connection() -> Connection:
 
 
 def declare(connection: Connection, projectors: list[Projector] | None = None) -> None:
-    """Declare exchanges, queues and bindings (idempotent: same arguments every time)."""
-    declare_on(connection.default_channel, projectors)
+    """Declare exchanges, queues and bindings (idempotent: same arguments every time).
+
+    An events exchange declared by an earlier version (without the alternate exchange) is refused
+    by RabbitMQ as inequivalent; it is deleted and declared again, with every binding of the
+    projectors known here (other processes re-bind theirs when they declare)."""
+    from amqp.exceptions import PreconditionFailed
+
+    try:
+        declare_on(connection.default_channel, projectors)
+    except PreconditionFailed as exc:
+        if "alternate-exchange" not in str(exc):
+            raise
+        log.warning("re-creating %s with its alternate exchange (%s)", EVENTS_EXCHANGE.name, exc)
+        channel = connection.channel()
+        channel.exchange_delete(EVENTS_EXCHANGE.name)
+        declare_on(channel, projectors)
+        channel.close()
 
 
 def declare_on(channel: object, projectors: list[Projector] | None = None) -> None:
     projectors = list(REGISTRY.values()) if projectors is None else projectors
+    UNROUTED_EXCHANGE(channel).declare()
+    unrouted_queue()(channel).declare()
     EVENTS_EXCHANGE(channel).declare()
     DEAD_EXCHANGE(channel).declare()
     for projector in projectors:
@@ -92,3 +141,8 @@ def declare_on(channel: object, projectors: list[Projector] | None = None) -> No
 
 def subscribed_event_types() -> set[str]:
     return {t for p in REGISTRY.values() for t in p.event_types()}
+
+
+def subscribers(event_types: set[str]) -> list[Projector]:
+    """The registered projectors that handle any of `event_types` (whose queues must exist)."""
+    return [p for p in REGISTRY.values() if event_types & set(p.event_types())]

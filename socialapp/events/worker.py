@@ -17,10 +17,16 @@ follow the effect: a message is acked only after the batch that applied it commi
 
 What happens to a message:
 - applied (or a duplicate, skipped): ack;
-- `PermanentError` or undecodable: reject without requeue -> dead-letter queue at once;
-- transient (database or Elasticsearch unreachable, `TransientError`): retried in place with
-  exponential backoff and full jitter; if still failing, republished (confirmed) to the tail of
-  its own queue and acked, so an outage never counts towards the delivery limit;
+- undecodable: reject without requeue -> dead-letter queue at once;
+- permanent (`PermanentError`, a database error whose SQLSTATE no retry fixes, a document the
+  search engine refused): published (confirmed) to the dead letters with the reason in the
+  headers `x-socialapp-reason` / `x-socialapp-error`, then acked;
+- transient (database or Elasticsearch unreachable, `TransientError`, deadlock...; see
+  `socialapp.events.projector.classify_error`): retried in place with exponential backoff and
+  full jitter; if still failing, republished (confirmed) to the tail of its own queue and acked,
+  so an outage never counts towards the delivery limit. Each such trip is counted in the header
+  `x-transient-retries`; after EVENTS_TRANSIENT_RETRIES trips the message is dead-lettered
+  (reason `transient_retries`), so an event that fails "transiently" forever cannot cycle forever;
 - any other exception (a bug): requeued; the quorum queue's x-delivery-limit dead-letters it
   after EVENTS_DELIVERY_LIMIT redeliveries. A worker killed mid-batch returns its unacked
   messages the same way, and the tracking table absorbs those it had already applied.
@@ -103,8 +109,9 @@ class ProjectorConsumerStep(bootsteps.ConsumerStep):
         for handler in self.handlers:
             try:
                 handler.drain()
-            except Exception:
-                log.warning("%s: could not apply a pending batch", handler.projector.name, exc_info=True)
+            except Exception as exc:
+                log.warning("%s: could not apply a pending batch (%s: %s)", handler.projector.name,
+                            type(exc).__name__, _short(exc))  # fmt: skip
 
     def get_consumers(self, channel: Any) -> list[Any]:
         from django.conf import settings
@@ -158,12 +165,9 @@ class MessageHandler:
     """The callback of one projector's consumer: decodes, applies (alone or in batches), acks."""
 
     def __init__(self, projector: Any, channel: Any, *, batch_size: int = 1) -> None:
-        from socialapp.events.projector import transient_errors
-
         self.projector = projector
         self.channel = channel
         self.batch_size = batch_size
-        self.transient = transient_errors()
         self.pending: list[tuple[Any, Any, Any]] = []  # (event, body, message), not yet applied
 
     def on_decode_error(self, message: Any, exc: Exception) -> None:
@@ -199,6 +203,7 @@ class MessageHandler:
         from django.db import close_old_connections
 
         from socialapp.events import metrics
+        from socialapp.events.projector import is_transient
 
         name = self.projector.name
         events = [event for event, _body, _message in items]
@@ -210,38 +215,44 @@ class MessageHandler:
             try:
                 outcomes = self.projector.apply_batch(events)
                 break
-            except self.transient as exc:
+            except Exception as exc:
+                if not is_transient(exc):  # a bug outside any one event (after_commit, the batch plumbing)
+                    log.error(
+                        "%s: error applying %s; requeued (bounded by the delivery limit)", name, what, exc_info=exc
+                    )
+                    metrics.FAILED.labels(name, "error").inc()
+                    for _event, _body, message in items:
+                        message.requeue()
+                    return
                 metrics.FAILED.labels(name, "transient").inc()
                 self._close_connections()
                 if attempt < settings.EVENTS_RETRY_ATTEMPTS:
                     delay = backoff(attempt)
                     attempt += 1
-                    log.warning("%s: transient error on %s (%s); retry %d in %.2fs", name, what, exc, attempt, delay)
+                    # One line per retry, no traceback: an outage is expected, not a bug.
+                    log.warning(
+                        "%s: transient error on %s (%s: %s); retry %d in %.2fs",
+                        name, what, type(exc).__name__, _short(exc), attempt, delay,
+                    )  # fmt: skip
                     time.sleep(delay)
                     continue
                 log.warning("%s: %s still failing after %d retries; back to the tail of the queue", name, what, attempt)
                 for _event, body, message in items:
-                    self._requeue_at_tail(body, message)
-                return
-            except Exception:  # a bug outside any one event (after_commit, the batch plumbing)
-                log.exception("%s: error applying %s; requeued (bounded by the delivery limit)", name, what)
-                metrics.FAILED.labels(name, "error").inc()
-                for _event, _body, message in items:
-                    message.requeue()
+                    self._requeue_at_tail(body, message, exc)
                 return
         elapsed = time.perf_counter() - started
-        for (event, _body, message), outcome in zip(items, outcomes, strict=True):
-            self._settle(event, message, outcome, elapsed / len(items))
+        for (event, body, message), outcome in zip(items, outcomes, strict=True):
+            self._settle(event, body, message, outcome, elapsed / len(items))
 
-    def _settle(self, event: Any, message: Any, outcome: Any, elapsed: float) -> None:
+    def _settle(self, event: Any, body: Any, message: Any, outcome: Any, elapsed: float) -> None:
         from socialapp.events import metrics
-        from socialapp.events.projector import PermanentError
+        from socialapp.events.projector import PERMANENT, classify_error
 
         name = self.projector.name
-        if isinstance(outcome, PermanentError):
-            log.error("%s: permanent error on %s, dead-lettered: %s", name, event.event_id, outcome)
+        if isinstance(outcome, Exception) and classify_error(outcome) == PERMANENT:
+            log.error("%s: permanent error on %s, dead-lettered: %s", name, event.event_id, _short(outcome))
             metrics.FAILED.labels(name, "permanent").inc()
-            message.reject(requeue=False)
+            self._dead_letter(body, message, "permanent", outcome)
         elif isinstance(outcome, Exception):
             log.error(
                 "%s: error applying %s; requeued (bounded by the delivery limit)",
@@ -274,19 +285,52 @@ class MessageHandler:
             except Exception:
                 log.debug("closing a broken connection", exc_info=True)
 
-    def _requeue_at_tail(self, body: Any, message: Any) -> None:
-        """Put the message back at the tail of its queue (confirmed) without using up a delivery."""
-        from kombu import Producer
+    def _requeue_at_tail(self, body: Any, message: Any, exc: BaseException) -> None:
+        """Put the message back at the tail of its queue (confirmed) without using up a delivery;
+        after EVENTS_TRANSIENT_RETRIES such trips, dead-letter it instead."""
+        from django.conf import settings
 
+        from socialapp.events import metrics
         from socialapp.events.topology import queue_name
 
         headers = dict(message.headers or {})
-        headers["x-transient-retries"] = int(headers.get("x-transient-retries", 0)) + 1
+        retries = int(headers.get("x-transient-retries", 0)) + 1
+        if retries > settings.EVENTS_TRANSIENT_RETRIES:
+            log.error(
+                "%s: %s failed transiently %d times through the queue; dead-lettered: %s",
+                self.projector.name, message.properties.get("message_id"), retries - 1, _short(exc),
+            )  # fmt: skip
+            metrics.FAILED.labels(self.projector.name, "transient_retries").inc()
+            self._dead_letter(body, message, "transient_retries", exc)
+            return
+        headers["x-transient-retries"] = retries
+        if not self._publish(body, message, "", queue_name(self.projector.name), headers):
+            message.requeue()
+            return
+        message.ack()
+
+    def _dead_letter(self, body: Any, message: Any, reason: str, exc: BaseException) -> None:
+        """Publish the message (confirmed) to this projector's dead letters with the reason in its
+        headers, then ack it; if that publish fails, reject it (the queue dead-letters it, without
+        the reason)."""
+        from socialapp.events.topology import DEAD_EXCHANGE
+
+        headers = dict(message.headers or {})
+        headers["x-socialapp-reason"] = reason
+        headers["x-socialapp-error"] = _describe_error(exc)
+        if self._publish(body, message, DEAD_EXCHANGE.name, self.projector.name, headers):
+            message.ack()
+        else:
+            message.reject(requeue=False)
+
+    def _publish(self, body: Any, message: Any, exchange: str, routing_key: str, headers: dict[str, Any]) -> bool:
+        from kombu import Producer
+
         try:
             Producer(self.channel).publish(
                 body,
-                exchange="",
-                routing_key=queue_name(self.projector.name),
+                exchange=exchange,
+                routing_key=routing_key,
                 serializer="json",
                 delivery_mode=2,
                 message_id=message.properties.get("message_id"),
@@ -294,11 +338,24 @@ class MessageHandler:
                 headers=headers,
                 retry=False,
             )
-        except Exception:
-            log.warning("%s: could not republish, requeueing instead", self.projector.name, exc_info=True)
-            message.requeue()
-            return
-        message.ack()
+        except Exception as exc:
+            log.warning("%s: could not republish %s (%s)", self.projector.name, routing_key, _short(exc))
+            return False
+        return True
+
+
+def _describe_error(exc: BaseException) -> str:
+    """Class, SQLSTATE (for a database error) and text of an error, for a dead letter's headers."""
+    from socialapp.events.projector import sqlstate
+
+    code = sqlstate(exc)
+    return f"{type(exc).__name__}{f' [SQLSTATE {code}]' if code else ''}: {_short(exc, 1000)}"
+
+
+def _short(exc: BaseException, limit: int = 300) -> str:
+    """One line of an exception's text (log lines and headers stay small)."""
+    text = " ".join(str(exc).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def install(app: Any) -> None:

@@ -206,6 +206,10 @@ ELASTICSEARCH_TIMEOUT = env.float("ELASTICSEARCH_TIMEOUT", default=5.0)
 FEED_MAX_ENTRIES = env.int("FEED_MAX_ENTRIES", default=1000)
 FEED_FANOUT_CHUNK = env.int("FEED_FANOUT_CHUNK", default=500)
 FEED_CELEBRITY_THRESHOLD = env.int("FEED_CELEBRITY_THRESHOLD", default=10000)
+# Celery beat sends `feeds.resend_stale_fanout` every FEED_FANOUT_SWEEP_SECONDS: fan-out chunk
+# jobs not run FEED_FANOUT_STALE_SECONDS after they were (re)sent lost their task message.
+FEED_FANOUT_SWEEP_SECONDS = env.float("FEED_FANOUT_SWEEP_SECONDS", default=30.0)
+FEED_FANOUT_STALE_SECONDS = env.float("FEED_FANOUT_STALE_SECONDS", default=60.0)
 CONSISTENCY_WAIT_SECONDS = env.float("CONSISTENCY_WAIT_SECONDS", default=2.0)
 HEALTH_CHECK_TIMEOUT = env.float("HEALTH_CHECK_TIMEOUT", default=2.0)
 # What /readyz checks in this process (docs/ops.md says which to wire where), and how: each name
@@ -234,9 +238,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Expected transient errors (a service down, a reconnect) log one line, not a traceback.
+    "filters": {"one_line_transient": {"()": "socialapp.events.logfilter.OneLineTransientErrors"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["one_line_transient"]}
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"elastic_transport": {"level": "WARNING"}},
+    # ERROR: its per-request "retrying"/"node failed" warnings repeat what the caller logs once.
+    "loggers": {"elastic_transport": {"level": "ERROR"}},
 }
 
 # --------------------------------------------------------------------------- command side (issue 3)
@@ -265,11 +274,22 @@ EVENTS_RELAY_BATCH = 500
 EVENTS_RELAY_NOTIFY = True  # NOTIFY the relay after each commit that appended events
 EVENTS_NOTIFY_CHANNEL = "socialapp_events"
 EVENTS_BROKER_HEARTBEAT = 30
+# A row the broker refuses (nack) or returns is retried after RETRY_BASE * 2^(attempts-1) seconds,
+# capped at RETRY_MAX, while the rows behind it flow (event_publish_failure; an error is logged).
+EVENTS_RELAY_RETRY_BASE_SECONDS = env.float("EVENTS_RELAY_RETRY_BASE_SECONDS", default=1.0)
+EVENTS_RELAY_RETRY_MAX_SECONDS = env.float("EVENTS_RELAY_RETRY_MAX_SECONDS", default=300.0)
+# Bound of the `events.unrouted` queue (events no projector queue is bound for); beyond it the
+# oldest are dropped (the log keeps every event). Changing it needs the queue deleted first.
+EVENTS_UNROUTED_MAX_LENGTH = env.int("EVENTS_UNROUTED_MAX_LENGTH", default=100000)
 # Transient errors (DB or Elasticsearch unreachable): in-place retries with exponential backoff
 # and full jitter, then the message goes back to the tail of its queue (never dead-lettered).
-EVENTS_RETRY_ATTEMPTS = 6
+EVENTS_RETRY_ATTEMPTS = env.int("EVENTS_RETRY_ATTEMPTS", default=6)
 EVENTS_RETRY_BASE_SECONDS = 0.2
 EVENTS_RETRY_MAX_SECONDS = 10.0
+# Trips of one message through the tail of its queue after its in-place retries failed; beyond
+# this it is dead-lettered (reason transient_retries). One trip is ~6 s of backoff, so the
+# default outlasts an outage of ten minutes or more; `deadletters retry` resends them.
+EVENTS_TRANSIENT_RETRIES = env.int("EVENTS_TRANSIENT_RETRIES", default=100)
 # Extra modules that register projectors (tests' probe projector, the benchmark's no-op one).
 EVENTS_EXTRA_PROJECTOR_MODULES = env.list("EVENTS_EXTRA_PROJECTOR_MODULES", default=[])
 # Port of a projector worker's Prometheus exporter (0: none). honcho sets one per process.
@@ -278,6 +298,15 @@ PROJECTOR_METRICS_PORT = env.int("PROJECTOR_METRICS_PORT", default=0)
 # late-ack tasks on connection loss (they are redelivered anyway; Celery 6 makes it the default).
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# Periodic tasks, sent by exactly one `celery -A socialapp beat` process (Procfile, Compose) and
+# run by the task workers. A sweep that nobody ran within its interval expires (the next one comes).
+CELERY_BEAT_SCHEDULE = {
+    "feeds-resend-stale-fanout": {
+        "task": "feeds.resend_stale_fanout",
+        "schedule": FEED_FANOUT_SWEEP_SECONDS,
+        "options": {"expires": FEED_FANOUT_SWEEP_SECONDS},
+    },
+}
 
 # --------------------------------------------------------------------------- query side (issue 5)
 # Shared command/query paths (socialapp.common.dispatch) are documented per method.

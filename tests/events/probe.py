@@ -5,7 +5,9 @@ It records every application in `probe_applied` (times > 1 would be a double eff
 one row per aggregate in `probe_aggregate` holding the newest version's value, guarded by the
 aggregate version, as every read model must. An aggregate id listed in `probe_poison` makes the
 handler fail like a bug would; removing it "fixes the code". One listed in `probe_flaky` makes it
-raise TransientError, as an unreachable service would, until the row is removed. PROBE_DELAY_SECONDS slows each
+raise TransientError, as an unreachable service would, until the row is removed. One listed in
+`probe_sqlstate` makes PostgreSQL itself raise an error with that SQLSTATE (a real database error,
+as psycopg and Django wrap it). PROBE_DELAY_SECONDS slows each
 application down so that a test can kill a worker mid-batch; PROBE_BATCH_SIZE > 1 makes workers hand it
 batches (Projector.batch_size), as they do the search projector.
 """
@@ -27,6 +29,7 @@ TABLES_SQL = [
     " value text NOT NULL)",
     "CREATE TABLE IF NOT EXISTS probe_poison (aggregate_id text PRIMARY KEY)",
     "CREATE TABLE IF NOT EXISTS probe_flaky (aggregate_id text PRIMARY KEY)",
+    "CREATE TABLE IF NOT EXISTS probe_sqlstate (aggregate_id text PRIMARY KEY, sqlstate char(5) NOT NULL)",
     "CREATE INDEX IF NOT EXISTS probe_aggregate_value_a1b2c3 ON probe_aggregate (value)",  # Django-style name
 ]
 PROBE_TYPES = ("post.created", "post.edited", "post.deleted")
@@ -40,12 +43,19 @@ def create_tables() -> None:
 
 def reset_tables() -> None:
     with connections["read"].cursor() as cursor:
-        cursor.execute("TRUNCATE probe_applied, probe_aggregate, probe_poison, probe_flaky")
+        cursor.execute("TRUNCATE probe_applied, probe_aggregate, probe_poison, probe_flaky, probe_sqlstate")
         cursor.execute("DELETE FROM projection_applied_event WHERE projector = 'probe'")
 
 
 class PoisonedEvent(Exception):
     pass
+
+
+def raise_sqlstate(cursor: object, code: str) -> None:
+    """Make the server raise an error with SQLSTATE `code` (the driver maps it to its class)."""
+    if not (len(code) == 5 and code.isalnum()):
+        raise ValueError(code)
+    cursor.execute(f"DO $$ BEGIN RAISE EXCEPTION 'probe: sqlstate {code}' USING ERRCODE = '{code}'; END $$")  # type: ignore[attr-defined]
 
 
 class ProbeProjector(Projector):
@@ -65,6 +75,9 @@ class ProbeProjector(Projector):
             cursor.execute("SELECT 1 FROM probe_poison WHERE aggregate_id = %s", [event.aggregate_id])
             if cursor.fetchone():
                 raise PoisonedEvent(f"poisoned aggregate {event.aggregate_id}")
+            cursor.execute("SELECT sqlstate FROM probe_sqlstate WHERE aggregate_id = %s", [event.aggregate_id])
+            if row := cursor.fetchone():
+                raise_sqlstate(cursor, row[0])
             cursor.execute("SELECT 1 FROM probe_flaky WHERE aggregate_id = %s", [event.aggregate_id])
             if cursor.fetchone():
                 raise TransientError(f"flaky aggregate {event.aggregate_id}")

@@ -16,7 +16,7 @@ from socialapp.events.projector import EventMessage
 from tests.events.helpers import append_probe_events, probe_env
 from tests.events.probe import ProbeProjector
 from tests.pipeline_support import running_pipeline, wait_applied
-from tests.support import ChildProcess, wait_for
+from tests.support import REPO, ChildProcess, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, databases=["default", "read"])]
 
@@ -150,5 +150,7 @@ def test_procfile_runs_web_relay_and_one_worker_per_registered_projector():
     call_command("projections", "procfile", stdout=out)
     lines = out.getvalue().splitlines()
     assert lines[0].startswith("web: ") and lines[1].startswith("relay: ")
+    assert sum(line.startswith("beat: ") and "celery -A socialapp beat " in line for line in lines) == 1
+    assert (REPO / "Procfile").read_text().splitlines()[2:] == lines, "Procfile is stale: regenerate it"
     for name in REGISTRY:
         assert sum(f"-P solo -Q projector.{name} " in line for line in lines) == 1, name

@@ -1,14 +1,23 @@
-"""The relay in-process against the real broker: an unroutable (returned) message is a failure
-and its row stays unpublished; once routable, the next pass publishes and marks it."""
+"""The relay in-process against the real broker: every event is published (what no projector
+queue is bound for lands in `events.unrouted`); a queue that disappeared is declared again before
+publishing; a row the broker refuses backs off on its own and never stalls the rows behind it."""
+
+import io
+import logging
+import uuid
 
 import pytest
+from django.core.management import call_command
+from django.db import transaction
 
 from socialapp.events import metrics
-from socialapp.events.models import Event
+from socialapp.events.log import append_event
+from socialapp.events.models import Event, PublishFailure
 from socialapp.events.projector import REGISTRY
 from socialapp.events.relay import Relay
-from socialapp.events.topology import EVENTS_EXCHANGE, broker_connection, queue_name
+from socialapp.events.topology import EVENTS_EXCHANGE, UNROUTED_QUEUE, broker_connection, queue_name
 from tests.events.helpers import append_probe_events
+from tests.support import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "read"])
 
@@ -22,32 +31,6 @@ def only_probe(probe_tables, monkeypatch):
             if name != "probe":
                 monkeypatch.delitem(REGISTRY, name)
                 connection.default_channel.queue_delete(queue_name(name))
-
-
-def test_returned_message_leaves_its_row_unpublished_until_it_is_routable(only_probe):
-    relay = Relay()
-    relay._ensure_channel()  # declares the topology: probe's queue bound to post.*
-    with broker_connection() as connection:
-        connection.default_channel.queue_unbind(queue_name("probe"), EVENTS_EXCHANGE.name, "post.created")
-    event = append_probe_events(1)[0]
-    failed_before = metrics.RELAY_FAILED._value.get()
-    try:
-        assert relay.publish_batch() == 0
-        assert metrics.RELAY_FAILED._value.get() == failed_before + 1
-        assert Event.objects.get(pk=event.pk).published_at is None
-    finally:
-        relay.close()
-
-    fresh = Relay()  # declares again: bound, so routable
-    try:
-        assert fresh.publish_pending() == 1
-    finally:
-        fresh.close()
-    assert Event.objects.get(pk=event.pk).published_at is not None
-    with broker_connection() as connection:
-        message = connection.default_channel.basic_get(queue_name("probe"), no_ack=True)
-    assert message.properties["message_id"] == str(event.event_id)
-    assert message.properties["delivery_mode"] == 2
 
 
 def test_rows_locked_by_another_relay_are_skipped_not_published_twice(only_probe):
@@ -79,23 +62,142 @@ def test_rows_locked_by_another_relay_are_skipped_not_published_twice(only_probe
     assert sorted(ids) == sorted(str(e.event_id) for e in events)
 
 
-def test_in_a_pipelined_batch_only_the_returned_messages_stay_unpublished(only_probe):
-    """Confirms of a batch are awaited together: a return in the middle of the batch must fail
-    exactly its own row, and every confirmed neighbour is marked."""
-    relay = Relay()
-    relay._ensure_channel()
-    with broker_connection() as connection:
-        connection.default_channel.queue_unbind(queue_name("probe"), EVENTS_EXCHANGE.name, "post.created")
-    events = append_probe_events(5) + append_probe_events(5)  # created (unroutable) + 4 edits, twice
-    try:
-        assert relay.publish_batch() == 8
-    finally:
-        relay.close()
-    unpublished = set(Event.objects.filter(published_at__isnull=True).values_list("event_type", "position"))
-    assert unpublished == {("post.created", events[0].position), ("post.created", events[5].position)}
+def _drain(queue: str) -> list[str]:
+    """Message ids in `queue`, consumed."""
     with broker_connection() as connection:
         channel = connection.default_channel
         ids = []
-        while (message := channel.basic_get(queue_name("probe"), no_ack=True)) is not None:
+        while (message := channel.basic_get(queue, no_ack=True)) is not None:
             ids.append(message.properties["message_id"])
-    assert sorted(ids) == sorted(str(e.event_id) for e in events if e.event_type == "post.edited")
+    return ids
+
+
+def _append(event_type: str, count: int = 1) -> list[Event]:
+    """Events of `event_type`, each of a fresh aggregate (version 2 for edits: order is irrelevant here)."""
+    out = []
+    for _ in range(count):
+        with transaction.atomic():
+            out.append(
+                append_event(
+                    event_type=event_type,
+                    aggregate_type="post" if event_type.startswith("post.") else "user",
+                    aggregate_id=f"relay-{uuid.uuid4().hex[:12]}",
+                    aggregate_version=1 if event_type.endswith(("created", "registered")) else 2,
+                    payload={"value": "x"},
+                )
+            )
+    return out
+
+
+def test_an_event_no_projector_handles_is_published_into_events_unrouted(only_probe):
+    """The relay used to mark such rows published without sending them: a differently configured
+    process (a rolling deploy) lost them silently."""
+    unhandled = _append("user.registered")[0]  # the probe handles post.* only
+    handled = append_probe_events(1)[0]
+    relay = Relay()
+    try:
+        assert relay.publish_pending() == 2
+    finally:
+        relay.close()
+    assert not Event.objects.filter(published_at__isnull=True).exists()
+    assert _drain(queue_name("probe")) == [str(handled.event_id)]
+    wait_for(lambda: "unrouted: 1 messages in events.unrouted" in _status(), timeout=15, what="status shows it")
+    assert _drain(UNROUTED_QUEUE) == [str(unhandled.event_id)]
+
+
+def _status() -> str:
+    out = io.StringIO()
+    call_command("projections", "status", "probe", stdout=out)
+    return out.getvalue()
+
+
+def test_a_deleted_projector_queue_is_declared_again_and_gets_the_event(only_probe):
+    relay = Relay()
+    relay._ensure_channel()  # declares the topology
+    with broker_connection() as connection:
+        connection.default_channel.queue_delete(queue_name("probe"))
+    event = append_probe_events(1)[0]
+    try:
+        assert relay.publish_pending() == 1
+    finally:
+        relay.close()
+    assert _drain(queue_name("probe")) == [str(event.event_id)]
+    assert _drain(UNROUTED_QUEUE) == []
+
+
+def test_a_returned_message_makes_the_relay_redeclare_and_retry(only_probe, caplog):
+    """With the unrouted queue gone, an unhandled event is returned (mandatory): the relay declares
+    the topology again and publishes the row once more in the same pass."""
+    relay = Relay()
+    relay._ensure_channel()
+    with broker_connection() as connection:
+        connection.default_channel.queue_delete(UNROUTED_QUEUE)
+    event = _append("user.registered")[0]
+    redeclared = metrics.RELAY_REDECLARED._value.get()
+    try:
+        with caplog.at_level(logging.WARNING, logger="socialapp.events"):
+            assert relay.publish_pending() == 1
+    finally:
+        relay.close()
+    assert metrics.RELAY_REDECLARED._value.get() == redeclared + 1
+    assert "returned 1 messages; re-declaring the topology" in caplog.text
+    assert _drain(UNROUTED_QUEUE) == [str(event.event_id)]
+
+
+@pytest.fixture
+def full_queue(only_probe):
+    """A queue bound to post.created that refuses every message (max length 0, reject-publish):
+    the broker nacks each post.created publish for as long as it exists."""
+    with broker_connection() as connection:
+        channel = connection.default_channel
+        channel.queue_declare(
+            "test.full", durable=True, auto_delete=False, arguments={"x-max-length": 0, "x-overflow": "reject-publish"}
+        )
+        channel.queue_bind("test.full", EVENTS_EXCHANGE.name, "post.created")
+    yield
+    with broker_connection() as connection:
+        connection.default_channel.queue_delete("test.full")
+
+
+def test_refused_rows_back_off_and_never_stall_the_rows_behind_them(full_queue, settings, caplog):
+    settings.EVENTS_RELAY_RETRY_BASE_SECONDS = 0.5
+    refused = _append("post.created", 5)
+    behind = _append("post.edited", 5)
+    relay = Relay(batch_size=5)  # the refused rows fill a whole batch
+    failed = metrics.RELAY_BACKED_OFF._value.get()
+    try:
+        with caplog.at_level(logging.ERROR, logger="socialapp.events"):
+            assert relay.publish_pending() == 5
+        unpublished = set(Event.objects.filter(published_at__isnull=True).values_list("position", flat=True))
+        assert unpublished == {e.position for e in refused}
+        assert metrics.RELAY_BACKED_OFF._value.get() == failed + 5
+        assert caplog.text.count("nacked by the broker, attempt 1; next try in") == 5
+        assert set(PublishFailure.objects.values_list("position", "attempts")) == {(e.position, 1) for e in refused}
+        assert "5 backing off after a broker refusal" in _status()
+        assert relay.publish_pending() == 0  # backing off: not even tried
+
+        with broker_connection() as connection:  # the cause is fixed
+            connection.default_channel.queue_delete("test.full")
+        wait_for(lambda: relay.publish_pending() == 0 and not Event.objects.filter(published_at__isnull=True).exists(),
+                 timeout=30, what="the refused rows published after their backoff")  # fmt: skip
+    finally:
+        relay.close()
+    assert not PublishFailure.objects.exists()
+    probe_ids = _drain(queue_name("probe"))
+    assert set(probe_ids) >= {str(e.event_id) for e in refused + behind}
+
+
+def test_an_events_exchange_declared_without_the_alternate_exchange_is_recreated(only_probe):
+    """Brokers set up by an earlier version hold `socialapp.events` without the alternate exchange,
+    which RabbitMQ refuses to re-declare with it: the relay re-creates it, bindings included."""
+    with broker_connection() as connection:
+        channel = connection.default_channel
+        channel.exchange_delete(EVENTS_EXCHANGE.name)
+        channel.exchange_declare(EVENTS_EXCHANGE.name, "topic", durable=True, auto_delete=False)
+    event = append_probe_events(1)[0]
+    relay = Relay()
+    try:
+        assert relay.publish_pending() == 1
+    finally:
+        relay.close()
+    assert _drain(queue_name("probe")) == [str(event.event_id)]

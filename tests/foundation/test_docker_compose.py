@@ -103,3 +103,20 @@ def test_every_registered_projector_has_a_worker_service_on_its_own_queue():
         consuming = [n for n, cmd in commands.items() if f"-Q projector.{projector} " in cmd + " "]
         assert len(consuming) == 1, f"projector {projector}: worker services {consuming}"
     assert any("-Q celery" in cmd for cmd in commands.values()), "no worker for plain Celery tasks"
+
+
+def test_exactly_one_beat_sends_the_periodic_tasks_and_a_worker_runs_them():
+    """Periodic tasks (the fan-out sweep) need one beat: two would send each of them twice."""
+    from django.conf import settings
+
+    from socialapp.celery import app
+
+    beats = [n for n in APP_SERVICES if SERVICES[n].get("command", [])[:4] == ["celery", "-A", "socialapp", "beat"]]
+    assert beats == ["beat"], beats
+    assert "deploy" not in SERVICES["beat"] or SERVICES["beat"]["deploy"].get("replicas", 1) == 1
+    app.loader.import_default_modules()
+    for entry in settings.CELERY_BEAT_SCHEDULE.values():
+        assert entry["task"] in app.tasks, entry
+    assert "feeds.resend_stale_fanout" in {e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()}
+    procfile = (REPO / "Procfile").read_text().splitlines()
+    assert sum(line.startswith("beat: ") and " beat " in line for line in procfile) == 1

@@ -112,15 +112,30 @@ def run_fanout_job(job_id: int) -> int:
 
 
 def resend_stale_jobs(older_than_seconds: float = 60.0) -> list[int]:
-    """Jobs whose task message was lost (crash between commit and send): send them again."""
+    """Jobs whose task message was lost (crash between commit and send): send them again.
+
+    `created_at` is moved to now for the jobs resent (it means "last sent"), so that a backlog of
+    slow chunk tasks is not multiplied by every sweep; jobs a task is running are skipped."""
     ids = [
         r[0]
         for r in fetchall(
-            "SELECT id FROM feed_fanout_job WHERE created_at < now() - %s * interval '1 second'", [older_than_seconds]
+            "UPDATE feed_fanout_job SET created_at = now() WHERE id IN (SELECT id FROM feed_fanout_job"
+            " WHERE created_at < now() - %s * interval '1 second' ORDER BY id FOR UPDATE SKIP LOCKED) RETURNING id",
+            [older_than_seconds],
         )
     ]
-    send_fanout_tasks(ids)
+    send_fanout_tasks(sorted(ids))
     return ids
+
+
+def fanout_status() -> dict[str, int]:
+    """Chunk jobs waiting, and those of them older than FEED_FANOUT_STALE_SECONDS (lost messages
+    the next sweep resends; a steady non-zero figure means the task workers or beat are down)."""
+    pending, stale = fetchone(
+        "SELECT count(*), count(*) FILTER (WHERE created_at < now() - %s * interval '1 second') FROM feed_fanout_job",
+        [settings.FEED_FANOUT_STALE_SECONDS],
+    )
+    return {"fanout_jobs_pending": int(pending), "fanout_jobs_stale": int(stale)}
 
 
 def regenerate(reader_id: int) -> int:
@@ -189,6 +204,9 @@ class HomeFeedProjector(Projector):
 
     def rebuild_strategy(self) -> _FeedRebuild:
         return _FeedRebuild(self)
+
+    def status(self) -> dict[str, int]:
+        return fanout_status()
 
     def check(self) -> CheckReport:
         """Live feeds == a replay of the events they applied, chunk jobs included. Feeds are

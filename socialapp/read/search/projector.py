@@ -29,7 +29,7 @@ from django.conf import settings
 from django.db import connections
 from django.db.models import Model
 
-from socialapp.events.projector import CheckReport, EventMessage, Projector, handles, register
+from socialapp.events.projector import CheckReport, EventMessage, PermanentError, Projector, handles, register
 from socialapp.read.search import sync
 from socialapp.read.search.models import SearchLike, SearchPost, SearchUser
 
@@ -219,6 +219,23 @@ class SearchProjector(Projector):
         if not _replaying.get():
             sync.flush()  # also after duplicates only: an earlier delivery may have failed to push
 
+    def after_commit_batch(self, events: Sequence[EventMessage]) -> dict[Any, PermanentError]:
+        """Flush; a document Elasticsearch refuses for good is quarantined (sync.flush) and the
+        events of this batch that changed it are refused, so the worker dead-letters just those,
+        with the reason, while the rest of the batch (and the queue) flows on."""
+        if _replaying.get():
+            return {}
+        rejected: list[sync.Rejected] = []
+        sync.flush(rejected=rejected)
+        refused: dict[Any, PermanentError] = {}
+        for item in rejected:
+            for event in events:
+                if (item.kind, item.key) in _documents_of(event):
+                    refused[event.event_id] = PermanentError(
+                        f"elasticsearch rejected {item.kind} document {item.key}: {item.reason}"
+                    )
+        return refused
+
     # ------------------------------------------------------------------ operations
     def rebuild_strategy(self) -> SearchRebuild:
         return SearchRebuild(self)
@@ -370,6 +387,21 @@ class SearchProjector(Projector):
         if liked != was_liked and not user.deactivated:  # a deactivated user's likes count for nothing
             post.like_count = max(0, post.like_count + (1 if liked else -1))
             _save(post)
+
+
+def _documents_of(event: EventMessage) -> set[tuple[str, str]]:
+    """The documents (kind, id) an event changes directly (a deactivation's cascade to the user's
+    posts and likes is not listed: those documents are quarantined without refusing the event)."""
+    p = event.payload
+    docs = set()
+    if p.get("post_id") is not None:
+        docs.add(("posts", str(p["post_id"])))
+    for key in ("user_id", "author_id"):
+        if p.get(key) is not None and event.event_type.startswith(("user.", "profile.")):
+            docs.add(("users", str(p[key])))
+    for tag in p.get("hashtags") or []:
+        docs.add(("hashtags", str(tag).lower()))
+    return docs
 
 
 class SearchRebuild:

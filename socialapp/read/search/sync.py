@@ -11,7 +11,9 @@ write of older content cannot resurrect them.
 from __future__ import annotations
 
 import itertools
+import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -39,8 +41,20 @@ class SearchUnavailable(_Transient, ConnectionError):  # type: ignore[misc]
     """
 
 
+log = logging.getLogger(__name__)
+
+
 class SearchIndexingError(RuntimeError):
     """Elasticsearch refused documents for a reason retrying will not fix (mapping, bad data)."""
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """One document Elasticsearch refused for good (a bulk item's 4xx other than 409 and 429)."""
+
+    kind: str
+    key: str
+    reason: str
 
 
 def post_doc(row: SearchPost) -> dict[str, Any]:
@@ -112,8 +126,16 @@ def bulk_write(kind: str, rows: list[Any], targets: list[str] | None = None) -> 
     bulk_write_many({kind: rows}, {kind: targets} if targets else None)
 
 
-def bulk_write_many(batches: dict[str, list[Any]], targets: dict[str, list[str]] | None = None) -> None:
-    """One bulk request (per SEARCH_BULK_CHUNK actions) for the rows of several kinds."""
+def bulk_write_many(
+    batches: dict[str, list[Any]],
+    targets: dict[str, list[str]] | None = None,
+    *,
+    rejected: list[Rejected] | None = None,
+) -> None:
+    """One bulk request (per SEARCH_BULK_CHUNK actions) for the rows of several kinds.
+
+    Documents refused for good raise SearchIndexingError, or, when `rejected` is given, are
+    appended to it (the others were written: bulk items succeed or fail one by one)."""
     batches = {kind: rows for kind, rows in batches.items() if rows}
     if not batches:
         return
@@ -136,7 +158,18 @@ def bulk_write_many(batches: dict[str, list[Any]], targets: dict[str, list[str]]
         statuses = {next(iter(e.values())).get("status") for e in failed}
         if statuses & {429, 500, 502, 503, 504}:
             raise SearchUnavailable(f"elasticsearch refused {len(failed)} documents: {failed[:1]}")
-        raise SearchIndexingError(f"elasticsearch refused {len(failed)} documents: {failed[:3]}")
+        if rejected is None:
+            raise SearchIndexingError(f"elasticsearch refused {len(failed)} documents: {failed[:3]}")
+        kind_of = {index: kind for kind, indexes in targets.items() for index in indexes}
+        seen = set()
+        for error in failed:
+            item = next(iter(error.values()))
+            cause = item.get("error") or {}
+            reason = f"{cause.get('type', item.get('status'))}: {cause.get('reason', '')}"[:1000]
+            found = Rejected(kind_of.get(item.get("_index"), "?"), str(item.get("_id")), reason)
+            if (found.kind, found.key) not in seen:  # one per document, not per index behind the alias
+                seen.add((found.kind, found.key))
+                rejected.append(found)
 
 
 def write_targets_many(kinds: list[str]) -> dict[str, list[str]]:
@@ -167,12 +200,22 @@ def _mark_synced(kind: str, rows: list[Any]) -> None:
         )
 
 
-def flush(kinds: Iterable[str] = ("posts", "users", "hashtags"), *, max_rounds: int = 100) -> int:
+def flush(
+    kinds: Iterable[str] = ("posts", "users", "hashtags"),
+    *,
+    max_rounds: int = 100,
+    rejected: list[Rejected] | None = None,
+) -> int:
     """Push every unacknowledged change; returns how many documents were sent.
 
     Safe to run anywhere, any number of times, concurrently: versions make it idempotent.
     Rows are read before the write aliases are resolved (the rebuild relies on that order).
     Raises SearchUnavailable when Elasticsearch cannot take the writes (the rows stay dirty).
+
+    A document Elasticsearch refuses for good (a mapping error) raises SearchIndexingError, or,
+    when `rejected` is given, is quarantined: appended there, logged, and its row marked synced
+    like the others, so that one bad document never stalls the rest (a later change of the row
+    pushes it again; after fixing the cause, `search rebuild` re-sends everything).
     """
     sent = 0
     chunk = settings.SEARCH_BULK_CHUNK
@@ -190,7 +233,12 @@ def flush(kinds: Iterable[str] = ("posts", "users", "hashtags"), *, max_rounds: 
         batches = {kind: rows for kind, rows in batches.items() if rows}
         if not batches:
             break
-        bulk_write_many(batches)
+        refused: list[Rejected] = []
+        bulk_write_many(batches, rejected=None if rejected is None else refused)
+        for item in refused:
+            log.error("search: %s document %s rejected by Elasticsearch, quarantined: %s", *vars(item).values())
+        if rejected is not None:
+            rejected += refused
         for kind, rows in batches.items():
             _mark_synced(kind, rows)
             sent += len(rows)

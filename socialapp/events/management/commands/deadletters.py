@@ -22,6 +22,7 @@ class Command(BaseCommand):
                 for d in letters:
                     self.stdout.write(
                         f"{d.projector}\t#{d.position}\t{d.event_type}\t{d.event_id}\t{d.reason}\tdeaths={d.deaths}"
+                        + (f"\t{d.error}" if d.error else "")
                     )
                 self.stdout.write(f"{len(letters)} dead letters")
             elif action == "retry":

@@ -7,7 +7,14 @@ from tqdm import tqdm
 
 from socialapp.events.projector import REGISTRY
 from socialapp.events.rebuild import handled_count
-from socialapp.events.status import log_counts, projector_names, projector_status
+from socialapp.events.status import (
+    backing_off,
+    extra_status,
+    log_counts,
+    projector_names,
+    projector_status,
+    unrouted_depth,
+)
 
 
 class Command(BaseCommand):
@@ -29,8 +36,10 @@ class Command(BaseCommand):
         counts = log_counts()
         self.stdout.write(
             f"log: {counts.appended} events, {counts.unpublished} unpublished"
-            f" (oldest {counts.oldest_unpublished_age:.1f}s)"
+            f" (oldest {counts.oldest_unpublished_age:.1f}s), {backing_off()} backing off after a broker refusal"
         )
+        unrouted = unrouted_depth()
+        self.stdout.write(f"unrouted: {'?' if unrouted is None else unrouted} messages in events.unrouted")
         self.stdout.write(
             f"{'projector':<20} {'applied':>9} {'lag':>7} {'queued':>7} {'unacked':>7} {'workers':>7} {'dead':>6}"
         )
@@ -43,6 +52,8 @@ class Command(BaseCommand):
                 f"{row.name:<20} {row.applied:>9} {show(row.lag):>7} {show(row.ready):>7} {show(row.unacked):>7}"
                 f" {show(row.consumers):>7} {show(row.dead):>6}"
             )
+        for name, figures in extra_status(names).items():
+            self.stdout.write(f"{name}: " + ", ".join(f"{key} {value}" for key, value in figures.items()))
 
     def do_check(self, names: list[str], limit: int, **_: Any) -> None:
         failed = []
@@ -69,7 +80,8 @@ class Command(BaseCommand):
             raise CommandError(f"diverged: {', '.join(failed)}")
 
     def do_procfile(self, names: list[str], **_: Any) -> None:
-        """The Procfile `make run` hands to honcho: web, relay, Celery tasks, one worker per projector."""
+        """The Procfile `make run` hands to honcho: web, relay, Celery tasks and beat, one worker per
+        projector."""
         from socialapp.events.topology import queue_name
 
         bin_ = ".venv/bin"
@@ -79,6 +91,10 @@ class Command(BaseCommand):
         self.stdout.write(f"relay: {bin_}/python manage.py relay --metrics-port $PORT")
         self.stdout.write(
             f"tasks: {bin_}/celery -A socialapp worker -Q celery --concurrency 1 -n tasks@%h --loglevel INFO"
+        )
+        # Exactly one beat: it sends the periodic tasks of CELERY_BEAT_SCHEDULE (fan-out sweep).
+        self.stdout.write(
+            f"beat: {bin_}/celery -A socialapp beat --schedule .services/celerybeat-schedule --loglevel INFO"
         )
         for name in names:
             self.stdout.write(

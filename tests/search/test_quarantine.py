@@ -1,0 +1,101 @@
+"""One document Elasticsearch refuses must not stall the search queue: it is quarantined (its
+event dead-lettered with the reason) and every other document is synced."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+
+import pytest
+from django.db import transaction
+from django.db.models import F
+
+from socialapp.events.deadletters import list_dead
+from socialapp.events.log import append_event
+from socialapp.events.projector import EventMessage, PermanentError
+from socialapp.read.search import indexes
+from socialapp.read.search.models import SearchPost
+from socialapp.read.search.projector import SearchProjector
+from tests.pipeline_support import running_pipeline
+from tests.support import wait_for
+
+from . import factory as f
+from .helpers import visible_docs
+
+pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "read"])
+
+
+@pytest.fixture
+def numeric_author_index() -> Iterator[None]:
+    """Posts indexes whose `author_username` is mapped as a number: Elasticsearch refuses (a
+    document parsing error in that bulk item) every post whose author's name is not numeric."""
+    original = indexes.MAPPINGS["posts"]
+    strict = copy.deepcopy(original)
+    strict["properties"]["author_username"] = {"type": "long"}
+    indexes.MAPPINGS["posts"] = strict
+    try:
+        indexes.drop_all()
+        indexes.ensure_indexes()
+    finally:
+        indexes.MAPPINGS["posts"] = original
+    yield
+    indexes.drop_all()
+    indexes.ensure_indexes()
+
+
+def batch() -> list[EventMessage]:
+    return [
+        f.registered(1, "1001"),
+        f.registered(2, "poison"),
+        f.post_created(201, 1, "1001", "fine #ok", minutes=1),
+        f.post_created(202, 2, "poison", "refused #ok", minutes=2),
+        f.post_created(203, 1, "1001", "also fine #ok", minutes=3),
+    ]
+
+
+def test_a_refused_document_fails_only_its_event_and_the_rest_is_synced(numeric_author_index):
+    projector = SearchProjector()
+    events = batch()
+    outcomes = projector.apply_batch(events)
+    assert [o is True for o in outcomes] == [True, True, True, False, True]
+    refusal = outcomes[3]
+    assert isinstance(refusal, PermanentError)
+    assert "elasticsearch rejected posts document 202" in str(refusal)
+    assert "parsing_exception" in str(refusal)
+    assert set(visible_docs("posts")) == {"201", "203"}
+    assert visible_docs("hashtags")["ok"]["post_count"] == 3  # the state counts it; only its doc is refused
+    assert not SearchPost.objects.using("read").filter(synced_version__lt=F("doc_version")).exists()  # quarantined
+    # Not stalled: the next batch is applied and pushed although the refused row is still there.
+    assert projector.apply_batch([f.post_created(204, 1, "1001", "after #ok", minutes=4)]) == [True]
+    assert set(visible_docs("posts")) == {"201", "203", "204"}
+
+
+def _log(events: list[EventMessage]) -> list:
+    with transaction.atomic():
+        return [
+            append_event(
+                event_type=e.event_type,
+                aggregate_type=e.aggregate_type,
+                aggregate_id=e.aggregate_id,
+                aggregate_version=e.aggregate_version,
+                payload=e.payload,
+            )
+            for e in events
+        ]
+
+
+@pytest.mark.slow
+def test_the_search_worker_dead_letters_the_refused_event_with_the_reason(numeric_author_index):
+    with running_pipeline(["search"]) as pipeline:
+        logged = _log(batch())
+        pipeline.wait_applied(logged)
+        dead = wait_for(lambda: list_dead("search"), timeout=60, what="the refused event dead-lettered")
+        wait_for(lambda: set(visible_docs("posts")) == {"201", "203"}, timeout=30, what="the rest synced")
+        more = _log([f.post_created(204, 1, "1001", "after #ok", minutes=4)])
+        pipeline.wait_applied(more)
+        wait_for(lambda: "204" in visible_docs("posts"), timeout=30, what="the queue still flowing")
+        log = pipeline.workers["search"].log()
+    assert [d.event_id for d in dead] == [str(logged[3].event_id)]
+    assert dead[0].reason == "permanent"
+    assert "elasticsearch rejected posts document 202" in dead[0].error
+    assert "rejected by Elasticsearch, quarantined" in log
