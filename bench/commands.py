@@ -17,57 +17,29 @@ kept between runs), so it never touches development data. Figures (bench/results
 
 from __future__ import annotations
 
-import json
 import os
-import threading
-import time
 import uuid
-from collections.abc import Callable
-from pathlib import Path
 
 import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialapp.settings.dev")
 django.setup()
 
-from django.db import connection  # noqa: E402
-
 from bench.common import use_own_databases  # noqa: E402
+from bench.load import threaded  # noqa: E402
+from bench.measure import rate  # noqa: E402
+from bench.report import print_figures, write_json  # noqa: E402
 from socialapp.write.accounts.models import User  # noqa: E402
 from socialapp.write.accounts.services import user_register  # noqa: E402
 from socialapp.write.posts.models import Post  # noqa: E402
 from socialapp.write.posts.services import post_create, post_like, post_unlike  # noqa: E402
 
-RESULTS = Path(__file__).resolve().parent / "results"
 N = int(os.environ.get("BENCH_COMMANDS_N", "400"))
 THREADS = int(os.environ.get("BENCH_COMMANDS_THREADS", "4"))
 
 
 def users(prefix: str, count: int) -> list[User]:
     return [user_register(username=f"{prefix}_{i}", email="b@example.org", password=None) for i in range(count)]
-
-
-def rate(count: int, run: Callable[[], None]) -> float:
-    started = time.perf_counter()
-    run()
-    return count / (time.perf_counter() - started)
-
-
-def threaded(work: Callable[[int], None]) -> Callable[[], None]:
-    def run() -> None:
-        def target(i: int) -> None:
-            try:
-                work(i)
-            finally:
-                connection.close()
-
-        threads = [threading.Thread(target=target, args=(i,)) for i in range(THREADS)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-
-    return run
 
 
 def main() -> None:
@@ -88,7 +60,7 @@ def main() -> None:
     hot_post = post_create(author=author, body="hot")
     figures["likes_hot_post_per_s"] = rate(
         per_thread * THREADS,
-        threaded(lambda i: [post_like(post_id=hot_post.id, user=u) for u in hot_likers[i]]),
+        threaded(lambda i: [post_like(post_id=hot_post.id, user=u) for u in hot_likers[i]], THREADS),
     )
     spread_posts = [post_create(author=author, body=f"spread {k}") for k in range(per_thread * THREADS)]
     figures["likes_spread_per_s"] = rate(
@@ -96,7 +68,8 @@ def main() -> None:
         threaded(
             lambda i: [
                 post_like(post_id=spread_posts[i * per_thread + k].id, user=u) for k, u in enumerate(hot_likers[i])
-            ]
+            ],
+            THREADS,
         ),
     )
     figures["hot_over_spread"] = figures["likes_hot_post_per_s"] / figures["likes_spread_per_s"]
@@ -108,16 +81,15 @@ def main() -> None:
         threaded(
             lambda i: [
                 (post_like if k % 2 == 0 else post_unlike)(post_id=target.id, user=likers[0]) for k in range(per_thread)
-            ]
+            ],
+            THREADS,
         ),
     )
     figures["one_aggregate_over_spread"] = figures["toggles_one_aggregate_per_s"] / figures["likes_spread_per_s"]
 
-    RESULTS.mkdir(exist_ok=True)
     out = {"n": N, "threads": THREADS, **{k: round(v, 3) for k, v in figures.items()}}
-    (RESULTS / "commands.json").write_text(json.dumps(out, indent=2) + "\n")
-    for key, value in out.items():
-        print(f"{key:32} {value}")
+    write_json("commands", out)
+    print_figures(out)
 
 
 if __name__ == "__main__":

@@ -6,21 +6,23 @@ is never touched), and the environment of the relay and worker processes they st
     env = bench_env(EVENTS_EXTRA_PROJECTOR_MODULES="bench.pipeline")
     ...
     drop_vhost("socialapp_bench_pipeline")
+
+The rest is shared too: data generation in bench/seed.py, load in bench/load.py, measuring in
+bench/measure.py, results in bench/report.py; the relay and worker processes come from devkit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any
 from urllib.parse import quote, urlsplit
 
 from django.conf import settings
 from django.db import connections
 
-from tests.support import child_env, recreate_vhost
-from tests.support import delete_vhost as drop_vhost
+from devkit.processes import child_env
+from devkit.vhosts import delete_vhost as drop_vhost
+from devkit.vhosts import recreate_vhost
 
-__all__ = ["bench_env", "copy_rows", "drop_vhost", "sql", "use_own_databases", "use_own_vhost"]
+__all__ = ["bench_env", "drop_vhost", "sql", "use_own_databases", "use_own_vhost"]
 
 
 def use_own_databases(prefix: str, aliases: tuple[str, ...] = ("default", "read")) -> None:
@@ -41,7 +43,7 @@ def use_own_vhost(vhost: str) -> None:
 
 def bench_env(**extra: str) -> dict[str, str]:
     """The environment of a relay or worker process on this benchmark's databases, vhost and
-    indexes: the tests' one (`tests.support.child_env`), but keeping database connections open
+    indexes: the tests' one (`devkit.processes.child_env`), but keeping database connections open
     as in production (the tests close them after every use: one reconnect per batch here)."""
     keep = connections["default"].settings_dict["CONN_MAX_AGE"]
     return child_env(DATABASE_CONN_MAX_AGE=str(keep), **extra)
@@ -51,12 +53,3 @@ def sql(alias: str, statement: str, params: list | None = None) -> list[tuple]:
     with connections[alias].cursor() as cursor:
         cursor.execute(statement, params)
         return cursor.fetchall() if cursor.description else []
-
-
-def copy_rows(alias: str, table: str, columns: list[str], rows: Iterable[Sequence[Any]]) -> None:
-    """Bulk-load rows with COPY (psycopg 3): seeding at the scale of the benchmarks."""
-    connections[alias].ensure_connection()
-    raw = connections[alias].connection
-    with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)

@@ -19,13 +19,10 @@ so development data is untouched.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
-import statistics
 import sys
 import threading
 import time
-from pathlib import Path
 
 import django
 import django.apps
@@ -41,11 +38,12 @@ from kombu import Connection, Consumer, Queue
 from kombu.serialization import dumps
 
 from bench.common import bench_env, drop_vhost, sql, use_own_databases, use_own_vhost
+from bench.measure import quantiles_ms
+from bench.report import write_json
+from devkit.processes import start_relay, start_worker
 from socialapp.events.log import append_event
 from socialapp.events.projector import REGISTRY, EventMessage, Projector, handles, register
-from tests.pipeline_support import start_relay, start_worker
 
-RESULTS = Path(__file__).resolve().parent / "results"
 EVENTS = int(os.environ.get("BENCH_PIPELINE_EVENTS", "3000"))
 PREFETCHES = [1, 16, 64, 256]
 VHOST = "socialapp_bench_pipeline"
@@ -142,13 +140,8 @@ def latency(env: dict[str, str], n: int = 300) -> dict[str, float]:
         " WHERE projector = %s AND event_id = ANY(%s::uuid[])",
         [NoopProjector.name, ids],
     )
-    ms = sorted((float(applied) - commits[eid]) * 1000 for eid, applied in rows)
-    return {
-        "p50": round(statistics.median(ms), 2),
-        "p99": round(ms[int(len(ms) * 0.99) - 1], 2),
-        "max": round(ms[-1], 2),
-        "events": len(ms),
-    }
+    ms = [(float(applied) - commits[eid]) * 1000 for eid, applied in rows]
+    return {**quantiles_ms(ms, 0.5, 0.99, 1, suffix=""), "events": len(ms)}
 
 
 def raw_rate(n: int, prefetch: int) -> float:
@@ -215,7 +208,6 @@ def raw_rate(n: int, prefetch: int) -> float:
 
 
 def main() -> None:
-    RESULTS.mkdir(exist_ok=True)
     use_own_databases("benchpipe")
     use_own_vhost(VHOST)
     env = bench_env(EVENTS_EXTRA_PROJECTOR_MODULES="bench.pipeline")
@@ -241,7 +233,7 @@ def main() -> None:
         "prefetch_used": settings.EVENTS_PREFETCH,
         "cpu_count": os.cpu_count(),
     }
-    (RESULTS / "pipeline.json").write_text(json.dumps(result, indent=2) + "\n")
+    write_json("pipeline", result)
     print(
         f"pipeline {pipeline:.0f} events/s, raw kombu {raw:.0f} msg/s, ratio {pipeline / raw:.2f}; "
         f"commit->applied p50 {lat['p50']} ms, p99 {lat['p99']} ms",

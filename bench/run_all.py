@@ -1,16 +1,22 @@
 """`make bench`: every benchmark in one go, each writing its figures to bench/results/.
 
-Each module under bench/ exposes `main()`. They run one after another (never in parallel:
-these are 2-core machines) against the development services, and every figure that matters is
-a ratio measured within one run, because absolute numbers on shared machines are noisy.
+Each benchmark module under bench/ exposes `main()` and is a short script over the shared
+pieces: bench/common.py (own databases and vhost), bench/seed.py (data generation by COPY),
+bench/load.py (client threads, paced writers), bench/measure.py (the one percentile, timers,
+warm-up) and bench/report.py (JSON and PNG in bench/results/). They run one after another
+(never in parallel: these are 2-core machines) against the development services, and every
+figure that matters is a ratio measured within one run, because absolute numbers on shared
+machines are noisy.
 """
 
 import importlib
 import os
 import sys
-import time
 
 import django
+
+from bench.measure import stopwatch
+from bench.report import print_figures
 
 BENCHMARKS = ["bench.commands", "bench.pipeline", "bench.feeds", "bench.search"]
 
@@ -20,15 +26,18 @@ def main() -> int:
     django.setup()
     selected = sys.argv[1:] or BENCHMARKS
     failed = []
+    summary = {}
     for name in selected:
-        started = time.monotonic()
         print(f"== {name}", flush=True)
-        try:
-            importlib.import_module(name).main()
-        except Exception as exc:  # report and go on: one broken benchmark should not hide the others
-            failed.append(name)
-            print(f"!! {name} failed: {type(exc).__name__}: {exc}", flush=True)
-        print(f"== {name} took {time.monotonic() - started:.0f}s", flush=True)
+        with stopwatch() as timer:
+            try:
+                importlib.import_module(name).main()
+            except Exception as exc:  # report and go on: one broken benchmark should not hide the others
+                failed.append(name)
+                print(f"!! {name} failed: {type(exc).__name__}: {exc}", flush=True)
+        print(f"== {name} took {timer.seconds:.0f}s", flush=True)
+        summary[name] = f"{'FAILED' if name in failed else 'ok'} in {timer.seconds:.0f}s"
+    print_figures(summary)
     return 1 if failed else 0
 
 

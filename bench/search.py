@@ -2,6 +2,9 @@
 
     python -m bench.search            # or `make bench`; BENCH_SEARCH_POSTS=1000000 by default
 
+Knobs: BENCH_SEARCH_POSTS, BENCH_SEARCH_PIPELINE_DOCS (20000), BENCH_SEARCH_PROBES (40),
+BENCH_SEARCH_QUERIES (400). The corpus is bench/seed.py's `seed_search_corpus`.
+
 Runs in databases of its own (`bench_<name>`, created and migrated like test databases), its
 own RabbitMQ vhost and its own index prefix (`bench_socialapp-*`), so it never touches
 development data. Every figure comes from one run, in this order:
@@ -32,7 +35,6 @@ import statistics
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import django
 
@@ -44,65 +46,21 @@ from django.db import transaction  # noqa: E402
 from elastic_transport import ConnectionError as ConnectionError_  # noqa: E402
 from elasticsearch import helpers  # noqa: E402
 
-from bench.common import bench_env, copy_rows, drop_vhost, sql, use_own_databases, use_own_vhost  # noqa: E402
+from bench.common import bench_env, drop_vhost, sql, use_own_databases, use_own_vhost  # noqa: E402
+from bench.measure import quantiles_ms, rate, sample_ms, stopwatch, warm_up  # noqa: E402
+from bench.report import write_json  # noqa: E402
+from bench.seed import SEARCH_ID_BASE, TAGS, WORDS, post_payload, post_text, search_doc, seed_search_corpus  # noqa: E402
+from devkit.processes import start_relay, start_worker  # noqa: E402
 from socialapp.events.projector import EventMessage  # noqa: E402
 
-RESULTS = Path(__file__).resolve().parent / "results"
 N_POSTS = int(os.environ.get("BENCH_SEARCH_POSTS", "1000000"))
 N_PIPELINE = int(os.environ.get("BENCH_SEARCH_PIPELINE_DOCS", "20000"))
 N_PROBES = int(os.environ.get("BENCH_SEARCH_PROBES", "40"))
 N_QUERIES = int(os.environ.get("BENCH_SEARCH_QUERIES", "400"))
 VHOST = "socialapp_bench_search"
-WORDS = [
-    "crème",
-    "brûlée",
-    "café",
-    "straße",
-    "über",
-    "naïve",
-    "façade",
-    "jalapeño",
-    "smörgåsbord",
-    "déjà",
-    "vu",
-    "coffee",
-    "tea",
-    "bread",
-    "cheese",
-    "garden",
-    "river",
-    "mountain",
-    "city",
-    "night",
-    "morning",
-    "music",
-    "guitar",
-    "piano",
-    "football",
-    "running",
-    "holiday",
-    "travel",
-    "photo",
-    "sunset",
-    "beach",
-    "winter",
-    "summer",
-    "autumn",
-    "spring",
-    "rain",
-    "snow",
-    "book",
-    "movie",
-]
-TAGS = [f"tag{i}" for i in range(200)]
-ID_BASE = 1 << 52
 
 
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))], 2)
-
-
+# ------------------------------------------------------------------------------ environment
 def use_bench_environment() -> None:
     use_own_databases("bench")
     settings.ELASTICSEARCH_INDEX_PREFIX = "bench_socialapp"
@@ -117,41 +75,10 @@ def reset() -> None:
     indexes.ensure_indexes()
 
 
-def body(rng: random.Random) -> tuple[str, list[str]]:
-    tags = rng.sample(TAGS, k=rng.randint(0, 2))
-    text = " ".join(rng.choices(WORDS, k=rng.randint(5, 25)))
-    return text + "".join(f" #{t}" for t in tags), tags
-
-
-def post_event(post_id: int, author_id: int, text: str, tags: list[str], at: datetime) -> dict:
-    return {
-        "post_id": post_id,
-        "author_id": author_id,
-        "author_username": f"user{author_id}",
-        "author_display_name": f"User {author_id}",
-        "body": text,
-        "hashtags": tags,
-        "mentions": [],
-        "created_at": at.isoformat(),
-    }
-
-
-def raw_doc(payload: dict) -> dict:
-    from socialapp.read.search.folding import fold
-
-    return {
-        "hidden": False,
-        "post_id": payload["post_id"],
-        "author_id": payload["author_id"],
-        "author_username": payload["author_username"],
-        "author_display_name": payload["author_display_name"],
-        "body": payload["body"],
-        "body_folded": fold(payload["body"]),
-        "hashtags": payload["hashtags"],
-        "mentions": [],
-        "created_at": payload["created_at"],
-        "like_count": 0,
-    }
+def reset_databases() -> None:
+    """Leave no million-row tables behind in the benchmark databases."""
+    sql("read", "TRUNCATE search_post, search_user, search_like, search_hashtag, projection_applied_event")
+    sql("default", "TRUNCATE event_log, accounts_user CASCADE")
 
 
 def visible_posts() -> int:
@@ -178,102 +105,28 @@ def wait_searchable_count(n: int, timeout: float = 900) -> None:
     raise TimeoutError(f"only {count} of {n} posts searchable")
 
 
-def seed_corpus(rng: random.Random) -> dict:
-    """N_POSTS posts: raw parallel bulk into Elasticsearch, COPY into the search state (as if the
-    projector had applied and pushed them), plus their hashtags and 5,000 users."""
-    from socialapp.read.search import indexes
-    from socialapp.read.search.client import get_client
-    from socialapp.read.search.folding import fold
-
-    es = get_client()
-    alias = indexes.read_alias("posts")
-    es.indices.put_settings(index=alias, settings={"refresh_interval": "-1"})
-    t0 = datetime(2025, 1, 1, tzinfo=UTC)
-    tag_count: dict[str, int] = {}
-    tag_last: dict[str, datetime] = {}
-    bulk_s = copy_s = 0.0
-    chunk = 20_000
-    for start in range(0, N_POSTS, chunk):
-        rows = []
-        for i in range(start, min(N_POSTS, start + chunk)):
-            text, tags = body(rng)
-            at = t0 + timedelta(seconds=i * 30)
-            rows.append(post_event(ID_BASE * 2 + i, 1 + i % 5000, text, tags, at))
-            for t in tags:
-                tag_count[t] = tag_count.get(t, 0) + 1
-                tag_last[t] = at
-        docs = [{"_index": alias, "_id": str(p["post_id"]), "_source": raw_doc(p)} for p in rows]
-        started = time.perf_counter()
-        for _ok, _item in helpers.parallel_bulk(es, docs, chunk_size=2000, thread_count=2):
-            pass
-        bulk_s += time.perf_counter() - started
-        started = time.perf_counter()
-        copy_rows(
-            "read",
-            "search_post",
-            ["post_id", "author_id", "author_username", "author_display_name", "body", "hashtags", "mentions",
-             "created_at", "version", "deleted", "author_deactivated", "like_count", "doc_version", "synced_version"],
-            ((p["post_id"], p["author_id"], p["author_username"], p["author_display_name"], p["body"], p["hashtags"],
-              [], p["created_at"], 1, False, False, 0, 1, 1) for p in rows),
-        )  # fmt: skip
-        copy_s += time.perf_counter() - started
-        if start and start % 200_000 == 0:
-            print(f"  {start} posts seeded", flush=True)
-    copy_rows("read", "search_hashtag", ["tag", "post_count", "last_used_at", "doc_version", "synced_version"],
-              ((t, n, tag_last[t], 1, 1) for t, n in tag_count.items()))  # fmt: skip
-    copy_rows("read", "search_user", ["user_id", "username", "display_name", "version", "deactivated", "doc_version",
-              "synced_version"], ((u, f"user{u}", f"User {u}", 1, False, 1, 1) for u in range(1, 5001)))  # fmt: skip
-    sql("read", "ANALYZE search_post")
-    es.indices.put_settings(index=alias, settings={"refresh_interval": settings.SEARCH_REFRESH_INTERVAL})
-    es.indices.refresh(index=alias)
-    indexed = es.count(index=alias)["count"]
-    if indexed < N_POSTS:
-        raise RuntimeError(f"seeded only {indexed} of {N_POSTS} posts")
-    es.indices.forcemerge(index=alias, max_num_segments=4)
-    tag_docs = (
-        {"_index": indexes.read_alias("hashtags"), "_id": t,
-         "_source": {"hidden": False, "tag": t, "post_count": n, "last_used_at": tag_last[t].isoformat()}}
-        for t, n in tag_count.items()
-    )  # fmt: skip
-    user_docs = (
-        {"_index": indexes.read_alias("users"), "_id": str(u),
-         "_source": {"hidden": False, "user_id": u, "username": f"user{u}", "username_folded": f"user{u}",
-                     "display_name": f"{rng.choice(WORDS).title()} {rng.choice(WORDS).title()}",
-                     "display_name_folded": fold(f"{rng.choice(WORDS)} {rng.choice(WORDS)}")}}
-        for u in range(1, 5001)
-    )  # fmt: skip
-    helpers.bulk(es, tag_docs)
-    helpers.bulk(es, user_docs)
-    indexes.refresh()
-    return {
-        "posts": N_POSTS,
-        "raw_parallel_bulk_docs_per_s": round(N_POSTS / bulk_s),
-        "state_copy_rows_per_s": round(N_POSTS / copy_s),
-    }
-
-
+# ------------------------------------------------------------------------------ measurements
 def measure_indexing(rng: random.Random) -> dict:
     """Pipeline vs raw bulk, both into the live posts index that already holds the corpus."""
     from socialapp.events.log import append_event
     from socialapp.read.search import indexes
     from socialapp.read.search.client import get_client
     from socialapp.read.search.projector import SearchProjector
-    from tests.pipeline_support import start_relay, start_worker
 
     t0 = datetime(2026, 1, 1, tzinfo=UTC)
     payloads = []
     for i in range(N_PIPELINE):
-        text, tags = body(rng)
-        payloads.append(post_event(ID_BASE + i, 1 + i % 5000, text, tags, t0 + timedelta(seconds=i)))
+        text, tags = post_text(rng)
+        payloads.append(post_payload(SEARCH_ID_BASE + i, 1 + i % 5000, text, tags, t0 + timedelta(seconds=i)))
 
     # Raw single-threaded bulk of the same documents (other ids) into the same index: what one
     # process can push at best, with the documents already built.
     alias = indexes.write_alias("posts")
-    docs = [{"_index": alias, "_id": str(p["post_id"] + (3 << 40)), "_source": raw_doc(p)} for p in payloads]
-    started = time.perf_counter()
-    helpers.bulk(get_client(), docs, chunk_size=settings.SEARCH_BULK_CHUNK)
-    get_client().indices.refresh(index=alias)
-    raw_s = time.perf_counter() - started
+    docs = [{"_index": alias, "_id": str(p["post_id"] + (3 << 40)), "_source": search_doc(p)} for p in payloads]
+    with stopwatch() as timer:
+        helpers.bulk(get_client(), docs, chunk_size=settings.SEARCH_BULK_CHUNK)
+        get_client().indices.refresh(index=alias)
+    raw_s = timer.seconds
 
     # The projector alone, in process: one event per apply, and batches as a worker hands them.
     def events(offset: int, n: int) -> list[EventMessage]:
@@ -285,15 +138,12 @@ def measure_indexing(rng: random.Random) -> dict:
 
     projector = SearchProjector()
     single = events(1 << 40, min(500, N_PIPELINE))
-    started = time.perf_counter()
-    for e in single:
-        projector.apply(e)
-    per_event_rate = len(single) / (time.perf_counter() - started)
+    per_event_rate = rate(len(single), lambda: [projector.apply(e) for e in single])
     batch = events(2 << 40, min(5000, N_PIPELINE))
-    started = time.perf_counter()
-    for i in range(0, len(batch), settings.SEARCH_BATCH_SIZE):
-        projector.apply_batch(batch[i : i + settings.SEARCH_BATCH_SIZE])
-    batched_rate = len(batch) / (time.perf_counter() - started)
+    size = settings.SEARCH_BATCH_SIZE
+    batched_rate = rate(
+        len(batch), lambda: [projector.apply_batch(batch[i : i + size]) for i in range(0, len(batch), size)]
+    )
 
     # Through the pipeline: relay + one search worker process (batches of SEARCH_BATCH_SIZE).
     # Capacity: the documents' events committed in one transaction, timed from that commit until
@@ -313,17 +163,17 @@ def measure_indexing(rng: random.Random) -> dict:
     try:
         baseline = visible_posts()
         append(payloads, 0)
-        started = time.perf_counter()
-        wait_searchable_count(baseline + len(payloads))
-        pipeline_s = time.perf_counter() - started
+        with stopwatch() as timer:
+            wait_searchable_count(baseline + len(payloads))
+        pipeline_s = timer.seconds
 
         baseline = visible_posts()
-        started = time.perf_counter()
-        for i in range(0, len(payloads), 500):
-            append(payloads[i : i + 500], 4 << 40)
-        appended_s = time.perf_counter() - started
-        wait_searchable_count(baseline + len(payloads))
-        live_s = time.perf_counter() - started
+        with stopwatch() as timer:
+            for i in range(0, len(payloads), 500):
+                append(payloads[i : i + 500], 4 << 40)
+            appended_s = timer.seconds
+            wait_searchable_count(baseline + len(payloads))
+        live_s = timer.seconds
         latency = measure_commit_to_searchable(rng)
     finally:
         worker.stop()
@@ -368,14 +218,7 @@ def measure_commit_to_searchable(rng: random.Random) -> dict:
             time.sleep(0.005)
         samples.append((time.perf_counter() - committed) * 1000)
         time.sleep(rng.uniform(0, 0.3))  # do not phase-lock with the refresh interval
-    return {
-        "probes": len(samples),
-        "p50_ms": pct(samples, 50),
-        "p90_ms": pct(samples, 90),
-        "p99_ms": pct(samples, 99),
-        "max_ms": pct(samples, 100),
-        "polls_refused_by_an_outage": outages,
-    }
+    return {"probes": len(samples), **quantiles_ms(samples, 0.5, 0.9, 0.99, 1), "polls_refused_by_an_outage": outages}
 
 
 def measure_search(rng: random.Random) -> dict:
@@ -401,27 +244,22 @@ def measure_search(rng: random.Random) -> dict:
     }
     out = {}
     for name, run in queries.items():
-        for _ in range(20):
-            run()  # warm-up
-        samples = []
+        warm_up(run)
         n = N_QUERIES if name == "posts" else N_QUERIES // 4
-        for _ in range(n):
-            started = time.perf_counter()
-            run()
-            samples.append((time.perf_counter() - started) * 1000)
-        out[name] = {"queries": n, "p50_ms": pct(samples, 50), "p99_ms": pct(samples, 99),
-                     "mean_ms": round(statistics.fmean(samples), 2)}  # fmt: skip
+        samples = sample_ms(run, n)
+        out[name] = {"queries": n, **quantiles_ms(samples, 0.5, 0.99), "mean_ms": round(statistics.fmean(samples), 2)}
     return out
 
 
+# ------------------------------------------------------------------------------ the benchmark
 def main() -> dict:
     rng = random.Random(6)
     use_bench_environment()
     reset()
     print(f"seeding {N_POSTS} posts (Elasticsearch by raw parallel bulk, search state by COPY) …", flush=True)
-    started = time.monotonic()
-    corpus = seed_corpus(rng)
-    print(f"seeded in {time.monotonic() - started:.0f}s: {json.dumps(corpus)}", flush=True)
+    with stopwatch() as timer:
+        corpus = seed_search_corpus(rng, N_POSTS)
+    print(f"seeded in {timer.seconds:.0f}s: {json.dumps(corpus)}", flush=True)
     print(f"indexing {N_PIPELINE} posts: raw bulk, projector in process, real pipeline …", flush=True)
     indexing = measure_indexing(rng)
     print(f"indexing {json.dumps(indexing)}", flush=True)
@@ -437,21 +275,14 @@ def main() -> dict:
         "search_latency": search,
         "notes": "one run; reduced scale unless posts == 1000000; 2-core machine shared with other work",
     }
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"search-{N_POSTS}.json").write_text(json.dumps(result, indent=2))
-    (RESULTS / "search.json").write_text(json.dumps(result, indent=2))
+    write_json(f"search-{N_POSTS}", result)
+    write_json("search", result)
     from socialapp.read.search import indexes
 
     indexes.drop_all()
     reset_databases()
     drop_vhost(VHOST)
     return result
-
-
-def reset_databases() -> None:
-    """Leave no million-row tables behind in the benchmark databases."""
-    sql("read", "TRUNCATE search_post, search_user, search_like, search_hashtag, projection_applied_event")
-    sql("default", "TRUNCATE event_log, accounts_user CASCADE")
 
 
 if __name__ == "__main__":

@@ -19,42 +19,15 @@ fails with a clear message instead of hanging.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 
 from django.db import connections
 
+from devkit.processes import ChildProcess, start_relay, start_worker
 from socialapp.events.projector import REGISTRY
-from socialapp.events.topology import queue_name
-from tests.support import ChildProcess, celery_worker, child_env, wait_for
-
-
-def start_relay(
-    *, name: str = "relay", env: dict[str, str] | None = None, command: list[str] | None = None
-) -> ChildProcess:
-    """`manage.py relay` (or `command`, a relay of its own that also says "relay running")."""
-    relay = ChildProcess(command or [sys.executable, "manage.py", "relay"], env or child_env(), name)
-    wait_for(lambda: "relay running" in relay.log() or relay.proc.poll() is not None, timeout=60, what="relay start")
-    assert relay.proc.poll() is None, relay.log()
-    return relay
-
-
-def start_worker(projectors: list[str], *, name: str | None = None, env: dict[str, str] | None = None) -> ChildProcess:
-    worker = celery_worker(
-        [queue_name(p) for p in projectors],
-        name=name or "worker-" + "-".join(projectors),
-        extra=["-P", "solo"],
-        env=env or child_env(),
-    )
-    wait_for(
-        lambda: all(f"projector {p} consuming" in worker.log() for p in projectors) or worker.proc.poll() is not None,
-        timeout=90,
-        what=f"worker for {projectors}",
-    )
-    assert worker.proc.poll() is None, worker.log()
-    return worker
+from tests.support import wait_for
 
 
 def _event_ids(events: Iterable[object]) -> list[tuple[str, str]]:
