@@ -157,6 +157,9 @@ ELASTICSEARCH_TIMEOUT = env.float("ELASTICSEARCH_TIMEOUT", default=5.0)
 FEED_MAX_ENTRIES = env.int("FEED_MAX_ENTRIES", default=1000)
 FEED_FANOUT_CHUNK = env.int("FEED_FANOUT_CHUNK", default=500)
 FEED_CELEBRITY_THRESHOLD = env.int("FEED_CELEBRITY_THRESHOLD", default=10000)
+# A like or follow repeated by the same actor on the same target (a like/unlike or follow/unfollow
+# loop) notifies once per window of this many seconds (0: every time). docs/read-models.md.
+NOTIFICATIONS_DEDUP_WINDOW_SECONDS = env.int("NOTIFICATIONS_DEDUP_WINDOW_SECONDS", default=3600)
 CONSISTENCY_WAIT_SECONDS = env.float("CONSISTENCY_WAIT_SECONDS", default=2.0)
 HEALTH_CHECK_TIMEOUT = env.float("HEALTH_CHECK_TIMEOUT", default=2.0)
 
