@@ -43,37 +43,55 @@ def workload(rng: random.Random) -> None:
     (a hundred commands per transaction: the services nest in it, a refused one rolls back alone)."""
     users = [make_user(f"wk_{i:02d}") for i in range(USERS)]
     names = [u.username for u in users]
-    posts: list[int] = []
-    comments: list[int] = []
+    posts: list[tuple[int, int]] = []  # (post, index of its author)
+    comments: list[tuple[int, int]] = []
+    likes: set[tuple[int, int]] = set()  # (post, index of the liker), as far as this loop knows
+    follows: set[tuple[int, int]] = set()
     deactivated = 0
 
     def body() -> str:
         return rng.choice(BODIES).format(u=rng.choice(names), v=rng.choice(names))
 
     def one() -> None:
+        """One command, mostly one the write model accepts (the author edits and deletes, one
+        unlikes what one liked), so that the log gets every kind of event in quantity."""
         nonlocal deactivated
-        user = rng.choice(users)
+        i = rng.randrange(USERS)
+        user = users[i]
         roll = rng.random()
+        recent = posts[-60:]
         if roll < 0.14 or not posts:
-            posts.append(post_create(author=user, body=body()).id)
+            posts.append((post_create(author=user, body=body()).id, i))
         elif roll < 0.24:
-            post_edit(post_id=rng.choice(posts[-60:]), actor=user, body=body())
+            post, author = rng.choice(recent)
+            post_edit(post_id=post, actor=users[author], body=body())
         elif roll < 0.29:
-            post_delete(post_id=rng.choice(posts[-60:]), actor=user)
+            post, author = rng.choice(recent)
+            post_delete(post_id=post, actor=users[author])
         elif roll < 0.43:
-            comments.append(comment_create(post_id=rng.choice(posts[-60:]), author=user, body=body()).id)
+            comments.append((comment_create(post_id=rng.choice(recent)[0], author=user, body=body()).id, i))
         elif roll < 0.48 and comments:
-            comment_edit(comment_id=rng.choice(comments[-60:]), actor=user, body=body())
+            comment, author = rng.choice(comments[-60:])
+            comment_edit(comment_id=comment, actor=users[author], body=body())
         elif roll < 0.52 and comments:
-            comment_delete(comment_id=rng.choice(comments[-60:]), actor=user)
+            comment, author = rng.choice(comments[-60:])
+            comment_delete(comment_id=comment, actor=users[author])
         elif roll < 0.68:
-            post_like(post_id=rng.choice(posts[-60:]), user=user)
-        elif roll < 0.76:
-            post_unlike(post_id=rng.choice(posts[-60:]), user=user)
+            post = rng.choice(recent)[0]
+            post_like(post_id=post, user=user)
+            likes.add((post, i))
+        elif roll < 0.76 and likes:
+            post, liker = rng.choice(sorted(likes))
+            likes.discard((post, liker))
+            post_unlike(post_id=post, user=users[liker])
         elif roll < 0.89:
-            user_follow(follower=user, username=rng.choice(names))
-        elif roll < 0.95:
-            user_unfollow(follower=user, username=rng.choice(names))
+            other = rng.randrange(USERS)
+            user_follow(follower=user, username=names[other])
+            follows.add((i, other))
+        elif roll < 0.95 and follows:
+            follower, followee = rng.choice(sorted(follows))
+            follows.discard((follower, followee))
+            user_unfollow(follower=users[follower], username=names[followee])
         elif roll < 0.99:
             profile_update(user_id=user.pk, display_name=f"N{rng.randint(0, 99)}", bio=body())
         elif deactivated < 4:
@@ -103,7 +121,7 @@ def out_of_order(events: list[EventMessage], rng: random.Random) -> list[list[Ev
         order.insert(rng.randint(0, len(order)), e)
     batches, start = [], 0
     while start < len(order):
-        size = rng.choice([1, 1, 3, 10, 50])
+        size = rng.choice([1, 5, 20, 50, 100])
         batches.append(order[start : start + size])
         start += size
     return batches
