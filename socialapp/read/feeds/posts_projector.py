@@ -8,7 +8,7 @@ hashtags, mentions or edit time, and every handler that may write content ends b
 row if it is hidden (`_scrub_posts`, `_scrub_comments`), so that every order of the same events
 leaves the same row (a late, older create or edit never brings content back). A comment is
 hidden when it is deleted, its author is deactivated or its post is deleted; comment handlers
-lock the post row FOR SHARE before the comment's, and `post.deleted` updates the post first,
+lock the post row before the comment's, and `post.deleted` updates the post first,
 so a comment written concurrently with its post's deletion is scrubbed by one or the other.
 Counts move by deltas on real flips; a handler locks the acting user's author
 row first (FOR SHARE), deactivation locks it FOR UPDATE, which serialises the two.
@@ -90,10 +90,11 @@ def _scrub_comments(where: str, params: list[Any]) -> None:
 
 
 def _lock_post(post_id: int) -> None:
-    """Placeholder-create and lock the post row FOR SHARE: a comment handler then serialises
-    with the post's deletion (which updates the row), so one of them scrubs the comment."""
+    """Placeholder-create and lock the post row (FOR NO KEY UPDATE, the lock its count updates
+    take anyway; a shared lock would deadlock two comments' count updates): a comment handler
+    then serialises with the post's deletion, so one of them scrubs the comment."""
     _placeholder_post(post_id)
-    fetchone("SELECT 1 FROM read_post WHERE post_id = %s FOR SHARE", [post_id])
+    fetchone("SELECT 1 FROM read_post WHERE post_id = %s FOR NO KEY UPDATE", [post_id])
 
 
 def _replace_tags(post_id: int) -> None:
