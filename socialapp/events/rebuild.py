@@ -44,6 +44,7 @@ from socialapp.events.projector import CheckReport, EventMessage, Projector
 log = logging.getLogger(__name__)
 BATCH = 1000
 LOCK_NOT_AVAILABLE = "55P03"  # SQLSTATE of a lock_timeout expiry
+SHADOW_BATCH = 100  # events per apply_batch when replaying into a shadow or scratch schema
 _COLUMNS = "event_id, position, event_type, aggregate_type, aggregate_id, aggregate_version, actor_id, occurred_at, schema_version, payload"
 
 
@@ -145,11 +146,16 @@ class SchemaSwapRebuild:
                 self._execute(f'ALTER INDEX {self.shadow}."{name}" RENAME TO "{wanted}"')
 
     def apply_to_shadow(self, events: list[EventMessage]) -> int:
+        """Apply in order, in one transaction (the projector's batch path: one tracking insert,
+        and whatever its `handle` shares across a batch); an event's error fails the whole call."""
         applied = 0
         with transaction.atomic(using=self.db):
             self._execute(f"SET LOCAL search_path TO {self.shadow}, public")
-            for event in events:
-                applied += bool(self.projector.apply(event))
+            for start in range(0, len(events), SHADOW_BATCH):
+                for outcome in self.projector.apply_batch(events[start : start + SHADOW_BATCH]):
+                    if isinstance(outcome, Exception):
+                        raise outcome
+                    applied += bool(outcome)
         return applied
 
     def missing_from_shadow(self) -> list[str]:
@@ -243,17 +249,44 @@ CHECK_BATCH = 1000
 SAMPLE = 20  # keys reported per kind of difference
 
 
+def unapplied_from_log(projector: Projector, upto: int, *, limit: int = SAMPLE) -> list[str]:
+    """`event:<id>` for each event of the log, of a type the projector handles, at a position up
+    to `upto`, that its tracking table does not have (at most `limit`). The log is on the write
+    database and the tracking table on the projector's, so the ids are compared batch by batch."""
+    missing: list[str] = []
+    for batch in log_events(projector.event_types(), upto=upto):
+        ids = [e.event_id for e in batch]
+        with connections[projector.database].cursor() as cursor:
+            cursor.execute(
+                "SELECT event_id FROM projection_applied_event WHERE projector = %s AND event_id = ANY(%s::uuid[])",
+                [projector.name, ids],
+            )
+            applied = {str(r[0]) for r in cursor.fetchall()}
+        missing += [f"event:{i}" for i in ids if str(i) not in applied]
+        if len(missing) >= limit:
+            return missing[:limit]
+    return missing
+
+
 def replay_check(
     projector: Projector,
     *,
     compare: dict[str, str] | None = None,
     after_replay: Callable[[], None] | None = None,
 ) -> CheckReport:
-    """The default convergence check of a projector whose read model is its `tables`: they must
-    equal a replay of exactly the events it has applied (handlers are order-independent), replayed
-    into fresh copies in a scratch schema and compared row by row. Rows only in the replay are
-    `lost`, rows only in the live tables `unexpected`. Run it when the queues are drained.
-    `compare` maps a table to the SELECT to compare it by (default: all rows)."""
+    """The default convergence check of a projector whose read model is its `tables`.
+
+    1. Nothing lost on the way: every event of the log of a type the projector handles, up to
+       the head of the log when the check starts, is in its tracking table (else `event:<id>`
+       is `lost`: it never arrived, or it is dead-lettered).
+    2. The tables equal a replay of exactly the events it has applied, replayed in log position
+       order (deterministic; handlers are order-independent, so any order must give the same
+       rows) into fresh copies in a scratch schema, compared row by row. Rows only in the replay
+       are `lost`, rows only in the live tables `unexpected`.
+
+    Run it when the queues are drained. `compare` maps a table to the SELECT to compare it by
+    (default: all rows)."""
+    head = log_head()
     scratch = SchemaSwapRebuild(projector)
     scratch.shadow = f"check_{projector.name}"
     report = CheckReport(projector=projector.name)
@@ -261,11 +294,15 @@ def replay_check(
 
     rows = scratch._execute
 
+    report.lost += unapplied_from_log(projector, head)
     scratch.prepare()
     try:
         ids = [
             r[0]
-            for r in rows("SELECT event_id::text FROM projection_applied_event WHERE projector = %s", [projector.name])
+            for r in rows(
+                "SELECT event_id::text FROM projection_applied_event WHERE projector = %s ORDER BY position, event_id",
+                [projector.name],
+            )
         ]
         for start in range(0, len(ids), CHECK_BATCH):
             scratch.apply_to_shadow(events_by_id(ids[start : start + CHECK_BATCH]))

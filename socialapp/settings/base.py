@@ -210,6 +210,9 @@ FEED_CELEBRITY_THRESHOLD = env.int("FEED_CELEBRITY_THRESHOLD", default=10000)
 # jobs not run FEED_FANOUT_STALE_SECONDS after they were (re)sent lost their task message.
 FEED_FANOUT_SWEEP_SECONDS = env.float("FEED_FANOUT_SWEEP_SECONDS", default=30.0)
 FEED_FANOUT_STALE_SECONDS = env.float("FEED_FANOUT_STALE_SECONDS", default=60.0)
+# A like or follow repeated by the same actor on the same target (a like/unlike or follow/unfollow
+# loop) notifies once per window of this many seconds (0: every time). docs/read-models.md.
+NOTIFICATIONS_DEDUP_WINDOW_SECONDS = env.int("NOTIFICATIONS_DEDUP_WINDOW_SECONDS", default=3600)
 CONSISTENCY_WAIT_SECONDS = env.float("CONSISTENCY_WAIT_SECONDS", default=2.0)
 HEALTH_CHECK_TIMEOUT = env.float("HEALTH_CHECK_TIMEOUT", default=2.0)
 # What /readyz checks in this process (docs/ops.md says which to wire where), and how: each name

@@ -189,3 +189,83 @@ def test_ids_of_one_recipient_commit_in_order_under_concurrent_applies() -> None
         assert fetchall("SELECT * FROM read_notification") == []  # nothing committed yet
     rows = fetchall("SELECT actor_id, seq FROM read_notification WHERE recipient_id = %s ORDER BY seq", [ann])
     assert [r[0] for r in rows] == [bob, cat]
+
+
+def _loop(w: World, follower: int, followee: int, post: int, times: int) -> None:
+    for _ in range(times):
+        w.follow(follower, followee)
+        w.like(follower, post)
+        w.follow(follower, followee, on=False)
+        w.like(follower, post, on=False)
+    w.follow(follower, followee)
+    w.like(follower, post)
+
+
+def _like_follow_rows(recipient: int) -> list[tuple]:
+    return fetchall(
+        "SELECT kind, seq, position, actor_id, created_at FROM read_notification WHERE recipient_id = %s"
+        " AND kind IN ('like', 'follow') ORDER BY kind",
+        [recipient],
+    )
+
+
+def test_a_like_or_follow_loop_notifies_once_per_window(clean_read_models, settings) -> None:
+    """A follow/unfollow or like/unlike loop within the window: the target keeps the first
+    notification (same id, position and time), never a new one per repetition."""
+    settings.NOTIFICATIONS_DEDUP_WINDOW_SECONDS = 3600
+    w = World()
+    ann, bob = w.register("ann"), w.register("bob")
+    post = w.post(ann, "hello")
+    w.follow(bob, ann)
+    w.like(bob, post)
+    first_follow, first_like = w.events[-2], w.events[-1]
+    apply_all(w.events, ONLY)
+    before = _like_follow_rows(ann)
+    assert [(r[0], r[2]) for r in before] == [("follow", first_follow.position), ("like", first_like.position)]
+    start = len(w.events)
+    w.follow(bob, ann, on=False)
+    w.like(bob, post, on=False)
+    _loop(w, bob, ann, post, times=5)
+    apply_all(w.events[start:], ONLY)
+    assert _like_follow_rows(ann) == before
+    in_order = snapshot()["read_notification"]
+    for seed in (1, 2, 3):  # any order, duplicates included, gives the same notifications
+        reset(ONLY)
+        apply_all(shuffled_within_aggregates(w.events, seed=seed), ONLY)
+        assert snapshot()["read_notification"] == in_order, seed
+
+
+def test_a_repetition_in_a_later_window_notifies_again(clean_read_models, settings) -> None:
+    """Windows are by the events' own time (deterministic under replay), not by now()."""
+    import dataclasses
+    from datetime import datetime, timedelta
+
+    settings.NOTIFICATIONS_DEDUP_WINDOW_SECONDS = 3600
+    w = World()
+    ann, bob = w.register("ann"), w.register("bob")
+    w.follow(bob, ann)
+    w.follow(bob, ann, on=False)
+    w.follow(bob, ann)
+    t0 = datetime.fromisoformat(w.events[2].occurred_at)
+    later = dataclasses.replace(w.events[4], occurred_at=(t0 + timedelta(hours=2)).isoformat())
+    unfollow = dataclasses.replace(w.events[3], occurred_at=(t0 + timedelta(minutes=10)).isoformat())
+    events = [*w.events[:3], unfollow, later]
+    apply_all(events, ONLY)
+    assert fetchall("SELECT position FROM read_notification WHERE recipient_id = %s", [ann]) == [(later.position,)]
+    rows = fetchall("SELECT seq, position FROM read_notification WHERE recipient_id = %s", [ann])
+    reset(ONLY)
+    apply_all(list(reversed(events)), ONLY)
+    assert fetchall("SELECT seq, position FROM read_notification WHERE recipient_id = %s", [ann]) == rows
+
+
+def test_a_zero_window_notifies_every_time(clean_read_models, settings) -> None:
+    settings.NOTIFICATIONS_DEDUP_WINDOW_SECONDS = 0
+    w = World()
+    ann, bob = w.register("ann"), w.register("bob")
+    w.follow(bob, ann)
+    w.follow(bob, ann, on=False)
+    w.follow(bob, ann)
+    apply_all(w.events, ONLY)
+    assert fetchall("SELECT position FROM read_notification WHERE recipient_id = %s", [ann]) == [
+        (w.events[-1].position,)
+    ]

@@ -3,7 +3,14 @@
 Order-proofing: content fields move only forward in aggregate version; a post or comment row
 is created as a placeholder by whichever event comes first and remembers deletion as a
 tombstone, so a late `comment.created` after `post.deleted` adds a hidden row and never shows
-the post again. Counts move by deltas on real flips; a handler locks the acting user's author
+the post again. Deletion and author deactivation scrub: a hidden post or comment keeps no body,
+hashtags, mentions or edit time, and every handler that may write content ends by scrubbing the
+row if it is hidden (`_scrub_posts`, `_scrub_comments`), so that every order of the same events
+leaves the same row (a late, older create or edit never brings content back). A comment is
+hidden when it is deleted, its author is deactivated or its post is deleted; comment handlers
+lock the post row before the comment's, and `post.deleted` updates the post first,
+so a comment written concurrently with its post's deletion is scrubbed by one or the other.
+Counts move by deltas on real flips; a handler locks the acting user's author
 row first (FOR SHARE), deactivation locks it FOR UPDATE, which serialises the two.
 """
 
@@ -57,6 +64,38 @@ def _placeholder_comment(comment_id: int, post_id: int) -> tuple[bool, bool]:
     )
     assert row is not None
     return row
+
+
+_SCRUB = "body = '', hashtags = '{}', mentions = '[]', edited_at = NULL"
+
+
+def _scrub_posts(where: str, params: list[Any]) -> None:
+    """Erase the content of the hidden (deleted, author deactivated) posts matched by `where`."""
+    execute(
+        f"UPDATE read_post SET {_SCRUB} WHERE ({where}) AND (deleted OR author_deactivated)"
+        " AND (body <> '' OR hashtags <> '{}' OR mentions <> '[]' OR edited_at IS NOT NULL)",
+        params,
+    )
+
+
+def _scrub_comments(where: str, params: list[Any]) -> None:
+    """Erase the content of the hidden comments matched by `where`: deleted, author deactivated,
+    or on a deleted post."""
+    execute(
+        "UPDATE read_comment c SET body = '', mentions = '[]', edited_at = NULL WHERE (" + where + ")"
+        " AND (c.deleted OR c.author_deactivated OR EXISTS (SELECT 1 FROM read_post p"
+        " WHERE p.post_id = c.post_id AND p.deleted))"
+        " AND (c.body <> '' OR c.mentions <> '[]' OR c.edited_at IS NOT NULL)",
+        params,
+    )
+
+
+def _lock_post(post_id: int) -> None:
+    """Placeholder-create and lock the post row (FOR NO KEY UPDATE, the lock its count updates
+    take anyway; a shared lock would deadlock two comments' count updates): a comment handler
+    then serialises with the post's deletion, so one of them scrubs the comment."""
+    _placeholder_post(post_id)
+    fetchone("SELECT 1 FROM read_post WHERE post_id = %s FOR NO KEY UPDATE", [post_id])
 
 
 def _replace_tags(post_id: int) -> None:
@@ -137,6 +176,11 @@ class PostsProjector(Projector):
             [uid],
         )
         execute("UPDATE read_comment SET author_deactivated = true WHERE author_id = %s", [uid])
+        _scrub_posts("author_id = %s", [uid])
+        _scrub_comments("c.author_id = %s", [uid])
+        execute(
+            "DELETE FROM read_post_tag WHERE post_id IN (SELECT post_id FROM read_post WHERE author_id = %s)", [uid]
+        )
         execute(
             "UPDATE read_post p SET like_count = p.like_count - 1 FROM read_like l"
             " WHERE l.user_id = %s AND l.active AND p.post_id = l.post_id",
@@ -162,12 +206,19 @@ class PostsProjector(Projector):
             ],
         )
         _set_post_content(p, event.aggregate_version)
+        _scrub_posts("post_id = %s", [p["post_id"]])
+        _replace_tags(p["post_id"])
 
     @handles("post.edited")
     def post_edited(self, event: EventMessage) -> None:
         p = event.payload
+        deactivated = _author(p["author_id"])[0]
         _placeholder_post(p["post_id"])
+        if deactivated:  # the post row may be a placeholder that deactivation did not find
+            execute("UPDATE read_post SET author_deactivated = true WHERE post_id = %s", [p["post_id"]])
         _set_post_content(p, event.aggregate_version, edited_at=p["edited_at"])
+        _scrub_posts("post_id = %s", [p["post_id"]])
+        _replace_tags(p["post_id"])
 
     @handles("post.deleted")
     def post_deleted(self, event: EventMessage) -> None:
@@ -179,6 +230,8 @@ class PostsProjector(Projector):
             [event.aggregate_version, p["author_id"], p["post_id"]],
         )
         execute("DELETE FROM read_post_tag WHERE post_id = %s", [p["post_id"]])
+        _scrub_posts("post_id = %s", [p["post_id"]])
+        _scrub_comments("c.post_id = %s", [p["post_id"]])
 
     # ---------------------------------------------------------------- comments
 
@@ -186,7 +239,7 @@ class PostsProjector(Projector):
     def comment_created(self, event: EventMessage) -> None:
         p = event.payload
         deactivated, author_version, _, display = _author(p["author_id"])
-        _placeholder_post(p["post_id"])
+        _lock_post(p["post_id"])
         created, deleted = _placeholder_comment(p["comment_id"], p["post_id"])
         execute(
             "UPDATE read_comment SET author_id = %s, author_username = %s, author_display_name = %s, created_at = %s,"
@@ -201,25 +254,30 @@ class PostsProjector(Projector):
             ],
         )
         _set_comment_content(p, event.aggregate_version)
+        _scrub_comments("c.comment_id = %s", [p["comment_id"]])
         if not created and not deleted and not deactivated:
             execute("UPDATE read_post SET comment_count = comment_count + 1 WHERE post_id = %s", [p["post_id"]])
 
     @handles("comment.edited")
     def comment_edited(self, event: EventMessage) -> None:
         p = event.payload
+        _lock_post(p["post_id"])
         _placeholder_comment(p["comment_id"], p["post_id"])
         _set_comment_content(p, event.aggregate_version, edited_at=p["edited_at"])
+        _scrub_comments("c.comment_id = %s", [p["comment_id"]])
 
     @handles("comment.deleted")
     def comment_deleted(self, event: EventMessage) -> None:
         p = event.payload
         deactivated = _author(p["author_id"])[0]
+        _lock_post(p["post_id"])
         created, deleted = _placeholder_comment(p["comment_id"], p["post_id"])
         execute(
             "UPDATE read_comment SET deleted = true, version = GREATEST(version, %s),"
             " author_id = CASE WHEN author_id = 0 THEN %s ELSE author_id END WHERE comment_id = %s",
             [event.aggregate_version, p["author_id"], p["comment_id"]],
         )
+        _scrub_comments("c.comment_id = %s", [p["comment_id"]])
         if created and not deleted and not deactivated:
             execute("UPDATE read_post SET comment_count = comment_count - 1 WHERE post_id = %s", [p["post_id"]])
 

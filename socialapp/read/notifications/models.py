@@ -129,3 +129,22 @@ class NotificationSuspension(models.Model):
 
     def __str__(self) -> str:
         return f"NotificationSuspension {self.pk}"
+
+
+class NotificationOccurrence(models.Model):
+    """The earliest like or follow of one (actor, target) aggregate in each time bucket of
+    NOTIFICATIONS_DEDUP_WINDOW_SECONDS (by the events' `occurred_at`): its notification stands
+    for every repetition in the bucket, so a like/unlike or follow/unfollow loop notifies once
+    per window. Keeping the earliest makes it order-independent."""
+
+    pk = models.CompositePrimaryKey("source_key", "bucket")
+    source_key = models.CharField(max_length=64)
+    bucket = models.BigIntegerField()
+    position = models.BigIntegerField()
+    occurred_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "read_notification_occurrence"
+
+    def __str__(self) -> str:
+        return f"NotificationOccurrence {self.pk}"

@@ -6,9 +6,17 @@ never be written after its post's deletion removed the others. Nobody is notifie
 actions. Ids (`seq`) are drawn under a per-recipient lock so that they commit in order, and are
 remembered in the unprojected `read_notification_ref` so that a rebuild keeps them. Mentions:
 one notification per (user, post or comment) ever, over all versions (docs/read-models.md).
+Likes and follows: one notification per (actor, target, kind) and window of
+NOTIFICATIONS_DEDUP_WINDOW_SECONDS, so a like/unlike or follow/unfollow loop does not notify
+every time: a repetition in the same window brings back the window's first notification, with
+its id (already read if it was read), never a new one (`_record_occurrence`, `_notify_once`).
 """
 
 from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
 
 from socialapp.events.projector import EventMessage, Projector, handles, register
 from socialapp.read.common.sql import execute, fetchall, fetchone
@@ -20,6 +28,7 @@ TABLES = (
     "read_notification_source",
     "read_notification_mention",
     "read_notification_suspension",
+    "read_notification_occurrence",
 )
 # not projected: the read marker (the read side's own command) and read_notification_ref (ids)
 
@@ -152,6 +161,65 @@ def _materialize_mentions(source_key: str) -> None:
         _insert(uid, position, seq, "mention", author, username, post_id, comment_id, source_key, occurred_at)
 
 
+def _bucket(event: EventMessage) -> int:
+    """The dedup window the event falls in, by its `occurred_at` (not now(): replays agree)."""
+    window = settings.NOTIFICATIONS_DEDUP_WINDOW_SECONDS
+    if window <= 0:
+        return event.position  # no dedup: every event its own bucket
+    return int(datetime.fromisoformat(event.occurred_at).timestamp() // window)
+
+
+def _record_occurrence(event: EventMessage, key: str) -> None:
+    """Remember the earliest like/follow of this aggregate in the event's window (any order)."""
+    execute(
+        "INSERT INTO read_notification_occurrence (source_key, bucket, position, occurred_at) VALUES (%s, %s, %s, %s)"
+        " ON CONFLICT (source_key, bucket) DO UPDATE SET position = EXCLUDED.position,"
+        " occurred_at = EXCLUDED.occurred_at WHERE (EXCLUDED.occurred_at, EXCLUDED.position)"
+        " < (read_notification_occurrence.occurred_at, read_notification_occurrence.position)",
+        [key, _bucket(event), event.position, event.occurred_at],
+    )
+
+
+def _notify_once(
+    event: EventMessage,
+    recipient: int,
+    kind: str,
+    actor: int,
+    actor_username: str,
+    key: str,
+    post_id: int | None = None,
+) -> None:
+    """(Re)write the notification of `key` as its window's first occurrence: same position,
+    time and id for every repetition in the window. Callers hold the aggregate's gate."""
+    if recipient == actor:
+        return
+    row = fetchone(
+        "SELECT position, occurred_at FROM read_notification_occurrence WHERE source_key = %s AND bucket = %s",
+        [key, _bucket(event)],
+    )
+    assert row is not None  # recorded by the caller
+    position, occurred_at = row
+    _lock_recipients([recipient])
+    execute("DELETE FROM read_notification WHERE source_key = %s", [key])
+    _insert(
+        recipient,
+        position,
+        _seq(recipient, str(position)),
+        kind,
+        actor,
+        actor_username,
+        post_id,
+        None,
+        key,
+        occurred_at,
+    )
+
+
+def _same_bucket(created_at: datetime, event: EventMessage) -> bool:
+    window = settings.NOTIFICATIONS_DEDUP_WINDOW_SECONDS
+    return window > 0 and int(created_at.timestamp() // window) == _bucket(event)
+
+
 def _mention_ids(mentions: list[dict]) -> list[int]:
     return [int(m["user_id"]) for m in mentions or []]
 
@@ -164,12 +232,21 @@ class NotificationsProjector(Projector):
     def _pairwise(self, event: EventMessage, key: str, users: list[int], extra: list[str]) -> bool | None:
         """Version gate for like/follow aggregates: None = stale; else whether anyone is gone. The
         aggregate's own gate is locked FOR UPDATE (events of one aggregate serialise), the others
-        FOR SHARE."""
-        if _gates([key], "UPDATE")[key][0] >= event.aggregate_version:
-            return None
+        FOR SHARE. A like or follow is recorded as an occurrence even when stale; a stale one
+        earlier in the window of the standing notification takes its place (`_notify_once`)."""
+        stale = _gates([key], "UPDATE")[key][0] >= event.aggregate_version
         gates = _gates([*extra, *(f"user:{u}" for u in users)])
+        gone = any(gone for _, gone in gates.values())
+        if event.event_type in ("post.liked", "user.followed"):
+            _record_occurrence(event, key)
+        if stale:
+            if not gone and event.event_type in ("post.liked", "user.followed"):
+                standing = fetchone("SELECT created_at FROM read_notification WHERE source_key = %s", [key])
+                if standing is not None and _same_bucket(standing[0], event):
+                    return False  # re-notify: the window's first occurrence may now be this one
+            return None
         execute("UPDATE read_notification_gate SET version = %s WHERE key = %s", [event.aggregate_version, key])
-        return any(gone for _, gone in gates.values())
+        return gone
 
     @handles("user.followed", "user.unfollowed")
     def follow(self, event: EventMessage) -> None:
@@ -180,7 +257,7 @@ class NotificationsProjector(Projector):
             return
         execute("DELETE FROM read_notification WHERE source_key = %s", [key])
         if event.event_type == "user.followed" and not gone:
-            _notify(event, p["followee_id"], "follow", p["follower_id"], p["follower_username"], key)
+            _notify_once(event, p["followee_id"], "follow", p["follower_id"], p["follower_username"], key)
 
     @handles("post.liked", "post.unliked")
     def like(self, event: EventMessage) -> None:
@@ -191,7 +268,7 @@ class NotificationsProjector(Projector):
             return
         execute("DELETE FROM read_notification WHERE source_key = %s", [key])
         if event.event_type == "post.liked" and not gone:
-            _notify(event, p["post_author_id"], "like", p["user_id"], p["username"], key, post_id=p["post_id"])
+            _notify_once(event, p["post_author_id"], "like", p["user_id"], p["username"], key, post_id=p["post_id"])
 
     @handles("post.created", "post.edited")
     def post_written(self, event: EventMessage) -> None:

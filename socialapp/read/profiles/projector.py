@@ -5,6 +5,10 @@ a post becomes live), so duplicates and stale events change nothing. Every handl
 the profile rows it touches in user-id order (placeholders are created for users not seen yet):
 that serialises a follow with a concurrent deactivation of either party, which is what keeps
 the deltas exact, and the fixed order avoids deadlocks.
+
+Deactivation scrubs what the user wrote about themselves (display name, bio, e-mail); the user
+events that may write them end with `_scrub_if_deactivated`, so a late registration or profile
+update never brings them back and every order leaves the same row.
 """
 
 from __future__ import annotations
@@ -31,6 +35,14 @@ def lock_profiles(user_ids: list[int]) -> dict[int, bool]:
         [ids],
     )
     return dict(rows)
+
+
+def _scrub_if_deactivated(user_id: int) -> None:
+    execute(
+        "UPDATE read_profile SET display_name = '', bio = '', email = '' WHERE user_id = %s"
+        " AND deactivated_at IS NOT NULL AND (display_name <> '' OR bio <> '' OR email <> '')",
+        [user_id],
+    )
 
 
 @register
@@ -61,6 +73,7 @@ class ProfilesProjector(Projector):
                 p["user_id"],
             ],
         )
+        _scrub_if_deactivated(p["user_id"])
 
     @handles("profile.updated")
     def updated(self, event: EventMessage) -> None:
@@ -76,6 +89,7 @@ class ProfilesProjector(Projector):
                 event.aggregate_version,
             ],
         )
+        _scrub_if_deactivated(p["user_id"])
 
     @handles("user.deactivated")
     def deactivated(self, event: EventMessage) -> None:
@@ -98,6 +112,7 @@ class ProfilesProjector(Projector):
             " username_lower = COALESCE(username_lower, lower(%s)) WHERE user_id = %s",
             [p["deactivated_at"], p.get("username"), p.get("username"), uid],
         )
+        _scrub_if_deactivated(uid)
         # Edges with an active other side stop counting on that side.
         execute(
             "UPDATE read_profile p SET follower_count = follower_count - 1 FROM read_follow_edge e"

@@ -7,7 +7,9 @@ messages with backoff; the retry is a duplicate for the state (skipped) but its 
 is still dirty, so nothing is lost. Workers hand it up to `batch_size` messages at a time.
 
 Re-ordering is handled in the state: each field group keeps the aggregate version it came from,
-deletion and deactivation are final. Counters move by deltas computed from state transitions,
+deletion and deactivation are final and scrub: a hidden post keeps no body, tags, mentions or
+edit time, a deactivated user no display name (`_scrub`, run by every handler that may write
+content), so every order of the same events leaves the same state. Counters move by deltas computed from state transitions,
 never from events: a post counts towards its tags while it is visible, a like towards its post
 while it is liked and its user active. Each event is applied exactly once, so the deltas sum to
 the same counts in any order (tests/search/test_projection.py checks it against a shuffle).
@@ -185,6 +187,22 @@ def _take_content(post: SearchPost, payload: dict[str, Any], version: int) -> No
     post.version = version
 
 
+def _scrub(post: SearchPost) -> None:
+    """A deleted post or one whose author is deactivated keeps no content (whatever the order)."""
+    if post.deleted or post.author_deactivated:
+        post.body, post.hashtags, post.mentions, post.edited_at = "", [], [], None
+
+
+#: What the check compares of the state tables (their first column names the row in reports).
+_STATE_COMPARED = {
+    "search_post": "SELECT post_id, author_id, author_username, author_display_name, body, hashtags, mentions,"
+    " created_at, edited_at, version, deleted, author_deactivated, like_count FROM {schema}.search_post",
+    "search_user": "SELECT user_id, username, display_name, version, deactivated FROM {schema}.search_user",
+    "search_like": "SELECT post_id, user_id, liked, version FROM {schema}.search_like",
+    "search_hashtag": "SELECT tag, post_count, last_used_at FROM {schema}.search_hashtag WHERE post_count > 0",
+}
+
+
 @register
 class SearchProjector(Projector):
     name = "search"
@@ -241,11 +259,19 @@ class SearchProjector(Projector):
         return SearchRebuild(self)
 
     def check(self) -> CheckReport:
-        """Visible documents in Elasticsearch == visible rows of the search state (run it when the
-        queue is drained: a change in flight shows up as lost or unexpected)."""
+        """The state tables == a replay of the events applied, every handled event of the log
+        applied (socialapp.events.rebuild.replay_check; document versions, which come from a
+        sequence, and unused tags are not compared), and the visible documents in Elasticsearch
+        == the visible rows of the state. Run it when the queue is drained: a change in flight
+        shows up as lost or unexpected."""
+        from socialapp.events.rebuild import replay_check
         from socialapp.read.search.rebuild import compare_with_state
 
-        report = CheckReport(projector=self.name)
+        token = _replaying.set(True)  # the scratch replay must not reach Elasticsearch
+        try:
+            report = replay_check(self, compare=_STATE_COMPARED)
+        finally:
+            _replaying.reset(token)
         for kind, (lost, unexpected, checked) in compare_with_state().items():
             report.lost += [f"{kind}:{key}" for key in lost]
             report.unexpected += [f"{kind}:{key}" for key in unexpected]
@@ -260,7 +286,7 @@ class SearchProjector(Projector):
         if user.username is None:
             user.username = p["username"]  # immutable: fill whatever the order
             _save(user)
-        if event.aggregate_version > user.version:
+        if event.aggregate_version > user.version and not user.deactivated:
             user.display_name = p.get("display_name") or ""
             user.version = event.aggregate_version
             _save(user)
@@ -269,7 +295,7 @@ class SearchProjector(Projector):
     def on_profile_updated(self, event: EventMessage) -> None:
         p = event.payload
         user = _locked(SearchUser, int(p["user_id"]))
-        if event.aggregate_version > user.version:
+        if event.aggregate_version > user.version and not user.deactivated:
             user.display_name = p.get("display_name") or ""
             user.version = event.aggregate_version
             _save(user)
@@ -284,6 +310,7 @@ class SearchProjector(Projector):
         user.version = max(user.version, event.aggregate_version)
         already = user.deactivated
         user.deactivated = True  # final
+        user.display_name = ""  # scrubbed: hidden for good
         _save(user)
         if already:
             return  # its posts and likes were taken away when it happened
@@ -296,6 +323,7 @@ class SearchProjector(Projector):
             before = _counted_tags(post)
             if post.author_id == user_id:
                 post.author_deactivated = True
+                _scrub(post)
             if post.post_id in liked:
                 post.like_count = max(0, post.like_count - 1)
             _save(post)
@@ -332,6 +360,7 @@ class SearchProjector(Projector):
         if event.aggregate_version > post.version:
             _take_content(post, p, event.aggregate_version)
         post.author_deactivated = post.author_deactivated or bool(author and author.deactivated)
+        _scrub(post)
         _save(post)
         _retag(post, before)
 
@@ -346,6 +375,7 @@ class SearchProjector(Projector):
         _take_content(post, p, event.aggregate_version)
         post.edited_at = _parse_time(p.get("edited_at"))
         post.author_deactivated = post.author_deactivated or bool(author and author.deactivated)
+        _scrub(post)
         _save(post)
         _retag(post, before)
 
@@ -359,6 +389,7 @@ class SearchProjector(Projector):
         post.deleted = True  # final, whatever arrives later
         post.author_id = post.author_id or int(p["author_id"])
         post.version = max(post.version, event.aggregate_version)
+        _scrub(post)
         _save(post)
         _retag(post, before)
 
