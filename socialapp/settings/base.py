@@ -171,6 +171,9 @@ SPECTACULAR_SETTINGS = {
         "username": {"type": "string", "pattern": "^[A-Za-z0-9_]{3,30}$", "minLength": 3, "maxLength": 30},
         "tag": {"type": "string", "pattern": "^#?[^/#]{1,100}$", "minLength": 1, "maxLength": 101},
     },
+    # Paths shared by both sides (socialapp.common.dispatch.by_method) are documented per method,
+    # each with the DRF view that serves it.
+    "PREPROCESSING_HOOKS": ["socialapp.common.schema.document_shared_paths"],
 }
 # Throttle counters and cached metrics live in a cache shared by every process: Redis, started
 # by `scripts/services up` and the Compose file. Short socket timeouts: a cache outage must not
@@ -310,10 +313,6 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": FEED_FANOUT_SWEEP_SECONDS},
     },
 }
-
-# --------------------------------------------------------------------------- query side (issue 5)
-# Shared command/query paths (socialapp.common.dispatch) are documented per method.
-SPECTACULAR_SETTINGS["DEFAULT_GENERATOR_CLASS"] = "socialapp.common.schema.DispatchAwareSchemaGenerator"
 
 # --------------------------------------------------------------------------- search (issue 6)
 SEARCH_INDEX_SHARDS = env.int("SEARCH_INDEX_SHARDS", default=1)
