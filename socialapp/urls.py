@@ -1,9 +1,10 @@
 """Root URLs. The API is under /api/v1/: command-side routes come from socialapp.write.*,
 query-side routes from socialapp.read.*; both sides share one path space, as clients expect.
 
-This is the one module that imports both sides (it is outside the import contracts of
-pyproject.toml): a path that both serve is composed here, explicitly, from the query side's view
-(GET) and the command side's views (the other methods), by `socialapp.common.dispatch.by_method`.
+This is the one module that imports both sides (it belongs to neither, so the independence
+contract of pyproject.toml does not cover it): a path that both serve is composed here from the
+query side's view (GET) and the command side's views (the other methods), by
+`socialapp.common.dispatch.by_method`.
 """
 
 from django.contrib import admin
