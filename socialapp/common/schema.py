@@ -7,6 +7,8 @@ way to change the endpoint list: `SPECTACULAR_SETTINGS["PREPROCESSING_HOOKS"]`):
 endpoint per method of every such view, each with the DRF view that really serves it (and
 therefore its own serializers, examples and permissions). drf-spectacular de-duplicates and
 sorts the list after the hooks, so the document does not depend on the order we add them in.
+A hook is given the endpoint list only, so it walks the root URLconf (ROOT_URLCONF), the one our
+schema views document.
 """
 
 from __future__ import annotations
