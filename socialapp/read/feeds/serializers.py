@@ -1,4 +1,9 @@
-"""Output serializers of the post-shaped query endpoints (explicit fields: nothing leaks)."""
+"""Output serializers of the post-shaped query endpoints (explicit fields: nothing leaks).
+
+`Public...Out`: a post or comment as every reader sees it (counters, `liked_by_me`), named apart
+from the command side's `PostOut`/`CommentOut` (the author's copy, with `version`), since both
+are components of the one OpenAPI document.
+"""
 
 from rest_framework import serializers
 
