@@ -191,7 +191,7 @@ def test_deactivation_scrubs_whatever_the_order(clean_read_models) -> None:
         search_projector._replaying.reset(token)
     assert fetchall("SELECT body, hashtags, edited_at FROM read_post WHERE post_id = %s", [pid]) == [("", [], None)]
     assert fetchall("SELECT body FROM read_comment WHERE comment_id = %s", [cid]) == [("",)]
-    assert fetchall("SELECT display_name, bio, email FROM read_profile WHERE user_id = %s", [ann]) == [("", "", "")]
+    assert fetchall("SELECT display_name, bio FROM read_profile WHERE user_id = %s", [ann]) == [("", "")]
     assert fetchall("SELECT display_name FROM search_user WHERE user_id = %s", [ann]) == [("",)]
     assert fetchall("SELECT body FROM search_post WHERE post_id = %s", [pid]) == [("",)]
     assert bob
