@@ -52,7 +52,7 @@ LOCK_NOT_AVAILABLE = "55P03"  # SQLSTATE of a lock_timeout expiry
 SHADOW_BATCH = 100  # events per apply_batch when replaying into a shadow or scratch schema
 
 
-class Projector(Protocol):
+class ProjectorLike(Protocol):
     """What a rebuild and a check use of a projector (socialapp.events.projector.Projector, whose
     default `rebuild_strategy()` and `check()` are this module's: it imports this module, never
     the other way round)."""
@@ -91,7 +91,7 @@ class ShadowTables:
     database with `search_path = <schema>, public` (the unchanged handlers write the copies) and
     the projector's `replay()` flag set (it skips side effects outside the transaction)."""
 
-    def __init__(self, projector: Projector, schema: str) -> None:
+    def __init__(self, projector: ProjectorLike, schema: str) -> None:
         self.projector = projector
         self.db = projector.database
         self.schema = schema.replace(".", "_").replace("-", "_")
@@ -183,7 +183,7 @@ class ShadowTables:
 
 
 class SchemaSwapRebuild:
-    def __init__(self, projector: Projector) -> None:
+    def __init__(self, projector: ProjectorLike) -> None:
         if not projector.tables:
             raise ValueError(f"projector {projector.name!r} declares no `tables` and no rebuild_strategy()")
         self.projector = projector
@@ -284,7 +284,7 @@ CHECK_BATCH = 1000
 SAMPLE = 20  # keys reported per kind of difference
 
 
-def unapplied_from_log(projector: Projector, upto: int, *, limit: int = SAMPLE) -> list[str]:
+def unapplied_from_log(projector: ProjectorLike, upto: int, *, limit: int = SAMPLE) -> list[str]:
     """`event:<id>` for each event of the log, of a type the projector handles, at a position up
     to `upto`, that its tracking table does not have (at most `limit`). The log is on the write
     database and the tracking table on the projector's, so the ids are compared batch by batch."""
@@ -304,7 +304,7 @@ def unapplied_from_log(projector: Projector, upto: int, *, limit: int = SAMPLE) 
 
 
 def replay_check(
-    projector: Projector,
+    projector: ProjectorLike,
     *,
     compare: dict[str, str] | None = None,
     after_replay: Callable[[], None] | None = None,
