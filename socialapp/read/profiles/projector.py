@@ -40,8 +40,8 @@ def lock_profiles(user_ids: list[int]) -> dict[int, bool]:
 
 def _scrub_if_deactivated(user_id: int) -> None:
     execute(
-        "UPDATE read_profile SET display_name = '', bio = '', email = '' WHERE user_id = %s"
-        " AND deactivated_at IS NOT NULL AND (display_name <> '' OR bio <> '' OR email <> '')",
+        "UPDATE read_profile SET display_name = '', bio = '' WHERE user_id = %s"
+        " AND deactivated_at IS NOT NULL AND (display_name <> '' OR bio <> '')",
         [user_id],
     )
 
