@@ -1,14 +1,18 @@
 """The projector base's guards, without a pipeline: `@handles` takes only the catalogue's types,
-and `replay()` marks a replay for one projector, in one context."""
+and `replay()` marks a replay for one projector, in one context; the rebuild and the check set it."""
 
 from __future__ import annotations
 
 import threading
+from typing import ClassVar
 
 import pytest
 
 from socialapp.events.catalogue import ALL_EVENT_TYPES, EventType
 from socialapp.events.projector import REGISTRY, EventMessage, Projector, UnknownEventType, handles
+from socialapp.events.rebuild import replay_check
+from tests.events.helpers import append_probe_events
+from tests.events.probe import PROBE_TYPES, ProbeProjector
 
 
 def test_handles_refuses_a_type_outside_the_catalogue_at_decoration() -> None:
@@ -59,3 +63,27 @@ def test_replaying_is_set_for_that_projector_within_replay_only() -> None:
         assert search.replaying
     assert not search.replaying
     assert seen_elsewhere == [False]  # a live apply in another thread is not a replay
+
+
+class _Watching(ProbeProjector):
+    """The probe, noting whether each application ran as a replay (not registered)."""
+
+    seen: ClassVar[list[bool]] = []
+
+    @handles(*PROBE_TYPES)
+    def on_event(self, event: EventMessage) -> None:
+        self.seen.append(self.replaying)
+        super().on_event(event)
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", "read"])
+def test_the_check_and_the_rebuild_replay_with_the_flag_set_live_applies_without(probe_tables) -> None:
+    projector, _Watching.seen = _Watching(), []
+    for event in append_probe_events(3):
+        projector.apply(EventMessage.from_dict(event.as_message()))
+    assert _Watching.seen == [False] * 3
+    assert replay_check(projector).ok
+    assert _Watching.seen == [False] * 3 + [True] * 3
+    assert projector.rebuild_strategy().run()["replayed"] == 3
+    assert _Watching.seen == [False] * 3 + [True] * 6
+    assert not projector.replaying
