@@ -183,6 +183,9 @@ class ShadowTables:
 
 
 class SchemaSwapRebuild:
+    """The default rebuild (the module docstring's steps 1-4): `copies` is the shadow schema
+    `rebuild_<name>` (kept when the switch gives up; a rerun recreates it)."""
+
     def __init__(self, projector: ProjectorLike) -> None:
         if not projector.tables:
             raise ValueError(f"projector {projector.name!r} declares no `tables` and no rebuild_strategy()")
