@@ -8,9 +8,8 @@ import threading
 import pytest
 from django.db import connections, transaction
 
-from socialapp.events.log import append_event
+from socialapp.events.log import append_event, log_events
 from socialapp.events.projector import REGISTRY
-from socialapp.events.rebuild import log_events
 from socialapp.read.common import lag
 from socialapp.read.common.sql import fetchall
 from tests.read.api_support import make_site

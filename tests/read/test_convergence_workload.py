@@ -16,9 +16,9 @@ from django.db import transaction
 
 from socialapp.common.errors import DomainError
 from socialapp.events.catalogue import ALL_EVENT_TYPES
+from socialapp.events.log import log_events
 from socialapp.events.models import Event
 from socialapp.events.projector import REGISTRY, EventMessage
-from socialapp.events.rebuild import log_events
 from socialapp.read.common.sql import fetchall
 from socialapp.read.feeds import fanout
 from socialapp.write.accounts.services import profile_update, user_deactivate
