@@ -178,6 +178,9 @@ class Projector:
     #: How many messages a worker may hand to `apply_batch` at once. 1: one message at a time.
     #: More amortises the commit, the tracking insert and any push to an external store (search).
     batch_size: ClassVar[int] = 1
+    #: True while the rebuild or the check replays the log into a scratch or shadow schema: skip
+    #: side effects outside the projector's transaction (dispatching tasks, pushing to stores).
+    replaying: bool = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

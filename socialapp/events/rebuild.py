@@ -34,6 +34,7 @@ import random
 import re
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
@@ -104,6 +105,16 @@ def handled_count(event_types: tuple[str, ...]) -> int:
         return int(cursor.fetchone()[0])
 
 
+@contextmanager
+def _replaying(projector: Projector) -> Iterator[None]:
+    """`projector.replaying` while events are replayed into a shadow or scratch schema."""
+    before, projector.replaying = projector.replaying, True
+    try:
+        yield
+    finally:
+        projector.replaying = before
+
+
 class SchemaSwapRebuild:
     def __init__(self, projector: Projector) -> None:
         if not projector.tables:
@@ -149,7 +160,7 @@ class SchemaSwapRebuild:
         """Apply in order, in one transaction (the projector's batch path: one tracking insert,
         and whatever its `handle` shares across a batch); an event's error fails the whole call."""
         applied = 0
-        with transaction.atomic(using=self.db):
+        with _replaying(self.projector), transaction.atomic(using=self.db):
             self._execute(f"SET LOCAL search_path TO {self.shadow}, public")
             for start in range(0, len(events), SHADOW_BATCH):
                 for outcome in self.projector.apply_batch(events[start : start + SHADOW_BATCH]):
