@@ -98,9 +98,9 @@ class Projectors:
     jobs go to `jobs` (run inline by `write`, or by worker threads) instead of Celery."""
 
     def __init__(self) -> None:
-        from socialapp.read.feeds import fanout
+        from socialapp.read.feeds import jobs
 
-        self.fanout = fanout
+        self.fanout = jobs  # the chunk job runner
         self.feed, self.posts = REGISTRY["home_feed"], REGISTRY["posts"]
         self.jobs: queue.Queue[int | None] = queue.Queue()
         type(self.feed).dispatch = staticmethod(lambda ids: [self.jobs.put(i) for i in ids])

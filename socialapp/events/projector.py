@@ -6,8 +6,9 @@ on that database it records (projector, event id) in the tracking table and runs
 an event already recorded is skipped. Handlers must still tolerate re-ordering within an
 aggregate (compare aggregate versions), because a redelivered older event can arrive late.
 
-Projectors register with `@register`; the pipeline (socialapp.events.consumer) routes messages
-to them, and tests call `apply` directly.
+Projectors register with `@register`; the worker (socialapp.events.worker) routes messages to
+them, and tests call `apply` directly. `@handles` takes the catalogue's `EventType`s and refuses
+any other type when the projector's module is imported.
 
 Errors tell the worker what to do with a message (`classify_error`): `TransientError`, a lost
 database connection, a database error whose SQLSTATE says "try again" (serialization failure,
@@ -24,48 +25,25 @@ Hooks for operations (docs/pipeline.md, "Rebuilds and checks"):
   handlers must therefore use unqualified table names (ORM models and raw SQL both do).
 - `rebuild_strategy()`: override to rebuild storage that is not tables (an index behind an alias).
 - `check()`: the convergence check: compare the read model with what the log implies.
+- `replaying`: true while a rebuild or a check replays events into a shadow or scratch schema;
+  side effects outside the transaction must be skipped then (`Projector`).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, ClassVar
 
 from django.db import connections, transaction
 
-
-@dataclass(frozen=True)
-class EventMessage:
-    """An event as projectors see it: built from the bus message, never from write tables."""
-
-    event_id: uuid.UUID
-    position: int
-    event_type: str
-    aggregate_type: str
-    aggregate_id: str
-    aggregate_version: int
-    actor_id: int | None
-    occurred_at: str
-    schema_version: int
-    payload: dict[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> EventMessage:
-        return cls(
-            event_id=uuid.UUID(str(data["event_id"])),
-            position=int(data["position"]),
-            event_type=str(data["event_type"]),
-            aggregate_type=str(data["aggregate_type"]),
-            aggregate_id=str(data["aggregate_id"]),
-            aggregate_version=int(data["aggregate_version"]),
-            actor_id=data.get("actor_id"),
-            occurred_at=str(data["occurred_at"]),
-            schema_version=int(data.get("schema_version", 1)),
-            payload=dict(data.get("payload") or {}),
-        )
-
+# EventMessage (the log's form of an event) and CheckReport (the check's result) are part of the
+# projector's interface: projectors import them from here.
+from socialapp.events.catalogue import ALL_EVENT_TYPES
+from socialapp.events.log import EventMessage
+from socialapp.events.rebuild import CheckReport, SchemaSwapRebuild, replay_check
 
 Handler = Callable[["Projector", EventMessage], None]
 
@@ -147,30 +125,46 @@ def is_transient(exc: BaseException) -> bool:
 Outcome = bool | Exception
 
 
-@dataclass
-class CheckReport:
-    """What `projections check` prints: keys of read-model entries that disagree with the log."""
-
-    projector: str
-    lost: list[str] = field(default_factory=list)  # implied by the log, missing from the read model
-    duplicated: list[str] = field(default_factory=list)  # present more than once / applied twice
-    unexpected: list[str] = field(default_factory=list)  # present, but not implied by the log
-    checked: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return not (self.lost or self.duplicated or self.unexpected)
+class UnknownEventType(ValueError):
+    """`@handles` named a type the catalogue does not have: no one publishes it."""
 
 
 def handles(*event_types: str) -> Callable[[Handler], Handler]:
+    """Mark a method as the handler of these event types (`EventType` members).
+
+    A type outside the catalogue (socialapp.events.catalogue) raises here, while the module is
+    imported: a typo would otherwise bind a routing key that nobody publishes, and the handler
+    would silently never run."""
+    unknown = [t for t in event_types if t not in ALL_EVENT_TYPES]
+    if unknown or not event_types:
+        raise UnknownEventType(
+            f"@handles({', '.join(map(repr, event_types))}): not in the event catalogue: {unknown!r}"
+        )
+
+    routing_keys = tuple(str(t) for t in event_types)  # plain strings: the routing keys and the SQL
+
     def mark(fn: Handler) -> Handler:
-        fn._handles = event_types  # type: ignore[attr-defined]
+        fn._handles = routing_keys  # type: ignore[attr-defined]
         return fn
 
     return mark
 
 
+#: The projectors (by name) whose replay runs in this context: see `Projector.replay`. A context
+#: variable, not an attribute of the (shared, registered) instance, so that a live apply in another
+#: thread of the same process is never mistaken for a replay.
+_replaying: ContextVar[frozenset[str]] = ContextVar("projector_replaying", default=frozenset())
+
+
 class Projector:
+    """A read model's consumer of events (see the module docstring).
+
+    Replays: a rebuild or a check re-applies logged events into a shadow or scratch schema
+    (socialapp.events.rebuild), within `replay()`. Side effects outside the projector's transaction
+    (dispatching tasks, pushing to Elasticsearch) must be skipped while `self.replaying` is true:
+    the rows they would act on are not the live ones (yet), and the live apply already did them.
+    """
+
     name: ClassVar[str]
     database: ClassVar[str] = "read"
     handlers: ClassVar[dict[str, Handler]] = {}
@@ -191,6 +185,21 @@ class Projector:
     @classmethod
     def event_types(cls) -> tuple[str, ...]:
         return tuple(sorted(cls.handlers))
+
+    @property
+    def replaying(self) -> bool:
+        """True inside `replay()` (in this thread or task): skip side effects outside the transaction."""
+        return self.name in _replaying.get()
+
+    @contextmanager
+    def replay(self) -> Iterator[None]:
+        """Mark what runs inside as a replay of this projector (`replaying` is true); the rebuild
+        and the check wrap their replays in it."""
+        token = _replaying.set(_replaying.get() | {self.name})
+        try:
+            yield
+        finally:
+            _replaying.reset(token)
 
     def apply(self, event: EventMessage) -> bool:
         """Apply once. Returns False for a duplicate or an event this projector ignores; raises
@@ -276,14 +285,10 @@ class Projector:
         tables, no check."""
         if not self.tables:
             return None
-        from socialapp.events.rebuild import replay_check
-
         return replay_check(self)
 
     def rebuild_strategy(self) -> Any:
         """How `projections rebuild` rebuilds this projector (socialapp.events.rebuild)."""
-        from socialapp.events.rebuild import SchemaSwapRebuild
-
         return SchemaSwapRebuild(self)
 
     @property

@@ -24,111 +24,99 @@ Readers see the old tables until the commit, then the new ones: no empty read mo
 
 A projector whose storage is not tables (Elasticsearch) overrides `rebuild_strategy()` with an
 object that has `run(progress) -> dict` (for example: a fresh index, a replay, an alias swap).
+
+`replay_check` replays the events a projector applied into a scratch copy of its tables and
+compares. Both replays go through `ShadowTables`, which runs them within `Projector.replay()`:
+the projector skips its side effects outside the transaction while `replaying` is true. The log
+is read with the readers of socialapp.events.log.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import re
 import time
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import OperationalError, connections, transaction
 
-from socialapp.events.projector import CheckReport, EventMessage, Projector
+from socialapp.events.log import EventMessage, events_by_id, log_events, log_head
 
 log = logging.getLogger(__name__)
-BATCH = 1000
 LOCK_NOT_AVAILABLE = "55P03"  # SQLSTATE of a lock_timeout expiry
 SHADOW_BATCH = 100  # events per apply_batch when replaying into a shadow or scratch schema
-_COLUMNS = "event_id, position, event_type, aggregate_type, aggregate_id, aggregate_version, actor_id, occurred_at, schema_version, payload"
 
 
-def _messages(rows: list[tuple[Any, ...]]) -> list[EventMessage]:
-    return [
-        EventMessage(
-            event_id=r[0], position=r[1], event_type=r[2], aggregate_type=r[3], aggregate_id=r[4],
-            aggregate_version=r[5], actor_id=r[6], occurred_at=r[7].isoformat(), schema_version=r[8],
-            payload=r[9] if isinstance(r[9], dict) else json.loads(r[9]),
-        )
-        for r in rows
-    ]  # fmt: skip
+class ProjectorLike(Protocol):
+    """What a rebuild and a check use of a projector (socialapp.events.projector.Projector, whose
+    default `rebuild_strategy()` and `check()` are this module's: it imports this module, never
+    the other way round)."""
+
+    name: str
+    database: str
+    tables: tuple[str, ...]
+
+    @property
+    def lock_key(self) -> str: ...
+    def event_types(self) -> tuple[str, ...]: ...
+    def apply_batch(self, events: Sequence[EventMessage]) -> list[bool | Exception]: ...
+    def replay(self) -> AbstractContextManager[None]: ...
 
 
-def log_head() -> int:
-    with connections["default"].cursor() as cursor:
-        cursor.execute("SELECT coalesce(max(position), 0) FROM event_log")
-        return int(cursor.fetchone()[0])
+@dataclass
+class CheckReport:
+    """What `projections check` prints: keys of read-model entries that disagree with the log."""
+
+    projector: str
+    lost: list[str] = field(default_factory=list)  # implied by the log, missing from the read model
+    duplicated: list[str] = field(default_factory=list)  # present more than once / applied twice
+    unexpected: list[str] = field(default_factory=list)  # present, but not implied by the log
+    checked: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not (self.lost or self.duplicated or self.unexpected)
 
 
-def log_events(
-    event_types: tuple[str, ...], *, after: int = 0, upto: int | None = None
-) -> Iterator[list[EventMessage]]:
-    """The log's events of these types, in position order, in batches (keyset pagination), up to
-    `upto` (default: the head now), so that a replay never chases a log that keeps growing."""
-    last = after
-    upto = log_head() if upto is None else upto
-    while True:
-        with connections["default"].cursor() as cursor:
-            cursor.execute(
-                f"SELECT {_COLUMNS} FROM event_log WHERE event_type = ANY(%s) AND position > %s AND position <= %s"
-                " ORDER BY position LIMIT %s",
-                [list(event_types), last, upto, BATCH],
-            )
-            rows = cursor.fetchall()
-        if not rows:
-            return
-        last = rows[-1][1]
-        yield _messages(rows)
+class ShadowTables:
+    """Fresh copies of a projector's `tables` and of the tracking table in a schema of their own,
+    and the projector's replay into them: the rebuild's shadow and the check's scratch copy.
 
+    Everything that runs against the copies runs `within()`: one transaction on the projector's
+    database with `search_path = <schema>, public` (the unchanged handlers write the copies) and
+    the projector's `replay()` flag set (it skips side effects outside the transaction)."""
 
-def events_by_id(event_ids: list[str]) -> list[EventMessage]:
-    out: list[EventMessage] = []
-    for start in range(0, len(event_ids), BATCH):
-        with connections["default"].cursor() as cursor:
-            cursor.execute(
-                f"SELECT {_COLUMNS} FROM event_log WHERE event_id = ANY(%s::uuid[]) ORDER BY position",
-                [event_ids[start : start + BATCH]],
-            )
-            out += _messages(cursor.fetchall())
-    return out
-
-
-def handled_count(event_types: tuple[str, ...]) -> int:
-    with connections["default"].cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM event_log WHERE event_type = ANY(%s)", [list(event_types)])
-        return int(cursor.fetchone()[0])
-
-
-class SchemaSwapRebuild:
-    def __init__(self, projector: Projector) -> None:
-        if not projector.tables:
-            raise ValueError(f"projector {projector.name!r} declares no `tables` and no rebuild_strategy()")
+    def __init__(self, projector: ProjectorLike, schema: str) -> None:
         self.projector = projector
         self.db = projector.database
-        self.shadow = f"rebuild_{projector.name}".replace(".", "_").replace("-", "_")
-        self.retired = f"retired_{projector.name}".replace(".", "_").replace("-", "_")
+        self.schema = schema.replace(".", "_").replace("-", "_")
         self.owned = (*projector.tables, "projection_applied_event")
 
-    def _execute(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+    def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        """Run one statement on the projector's database; its rows (none for a statement without)."""
         with connections[self.db].cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall() if cursor.description else []
 
-    def prepare(self) -> None:
-        self._execute(f"DROP SCHEMA IF EXISTS {self.shadow} CASCADE")
-        self._execute(f"CREATE SCHEMA {self.shadow}")
+    def create(self) -> None:
+        """(Re)create the schema with empty copies (indexes and constraints included)."""
+        self.drop()
+        self.query(f"CREATE SCHEMA {self.schema}")
         for table in self.owned:
-            self._execute(f"CREATE TABLE {self.shadow}.{table} (LIKE public.{table} INCLUDING ALL)")
+            self.query(f"CREATE TABLE {self.schema}.{table} (LIKE public.{table} INCLUDING ALL)")
             self._keep_index_names(table)
+
+    def drop(self) -> None:
+        self.query(f"DROP SCHEMA IF EXISTS {self.schema} CASCADE")
 
     def _indexes(self, schema: str, table: str) -> dict[str, str]:
         """{definition without its name and schema: index name}."""
-        rows = self._execute(
+        rows = self.query(
             "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"
             " JOIN pg_class t ON t.oid = x.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace"
             " WHERE n.nspname = %s AND t.relname = %s",
@@ -140,17 +128,23 @@ class SchemaSwapRebuild:
         """LIKE generates its own index names; give the copies the live names (constraints follow
         their index), so that later migrations find the indexes they name."""
         live = self._indexes("public", table)
-        for definition, name in self._indexes(self.shadow, table).items():
+        for definition, name in self._indexes(self.schema, table).items():
             wanted = live.get(definition)
             if wanted and wanted != name:
-                self._execute(f'ALTER INDEX {self.shadow}."{name}" RENAME TO "{wanted}"')
+                self.query(f'ALTER INDEX {self.schema}."{name}" RENAME TO "{wanted}"')
 
-    def apply_to_shadow(self, events: list[EventMessage]) -> int:
+    @contextmanager
+    def within(self) -> Iterator[None]:
+        """A transaction in which unqualified table names mean the copies, as a replay."""
+        with self.projector.replay(), transaction.atomic(using=self.db):
+            self.query(f"SET LOCAL search_path TO {self.schema}, public")
+            yield
+
+    def apply(self, events: list[EventMessage]) -> int:
         """Apply in order, in one transaction (the projector's batch path: one tracking insert,
         and whatever its `handle` shares across a batch); an event's error fails the whole call."""
         applied = 0
-        with transaction.atomic(using=self.db):
-            self._execute(f"SET LOCAL search_path TO {self.shadow}, public")
+        with self.within():
             for start in range(0, len(events), SHADOW_BATCH):
                 for outcome in self.projector.apply_batch(events[start : start + SHADOW_BATCH]):
                     if isinstance(outcome, Exception):
@@ -158,13 +152,57 @@ class SchemaSwapRebuild:
                     applied += bool(outcome)
         return applied
 
-    def missing_from_shadow(self) -> list[str]:
-        rows = self._execute(
+    def applied_ids(self) -> list[str]:
+        """The ids of the events the live projector applied, in log position order."""
+        return [
+            r[0]
+            for r in self.query(
+                "SELECT event_id::text FROM public.projection_applied_event WHERE projector = %s"
+                " ORDER BY position, event_id",
+                [self.projector.name],
+            )
+        ]
+
+    def missing(self) -> list[str]:
+        """The ids of the events the live projector applied that the copies have not."""
+        rows = self.query(
             f"SELECT p.event_id::text FROM public.projection_applied_event p WHERE p.projector = %s AND NOT EXISTS"
-            f" (SELECT 1 FROM {self.shadow}.projection_applied_event s WHERE s.projector = %s AND s.event_id = p.event_id)",
+            f" (SELECT 1 FROM {self.schema}.projection_applied_event s WHERE s.projector = %s AND s.event_id = p.event_id)",
             [self.projector.name, self.projector.name],
         )
         return [r[0] for r in rows]
+
+    def compare(self, table: str, view: str, *, limit: int) -> tuple[int, list[str], list[str]]:
+        """Compare a live table with its copy through `view` (a SELECT with a `{schema}`
+        placeholder): (live rows, first column of up to `limit` rows only in the copy, ... only live)."""
+        live, fresh = view.format(schema="public"), view.format(schema=self.schema)
+        count = self.query(f"SELECT count(*) FROM ({live}) t")[0][0]
+        only_fresh = [r[0] for r in self.query(f"({fresh}) EXCEPT ALL ({live}) LIMIT {int(limit)}")]
+        only_live = [r[0] for r in self.query(f"({live}) EXCEPT ALL ({fresh}) LIMIT {int(limit)}")]
+        return int(count), only_fresh, only_live
+
+
+class SchemaSwapRebuild:
+    """The default rebuild (the module docstring's steps 1-4): `copies` is the shadow schema
+    `rebuild_<name>` (kept when the switch gives up; a rerun recreates it)."""
+
+    def __init__(self, projector: ProjectorLike) -> None:
+        if not projector.tables:
+            raise ValueError(f"projector {projector.name!r} declares no `tables` and no rebuild_strategy()")
+        self.projector = projector
+        self.db = projector.database
+        self.copies = ShadowTables(projector, f"rebuild_{projector.name}")
+        self.shadow = self.copies.schema
+        self.retired = f"retired_{projector.name}".replace(".", "_").replace("-", "_")
+
+    def prepare(self) -> None:
+        self.copies.create()
+
+    def apply_to_shadow(self, events: list[EventMessage]) -> int:
+        return self.copies.apply(events)
+
+    def missing_from_shadow(self) -> list[str]:
+        return self.copies.missing()
 
     def catch_up(self, after: int) -> tuple[int, int]:
         """Apply what the live side applied meanwhile and what was appended since `after`."""
@@ -205,23 +243,23 @@ class SchemaSwapRebuild:
     def _switch_once(self) -> int:
         name = self.projector.name
         with transaction.atomic(using=self.db):
-            self._execute("SELECT set_config('lock_timeout', %s, true)", [settings.REBUILD_SWITCH_LOCK_TIMEOUT])
-            self._execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [self.projector.lock_key])
+            self.copies.query("SELECT set_config('lock_timeout', %s, true)", [settings.REBUILD_SWITCH_LOCK_TIMEOUT])
+            self.copies.query("SELECT pg_advisory_xact_lock(hashtext(%s))", [self.projector.lock_key])
             caught_up = self.apply_to_shadow(events_by_id(self.missing_from_shadow()))
-            self._execute(f"DROP SCHEMA IF EXISTS {self.retired} CASCADE")
-            self._execute(f"CREATE SCHEMA {self.retired}")
+            self.copies.query(f"DROP SCHEMA IF EXISTS {self.retired} CASCADE")
+            self.copies.query(f"CREATE SCHEMA {self.retired}")
             for table in self.projector.tables:
-                self._execute(f"ALTER TABLE public.{table} SET SCHEMA {self.retired}")
-                self._execute(f"ALTER TABLE {self.shadow}.{table} SET SCHEMA public")
-            self._execute("DELETE FROM public.projection_applied_event WHERE projector = %s", [name])
-            self._execute(
+                self.copies.query(f"ALTER TABLE public.{table} SET SCHEMA {self.retired}")
+                self.copies.query(f"ALTER TABLE {self.shadow}.{table} SET SCHEMA public")
+            self.copies.query("DELETE FROM public.projection_applied_event WHERE projector = %s", [name])
+            self.copies.query(
                 "INSERT INTO public.projection_applied_event (projector, event_id, position, applied_at)"
                 f" SELECT projector, event_id, position, applied_at FROM {self.shadow}.projection_applied_event"
                 " WHERE projector = %s",
                 [name],
             )
-            self._execute(f"DROP SCHEMA {self.shadow} CASCADE")
-        self._execute(f"DROP SCHEMA IF EXISTS {self.retired} CASCADE")
+            self.copies.query(f"DROP SCHEMA {self.shadow} CASCADE")
+        self.copies.query(f"DROP SCHEMA IF EXISTS {self.retired} CASCADE")
         return caught_up
 
     def run(self, progress: Callable[[int], None] | None = None) -> dict[str, int]:
@@ -249,7 +287,7 @@ CHECK_BATCH = 1000
 SAMPLE = 20  # keys reported per kind of difference
 
 
-def unapplied_from_log(projector: Projector, upto: int, *, limit: int = SAMPLE) -> list[str]:
+def unapplied_from_log(projector: ProjectorLike, upto: int, *, limit: int = SAMPLE) -> list[str]:
     """`event:<id>` for each event of the log, of a type the projector handles, at a position up
     to `upto`, that its tracking table does not have (at most `limit`). The log is on the write
     database and the tracking table on the projector's, so the ids are compared batch by batch."""
@@ -269,7 +307,7 @@ def unapplied_from_log(projector: Projector, upto: int, *, limit: int = SAMPLE) 
 
 
 def replay_check(
-    projector: Projector,
+    projector: ProjectorLike,
     *,
     compare: dict[str, str] | None = None,
     after_replay: Callable[[], None] | None = None,
@@ -287,35 +325,23 @@ def replay_check(
     Run it when the queues are drained. `compare` maps a table to the SELECT to compare it by
     (default: all rows)."""
     head = log_head()
-    scratch = SchemaSwapRebuild(projector)
-    scratch.shadow = f"check_{projector.name}"
+    scratch = ShadowTables(projector, f"check_{projector.name}")
     report = CheckReport(projector=projector.name)
-    db = projector.database
-
-    rows = scratch._execute
-
     report.lost += unapplied_from_log(projector, head)
-    scratch.prepare()
+    scratch.create()
     try:
-        ids = [
-            r[0]
-            for r in rows(
-                "SELECT event_id::text FROM projection_applied_event WHERE projector = %s ORDER BY position, event_id",
-                [projector.name],
-            )
-        ]
+        ids = scratch.applied_ids()
         for start in range(0, len(ids), CHECK_BATCH):
-            scratch.apply_to_shadow(events_by_id(ids[start : start + CHECK_BATCH]))
+            scratch.apply(events_by_id(ids[start : start + CHECK_BATCH]))
         if after_replay is not None:
-            with transaction.atomic(using=db):
-                rows(f"SET LOCAL search_path TO {scratch.shadow}, public")
+            with scratch.within():
                 after_replay()
         for table in projector.tables:
             view = (compare or {}).get(table, f"SELECT * FROM {{schema}}.{table}")
-            live, fresh = view.format(schema="public"), view.format(schema=scratch.shadow)
-            report.checked += rows(f"SELECT count(*) FROM ({live}) t")[0][0]
-            report.lost += [f"{table}:{r[0]}" for r in rows(f"({fresh}) EXCEPT ALL ({live}) LIMIT {SAMPLE}")]
-            report.unexpected += [f"{table}:{r[0]}" for r in rows(f"({live}) EXCEPT ALL ({fresh}) LIMIT {SAMPLE}")]
+            checked, only_fresh, only_live = scratch.compare(table, view, limit=SAMPLE)
+            report.checked += checked
+            report.lost += [f"{table}:{key}" for key in only_fresh]
+            report.unexpected += [f"{table}:{key}" for key in only_live]
     finally:
-        rows(f"DROP SCHEMA IF EXISTS {scratch.shadow} CASCADE")
+        scratch.drop()
     return report

@@ -25,7 +25,6 @@ or a crash costs at most one sweep interval.
 from __future__ import annotations
 
 import logging
-import os
 import random
 import threading
 import time
@@ -39,15 +38,11 @@ from django.utils import timezone
 from kombu import Connection
 from kombu.serialization import dumps
 
-from socialapp.events import metrics
+from socialapp.events import faults, metrics
 from socialapp.events.models import Event, PublishFailure
 from socialapp.events.topology import EVENTS_EXCHANGE, declare, queue_name, subscribers
 
 log = logging.getLogger(__name__)
-
-# Fault injection for tests/events: after publishing a batch and before marking it, create
-# this file and hang, so that the test can kill -9 the relay exactly "between publish and mark".
-HOLD_BEFORE_MARK_ENV = "SOCIALAPP_RELAY_HOLD_BEFORE_MARK"
 
 
 class PublishFailed(Exception):
@@ -230,8 +225,8 @@ class Relay:
                 more, refused_again, error = self._publish_all(channel, returned)
                 done += more
                 refused += refused_again
-            self._maybe_hold_before_mark(done)
             if done:
+                faults.fault_point(faults.RELAY_HOLD_BEFORE_MARK, ",".join(map(str, done)))
                 Event.objects.using("default").filter(position__in=done).update(published_at=timezone.now())
                 PublishFailure.objects.using("default").filter(position__in=done).delete()
             if refused:
@@ -269,15 +264,6 @@ class Relay:
             total += self.publish_batch()
             if self._rows_taken < self.batch_size:
                 return total
-
-    def _maybe_hold_before_mark(self, done: list[int]) -> None:
-        path = os.environ.get(HOLD_BEFORE_MARK_ENV)
-        if path and done and not os.path.exists(path):
-            with open(path, "w") as fh:
-                fh.write(",".join(map(str, done)))
-            log.warning("holding before marking %d published rows (fault injection)", len(done))
-            while True:
-                time.sleep(1)
 
     # ------------------------------------------------------------------ process
     def run(self, stop: threading.Event | None = None) -> None:

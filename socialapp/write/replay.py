@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from socialapp.events.catalogue import EventType
+
 State = dict[str, dict[Any, dict[str, Any]]]
 
 # What fold and snapshot compare of each entity besides its flag and version: the keys of its
@@ -41,30 +43,30 @@ def apply(state: State, event: dict[str, Any]) -> None:
     """Apply one event. Events of one aggregate must come in version order (the log's order)."""
     kind, p, version = event["event_type"], event["payload"], event["aggregate_version"]
     users, posts, comments = state["users"], state["posts"], state["comments"]
-    if kind == "user.registered":
+    if kind == EventType.USER_REGISTERED:
         users[p["user_id"]] = {**_created("users", p, "deactivated"), "suspended": False}
-    elif kind == "profile.updated":
+    elif kind == EventType.PROFILE_UPDATED:
         users[p["user_id"]].update(display_name=p["display_name"], bio=p["bio"])
-    elif kind == "user.deactivated":
+    elif kind == EventType.USER_DEACTIVATED:
         users[p["user_id"]]["deactivated"] = True
-    elif kind in ("user.suspended", "user.unsuspended"):
-        users[p["user_id"]]["suspended"] = kind == "user.suspended"
-    elif kind == "post.created":
+    elif kind in (EventType.USER_SUSPENDED, EventType.USER_UNSUSPENDED):
+        users[p["user_id"]]["suspended"] = kind == EventType.USER_SUSPENDED
+    elif kind == EventType.POST_CREATED:
         posts[p["post_id"]] = _created("posts", p, "deleted")
-    elif kind == "post.edited":
+    elif kind == EventType.POST_EDITED:
         posts[p["post_id"]].update(body=p["body"], hashtags=p["hashtags"], mentions=p["mentions"])
-    elif kind == "post.deleted":
+    elif kind == EventType.POST_DELETED:
         posts[p["post_id"]]["deleted"] = True
-    elif kind == "comment.created":
+    elif kind == EventType.COMMENT_CREATED:
         comments[p["comment_id"]] = _created("comments", p, "deleted")
-    elif kind == "comment.edited":
+    elif kind == EventType.COMMENT_EDITED:
         comments[p["comment_id"]].update(body=p["body"], mentions=p["mentions"])
-    elif kind == "comment.deleted":
+    elif kind == EventType.COMMENT_DELETED:
         comments[p["comment_id"]]["deleted"] = True
-    elif kind in ("post.liked", "post.unliked"):
-        state["likes"][(p["post_id"], p["user_id"])] = {"active": kind == "post.liked"}
-    elif kind in ("user.followed", "user.unfollowed"):
-        state["follows"][(p["follower_id"], p["followee_id"])] = {"active": kind == "user.followed"}
+    elif kind in (EventType.POST_LIKED, EventType.POST_UNLIKED):
+        state["likes"][(p["post_id"], p["user_id"])] = {"active": kind == EventType.POST_LIKED}
+    elif kind in (EventType.USER_FOLLOWED, EventType.USER_UNFOLLOWED):
+        state["follows"][(p["follower_id"], p["followee_id"])] = {"active": kind == EventType.USER_FOLLOWED}
     else:
         raise ValueError(f"unknown event type {kind!r}")
     table = {"user": users, "post": posts, "comment": comments, "like": state["likes"], "follow": state["follows"]}

@@ -19,8 +19,8 @@ from rest_framework import serializers
 
 from socialapp.common.fields import StrictCharField
 from socialapp.events.catalogue import ALL_EVENT_TYPES
+from socialapp.events.log import log_events
 from socialapp.events.models import Event
-from socialapp.events.rebuild import log_events
 from tests.command_support import client_for, create_post, make_user
 from tests.read.conftest import apply_all
 

@@ -20,6 +20,7 @@ import time
 from django.conf import settings
 from django.db import connections
 
+from socialapp.events.catalogue import EventType
 from socialapp.events.projector import CheckReport, EventMessage, Projector, TransientError, handles, register
 
 TABLES_SQL = [
@@ -32,7 +33,7 @@ TABLES_SQL = [
     "CREATE TABLE IF NOT EXISTS probe_sqlstate (aggregate_id text PRIMARY KEY, sqlstate char(5) NOT NULL)",
     "CREATE INDEX IF NOT EXISTS probe_aggregate_value_a1b2c3 ON probe_aggregate (value)",  # Django-style name
 ]
-PROBE_TYPES = ("post.created", "post.edited", "post.deleted")
+PROBE_TYPES = (EventType.POST_CREATED, EventType.POST_EDITED, EventType.POST_DELETED)
 
 
 def create_tables() -> None:

@@ -14,8 +14,8 @@ from django.db import connections
 from kombu import Producer
 
 from socialapp.events.deadletters import list_dead
+from socialapp.events.faults import RELAY_HOLD_BEFORE_MARK, fault_env
 from socialapp.events.models import Event
-from socialapp.events.relay import HOLD_BEFORE_MARK_ENV
 from socialapp.events.topology import broker_connection, queue_name
 from tests.events.helpers import append_probe_events, new_aggregate, probe_env
 from tests.events.probe import ProbeProjector
@@ -68,7 +68,7 @@ def test_relay_killed_between_publish_and_mark_duplicate_is_absorbed(probe_table
     worker = start_worker(["probe"], name="probe-dup", env=probe_env())
     try:
         events = append_probe_events(20, per_transaction=20)
-        crashing = start_relay(name="relay-crash", env=probe_env(**{HOLD_BEFORE_MARK_ENV: str(hold)}))
+        crashing = start_relay(name="relay-crash", env=probe_env(**fault_env(**{RELAY_HOLD_BEFORE_MARK: str(hold)})))
         wait_for(hold.exists, timeout=60, what="the relay to publish and hold before marking")
         held = [int(p) for p in hold.read_text().split(",")]
         crashing.stop(signal.SIGKILL)

@@ -7,9 +7,8 @@ from contextlib import contextmanager
 import pytest
 from django.db import connections, transaction
 
-from socialapp.events.log import append_event
+from socialapp.events.log import append_event, log_events
 from socialapp.events.projector import REGISTRY, EventMessage
-from socialapp.events.rebuild import log_events
 from socialapp.read.common.sql import execute, fetchall
 
 MINE = ("profiles", "posts", "home_feed", "notifications")

@@ -8,13 +8,13 @@ import threading
 import pytest
 from django.db import connections, transaction
 
-from socialapp.events.log import append_event
+from socialapp.events.log import append_event, log_events
 from socialapp.events.projector import REGISTRY
-from socialapp.events.rebuild import log_events
 from socialapp.read.common import lag
 from socialapp.read.common.sql import fetchall
+from socialapp.read.feeds import maintenance
 from tests.read.api_support import make_site
-from tests.read.conftest import apply_all, reset, second_apply_waiting
+from tests.read.conftest import apply_all, reset, second_apply_waiting, waiting_on_a_lock
 from tests.read.factory import World
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, databases=["default", "read"])]
@@ -96,3 +96,53 @@ def test_racing_events_of_one_like_serialise_on_its_row() -> None:
         pass  # the unlike waits for the like's row
     assert fetchall("SELECT active, version FROM read_like WHERE post_id = %s", [post]) == [(False, 2)]
     assert fetchall("SELECT like_count FROM read_post WHERE post_id = %s", [post]) == [(0,)]
+
+
+def test_regenerating_a_feed_waits_for_an_unfollow_in_flight() -> None:
+    """Regeneration takes the reader's lock that the projector's follow handlers take: it never
+    reads a follow an uncommitted unfollow has just ended and re-adds the followee's posts."""
+    from tests.support import wait_for
+
+    reset()
+    w = World()
+    ann, bob = w.register("ann"), w.register("bob")
+    w.follow(ann, bob)
+    w.post(bob, "b")
+    own = w.post(ann, "own")
+    apply_all(w.events)
+    maintenance.evict([ann])
+    w.follow(ann, bob, on=False)
+    applied, release, results, errors = threading.Event(), threading.Event(), [], []
+
+    def unfollow() -> None:
+        try:
+            with transaction.atomic(using="read"):
+                REGISTRY["home_feed"].apply(w.events[-1])
+                applied.set()
+                release.wait(30)
+        except Exception as exc:  # reported by the main thread
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    def regenerate() -> None:
+        try:
+            results.append(maintenance.regenerate_if_empty(ann))
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    first, second = threading.Thread(target=unfollow), threading.Thread(target=regenerate)
+    first.start()
+    try:
+        assert applied.wait(30), errors
+        second.start()
+        wait_for(lambda: waiting_on_a_lock("transactionid"), timeout=10, what="regeneration waiting on the unfollow")
+    finally:
+        release.set()
+        first.join()
+        if second.ident is not None:
+            second.join()
+    assert not errors and results == [True], (errors, results)
+    assert [r[0] for r in fetchall("SELECT post_id FROM feed_entry WHERE reader_id = %s", [ann])] == [own]

@@ -16,11 +16,11 @@ from django.db import transaction
 
 from socialapp.common.errors import DomainError
 from socialapp.events.catalogue import ALL_EVENT_TYPES
+from socialapp.events.log import log_events
 from socialapp.events.models import Event
 from socialapp.events.projector import REGISTRY, EventMessage
-from socialapp.events.rebuild import log_events
 from socialapp.read.common.sql import fetchall
-from socialapp.read.feeds import fanout
+from socialapp.read.feeds import jobs
 from socialapp.write.accounts.services import profile_update, user_deactivate
 from socialapp.write.comments.services import comment_create, comment_delete, comment_edit
 from socialapp.write.follows.services import user_follow, user_unfollow
@@ -140,7 +140,7 @@ def test_check_passes_after_a_randomized_mixed_workload(search_indexes: None) ->
                 for outcome in REGISTRY[name].apply_batch(batch):
                     assert not isinstance(outcome, Exception), (name, outcome)
     for (job_id,) in fetchall("SELECT id FROM feed_fanout_job ORDER BY id"):
-        fanout.run_fanout_job(job_id)
+        jobs.run_fanout_job(job_id)
     for name in PROJECTORS:
         report = REGISTRY[name].check()
         assert report is not None and report.ok and report.checked > 0, (name, report)

@@ -73,7 +73,7 @@ def test_a_chunk_whose_message_was_lost_is_delivered_within_the_sweep_interval(l
 
 def test_the_sweep_resends_only_stale_jobs_and_restarts_their_clock(lost_chunks, settings, monkeypatch):
     sent: list[int] = []
-    monkeypatch.setattr("socialapp.read.feeds.fanout.send_fanout_tasks", sent.extend)
+    monkeypatch.setattr("socialapp.read.feeds.jobs.send_fanout_tasks", sent.extend)
     settings.FEED_FANOUT_STALE_SECONDS = 3600
     assert resend_stale_fanout() == 0  # just sent: not stale yet
     assert "fanout_jobs_stale 0" in _status()

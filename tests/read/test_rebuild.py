@@ -17,32 +17,32 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, database
 def apply_live(events: list) -> list[int]:
     """From empty read models, apply the events as live workers would and run the chunk jobs
     they wrote; returns the jobs."""
-    from socialapp.read.feeds import fanout
+    from socialapp.read.feeds.jobs import run_fanout_job
 
     reset()
     sent: list[int] = []
     with mock.patch.object(type(REGISTRY["home_feed"]), "dispatch", staticmethod(sent.extend)):
         apply_all(events)
     for job in sent:
-        fanout.run_fanout_job(job)
+        run_fanout_job(job)
     return sent
 
 
 def test_rebuild_from_the_log_equals_live_application(settings) -> None:
     settings.FEED_FANOUT_CHUNK = 2  # some posts go through chunk jobs
-    from socialapp.read.feeds import fanout
+    from socialapp.read.feeds.jobs import run_fanout_job
 
     assert apply_live(logged(scenario().events)), "the scenario must exercise chunked fan-out"
     live = snapshot()
     for name in MINE:
-        with mock.patch("socialapp.read.feeds.fanout.send_fanout_tasks") as send:
+        with mock.patch("socialapp.read.feeds.jobs.send_fanout_tasks") as send:
             result = REGISTRY[name].rebuild_strategy().run()
         assert result["replayed"] > 0
         if name == "home_feed":
             jobs = send.call_args.args[0]
             assert result["fanout_jobs_sent"] == len(jobs) > 0
             for job in jobs:
-                fanout.run_fanout_job(job)
+                run_fanout_job(job)
     assert snapshot() == live
 
 

@@ -8,6 +8,7 @@ nothing is removed or recounted, lifting a suspension shows everything exactly a
 
 from __future__ import annotations
 
+from socialapp.events.catalogue import EventType
 from socialapp.events.projector import EventMessage
 from socialapp.read.common.sql import execute
 
@@ -18,7 +19,7 @@ def apply_suspension(table: str, event: EventMessage) -> None:
     execute(
         f"UPDATE {table} SET suspended = %s, suspension_version = %s WHERE user_id = %s AND suspension_version < %s",
         [
-            event.event_type == "user.suspended",
+            event.event_type == EventType.USER_SUSPENDED,
             event.aggregate_version,
             int(event.payload["user_id"]),
             event.aggregate_version,

@@ -7,4 +7,4 @@ class FeedsConfig(AppConfig):
     database = "read"
 
     def ready(self) -> None:
-        from socialapp.read.feeds import fanout, posts_projector  # noqa: F401 - registers projectors
+        from socialapp.read.feeds.projectors import home_feed, posts  # noqa: F401 - registers projectors

@@ -1,4 +1,5 @@
-"""Reads of posts, comments, hashtag timelines and home feeds: `read` alias only.
+"""Reads of posts, comments, hashtag timelines and home feeds: `read` alias only, and never a
+write (regenerating an evicted feed is the view's explicit step: socialapp.read.feeds.maintenance).
 
 Visibility is re-checked here on every read (created, not deleted, author not deactivated nor
 suspended)
@@ -12,7 +13,6 @@ import json
 from typing import Any
 
 from socialapp.read.common.sql import fetchdicts
-from socialapp.read.feeds.fanout import ensure_feed
 
 # A suspended author's rows stay as they are; this hides them while the flag is set.
 NOT_SUSPENDED = "NOT EXISTS (SELECT 1 FROM read_post_author sa WHERE sa.user_id = {} AND sa.suspended)"
@@ -111,8 +111,6 @@ ORDER BY p.post_id DESC LIMIT %(n)s
 
 def home_feed(*, reader_id: int, before: int | None, limit: int) -> list[dict[str, Any]]:
     """Fanned-out entries merged with the posts of large followees that were not fanned out
-    (hybrid fan-out). An empty first page means an empty or evicted feed: regenerate, re-read."""
-    rows = fetchdicts(HOME_FEED_SQL, {"r": reader_id, "b": before, "n": limit})
-    if not rows and before is None and ensure_feed(reader_id):
-        rows = fetchdicts(HOME_FEED_SQL, {"r": reader_id, "b": before, "n": limit})
-    return _decoded(rows)
+    (hybrid fan-out). An empty first page may mean an evicted feed: the view regenerates it
+    (`maintenance.regenerate_if_empty`) and reads again."""
+    return _decoded(fetchdicts(HOME_FEED_SQL, {"r": reader_id, "b": before, "n": limit}))

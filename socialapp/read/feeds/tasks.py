@@ -1,13 +1,13 @@
-"""Celery tasks of large fan-outs (see socialapp.read.feeds.fanout): one chunk, and the periodic
+"""Celery tasks of large fan-outs (see socialapp.read.feeds.jobs): one chunk, and the periodic
 sweep (Celery beat, CELERY_BEAT_SCHEDULE) that resends chunks whose task message was lost."""
 
 from celery import shared_task
 from django.conf import settings
 
-from socialapp.read.feeds.fanout import resend_stale_jobs, run_fanout_job
+from socialapp.read.feeds.jobs import FANOUT_CHUNK_TASK, resend_stale_jobs, run_fanout_job
 
 
-@shared_task(name="feeds.fanout_chunk", acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=8)
+@shared_task(name=FANOUT_CHUNK_TASK, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=8)
 def fanout_chunk(job_id: int) -> int:
     return run_fanout_job(job_id)
 

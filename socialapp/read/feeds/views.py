@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from socialapp.common.errors import NotFound
 from socialapp.read.common.pagination import PageRequest, serve_page
 from socialapp.read.common.views import CONSISTENCY_PARAMETERS, PAGE_PARAMETERS, QueryView, viewer_id
-from socialapp.read.feeds import selectors
+from socialapp.read.feeds import maintenance, selectors
 from socialapp.read.feeds.serializers import PublicCommentOut, PublicCommentPageOut, PublicPostOut, PublicPostPageOut
 from socialapp.read.profiles.selectors import profile_by_username
 
@@ -66,7 +66,16 @@ class HomeFeedView(QueryView):
     )
     def get(self, request: Request) -> Response:
         reader = request.user.pk
-        return _post_page(request, f"feed:{reader}", lambda **kw: selectors.home_feed(reader_id=reader, **kw))
+        return _post_page(request, f"feed:{reader}", lambda **kw: home_feed_regenerated(reader_id=reader, **kw))
+
+
+def home_feed_regenerated(*, reader_id: int, before: int | None, limit: int) -> list[dict[str, Any]]:
+    """The feed selector, with the one write a feed read may cause made explicit: an empty first
+    page of a reader whose stored feed is empty (new, or evicted) regenerates it, then reads again."""
+    rows = selectors.home_feed(reader_id=reader_id, before=before, limit=limit)
+    if not rows and before is None and maintenance.regenerate_if_empty(reader_id):
+        rows = selectors.home_feed(reader_id=reader_id, before=before, limit=limit)
+    return rows
 
 
 class PostDetailView(QueryView):

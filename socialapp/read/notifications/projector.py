@@ -18,9 +18,9 @@ from datetime import datetime
 
 from django.conf import settings
 
+from socialapp.events.catalogue import EventType
 from socialapp.events.projector import EventMessage, Projector, handles, register
 from socialapp.read.common.sql import execute, fetchall, fetchone
-from socialapp.read.notifications.selectors import unread_count
 
 TABLES = (
     "read_notification",
@@ -30,7 +30,7 @@ TABLES = (
     "read_notification_suspension",
     "read_notification_occurrence",
 )
-# not projected: the read marker (the read side's own command) and read_notification_ref (ids)
+# not projected: the read marker (the read side's own command, markers.py) and read_notification_ref (ids)
 
 
 def _gates(keys: list[str], mode: str = "SHARE") -> dict[str, tuple[int, bool]]:
@@ -237,10 +237,10 @@ class NotificationsProjector(Projector):
         stale = _gates([key], "UPDATE")[key][0] >= event.aggregate_version
         gates = _gates([*extra, *(f"user:{u}" for u in users)])
         gone = any(gone for _, gone in gates.values())
-        if event.event_type in ("post.liked", "user.followed"):
+        if event.event_type in (EventType.POST_LIKED, EventType.USER_FOLLOWED):
             _record_occurrence(event, key)
         if stale:
-            if not gone and event.event_type in ("post.liked", "user.followed"):
+            if not gone and event.event_type in (EventType.POST_LIKED, EventType.USER_FOLLOWED):
                 standing = fetchone("SELECT created_at FROM read_notification WHERE source_key = %s", [key])
                 if standing is not None and _same_bucket(standing[0], event):
                     return False  # re-notify: the window's first occurrence may now be this one
@@ -248,7 +248,7 @@ class NotificationsProjector(Projector):
         execute("UPDATE read_notification_gate SET version = %s WHERE key = %s", [event.aggregate_version, key])
         return gone
 
-    @handles("user.followed", "user.unfollowed")
+    @handles(EventType.USER_FOLLOWED, EventType.USER_UNFOLLOWED)
     def follow(self, event: EventMessage) -> None:
         p = event.payload
         key = f"follow:{p['follower_id']}:{p['followee_id']}"
@@ -256,10 +256,10 @@ class NotificationsProjector(Projector):
         if gone is None:
             return
         execute("DELETE FROM read_notification WHERE source_key = %s", [key])
-        if event.event_type == "user.followed" and not gone:
+        if event.event_type == EventType.USER_FOLLOWED and not gone:
             _notify_once(event, p["followee_id"], "follow", p["follower_id"], p["follower_username"], key)
 
-    @handles("post.liked", "post.unliked")
+    @handles(EventType.POST_LIKED, EventType.POST_UNLIKED)
     def like(self, event: EventMessage) -> None:
         p = event.payload
         key = f"like:{p['post_id']}:{p['user_id']}"
@@ -267,10 +267,10 @@ class NotificationsProjector(Projector):
         if gone is None:
             return
         execute("DELETE FROM read_notification WHERE source_key = %s", [key])
-        if event.event_type == "post.liked" and not gone:
+        if event.event_type == EventType.POST_LIKED and not gone:
             _notify_once(event, p["post_author_id"], "like", p["user_id"], p["username"], key, post_id=p["post_id"])
 
-    @handles("post.created", "post.edited")
+    @handles(EventType.POST_CREATED, EventType.POST_EDITED)
     def post_written(self, event: EventMessage) -> None:
         """Creation and edits alike record their mentions (whatever else holds, so the recorded
         facts are order-independent), then notify if the post and its author are live. The own
@@ -280,7 +280,7 @@ class NotificationsProjector(Projector):
         mentioned = _mention_ids(p.get("mentions"))
         gone = _gates([key], "UPDATE")[key][1]
         gates = _gates([f"user:{u}" for u in [p["author_id"], *mentioned]])
-        if event.event_type == "post.created":
+        if event.event_type == EventType.POST_CREATED:
             execute(
                 "INSERT INTO read_notification_source (key, post_id, author_id, author_username)"
                 " VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
@@ -290,13 +290,13 @@ class NotificationsProjector(Projector):
         if not gone and not gates[f"user:{p['author_id']}"][1]:
             _materialize_mentions(key)
 
-    @handles("comment.created", "comment.edited")
+    @handles(EventType.COMMENT_CREATED, EventType.COMMENT_EDITED)
     def comment_written(self, event: EventMessage) -> None:
         p = event.payload
         post_key, comment_key = f"post:{p['post_id']}", f"comment:{p['comment_id']}"
         mentioned = _mention_ids(p.get("mentions"))
         gone = _gates([comment_key], "UPDATE")[comment_key][1]
-        created = event.event_type == "comment.created"
+        created = event.event_type == EventType.COMMENT_CREATED
         source = (
             (p["author_id"], p["post_author_id"])
             if created
@@ -328,23 +328,23 @@ class NotificationsProjector(Projector):
             )
         _materialize_mentions(comment_key)
 
-    @handles("comment.deleted")
+    @handles(EventType.COMMENT_DELETED)
     def comment_deleted(self, event: EventMessage) -> None:
         _mark_gone(f"comment:{event.payload['comment_id']}")
         execute("DELETE FROM read_notification WHERE comment_id = %s", [event.payload["comment_id"]])
 
-    @handles("post.deleted")
+    @handles(EventType.POST_DELETED)
     def post_deleted(self, event: EventMessage) -> None:
         _mark_gone(f"post:{event.payload['post_id']}")
         execute("DELETE FROM read_notification WHERE post_id = %s", [event.payload["post_id"]])
 
-    @handles("user.deactivated")
+    @handles(EventType.USER_DEACTIVATED)
     def deactivated(self, event: EventMessage) -> None:
         uid = event.payload["user_id"]
         _mark_gone(f"user:{uid}")
         execute("DELETE FROM read_notification WHERE actor_id = %s OR recipient_id = %s", [uid, uid])
 
-    @handles("user.suspended", "user.unsuspended")
+    @handles(EventType.USER_SUSPENDED, EventType.USER_UNSUSPENDED)
     def suspension(self, event: EventMessage) -> None:
         """Hide (or show again) what a suspended user caused: a flag the queries check, the
         notifications themselves stay, so lifting it restores them exactly."""
@@ -352,18 +352,5 @@ class NotificationsProjector(Projector):
             "INSERT INTO read_notification_suspension (user_id, suspended, version) VALUES (%s, %s, %s)"
             " ON CONFLICT (user_id) DO UPDATE SET suspended = EXCLUDED.suspended, version = EXCLUDED.version"
             " WHERE read_notification_suspension.version < EXCLUDED.version",
-            [int(event.payload["user_id"]), event.event_type == "user.suspended", event.aggregate_version],
+            [int(event.payload["user_id"]), event.event_type == EventType.USER_SUSPENDED, event.aggregate_version],
         )
-
-
-def mark_read(*, recipient_id: int, up_to: int | None = None) -> int:
-    """The read side's own command: mark notifications up to `up_to` (default: all) read."""
-    if up_to is None:
-        row = fetchone("SELECT max(seq) FROM read_notification WHERE recipient_id = %s", [recipient_id])
-        up_to = (row[0] if row else None) or 0
-    execute(
-        "INSERT INTO read_notification_marker (recipient_id, up_to) VALUES (%s, %s) ON CONFLICT (recipient_id)"
-        " DO UPDATE SET up_to = GREATEST(read_notification_marker.up_to, EXCLUDED.up_to)",
-        [recipient_id, up_to],
-    )
-    return unread_count(recipient_id)

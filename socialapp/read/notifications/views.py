@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from socialapp.read.common.pagination import serve_page
 from socialapp.read.common.views import CONSISTENCY_PARAMETERS, PAGE_PARAMETERS, QueryView
 from socialapp.read.notifications import selectors
-from socialapp.read.notifications.projector import mark_read
+from socialapp.read.notifications.markers import mark_read
 from socialapp.read.notifications.serializers import MarkReadIn, MarkReadOut, NotificationOut, NotificationPageOut
 
 extend_schema_field(NotificationOut.ActorOut)(NotificationOut.get_actor)

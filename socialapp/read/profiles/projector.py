@@ -13,6 +13,7 @@ update never brings them back and every order leaves the same row.
 
 from __future__ import annotations
 
+from socialapp.events.catalogue import EventType
 from socialapp.events.projector import EventMessage, Projector, handles, register
 from socialapp.read.common.sql import execute, fetchall, fetchone, versioned_toggle
 from socialapp.read.common.suspension import apply_suspension
@@ -39,8 +40,8 @@ def lock_profiles(user_ids: list[int]) -> dict[int, bool]:
 
 def _scrub_if_deactivated(user_id: int) -> None:
     execute(
-        "UPDATE read_profile SET display_name = '', bio = '', email = '' WHERE user_id = %s"
-        " AND deactivated_at IS NOT NULL AND (display_name <> '' OR bio <> '' OR email <> '')",
+        "UPDATE read_profile SET display_name = '', bio = '' WHERE user_id = %s"
+        " AND deactivated_at IS NOT NULL AND (display_name <> '' OR bio <> '')",
         [user_id],
     )
 
@@ -50,7 +51,7 @@ class ProfilesProjector(Projector):
     name = "profiles"
     tables = TABLES
 
-    @handles("user.registered")
+    @handles(EventType.USER_REGISTERED)
     def registered(self, event: EventMessage) -> None:
         p = event.payload
         lock_profiles([p["user_id"]])
@@ -75,7 +76,7 @@ class ProfilesProjector(Projector):
         )
         _scrub_if_deactivated(p["user_id"])
 
-    @handles("profile.updated")
+    @handles(EventType.PROFILE_UPDATED)
     def updated(self, event: EventMessage) -> None:
         p = event.payload
         lock_profiles([p["user_id"]])
@@ -91,7 +92,7 @@ class ProfilesProjector(Projector):
         )
         _scrub_if_deactivated(p["user_id"])
 
-    @handles("user.deactivated")
+    @handles(EventType.USER_DEACTIVATED)
     def deactivated(self, event: EventMessage) -> None:
         p = event.payload
         uid = p["user_id"]
@@ -125,12 +126,12 @@ class ProfilesProjector(Projector):
             [uid],
         )
 
-    @handles("user.followed", "user.unfollowed")
+    @handles(EventType.USER_FOLLOWED, EventType.USER_UNFOLLOWED)
     def follow(self, event: EventMessage) -> None:
         p = event.payload
         follower, followee = int(p["follower_id"]), int(p["followee_id"])
         state = lock_profiles([follower, followee])
-        active = event.event_type == "user.followed"
+        active = event.event_type == EventType.USER_FOLLOWED
         was_active = versioned_toggle(
             "read_follow_edge",
             {"follower_id": follower, "followee_id": followee},
@@ -144,7 +145,7 @@ class ProfilesProjector(Projector):
         execute("UPDATE read_profile SET following_count = following_count + %s WHERE user_id = %s", [delta, follower])
         execute("UPDATE read_profile SET follower_count = follower_count + %s WHERE user_id = %s", [delta, followee])
 
-    @handles("post.created")
+    @handles(EventType.POST_CREATED)
     def post_created(self, event: EventMessage) -> None:
         p = event.payload
         state = lock_profiles([p["author_id"]])
@@ -156,7 +157,7 @@ class ProfilesProjector(Projector):
         if inserted and not state[p["author_id"]]:
             execute("UPDATE read_profile SET post_count = post_count + 1 WHERE user_id = %s", [p["author_id"]])
 
-    @handles("post.deleted")
+    @handles(EventType.POST_DELETED)
     def post_deleted(self, event: EventMessage) -> None:
         p = event.payload
         state = lock_profiles([p["author_id"]])
@@ -169,7 +170,7 @@ class ProfilesProjector(Projector):
         if row is not None and not row[0] and not state[p["author_id"]]:
             execute("UPDATE read_profile SET post_count = post_count - 1 WHERE user_id = %s", [p["author_id"]])
 
-    @handles("user.suspended", "user.unsuspended")
+    @handles(EventType.USER_SUSPENDED, EventType.USER_UNSUSPENDED)
     def suspension(self, event: EventMessage) -> None:
         """Hide or show again: a flag only (counts untouched), so lifting it restores exactly."""
         lock_profiles([event.payload["user_id"]])

@@ -31,14 +31,12 @@ from django.conf import settings
 from django.db import connections
 from django.db.models import Model
 
+from socialapp.events.catalogue import EventType
 from socialapp.events.projector import CheckReport, EventMessage, PermanentError, Projector, handles, register
 from socialapp.read.search import sync
 from socialapp.read.search.models import SearchLike, SearchPost, SearchUser
 
 DB = "read"
-# Set while a rebuild replays the log into shadow tables: their rows must not reach Elasticsearch
-# before the switch (they are half-replayed and uncommitted); the rebuild pushes them afterwards.
-_replaying: ContextVar[bool] = ContextVar("search_replaying", default=False)
 _NEXT_VERSION = "nextval('search_doc_version_seq')"
 
 
@@ -234,14 +232,16 @@ class SearchProjector(Projector):
             _rows.reset(token)
 
     def after_commit(self) -> None:
-        if not _replaying.get():
+        # While replaying (a rebuild's shadow, a check's scratch copy), the rows must not reach
+        # Elasticsearch: they are not the live state; the rebuild pushes them after its switch.
+        if not self.replaying:
             sync.flush()  # also after duplicates only: an earlier delivery may have failed to push
 
     def after_commit_batch(self, events: Sequence[EventMessage]) -> dict[Any, PermanentError]:
         """Flush; a document Elasticsearch refuses for good is quarantined (sync.flush) and the
         events of this batch that changed it are refused, so the worker dead-letters just those,
         with the reason, while the rest of the batch (and the queue) flows on."""
-        if _replaying.get():
+        if self.replaying:
             return {}
         rejected: list[sync.Rejected] = []
         sync.flush(rejected=rejected)
@@ -267,11 +267,7 @@ class SearchProjector(Projector):
         from socialapp.events.rebuild import replay_check
         from socialapp.read.search.rebuild import compare_with_state
 
-        token = _replaying.set(True)  # the scratch replay must not reach Elasticsearch
-        try:
-            report = replay_check(self, compare=_STATE_COMPARED)
-        finally:
-            _replaying.reset(token)
+        report = replay_check(self, compare=_STATE_COMPARED)  # replays with `replaying` set: no push
         for kind, (lost, unexpected, checked) in compare_with_state().items():
             report.lost += [f"{kind}:{key}" for key in lost]
             report.unexpected += [f"{kind}:{key}" for key in unexpected]
@@ -279,7 +275,7 @@ class SearchProjector(Projector):
         return report
 
     # ------------------------------------------------------------------ users
-    @handles("user.registered")
+    @handles(EventType.USER_REGISTERED)
     def on_registered(self, event: EventMessage) -> None:
         p = event.payload
         user = _locked(SearchUser, int(p["user_id"]))
@@ -291,7 +287,7 @@ class SearchProjector(Projector):
             user.version = event.aggregate_version
             _save(user)
 
-    @handles("profile.updated")
+    @handles(EventType.PROFILE_UPDATED)
     def on_profile_updated(self, event: EventMessage) -> None:
         p = event.payload
         user = _locked(SearchUser, int(p["user_id"]))
@@ -300,7 +296,7 @@ class SearchProjector(Projector):
             user.version = event.aggregate_version
             _save(user)
 
-    @handles("user.deactivated")
+    @handles(EventType.USER_DEACTIVATED)
     def on_deactivated(self, event: EventMessage) -> None:
         p = event.payload
         user_id = int(p["user_id"])
@@ -333,13 +329,13 @@ class SearchProjector(Projector):
                 latest = post.created_at
         _tags_removed(removed, latest)
 
-    @handles("user.suspended", "user.unsuspended")
+    @handles(EventType.USER_SUSPENDED, EventType.USER_UNSUSPENDED)
     def on_suspension(self, event: EventMessage) -> None:
         """A flag the queries filter on (socialapp.read.search.selectors); documents, like and
         tag counts stay as they are, so lifting the suspension restores exactly."""
         user = _locked(SearchUser, int(event.payload["user_id"]))
         if event.aggregate_version > user.suspension_version:
-            user.suspended = event.event_type == "user.suspended"
+            user.suspended = event.event_type == EventType.USER_SUSPENDED
             user.suspension_version = event.aggregate_version
             _save(user)
 
@@ -348,7 +344,7 @@ class SearchProjector(Projector):
         author = _locked(SearchUser, author_id) if author_id is not None else None
         return _locked(SearchPost, post_id), author
 
-    @handles("post.created")
+    @handles(EventType.POST_CREATED)
     def on_post_created(self, event: EventMessage) -> None:
         p = event.payload
         post, author = self._post(int(p["post_id"]), int(p["author_id"]))
@@ -364,7 +360,7 @@ class SearchProjector(Projector):
         _save(post)
         _retag(post, before)
 
-    @handles("post.edited")
+    @handles(EventType.POST_EDITED)
     def on_post_edited(self, event: EventMessage) -> None:
         p = event.payload
         post, author = self._post(int(p["post_id"]), int(p["author_id"]))
@@ -379,7 +375,7 @@ class SearchProjector(Projector):
         _save(post)
         _retag(post, before)
 
-    @handles("post.deleted")
+    @handles(EventType.POST_DELETED)
     def on_post_deleted(self, event: EventMessage) -> None:
         p = event.payload
         post, _author = self._post(int(p["post_id"]), int(p["author_id"]))
@@ -394,7 +390,7 @@ class SearchProjector(Projector):
         _retag(post, before)
 
     # ------------------------------------------------------------------ likes
-    @handles("post.liked", "post.unliked")
+    @handles(EventType.POST_LIKED, EventType.POST_UNLIKED)
     def on_like(self, event: EventMessage) -> None:
         p = event.payload
         post_id, user_id = int(p["post_id"]), int(p["user_id"])
@@ -410,7 +406,7 @@ class SearchProjector(Projector):
             like_id, was_liked, version = cursor.fetchone()
             if event.aggregate_version <= version:
                 return  # older than what we hold
-            liked = event.event_type == "post.liked"
+            liked = event.event_type == EventType.POST_LIKED
             cursor.execute(
                 "UPDATE search_like SET liked = %s, version = %s WHERE id = %s",
                 [liked, event.aggregate_version, like_id],
@@ -448,11 +444,7 @@ class SearchRebuild:
         from socialapp.read.search.indexes import KINDS
         from socialapp.read.search.rebuild import rebuild_index
 
-        token = _replaying.set(True)
-        try:
-            result = SchemaSwapRebuild(self.projector).run(progress)
-        finally:
-            _replaying.reset(token)
+        result = SchemaSwapRebuild(self.projector).run(progress)  # replays with `replaying` set: no push
         for kind in KINDS:
             rebuild_index(kind, progress=False)
         return {**result, "indexes": len(KINDS)}

@@ -92,7 +92,7 @@ def rebuild(kinds: list[str] | None = None, *, progress: bool = True) -> dict[st
 
 def rebuild_from_log(*, progress: bool = True) -> dict[str, int]:
     """The state from the event log, live (see SearchRebuild), then every index."""
-    from socialapp.events.rebuild import handled_count
+    from socialapp.events.log import handled_count
     from socialapp.read.search.projector import SearchProjector
 
     projector = SearchProjector()

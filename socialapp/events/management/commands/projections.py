@@ -5,8 +5,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from socialapp.events.log import handled_count
 from socialapp.events.projector import REGISTRY
-from socialapp.events.rebuild import handled_count
 from socialapp.events.status import (
     backing_off,
     extra_status,

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from socialapp.events.catalogue import EventType
 from socialapp.events.projector import EventMessage, Projector, handles, register
 from socialapp.read.common.sql import execute, fetchone, versioned_toggle
 from socialapp.read.common.suspension import apply_suspension
@@ -143,7 +144,7 @@ class PostsProjector(Projector):
     tables = TABLES
 
     # ---------------------------------------------------------------- users
-    @handles("user.registered", "profile.updated")
+    @handles(EventType.USER_REGISTERED, EventType.PROFILE_UPDATED)
     def author_updated(self, event: EventMessage) -> None:
         p = event.payload
         uid = p["user_id"]
@@ -161,7 +162,7 @@ class PostsProjector(Projector):
                     [p.get("display_name") or "", uid, p.get("display_name") or ""],
                 )
 
-    @handles("user.deactivated")
+    @handles(EventType.USER_DEACTIVATED)
     def deactivated(self, event: EventMessage) -> None:
         uid = event.payload["user_id"]
         if _author(uid, exclusive=True)[0]:
@@ -188,7 +189,7 @@ class PostsProjector(Projector):
         )
 
     # ---------------------------------------------------------------- posts
-    @handles("post.created")
+    @handles(EventType.POST_CREATED)
     def post_created(self, event: EventMessage) -> None:
         p = event.payload
         deactivated, author_version, _, display = _author(p["author_id"])
@@ -209,7 +210,7 @@ class PostsProjector(Projector):
         _scrub_posts("post_id = %s", [p["post_id"]])
         _replace_tags(p["post_id"])
 
-    @handles("post.edited")
+    @handles(EventType.POST_EDITED)
     def post_edited(self, event: EventMessage) -> None:
         p = event.payload
         deactivated = _author(p["author_id"])[0]
@@ -220,7 +221,7 @@ class PostsProjector(Projector):
         _scrub_posts("post_id = %s", [p["post_id"]])
         _replace_tags(p["post_id"])
 
-    @handles("post.deleted")
+    @handles(EventType.POST_DELETED)
     def post_deleted(self, event: EventMessage) -> None:
         p = event.payload
         _placeholder_post(p["post_id"])
@@ -235,7 +236,7 @@ class PostsProjector(Projector):
 
     # ---------------------------------------------------------------- comments
 
-    @handles("comment.created")
+    @handles(EventType.COMMENT_CREATED)
     def comment_created(self, event: EventMessage) -> None:
         p = event.payload
         deactivated, author_version, _, display = _author(p["author_id"])
@@ -258,7 +259,7 @@ class PostsProjector(Projector):
         if not created and not deleted and not deactivated:
             execute("UPDATE read_post SET comment_count = comment_count + 1 WHERE post_id = %s", [p["post_id"]])
 
-    @handles("comment.edited")
+    @handles(EventType.COMMENT_EDITED)
     def comment_edited(self, event: EventMessage) -> None:
         p = event.payload
         _lock_post(p["post_id"])
@@ -266,7 +267,7 @@ class PostsProjector(Projector):
         _set_comment_content(p, event.aggregate_version, edited_at=p["edited_at"])
         _scrub_comments("c.comment_id = %s", [p["comment_id"]])
 
-    @handles("comment.deleted")
+    @handles(EventType.COMMENT_DELETED)
     def comment_deleted(self, event: EventMessage) -> None:
         p = event.payload
         deactivated = _author(p["author_id"])[0]
@@ -282,12 +283,12 @@ class PostsProjector(Projector):
             execute("UPDATE read_post SET comment_count = comment_count - 1 WHERE post_id = %s", [p["post_id"]])
 
     # ---------------------------------------------------------------- likes
-    @handles("post.liked", "post.unliked")
+    @handles(EventType.POST_LIKED, EventType.POST_UNLIKED)
     def like(self, event: EventMessage) -> None:
         p = event.payload
         deactivated = _author(p["user_id"])[0]
         _placeholder_post(p["post_id"])
-        active = event.event_type == "post.liked"
+        active = event.event_type == EventType.POST_LIKED
         was_active = versioned_toggle(
             "read_like", {"post_id": p["post_id"], "user_id": p["user_id"]}, event.aggregate_version, active=active
         )
@@ -298,7 +299,7 @@ class PostsProjector(Projector):
             )
 
     # ---------------------------------------------------------------- suspension
-    @handles("user.suspended", "user.unsuspended")
+    @handles(EventType.USER_SUSPENDED, EventType.USER_UNSUSPENDED)
     def suspension(self, event: EventMessage) -> None:
         """Hide or show the author's posts and comments: a flag on the author row that the
         queries check (socialapp.read.feeds.selectors); content and counts stay as they are."""

@@ -1,0 +1,63 @@
+"""Work on stored feeds besides applying events: trim to the cap, regenerate, evict.
+
+The home-feed projector (socialapp.read.feeds.projectors.home_feed) and the fan-out chunk jobs
+trim; regeneration is the explicit step the feed view takes when a reader's first page comes back
+empty (a new user, or a feed dropped by `evict`), never a side effect of a selector. It takes the
+lock the projector takes for a reader's feed (their `feed_author` row, FOR UPDATE, as a follow or
+a deactivation does), so it never interleaves with a follow merge, an unfollow or a deactivation.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+
+from socialapp.read.common.sql import READ, execute, fetchone
+
+
+def trim(reader_ids: list[int]) -> int:
+    """Cut each given feed back to FEED_MAX_ENTRIES newest entries."""
+    if not reader_ids:
+        return 0
+    return execute(
+        "DELETE FROM feed_entry f USING (SELECT r.reader_id, c.post_id AS cutoff FROM unnest(%s::bigint[]) AS r(reader_id)"
+        " CROSS JOIN LATERAL (SELECT post_id FROM feed_entry WHERE reader_id = r.reader_id"
+        " ORDER BY post_id DESC OFFSET %s LIMIT 1) c) t WHERE f.reader_id = t.reader_id AND f.post_id <= t.cutoff",
+        [reader_ids, settings.FEED_MAX_ENTRIES],
+    )
+
+
+def regenerate(reader_id: int) -> int:
+    """Rebuild a feed from the followees' recent fanned-out posts and the reader's own posts.
+    Callers hold the reader's `feed_author` lock (`regenerate_if_empty`)."""
+    cap = settings.FEED_MAX_ENTRIES
+    return execute(
+        "INSERT INTO feed_entry (reader_id, post_id, author_id) SELECT %s, post_id, author_id FROM ("
+        " SELECT p.post_id, p.author_id FROM (SELECT followee_id FROM feed_follow WHERE follower_id = %s AND active"
+        "  UNION SELECT %s) a CROSS JOIN LATERAL (SELECT post_id, author_id FROM feed_post"
+        "  WHERE author_id = a.followee_id AND NOT deleted AND (fanned_out OR author_id = %s)"
+        "  ORDER BY post_id DESC LIMIT %s) p ORDER BY p.post_id DESC LIMIT %s) s ON CONFLICT DO NOTHING",
+        [reader_id, reader_id, reader_id, reader_id, cap, cap],
+    )
+
+
+def regenerate_if_empty(reader_id: int) -> bool:
+    """Regenerate an empty or evicted feed; True if it did. Under the reader's `feed_author` lock
+    (FOR UPDATE, as the projector's follow and deactivation handlers take it), re-checked there:
+    a concurrent unfollow or deactivation commits first and is seen, or waits for this one. The
+    row is never created here (only events create projector rows, so a check's replay agrees)."""
+    if fetchone("SELECT 1 FROM feed_entry WHERE reader_id = %s LIMIT 1", [reader_id]) is not None:
+        return False
+    with transaction.atomic(using=READ):
+        author = fetchone("SELECT deactivated FROM feed_author WHERE user_id = %s FOR UPDATE", [reader_id])
+        if author is None or author[0]:
+            return False  # never posted nor followed: nothing to regenerate; deactivated: stays dropped
+        if fetchone("SELECT 1 FROM feed_entry WHERE reader_id = %s LIMIT 1", [reader_id]) is not None:
+            return False  # another request regenerated it meanwhile
+        regenerate(reader_id)
+    return True
+
+
+def evict(reader_ids: list[int]) -> int:
+    """Drop feeds (e.g. of readers inactive for long); they come back on their next read."""
+    return execute("DELETE FROM feed_entry WHERE reader_id = ANY(%s)", [reader_ids])
