@@ -1,31 +1,24 @@
 """One URL, two sides: route a request by HTTP method to a command view or a query view.
 
 Clients see one path space (`GET posts/42` and `PATCH posts/42`), but the command side must not
-know the query side's code (nor the reverse). The command side owns the URL entry of every
-shared path and names it with a *route key*; its urls.py mounts `method_dispatch(key, ...)`
-with the command views. The query side plugs its views in by key, from its own urls.py:
+know the query side's code (nor the reverse). So neither side mounts a shared path: the root
+URLconf (socialapp/urls.py, the one module that imports both sides) composes each one from both
+sides' views, explicitly and in one place:
 
-    from socialapp.common.dispatch import register_query_view
-    register_query_view("post-detail", PostDetailView.as_view())          # GET (and HEAD)
+    path("posts/<id:post_id>", by_method(get=read_views.PostDetailView.as_view(),
+                                         patch=write_detail, delete=write_detail))
 
-Route keys, their paths and the URL kwargs the views receive (see `ROUTES`):
-
-    me              me                          (no kwargs)
-    posts           posts                       (no kwargs)
-    post-detail     posts/<id:post_id>
-    post-comments   posts/<id:post_id>/comments
-    post-like       posts/<id:post_id>/like
-    comment-detail  comments/<id:comment_id>
-    user-follow     users/<username:username>/follow
-
-Registration happens at import time of the URLconf (every urls.py is imported when the root
-URLconf loads); the lookup happens per request, so module order does not matter. A method
-nobody registered answers 405 in the project's problem+json shape with an `Allow` header.
+The table is fixed when the URLconf is built: nothing registers itself at import time. HEAD
+follows GET unless given itself; a method the table lacks answers 405 in the project's
+problem+json shape with an `Allow` header. The table is exposed as `view.handlers` (read-only)
+so the OpenAPI generator can document each method with the DRF view that serves it
+(socialapp/common/schema.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -34,47 +27,30 @@ from socialapp.common.errors import PROBLEM_CONTENT_TYPE, problem
 
 View = Callable[..., HttpResponse]
 
-ROUTES: dict[str, str] = {
-    "me": "me",
-    "posts": "posts",
-    "post-detail": "posts/<id:post_id>",
-    "post-comments": "posts/<id:post_id>/comments",
-    "post-like": "posts/<id:post_id>/like",
-    "comment-detail": "comments/<id:comment_id>",
-    "user-follow": "users/<username:username>/follow",
-}
-
-_query_views: dict[str, dict[str, View]] = {}
+HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
-def register_query_view(key: str, view: View, *, methods: tuple[str, ...] = ("GET",)) -> None:
-    """Plug a query-side view into a shared path. HEAD follows GET unless registered itself."""
-    if key not in ROUTES:
-        raise KeyError(f"unknown route key {key!r}; known: {sorted(ROUTES)}")
-    for method in methods:
-        _query_views.setdefault(key, {})[method.upper()] = view
+def by_method(**views: View) -> View:
+    """A Django view that hands each request to `views[method]`: `get=..., patch=..., delete=...`.
 
-
-def method_dispatch(key: str, **command_views: View) -> View:
-    """A Django view for route `key`: `post=..., patch=..., delete=..., put=...` from the
-    command side; GET/HEAD from whatever the query side registered under `key`."""
-    if key not in ROUTES:
-        raise KeyError(f"unknown route key {key!r}")
-    commands = {method.upper(): view for method, view in command_views.items()}
-
-    def handlers() -> dict[str, View]:
-        table = {**_query_views.get(key, {}), **commands}
-        if "GET" in table and "HEAD" not in table:
-            table["HEAD"] = table["GET"]
-        return table
+    An unknown method name is refused (KeyError) when the URLconf is built, so a typo such as
+    `pacth=` fails at start-up rather than turning into a 405 in production."""
+    table: dict[str, View] = {}
+    for name, handler in views.items():
+        method = name.upper()
+        if method not in HTTP_METHODS:
+            raise KeyError(f"{name!r} is not an HTTP method; known: {sorted(HTTP_METHODS)}")
+        table[method] = handler
+    if "GET" in table and "HEAD" not in table:
+        table["HEAD"] = table["GET"]
+    handlers: Mapping[str, View] = MappingProxyType(table)
+    allowed = ", ".join(sorted(handlers))
 
     def view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        table = handlers()
-        handler = table.get(request.method or "GET")
-        if handler is None and request.method == "OPTIONS" and table:
-            handler = next(iter(table.values()))  # DRF answers OPTIONS with its metadata
+        handler = handlers.get(request.method or "GET")
+        if handler is None and request.method == "OPTIONS" and handlers:
+            handler = next(iter(handlers.values()))  # DRF answers OPTIONS with its metadata
         if handler is None:
-            allowed = ", ".join(sorted(table))
             response = JsonResponse(
                 problem(405, "method-not-allowed", "Method not allowed", f'Method "{request.method}" not allowed.'),
                 status=405,
@@ -84,12 +60,11 @@ def method_dispatch(key: str, **command_views: View) -> View:
             return response
         response = handler(request, *args, **kwargs)
         if response.has_header("Allow"):  # DRF lists only its own view's methods
-            response["Allow"] = ", ".join(sorted({*table, "OPTIONS"}))
+            response["Allow"] = ", ".join(sorted({*handlers, "OPTIONS"}))
         return response
 
     # DRF views are CSRF-exempt (token auth); the wrapper must say so too, or the CSRF
     # middleware would check it before DRF ever runs.
     view.csrf_exempt = True  # type: ignore[attr-defined]
-    view.route_key = key  # type: ignore[attr-defined]
     view.handlers = handlers  # type: ignore[attr-defined]
     return view

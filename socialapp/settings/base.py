@@ -1,6 +1,9 @@
-"""Settings shared by every environment. Every value comes from an environment variable.
+"""Settings shared by every environment. Every value a deployment may tune comes from an
+environment variable; the rest are fixed by design (Django's structure, the pipeline's safety
+settings such as late acks and publisher confirms, the relay's NOTIFY channel), so they are
+plain constants here.
 
-The README's settings table lists each variable; `tests/test_settings_documented.py` keeps the
+The README's settings table lists each variable; `tests/foundation/test_settings.py` keeps the
 two in step. Development defaults point at the services that `scripts/services up` starts.
 """
 
@@ -171,6 +174,9 @@ SPECTACULAR_SETTINGS = {
         "username": {"type": "string", "pattern": "^[A-Za-z0-9_]{3,30}$", "minLength": 3, "maxLength": 30},
         "tag": {"type": "string", "pattern": "^#?[^/#]{1,100}$", "minLength": 1, "maxLength": 101},
     },
+    # Paths shared by both sides (socialapp.common.dispatch.by_method) are documented per method,
+    # each with the DRF view that serves it.
+    "PREPROCESSING_HOOKS": ["socialapp.common.schema.document_shared_paths"],
 }
 # Throttle counters and cached metrics live in a cache shared by every process: Redis, started
 # by `scripts/services up` and the Compose file. Short socket timeouts: a cache outage must not
@@ -251,9 +257,7 @@ LOGGING = {
     "loggers": {"elastic_transport": {"level": "ERROR"}},
 }
 
-# --------------------------------------------------------------------------- command side (issue 3)
-
-# --------------------------------------------------------------------------- accounts (issue 10)
+# --------------------------------------------------------------------------- accounts
 # API tokens (docs/commands.md): lifetime since last use, how often a use moves it forward (one
 # write per token per interval, not per request), and sessions kept per user (oldest dropped).
 AUTH_TOKEN_TTL_SECONDS = env.int("AUTH_TOKEN_TTL_SECONDS", default=30 * 86400)
@@ -262,7 +266,7 @@ AUTH_MAX_SESSIONS = env.int("AUTH_MAX_SESSIONS", default=50)
 # Rows one admin action may touch at once (deactivate, suspend, ...).
 ADMIN_BULK_ACTION_LIMIT = env.int("ADMIN_BULK_ACTION_LIMIT", default=50)
 
-# --------------------------------------------------------------------------- event pipeline (issue 4)
+# --------------------------------------------------------------------------- event pipeline
 # docs/pipeline.md explains each value. Celery's own safety settings are in the Celery section.
 # Redeliveries of one message (requeues, lost workers) before it is dead-lettered.
 EVENTS_DELIVERY_LIMIT = env.int("EVENTS_DELIVERY_LIMIT", default=5)
@@ -273,10 +277,14 @@ EVENTS_PREFETCH = env.int("EVENTS_PREFETCH", default=16)
 EVENTS_BATCH_WAIT_MS = env.int("EVENTS_BATCH_WAIT_MS", default=20)
 # The relay publishes on every commit (LISTEN/NOTIFY) and sweeps at this interval regardless.
 EVENTS_RELAY_SWEEP_SECONDS = env.float("EVENTS_RELAY_SWEEP_SECONDS", default=1.0)
-EVENTS_RELAY_BATCH = 500
-EVENTS_RELAY_NOTIFY = True  # NOTIFY the relay after each commit that appended events
+# Log rows the relay publishes per batch (then waits for the broker's confirms).
+EVENTS_RELAY_BATCH = env.int("EVENTS_RELAY_BATCH", default=500)
+# NOTIFY the relay after each commit that appended events (off: it publishes on its sweeps only).
+EVENTS_RELAY_NOTIFY = env.bool("EVENTS_RELAY_NOTIFY", default=True)
+# The channel the app NOTIFYs and the relay LISTENs on: one per database already, so fixed.
 EVENTS_NOTIFY_CHANNEL = "socialapp_events"
-EVENTS_BROKER_HEARTBEAT = 30
+# AMQP heartbeat (seconds) of the relay's broker connection and of the topology and deadletters tools'.
+EVENTS_BROKER_HEARTBEAT = env.int("EVENTS_BROKER_HEARTBEAT", default=30)
 # A row the broker refuses (nack) or returns is retried after RETRY_BASE * 2^(attempts-1) seconds,
 # capped at RETRY_MAX, while the rows behind it flow (event_publish_failure; an error is logged).
 EVENTS_RELAY_RETRY_BASE_SECONDS = env.float("EVENTS_RELAY_RETRY_BASE_SECONDS", default=1.0)
@@ -287,8 +295,8 @@ EVENTS_UNROUTED_MAX_LENGTH = env.int("EVENTS_UNROUTED_MAX_LENGTH", default=10000
 # Transient errors (DB or Elasticsearch unreachable): in-place retries with exponential backoff
 # and full jitter, then the message goes back to the tail of its queue (never dead-lettered).
 EVENTS_RETRY_ATTEMPTS = env.int("EVENTS_RETRY_ATTEMPTS", default=6)
-EVENTS_RETRY_BASE_SECONDS = 0.2
-EVENTS_RETRY_MAX_SECONDS = 10.0
+EVENTS_RETRY_BASE_SECONDS = env.float("EVENTS_RETRY_BASE_SECONDS", default=0.2)
+EVENTS_RETRY_MAX_SECONDS = env.float("EVENTS_RETRY_MAX_SECONDS", default=10.0)
 # Trips of one message through the tail of its queue after its in-place retries failed; beyond
 # this it is dead-lettered (reason transient_retries). One trip is ~6 s of backoff, so the
 # default outlasts an outage of ten minutes or more; `deadletters retry` resends them.
@@ -311,11 +319,7 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# --------------------------------------------------------------------------- query side (issue 5)
-# Shared command/query paths (socialapp.common.dispatch) are documented per method.
-SPECTACULAR_SETTINGS["DEFAULT_GENERATOR_CLASS"] = "socialapp.common.schema.DispatchAwareSchemaGenerator"
-
-# --------------------------------------------------------------------------- search (issue 6)
+# --------------------------------------------------------------------------- search
 SEARCH_INDEX_SHARDS = env.int("SEARCH_INDEX_SHARDS", default=1)
 SEARCH_INDEX_REPLICAS = env.int("SEARCH_INDEX_REPLICAS", default=0)
 SEARCH_REFRESH_INTERVAL = env.str("SEARCH_REFRESH_INTERVAL", default="1s")

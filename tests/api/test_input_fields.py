@@ -28,7 +28,10 @@ WRONG_TYPES = [123, 1.5, True, ["x"], {"x": "y"}]
 
 
 def _generator():
-    return import_string(settings.SPECTACULAR_SETTINGS["DEFAULT_GENERATOR_CLASS"])()
+    generator_class = settings.SPECTACULAR_SETTINGS.get(
+        "DEFAULT_GENERATOR_CLASS", "drf_spectacular.generators.SchemaGenerator"
+    )
+    return import_string(generator_class)()
 
 
 def _as_instance(candidate: Any) -> serializers.BaseSerializer | None:

@@ -1,25 +1,30 @@
-"""Output serializers of the post-shaped query endpoints (explicit fields: nothing leaks)."""
+"""Output serializers of the post-shaped query endpoints (explicit fields: nothing leaks).
+
+`Public...Out`: a post or comment as every reader sees it (counters, `liked_by_me`), named apart
+from the command side's `PostOut`/`CommentOut` (the author's copy, with `version`), since both
+are components of the one OpenAPI document.
+"""
 
 from rest_framework import serializers
 
 
-class PostAuthorRead(serializers.Serializer):
+class PublicAuthorOut(serializers.Serializer):
     id = serializers.CharField(source="author_id", help_text="64-bit id as a string")
     username = serializers.CharField(source="author_username")
     display_name = serializers.CharField(source="author_display_name")
 
 
-class MentionRead(serializers.Serializer):
+class PublicMentionOut(serializers.Serializer):
     user_id = serializers.CharField()
     username = serializers.CharField()
 
 
-class PostRead(serializers.Serializer):
+class PublicPostOut(serializers.Serializer):
     id = serializers.CharField(source="post_id", help_text="64-bit id as a string")
-    author = PostAuthorRead(source="*")
+    author = PublicAuthorOut(source="*")
     body = serializers.CharField()
     hashtags = serializers.ListField(child=serializers.CharField())
-    mentions = MentionRead(many=True)
+    mentions = PublicMentionOut(many=True)
     created_at = serializers.DateTimeField()
     edited_at = serializers.DateTimeField(allow_null=True)
     like_count = serializers.IntegerField()
@@ -27,21 +32,21 @@ class PostRead(serializers.Serializer):
     liked_by_me = serializers.BooleanField(help_text="false for anonymous callers")
 
 
-class PostPageRead(serializers.Serializer):
-    results = PostRead(many=True)
+class PublicPostPageOut(serializers.Serializer):
+    results = PublicPostOut(many=True)
     next = serializers.CharField(allow_null=True, help_text="cursor of the next page; null on the last page")
 
 
-class CommentRead(serializers.Serializer):
+class PublicCommentOut(serializers.Serializer):
     id = serializers.CharField(source="comment_id")
     post_id = serializers.CharField()
-    author = PostAuthorRead(source="*")
+    author = PublicAuthorOut(source="*")
     body = serializers.CharField()
-    mentions = MentionRead(many=True)
+    mentions = PublicMentionOut(many=True)
     created_at = serializers.DateTimeField()
     edited_at = serializers.DateTimeField(allow_null=True)
 
 
-class CommentPageRead(serializers.Serializer):
-    results = CommentRead(many=True)
+class PublicCommentPageOut(serializers.Serializer):
+    results = PublicCommentOut(many=True)
     next = serializers.CharField(allow_null=True)

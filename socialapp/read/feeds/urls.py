@@ -1,11 +1,9 @@
+"""Feed and post queries. `GET posts/{id}` and `GET posts/{id}/comments` share their paths with
+commands: socialapp/urls.py mounts those."""
+
 from django.urls import path
 
-from socialapp.common.dispatch import register_query_view
 from socialapp.read.feeds import views
-
-# Shared paths (the command side owns the URL entry; we plug our GET in by route key).
-register_query_view("post-detail", views.PostDetailView.as_view())
-register_query_view("post-comments", views.PostCommentsView.as_view())
 
 urlpatterns = [
     path("feed", views.HomeFeedView.as_view(), name="feed"),

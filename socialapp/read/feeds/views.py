@@ -14,7 +14,7 @@ from socialapp.common.errors import NotFound
 from socialapp.read.common.pagination import PageRequest, serve_page
 from socialapp.read.common.views import CONSISTENCY_PARAMETERS, PAGE_PARAMETERS, QueryView, viewer_id
 from socialapp.read.feeds import maintenance, selectors
-from socialapp.read.feeds.serializers import CommentPageRead, CommentRead, PostPageRead, PostRead
+from socialapp.read.feeds.serializers import PublicCommentOut, PublicCommentPageOut, PublicPostOut, PublicPostPageOut
 from socialapp.read.profiles.selectors import profile_by_username
 
 POST_EXAMPLE = {
@@ -48,7 +48,7 @@ def _post_page(request: Request, scope: str, fetch: Callable[..., list[dict[str,
         scope=scope,
         fetch=lambda page: fetch(before=page.key(0), limit=page.fetch_limit),
         key=lambda r: [r["post_id"]],
-        serializer=PostRead,
+        serializer=PublicPostOut,
     )
 
 
@@ -60,7 +60,7 @@ class HomeFeedView(QueryView):
         operation_id="feed_home",
         summary="Your home feed, newest first",
         parameters=[*PAGE_PARAMETERS, *CONSISTENCY_PARAMETERS],
-        responses=PostPageRead,
+        responses=PublicPostPageOut,
         examples=[POST_PAGE_EXAMPLE],
         tags=["queries"],
     )
@@ -86,7 +86,7 @@ class PostDetailView(QueryView):
         operation_id="posts_retrieve",
         summary="A post, with whether you liked it",
         parameters=CONSISTENCY_PARAMETERS,
-        responses=PostRead,
+        responses=PublicPostOut,
         examples=[OpenApiExample("A post", value=POST_EXAMPLE)],
         tags=["queries"],
     )
@@ -94,7 +94,7 @@ class PostDetailView(QueryView):
         post = selectors.post_detail(post_id=post_id, viewer_id=viewer_id(request))
         if post is None:
             raise NotFound("No such post.")
-        return Response(PostRead(post).data)
+        return Response(PublicPostOut(post).data)
 
 
 class PostCommentsView(QueryView):
@@ -105,7 +105,7 @@ class PostCommentsView(QueryView):
         operation_id="posts_comments_list",
         summary="A post's comments, oldest first",
         parameters=[*PAGE_PARAMETERS, *CONSISTENCY_PARAMETERS],
-        responses=CommentPageRead,
+        responses=PublicCommentPageOut,
         examples=[OpenApiExample("A page", value={"results": [COMMENT_EXAMPLE], "next": None})],
         tags=["queries"],
     )
@@ -117,7 +117,11 @@ class PostCommentsView(QueryView):
             return rows
 
         return serve_page(
-            request, scope=f"comments:{post_id}", fetch=fetch, key=lambda r: [r["comment_id"]], serializer=CommentRead
+            request,
+            scope=f"comments:{post_id}",
+            fetch=fetch,
+            key=lambda r: [r["comment_id"]],
+            serializer=PublicCommentOut,
         )
 
 
@@ -129,7 +133,7 @@ class UserPostsView(QueryView):
         operation_id="users_posts_list",
         summary="A user's posts, newest first",
         parameters=[*PAGE_PARAMETERS, *CONSISTENCY_PARAMETERS],
-        responses=PostPageRead,
+        responses=PublicPostPageOut,
         examples=[POST_PAGE_EXAMPLE],
         tags=["queries"],
     )
@@ -153,7 +157,7 @@ class TagPostsView(QueryView):
         operation_id="tags_posts_list",
         summary="The hashtag timeline, newest first",
         parameters=[*PAGE_PARAMETERS, *CONSISTENCY_PARAMETERS],
-        responses=PostPageRead,
+        responses=PublicPostPageOut,
         examples=[POST_PAGE_EXAMPLE],
         tags=["queries"],
     )

@@ -1,9 +1,9 @@
+"""Profile queries. `GET me` shares its path with the `PATCH me` command: socialapp/urls.py
+mounts that one."""
+
 from django.urls import path
 
-from socialapp.common.dispatch import register_query_view
 from socialapp.read.profiles import views
-
-register_query_view("me", views.MeView.as_view())
 
 urlpatterns = [
     path("users/<username:username>", views.ProfileView.as_view(), name="user-profile"),

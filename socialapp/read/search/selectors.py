@@ -18,7 +18,7 @@ from elastic_transport import TransportError
 from elasticsearch import ApiError, NotFoundError
 
 from socialapp.common.errors import ServiceUnavailable, ValidationFailed
-from socialapp.read.search import query as Q
+from socialapp.read.search import query as search_query
 from socialapp.read.search.client import get_client
 from socialapp.read.search.folding import HL_CLOSE, HL_OPEN, fold_with_offsets
 from socialapp.read.search.indexes import read_alias
@@ -107,14 +107,14 @@ def search_posts(
     limit: int = 20,
     after: list[Any] | None = None,
 ) -> Page:
-    parsed = Q.parse(q)
+    parsed = search_query.parse(q)
     if sort == "recent" or not parsed.has_text:
         order: list[Any] = [{"created_at": "desc"}, {"post_id": "desc"}]
     else:
         order = [{"_score": "desc"}, {"post_id": "desc"}]
     body = {
-        "query": Q.posts_query(parsed, author=author, since=since, until=until),
-        "highlight": Q.HIGHLIGHT,
+        "query": search_query.posts_query(parsed, author=author, since=since, until=until),
+        "highlight": search_query.HIGHLIGHT,
         "_source": [
             "post_id",
             "author_id",
@@ -157,7 +157,7 @@ def search_posts(
 
 
 def search_users(*, q: str, limit: int = 20, after: list[Any] | None = None) -> Page:
-    body = {"query": Q.users_query(q), "_source": ["user_id", "username", "display_name"]}
+    body = {"query": search_query.users_query(q), "_source": ["user_id", "username", "display_name"]}
     hits = _search("users", body, [{"_score": "desc"}, {"user_id": "asc"}], limit, after)
     ids = [h["_source"]["user_id"] for h in hits]
     hidden = set(
@@ -175,7 +175,7 @@ def search_users(*, q: str, limit: int = 20, after: list[Any] | None = None) -> 
 
 
 def search_hashtags(*, q: str, limit: int = 20, after: list[Any] | None = None) -> Page:
-    body = {"query": Q.hashtags_query(q), "_source": ["tag", "post_count", "last_used_at"]}
+    body = {"query": search_query.hashtags_query(q), "_source": ["tag", "post_count", "last_used_at"]}
     hits = _search("hashtags", body, [{"post_count": "desc"}, {"tag": "asc"}], limit, after)
     results = [
         {"tag": s["tag"], "post_count": s["post_count"], "last_used_at": s.get("last_used_at")}

@@ -1,14 +1,13 @@
-"""Account commands. `me` is shared with the query side (GET): see socialapp.common.dispatch."""
+"""Account commands. `PATCH me` shares its path with the query side's `GET me`: socialapp/urls.py
+mounts that one."""
 
 from django.urls import path
 
-from socialapp.common.dispatch import ROUTES, method_dispatch
 from socialapp.write.accounts import views
 
 urlpatterns = [
     path("auth/register", views.RegisterView.as_view(), name="auth-register"),
     path("auth/token", views.TokenView.as_view(), name="auth-token"),
-    path(ROUTES["me"], method_dispatch("me", patch=views.MeView.as_view()), name="me"),
     path("me/deactivate", views.DeactivateView.as_view(), name="me-deactivate"),
     path("me/password", views.PasswordView.as_view(), name="me-password"),
     path("auth/logout", views.LogoutView.as_view(), name="auth-logout"),

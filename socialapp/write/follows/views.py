@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from socialapp.events.catalogue import AggregateType
 from socialapp.write.common.api import CommandView
 from socialapp.write.follows import services
-
-
-class FollowOut(serializers.Serializer):
-    follower_id = serializers.CharField()
-    followee_id = serializers.CharField()
-    followee_username = serializers.CharField()
-    following = serializers.BooleanField()
+from socialapp.write.follows.serializers import FollowOut
 
 
 class FollowView(CommandView):

@@ -1,15 +1,15 @@
-"""Post and like commands, on paths shared with the query side (socialapp.common.dispatch)."""
+"""Post and like commands. `PATCH`/`DELETE posts/{id}` share their path with the query side's
+`GET posts/{id}`: socialapp/urls.py mounts that one. Paths go through `by_method` so that a
+method the path lacks is a 405 problem before authentication, as on the shared paths."""
 
 from django.urls import path
 
-from socialapp.common.dispatch import ROUTES, method_dispatch
+from socialapp.common.dispatch import by_method
 from socialapp.write.posts import views
 
-detail = views.PostDetailView.as_view()
 like = views.PostLikeView.as_view()
 
 urlpatterns = [
-    path(ROUTES["posts"], method_dispatch("posts", post=views.PostCreateView.as_view()), name="posts"),
-    path(ROUTES["post-detail"], method_dispatch("post-detail", patch=detail, delete=detail), name="post-detail"),
-    path(ROUTES["post-like"], method_dispatch("post-like", put=like, delete=like), name="post-like"),
+    path("posts", by_method(post=views.PostCreateView.as_view()), name="posts"),
+    path("posts/<id:post_id>/like", by_method(put=like, delete=like), name="post-like"),
 ]

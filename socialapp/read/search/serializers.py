@@ -1,0 +1,72 @@
+"""Input and output shapes of the search endpoints (explicit fields: nothing leaks)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from rest_framework import serializers
+
+from socialapp.common.fields import StrictCharField, StrictRegexField
+from socialapp.common.text import raw_input_cap
+
+
+class SearchQueryIn(serializers.Serializer):
+    # The exact limit (SEARCH_MAX_QUERY_LENGTH, after trimming) is check_query's; this caps the raw input.
+    q = StrictCharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        max_length=raw_input_cap(settings.SEARCH_MAX_QUERY_LENGTH),
+    )
+
+
+class PostSearchIn(SearchQueryIn):
+    author = StrictRegexField(r"^@?\w[\w.]{0,149}$", max_length=151, required=False)
+    since = serializers.DateTimeField(required=False)
+    until = serializers.DateTimeField(required=False)
+    sort = serializers.ChoiceField(choices=["relevance", "recent"], required=False, default="relevance")
+
+
+class HitAuthorOut(serializers.Serializer):
+    id = serializers.CharField()
+    username = serializers.CharField()
+    display_name = serializers.CharField()
+
+
+class PostHitOut(serializers.Serializer):
+    id = serializers.CharField()
+    author = HitAuthorOut()
+    body = serializers.CharField()
+    snippet = serializers.CharField(help_text="HTML-escaped excerpt with <em> around the matches")
+    hashtags = serializers.ListField(child=serializers.CharField())
+    like_count = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+
+
+class UserHitOut(serializers.Serializer):
+    id = serializers.CharField()
+    username = serializers.CharField()
+    display_name = serializers.CharField()
+
+
+class HashtagHitOut(serializers.Serializer):
+    tag = serializers.CharField()
+    post_count = serializers.IntegerField()
+    last_used_at = serializers.DateTimeField(allow_null=True)
+
+
+# The documented page shapes: the hits plus the opaque cursor of the next page.
+
+
+class PostSearchPageOut(serializers.Serializer):
+    results = PostHitOut(many=True)
+    next = serializers.CharField(allow_null=True, help_text="cursor of the next page")
+
+
+class UserSearchPageOut(serializers.Serializer):
+    results = UserHitOut(many=True)
+    next = serializers.CharField(allow_null=True, help_text="cursor of the next page")
+
+
+class HashtagSearchPageOut(serializers.Serializer):
+    results = HashtagHitOut(many=True)
+    next = serializers.CharField(allow_null=True, help_text="cursor of the next page")
