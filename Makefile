@@ -42,11 +42,12 @@ migrate: venv services
 	$(BIN)/python manage.py migrate --database read --noinput -v 0
 	$(BIN)/python manage.py search init
 
-# web on :8000, the relay, a Celery task worker, Celery beat and one worker per registered projector (each
+# One web on :8000 serving both sides (no proxy: the split web-commands/web-queries is for deployments,
+# docs/ops.md), the relay, a Celery task worker, Celery beat and one worker per registered projector (each
 # process's $$PORT is its metrics port); honcho stops them all on Ctrl-C.
 run: migrate
 	@mkdir -p .services
-	$(BIN)/python manage.py projections procfile > .services/Procfile.run
+	$(BIN)/python manage.py projections procfile --single-web > .services/Procfile.run
 	exec $(BIN)/honcho start -f .services/Procfile.run -d . -p 8000
 
 test: venv services browser

@@ -143,14 +143,25 @@ def test_metrics_from_the_web_endpoint_and_the_worker_exporter(probe_tables, cli
     assert client.get("/metrics").status_code == 401
 
 
-def test_procfile_runs_web_relay_and_one_worker_per_registered_projector():
+def test_procfile_runs_both_web_sides_relay_and_one_worker_per_registered_projector():
     from socialapp.events.projector import REGISTRY
 
     out = io.StringIO()
     call_command("projections", "procfile", stdout=out)
     lines = out.getvalue().splitlines()
-    assert lines[0].startswith("web: ") and lines[1].startswith("relay: ")
+    assert lines[0].startswith("web-commands: ") and lines[1].startswith("web-queries: ")
+    assert lines[2].startswith("relay: ")
+    # Each side sized on its own and ready when its own dependencies are (docs/ops.md).
+    assert "READINESS_CHECKS=postgres_write,cache " in lines[0] and "${WEB_COMMANDS_WORKERS:-" in lines[0]
+    assert "READINESS_CHECKS=postgres_read,elasticsearch,cache " in lines[1] and "${WEB_QUERIES_THREADS:-" in lines[1]
     assert sum(line.startswith("beat: ") and "celery -A socialapp beat " in line for line in lines) == 1
-    assert (REPO / "Procfile").read_text().splitlines()[2:] == lines, "Procfile is stale: regenerate it"
+    committed = [line for line in (REPO / "Procfile").read_text().splitlines() if not line.startswith("#")]
+    assert committed == lines, "Procfile is stale: regenerate it"
     for name in REGISTRY:
         assert sum(f"-P solo -Q projector.{name} " in line for line in lines) == 1, name
+    # `make run`: one web process serving both sides, the rest unchanged.
+    out = io.StringIO()
+    call_command("projections", "procfile", "--single-web", stdout=out)
+    single = out.getvalue().splitlines()
+    assert single[0].startswith("web: ") and "READINESS_CHECKS" not in single[0]
+    assert single[1:] == lines[2:]

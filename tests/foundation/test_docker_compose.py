@@ -12,6 +12,7 @@ REPO = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((REPO / "docker" / "compose.yaml").read_text())
 SERVICES = COMPOSE["services"]
 APP_SERVICES = [name for name, svc in SERVICES.items() if svc.get("image") == "socialapp:latest"]
+WEB_SERVICES = ["web-commands", "web-queries"]
 
 
 def settings_variables() -> set[str]:
@@ -34,7 +35,7 @@ def test_infrastructure_uses_official_images_with_health_checks():
 
 
 def test_app_services_share_one_environment_known_to_the_settings():
-    assert {"web", "migrate", "relay"} <= set(APP_SERVICES)
+    assert {"web-commands", "web-queries", "migrate", "relay"} <= set(APP_SERVICES)
     known = settings_variables()
     for name in APP_SERVICES:
         env = SERVICES[name]["environment"]
@@ -43,8 +44,9 @@ def test_app_services_share_one_environment_known_to_the_settings():
         assert env["DJANGO_SETTINGS_MODULE"] == "socialapp.settings.production"
 
 
-def test_app_environment_points_at_the_compose_services():
-    env = SERVICES["web"]["environment"]
+@pytest.mark.parametrize("web", WEB_SERVICES)
+def test_app_environment_points_at_the_compose_services(web):
+    env = SERVICES[web]["environment"]
     pg = SERVICES["postgres"]["environment"]
     write, read = urlsplit(env["DATABASE_URL"]), urlsplit(env["READ_DATABASE_URL"])
     assert write.hostname == read.hostname == "postgres"
@@ -70,8 +72,9 @@ def test_app_services_wait_for_healthy_dependencies():
             assert deps[infra]["condition"] == "service_healthy", (name, infra)
         if name != "migrate":
             assert deps["migrate"]["condition"] == "service_completed_successfully", name
-    assert "gunicorn" in " ".join(SERVICES["web"].get("command", [])) or "gunicorn" in _dockerfile()
-    assert SERVICES["web"]["healthcheck"]["test"]
+    for web in WEB_SERVICES:
+        assert "gunicorn socialapp.wsgi" in " ".join(SERVICES[web].get("command", [])), web
+        assert "/readyz" in " ".join(SERVICES[web]["healthcheck"]["test"]), web
 
 
 def _dockerfile() -> str:
@@ -120,3 +123,32 @@ def test_exactly_one_beat_sends_the_periodic_tasks_and_a_worker_runs_them():
     assert "feeds.resend_stale_fanout" in {e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()}
     procfile = (REPO / "Procfile").read_text().splitlines()
     assert sum(line.startswith("beat: ") and " beat " in line for line in procfile) == 1
+
+
+def test_commands_and_queries_are_separate_process_types_each_sized_and_ready_on_its_own():
+    """docs/ops.md: each side its own workers/threads (compose interpolates WEB_<SIDE>_* from the
+    shell or .env) and its own READINESS_CHECKS, so a read-side outage does not take commands out."""
+    checks = {web: set(SERVICES[web]["environment"]["READINESS_CHECKS"].split(",")) for web in WEB_SERVICES}
+    assert checks["web-commands"] == {"postgres_write", "cache"}
+    assert checks["web-queries"] == {"postgres_read", "elasticsearch", "cache"}
+    for web in WEB_SERVICES:
+        command = " ".join(SERVICES[web]["command"])
+        side = web.removeprefix("web-").upper()
+        assert f"--workers ${{WEB_{side}_WORKERS:-" in command and f"--threads ${{WEB_{side}_THREADS:-" in command
+        assert "--bind 0.0.0.0:8000" in command
+        assert "ports" not in SERVICES[web], f"{web}: reached through the proxy only"
+        assert SERVICES[web]["environment"]["API_TRUSTED_PROXIES"] == "1", "nginx appends one X-Forwarded-For hop"
+
+
+def test_proxy_routes_to_both_web_services_with_the_checked_config():
+    proxy = SERVICES["proxy"]
+    assert proxy["image"].startswith("nginx:") and "/" not in proxy["image"]
+    assert proxy["ports"] == ["8000:8000"]
+    assert "./nginx.conf:/etc/nginx/nginx.conf:ro" in proxy["volumes"]
+    for web in WEB_SERVICES:
+        assert proxy["depends_on"][web]["condition"] == "service_healthy"
+    assert proxy["healthcheck"]["test"]
+    conf = (REPO / "docker" / "nginx.conf").read_text()
+    upstreams = dict(re.findall(r"upstream (\w+) \{\s*server ([\w.-]+:\d+);", conf))
+    assert upstreams == {"commands": "web-commands:8000", "queries": "web-queries:8000"}
+    assert re.search(r"^\s*listen 8000;", conf, re.M)

@@ -74,6 +74,22 @@ def test_schema_covers_every_endpoint_of_both_sides_with_examples() -> None:
             assert any("examples" in c for r in op["responses"].values() for c in r.get("content", {}).values()), path
 
 
+CONDITIONAL_OPERATIONS = [
+    ("/api/v1/posts/{post_id}", "get"),
+    ("/api/v1/users/{username}", "get"),
+    ("/api/v1/me", "get"),
+]
+
+
+@pytest.mark.parametrize(("path", "method"), CONDITIONAL_OPERATIONS)
+def test_conditional_reads_document_etag_if_none_match_and_304(path, method) -> None:
+    op = generated_schema()["paths"][path][method]
+    assert "If-None-Match" in {p["name"] for p in op["parameters"] if p["in"] == "header"}
+    for status in ("200", "304"):
+        assert {"ETag", "Cache-Control", "X-Read-Lag"} <= set(op["responses"][status]["headers"]), status
+    assert "content" not in op["responses"]["304"]
+
+
 # Search endpoints are fuzzed by tests/search (they need initialised Elasticsearch indexes).
 schema = schemathesis.openapi.from_dict(generated_schema()).exclude(path_regex="^/api/v1/search")
 

@@ -21,7 +21,7 @@ VISIBLE = "p.created_at IS NOT NULL AND NOT p.deleted AND NOT p.author_deactivat
 )
 POST_COLUMNS = (
     "p.post_id, p.author_id, p.author_username, p.author_display_name, p.body, p.hashtags, p.mentions,"
-    " p.created_at, p.edited_at, p.like_count, p.comment_count,"
+    " p.created_at, p.edited_at, p.like_count, p.comment_count, p.version,"
     " EXISTS (SELECT 1 FROM read_like l WHERE l.post_id = p.post_id AND l.user_id = %(viewer)s AND l.active)"
     " AS liked_by_me"
 )

@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from socialapp.common.errors import NotFound
+from socialapp.read.common.conditional import CONDITIONAL_PARAMETERS, NOT_MODIFIED, conditional_response
 from socialapp.read.common.pagination import PageRequest, serve_page
 from socialapp.read.common.views import CONSISTENCY_PARAMETERS, PAGE_PARAMETERS, QueryView, viewer_id
 from socialapp.read.feeds import maintenance, selectors
@@ -85,8 +86,8 @@ class PostDetailView(QueryView):
     @extend_schema(
         operation_id="posts_retrieve",
         summary="A post, with whether you liked it",
-        parameters=CONSISTENCY_PARAMETERS,
-        responses=PublicPostOut,
+        parameters=[*CONSISTENCY_PARAMETERS, *CONDITIONAL_PARAMETERS],
+        responses={200: PublicPostOut, 304: NOT_MODIFIED},
         examples=[OpenApiExample("A post", value=POST_EXAMPLE)],
         tags=["queries"],
     )
@@ -94,7 +95,7 @@ class PostDetailView(QueryView):
         post = selectors.post_detail(post_id=post_id, viewer_id=viewer_id(request))
         if post is None:
             raise NotFound("No such post.")
-        return Response(PublicPostOut(post).data)
+        return conditional_response(request, post, PublicPostOut)
 
 
 class PostCommentsView(QueryView):

@@ -9,7 +9,8 @@ from socialapp.read.common.sql import fetchdicts
 
 VISIBLE = "p.registered_at IS NOT NULL AND p.deactivated_at IS NULL AND NOT p.suspended"
 PUBLIC_COLUMNS = (
-    "p.user_id, p.username, p.display_name, p.bio, p.registered_at, p.follower_count, p.following_count, p.post_count"
+    "p.user_id, p.username, p.display_name, p.bio, p.registered_at, p.follower_count, p.following_count, p.post_count,"
+    " p.version"
 )
 
 

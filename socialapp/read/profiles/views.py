@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from socialapp.common.errors import NotFound
+from socialapp.read.common.conditional import CONDITIONAL_PARAMETERS, NOT_MODIFIED, conditional_response
 from socialapp.read.common.pagination import PageRequest, serve_page
 from socialapp.read.common.views import CONSISTENCY_PARAMETERS, PAGE_PARAMETERS, QueryView, viewer_id
 from socialapp.read.profiles import selectors
@@ -34,8 +35,8 @@ class ProfileView(QueryView):
     @extend_schema(
         operation_id="users_retrieve",
         summary="A profile with its counts and whether you follow them",
-        parameters=CONSISTENCY_PARAMETERS,
-        responses=PublicProfileOut,
+        parameters=[*CONSISTENCY_PARAMETERS, *CONDITIONAL_PARAMETERS],
+        responses={200: PublicProfileOut, 304: NOT_MODIFIED},
         examples=[OpenApiExample("A profile", value={**PROFILE_EXAMPLE, "followed_by_me": True, "follows_me": False})],
         tags=["queries"],
     )
@@ -43,7 +44,7 @@ class ProfileView(QueryView):
         profile = selectors.profile_by_username(username=username, viewer_id=viewer_id(request))
         if profile is None:
             raise NotFound("No such user.")
-        return Response(PublicProfileOut(profile).data)
+        return conditional_response(request, profile, PublicProfileOut)
 
 
 class MeView(QueryView):
@@ -53,8 +54,8 @@ class MeView(QueryView):
     @extend_schema(
         operation_id="me_retrieve",
         summary="Your own profile (with your e-mail)",
-        parameters=CONSISTENCY_PARAMETERS,
-        responses=MeOut,
+        parameters=[*CONSISTENCY_PARAMETERS, *CONDITIONAL_PARAMETERS],
+        responses={200: MeOut, 304: NOT_MODIFIED},
         examples=[OpenApiExample("Me", value={**PROFILE_EXAMPLE, "email": "ann@example.org"})],
         tags=["queries"],
     )
@@ -64,7 +65,7 @@ class MeView(QueryView):
             raise NotFound("Your profile is not in the read model yet; retry with your X-Consistency-Token.")
         # The e-mail is in no read model (it stays off the event bus: docs/events.md). The user row
         # that authentication already loaded from `default` has it: no further query.
-        return Response(MeOut({**profile, "email": request.user.email}).data)
+        return conditional_response(request, {**profile, "email": request.user.email}, MeOut)
 
 
 class _FollowListView(QueryView):

@@ -24,13 +24,18 @@ class Command(BaseCommand):
         parser.add_argument("action", choices=["status", "check", "rebuild", "procfile"])
         parser.add_argument("name", nargs="?", help="projector name (rebuild: required)")
         parser.add_argument("--limit", type=int, default=20, help="check: entries listed per category")
+        parser.add_argument(
+            "--single-web",
+            action="store_true",
+            help="procfile: one `web` process serving both sides (make run) instead of web-commands + web-queries",
+        )
 
     def handle(self, *args: Any, action: str, name: str | None = None, limit: int = 20, **options: Any) -> None:
         try:
             names = projector_names(name)
         except KeyError as exc:
             raise CommandError(str(exc.args[0])) from exc
-        getattr(self, f"do_{action}")(names, limit=limit, name=name)
+        getattr(self, f"do_{action}")(names, limit=limit, name=name, single_web=options.get("single_web", False))
 
     def do_status(self, names: list[str], **_: Any) -> None:
         counts = log_counts()
@@ -79,15 +84,29 @@ class Command(BaseCommand):
         if failed:
             raise CommandError(f"diverged: {', '.join(failed)}")
 
-    def do_procfile(self, names: list[str], **_: Any) -> None:
-        """The Procfile `make run` hands to honcho: web, relay, Celery tasks and beat, one worker per
-        projector."""
+    def do_procfile(self, names: list[str], single_web: bool = False, **_: Any) -> None:
+        """The Procfile: the web process types, relay, Celery tasks and beat, one worker per projector.
+
+        By default commands and queries get a process type each (`web-commands`, `web-queries`),
+        sized on their own through WEB_COMMANDS_* / WEB_QUERIES_* and each ready when its own
+        dependencies are (READINESS_CHECKS): a router sends each method to its side
+        (docker/nginx.conf, docs/ops.md). `--single-web` gives one `web` serving both, which is
+        what `make run` uses so that the API stays on one port without a proxy."""
         from socialapp.events.topology import queue_name
 
         bin_ = ".venv/bin"
-        self.stdout.write(
-            f"web: {bin_}/gunicorn socialapp.wsgi --bind 127.0.0.1:$PORT --workers 2 --threads 4 --access-logfile -"
-        )
+        gunicorn = f"{bin_}/gunicorn socialapp.wsgi --bind 127.0.0.1:$PORT"
+        if single_web:
+            self.stdout.write(f"web: {gunicorn} --workers 2 --threads 4 --access-logfile -")
+        else:
+            for role, checks, workers in (
+                ("commands", "postgres_write,cache", 1),
+                ("queries", "postgres_read,elasticsearch,cache", 2),
+            ):
+                sizing = (
+                    f"--workers ${{WEB_{role.upper()}_WORKERS:-{workers}}} --threads ${{WEB_{role.upper()}_THREADS:-4}}"
+                )
+                self.stdout.write(f"web-{role}: env READINESS_CHECKS={checks} {gunicorn} {sizing} --access-logfile -")
         self.stdout.write(f"relay: {bin_}/python manage.py relay --metrics-port $PORT")
         self.stdout.write(
             f"tasks: {bin_}/celery -A socialapp worker -Q celery --concurrency 1 -n tasks@%h --loglevel INFO"

@@ -1,0 +1,242 @@
+"""docker/nginx.conf, run for real: Debian's nginx (scripts/services installs it) in front of two
+live upstreams that say which side they are, on free local ports. Only the addresses and the
+log/temp paths of the committed file are rewritten, so the routing under test is the shipped one:
+GET/HEAD/OPTIONS to queries, every other method to commands, admin/static/auth to commands. Last,
+two live servers of the Django application itself behind it: a query, its 304 and a command."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from socketserver import ThreadingMixIn
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+import pytest
+import requests
+
+from tests.support import wait_for
+
+REPO = Path(__file__).resolve().parents[2]
+NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+
+pytestmark = pytest.mark.skipif(
+    NGINX is None, reason="nginx is not installed (scripts/services up installs Debian's nginx-light)"
+)
+
+
+def _side(name: str) -> type[BaseHTTPRequestHandler]:
+    class Echo(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _answer(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            self.rfile.read(length)
+            body = json.dumps(
+                {
+                    "side": name,
+                    "method": self.command,
+                    "path": self.path,
+                    "host": self.headers.get("Host"),
+                    "forwarded_for": self.headers.get("X-Forwarded-For"),
+                }
+            ).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("X-Side", name)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_PROPFIND = _answer
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    return Echo
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _rewrite(conf: str, replacements: dict[str, str]) -> str:
+    for old, new in replacements.items():
+        assert conf.count(old) == 1, f"docker/nginx.conf no longer has exactly one {old!r}: update this test"
+        conf = conf.replace(old, new)
+    return conf
+
+
+@contextmanager
+def running_nginx(tmp: Path, commands_port: int, queries_port: int) -> Iterator[str]:
+    """The committed docker/nginx.conf on a free port in front of these upstreams; yields its URL."""
+    port = _free_port()
+    conf = _rewrite(
+        (REPO / "docker" / "nginx.conf").read_text(),
+        {
+            "worker_processes auto;": "worker_processes 1;",
+            "error_log /dev/stderr warn;": f"error_log {tmp}/error.log warn;",
+            "pid /tmp/nginx.pid;": f"pid {tmp}/nginx.pid;",
+            "access_log /dev/stdout;": f"access_log {tmp}/access.log;",
+            "client_body_temp_path /tmp/nginx-client-body;": f"client_body_temp_path {tmp}/body;",
+            "proxy_temp_path /tmp/nginx-proxy;": f"proxy_temp_path {tmp}/proxy;",
+            "server web-commands:8000;": f"server 127.0.0.1:{commands_port};",
+            "server web-queries:8000;": f"server 127.0.0.1:{queries_port};",
+            "listen 8000;": f"listen 127.0.0.1:{port};",
+        },
+    )
+    path = tmp / "nginx.conf"
+    path.write_text(conf)
+    assert NGINX is not None
+    base = [NGINX, "-p", str(tmp), "-c", str(path)]
+    checked = subprocess.run([*base, "-t"], capture_output=True, text=True, timeout=30)
+    assert checked.returncode == 0, checked.stderr
+    process = subprocess.Popen([*base, "-g", "daemon off;"], stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: _answers(url) or process.poll() is not None, timeout=15, what="nginx listening")
+        assert process.poll() is None, process.stderr.read() if process.stderr else ""
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@contextmanager
+def serving(servers: dict[str, Any]) -> Iterator[None]:
+    for server in servers.values():
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield
+    finally:
+        for server in servers.values():
+            server.shutdown()
+            server.server_close()
+
+
+@pytest.fixture(scope="module")
+def proxy(tmp_path_factory) -> Iterator[str]:
+    servers = {name: ThreadingHTTPServer(("127.0.0.1", 0), _side(name)) for name in ("commands", "queries")}
+    with (
+        serving(servers),
+        running_nginx(
+            tmp_path_factory.mktemp("nginx"), servers["commands"].server_port, servers["queries"].server_port
+        ) as url,
+    ):
+        yield url
+
+
+def _answers(url: str) -> bool:
+    try:
+        requests.get(f"{url}/healthz", timeout=1)
+    except requests.ConnectionError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "side"),
+    [
+        ("GET", "/api/v1/feed?limit=2&cursor=a%2Fb", "queries"),
+        ("GET", "/api/v1/posts/42", "queries"),
+        ("HEAD", "/api/v1/users/ann", "queries"),
+        ("OPTIONS", "/api/v1/posts/42", "queries"),
+        ("GET", "/api/v1/me", "queries"),
+        ("GET", "/healthz", "queries"),
+        ("POST", "/api/v1/posts", "commands"),
+        ("PUT", "/api/v1/posts/42/like", "commands"),
+        ("PATCH", "/api/v1/posts/42", "commands"),
+        ("DELETE", "/api/v1/posts/42", "commands"),
+        ("POST", "/api/v1/me/deactivate", "commands"),
+        ("GET", "/api/v1/auth/sessions", "commands"),
+        ("POST", "/api/v1/auth/token", "commands"),
+        ("GET", "/admin/", "commands"),
+        ("POST", "/admin/login/", "commands"),
+        ("GET", "/static/admin/css/base.css", "commands"),
+        ("POST", "/api/v1/notifications/read", "queries"),
+        ("PROPFIND", "/api/v1/posts/42", "commands"),
+    ],
+)
+def test_each_method_reaches_its_side(proxy, method, path, side) -> None:
+    response = requests.request(
+        method, proxy + path, json={} if method in {"POST", "PUT", "PATCH"} else None, timeout=5
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["X-Side"] == side
+    if method != "HEAD":
+        echoed = response.json()
+        assert (echoed["method"], echoed["path"]) == (method, path)  # the URI passes unchanged
+
+
+def test_proxy_keeps_the_host_and_appends_one_forwarded_hop(proxy) -> None:
+    port = proxy.rsplit(":", 1)[1]
+    echoed = requests.get(f"{proxy}/api/v1/feed", headers={"X-Forwarded-For": "203.0.113.9"}, timeout=5).json()
+    assert echoed["host"] == f"127.0.0.1:{port}"
+    # The client's own header is kept and the socket address appended: with API_TRUSTED_PROXIES=1
+    # the app takes the last hop, which the client cannot forge.
+    assert echoed["forwarded_for"] == "203.0.113.9, 127.0.0.1"
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+def _tagged(app: Callable[..., Any], side: str) -> Callable[..., Any]:
+    """The Django application, saying which upstream answered (as two live servers would be told apart)."""
+
+    def wrapped(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            return start_response(status, [*headers, ("X-Side", side)], exc_info)
+
+        return app(environ, start)
+
+    return wrapped
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", "read"])
+def test_the_real_api_through_the_proxy_split_and_revalidated(tmp_path) -> None:
+    """Two live servers of the Django application behind the committed config: a query and its
+    304 revalidation reach queries (ETag and X-Read-Lag pass through), a command reaches commands."""
+    from django.core.wsgi import get_wsgi_application
+
+    from tests.read.api_support import make_site
+
+    site = make_site("ann")
+    post_id = site.world.post(site.ids["ann"], "through the proxy")
+    site.apply()
+    app = get_wsgi_application()
+    servers = {
+        side: make_server("127.0.0.1", 0, _tagged(app, side), _ThreadingWSGIServer, _QuietHandler)
+        for side in ("commands", "queries")
+    }
+    auth = {"Authorization": f"Bearer {site.tokens['ann']}"}
+    with (
+        serving(servers),
+        running_nginx(tmp_path, servers["commands"].server_port, servers["queries"].server_port) as url,
+    ):
+        first = requests.get(f"{url}/api/v1/posts/{post_id}", headers=auth, timeout=10)
+        assert first.status_code == 200 and first.headers["X-Side"] == "queries"
+        assert first.json()["body"] == "through the proxy"
+        again = requests.get(
+            f"{url}/api/v1/posts/{post_id}", headers={**auth, "If-None-Match": first.headers["ETag"]}, timeout=10
+        )
+        assert again.status_code == 304 and again.content == b""
+        assert again.headers["ETag"] == first.headers["ETag"] and again.headers["X-Read-Lag"]
+        created = requests.post(f"{url}/api/v1/posts", json={"body": "a command"}, headers=auth, timeout=10)
+        assert created.status_code == 201 and created.headers["X-Side"] == "commands", created.text
+        assert created.headers["X-Consistency-Token"]
