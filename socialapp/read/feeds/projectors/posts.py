@@ -129,8 +129,8 @@ def _replace_tags(post_id: int) -> None:
 
 def _set_post_content(p: dict[str, Any], version: int, *, edited_at: str | None = None) -> None:
     """This version's body, hashtags and mentions (and edit time), unless the row holds a newer
-    version; the tag timeline follows the hashtags."""
-    if execute(
+    version. The caller rebuilds the tag timeline once it has scrubbed (`_replace_tags`)."""
+    execute(
         "UPDATE read_post SET body = %s, hashtags = %s, mentions = %s, edited_at = COALESCE(%s::timestamptz, edited_at),"
         " version = %s, author_id = CASE WHEN author_id = 0 THEN %s ELSE author_id END"
         " WHERE post_id = %s AND version < %s",
@@ -144,8 +144,7 @@ def _set_post_content(p: dict[str, Any], version: int, *, edited_at: str | None 
             p["post_id"],
             version,
         ],
-    ):
-        _replace_tags(p["post_id"])
+    )
 
 
 def _set_comment_content(p: dict[str, Any], version: int, *, edited_at: str | None = None) -> None:
