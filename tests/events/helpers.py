@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 import uuid
 
-from django.db import transaction
+from django.db import connections, transaction
 
 from socialapp.events.log import append_event
 from socialapp.events.models import Event
@@ -17,6 +17,17 @@ _counter = itertools.count(1)
 
 def new_aggregate() -> str:
     return f"probe-{uuid.uuid4().hex[:12]}"
+
+
+def marked_aggregate(table: str, **columns: str) -> str:
+    """A new aggregate id listed in the probe's `table` (probe_poison, probe_flaky or, with its
+    `sqlstate`, probe_sqlstate): the probe projector then fails on its events (tests/events/probe.py)."""
+    aggregate = new_aggregate()
+    names = ", ".join(["aggregate_id", *columns])
+    marks = ", ".join(["%s"] * (1 + len(columns)))
+    with connections["read"].cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} ({names}) VALUES ({marks})", [aggregate, *columns.values()])
+    return aggregate
 
 
 def append_probe_events(count: int, *, aggregate_id: str | None = None, per_transaction: int = 1) -> list[Event]:
