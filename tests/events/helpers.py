@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import itertools
 import uuid
+from collections.abc import Iterable
 
 from django.db import connections, transaction
 
 from socialapp.events.log import append_event
 from socialapp.events.models import Event
+from socialapp.events.projector import EventMessage
 from tests.support import child_env
 
 _counter = itertools.count(1)
@@ -49,6 +51,23 @@ def append_probe_events(count: int, *, aggregate_id: str | None = None, per_tran
                     )
                 )
     return events
+
+
+def append_messages(events: Iterable[EventMessage]) -> list[Event]:
+    """Append messages (from a test's factory or World) to the real log in one transaction, as a
+    command service would: the rows, for a pipeline or a log reader to carry."""
+    with transaction.atomic():
+        return [
+            append_event(
+                event_type=e.event_type,
+                aggregate_type=e.aggregate_type,
+                aggregate_id=e.aggregate_id,
+                aggregate_version=e.aggregate_version,
+                payload=e.payload,
+                actor_id=e.actor_id,
+            )
+            for e in events
+        ]
 
 
 def probe_env(**extra: str) -> dict[str, str]:
