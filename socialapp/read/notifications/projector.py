@@ -15,6 +15,7 @@ its id (already read if it was read), never a new one (`_record_occurrence`, `_n
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 
@@ -95,21 +96,26 @@ def _notify(
     source_key: str,
     post_id: int | None = None,
     comment_id: int | None = None,
+    *,
+    at: tuple[int, Any] | None = None,
 ) -> None:
+    """Notify `recipient` (never of their own action) at the event's position and time, or at
+    `at` (position, occurred_at) when given."""
     if recipient == actor:
         return
+    position, occurred_at = at or (event.position, event.occurred_at)
     _lock_recipients([recipient])
     _insert(
         recipient,
-        event.position,
-        _seq(recipient, str(event.position)),
+        position,
+        _seq(recipient, str(position)),
         kind,
         actor,
         actor_username,
         post_id,
         comment_id,
         source_key,
-        event.occurred_at,
+        occurred_at,
     )
 
 
@@ -189,8 +195,9 @@ def _notify_once(
     key: str,
     post_id: int | None = None,
 ) -> None:
-    """(Re)write the notification of `key` as its window's first occurrence: same position,
-    time and id for every repetition in the window. Callers hold the aggregate's gate."""
+    """Write the notification of `key` as its window's first occurrence: same position, time and
+    id for every repetition in the window. Callers hold the aggregate's gate and have deleted the
+    key's standing notification."""
     if recipient == actor:
         return
     row = fetchone(
@@ -198,21 +205,7 @@ def _notify_once(
         [key, _bucket(event)],
     )
     assert row is not None  # recorded by the caller
-    position, occurred_at = row
-    _lock_recipients([recipient])
-    execute("DELETE FROM read_notification WHERE source_key = %s", [key])
-    _insert(
-        recipient,
-        position,
-        _seq(recipient, str(position)),
-        kind,
-        actor,
-        actor_username,
-        post_id,
-        None,
-        key,
-        occurred_at,
-    )
+    _notify(event, recipient, kind, actor, actor_username, key, post_id, at=row)
 
 
 def _same_bucket(created_at: datetime, event: EventMessage) -> bool:
