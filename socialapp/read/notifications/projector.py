@@ -167,12 +167,15 @@ def _materialize_mentions(source_key: str) -> None:
         _insert(uid, position, seq, "mention", author, username, post_id, comment_id, source_key, occurred_at)
 
 
+def _window_of(moment: datetime) -> int:
+    return int(moment.timestamp() // settings.NOTIFICATIONS_DEDUP_WINDOW_SECONDS)
+
+
 def _bucket(event: EventMessage) -> int:
     """The dedup window the event falls in, by its `occurred_at` (not now(): replays agree)."""
-    window = settings.NOTIFICATIONS_DEDUP_WINDOW_SECONDS
-    if window <= 0:
+    if settings.NOTIFICATIONS_DEDUP_WINDOW_SECONDS <= 0:
         return event.position  # no dedup: every event its own bucket
-    return int(datetime.fromisoformat(event.occurred_at).timestamp() // window)
+    return _window_of(datetime.fromisoformat(event.occurred_at))
 
 
 def _record_occurrence(event: EventMessage, key: str) -> None:
@@ -209,8 +212,7 @@ def _notify_once(
 
 
 def _same_bucket(created_at: datetime, event: EventMessage) -> bool:
-    window = settings.NOTIFICATIONS_DEDUP_WINDOW_SECONDS
-    return window > 0 and int(created_at.timestamp() // window) == _bucket(event)
+    return settings.NOTIFICATIONS_DEDUP_WINDOW_SECONDS > 0 and _window_of(created_at) == _bucket(event)
 
 
 def _mention_ids(mentions: list[dict]) -> list[int]:
