@@ -6,13 +6,15 @@ from __future__ import annotations
 import itertools
 import uuid
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import connections, transaction
 
+from socialapp.events.deadletters import DeadLetter, list_dead
 from socialapp.events.log import append_event
 from socialapp.events.models import Event
 from socialapp.events.projector import EventMessage
-from tests.support import child_env
+from tests.support import child_env, wait_for
 
 _counter = itertools.count(1)
 
@@ -51,6 +53,18 @@ def append_probe_events(count: int, *, aggregate_id: str | None = None, per_tran
                     )
                 )
     return events
+
+
+def poisoned_among(pipeline: Any, aggregate_id: str, neighbours: int) -> tuple[Event, list[DeadLetter]]:
+    """Append `neighbours` probe events, one on `aggregate_id` (a `marked_aggregate`), then
+    `neighbours` more, while `pipeline` (running the probe) runs; wait until the neighbours are
+    applied and something is dead-lettered: (the marked event, the probe's dead letters)."""
+    before = append_probe_events(neighbours)
+    bad = append_probe_events(1, aggregate_id=aggregate_id)[0]
+    after = append_probe_events(neighbours)
+    pipeline.wait_applied(before + after, timeout=60)
+    dead = wait_for(lambda: list_dead("probe"), timeout=60, what="the poison event in the dead letters")
+    return bad, dead
 
 
 def append_messages(events: Iterable[EventMessage]) -> list[Event]:

@@ -8,7 +8,7 @@ from django.db import connections, transaction
 
 from socialapp.events.deadletters import list_dead
 from socialapp.events.projector import PERMANENT, TRANSIENT, classify_error
-from tests.events.helpers import append_probe_events, marked_aggregate, probe_env
+from tests.events.helpers import append_probe_events, marked_aggregate, poisoned_among, probe_env
 from tests.events.probe import raise_sqlstate
 from tests.pipeline_support import running_pipeline
 from tests.support import wait_for
@@ -65,13 +65,9 @@ def test_deterministic_operational_error_is_dead_lettered_alone(probe_tables, ba
     batch, held back every neighbour); now only it is dead-lettered, with its reason."""
     poison = marked_aggregate("probe_sqlstate", sqlstate="54000")
     with running_pipeline(["probe"], env=probe_env(PROBE_BATCH_SIZE=batch)) as pipeline:
-        before = append_probe_events(8)
-        bad = append_probe_events(1, aggregate_id=poison)
-        after = append_probe_events(8)
-        pipeline.wait_applied(before + after, timeout=60)
-        dead = wait_for(lambda: list_dead("probe"), timeout=60, what="the poison event in the dead letters")
+        bad, dead = poisoned_among(pipeline, poison, 8)
         log = pipeline.workers["probe"].log()
-    assert [d.event_id for d in dead] == [str(bad[0].event_id)]
+    assert [d.event_id for d in dead] == [str(bad.event_id)]
     assert dead[0].reason == "permanent"
     assert dead[0].error.startswith("OperationalError [SQLSTATE 54000]: probe: sqlstate 54000"), dead[0].error
     assert "transient error" not in log
