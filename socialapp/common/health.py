@@ -99,10 +99,15 @@ class BrokerCheck:
 check_rabbitmq = BrokerCheck()
 
 
+def _unknown_checks() -> list[str]:
+    """The READINESS_CHECKS names that READINESS_CHECK_FUNCTIONS does not define."""
+    return [name for name in settings.READINESS_CHECKS if name not in settings.READINESS_CHECK_FUNCTIONS]
+
+
 def readiness_settings_check(app_configs: object = None, **kwargs: object) -> list[checks.Error]:
     """System check (runs at startup and in `manage.py check`): a READINESS_CHECKS typo must stop
     the deploy, not turn every probe into a 500."""
-    unknown = [name for name in settings.READINESS_CHECKS if name not in settings.READINESS_CHECK_FUNCTIONS]
+    unknown = _unknown_checks()
     if not unknown:
         return []
     known = ", ".join(sorted(settings.READINESS_CHECK_FUNCTIONS))
@@ -111,7 +116,7 @@ def readiness_settings_check(app_configs: object = None, **kwargs: object) -> li
 
 def configured_checks() -> dict[str, Callable[[], None]]:
     functions = settings.READINESS_CHECK_FUNCTIONS
-    unknown = [name for name in settings.READINESS_CHECKS if name not in functions]
+    unknown = _unknown_checks()
     if unknown:
         raise ImproperlyConfigured(f"READINESS_CHECKS names unknown checks {unknown}; known: {sorted(functions)}")
     return {name: import_string(functions[name]) for name in settings.READINESS_CHECKS}

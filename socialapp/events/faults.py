@@ -29,24 +29,27 @@ RELAY_HOLD_BEFORE_MARK = "relay.hold_before_mark"
 POINTS = frozenset({RELAY_HOLD_BEFORE_MARK})
 
 
+def _known(name: str, where: str = "") -> str:
+    """`name`, if a point has it; a typo must fail loudly rather than arm (or test) nothing."""
+    if name not in POINTS:
+        raise ValueError(f"{where}unknown fault point {name!r} (known: {sorted(POINTS)})")
+    return name
+
+
 def armed() -> dict[str, str]:
     """The points the environment arms now: {name: argument}."""
     spec = os.environ.get(ENV, "")
     found: dict[str, str] = {}
     for item in filter(None, (part.strip() for part in spec.split(";"))):
         name, _, argument = item.partition("=")
-        if name not in POINTS:
-            raise ValueError(f"{ENV}: unknown fault point {name!r} (known: {sorted(POINTS)})")
-        found[name] = argument
+        found[_known(name, f"{ENV}: ")] = argument
     return found
 
 
 def fault_point(name: str, detail: str = "") -> None:
     """Hold here if the environment arms `name` and its file does not exist yet (a restarted
     process runs on); otherwise return at once."""
-    if name not in POINTS:
-        raise ValueError(f"unknown fault point {name!r}")
-    path = armed().get(name)
+    path = armed().get(_known(name))
     if not path or os.path.exists(path):
         return
     with open(path, "w") as fh:
@@ -58,7 +61,4 @@ def fault_point(name: str, detail: str = "") -> None:
 
 def fault_env(**points: str) -> dict[str, str]:
     """The environment that arms these points in a child process: fault_env(**{NAME: path})."""
-    for name in points:
-        if name not in POINTS:
-            raise ValueError(f"unknown fault point {name!r}")
-    return {ENV: ";".join(f"{name}={argument}" for name, argument in points.items())}
+    return {ENV: ";".join(f"{_known(name)}={argument}" for name, argument in points.items())}

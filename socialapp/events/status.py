@@ -5,6 +5,7 @@ and queue depths (from the RabbitMQ management API), rows the relay is backing o
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import EllipsisType
 from urllib.parse import quote, urlsplit
 
 import requests
@@ -65,10 +66,10 @@ def backing_off() -> int:
         return int(cursor.fetchone()[0])
 
 
-def unrouted_depth(queues: dict[str, dict] | None = None) -> int | None:
-    """Messages in `events.unrouted` (published events no projector queue was bound for); None
-    when the management API is unreachable or the queue was never declared."""
-    queues = queue_infos() if queues is None else queues
+def unrouted_depth(queues: dict[str, dict] | None) -> int | None:
+    """Messages in `events.unrouted` (published events no projector queue was bound for), from a
+    `queue_infos()` listing; None when the management API was unreachable or the queue was never
+    declared."""
     q = None if queues is None else queues.get(UNROUTED_QUEUE)
     return None if q is None else int(q.get("messages", 0) or 0)
 
@@ -117,8 +118,14 @@ def applied_counts() -> dict[str, int]:
         return {name: int(n) for name, n in cursor.fetchall()}
 
 
-def projector_status(names: list[str] | None = None) -> list[ProjectorStatus]:
-    applied, in_log, queues = applied_counts(), handled_counts(), queue_infos()
+def projector_status(
+    names: list[str] | None = None, *, queues: dict[str, dict] | EllipsisType | None = ...
+) -> list[ProjectorStatus]:
+    """One row per projector; `queues` is a `queue_infos()` listing the caller already has
+    (default: ask the management API now)."""
+    applied, in_log = applied_counts(), handled_counts()
+    if queues is ...:
+        queues = queue_infos()
     rows = []
     for name in names or projector_names():
         types = REGISTRY[name].event_types()

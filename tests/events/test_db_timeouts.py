@@ -3,8 +3,10 @@ retrying) instead of queueing every reader of the table behind it."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
+from collections.abc import Iterator
 
 import psycopg
 import pytest
@@ -43,6 +45,21 @@ def _hold_table(table: str, release: threading.Event, held: threading.Event) -> 
         conn.rollback()
 
 
+@contextlib.contextmanager
+def _table_held(table: str) -> Iterator[threading.Event]:
+    """`_hold_table` in a thread for the block, which starts once the table is held; yields the
+    event that lets the reader go (set anyway, and the thread joined, when the block ends)."""
+    release, held = threading.Event(), threading.Event()
+    holder = threading.Thread(target=_hold_table, args=(table, release, held))
+    holder.start()
+    try:
+        assert held.wait(10)
+        yield release
+    finally:
+        release.set()
+        holder.join()
+
+
 @pytest.fixture
 def shadow_ready(probe_tables, settings):
     settings.REBUILD_SWITCH_LOCK_TIMEOUT = "200ms"
@@ -63,18 +80,11 @@ def _schema_exists(name: str) -> bool:
 
 def test_switch_fails_fast_while_a_reader_holds_the_table(shadow_ready, settings, caplog):
     settings.REBUILD_SWITCH_ATTEMPTS = 3
-    release, held = threading.Event(), threading.Event()
-    holder = threading.Thread(target=_hold_table, args=("probe_aggregate", release, held))
-    holder.start()
-    try:
-        assert held.wait(10)
+    with _table_held("probe_aggregate"):
         started = time.monotonic()
         with pytest.raises(OperationalError, match="lock timeout"):
             shadow_ready.switch(0)
         elapsed = time.monotonic() - started
-    finally:
-        release.set()
-        holder.join()
     assert elapsed < 10, f"the switch waited {elapsed:.1f}s"
     assert sum("switch attempt" in r.getMessage() for r in caplog.records) == 2  # 3 attempts, 2 retries
     assert _schema_exists(shadow_ready.shadow), "the shadow is kept for a rerun"
@@ -82,15 +92,8 @@ def test_switch_fails_fast_while_a_reader_holds_the_table(shadow_ready, settings
 
 def test_switch_retries_and_succeeds_once_the_reader_is_gone(shadow_ready, settings, caplog):
     settings.REBUILD_SWITCH_ATTEMPTS = 5
-    release, held = threading.Event(), threading.Event()
-    holder = threading.Thread(target=_hold_table, args=("probe_aggregate", release, held))
-    holder.start()
-    try:
-        assert held.wait(10)
+    with _table_held("probe_aggregate") as release:
         threading.Timer(0.5, release.set).start()  # the report ends after the first attempt
         shadow_ready.switch(0)
-    finally:
-        release.set()
-        holder.join()
     assert any("switch attempt 1/5" in r.getMessage() for r in caplog.records)
     assert not _schema_exists(shadow_ready.shadow), "swapped in"

@@ -17,7 +17,7 @@ from socialapp.events.deadletters import list_dead
 from socialapp.events.faults import RELAY_HOLD_BEFORE_MARK, fault_env
 from socialapp.events.models import Event
 from socialapp.events.topology import broker_connection, queue_name
-from tests.events.helpers import append_probe_events, new_aggregate, probe_env
+from tests.events.helpers import append_probe_events, marked_aggregate, poisoned_among, probe_env
 from tests.events.probe import ProbeProjector
 from tests.pipeline_support import running_pipeline, start_relay, start_worker, wait_applied
 from tests.support import service_stopped, wait_for
@@ -91,23 +91,17 @@ def test_relay_killed_between_publish_and_mark_duplicate_is_absorbed(probe_table
 def test_poison_event_is_dead_lettered_others_flow_and_retry_applies_it_once_fixed(probe_tables, batch: str):
     """In batches, the poisoned event fails the batch's transaction; the batch is applied again
     one event per transaction, so only the poisoned one is requeued (and its neighbours once)."""
-    poison = new_aggregate()
-    with connections["read"].cursor() as cursor:
-        cursor.execute("INSERT INTO probe_poison (aggregate_id) VALUES (%s)", [poison])
+    poison = marked_aggregate("probe_poison")
     with running_pipeline(["probe"], env=probe_env(PROBE_BATCH_SIZE=batch)) as pipeline:
-        before = append_probe_events(10)
-        bad = append_probe_events(1, aggregate_id=poison)
-        after = append_probe_events(10)
-        pipeline.wait_applied(before + after, timeout=60)
-        dead = wait_for(lambda: list_dead("probe"), timeout=60, what="the poison event in the dead letters")
-        assert [d.event_id for d in dead] == [str(bad[0].event_id)]
+        bad, dead = poisoned_among(pipeline, poison, 10)
+        assert [d.event_id for d in dead] == [str(bad.event_id)]
         assert dead[0].reason == "delivery_limit"
         assert "requeued (bounded by the delivery limit)" in pipeline.workers["probe"].log()
 
         with connections["read"].cursor() as cursor:  # the fix ships
             cursor.execute("DELETE FROM probe_poison")
         call_command("deadletters", "retry", "probe")
-        pipeline.wait_applied(bad, timeout=60)
+        pipeline.wait_applied([bad], timeout=60)
     assert list_dead("probe") == []
     assert_converged()
 
@@ -166,9 +160,7 @@ def test_rabbitmq_restart_while_commands_keep_coming_loses_nothing(probe_tables)
 
 
 def test_transient_errors_are_retried_with_backoff_never_dead_lettered(probe_tables):
-    flaky = new_aggregate()
-    with connections["read"].cursor() as cursor:
-        cursor.execute("INSERT INTO probe_flaky (aggregate_id) VALUES (%s)", [flaky])
+    flaky = marked_aggregate("probe_flaky")
     with running_pipeline(["probe"], env=probe_env()) as pipeline:
         bad = append_probe_events(1, aggregate_id=flaky)
         log = pipeline.workers["probe"].log

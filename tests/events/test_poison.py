@@ -8,7 +8,7 @@ from django.db import connections, transaction
 
 from socialapp.events.deadletters import list_dead
 from socialapp.events.projector import PERMANENT, TRANSIENT, classify_error
-from tests.events.helpers import append_probe_events, new_aggregate, probe_env
+from tests.events.helpers import append_probe_events, marked_aggregate, poisoned_among, probe_env
 from tests.events.probe import raise_sqlstate
 from tests.pipeline_support import running_pipeline
 from tests.support import wait_for
@@ -58,27 +58,16 @@ def test_real_division_by_zero_is_permanent_and_a_closed_connection_transient():
     assert classify_error(OperationalError("server closed the connection unexpectedly")) == TRANSIENT
 
 
-def _poison(code: str) -> str:
-    aggregate = new_aggregate()
-    with connections["read"].cursor() as cursor:
-        cursor.execute("INSERT INTO probe_sqlstate (aggregate_id, sqlstate) VALUES (%s, %s)", [aggregate, code])
-    return aggregate
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("batch", ["1", "20"], ids=["one-by-one", "batches"])
 def test_deterministic_operational_error_is_dead_lettered_alone(probe_tables, batch: str):
     """54000 is an OperationalError that no retry fixes: it used to be retried forever (and, in a
     batch, held back every neighbour); now only it is dead-lettered, with its reason."""
-    poison = _poison("54000")
+    poison = marked_aggregate("probe_sqlstate", sqlstate="54000")
     with running_pipeline(["probe"], env=probe_env(PROBE_BATCH_SIZE=batch)) as pipeline:
-        before = append_probe_events(8)
-        bad = append_probe_events(1, aggregate_id=poison)
-        after = append_probe_events(8)
-        pipeline.wait_applied(before + after, timeout=60)
-        dead = wait_for(lambda: list_dead("probe"), timeout=60, what="the poison event in the dead letters")
+        bad, dead = poisoned_among(pipeline, poison, 8)
         log = pipeline.workers["probe"].log()
-    assert [d.event_id for d in dead] == [str(bad[0].event_id)]
+    assert [d.event_id for d in dead] == [str(bad.event_id)]
     assert dead[0].reason == "permanent"
     assert dead[0].error.startswith("OperationalError [SQLSTATE 54000]: probe: sqlstate 54000"), dead[0].error
     assert "transient error" not in log
@@ -86,9 +75,7 @@ def test_deterministic_operational_error_is_dead_lettered_alone(probe_tables, ba
 
 @pytest.mark.slow
 def test_an_event_failing_transiently_forever_is_dead_lettered_after_the_cap(probe_tables):
-    flaky = new_aggregate()
-    with connections["read"].cursor() as cursor:
-        cursor.execute("INSERT INTO probe_flaky (aggregate_id) VALUES (%s)", [flaky])
+    flaky = marked_aggregate("probe_flaky")
     env = probe_env(EVENTS_TRANSIENT_RETRIES="2", EVENTS_RETRY_ATTEMPTS="1")
     with running_pipeline(["probe"], env=env) as pipeline:
         bad = append_probe_events(1, aggregate_id=flaky)

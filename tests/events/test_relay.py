@@ -5,6 +5,7 @@ publishing; a row the broker refuses backs off on its own and never stalls the r
 import io
 import logging
 import uuid
+from contextlib import closing
 
 import pytest
 from django.core.management import call_command
@@ -89,16 +90,18 @@ def _append(event_type: str, count: int = 1) -> list[Event]:
     return out
 
 
+def _one_pass() -> int:
+    """What one pass of a fresh relay publishes (the relay closed afterwards)."""
+    with closing(Relay()) as relay:
+        return relay.publish_pending()
+
+
 def test_an_event_no_projector_handles_is_published_into_events_unrouted(only_probe):
     """The relay used to mark such rows published without sending them: a differently configured
     process (a rolling deploy) lost them silently."""
     unhandled = _append("user.registered")[0]  # the probe handles post.* only
     handled = append_probe_events(1)[0]
-    relay = Relay()
-    try:
-        assert relay.publish_pending() == 2
-    finally:
-        relay.close()
+    assert _one_pass() == 2
     assert not Event.objects.filter(published_at__isnull=True).exists()
     assert _drain(queue_name("probe")) == [str(handled.event_id)]
     wait_for(lambda: "unrouted: 1 messages in events.unrouted" in _status(), timeout=15, what="status shows it")
@@ -195,9 +198,5 @@ def test_an_events_exchange_declared_without_the_alternate_exchange_is_recreated
         channel.exchange_delete(EVENTS_EXCHANGE.name)
         channel.exchange_declare(EVENTS_EXCHANGE.name, "topic", durable=True, auto_delete=False)
     event = append_probe_events(1)[0]
-    relay = Relay()
-    try:
-        assert relay.publish_pending() == 1
-    finally:
-        relay.close()
+    assert _one_pass() == 1
     assert _drain(queue_name("probe")) == [str(event.event_id)]

@@ -7,9 +7,10 @@ from contextlib import contextmanager
 import pytest
 from django.db import connections, transaction
 
-from socialapp.events.log import append_event, log_events
+from socialapp.events.log import log_events
 from socialapp.events.projector import REGISTRY, EventMessage
 from socialapp.read.common.sql import execute, fetchall
+from tests.events.helpers import append_messages
 
 MINE = ("profiles", "posts", "home_feed", "notifications")
 
@@ -26,16 +27,7 @@ def logged(events: Iterable[EventMessage], types: Iterable[str] | None = None) -
     pipeline carries them: only those of `types` (default: every type)."""
     from socialapp.events.catalogue import ALL_EVENT_TYPES
 
-    with transaction.atomic():
-        for e in events:
-            append_event(
-                event_type=e.event_type,
-                aggregate_type=e.aggregate_type,
-                aggregate_id=e.aggregate_id,
-                aggregate_version=e.aggregate_version,
-                payload=e.payload,
-                actor_id=e.actor_id,
-            )
+    append_messages(events)
     return [m for batch in log_events(tuple(types or ALL_EVENT_TYPES)) for m in batch]
 
 

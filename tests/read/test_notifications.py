@@ -235,17 +235,23 @@ def test_a_like_or_follow_loop_notifies_once_per_window(clean_read_models, setti
         assert snapshot()["read_notification"] == in_order, seed
 
 
+def _refollowed() -> tuple[World, int]:
+    """bob follows ann, unfollows and follows again (events 2, 3 and 4 of the world): ann's id."""
+    w = World()
+    ann, bob = w.register("ann"), w.register("bob")
+    w.follow(bob, ann)
+    w.follow(bob, ann, on=False)
+    w.follow(bob, ann)
+    return w, ann
+
+
 def test_a_repetition_in_a_later_window_notifies_again(clean_read_models, settings) -> None:
     """Windows are by the events' own time (deterministic under replay), not by now()."""
     import dataclasses
     from datetime import datetime, timedelta
 
     settings.NOTIFICATIONS_DEDUP_WINDOW_SECONDS = 3600
-    w = World()
-    ann, bob = w.register("ann"), w.register("bob")
-    w.follow(bob, ann)
-    w.follow(bob, ann, on=False)
-    w.follow(bob, ann)
+    w, ann = _refollowed()
     t0 = datetime.fromisoformat(w.events[2].occurred_at)
     later = dataclasses.replace(w.events[4], occurred_at=(t0 + timedelta(hours=2)).isoformat())
     unfollow = dataclasses.replace(w.events[3], occurred_at=(t0 + timedelta(minutes=10)).isoformat())
@@ -260,11 +266,7 @@ def test_a_repetition_in_a_later_window_notifies_again(clean_read_models, settin
 
 def test_a_zero_window_notifies_every_time(clean_read_models, settings) -> None:
     settings.NOTIFICATIONS_DEDUP_WINDOW_SECONDS = 0
-    w = World()
-    ann, bob = w.register("ann"), w.register("bob")
-    w.follow(bob, ann)
-    w.follow(bob, ann, on=False)
-    w.follow(bob, ann)
+    w, ann = _refollowed()
     apply_all(w.events, ONLY)
     assert fetchall("SELECT position FROM read_notification WHERE recipient_id = %s", [ann]) == [
         (w.events[-1].position,)

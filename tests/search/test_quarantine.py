@@ -7,15 +7,14 @@ import copy
 from collections.abc import Iterator
 
 import pytest
-from django.db import transaction
 from django.db.models import F
 
 from socialapp.events.deadletters import list_dead
-from socialapp.events.log import append_event
 from socialapp.events.projector import EventMessage, PermanentError
 from socialapp.read.search import indexes
 from socialapp.read.search.models import SearchPost
 from socialapp.read.search.projector import SearchProjector
+from tests.events.helpers import append_messages
 from tests.pipeline_support import running_pipeline
 from tests.support import wait_for
 
@@ -70,28 +69,14 @@ def test_a_refused_document_fails_only_its_event_and_the_rest_is_synced(numeric_
     assert set(visible_docs("posts")) == {"201", "203", "204"}
 
 
-def _log(events: list[EventMessage]) -> list:
-    with transaction.atomic():
-        return [
-            append_event(
-                event_type=e.event_type,
-                aggregate_type=e.aggregate_type,
-                aggregate_id=e.aggregate_id,
-                aggregate_version=e.aggregate_version,
-                payload=e.payload,
-            )
-            for e in events
-        ]
-
-
 @pytest.mark.slow
 def test_the_search_worker_dead_letters_the_refused_event_with_the_reason(numeric_author_index):
     with running_pipeline(["search"]) as pipeline:
-        logged = _log(batch())
+        logged = append_messages(batch())
         pipeline.wait_applied(logged)
         dead = wait_for(lambda: list_dead("search"), timeout=60, what="the refused event dead-lettered")
         wait_for(lambda: set(visible_docs("posts")) == {"201", "203"}, timeout=30, what="the rest synced")
-        more = _log([f.post_created(204, 1, "1001", "after #ok", minutes=4)])
+        more = append_messages([f.post_created(204, 1, "1001", "after #ok", minutes=4)])
         pipeline.wait_applied(more)
         wait_for(lambda: "204" in visible_docs("posts"), timeout=30, what="the queue still flowing")
         log = pipeline.workers["search"].log()

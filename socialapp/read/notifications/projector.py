@@ -15,6 +15,7 @@ its id (already read if it was read), never a new one (`_record_occurrence`, `_n
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 
@@ -95,21 +96,26 @@ def _notify(
     source_key: str,
     post_id: int | None = None,
     comment_id: int | None = None,
+    *,
+    at: tuple[int, Any] | None = None,
 ) -> None:
+    """Notify `recipient` (never of their own action) at the event's position and time, or at
+    `at` (position, occurred_at) when given."""
     if recipient == actor:
         return
+    position, occurred_at = at or (event.position, event.occurred_at)
     _lock_recipients([recipient])
     _insert(
         recipient,
-        event.position,
-        _seq(recipient, str(event.position)),
+        position,
+        _seq(recipient, str(position)),
         kind,
         actor,
         actor_username,
         post_id,
         comment_id,
         source_key,
-        event.occurred_at,
+        occurred_at,
     )
 
 
@@ -161,12 +167,15 @@ def _materialize_mentions(source_key: str) -> None:
         _insert(uid, position, seq, "mention", author, username, post_id, comment_id, source_key, occurred_at)
 
 
+def _window_of(moment: datetime) -> int:
+    return int(moment.timestamp() // settings.NOTIFICATIONS_DEDUP_WINDOW_SECONDS)
+
+
 def _bucket(event: EventMessage) -> int:
     """The dedup window the event falls in, by its `occurred_at` (not now(): replays agree)."""
-    window = settings.NOTIFICATIONS_DEDUP_WINDOW_SECONDS
-    if window <= 0:
+    if settings.NOTIFICATIONS_DEDUP_WINDOW_SECONDS <= 0:
         return event.position  # no dedup: every event its own bucket
-    return int(datetime.fromisoformat(event.occurred_at).timestamp() // window)
+    return _window_of(datetime.fromisoformat(event.occurred_at))
 
 
 def _record_occurrence(event: EventMessage, key: str) -> None:
@@ -189,8 +198,9 @@ def _notify_once(
     key: str,
     post_id: int | None = None,
 ) -> None:
-    """(Re)write the notification of `key` as its window's first occurrence: same position,
-    time and id for every repetition in the window. Callers hold the aggregate's gate."""
+    """Write the notification of `key` as its window's first occurrence: same position, time and
+    id for every repetition in the window. Callers hold the aggregate's gate and have deleted the
+    key's standing notification."""
     if recipient == actor:
         return
     row = fetchone(
@@ -198,26 +208,11 @@ def _notify_once(
         [key, _bucket(event)],
     )
     assert row is not None  # recorded by the caller
-    position, occurred_at = row
-    _lock_recipients([recipient])
-    execute("DELETE FROM read_notification WHERE source_key = %s", [key])
-    _insert(
-        recipient,
-        position,
-        _seq(recipient, str(position)),
-        kind,
-        actor,
-        actor_username,
-        post_id,
-        None,
-        key,
-        occurred_at,
-    )
+    _notify(event, recipient, kind, actor, actor_username, key, post_id, at=row)
 
 
 def _same_bucket(created_at: datetime, event: EventMessage) -> bool:
-    window = settings.NOTIFICATIONS_DEDUP_WINDOW_SECONDS
-    return window > 0 and int(created_at.timestamp() // window) == _bucket(event)
+    return settings.NOTIFICATIONS_DEDUP_WINDOW_SECONDS > 0 and _window_of(created_at) == _bucket(event)
 
 
 def _mention_ids(mentions: list[dict]) -> list[int]:

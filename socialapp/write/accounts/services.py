@@ -249,14 +249,9 @@ def user_deactivate(*, user_id: int, actor: User) -> User:
     by_self = actor.pk == user_id
     if not by_self and not actor.is_staff:
         raise NotAuthorized("Only moderators may deactivate other accounts.")
-    # A moderator must still be active when this commits: FOR SHARE on them, FOR UPDATE on the
-    # account, in ascending id order like every command (two moderators deactivating each other
+    # A moderator must still be active when this commits (two moderators deactivating each other
     # at once: one commits, the other then finds itself deactivated and is refused).
-    for uid in sorted({user_id, actor.pk}):
-        if uid == user_id:
-            user = _lock_user(user_id)
-        else:
-            lock_active_actor(actor.pk)
+    user = _lock_moderated(user_id, actor)
     if not by_self:
         _check_may_moderate(actor, user)
     if user.deactivated_at is not None:
@@ -290,7 +285,8 @@ def _check_may_moderate(actor: User, user: User) -> None:
 
 
 def _lock_moderated(user_id: int, actor: User) -> User:
-    """FOR UPDATE on the account, FOR SHARE on the (active) moderator, in ascending id order."""
+    """FOR UPDATE on the account, FOR SHARE on the (active) moderator, in ascending id order like
+    every command; on one's own account only the FOR UPDATE."""
     user = None
     for uid in sorted({user_id, actor.pk}):
         if uid == user_id:

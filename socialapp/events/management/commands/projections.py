@@ -13,6 +13,7 @@ from socialapp.events.status import (
     log_counts,
     projector_names,
     projector_status,
+    queue_infos,
     unrouted_depth,
 )
 
@@ -43,7 +44,8 @@ class Command(BaseCommand):
             f"log: {counts.appended} events, {counts.unpublished} unpublished"
             f" (oldest {counts.oldest_unpublished_age:.1f}s), {backing_off()} backing off after a broker refusal"
         )
-        unrouted = unrouted_depth()
+        queues = queue_infos()  # one management API request for the whole report
+        unrouted = unrouted_depth(queues)
         self.stdout.write(f"unrouted: {'?' if unrouted is None else unrouted} messages in events.unrouted")
         self.stdout.write(
             f"{'projector':<20} {'applied':>9} {'lag':>7} {'queued':>7} {'unacked':>7} {'workers':>7} {'dead':>6}"
@@ -52,7 +54,7 @@ class Command(BaseCommand):
         def show(v: int | None) -> str:
             return "?" if v is None else str(v)
 
-        for row in projector_status(names):
+        for row in projector_status(names, queues=queues):
             self.stdout.write(
                 f"{row.name:<20} {row.applied:>9} {show(row.lag):>7} {show(row.ready):>7} {show(row.unacked):>7}"
                 f" {show(row.consumers):>7} {show(row.dead):>6}"

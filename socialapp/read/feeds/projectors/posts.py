@@ -67,6 +67,25 @@ def _placeholder_comment(comment_id: int, post_id: int) -> tuple[bool, bool]:
     return row
 
 
+def _set_created(table: str, key: str, row_id: int, p: dict[str, Any], author: tuple[bool, int, str, str]) -> None:
+    """A post's or comment's author and creation time, from its `*.created` payload `p` and its
+    locked `_author` row: the display name is the row's once a profile event reached it (version
+    > 0), else the payload's."""
+    deactivated, author_version, _, display = author
+    execute(
+        f"UPDATE {table} SET author_id = %s, author_username = %s, author_display_name = %s, created_at = %s,"
+        f" author_deactivated = %s WHERE {key} = %s",
+        [
+            p["author_id"],
+            p["author_username"],
+            display if author_version else p.get("author_display_name") or "",
+            p["created_at"],
+            deactivated,
+            row_id,
+        ],
+    )
+
+
 _SCRUB = "body = '', hashtags = '{}', mentions = '[]', edited_at = NULL"
 
 
@@ -110,8 +129,8 @@ def _replace_tags(post_id: int) -> None:
 
 def _set_post_content(p: dict[str, Any], version: int, *, edited_at: str | None = None) -> None:
     """This version's body, hashtags and mentions (and edit time), unless the row holds a newer
-    version; the tag timeline follows the hashtags."""
-    if execute(
+    version. The caller rebuilds the tag timeline once it has scrubbed (`_replace_tags`)."""
+    execute(
         "UPDATE read_post SET body = %s, hashtags = %s, mentions = %s, edited_at = COALESCE(%s::timestamptz, edited_at),"
         " version = %s, author_id = CASE WHEN author_id = 0 THEN %s ELSE author_id END"
         " WHERE post_id = %s AND version < %s",
@@ -125,8 +144,7 @@ def _set_post_content(p: dict[str, Any], version: int, *, edited_at: str | None 
             p["post_id"],
             version,
         ],
-    ):
-        _replace_tags(p["post_id"])
+    )
 
 
 def _set_comment_content(p: dict[str, Any], version: int, *, edited_at: str | None = None) -> None:
@@ -192,20 +210,9 @@ class PostsProjector(Projector):
     @handles(EventType.POST_CREATED)
     def post_created(self, event: EventMessage) -> None:
         p = event.payload
-        deactivated, author_version, _, display = _author(p["author_id"])
+        author = _author(p["author_id"])
         _placeholder_post(p["post_id"])
-        execute(
-            "UPDATE read_post SET author_id = %s, author_username = %s, author_display_name = %s, created_at = %s,"
-            " author_deactivated = %s WHERE post_id = %s",
-            [
-                p["author_id"],
-                p["author_username"],
-                display if author_version else p.get("author_display_name") or "",
-                p["created_at"],
-                deactivated,
-                p["post_id"],
-            ],
-        )
+        _set_created("read_post", "post_id", p["post_id"], p, author)
         _set_post_content(p, event.aggregate_version)
         _scrub_posts("post_id = %s", [p["post_id"]])
         _replace_tags(p["post_id"])
@@ -239,24 +246,13 @@ class PostsProjector(Projector):
     @handles(EventType.COMMENT_CREATED)
     def comment_created(self, event: EventMessage) -> None:
         p = event.payload
-        deactivated, author_version, _, display = _author(p["author_id"])
+        author = _author(p["author_id"])
         _lock_post(p["post_id"])
         created, deleted = _placeholder_comment(p["comment_id"], p["post_id"])
-        execute(
-            "UPDATE read_comment SET author_id = %s, author_username = %s, author_display_name = %s, created_at = %s,"
-            " author_deactivated = %s WHERE comment_id = %s",
-            [
-                p["author_id"],
-                p["author_username"],
-                display if author_version else p.get("author_display_name") or "",
-                p["created_at"],
-                deactivated,
-                p["comment_id"],
-            ],
-        )
+        _set_created("read_comment", "comment_id", p["comment_id"], p, author)
         _set_comment_content(p, event.aggregate_version)
         _scrub_comments("c.comment_id = %s", [p["comment_id"]])
-        if not created and not deleted and not deactivated:
+        if not created and not deleted and not author[0]:  # author[0]: deactivated
             execute("UPDATE read_post SET comment_count = comment_count + 1 WHERE post_id = %s", [p["post_id"]])
 
     @handles(EventType.COMMENT_EDITED)
