@@ -66,6 +66,7 @@ def bearer_secret(request: Any) -> str | None:
         raise AuthenticationFailed("Invalid token header: the token is ASCII.") from exc
 
 
+BEARER_SCHEME_NAME = "bearerAuth"  # the OpenAPI security scheme of the token, on both sides
 BEARER_SECURITY_DEFINITION = {
     "type": "http",
     "scheme": "bearer",

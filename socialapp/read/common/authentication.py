@@ -24,7 +24,7 @@ from rest_framework.request import Request
 
 from socialapp.common.errors import ServiceUnavailable
 from socialapp.common.sessions import (
-    BEARER_SECURITY_DEFINITION,
+    BEARER_SCHEME_NAME,
     KEYWORD,
     SessionRecord,
     bearer_secret,
@@ -106,10 +106,16 @@ class CachedSessionAuthentication(BaseAuthentication):
 
 
 class CachedSessionScheme(OpenApiAuthenticationExtension):
-    """The same `bearerAuth` scheme as the command side's: one token serves both."""
+    """Query operations require the command side's `bearerAuth` scheme: one token serves both
+    sides. The scheme itself is defined once, by the command side's extension (drf-spectacular
+    keys a scheme by its authentication class, so a second definition under the same name would
+    be a conflict); the schema always holds command operations, so the reference resolves."""
 
     target_class = CachedSessionAuthentication
-    name = "bearerAuth"
+    name: list[str] = []  # defines no scheme of its own
 
-    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
-        return dict(BEARER_SECURITY_DEFINITION)
+    def get_security_requirement(self, auto_schema: Any) -> dict[str, list[Any]]:
+        return {BEARER_SCHEME_NAME: []}
+
+    def get_security_definition(self, auto_schema: Any) -> list[dict[str, str]]:
+        return []

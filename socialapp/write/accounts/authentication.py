@@ -18,7 +18,13 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
-from socialapp.common.sessions import BEARER_SECURITY_DEFINITION, KEYWORD, bearer_secret, hash_token
+from socialapp.common.sessions import (
+    BEARER_SCHEME_NAME,
+    BEARER_SECURITY_DEFINITION,
+    KEYWORD,
+    bearer_secret,
+    hash_token,
+)
 
 
 class BearerTokenAuthentication(BaseAuthentication):
@@ -48,7 +54,7 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
     """The OpenAPI security scheme of the Bearer session token (Swagger UI's Authorize button)."""
 
     target_class = BearerTokenAuthentication
-    name = "bearerAuth"
+    name = BEARER_SCHEME_NAME
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
         return dict(BEARER_SECURITY_DEFINITION)
