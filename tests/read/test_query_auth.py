@@ -20,7 +20,7 @@ from rest_framework.test import APIClient
 from socialapp.common.sessions import hash_token, last_use_key, session_key
 from socialapp.write.accounts import services
 from socialapp.write.accounts.models import AuthToken, User
-from socialapp.write.accounts.tasks import sync_sessions
+from socialapp.write.accounts.tasks import sync_sessions  # called in-process: the task body, no broker
 from tests.command_support import PASSWORD, alice, bob, moderator  # noqa: F401 - fixtures
 from tests.support import wait_for
 
@@ -131,12 +131,12 @@ def test_queries_slide_the_expiry_and_the_periodic_task_writes_it_to_the_table()
     assert used is not None and used >= before
     token.refresh_from_db()
     assert token.last_used_at == past  # the query wrote nothing to `default`
-    result = sync_sessions.apply().get()
+    result = sync_sessions()
     assert result["renewed"] == 1
     token.refresh_from_db()
     assert abs(token.last_used_at.timestamp() - used) < 0.001
     assert token.expires_at == token.last_used_at + timedelta(seconds=settings.AUTH_TOKEN_TTL_SECONDS)
-    assert sync_sessions.apply().get()["renewed"] == 0  # idempotent
+    assert sync_sessions()["renewed"] == 0  # idempotent
     assert client.get("/api/v1/auth/sessions").status_code == 200  # and the command side agrees
 
 
@@ -145,9 +145,9 @@ def test_the_periodic_task_republishes_a_lost_record():
     key = session_key(hash_token(client.secret))
     cache.delete(key)  # a restarted or evicting cache
     assert query_status(client) == 401
-    assert sync_sessions.apply().get()["published"] == 1
+    assert sync_sessions()["published"] == 1
     assert query_status(client) == 200
-    assert sync_sessions.apply().get()["published"] == 0
+    assert sync_sessions()["published"] == 0
 
 
 def test_a_renewal_racing_a_revocation_does_not_bring_the_session_back():
@@ -171,5 +171,5 @@ def test_cache_down_queries_answer_503_and_commands_carry_on():
         assert again.get("/api/v1/auth/sessions").status_code == 200
     assert query_status(client) == 200
     assert query_status(again) == 401
-    sync_sessions.apply()
+    sync_sessions()
     assert query_status(again) == 200
