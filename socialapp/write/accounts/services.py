@@ -217,7 +217,7 @@ def session_sync(*, batch: int = 500) -> dict[str, int]:
     - the last use the query side recorded moves the row's `last_used_at` and `expires_at`
       forward (sliding expiry of sessions used only for queries; commands read the table);
     - a live session without a record (cache restarted, evicted, a write that failed) or with an
-      outdated one (staff flag changed) is republished;
+      outdated one (staff or superuser flag changed in the admin) is republished;
     - a session of a user who may no longer log in (a login that raced a suspension) is ended.
     """
     now = timezone.now()
@@ -247,7 +247,8 @@ def session_sync(*, batch: int = 500) -> dict[str, int]:
                     )
                     token.last_used_at, token.expires_at = last, last + ttl
             wanted = _record(token, token.user)
-            if record is None or any(record.get(f) != wanted[f] for f in ("user_id", "username", "email", "is_staff")):
+            identity = ("user_id", "username", "email", "is_staff", "is_superuser")
+            if record is None or any(record.get(f) != wanted[f] for f in identity):
                 _publish_session(token, token.user)
                 counts["published"] += 1
 
