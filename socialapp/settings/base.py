@@ -263,6 +263,10 @@ LOGGING = {
 AUTH_TOKEN_TTL_SECONDS = env.int("AUTH_TOKEN_TTL_SECONDS", default=30 * 86400)
 AUTH_TOKEN_TOUCH_SECONDS = env.int("AUTH_TOKEN_TOUCH_SECONDS", default=60)
 AUTH_MAX_SESSIONS = env.int("AUTH_MAX_SESSIONS", default=50)
+# Query views authenticate from session records in the shared cache (docs/read-models.md); Celery
+# beat runs `accounts.sync_sessions` this often: last uses seen by queries reach the table (the
+# sliding expiry commands check), and records missing from the cache (restart, eviction) return.
+AUTH_SESSION_SYNC_SECONDS = env.float("AUTH_SESSION_SYNC_SECONDS", default=60.0)
 # Rows one admin action may touch at once (deactivate, suspend, ...).
 ADMIN_BULK_ACTION_LIMIT = env.int("ADMIN_BULK_ACTION_LIMIT", default=50)
 
@@ -316,6 +320,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "feeds.resend_stale_fanout",
         "schedule": FEED_FANOUT_SWEEP_SECONDS,
         "options": {"expires": FEED_FANOUT_SWEEP_SECONDS},
+    },
+    "accounts-sync-sessions": {
+        "task": "accounts.sync_sessions",
+        "schedule": AUTH_SESSION_SYNC_SECONDS,
+        "options": {"expires": AUTH_SESSION_SYNC_SECONDS},
     },
 }
 

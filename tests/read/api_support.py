@@ -1,5 +1,5 @@
-"""Real users with tokens (authentication lives on `default`) and read models built from the
-factory's events for the same ids."""
+"""Real users with tokens (sessions issued by the command side, which publishes them to the cache
+that query authentication reads) and read models built from the factory's events for the same ids."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The base of every query view: the read-your-writes wait before, the lag header after."""
+"""The base of every query view: authentication from the shared cache (never `default`), the
+read-your-writes wait before, the lag header after."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from socialapp.read.common import lag
+from socialapp.read.common.authentication import CachedSessionAuthentication
 from socialapp.read.common.consistency import HEADER, SATISFIED_HEADER, wait_for_token
 from socialapp.read.common.pagination import CURSOR_MAX_LENGTH
 
@@ -60,6 +62,7 @@ def viewer_id(request: Request) -> int | None:
 class QueryView(APIView):
     """Subclasses name the projectors whose read models they serve."""
 
+    authentication_classes = [CachedSessionAuthentication]
     projectors: ClassVar[tuple[str, ...]] = ()
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:

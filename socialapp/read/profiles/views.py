@@ -63,8 +63,8 @@ class MeView(QueryView):
         profile = selectors.own_profile(user_id=request.user.pk)
         if profile is None:
             raise NotFound("Your profile is not in the read model yet; retry with your X-Consistency-Token.")
-        # The e-mail is in no read model (it stays off the event bus: docs/events.md). The user row
-        # that authentication already loaded from `default` has it: no further query.
+        # The e-mail is in no read model (it stays off the event bus: docs/events.md). The session
+        # record that authentication read from the cache has it: no further query.
         return conditional_response(request, {**profile, "email": request.user.email}, MeOut)
 
 

@@ -1,7 +1,8 @@
 """API authentication: a session token, presented as `Authorization: Bearer <token>`.
 
 The token is looked up by its SHA-256 (socialapp.write.accounts.models.AuthToken): one indexed
-SELECT on `default` joining the user, the only query a query endpoint makes there. An expired
+SELECT on `default` joining the user. Command views only: query views authenticate from the
+shared cache (socialapp.read.common.authentication) and never read `default`. An expired
 session, or one whose user is deactivated or suspended, is refused. Use moves the expiry
 forward (sliding lifetime), written at most once per AUTH_TOKEN_TOUCH_SECONDS per token.
 """
@@ -13,32 +14,29 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
-KEYWORD = "Bearer"
-MAX_TOKEN_LENGTH = 200  # ours are 43 characters; anything far longer is not worth hashing
+from socialapp.common.sessions import (
+    BEARER_SCHEME_NAME,
+    BEARER_SECURITY_DEFINITION,
+    KEYWORD,
+    bearer_secret,
+    hash_token,
+)
 
 
 class BearerTokenAuthentication(BaseAuthentication):
     keyword = KEYWORD
 
     def authenticate(self, request: Request) -> tuple[Any, Any] | None:
-        parts = get_authorization_header(request).split()
-        if not parts or parts[0].lower() != KEYWORD.lower().encode():
-            return None
-        if len(parts) != 2 or len(parts[1]) > MAX_TOKEN_LENGTH:
-            raise AuthenticationFailed("Invalid token header: give `Bearer <token>`.")
-        try:
-            secret = parts[1].decode("ascii")
-        except UnicodeDecodeError as exc:
-            raise AuthenticationFailed("Invalid token header: the token is ASCII.") from exc
-        return self.authenticate_credentials(secret)
+        secret = bearer_secret(request)
+        return None if secret is None else self.authenticate_credentials(secret)
 
     def authenticate_credentials(self, secret: str) -> tuple[Any, Any]:
         from socialapp.write.accounts.models import AuthToken
-        from socialapp.write.accounts.services import hash_token, may_log_in, token_touch
+        from socialapp.write.accounts.services import may_log_in, token_touch
 
         now = timezone.now()
         token = AuthToken.objects.select_related("user").filter(key_hash=hash_token(secret), expires_at__gt=now).first()
@@ -56,7 +54,7 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
     """The OpenAPI security scheme of the Bearer session token (Swagger UI's Authorize button)."""
 
     target_class = BearerTokenAuthentication
-    name = "bearerAuth"
+    name = BEARER_SCHEME_NAME
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
-        return {"type": "http", "scheme": "bearer", "description": "A session token from auth/token or auth/register."}
+        return dict(BEARER_SECURITY_DEFINITION)

@@ -6,31 +6,42 @@ are credentials, not domain state: they change without events (and no event ever
 
 Tokens: the client gets `secrets.token_urlsafe(32)`; the table keeps only its SHA-256
 (`AuthToken.key_hash`), so the secret exists nowhere but with the client.
+
+Sessions are mirrored into the shared cache for the query side (socialapp.common.sessions,
+docs/read-models.md "Authentication on the query side"): every service that creates, renews or
+ends a session writes or deletes its record here. Ending one deletes the record in the command's
+transaction and again on commit, so the query side refuses the token as soon as the command
+answers. Cache failures never fail a command: a record that could not be written is republished
+by `session_sync` (periodic), one that could not be deleted is deleted by a retried task.
 """
 
 from __future__ import annotations
 
-import hashlib
+import logging
 import re
 import secrets
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
+from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from socialapp.common.errors import Conflict, InvalidCredentials, NotAuthorized, NotFound, ValidationFailed
+from socialapp.common.sessions import SessionRecord, hash_token, last_use_key, session_key
 from socialapp.common.text import USERNAME_PATTERN, clean_text
 from socialapp.events.catalogue import EventType
 from socialapp.write.accounts.models import AuthToken, User
 from socialapp.write.common.aggregates import append_to, lock_active_actor, save_and_append
 
+log = logging.getLogger(__name__)
 _USERNAME = re.compile(USERNAME_PATTERN)
 EMAIL_MAX = 254  # the column's length; the validator alone would let 320 through
 DISPLAY_NAME_MAX = 50
@@ -121,11 +132,6 @@ def user_register(
     return user
 
 
-def hash_token(secret: str) -> str:
-    """What the table keeps of a token: enough to recognise it, useless to present."""
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 def _find_user(username: str) -> User | None:
     """One lookup, without regard to case (as the unique index `lower(username)` is)."""
     return User.objects.annotate(lname=Lower("username")).filter(lname=username.lower()).first()
@@ -135,12 +141,124 @@ def may_log_in(user: User) -> bool:
     return user.is_active and user.deactivated_at is None and user.suspended_at is None
 
 
+# --------------------------------------------------------------------------- session records
+def _record(token: AuthToken, user: User) -> SessionRecord:
+    return {
+        "token_id": token.pk,
+        "user_id": user.pk,
+        "username": user.username,
+        "email": user.email,
+        "is_staff": user.is_staff,
+        "is_superuser": user.is_superuser,
+        "last_used_at": token.last_used_at.timestamp(),
+        "expires_at": token.expires_at.timestamp(),
+    }
+
+
+def _publish_session(token: AuthToken, user: User) -> None:
+    """Write a live session's record, its cache timeout its expiry. Then check the row is still
+    there: a revocation that committed between our read and our write deleted the record before
+    we wrote it, so it is deleted again (no revoked session comes back)."""
+    key = session_key(token.key_hash)
+    timeout = (token.expires_at - timezone.now()).total_seconds()
+    if timeout <= 0:
+        return
+    try:
+        cache.set(key, _record(token, user), timeout)
+    except Exception as exc:  # redis errors: the cache, not the command; session_sync republishes
+        log.warning("session %s: cache unavailable (%s); record not written", token.pk, type(exc).__name__)
+        return
+    if not AuthToken.objects.filter(pk=token.pk).exists():
+        forget_sessions_now([token.key_hash])
+
+
+def forget_sessions_now(key_hashes: list[str]) -> bool:
+    """Delete the records (and recorded last uses) of these sessions; False if the cache failed."""
+    try:
+        cache.delete_many([k for h in key_hashes for k in (session_key(h), last_use_key(h))])
+    except Exception as exc:
+        log.warning("%d session records: cache unavailable (%s)", len(key_hashes), type(exc).__name__)
+        return False
+    return True
+
+
+def forget_sessions(key_hashes: list[str]) -> None:
+    """Delete the cache records of ended sessions: now, and again when the transaction commits
+    (a record written meanwhile by a racing renewal goes too). If the cache cannot be reached,
+    the deletion is handed to a retried task (the query side answers 503 while it is down)."""
+    if not key_hashes:
+        return
+
+    def on_commit() -> None:
+        if not forget_sessions_now(key_hashes):
+            from socialapp.write.accounts.tasks import forget_sessions_later
+
+            try:
+                forget_sessions_later.apply_async((key_hashes,), countdown=1)
+            except Exception:
+                log.exception("%d ended sessions may stay valid on the query side until they expire", len(key_hashes))
+
+    forget_sessions_now(key_hashes)
+    transaction.on_commit(on_commit)
+
+
+def _end_sessions(tokens: QuerySet[AuthToken]) -> int:
+    """Delete sessions (a queryset of AuthToken) and their cache records."""
+    hashes = list(tokens.values_list("key_hash", flat=True))
+    deleted, _ = tokens.delete()
+    forget_sessions(hashes)
+    return deleted
+
+
+def session_sync(*, batch: int = 500) -> dict[str, int]:
+    """The periodic reconciliation of table and cache (task `accounts.sync_sessions`, beat every
+    AUTH_SESSION_SYNC_SECONDS):
+
+    - the last use the query side recorded moves the row's `last_used_at` and `expires_at`
+      forward (sliding expiry of sessions used only for queries; commands read the table);
+    - a live session without a record (cache restarted, evicted, a write that failed) or with an
+      outdated one (staff or superuser flag changed in the admin) is republished;
+    - a session of a user who may no longer log in (a login that raced a suspension) is ended.
+    """
+    now = timezone.now()
+    ttl = timedelta(seconds=settings.AUTH_TOKEN_TTL_SECONDS)
+    counts = {"renewed": 0, "published": 0, "ended": 0}
+    after = 0
+    while True:
+        tokens = list(
+            AuthToken.objects.select_related("user").filter(pk__gt=after, expires_at__gt=now).order_by("pk")[:batch]
+        )
+        if not tokens:
+            return counts
+        after = tokens[-1].pk
+        keys = [k for t in tokens for k in (session_key(t.key_hash), last_use_key(t.key_hash))]
+        cached = cache.get_many(keys)
+        for token in tokens:
+            if not may_log_in(token.user):
+                counts["ended"] += _end_sessions(AuthToken.objects.filter(pk=token.pk))
+                continue
+            record = cached.get(session_key(token.key_hash))
+            used = cached.get(last_use_key(token.key_hash))
+            if used is not None:
+                last = datetime.fromtimestamp(float(used), tz=UTC)
+                if last > token.last_used_at:
+                    counts["renewed"] += AuthToken.objects.filter(pk=token.pk, last_used_at__lt=last).update(
+                        last_used_at=last, expires_at=last + ttl
+                    )
+                    token.last_used_at, token.expires_at = last, last + ttl
+            wanted = _record(token, token.user)
+            identity = ("user_id", "username", "email", "is_staff", "is_superuser")
+            if record is None or any(record.get(f) != wanted[f] for f in identity):
+                _publish_session(token, token.user)
+                counts["published"] += 1
+
+
 def _issue(user: User, label: str) -> str:
     """A new session: a fresh secret for the client, its hash for us. Expired sessions of the
     user go, and the oldest beyond AUTH_MAX_SESSIONS (a login loop cannot grow the table)."""
     secret = secrets.token_urlsafe(32)
     now = timezone.now()
-    AuthToken.objects.create(
+    token = AuthToken.objects.create(
         user=user,
         key_hash=hash_token(secret),
         label=label,
@@ -148,9 +266,10 @@ def _issue(user: User, label: str) -> str:
         last_used_at=now,
         expires_at=now + timedelta(seconds=settings.AUTH_TOKEN_TTL_SECONDS),
     )
-    AuthToken.objects.filter(user=user, expires_at__lte=now).delete()
+    _end_sessions(AuthToken.objects.filter(user=user, expires_at__lte=now))
     keep = AuthToken.objects.filter(user=user).order_by("-created_at", "-id")[: settings.AUTH_MAX_SESSIONS]
-    AuthToken.objects.filter(user=user).exclude(pk__in=list(keep.values_list("pk", flat=True))).delete()
+    _end_sessions(AuthToken.objects.filter(user=user).exclude(pk__in=list(keep.values_list("pk", flat=True))))
+    _publish_session(token, user)
     return secret
 
 
@@ -180,17 +299,21 @@ def token_issue(*, user: User, label: str = "") -> str:
 def token_touch(*, token_id: int, now: datetime) -> None:
     """Sliding renewal: move the session's expiry forward on use. Called by authentication at
     most once per AUTH_TOKEN_TOUCH_SECONDS per token (the condition makes concurrent requests
-    write once), so a busy client costs one small UPDATE a minute, not one per request."""
-    AuthToken.objects.filter(
+    write once), so a busy client costs one small UPDATE a minute, not one per request. The
+    cache record follows (the query side sees the new expiry)."""
+    updated = AuthToken.objects.filter(
         pk=token_id, last_used_at__lt=now - timedelta(seconds=settings.AUTH_TOKEN_TOUCH_SECONDS)
     ).update(last_used_at=now, expires_at=now + timedelta(seconds=settings.AUTH_TOKEN_TTL_SECONDS))
+    if updated:
+        token = AuthToken.objects.select_related("user").filter(pk=token_id).first()
+        if token is not None:
+            _publish_session(token, token.user)
 
 
 @transaction.atomic
 def token_revoke(*, user_id: int, token_id: int) -> None:
     """End one session of the user (logout: the presented one; the session list: any)."""
-    deleted, _ = AuthToken.objects.filter(pk=token_id, user_id=user_id).delete()
-    if not deleted:
+    if not _end_sessions(AuthToken.objects.filter(pk=token_id, user_id=user_id)):
         raise NotFound("No such session.")
 
 
@@ -207,7 +330,7 @@ def password_change(*, user_id: int, current_token_id: int | None, old_password:
         raise ValidationFailed.on("new_password", " ".join(exc.messages)) from exc
     user.set_password(new_password)
     user.save(update_fields=["password"])
-    AuthToken.objects.filter(user_id=user_id).exclude(pk=current_token_id).delete()
+    _end_sessions(AuthToken.objects.filter(user_id=user_id).exclude(pk=current_token_id))
     return user
 
 
@@ -270,7 +393,7 @@ def user_deactivate(*, user_id: int, actor: User) -> User:
             "by": "self" if by_self else "moderator",
         },
     )
-    AuthToken.objects.filter(user_id=user.id).delete()
+    _end_sessions(AuthToken.objects.filter(user_id=user.id))
     return user
 
 
@@ -316,7 +439,7 @@ def user_suspend(*, user_id: int, actor: User) -> User:
         actor_id=actor.pk,
         payload={"user_id": user.id, "suspended_at": user.suspended_at.isoformat()},
     )
-    AuthToken.objects.filter(user_id=user.id).delete()
+    _end_sessions(AuthToken.objects.filter(user_id=user.id))
     return user
 
 

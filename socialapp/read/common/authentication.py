@@ -1,0 +1,121 @@
+"""Authentication of query requests from the shared cache alone: no query on `default`.
+
+The command side mirrors every live session into the cache (socialapp.common.sessions) and
+deletes the record when the session ends, before the ending command answers: revocation is
+immediate on both sides. A token without a record is refused (401), an expired one too. Use
+slides the expiry here as on the command side, at most once per AUTH_TOKEN_TOUCH_SECONDS: the
+last use goes into the cache (the record's timeout moves with it) and the periodic
+`accounts.sync_sessions` task copies it to the table. A cache that cannot be reached answers 503:
+the query side never falls back to the write database.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.request import Request
+
+from socialapp.common.errors import ServiceUnavailable
+from socialapp.common.sessions import (
+    BEARER_SCHEME_NAME,
+    KEYWORD,
+    SessionRecord,
+    bearer_secret,
+    hash_token,
+    last_use_key,
+    session_key,
+)
+
+log = logging.getLogger(__name__)
+
+
+class SessionUser:
+    """The caller as a query view knows them: what the session record holds, nothing loaded."""
+
+    is_authenticated = True
+    is_anonymous = False
+    is_active = True
+
+    def __init__(self, record: SessionRecord) -> None:
+        self.pk = self.id = record["user_id"]
+        self.username = record["username"]
+        self.email = record["email"]
+        self.is_staff = record["is_staff"]
+        self.is_superuser = record["is_superuser"]
+
+    def __str__(self) -> str:
+        return self.username
+
+
+class QuerySession:
+    """`request.auth` of a query request: which session, and until when (epoch seconds)."""
+
+    def __init__(self, record: SessionRecord, expires_at: float) -> None:
+        self.pk = self.id = record["token_id"]
+        self.expires_at = expires_at
+
+
+class CachedSessionAuthentication(BaseAuthentication):
+    keyword = KEYWORD
+
+    def authenticate(self, request: Request) -> tuple[SessionUser, QuerySession] | None:
+        secret = bearer_secret(request)
+        return None if secret is None else self.authenticate_credentials(secret)
+
+    def authenticate_credentials(self, secret: str) -> tuple[SessionUser, QuerySession]:
+        key_hash = hash_token(secret)
+        record_key, use_key = session_key(key_hash), last_use_key(key_hash)
+        try:
+            found = cache.get_many([record_key, use_key])
+        except Exception as exc:  # redis errors: sessions cannot be checked, and `default` is not an option
+            log.warning("query authentication: cache unavailable (%s)", type(exc).__name__)
+            raise ServiceUnavailable("Sessions cannot be checked right now; retry shortly.") from exc
+        record: SessionRecord | None = found.get(record_key)
+        if record is None:
+            raise AuthenticationFailed("Invalid or expired token.")
+        now = time.time()
+        last_used = max(record["last_used_at"], float(found.get(use_key) or 0))
+        ttl = settings.AUTH_TOKEN_TTL_SECONDS
+        expires_at = max(record["expires_at"], last_used + ttl)
+        if now >= expires_at:
+            raise AuthenticationFailed("Invalid or expired token.")
+        if now - last_used >= settings.AUTH_TOKEN_TOUCH_SECONDS:
+            expires_at = self._renew(record_key, use_key, now, ttl)
+        return SessionUser(record), QuerySession(record, expires_at)
+
+    @staticmethod
+    def _renew(record_key: str, use_key: str, now: float, ttl: int) -> float:
+        """Slide the expiry: `touch` only extends a record that still exists (a session ended
+        meanwhile stays ended), then the last use is noted for the periodic copy to the table."""
+        try:
+            if cache.touch(record_key, ttl):
+                cache.set(use_key, now, ttl)
+        except Exception as exc:  # the request is authenticated; the renewal waits for the next use
+            log.warning("query authentication: renewal not recorded (%s)", type(exc).__name__)
+        return now + ttl
+
+    def authenticate_header(self, request: Request) -> str:
+        return KEYWORD
+
+
+class CachedSessionScheme(OpenApiAuthenticationExtension):
+    """Query operations require the command side's `bearerAuth` scheme: one token serves both
+    sides. The scheme itself is defined once, by the command side's extension (drf-spectacular
+    keys a scheme by its authentication class, so a second definition under the same name would
+    be a conflict); the schema always holds command operations, so the reference resolves."""
+
+    target_class = CachedSessionAuthentication
+    name: list[str] = []  # defines no scheme of its own
+
+    def get_security_requirement(self, auto_schema: Any) -> dict[str, list[Any]]:
+        return {BEARER_SCHEME_NAME: []}
+
+    def get_security_definition(self, auto_schema: Any) -> list[dict[str, str]]:
+        return []
