@@ -39,11 +39,13 @@ from typing import Any, ClassVar
 
 from django.db import connections, transaction
 
-# EventMessage (the log's form of an event) and CheckReport (the check's result) are part of the
-# projector's interface: projectors import them from here.
 from socialapp.events.catalogue import ALL_EVENT_TYPES
 from socialapp.events.log import EventMessage
 from socialapp.events.rebuild import CheckReport, SchemaSwapRebuild, replay_check
+
+# EventMessage (the log's form of an event) and CheckReport (the check's result) are part of the
+# projector's interface: projectors import them from here.
+from socialapp.events.sqlstate import sqlstate
 
 Handler = Callable[["Projector", EventMessage], None]
 
@@ -68,17 +70,6 @@ TRANSIENT_SQLSTATES = (
 PERMANENT_SQLSTATE_CLASSES = ("22", "23", "42", "54")
 
 TRANSIENT, PERMANENT, ERROR = "transient", "permanent", "error"
-
-
-def sqlstate(exc: BaseException) -> str | None:
-    """The SQLSTATE of a database error (Django wraps the driver's exception as its cause)."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        code = getattr(seen, "sqlstate", None) or getattr(seen, "pgcode", None)
-        if code:
-            return str(code)
-        seen = seen.__cause__
-    return None
 
 
 def classify_error(exc: BaseException) -> str:

@@ -46,9 +46,9 @@ from django.conf import settings
 from django.db import OperationalError, connections, transaction
 
 from socialapp.events.log import EventMessage, events_by_id, log_events, log_head
+from socialapp.events.sqlstate import LOCK_NOT_AVAILABLE, sqlstate
 
 log = logging.getLogger(__name__)
-LOCK_NOT_AVAILABLE = "55P03"  # SQLSTATE of a lock_timeout expiry
 SHADOW_BATCH = 100  # events per apply_batch when replaying into a shadow or scratch schema
 
 
@@ -224,10 +224,7 @@ class SchemaSwapRebuild:
             try:
                 return self._switch_once()
             except OperationalError as exc:
-                if (
-                    getattr(getattr(exc, "__cause__", None), "sqlstate", None) != LOCK_NOT_AVAILABLE
-                    or attempt == attempts
-                ):
+                if sqlstate(exc) != LOCK_NOT_AVAILABLE or attempt == attempts:
                     raise
                 pause = min(5.0, 0.2 * 2**attempt) * random.uniform(0.5, 1.0)
                 log.warning(

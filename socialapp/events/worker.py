@@ -346,7 +346,7 @@ class MessageHandler:
 
 def _describe_error(exc: BaseException) -> str:
     """Class, SQLSTATE (for a database error) and text of an error, for a dead letter's headers."""
-    from socialapp.events.projector import sqlstate
+    from socialapp.events.sqlstate import sqlstate
 
     code = sqlstate(exc)
     return f"{type(exc).__name__}{f' [SQLSTATE {code}]' if code else ''}: {_short(exc, 1000)}"
