@@ -22,7 +22,7 @@ them: relay, one worker per projector, the Celery task worker running fan-out ch
 
 Knobs: BENCH_READS_SCALE (1.0), BENCH_READS_SECONDS (20, the least a figure is measured),
 BENCH_READS_MIN_REQUESTS (10000), BENCH_READS_MAX_SECONDS (300), BENCH_READS_WARMUP_SECONDS (5),
-BENCH_READS_WRITE_RATE (100 commands/s, over BENCH_READS_WRITERS=4 threads), BENCH_READS_READERS (200 per bracket), BENCH_READS_PORT
+BENCH_READS_WRITE_RATE (100 commands/s, over BENCH_READS_WRITERS=6 threads), BENCH_READS_READERS (200 per bracket), BENCH_READS_PORT
 (8765), BENCH_READS_PROJECTORS (every projector but search, whose index the feed does not read).
 
 Output: bench/results/reads.json and reads.png; the issue's targets with pass/fail flags.
@@ -53,7 +53,7 @@ django.setup()
 
 import requests  # noqa: E402
 from django.conf import settings  # noqa: E402
-from django.core.cache import caches  # noqa: E402
+from django.core.cache import cache, caches  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
 from bench.common import bench_env, drop_vhost, sql, use_own_databases, use_own_vhost  # noqa: E402
@@ -69,7 +69,7 @@ MIN_REQUESTS = int(os.environ.get("BENCH_READS_MIN_REQUESTS", "10000"))
 MAX_SECONDS = float(os.environ.get("BENCH_READS_MAX_SECONDS", "300"))
 WARMUP_SECONDS = float(os.environ.get("BENCH_READS_WARMUP_SECONDS", "5"))
 WRITE_RATE = float(os.environ.get("BENCH_READS_WRITE_RATE", "100"))
-WRITERS = int(os.environ.get("BENCH_READS_WRITERS", "4"))  # threads sharing the write rate
+WRITERS = int(os.environ.get("BENCH_READS_WRITERS", "6"))  # threads sharing the write rate
 READERS = int(os.environ.get("BENCH_READS_READERS", "200"))
 PORT = int(os.environ.get("BENCH_READS_PORT", "8765"))
 PROJECTORS = os.environ.get("BENCH_READS_PROJECTORS", "home_feed,posts,profiles,notifications").split(",")
@@ -125,6 +125,7 @@ def sample_readers(rng: random.Random) -> dict[str, list[int]]:
 def issue_tokens(readers: dict[str, list[int]], folder: Path) -> dict[str, Path]:
     """A session per reader through the command side's own path (`token_issue`: the table row and
     the session record in the cache the query side authenticates from), a token file per bracket."""
+    from socialapp.common.sessions import hash_token, session_key
     from socialapp.write.accounts.models import User
     from socialapp.write.accounts.services import token_issue
 
@@ -132,7 +133,11 @@ def issue_tokens(readers: dict[str, list[int]], folder: Path) -> dict[str, Path]
     for name, ids in readers.items():
         users = {u.pk: u for u in User.objects.filter(pk__in=ids)}
         path = folder / f"tokens-{len(files)}.txt"
-        path.write_text("\n".join(token_issue(user=users[i], label="bench-reads") for i in ids) + "\n")
+        secrets = [token_issue(user=users[i], label="bench-reads") for i in ids]
+        records = cache.get_many([session_key(hash_token(s)) for s in secrets])
+        if len(records) != len(secrets):
+            raise RuntimeError(f"{len(secrets) - len(records)} session records missing from the cache")
+        path.write_text("\n".join(secrets) + "\n")
         files[name] = path
     return files
 
