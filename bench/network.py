@@ -167,6 +167,12 @@ READ_TABLES = [
 CLEARED_READ_TABLES = [*READ_TABLES, "feed_entry", "feed_fanout_job", "projection_applied_event", "read_notification"]
 
 
+def pairs(a: np.ndarray, b: np.ndarray, chunk: int = 1_000_000) -> Iterator[tuple[int, int]]:
+    """Python ints of two parallel arrays, a chunk at a time (13M follows would be 1 GB of lists)."""
+    for i in range(0, len(a), chunk):
+        yield from zip(a[i : i + chunk].tolist(), b[i : i + chunk].tolist(), strict=True)
+
+
 class Phases:
     """Seconds per phase of the seed (where the time goes, to size a full-scale seed)."""
 
@@ -204,8 +210,11 @@ def seed_network(shape: NetworkShape, *, cap: int, celebrity_threshold: int) -> 
         comment_count = np.bincount(comment_post, minlength=shape.posts)
         celebrity = follower_count > celebrity_threshold
         post_ids = READS_ID_BASE + np.arange(shape.posts, dtype=np.int64) * 4096
+        post_id_list = post_ids.tolist()
         times = [T0 + timedelta(seconds=i * POST_SPACING_SECONDS) for i in range(shape.posts)]
 
+    for alias in ("default", "read"):  # builds and validations over millions of rows outlast DATABASE_STATEMENT_TIMEOUT
+        sql(alias, "SET statement_timeout = 0")
     truncate("default", "event_log", *WRITE_TABLES, cascade=True)
     truncate("read", *CLEARED_READ_TABLES)
     users = range(1, n + 1)
@@ -216,17 +225,17 @@ def seed_network(shape: NetworkShape, *, cap: int, celebrity_threshold: int) -> 
                   ((u, "!", False, f"user{u}", "", "", f"user{u}@example.org", False, True, T0, f"User {u}", "", 1)
                    for u in users))  # fmt: skip
         copy_rows("default", "follows_follow", "follower_id followee_id active changed_at version",
-                  ((a, b, True, T0, 1) for a, b in zip(follower.tolist(), followee.tolist(), strict=True)))  # fmt: skip
+                  ((a, b, True, T0, 1) for a, b in pairs(follower, followee)))  # fmt: skip
         copy_rows("default", "posts_post", "id author_id body hashtags mentions created_at version",
                   ((pid, a, body, f'["{tag}"]', "[]", times[i], 1)
-                   for i, (pid, a) in enumerate(zip(post_ids.tolist(), authors.tolist(), strict=True))
+                   for i, (pid, a) in enumerate(pairs(post_ids, authors))
                    for body, tag in [post_body(i)]))  # fmt: skip
         copy_rows("default", "posts_like", "id post_id user_id active changed_at version",
-                  ((k + 1, int(post_ids[p]), u, True, T0, 1)
-                   for k, (p, u) in enumerate(zip(like_post.tolist(), like_user.tolist(), strict=True))))  # fmt: skip
+                  ((k + 1, post_id_list[p], u, True, T0, 1)
+                   for k, (p, u) in enumerate(pairs(like_post, like_user))))  # fmt: skip
         copy_rows("default", "comments_comment", "id post_id author_id body mentions created_at version",
-                  ((READS_ID_BASE + k, int(post_ids[p]), u, "nice", "[]", times[p], 1)
-                   for k, (p, u) in enumerate(zip(comment_post.tolist(), comment_user.tolist(), strict=True))))  # fmt: skip
+                  ((READS_ID_BASE + k, post_id_list[p], u, "nice", "[]", times[p], 1)
+                   for k, (p, u) in enumerate(pairs(comment_post, comment_user))))  # fmt: skip
     for table in ("accounts_user", "posts_like"):  # the next ids the command side gives
         sql("default", f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
 
@@ -243,7 +252,7 @@ def seed_network(shape: NetworkShape, *, cap: int, celebrity_threshold: int) -> 
                   " like_count comment_count version deleted author_deactivated",
                   ((pid, a, f"user{a}", f"User {a}", body, [tag], "[]", times[i], int(like_count[i]),
                     int(comment_count[i]), 1, False, False)
-                   for i, (pid, a) in enumerate(zip(post_ids.tolist(), authors.tolist(), strict=True))
+                   for i, (pid, a) in enumerate(pairs(post_ids, authors))
                    for body, tag in [post_body(i)]))  # fmt: skip
         sql(
             "read",
@@ -251,16 +260,16 @@ def seed_network(shape: NetworkShape, *, cap: int, celebrity_threshold: int) -> 
         )
         sql("read", "INSERT INTO read_post_tag (tag, post_id) SELECT hashtags[1], post_id FROM read_post")
         copy_rows("read", "read_follow_edge", "follower_id followee_id active version since",
-                  ((a, b, True, 1, T0) for a, b in zip(follower.tolist(), followee.tolist(), strict=True)))  # fmt: skip
+                  ((a, b, True, 1, T0) for a, b in pairs(follower, followee)))  # fmt: skip
         sql("read", "INSERT INTO feed_follow (followee_id, follower_id, active, version)"
                     " SELECT followee_id, follower_id, true, 1 FROM read_follow_edge")  # fmt: skip
         copy_rows("read", "read_like", "post_id user_id active version",
-                  ((int(post_ids[p]), u, True, 1) for p, u in zip(like_post.tolist(), like_user.tolist(), strict=True)))  # fmt: skip
+                  ((post_id_list[p], u, True, 1) for p, u in pairs(like_post, like_user)))  # fmt: skip
         copy_rows("read", "read_comment",
                   "comment_id post_id author_id author_username author_display_name body mentions created_at version"
                   " deleted author_deactivated",
-                  ((READS_ID_BASE + k, int(post_ids[p]), u, f"user{u}", f"User {u}", "nice", "[]", times[p], 1, False,
-                    False) for k, (p, u) in enumerate(zip(comment_post.tolist(), comment_user.tolist(), strict=True))))  # fmt: skip
+                  ((READS_ID_BASE + k, post_id_list[p], u, f"user{u}", f"User {u}", "nice", "[]", times[p], 1, False,
+                    False) for k, (p, u) in enumerate(pairs(comment_post, comment_user))))  # fmt: skip
         copy_rows("read", "feed_author", "user_id follower_count deactivated has_unfanned",
                   ((u, int(follower_count[u]), False, bool(celebrity[u] and post_count[u])) for u in users))  # fmt: skip
         sql("read", "INSERT INTO feed_post (post_id, author_id, fanned_out, deleted)"
@@ -296,6 +305,7 @@ def fill_home_feeds(n_users: int, cap: int, batch: int = 1000, threads: int = 2)
     `threads` connections (the longest phase of a full-scale seed; one per core)."""
 
     def fill(start: int) -> None:
+        sql("read", "SET statement_timeout = 0")  # this thread's own connection
         sql(
             "read",
             "INSERT INTO feed_entry (reader_id, post_id, author_id) SELECT r.user_id, s.post_id, s.author_id"

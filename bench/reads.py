@@ -22,7 +22,7 @@ them: relay, one worker per projector, the Celery task worker running fan-out ch
 
 Knobs: BENCH_READS_SCALE (1.0), BENCH_READS_SECONDS (20, the least a figure is measured),
 BENCH_READS_MIN_REQUESTS (10000), BENCH_READS_MAX_SECONDS (300), BENCH_READS_WARMUP_SECONDS (5),
-BENCH_READS_WRITE_RATE (100 commands/s, over BENCH_READS_WRITERS=6 threads), BENCH_READS_READERS (200 per bracket), BENCH_READS_PORT
+BENCH_READS_WRITE_RATE (100 commands/s, open loop, on BENCH_READS_WRITERS=16 threads), BENCH_READS_READERS (200 per bracket), BENCH_READS_PORT
 (8765), BENCH_READS_PROJECTORS (every projector but search, whose index the feed does not read).
 
 Output: bench/results/reads.json and reads.png; the issue's targets with pass/fail flags.
@@ -30,7 +30,6 @@ Output: bench/results/reads.json and reads.png; the issue's targets with pass/fa
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import random
@@ -42,7 +41,6 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from functools import partial
 from io import StringIO
 from pathlib import Path
 
@@ -57,11 +55,12 @@ from django.core.cache import cache, caches  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
 from bench.common import bench_env, drop_vhost, sql, use_own_databases, use_own_vhost  # noqa: E402
-from bench.load import paced  # noqa: E402
+from bench.load import open_loop  # noqa: E402
 from bench.measure import quantiles_ms, stopwatch  # noqa: E402
 from bench.network import NetworkShape, seed_network  # noqa: E402
 from bench.report import write_json  # noqa: E402
-from devkit.processes import ChildProcess, celery_worker, start_relay, start_worker, wait_for  # noqa: E402
+from devkit.processes import ChildProcess, celery_worker, start_relay, wait_for  # noqa: E402
+from socialapp.events.topology import queue_name  # noqa: E402
 
 SCALE = float(os.environ.get("BENCH_READS_SCALE", "1.0"))
 SECONDS = float(os.environ.get("BENCH_READS_SECONDS", "20"))
@@ -69,7 +68,7 @@ MIN_REQUESTS = int(os.environ.get("BENCH_READS_MIN_REQUESTS", "10000"))
 MAX_SECONDS = float(os.environ.get("BENCH_READS_MAX_SECONDS", "300"))
 WARMUP_SECONDS = float(os.environ.get("BENCH_READS_WARMUP_SECONDS", "5"))
 WRITE_RATE = float(os.environ.get("BENCH_READS_WRITE_RATE", "100"))
-WRITERS = int(os.environ.get("BENCH_READS_WRITERS", "6"))  # threads sharing the write rate
+WRITERS = int(os.environ.get("BENCH_READS_WRITERS", "16"))  # threads running the scheduled commands
 READERS = int(os.environ.get("BENCH_READS_READERS", "200"))
 PORT = int(os.environ.get("BENCH_READS_PORT", "8765"))
 PROJECTORS = os.environ.get("BENCH_READS_PROJECTORS", "home_feed,posts,profiles,notifications").split(",")
@@ -173,8 +172,16 @@ class Pipeline:
         self.children: list[ChildProcess] = []
 
     def start(self) -> None:
-        for name in PROJECTORS:
-            self.children.append(start_worker([name], name=f"bench-reads-{name}", env=self.env))
+        workers = {  # started together, then awaited (one by one they take a minute on 2 busy cores)
+            name: celery_worker([queue_name(name)], name=f"bench-reads-{name}", extra=["-P", "solo"], env=self.env)
+            for name in PROJECTORS
+        }
+        self.children.extend(workers.values())
+        for name, worker in workers.items():
+            wait_for(lambda w=worker, n=name: f"projector {n} consuming" in w.log() or w.proc.poll() is not None,
+                     timeout=120, what=f"worker {name}")  # fmt: skip
+            if worker.proc.poll() is not None:
+                raise RuntimeError(f"worker {name} exited:\n{worker.log()}")
         self.children.append(celery_worker(["celery"], name="bench-reads-tasks", env=self.env))
         self.children.append(start_relay(name="bench-reads-relay", env=self.env))
         args, extra = web_queries_command()
@@ -334,11 +341,11 @@ def main() -> dict:
             same = same_pages(tokens)
             print(f"same first page from both implementations: {same}", flush=True)
 
-            seeds = iter(range(10**9))
-            with stopwatch() as load_timer, contextlib.ExitStack() as load:
-                for _ in range(WRITERS):
-                    rng_of_thread = random.Random(next(seeds))
-                    load.enter_context(paced(partial(writer.command, rng_of_thread), WRITE_RATE / WRITERS))
+            rngs = [random.Random(i) for i in range(WRITERS)]
+            with (
+                stopwatch() as load_timer,
+                open_loop(lambda i: writer.command(rngs[i]), WRITE_RATE, WRITERS) as writes,
+            ):
                 healthz = figure("/healthz", None)
                 for name in BRACKETS:
                     read_model = figure("/api/v1/feed", tokens[name])
@@ -365,7 +372,8 @@ def main() -> dict:
                      "warmup_seconds": WARMUP_SECONDS, "projectors": PROJECTORS, "cpu_count": os.cpu_count()},
         "writer": {"target_per_s": WRITE_RATE, "commands": commands,
                    "achieved_per_s": round(commands / load_timer.seconds, 1), "by_kind": dict(writer.sent),
-                   "refused": dict(writer.failed), "drained_after_s": drain_seconds,
+                   "refused": dict(writer.failed), "skipped_all_writers_busy": writes["skipped"],
+                   "drained_after_s": drain_seconds,
                    "command_latency": quantiles_ms(writer.latencies_ms, 0.5, 0.99)},
         "same_first_page": same,
         "healthz": healthz,
@@ -396,11 +404,12 @@ def chart(result: dict) -> None:
         axes[0].bar([x + (i - 2.5) * width for x in range(len(names))], values, width, label=f"{impl} {q}")
     for i, q in enumerate(quantiles):
         axes[0].bar(len(names) + (i - 1) * width, result["healthz"][f"{q}_ms"], width, color="grey")
-    axes[0].set_xticks(range(len(names) + 1), [f"{b} followees" for b in names] + ["/healthz p50/p99/p99.9"])
+    axes[0].set_xticks(range(len(names) + 1), [f"{b} followees" for b in names] + ["/healthz"])
     axes[0].set_yscale("log")
+    axes[0].set_ylim(top=axes[0].get_ylim()[1] * 10)  # room for the legend above the bars
     axes[0].set_ylabel("ms (log)")
     axes[0].set_title("latency at 8 connections, under write load")
-    axes[0].legend(fontsize=7, loc="upper left")
+    axes[0].legend(fontsize=7, loc="upper left", ncol=2)
     for i, impl in enumerate(("read_model", "naive_join")):
         axes[1].bar([x + (i - 0.5) * 0.35 for x in range(len(names))],
                     [result["brackets"][b][impl]["req_per_s"] for b in names], 0.35, label=impl)  # fmt: skip
