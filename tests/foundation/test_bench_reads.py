@@ -9,7 +9,22 @@ import pytest
 from django.test import Client
 
 from bench.common import sql
-from bench.network import NetworkShape, brackets, follow_graph, seed_network
+from bench.network import NetworkShape, brackets, follow_graph, pairs, seed_network
+
+
+def _indexes_and_constraints(alias: str) -> set[tuple[str, str]]:
+    indexes = sql(alias, "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'")
+    constraints = sql(
+        alias,
+        "SELECT conname, pg_get_constraintdef(c.oid) FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace"
+        " WHERE n.nspname = 'public'",
+    )
+    return set(indexes) | set(constraints)
+
+
+def test_pairs_crosses_chunk_boundaries() -> None:
+    a, b = np.arange(7), np.arange(7) * 10
+    assert list(pairs(a, b, chunk=3)) == [(i, i * 10) for i in range(7)]
 
 
 def test_the_full_scale_is_the_issues_and_every_bracket_exists_at_the_smallest() -> None:
@@ -39,7 +54,10 @@ def test_seeded_feeds_are_capped_and_the_naive_join_serves_the_product_page(sett
     cap = 40
     settings.FEED_MAX_ENTRIES = cap
     shape = NetworkShape(users=300, posts=4000, median_followees=30, celebrities=2, celebrity_share=0.5)
+    schema = {alias: _indexes_and_constraints(alias) for alias in ("default", "read")}
     figures = seed_network(shape, cap=cap, celebrity_threshold=100)
+    # the load dropped foreign keys and secondary indexes: all of them are back (the naive join needs them)
+    assert {alias: _indexes_and_constraints(alias) for alias in ("default", "read")} == schema
 
     assert figures["accounts_over_celebrity_threshold"] >= 2
     (longest, readers) = sql(
