@@ -2,7 +2,8 @@
 write tables, per followee bracket, with wrk, while a writer drives the real pipeline.
 
     python -m bench.reads                          # or `make bench`; full size (scale 1)
-    BENCH_READS_SCALE=0.01 BENCH_READS_SECONDS=3 BENCH_READS_MIN_REQUESTS=0 python -m bench.reads   # smoke
+    BENCH_READS_SCALE=0.01 BENCH_READS_SECONDS=3 BENCH_READS_WARMUP_SECONDS=1 BENCH_READS_MIN_REQUESTS=0 \
+        python -m bench.reads                      # smoke
 
 Data (bench/network.py, seeded once into `benchreads_<db>` and reused while its parameters are
 unchanged; BENCH_READS_RESEED=1 forces a new seed): at scale 1, 50,000 users, a heavy-tailed
