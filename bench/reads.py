@@ -26,7 +26,9 @@ BENCH_READS_MIN_REQUESTS (10000), BENCH_READS_MAX_SECONDS (300), BENCH_READS_WAR
 BENCH_READS_WRITE_RATE (100 commands/s, open loop, on BENCH_READS_WRITERS=16 threads), BENCH_READS_READERS (200 per bracket), BENCH_READS_PORT
 (8765), BENCH_READS_PROJECTORS (every projector but search, whose index the feed does not read).
 
-Output: bench/results/reads.json and reads.png; the issue's targets with pass/fail flags.
+Output: bench/results/reads.json and reads.png; the issue's targets with pass/fail flags. Per
+bracket also `server_side_ms`: PostgreSQL's planning + execution time of each implementation's
+query (EXPLAIN ANALYZE, 50 readers, under the same write load), the database's share of a request.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ from django.core.management import call_command  # noqa: E402
 from bench.common import bench_env, drop_vhost, sql, use_own_databases, use_own_vhost  # noqa: E402
 from bench.load import open_loop  # noqa: E402
 from bench.measure import quantiles_ms, stopwatch  # noqa: E402
+from bench.naive import NAIVE_FEED_SQL  # noqa: E402
 from bench.network import NetworkShape, seed_network  # noqa: E402
 from bench.report import write_json  # noqa: E402
 from devkit.processes import ChildProcess, celery_worker, start_relay, wait_for  # noqa: E402
@@ -74,6 +77,7 @@ READERS = int(os.environ.get("BENCH_READS_READERS", "200"))
 PORT = int(os.environ.get("BENCH_READS_PORT", "8765"))
 PROJECTORS = os.environ.get("BENCH_READS_PROJECTORS", "home_feed,posts,profiles,notifications").split(",")
 RESEED = os.environ.get("BENCH_READS_RESEED") == "1"
+SERVER_SIDE_READERS = 50  # per bracket, for the EXPLAIN ANALYZE figures
 CONNECTIONS, THREADS = 8, 2
 VHOST = "socialapp_bench_reads"
 CACHE_PREFIX = "benchreads"
@@ -284,6 +288,19 @@ def figure(path: str, tokens: Path | None) -> dict:
     return result
 
 
+def server_side(readers: list[int]) -> dict[str, dict[str, float]]:
+    """PostgreSQL's own planning + execution time of each implementation's page query
+    (EXPLAIN ANALYZE, first page of 20), per reader: the database's share of a request's latency."""
+    from socialapp.read.feeds.selectors import HOME_FEED_SQL
+
+    times: dict[str, list[float]] = {"read_model": [], "naive_join": []}
+    for reader in readers:
+        for impl, alias, query in (("read_model", "read", HOME_FEED_SQL), ("naive_join", "default", NAIVE_FEED_SQL)):
+            plan = _json(sql(alias, "EXPLAIN (ANALYZE, FORMAT JSON) " + query, {"r": reader, "b": None, "n": 21})[0][0])
+            times[impl].append(plan[0]["Planning Time"] + plan[0]["Execution Time"])  # type: ignore[index]
+    return {impl: quantiles_ms(values, 0.5, 0.99, digits=3) for impl, values in times.items()}
+
+
 def same_pages(tokens: dict[str, Path]) -> dict[str, bool]:
     """Before the load: both implementations give one reader per bracket the same page."""
     same = {}
@@ -360,6 +377,8 @@ def main() -> dict:
                         "read_over_naive_req_per_s": round(read_model["req_per_s"] / max(naive["req_per_s"], 1e-9), 2),
                         "read_over_healthz_req_per_s": round(read_model["req_per_s"] / healthz["req_per_s"], 3),
                     }
+                for name in BRACKETS:  # still under the write load, after the HTTP figures
+                    brackets[name]["server_side_ms"] = server_side(readers[name][:SERVER_SIDE_READERS])
             drain_seconds = drained()
         finally:
             pipeline.stop()
