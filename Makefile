@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 export DJANGO_SETTINGS_MODULE ?= socialapp.settings.dev
 PYTEST_ARGS ?=
 
-.PHONY: help venv services services-down services-status browser migrate run test lint format bench clean
+.PHONY: help venv services services-down services-status browser bench-tools migrate run test lint format bench clean
 
 help:
 	@echo "make run      services up, migrations, API on :8000 + relay + workers (Ctrl-C stops all)"
@@ -33,6 +33,10 @@ services-down:
 # Headless Chromium + chromedriver from Debian for the browser test (tests/browser); idempotent.
 browser:
 	@scripts/browser
+
+# wrk from Debian for the read benchmark (bench/reads.py); idempotent.
+bench-tools:
+	@scripts/bench-tools
 
 services-status:
 	@scripts/services status
@@ -62,7 +66,7 @@ format: venv
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: migrate
+bench: migrate bench-tools
 	$(BIN)/python -m bench.run_all
 
 clean:

@@ -25,12 +25,17 @@ from devkit.vhosts import recreate_vhost
 __all__ = ["bench_env", "drop_vhost", "sql", "use_own_databases", "use_own_vhost"]
 
 
+_ORIGINAL_NAMES: dict[str, str] = {}
+
+
 def use_own_databases(prefix: str, aliases: tuple[str, ...] = ("default", "read")) -> None:
     """Point each alias at `<prefix>_<its database>`, created and migrated like a test database
-    (kept between runs: only missing migrations are applied)."""
+    (kept between runs: only missing migrations are applied). The name is taken from the
+    configured database, not from a previous benchmark's in the same process (`make bench`)."""
     for alias in aliases:
         conn = connections[alias]
-        conn.settings_dict["TEST"]["NAME"] = f"{prefix}_{conn.settings_dict['NAME']}"
+        original = _ORIGINAL_NAMES.setdefault(alias, conn.settings_dict["NAME"])
+        conn.settings_dict["TEST"]["NAME"] = f"{prefix}_{original}"
         conn.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=True, serialize=False)
 
 

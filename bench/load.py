@@ -5,6 +5,7 @@ Each thread closes its database connections when it ends (Django opens one per t
 
 from __future__ import annotations
 
+import queue
 import random
 import threading
 import time
@@ -82,3 +83,46 @@ def paced(work: Callable[[], object], per_second: float) -> Iterator[None]:
     finally:
         stop.set()
         thread.join()
+
+
+@contextmanager
+def open_loop(work: Callable[[int], object], per_second: float, threads: int) -> Iterator[dict[str, int]]:
+    """`work(i)` started `per_second` times a second on a schedule, whatever each call takes, by
+    `threads` worker threads (i = the worker's number): unlike `paced`, slow calls do not lower
+    the rate while a worker is free. Starts that find more than `threads` calls waiting are
+    dropped and counted (`skipped` in the yielded dict, with `started`)."""
+    pending: queue.Queue[bool] = queue.Queue()
+    stop = threading.Event()
+    counts = {"started": 0, "skipped": 0}
+
+    def worker(i: int) -> None:
+        try:
+            while pending.get():
+                work(i)
+        finally:
+            connections.close_all()
+
+    def schedule() -> None:
+        due = time.monotonic()
+        while not stop.is_set():
+            due += 1 / per_second
+            stop.wait(max(0.0, due - time.monotonic()))
+            if pending.qsize() > threads:
+                counts["skipped"] += 1
+            else:
+                counts["started"] += 1
+                pending.put(True)
+
+    workers = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
+    scheduler = threading.Thread(target=schedule)
+    for t in [*workers, scheduler]:
+        t.start()
+    try:
+        yield counts
+    finally:
+        stop.set()
+        scheduler.join()
+        for _ in workers:
+            pending.put(False)
+        for t in workers:
+            t.join()

@@ -47,3 +47,14 @@ def test_results_are_written_as_json_and_png(tmp_path, monkeypatch: pytest.Monke
     png = report.bar_charts("demo", [report.Bars("a", ["x", "y"], [1, 2]), report.Bars("b", ["z"], [3])])
     assert png == tmp_path / "demo.png"
     assert png.read_bytes().startswith(b"\x89PNG")
+
+
+def test_open_loop_keeps_its_rate_when_calls_are_slower_than_the_interval() -> None:
+    from bench.load import open_loop
+
+    done = []
+    with open_loop(lambda i: (time.sleep(0.05), done.append(i)), per_second=100, threads=10) as counts:
+        time.sleep(0.5)  # the load's duration; each call takes 5 intervals
+    assert counts["started"] >= 35 and counts["skipped"] == 0  # a paced loop would start 10
+    assert len(done) == counts["started"]  # every started call ran before the block ended
+    assert len(set(done)) > 1  # on several workers
