@@ -117,9 +117,12 @@ class Stack:
             self.procs[kind] = ChildProcess(["bash", "-c", "exec " + self.command(kind, line)], self.env, f"sys-{kind}")
         projectors = [k for k in self.procs if k not in ("web", "relay", "tasks", "beat")]
         for kind, proc in self.procs.items():
-            marker = {"relay": "relay running", "web": "Booting worker", "tasks": "ready.", "beat": "beat: Starting"}.get(
-                kind, "consuming"
-            )
+            marker = {
+                "relay": "relay running",
+                "web": "Booting worker",
+                "tasks": "ready.",
+                "beat": "beat: Starting",
+            }.get(kind, "consuming")
             wait_for(
                 lambda p=proc, m=marker: m in p.log() or p.proc.poll() is not None, timeout=120, what=f"{kind} start"
             )
@@ -237,7 +240,16 @@ def run_wrk(stack: Stack, inputs: Path, *, seconds: float, rate: float, mix: str
     wrk = shutil.which("wrk")
     if wrk is None:
         raise SystemExit("bench.system needs wrk (Debian package `wrk`; scripts/bench-tools installs it)")
-    args = [wrk, f"-t{CONNECTIONS}", f"-c{CONNECTIONS}", f"-d{max(1, round(seconds))}s", "--timeout", "10s", "-s", str(LUA)]
+    args = [
+        wrk,
+        f"-t{CONNECTIONS}",
+        f"-c{CONNECTIONS}",
+        f"-d{max(1, round(seconds))}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(LUA),
+    ]
     args += [stack.url, "--", str(inputs), str(rate / CONNECTIONS), mix, str(seed)]  # the script paces per connection
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
@@ -297,7 +309,7 @@ def step(stack: Stack, inputs: Path, rate: float) -> tuple[dict, dict[str, float
         "drain_s": round(drain, 2),
         **quantiles_ms(samples, 0.5, 0.99),
     }
-    print(f"  step {'open' if not rate else rate}: {result}", flush=True)
+    print(f"  step {rate or 'open'}: {result}", flush=True)
     return result, cpu
 
 
@@ -382,10 +394,12 @@ def main() -> None:
         "system",
         [
             Bars("CPU ms per post (open loop)", list(per_post), list(per_post.values())),
-            Bars("posts/s accepted by offered rate", [f"{s['offered_per_s']:g}/s" for s in steps],
-                 [s["posts_per_s"] for s in steps]),  # fmt: skip
-            Bars(f"command latency at {LATENCY_RATE:g}/s (ms)", ["p50", "p99"],
-                 [latency["p50_ms"], latency["p99_ms"]]),  # fmt: skip
+            Bars(
+                "posts/s accepted by offered rate",
+                [f"{s['offered_per_s']:g}/s" for s in steps],
+                [s["posts_per_s"] for s in steps],
+            ),
+            Bars(f"command latency at {LATENCY_RATE:g}/s (ms)", ["p50", "p99"], [latency["p50_ms"], latency["p99_ms"]]),
         ],
     )
     print_figures(
