@@ -18,7 +18,7 @@ import django
 from bench.measure import stopwatch
 from bench.report import print_figures
 
-BENCHMARKS = ["bench.commands", "bench.pipeline", "bench.feeds", "bench.search", "bench.system"]
+BENCHMARKS = ["bench.commands", "bench.command_path", "bench.pipeline", "bench.feeds", "bench.search", "bench.system"]
 
 
 def main() -> int:

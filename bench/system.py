@@ -393,7 +393,7 @@ def main() -> None:
     bar_charts(
         "system",
         [
-            Bars("CPU ms per post (open loop)", list(per_post), list(per_post.values())),
+            Bars("CPU ms per post (open loop)", list(per_post), list(per_post.values()), rotate=45),
             Bars(
                 "posts/s accepted by offered rate",
                 [f"{s['offered_per_s']:g}/s" for s in steps],
