@@ -6,9 +6,10 @@ SQL statements per command, for the commands the whole-system benchmark sends mo
 
 Each request goes through the middleware, DRF's authentication and throttles, the view, the
 service's transaction and the post-commit relay NOTIFY, with DEBUG off, over Django's test
-client (no HTTP server: bench/system.py measures that). Figures per command: SQL statements
+client (no HTTP server: bench/system.py measures that), with the connection handling a server
+does around each request (`close_old_connections`). Figures per command: SQL statements
 (counted by an execute wrapper; they include the NOTIFY, not the BEGIN and COMMIT psycopg sends
-itself), this process's CPU ms per request (`cpu_ms`, steadier than wall time on a busy
+itself), connection health checks (`SELECT 1` before the request's first query, CONN_HEALTH_CHECKS), this process's CPU ms per request (`cpu_ms`, steadier than wall time on a busy
 machine: it includes the client's share) and wall-clock p50/p99. It runs on a database of its own (`benchpath_*`, bench/common.py) and
 its own cache key prefix. Figures: bench/results/command_path.json.
 """
@@ -30,7 +31,7 @@ os.environ.setdefault("API_THROTTLE_USER", "1000000/min")  # counted, never refu
 django.setup()
 
 from django.conf import settings  # noqa: E402
-from django.db import connections  # noqa: E402
+from django.db import close_old_connections, connections  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
 from bench.common import use_own_databases  # noqa: E402
@@ -72,8 +73,31 @@ def main() -> None:
         assert r.status_code == 200, r.content
         return r
 
+    # Django's test client leaves out what a server does at each request's start and end
+    # (close_old_connections): with CONN_HEALTH_CHECKS, the first query of every request is then
+    # preceded by a `SELECT 1` on that connection. Do it here too, and count those checks.
+    default = connections["default"]
+    checks: list[int] = []
+    is_usable = default.is_usable
+
+    def counted_is_usable() -> bool:
+        checks.append(1)
+        return is_usable()
+
+    default.is_usable = counted_is_usable  # type: ignore[method-assign]
+
+    def as_served(call: Callable[[], object]) -> Callable[[], object]:
+        def served() -> object:
+            close_old_connections()
+            try:
+                return call()
+            finally:
+                close_old_connections()
+
+        return served
+
     figures: dict[str, dict] = {}
-    for name, call in (("post_create", post), ("like", like), ("follow", follow)):
+    for name, call in (("post_create", as_served(post)), ("like", as_served(like)), ("follow", as_served(follow))):
         warm_up(call, 10)
         statements: list[str] = []
 
@@ -81,17 +105,24 @@ def main() -> None:
             sent.append(sql)
             return execute(sql, *args)
 
-        with connections["default"].execute_wrapper(count):
+        checks.clear()
+        with default.execute_wrapper(count):
             call()
+        health_checks = len(checks)
         cpu = time.process_time()
         samples = sample_ms(call, N)
         cpu_ms = (time.process_time() - cpu) * 1000 / N
-        figures[name] = {"statements": len(statements), "cpu_ms": round(cpu_ms, 2), **quantiles_ms(samples, 0.5, 0.99)}
+        figures[name] = {
+            "statements": len(statements),
+            "health_checks": health_checks,
+            "cpu_ms": round(cpu_ms, 2),
+            **quantiles_ms(samples, 0.5, 0.99),
+        }
     out = {"n": N, **figures}
     if PROFILE:
         profile = cProfile.Profile()
         profile.runcall(lambda: [post() for _ in range(min(N, 200))])
-        pstats.Stats(profile).sort_stats("tottime").print_stats(45)
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(50)
     write_json("command_path", out)
     print_figures({k: v for k, v in out.items()})
 
