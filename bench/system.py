@@ -21,15 +21,16 @@ raised out of the way. Authors and their tokens are made through the services. T
    benchmark's databases, and (shared with whatever else runs on the machine) PostgreSQL's other
    processes, RabbitMQ, Elasticsearch and Redis.
 3. **Command latency** (`latency`): a paced open-loop mix (40 % posts, 30 % likes, 15 % comments,
-   15 % follows) at BENCH_SYSTEM_LATENCY_RATE for BENCH_SYSTEM_LATENCY_SAMPLES requests; p50/p99
-   from wrk's per-request latencies (1 µs buckets) through bench/measure.py's percentile; the
-   client's own CPU is reported (`client_cpu_percent`) to show it is not the bottleneck.
+   15 % follows) at BENCH_SYSTEM_LATENCY_RATE for BENCH_SYSTEM_LATENCY_SAMPLES requests over
+   BENCH_SYSTEM_LATENCY_CONNECTIONS connections; p50/p99 of every request's latency, counted from
+   its paced slot (bench/wrk/commands.lua), through bench/measure.py's percentile; the client's
+   own CPU is reported (`client_cpu_percent`) to show it is not the bottleneck.
 
 Knobs (a smoke run: BENCH_SYSTEM_AUTHORS=20 BENCH_SYSTEM_SECONDS=3 BENCH_SYSTEM_RATES=20
 BENCH_SYSTEM_LATENCY_SAMPLES=100 BENCH_SYSTEM_LATENCY_RATE=50):
 BENCH_SYSTEM_AUTHORS (200), BENCH_SYSTEM_SECONDS (30, per step), BENCH_SYSTEM_RATES
 ("100,150,200,250,300,400,500"), BENCH_SYSTEM_CONNECTIONS (4), BENCH_SYSTEM_LATENCY_RATE (100),
-BENCH_SYSTEM_LATENCY_SAMPLES (10000), BENCH_SYSTEM_DRAIN_TIMEOUT (600 s),
+BENCH_SYSTEM_LATENCY_SAMPLES (10000), BENCH_SYSTEM_LATENCY_CONNECTIONS (16), BENCH_SYSTEM_DRAIN_TIMEOUT (600 s),
 BENCH_SYSTEM_WEB_WORKERS (2) and BENCH_SYSTEM_WEB_THREADS (4).
 Figures go to bench/results/system.json and system.png.
 """
@@ -68,6 +69,9 @@ AUTHORS = int(os.environ.get("BENCH_SYSTEM_AUTHORS", "200"))
 SECONDS = float(os.environ.get("BENCH_SYSTEM_SECONDS", "30"))
 RATES = [float(r) for r in os.environ.get("BENCH_SYSTEM_RATES", "100,150,200,250,300,400,500").split(",") if r]
 CONNECTIONS = int(os.environ.get("BENCH_SYSTEM_CONNECTIONS", "4"))
+# A connection waits for each answer: at 100/s with 4 connections an answer slower than 40 ms
+# would hold the next request back, so the latency run has more connections to stay open-loop.
+LATENCY_CONNECTIONS = int(os.environ.get("BENCH_SYSTEM_LATENCY_CONNECTIONS", "16"))
 LATENCY_RATE = float(os.environ.get("BENCH_SYSTEM_LATENCY_RATE", "100"))
 LATENCY_SAMPLES = int(os.environ.get("BENCH_SYSTEM_LATENCY_SAMPLES", "10000"))
 DRAIN_TIMEOUT = float(os.environ.get("BENCH_SYSTEM_DRAIN_TIMEOUT", "600"))
@@ -234,7 +238,16 @@ def add_posts(path: Path, stack: Stack, n: int) -> None:
 
 
 # ------------------------------------------------------------------------------ measurements
-def run_wrk(stack: Stack, inputs: Path, *, seconds: float, rate: float, mix: str = "posts", seed: int = 1) -> dict:
+def run_wrk(
+    stack: Stack,
+    inputs: Path,
+    *,
+    seconds: float,
+    rate: float,
+    mix: str = "posts",
+    seed: int = 1,
+    connections: int = CONNECTIONS,
+) -> dict:
     """One wrk run, one thread per connection (bench/wrk/commands.lua says why); returns requests,
     errors, duration, every request's latency (ms) and wrk's own CPU."""
     wrk = shutil.which("wrk")
@@ -250,15 +263,18 @@ def run_wrk(stack: Stack, inputs: Path, *, seconds: float, rate: float, mix: str
         "-s",
         str(LUA),
     ]
-    args += [stack.url, "--", str(inputs), str(rate / CONNECTIONS), mix, str(seed)]  # the script paces per connection
+    args += [stack.url, "--", str(inputs), str(rate / connections), mix, str(seed)]  # the script paces per connection
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     samples: list[float] = []
+    statuses: dict[str, str] = {}
     requests_ = non2xx = errors = duration_us = 0
     for line in out.splitlines():
         if line.startswith("LATENCY_US"):
             samples = [int(us) / 1000 for us in line.split()[1:]]
+        elif line.startswith("STATUSES"):
+            statuses = dict(part.split(":") for part in line.split()[1:])
         elif line.startswith("SUMMARY"):
             requests_, non2xx, errors, duration_us = (int(v) for v in line.split()[1:])
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
@@ -266,6 +282,7 @@ def run_wrk(stack: Stack, inputs: Path, *, seconds: float, rate: float, mix: str
     return {
         "requests": requests_,
         "non_2xx": non2xx,
+        "statuses": {k: int(v) for k, v in sorted(statuses.items())},
         "errors": errors,
         "seconds": round(seconds_, 2),
         "samples_ms": samples,
@@ -326,11 +343,13 @@ def sustained(stack: Stack, inputs: Path) -> tuple[list[dict], float]:
 
 def command_latency(stack: Stack, inputs: Path) -> dict:
     seconds = LATENCY_SAMPLES / LATENCY_RATE
-    run_wrk(stack, inputs, seconds=min(5.0, seconds), rate=LATENCY_RATE, mix="mixed", seed=7)  # warm-up
-    run = run_wrk(stack, inputs, seconds=seconds, rate=LATENCY_RATE, mix="mixed", seed=11)
+    many = {"mix": "mixed", "connections": LATENCY_CONNECTIONS}
+    run_wrk(stack, inputs, seconds=min(5.0, seconds), rate=LATENCY_RATE, seed=7, **many)  # warm-up
+    run = run_wrk(stack, inputs, seconds=seconds, rate=LATENCY_RATE, seed=11, **many)
     samples = run.pop("samples_ms")
     return {
         "rate_per_s": LATENCY_RATE,
+        "connections": LATENCY_CONNECTIONS,
         "samples": len(samples),
         "achieved_per_s": round(run["requests"] / run["seconds"], 1) if run["seconds"] else 0.0,
         # Below 95 % of the rate the server could not keep up: the percentiles are not "at" it.

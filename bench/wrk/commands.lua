@@ -11,8 +11,8 @@
 --   keeps a schedule (slot n at start + n / RATE) instead of sleeping after each response, so a
 --   slow answer does not lower the offered rate: late slots are sent at once (open loop).
 -- MIX: "posts" (only POST /posts) or "mixed" (posts, likes, comments, follows).
--- At the end it prints "LATENCY_US <us> <us> ..." (every completed request's latency, in µs) and
--- "SUMMARY <requests> <non2xx> <errors> <duration us>", which bench/system.py parses.
+-- At the end it prints "LATENCY_US <us> <us> ..." (every completed request's latency, in µs),
+-- "STATUSES <status>:<count> ..." and "SUMMARY <requests> <non2xx> <errors> <duration us>", which bench/system.py parses.
 local ffi = require("ffi")
 ffi.cdef [[
 typedef struct { long tv_sec; long tv_nsec; } timespec_t;
@@ -29,7 +29,9 @@ local rate, mix = 0, "posts"
 local next_slot = nil
 local n = 0
 local sent_at = nil
+local intended = nil -- the paced slot of the next request: latency counts from it
 samples = {} -- read by done() through thread:get
+statuses = {} -- HTTP status -> count, likewise
 local threads = {}
 
 function setup(thread)
@@ -65,6 +67,7 @@ function delay()
   if next_slot == nil then next_slot = t end
   local slot = next_slot
   next_slot = next_slot + 1000 / rate
+  intended = slot
   if slot <= t then return 0 end
   return slot - t
 end
@@ -76,7 +79,8 @@ end
 
 function request()
   n = n + 1
-  sent_at = now_ms()
+  sent_at = intended or now_ms() -- a request sent late (its connection was busy) waited from its slot
+  intended = nil
   local i = math.random(#tokens)
   local headers = { ["Authorization"] = "Bearer " .. tokens[i], ["Content-Type"] = "application/json" }
   local roll = (mix == "mixed" and #posts > 0) and math.random() or 0
@@ -88,7 +92,8 @@ function request()
     return wrk.format("POST", "/api/v1/posts/" .. posts[math.random(#posts)] .. "/comments", headers,
       '{"body": "' .. body_text() .. '"}')
   else
-    return wrk.format("PUT", "/api/v1/users/" .. names[math.random(#names)] .. "/follow", headers)
+    local other = (i + math.random(math.max(1, #names - 1)) - 1) % #names + 1 -- never oneself (a 400)
+    return wrk.format("PUT", "/api/v1/users/" .. names[other] .. "/follow", headers)
   end
 end
 
@@ -97,6 +102,7 @@ function response(status, headers, body)
     samples[#samples + 1] = math.floor((now_ms() - sent_at) * 1000)
     sent_at = nil
   end
+  statuses[status] = (statuses[status] or 0) + 1
 end
 
 function done(summary, latency, requests)
@@ -105,6 +111,13 @@ function done(summary, latency, requests)
     for _, us in ipairs(thread:get("samples")) do parts[#parts + 1] = tostring(us) end
   end
   io.write("LATENCY_US " .. table.concat(parts, " ") .. "\n")
+  local counts = {}
+  for _, thread in ipairs(threads) do
+    for status, count in pairs(thread:get("statuses")) do counts[status] = (counts[status] or 0) + count end
+  end
+  local listed = {}
+  for status, count in pairs(counts) do listed[#listed + 1] = status .. ":" .. count end
+  io.write("STATUSES " .. table.concat(listed, " ") .. "\n")
   local e = summary.errors
   io.write(string.format("SUMMARY %d %d %d %d\n", summary.requests, e.status,
     e.connect + e.read + e.write + e.timeout, summary.duration))
