@@ -31,6 +31,7 @@ class Bars:
     title: str
     labels: list[str]
     values: list[float]
+    rotate: int = 0  # degrees, for many or long labels
 
 
 def bar_charts(name: str, panels: list[Bars]) -> Path:
@@ -45,6 +46,10 @@ def bar_charts(name: str, panels: list[Bars]) -> Path:
     for ax, panel in zip(axes[0], panels, strict=True):
         ax.bar(panel.labels, panel.values)
         ax.set_title(panel.title)
+        if panel.rotate:
+            ax.tick_params(axis="x", labelrotation=panel.rotate)
+            for label in ax.get_xticklabels():
+                label.set_horizontalalignment("right")
     fig.tight_layout()
     path = RESULTS / f"{name}.png"
     fig.savefig(path, dpi=100)

@@ -18,7 +18,15 @@ import django
 from bench.measure import stopwatch
 from bench.report import print_figures
 
-BENCHMARKS = ["bench.commands", "bench.pipeline", "bench.feeds", "bench.search", "bench.reads"]
+BENCHMARKS = [
+    "bench.commands",
+    "bench.command_path",
+    "bench.pipeline",
+    "bench.feeds",
+    "bench.search",
+    "bench.reads",
+    "bench.system",
+]
 
 
 def main() -> int:

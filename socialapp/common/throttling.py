@@ -6,6 +6,9 @@ Credential endpoints get two counters each: per address (one client guessing man
 per submitted username, case-insensitively (many addresses guessing one account). The Django
 admin's login form uses the same counters through `throttled_admin_login`.
 
+The general rates (`anon`, `user`) count requests per window with one Redis round trip
+(`WindowCounterMixin`); the credential throttles keep DRF's exact sliding log.
+
 A cache outage must not take the API down: a throttle that cannot reach the cache lets the
 request through and logs one warning line.
 """
@@ -34,11 +37,53 @@ class FailOpenMixin:
             return True
 
 
-class AnonThrottle(FailOpenMixin, AnonRateThrottle):
+class WindowCounterMixin:
+    """A window counter instead of DRF's sliding log, for the general API rates that every
+    request pays: one pipelined INCR + EXPIRE NX + TTL on Redis (one round trip, atomic, O(1))
+    instead of a GET and a SET of the list of every request's timestamp in the last period (up
+    to `num_requests` floats unpickled and pickled again per request). A window opens with the
+    client's first request and lasts one period (EXPIRE NX, Redis 7), so `num_requests` per
+    window; a client may get up to twice the rate across two windows back to back: acceptable
+    for rates that protect capacity, not credentials (those keep DRF's sliding log, below).
+    Another cache backend falls back to `add` + `incr` (two round trips)."""
+
+    rate: str | None
+    num_requests: int
+    duration: int
+    cache: Any
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        if self.rate is None:
+            return True
+        key = self.get_cache_key(request, view)  # type: ignore[attr-defined]
+        if key is None:
+            return True
+        count, self.retry_after = self._count(f"{key}:n")  # not DRF's key: that one holds a list
+        return count <= self.num_requests
+
+    def _count(self, key: str) -> tuple[int, float]:
+        """Count this request in the client's window: (requests in it so far, seconds left)."""
+        backend = getattr(self.cache, "_cache", None)
+        if hasattr(backend, "get_client"):  # django.core.cache.backends.redis.RedisCache
+            full_key = self.cache.make_and_validate_key(key)
+            pipe = backend.get_client(full_key, write=True).pipeline(transaction=False)
+            pipe.incr(full_key)
+            pipe.expire(full_key, self.duration, nx=True)
+            pipe.ttl(full_key)
+            count, _, ttl = pipe.execute()
+            return int(count), float(max(ttl, 0))
+        self.cache.add(key, 0, self.duration)
+        return int(self.cache.incr(key)), float(self.duration)
+
+    def wait(self) -> float:
+        return self.retry_after
+
+
+class AnonThrottle(FailOpenMixin, WindowCounterMixin, AnonRateThrottle):
     pass
 
 
-class UserThrottle(FailOpenMixin, UserRateThrottle):
+class UserThrottle(FailOpenMixin, WindowCounterMixin, UserRateThrottle):
     pass
 
 

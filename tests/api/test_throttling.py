@@ -128,3 +128,26 @@ def test_an_unreachable_cache_lets_requests_through_instead_of_failing_them():
         assert login("anyone").status_code == 401  # not a 500: the throttle fails open, with a warning
         r = Client().get("/readyz")
         assert r.status_code == 503 and r.json()["checks"]["cache"] == {"status": "down"}
+
+
+def test_user_rate_is_one_window_counter_per_client(monkeypatch):
+    """The general rates count in one Redis integer per client and window (one round trip per
+    request, socialapp.common.throttling.WindowCounterMixin): the limit holds, Retry-After is what
+    is left of the window, and another client has a counter of its own."""
+    from rest_framework.throttling import UserRateThrottle
+
+    from tests.command_support import client_for, make_user
+
+    monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", {**RATES, "user": "3/min"})
+    first, second = make_user(), make_user()
+    c = client_for(first)
+    codes = [c.patch("/api/v1/me", {"bio": f"{i}"}, format="json").status_code for i in range(4)]
+    assert codes == [200, 200, 200, 429]
+    r = c.patch("/api/v1/me", {"bio": "z"}, format="json")
+    assert r.status_code == 429 and 0 < int(r["Retry-After"]) <= 61
+    assert client_for(second).patch("/api/v1/me", {"bio": "a"}, format="json").status_code == 200
+    location = settings.CACHES["default"]["LOCATION"]
+    prefix = settings.CACHES["default"]["KEY_PREFIX"]
+    [key] = redis.Redis.from_url(location).keys(f"{prefix}:*throttle_user_{first.pk}:n")
+    assert int(redis.Redis.from_url(location).get(key)) == 5  # refused requests count too
+    assert 0 < redis.Redis.from_url(location).ttl(key) <= 60

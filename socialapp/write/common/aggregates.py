@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from django.db import models
+from django.db import connection, models
 from django.utils import timezone
 
 from socialapp.common.errors import NotAuthorized
@@ -74,20 +74,38 @@ def set_active(
     """Like and follow rows (`active`, `changed_at`): set `active` on the row of `key`; returns
     (row, changed), and only a change appends the event, with `payload(row)`.
 
-    The row outlives a deactivation, so its version keeps counting. Activating first makes sure
-    the row exists with INSERT .. ON CONFLICT DO NOTHING (a racing duplicate waits there for the
-    winner's commit); then the row lock decides: of N racers, one flips it, the others find it
-    flipped."""
+    The row outlives a deactivation, so its version keeps counting. One statement decides and
+    changes, under the row lock: activating is INSERT .. ON CONFLICT (key) DO UPDATE .. WHERE NOT
+    active (a new row starts at version 1; a racing duplicate waits on the unique index for the
+    winner's commit, then finds the row active and changes nothing); deactivating is an UPDATE ..
+    WHERE active. RETURNING gives the changed row, so a change costs one round trip instead of
+    insert-if-missing, SELECT .. FOR UPDATE and UPDATE. Only an unchanged row is read again (for
+    the answer and the consistency token's fallback)."""
+    table = connection_ops_quote(model._meta.db_table)
+    columns = [connection_ops_quote(model._meta.get_field(name).column) for name in key]
+    now = timezone.now()
     if active:
-        model.objects.bulk_create([model(**key)], ignore_conflicts=True)
-    row = model.objects.select_for_update().filter(**key).first()
-    if row is None or row.active == active:  # type: ignore[attr-defined]
-        return row, False
-    row.active, row.changed_at = active, timezone.now()  # type: ignore[attr-defined]
-    save_and_append(
-        row, update_fields=["active", "changed_at"], event_type=event_type, payload=payload(row), actor_id=actor_id
-    )
-    return row, True
+        sql = (
+            f"INSERT INTO {table} (version, active, changed_at, {', '.join(columns)})"
+            f" VALUES (1, true, %s, {', '.join(['%s'] * len(columns))})"
+            f" ON CONFLICT ({', '.join(columns)}) DO UPDATE SET version = {table}.version + 1, active = true,"
+            f" changed_at = EXCLUDED.changed_at WHERE NOT {table}.active RETURNING *"
+        )
+    else:
+        sql = (
+            f"UPDATE {table} SET version = version + 1, active = false, changed_at = %s"
+            f" WHERE {' AND '.join(f'{c} = %s' for c in columns)} AND active RETURNING *"
+        )
+    changed = next(iter(model.objects.raw(sql, [now, *key.values()])), None)
+    if changed is None:
+        return model.objects.filter(**key).first(), False
+    append_to(changed, event_type=event_type, payload=payload(changed), actor_id=actor_id)
+    return changed, True
+
+
+def connection_ops_quote(name: str) -> str:
+    """A table or column name, quoted for SQL (names come from models, never from input)."""
+    return connection.ops.quote_name(name)
 
 
 def lock_active_actor(actor_id: int, *also: int) -> dict[int, Any]:

@@ -4,23 +4,34 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from socialapp.common.errors import NotFound, ValidationFailed
+from socialapp.common.errors import NotAuthorized, NotFound, ValidationFailed
 from socialapp.events.catalogue import EventType
 from socialapp.write.accounts.models import User
-from socialapp.write.common.aggregates import lock_active_actor, set_active
+from socialapp.write.common.aggregates import set_active
 from socialapp.write.follows.models import Follow
 
 
 def _followee(follower: User, username: str) -> User:
-    target = User.objects.filter(username__iexact=username).only("id").first()
-    if target is None:
+    """The user named `username` (case-insensitively, through the unique lower(username) index),
+    locked FOR SHARE together with the follower in one statement, in id order: a racing
+    deactivation of either waits for us."""
+    users = {
+        u.pk: u
+        for u in User.objects.raw(
+            'SELECT * FROM "accounts_user" WHERE id = %s OR lower(username) = %s ORDER BY id FOR SHARE',
+            [follower.pk, username.lower()],
+        )
+    }
+    actor = users.get(follower.pk)
+    if actor is None or actor.deactivated_at is not None:
+        raise NotAuthorized("This account is deactivated.")
+    if actor.suspended_at is not None:
+        raise NotAuthorized("This account is suspended.")
+    followee = next((u for u in users.values() if u.username.lower() == username.lower()), None)
+    if followee is None or followee.deactivated_at is not None or followee.suspended_at is not None:
         raise NotFound("No such user.")
-    if target.pk == follower.pk:
+    if followee.pk == follower.pk:
         raise ValidationFailed.on("username", "You cannot follow yourself.")
-    # Both users FOR SHARE in id order: a racing deactivation of either waits for us.
-    followee = lock_active_actor(follower.pk, target.pk)[target.pk]
-    if followee.deactivated_at is not None or followee.suspended_at is not None:
-        raise NotFound("No such user.")
     return followee
 
 
