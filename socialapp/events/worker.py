@@ -12,8 +12,9 @@ task consumer and consumed here, with manual acks after the effect committed.
 Batches: every projector gets its messages in batches (EVENTS_BATCH_SIZE, or the projector's
 own `batch_size`): the handler collects deliveries and applies them with one `apply_batch` (one
 transaction, one advisory lock, one tracking insert, one connection health check, one bulk push)
-when the batch is full or, from a timer on the worker's event loop, after EVENTS_BATCH_WAIT_MS.
-Acks still follow the effect: a batch is acked only after the transaction that applied it
+when the batch is full, when the broker's socket has nothing more to read (adaptive: a lone
+event waits for nothing, under load batches fill up), or from a timer on the worker's event loop
+after EVENTS_BATCH_WAIT_MS. Acks still follow the effect: a batch is acked only after the transaction that applied it
 committed (and its `after_commit` push succeeded), with one `basic.ack multiple=True` when the
 projector has the channel to itself, so a worker killed mid-batch loses nothing. Bodies are
 decoded with orjson from the raw message (kombu's decoder is bypassed).
@@ -40,6 +41,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import random
+import select
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -82,6 +84,8 @@ class ProjectorConsumerStep(bootsteps.ConsumerStep):
         self.handlers: list[MessageHandler] = []
         self.batching = False
         self._timer_entry: Any = None
+        self._tick: Any = None  # the hub's on_tick callback (adaptive batches)
+        self._hub: Any = None
 
     def start(self, c: Any) -> None:
         from django.conf import settings
@@ -92,6 +96,28 @@ class ProjectorConsumerStep(bootsteps.ConsumerStep):
         super().start(c)
         if any(handler.batch_size > 1 for handler in self.handlers):
             self._timer_entry = c.timer.call_repeatedly(settings.EVENTS_BATCH_WAIT_MS / 1000, self._drain_all)
+            self._watch_socket(c)
+
+    def _watch_socket(self, c: Any) -> None:
+        """Adaptive batches: on every turn of the event loop, if the broker's socket holds nothing
+        more to read, apply the partial batches now rather than at the timer. Under load the
+        socket always has more (batches fill up); a lone event is applied at once. The timer
+        stays as the bound (EVENTS_BATCH_WAIT_MS)."""
+        try:
+            sock = c.connection.connection.sock  # py-amqp's socket under kombu's connection
+            fileno = sock.fileno()
+        except Exception:
+            return  # another transport: the timer alone decides
+        poller = select.poll()
+        poller.register(fileno, select.POLLIN)
+
+        def on_tick() -> None:
+            if any(handler.pending for handler in self.handlers) and not poller.poll(0):
+                self._drain_all()
+
+        self._tick = on_tick
+        c.hub.on_tick.add(on_tick)
+        self._hub = c.hub
 
     def stop(self, c: Any) -> None:
         self._finish()
@@ -107,6 +133,9 @@ class ProjectorConsumerStep(bootsteps.ConsumerStep):
         if self._timer_entry is not None:
             self._timer_entry.cancel()
             self._timer_entry = None
+        if self._tick is not None:
+            self._hub.on_tick.discard(self._tick)
+            self._tick = None
         self._drain_all()
         self.handlers = []
 

@@ -279,8 +279,8 @@ EVENTS_PREFETCH = env.int("EVENTS_PREFETCH", default=16)
 # Messages a projector worker applies per transaction (one commit, one tracking insert, one
 # advisory lock, one `multiple` ack), unless the projector sets its own `batch_size` (search).
 EVENTS_BATCH_SIZE = env.int("EVENTS_BATCH_SIZE", default=100)
-# A partial batch is applied after this long without a full one; a batching projector's prefetch
-# is raised to twice its batch size.
+# A partial batch is applied at once when the broker has nothing more buffered, at the latest
+# after this long; a batching projector's prefetch is raised to twice its batch size.
 EVENTS_BATCH_WAIT_MS = env.int("EVENTS_BATCH_WAIT_MS", default=20)
 # The relay publishes on every commit (LISTEN/NOTIFY) and sweeps at this interval regardless.
 EVENTS_RELAY_SWEEP_SECONDS = env.float("EVENTS_RELAY_SWEEP_SECONDS", default=1.0)
