@@ -48,7 +48,7 @@ def log_counts() -> LogCounts:
     with connections["default"].cursor() as cursor:
         cursor.execute(
             "SELECT (SELECT count(*) FROM event_log),"
-            " (SELECT count(*) FROM event_outbox),"
+            " (SELECT count(*) FROM event_outbox o JOIN event_log e ON e.position = o.position),"
             " (SELECT coalesce(extract(epoch FROM now() - min(e.occurred_at)), 0)"
             "  FROM event_outbox o JOIN event_log e ON e.position = o.position)"
         )
