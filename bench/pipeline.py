@@ -9,8 +9,10 @@ Figures (bench/results/pipeline.json and pipeline.png):
 - `raw_events_per_s`: the same number of messages of the same size, published by kombu alone with
   the same guarantees (persistent, mandatory, confirms awaited per batch of EVENTS_RELAY_BATCH as
   the relay does) to a quorum queue with the same arguments, and consumed in another process (as
-  the worker is) with manual acks, one per message, and the worker's prefetch; `ratio` =
-  pipeline / raw;
+  the worker is) with manual acks and the worker's prefetch, one `multiple` ack per
+  EVENTS_BATCH_SIZE messages as the worker acks a batch; `ratio` = pipeline / raw.
+  `raw_per_message_ack_events_per_s` (and `ratio_vs_per_message_ack`): the same with kombu's
+  plain one ack per message;
 - `latency_ms` p50/p99/max: commit to applied (the tracking row's applied_at), one event per
   transaction through `append_event` (NOTIFY included), paced so that the pipeline is not
   saturated; BENCH_PIPELINE_LATENCY_SAMPLES (1,000) samples;
@@ -214,18 +216,20 @@ def raw_queue() -> Queue:
     return Queue("bench.raw", durable=True, queue_arguments=projector_queue(NoopProjector()).queue_arguments)
 
 
-def raw_consume(url: str, n: int, prefetch: int) -> None:
-    """`python -m bench.pipeline raw-consume URL N PREFETCH`: kombu alone, another process (as the
-    worker is), manual acks one per message; prints the time of the last ack."""
+def raw_consume(url: str, n: int, prefetch: int, ack_every: int) -> None:
+    """`python -m bench.pipeline raw-consume URL N PREFETCH ACK_EVERY`: kombu alone, another
+    process (as the worker is), manual acks: one per message (ACK_EVERY 1) or one `multiple` ack
+    per ACK_EVERY messages, as the worker acks a batch; prints the time of the last ack."""
     count = 0
     last = 0.0
     with Connection(url) as conn:
 
         def on_message(message: object) -> None:
             nonlocal count, last
-            message.ack()  # type: ignore[attr-defined]
             count += 1
-            last = time.time()
+            if count % ack_every == 0 or count >= n:
+                message.ack(multiple=ack_every > 1)  # type: ignore[attr-defined]
+                last = time.time()
 
         with Consumer(conn, queues=[raw_queue()], on_message=on_message, prefetch_count=prefetch, auto_declare=False):
             print("ready", flush=True)
@@ -235,9 +239,10 @@ def raw_consume(url: str, n: int, prefetch: int) -> None:
     print(f"done {last}", flush=True)
 
 
-def raw_rate(n: int, prefetch: int) -> float:
+def raw_rate(n: int, prefetch: int, ack_every: int) -> float:
     """kombu alone: confirmed persistent publishes (batches of EVENTS_RELAY_BATCH, confirms awaited
-    per batch) to a quorum queue, consumed in another process with manual acks."""
+    per batch) to a quorum queue, consumed in another process with manual acks (one per message,
+    or one `multiple` ack per `ack_every`)."""
     from amqp import Message
 
     url = settings.CELERY_BROKER_URL
@@ -249,7 +254,7 @@ def raw_rate(n: int, prefetch: int) -> float:
 
     def publish(count: int) -> float:
         consumer = subprocess.Popen(
-            [sys.executable, "-m", "bench.pipeline", "raw-consume", url, str(count), str(prefetch)],
+            [sys.executable, "-m", "bench.pipeline", "raw-consume", url, str(count), str(prefetch), str(ack_every)],
             stdout=subprocess.PIPE,
             text=True,
             env=bench_env(),
@@ -373,7 +378,10 @@ def main() -> None:
         print(f"batch size -> events/s: {sweep}", flush=True)
         pipeline = pipeline_rate(env, settings.EVENTS_BATCH_SIZE, EVENTS)
         prefetch = worker_prefetch(settings.EVENTS_BATCH_SIZE)
-        raw = raw_rate(EVENTS, prefetch)
+        # The headline baseline acks like the worker (one `multiple` ack per batch); the other
+        # is kombu's plain one ack per message.
+        raw = raw_rate(EVENTS, prefetch, settings.EVENTS_BATCH_SIZE)
+        raw_per_message = raw_rate(EVENTS, prefetch, 1)
         lat = latency(env, LATENCY_SAMPLES)
     finally:
         relay.stop()
@@ -383,6 +391,8 @@ def main() -> None:
         "pipeline_events_per_s": round(pipeline, 1),
         "raw_events_per_s": round(raw, 1),
         "ratio": round(pipeline / raw, 3),
+        "raw_per_message_ack_events_per_s": round(raw_per_message, 1),
+        "ratio_vs_per_message_ack": round(pipeline / raw_per_message, 3),
         "latency_ms": lat,
         "batch_sweep": sweep,
         "batch_size": settings.EVENTS_BATCH_SIZE,
@@ -393,7 +403,7 @@ def main() -> None:
     bar_charts(
         "pipeline",
         [
-            Bars("events/s", ["pipeline", "raw kombu"], [pipeline, raw]),
+            Bars("events/s", ["pipeline", "raw kombu", "raw, ack each"], [pipeline, raw, raw_per_message]),
             Bars("events/s by batch size", [str(b) for b in sweep], list(sweep.values())),
             Bars("commit -> applied, ms", ["p50", "p99", "max"], [lat["p50"], lat["p99"], lat["max"]]),
         ],
@@ -405,6 +415,6 @@ if __name__ == "__main__":
     if sys.argv[1:] == ["relay"]:
         relay_only_noop()
     elif sys.argv[1:2] == ["raw-consume"]:
-        raw_consume(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+        raw_consume(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
     else:
         main()
