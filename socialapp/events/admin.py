@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from socialapp.events.catalogue import AggregateType, EventType
-from socialapp.events.models import Event
+from socialapp.events.models import Event, OutboxEntry
 
 
 class _ChoicesFilter(admin.SimpleListFilter):
@@ -27,6 +27,23 @@ class AggregateTypeFilter(_ChoicesFilter):
     title, parameter_name, options = "aggregate type", "aggregate_type", tuple(AggregateType)
 
 
+class PublishedFilter(admin.SimpleListFilter):
+    """Published or still waiting in the relay's work list (`event_outbox`)."""
+
+    title, parameter_name = "published", "published"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "yes"), ("no", "no")]
+
+    def queryset(self, request, queryset):
+        waiting = OutboxEntry.objects.values("position")
+        if self.value() == "yes":
+            return queryset.exclude(position__in=waiting)
+        if self.value() == "no":
+            return queryset.filter(position__in=waiting)
+        return queryset
+
+
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
     list_display = [
@@ -37,9 +54,8 @@ class EventAdmin(admin.ModelAdmin):
         "aggregate_version",
         "actor_id",
         "occurred_at",
-        "published_at",
     ]
-    list_filter = [EventTypeFilter, AggregateTypeFilter, "occurred_at", ("published_at", admin.EmptyFieldListFilter)]
+    list_filter = [EventTypeFilter, AggregateTypeFilter, "occurred_at", PublishedFilter]
     search_fields = ["=aggregate_id", "=event_id", "=actor_id"]
     date_hierarchy = "occurred_at"
     ordering = ["-position"]

@@ -1,15 +1,19 @@
 """The append-only event log: the transactional outbox and the history of the system.
 
 Rows are inserted by `socialapp.events.log.append_event` inside the command's transaction and
-never updated, except `published_at`, which the relay sets after the broker confirmed the
-message. `position` comes from a sequence, so it orders events globally, but positions can
+never updated. `position` comes from a sequence, so it orders events globally, but positions can
 commit out of order: nothing may use "the highest position seen" as a cursor.
+
+What the relay still has to publish is a narrow side table, `event_outbox` (position only): a
+statement trigger on `event_log` inserts a row there for every event appended (by any insert,
+COPY included), in the same transaction, and the relay deletes it once the broker confirmed the
+message. Marking a batch published is then one DELETE of small rows, instead of rewriting every
+log row (and all of its indexes: a column in a partial index's predicate rules out HOT updates).
 """
 
 import uuid
 
 from django.db import models
-from django.db.models import Q
 
 
 class Event(models.Model):
@@ -23,7 +27,6 @@ class Event(models.Model):
     occurred_at = models.DateTimeField()
     schema_version = models.PositiveSmallIntegerField(default=1)
     payload = models.JSONField()
-    published_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "event_log"
@@ -37,8 +40,6 @@ class Event(models.Model):
         indexes = [
             models.Index(fields=["event_type", "position"], name="event_log_type_pos_idx"),
             models.Index(fields=["occurred_at"], name="event_log_occurred_idx"),
-            # The relay's work list: small, because published rows drop out of it.
-            models.Index(fields=["position"], name="event_log_unpublished_idx", condition=Q(published_at__isnull=True)),
         ]
 
     def __str__(self) -> str:
@@ -58,6 +59,21 @@ class Event(models.Model):
             "schema_version": self.schema_version,
             "payload": self.payload,
         }
+
+
+class OutboxEntry(models.Model):
+    """An event the relay has not published yet (the relay's work list). Filled by a trigger on
+    `event_log` in the appending transaction, deleted by the relay after the broker's confirm, in
+    the transaction that locked it (`FOR UPDATE SKIP LOCKED`): each row carries its own state, so
+    positions committing out of order are never skipped."""
+
+    position = models.BigIntegerField(primary_key=True)  # event_log.position
+
+    class Meta:
+        db_table = "event_outbox"
+
+    def __str__(self) -> str:
+        return f"#{self.position} unpublished"
 
 
 class PublishFailure(models.Model):

@@ -160,9 +160,10 @@ class Projector:
     database: ClassVar[str] = "read"
     handlers: ClassVar[dict[str, Handler]] = {}
     tables: ClassVar[tuple[str, ...]] = ()
-    #: How many messages a worker may hand to `apply_batch` at once. 1: one message at a time.
-    #: More amortises the commit, the tracking insert and any push to an external store (search).
-    batch_size: ClassVar[int] = 1
+    #: How many messages a worker may hand to `apply_batch` at once; 0: EVENTS_BATCH_SIZE. A batch
+    #: amortises the commit, the advisory lock, the tracking insert, the connection health check,
+    #: the ack and any push to an external store (search). 1: one message at a time.
+    batch_size: ClassVar[int] = 0
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -1,21 +1,27 @@
 """The outbox relay: publishes the event log to RabbitMQ, marking each row only after its confirm.
 
-Work list = rows with `published_at IS NULL`, taken in batches with `FOR UPDATE SKIP LOCKED`, so
-several relays share the work and never publish the same row in normal operation. There is no
-"highest position seen" cursor: positions commit out of order, and a cursor would skip the late
-ones. EVERY event is published, whether or not a projector of this process handles its type:
-the events exchange has an alternate exchange, so what no projector queue is bound for lands in
-`events.unrouted` instead of being dropped (socialapp.events.topology). Each message is published
-persistent, with `mandatory` and a publisher confirm. Before a batch, the queues of the local
-projectors that handle its types are checked (passive declare); one that disappeared makes the
-relay re-declare the topology before publishing. A `basic.return` (even the alternate exchange
-could not route it) also re-declares and publishes the returned rows once more. A row the broker
-still returns or nacks is put on its own exponential backoff (`event_publish_failure`, an error
-line and `socialapp_relay_rows_backed_off_total`) and skipped until it is due, so it can never
-stall the rows behind it; a confirm timeout or a lost connection leaves the rows unpublished for
-the next pass. Confirms are pipelined: a batch is published in one go and its confirms are then
-awaited together (tracked by delivery tag), so a batch costs one round trip, not one per event. A crash between publish and mark republishes the row: consumers drop the duplicate
-by `message_id` = `event_id`.
+Work list = the narrow `event_outbox` table (one row per unpublished event, filled by a trigger on
+`event_log`), taken in batches with `FOR UPDATE SKIP LOCKED`, so several relays share the work
+and never publish the same row in normal operation. There is no "highest position seen" cursor:
+positions commit out of order, and a cursor would skip the late ones. A row leaves the work list
+(one DELETE per batch) in the transaction that locked it, after the broker confirmed it.
+
+The message body is built by PostgreSQL (`json_build_object(...)::text`) and published as bytes:
+no model instance, no decode and re-encode of the payload in Python. EVERY event is published,
+whether or not a projector of this process handles its type: the events exchange has an
+alternate exchange, so what no projector queue is bound for lands in `events.unrouted` instead of
+being dropped (socialapp.events.topology). Each message is published persistent, with `mandatory`
+and a publisher confirm. The queues of the local projectors that handle a batch's types are
+checked (passive declare) when not checked for EVENTS_RELAY_QUEUE_CHECK_SECONDS; one that
+disappeared makes the relay re-declare the topology before publishing. A `basic.return` (even the
+alternate exchange could not route it) also re-declares and publishes the returned rows once
+more. A row the broker still returns or nacks is put on its own exponential backoff
+(`event_publish_failure`, an error line and `socialapp_relay_rows_backed_off_total`) and skipped
+until it is due, so it can never stall the rows behind it; a confirm timeout or a lost connection
+leaves the rows unpublished for the next pass. Confirms are pipelined: a batch is published in one
+go and its confirms are then awaited together (tracked by delivery tag), so a batch costs one
+round trip, not one per event. A crash between publish and mark republishes the row: consumers
+drop the duplicate by `message_id` = `event_id`.
 
 The relay wakes on PostgreSQL NOTIFY (sent after every commit that appended events, see
 `notify_committed`) and sweeps every EVENTS_RELAY_SWEEP_SECONDS anyway, so a lost notification
@@ -28,18 +34,15 @@ import logging
 import random
 import threading
 import time
-from typing import Any
+from typing import Any, NamedTuple
 
 import psycopg
+from amqp import Message
 from django.conf import settings
 from django.db import connections, transaction
-from django.db.models.functions import Now
-from django.utils import timezone
 from kombu import Connection
-from kombu.serialization import dumps
 
 from socialapp.events import faults, metrics
-from socialapp.events.models import Event, PublishFailure
 from socialapp.events.topology import EVENTS_EXCHANGE, declare, queue_name, subscribers
 
 log = logging.getLogger(__name__)
@@ -62,6 +65,43 @@ def notify_committed() -> None:
 
 CONFIRM_TIMEOUT_SECONDS = 10.0
 
+#: `occurred_at` exactly as Python's `datetime.isoformat()` writes an aware UTC datetime (what
+#: `Event.as_message()` and the log's readers give projectors): microseconds only when non-zero.
+_OCCURRED_AT = (
+    "to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS')"
+    " || CASE WHEN mod(date_part('microseconds', e.occurred_at)::int, 1000000) = 0 THEN ''"
+    " ELSE to_char(e.occurred_at AT TIME ZONE 'UTC', '.US') END || '+00:00'"
+)
+
+#: One batch of the work list, each row with its message body built by PostgreSQL (the keys of
+#: `Event.as_message()`; `payload` is the stored jsonb, never decoded in Python).
+TAKE_BATCH = (
+    "SELECT o.position, e.event_id::text, e.event_type, json_build_object("
+    "'event_id', e.event_id, 'position', e.position, 'event_type', e.event_type,"
+    " 'aggregate_type', e.aggregate_type, 'aggregate_id', e.aggregate_id,"
+    " 'aggregate_version', e.aggregate_version, 'actor_id', e.actor_id,"
+    f" 'occurred_at', {_OCCURRED_AT}, 'schema_version', e.schema_version, 'payload', e.payload)::text"
+    " FROM event_outbox o JOIN event_log e ON e.position = o.position"
+    " WHERE NOT EXISTS (SELECT 1 FROM event_publish_failure f"
+    "  WHERE f.position = o.position AND f.next_attempt_at > now())"
+    " ORDER BY o.position LIMIT %s FOR UPDATE OF o SKIP LOCKED"
+)
+
+#: Marking published = leaving the work list (and forgetting any earlier refusal), one statement.
+MARK_PUBLISHED = (
+    "WITH done AS (DELETE FROM event_outbox WHERE position = ANY(%s))"
+    " DELETE FROM event_publish_failure WHERE position = ANY(%s)"
+)
+
+
+class Row(NamedTuple):
+    """One unpublished event as the relay needs it: no model instance."""
+
+    position: int
+    event_id: str
+    event_type: str
+    body: str  # the message, JSON text
+
 
 class Relay:
     def __init__(self, *, batch_size: int | None = None) -> None:
@@ -69,8 +109,10 @@ class Relay:
         self._connection: Connection | None = None
         self._channel: Any = None
         self._check_channel: Any = None  # passive queue checks (a 404 closes the channel)
+        self._checked: dict[str, float] = {}  # queue -> when its passive declare last succeeded
         self._rows_taken = 0  # rows the last batch took (published, refused or backed off)
         self._sent = 0  # delivery tags: the broker numbers confirms 1, 2, ... per channel
+        self._settled_upto = 0  # every tag <= this one is settled (a `multiple` confirm)
         self._outstanding: set[int] = set()  # published, neither acked nor nacked yet
         self._acked: set[int] = set()
         self._nacked: set[int] = set()
@@ -84,10 +126,16 @@ class Relay:
 
     def _on_confirm(self, into: set[int]) -> Any:
         def confirm(delivery_tag: int, multiple: bool) -> None:
-            settled = [t for t in self._outstanding if t <= delivery_tag] if multiple else [delivery_tag]
-            for tag in settled:
-                self._outstanding.discard(tag)
-                into.add(tag)
+            outstanding = self._outstanding
+            if multiple:  # every tag up to this one: walk only the tags not walked before
+                for tag in range(self._settled_upto + 1, delivery_tag + 1):
+                    if tag in outstanding:
+                        outstanding.discard(tag)
+                        into.add(tag)
+                self._settled_upto = max(self._settled_upto, delivery_tag)
+            elif delivery_tag in outstanding:
+                outstanding.discard(delivery_tag)
+                into.add(delivery_tag)
 
         return confirm
 
@@ -106,7 +154,7 @@ class Relay:
             channel.events["basic_ack"].add(self._on_confirm(self._acked))
             channel.events["basic_nack"].add(self._on_confirm(self._nacked))
             self._connection, self._channel = connection, channel
-            self._sent = 0
+            self._sent = self._settled_upto = 0
             self._outstanding.clear()
             self._acked.clear()
             self._nacked.clear()
@@ -122,54 +170,63 @@ class Relay:
         self._connection = None
         self._channel = None
         self._check_channel = None
+        self._checked.clear()
 
     def _redeclare(self, why: str) -> None:
         log.warning("relay: %s; re-declaring the topology", why)
         metrics.RELAY_REDECLARED.inc()
+        self._checked.clear()
         declare(self._connection)  # type: ignore[arg-type]
 
-    def _missing_queues(self, events: list[Event]) -> list[str]:
-        """The queues of local projectors handling these events' types that no longer exist."""
+    def _missing_queues(self, rows: list[Row]) -> list[str]:
+        """The queues of local projectors handling these rows' types that no longer exist.
+
+        A queue whose passive declare succeeded less than EVENTS_RELAY_QUEUE_CHECK_SECONDS ago is
+        not asked again: one round trip per subscriber per interval, not per batch."""
         from amqp.exceptions import NotFound
 
+        now = time.monotonic()
+        fresh_after = now - settings.EVENTS_RELAY_QUEUE_CHECK_SECONDS
         missing = []
-        for projector in subscribers({event.event_type for event in events}):
+        for projector in subscribers({row.event_type for row in rows}):
             name = queue_name(projector.name)
+            if self._checked.get(name, -1.0) > fresh_after:
+                continue
             if self._check_channel is None:
                 self._check_channel = self._connection.channel()  # type: ignore[union-attr]
             try:
                 self._check_channel.queue_declare(name, passive=True)
+                self._checked[name] = now
             except NotFound:
                 self._check_channel = None  # the broker closed the channel
                 missing.append(name)
         return missing
 
-    def _publish(self, channel: Any, event: Event) -> int:
+    def _publish(self, channel: Any, row: Row) -> int:
         """Send one message (no wait); returns its delivery tag."""
-        content_type, encoding, body = dumps(event.as_message(), serializer="json")
-        message = channel.prepare_message(
-            body,
-            content_type=content_type,
-            content_encoding=encoding,
-            headers={},
-            properties={"delivery_mode": 2, "message_id": str(event.event_id), "type": event.event_type},
+        message = Message(
+            row.body.encode(),
+            content_type="application/json",
+            content_encoding="utf-8",
+            application_headers={},
+            delivery_mode=2,
+            message_id=row.event_id,
+            type=row.event_type,
         )
-        channel.basic_publish(message, exchange=EVENTS_EXCHANGE.name, routing_key=event.event_type, mandatory=True)
+        channel.basic_publish(message, exchange=EVENTS_EXCHANGE.name, routing_key=row.event_type, mandatory=True)
         self._sent += 1
         self._outstanding.add(self._sent)
         return self._sent
 
-    def _publish_all(
-        self, channel: Any, events: list[Event]
-    ) -> tuple[list[int], list[tuple[Event, str]], Exception | None]:
-        """Publish the events, then wait for their confirms; returns the positions confirmed (and
-        not returned), the events refused ("returned" or "nacked") and the error that stopped the
+    def _publish_all(self, channel: Any, rows: list[Row]) -> tuple[list[int], list[tuple[Row, str]], Exception | None]:
+        """Publish the rows, then wait for their confirms; returns the positions confirmed (and
+        not returned), the rows refused ("returned" or "nacked") and the error that stopped the
         batch, if any."""
-        tags: dict[int, Event] = {}
+        tags: list[tuple[int, Row]] = []
         error: Exception | None = None
         try:
-            for event in events:
-                tags[self._publish(channel, event)] = event
+            for row in rows:
+                tags.append((self._publish(channel, row), row))
             deadline = time.monotonic() + CONFIRM_TIMEOUT_SECONDS
             # A basic.return arrives before the confirm of the same message on the same channel.
             while self._outstanding:
@@ -180,21 +237,21 @@ class Relay:
         except Exception as exc:  # broker gone or silent: keep what was confirmed, then reconnect
             error = exc
         done: list[int] = []
-        refused: list[tuple[Event, str]] = []
-        for tag, event in tags.items():
-            message_id = str(event.event_id)
-            if message_id in self._returned:
-                self._returned.discard(message_id)
+        refused: list[tuple[Row, str]] = []
+        acked, nacked, returned = self._acked, self._nacked, self._returned
+        for tag, row in tags:
+            if returned and row.event_id in returned:
+                returned.discard(row.event_id)
                 metrics.RELAY_FAILED.inc()
-                refused.append((event, "returned"))
-            elif tag in self._nacked:
-                log.warning("event %s (%s) was nacked by the broker", message_id, event.event_type)
+                refused.append((row, "returned"))
+            elif tag in nacked:
+                log.warning("event %s (%s) was nacked by the broker", row.event_id, row.event_type)
                 metrics.RELAY_FAILED.inc()
-                refused.append((event, "nacked"))
-            elif tag in self._acked:
-                done.append(event.position)
-        self._acked.clear()
-        self._nacked.clear()
+                refused.append((row, "nacked"))
+            elif tag in acked:
+                done.append(row.position)
+        acked.clear()
+        nacked.clear()
         return done, refused, error
 
     # ------------------------------------------------------------------ work
@@ -202,15 +259,9 @@ class Relay:
         """Publish one batch of unpublished rows that are not backing off; returns how many were
         marked published."""
         channel = self._ensure_channel()
-        with transaction.atomic(using="default"):
-            backing_off = PublishFailure.objects.using("default").filter(next_attempt_at__gt=Now()).values("position")
-            rows = list(
-                Event.objects.using("default")
-                .select_for_update(skip_locked=True)
-                .filter(published_at__isnull=True)
-                .exclude(position__in=backing_off)
-                .order_by("position")[: self.batch_size]
-            )
+        with transaction.atomic(using="default"), connections["default"].cursor() as cursor:
+            cursor.execute(TAKE_BATCH, [self.batch_size])
+            rows = [Row(*record) for record in cursor.fetchall()]
             self._rows_taken = len(rows)
             if not rows:
                 return 0
@@ -218,17 +269,16 @@ class Relay:
             if missing:
                 self._redeclare(f"queues {', '.join(missing)} disappeared")
             done, refused, error = self._publish_all(channel, rows)
-            returned = [event for event, why in refused if why == "returned"]
+            returned = [row for row, why in refused if why == "returned"]
             if returned and error is None:  # a queue or binding may have gone: declare, then retry once
                 self._redeclare(f"the broker returned {len(returned)} messages")
-                refused = [(event, why) for event, why in refused if why != "returned"]
+                refused = [(row, why) for row, why in refused if why != "returned"]
                 more, refused_again, error = self._publish_all(channel, returned)
                 done += more
                 refused += refused_again
             if done:
                 faults.fault_point(faults.RELAY_HOLD_BEFORE_MARK, ",".join(map(str, done)))
-                Event.objects.using("default").filter(position__in=done).update(published_at=timezone.now())
-                PublishFailure.objects.using("default").filter(position__in=done).delete()
+                cursor.execute(MARK_PUBLISHED, [done, done])
             if refused:
                 self._back_off(refused)
         metrics.EVENTS_PUBLISHED.inc(len(done))
@@ -237,24 +287,24 @@ class Relay:
             raise error
         return len(done)
 
-    def _back_off(self, refused: list[tuple[Event, str]]) -> None:
+    def _back_off(self, refused: list[tuple[Row, str]]) -> None:
         """Each refused row waits RETRY_BASE * 2^(attempts-1) seconds (capped) before its next try,
         while the rows behind it flow; an error line and a metric alert the operator."""
         base, cap = settings.EVENTS_RELAY_RETRY_BASE_SECONDS, settings.EVENTS_RELAY_RETRY_MAX_SECONDS
         with connections["default"].cursor() as cursor:
-            for event, why in refused:
+            for row, why in refused:
                 cursor.execute(
                     "INSERT INTO event_publish_failure AS f (position, attempts, first_failed_at, next_attempt_at,"
                     " last_error) VALUES (%s, 1, now(), now() + least(%s, %s) * interval '1 second', %s)"
                     " ON CONFLICT (position) DO UPDATE SET attempts = f.attempts + 1, last_error = EXCLUDED.last_error,"
                     " next_attempt_at = now() + least(%s, %s * power(2, f.attempts)) * interval '1 second'"
                     " RETURNING attempts, extract(epoch FROM next_attempt_at - now())",
-                    [event.position, cap, base, why, cap, base],
+                    [row.position, cap, base, why, cap, base],
                 )
                 attempts, delay = cursor.fetchone()
                 log.error(
                     "relay: event %s (#%s, %s) %s by the broker, attempt %d; next try in %.0fs",
-                    event.event_id, event.position, event.event_type, why, attempts, float(delay),
+                    row.event_id, row.position, row.event_type, why, attempts, float(delay),
                 )  # fmt: skip
                 metrics.RELAY_BACKED_OFF.inc()
 

@@ -48,9 +48,9 @@ def log_counts() -> LogCounts:
     with connections["default"].cursor() as cursor:
         cursor.execute(
             "SELECT (SELECT count(*) FROM event_log),"
-            " (SELECT count(*) FROM event_log WHERE published_at IS NULL),"
-            " (SELECT coalesce(extract(epoch FROM now() - min(occurred_at)), 0) FROM event_log"
-            "  WHERE published_at IS NULL)"
+            " (SELECT count(*) FROM event_outbox o JOIN event_log e ON e.position = o.position),"
+            " (SELECT coalesce(extract(epoch FROM now() - min(e.occurred_at)), 0)"
+            "  FROM event_outbox o JOIN event_log e ON e.position = o.position)"
         )
         appended, unpublished, age = cursor.fetchone()
     return LogCounts(int(appended), int(unpublished), float(age))
@@ -59,10 +59,7 @@ def log_counts() -> LogCounts:
 def backing_off() -> int:
     """Unpublished rows the broker refused or returned, waiting for their next try."""
     with connections["default"].cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM event_publish_failure f JOIN event_log e ON e.position = f.position"
-            " WHERE e.published_at IS NULL"
-        )
+        cursor.execute("SELECT count(*) FROM event_publish_failure f JOIN event_outbox o ON o.position = f.position")
         return int(cursor.fetchone()[0])
 
 

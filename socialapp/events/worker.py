@@ -9,11 +9,15 @@ Instead, `celery -A socialapp worker -P solo -Q projector.<name>` runs a normal 
 gets `ProjectorConsumerStep`: the projector queues named with -Q are taken away from Celery's
 task consumer and consumed here, with manual acks after the effect committed.
 
-Batches: a projector with `batch_size` > 1 (search) gets its messages in batches: the handler
-collects deliveries and applies them with one `apply_batch` (one commit, one bulk push) when the
-batch is full or, from a timer on the worker's event loop, after EVENTS_BATCH_WAIT_MS. Acks still
-follow the effect: a message is acked only after the batch that applied it committed (and its
-`after_commit` push succeeded), so a worker killed mid-batch loses nothing.
+Batches: every projector gets its messages in batches (EVENTS_BATCH_SIZE, or the projector's
+own `batch_size`): the handler collects deliveries and applies them with one `apply_batch` (one
+transaction, one advisory lock, one tracking insert, one connection health check, one bulk push)
+when the batch is full, when the broker's socket has nothing more to read (adaptive: a lone
+event waits for nothing, under load batches fill up), or from a timer on the worker's event loop
+after EVENTS_BATCH_WAIT_MS. Acks still follow the effect: a batch is acked only after the transaction that applied it
+committed (and its `after_commit` push succeeded), with one `basic.ack multiple=True` when the
+projector has the channel to itself, so a worker killed mid-batch loses nothing. Bodies are
+decoded with orjson from the raw message (kombu's decoder is bypassed).
 
 What happens to a message:
 - applied (or a duplicate, skipped): ack;
@@ -34,12 +38,15 @@ What happens to a message:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
+import select
 import time
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from celery import bootsteps
 from celery.signals import celeryd_after_setup
 
@@ -77,6 +84,8 @@ class ProjectorConsumerStep(bootsteps.ConsumerStep):
         self.handlers: list[MessageHandler] = []
         self.batching = False
         self._timer_entry: Any = None
+        self._tick: Any = None  # the hub's on_tick callback (adaptive batches)
+        self._hub: Any = None
 
     def start(self, c: Any) -> None:
         from django.conf import settings
@@ -87,6 +96,28 @@ class ProjectorConsumerStep(bootsteps.ConsumerStep):
         super().start(c)
         if any(handler.batch_size > 1 for handler in self.handlers):
             self._timer_entry = c.timer.call_repeatedly(settings.EVENTS_BATCH_WAIT_MS / 1000, self._drain_all)
+            self._watch_socket(c)
+
+    def _watch_socket(self, c: Any) -> None:
+        """Adaptive batches: on every turn of the event loop, if the broker's socket holds nothing
+        more to read, apply the partial batches now rather than at the timer. Under load the
+        socket always has more (batches fill up); a lone event is applied at once. The timer
+        stays as the bound (EVENTS_BATCH_WAIT_MS)."""
+        try:
+            sock = c.connection.connection.sock  # py-amqp's socket under kombu's connection
+            fileno = sock.fileno()
+        except Exception:
+            return  # another transport: the timer alone decides
+        poller = select.poll()
+        poller.register(fileno, select.POLLIN)
+
+        def on_tick() -> None:
+            if any(handler.pending for handler in self.handlers) and not poller.poll(0):
+                self._drain_all()
+
+        self._tick = on_tick
+        c.hub.on_tick.add(on_tick)
+        self._hub = c.hub
 
     def stop(self, c: Any) -> None:
         self._finish()
@@ -102,6 +133,9 @@ class ProjectorConsumerStep(bootsteps.ConsumerStep):
         if self._timer_entry is not None:
             self._timer_entry.cancel()
             self._timer_entry = None
+        if self._tick is not None:
+            self._hub.on_tick.discard(self._tick)
+            self._tick = None
         self._drain_all()
         self.handlers = []
 
@@ -131,19 +165,20 @@ class ProjectorConsumerStep(bootsteps.ConsumerStep):
         self._start_metrics_server()
         consumers = []
         for projector in projectors:
-            batch_size = max(1, projector.batch_size) if self.batching else 1
-            handler = MessageHandler(projector, channel, batch_size=batch_size)
+            batch_size = batch_size_of(projector) if self.batching else 1
+            # `multiple` acks settle every earlier delivery of the channel: only safe when no
+            # other projector's deliveries share it.
+            handler = MessageHandler(projector, channel, batch_size=batch_size, multiple_acks=len(projectors) == 1)
             self.handlers.append(handler)
             prefetch = settings.EVENTS_PREFETCH if batch_size == 1 else max(settings.EVENTS_PREFETCH, 2 * batch_size)
             consumers.append(
                 Consumer(
                     channel,
                     queues=[projector_queue(projector)],
-                    callbacks=[handler],
+                    on_message=handler,  # raw messages: decoded by the handler (orjson)
                     accept=["json"],
                     prefetch_count=prefetch,
                     auto_declare=False,
-                    on_decode_error=handler.on_decode_error,
                 )
             )
             log.info("projector %s consuming %s (batches of %d)", projector.name, projector.event_types(), batch_size)
@@ -161,27 +196,29 @@ class ProjectorConsumerStep(bootsteps.ConsumerStep):
             ProjectorConsumerStep._metrics_started = True
 
 
-class MessageHandler:
-    """The callback of one projector's consumer: decodes, applies (alone or in batches), acks."""
+def batch_size_of(projector: Any) -> int:
+    """The projector's own `batch_size`, or EVENTS_BATCH_SIZE when it sets none (0)."""
+    from django.conf import settings
 
-    def __init__(self, projector: Any, channel: Any, *, batch_size: int = 1) -> None:
+    return max(1, projector.batch_size or settings.EVENTS_BATCH_SIZE)
+
+
+class MessageHandler:
+    """The `on_message` of one projector's consumer: decodes, applies (alone or in batches), acks."""
+
+    def __init__(self, projector: Any, channel: Any, *, batch_size: int = 1, multiple_acks: bool = False) -> None:
         self.projector = projector
         self.channel = channel
         self.batch_size = batch_size
+        self.multiple_acks = multiple_acks
         self.pending: list[tuple[Any, Any, Any]] = []  # (event, body, message), not yet applied
 
-    def on_decode_error(self, message: Any, exc: Exception) -> None:
-        from socialapp.events import metrics
-
-        log.error("%s: undecodable message %s, dead-lettered: %s", self.projector.name, message.delivery_tag, exc)
-        metrics.FAILED.labels(self.projector.name, "permanent").inc()
-        message.reject(requeue=False)
-
-    def __call__(self, body: Any, message: Any) -> None:
+    def __call__(self, message: Any) -> None:
         from socialapp.events import metrics
         from socialapp.events.projector import EventMessage
 
         try:
+            body = orjson.loads(message.body)
             event = EventMessage.from_dict(body)
         except Exception as exc:
             log.error("%s: malformed event message, dead-lettered: %r", self.projector.name, exc)
@@ -196,7 +233,15 @@ class MessageHandler:
         """Apply whatever is pending (the timer calls this for partial batches)."""
         items, self.pending = self.pending, []
         if items:
-            self._process(items)
+            try:
+                self._process(items)
+            except BaseException:
+                # Never leave a delivery unsettled: a later `multiple` ack would cover it unapplied.
+                for _event, _body, message in items:
+                    if not message.acknowledged:
+                        with contextlib.suppress(Exception):
+                            message.requeue()
+                raise
 
     def _process(self, items: list[tuple[Any, Any, Any]]) -> None:
         from django.conf import settings
@@ -210,7 +255,7 @@ class MessageHandler:
         what = events[0].event_id if len(events) == 1 else f"a batch of {len(events)}"
         attempt = 0
         while True:
-            close_old_connections()
+            close_old_connections()  # once per batch: CONN_HEALTH_CHECKS' `SELECT 1` with it
             started = time.perf_counter()
             try:
                 outcomes = self.projector.apply_batch(events)
@@ -241,19 +286,62 @@ class MessageHandler:
                     self._requeue_at_tail(body, message, exc)
                 return
         elapsed = time.perf_counter() - started
+        done: list[Any] = []  # acked together, after every failed one was settled on its own
+        applied: list[Any] = []
         for (event, body, message), outcome in zip(items, outcomes, strict=True):
-            self._settle(event, body, message, outcome, elapsed / len(items))
+            if isinstance(outcome, Exception):
+                self._settle_failed(event, body, message, outcome)
+                continue
+            done.append(message)
+            if outcome:
+                applied.append(event)
+            else:
+                metrics.DUPLICATES.labels(name).inc()
+                log.info("%s: skipped duplicate %s (#%s)", name, event.event_id, event.position)
+        self._ack(done)
+        self._observe(applied, elapsed / len(items))
 
-    def _settle(self, event: Any, body: Any, message: Any, outcome: Any, elapsed: float) -> None:
+    def _ack(self, messages: list[Any]) -> None:
+        """Ack after the commit: one `basic.ack multiple=True` for the batch when this projector
+        has the channel to itself (every earlier delivery of the channel is settled by then: the
+        previous batches in full, this batch's failures just above), else one ack each."""
+        if not messages:
+            return
+        if self.multiple_acks and len(messages) > 1:
+            last = max(messages, key=lambda message: message.delivery_tag)
+            last.ack(multiple=True)
+            for message in messages:
+                message._state = "ACK"  # settled by the `multiple` ack (kombu tracks each message)
+            return
+        for message in messages:
+            message.ack()
+
+    def _observe(self, applied: list[Any], elapsed: float) -> None:
+        """Per-batch metrics: one counter increment, the latency samples of the applied events."""
+        from socialapp.events import metrics
+
+        if not applied:
+            return
+        name = self.projector.name
+        metrics.APPLIED.labels(name).inc(len(applied))
+        latency = metrics.LATENCY.labels(name)
+        lag = metrics.COMMIT_TO_APPLIED.labels(name)
+        now = datetime.now(UTC)
+        for event in applied:
+            latency.observe(elapsed)
+            with contextlib.suppress(ValueError):
+                lag.observe((now - datetime.fromisoformat(event.occurred_at)).total_seconds())
+
+    def _settle_failed(self, event: Any, body: Any, message: Any, outcome: Exception) -> None:
         from socialapp.events import metrics
         from socialapp.events.projector import PERMANENT, classify_error
 
         name = self.projector.name
-        if isinstance(outcome, Exception) and classify_error(outcome) == PERMANENT:
+        if classify_error(outcome) == PERMANENT:
             log.error("%s: permanent error on %s, dead-lettered: %s", name, event.event_id, _short(outcome))
             metrics.FAILED.labels(name, "permanent").inc()
             self._dead_letter(body, message, "permanent", outcome)
-        elif isinstance(outcome, Exception):
+        else:
             log.error(
                 "%s: error applying %s; requeued (bounded by the delivery limit)",
                 name,
@@ -262,19 +350,6 @@ class MessageHandler:
             )
             metrics.FAILED.labels(name, "error").inc()
             message.requeue()
-        elif outcome:
-            message.ack()
-            metrics.APPLIED.labels(name).inc()
-            metrics.LATENCY.labels(name).observe(elapsed)
-            try:
-                occurred = datetime.fromisoformat(event.occurred_at)
-                metrics.COMMIT_TO_APPLIED.labels(name).observe((datetime.now(UTC) - occurred).total_seconds())
-            except ValueError:
-                pass
-        else:
-            message.ack()
-            metrics.DUPLICATES.labels(name).inc()
-            log.info("%s: skipped duplicate %s (#%s)", name, event.event_id, event.position)
 
     def _close_connections(self) -> None:
         from django.db import connections

@@ -276,13 +276,19 @@ ADMIN_BULK_ACTION_LIMIT = env.int("ADMIN_BULK_ACTION_LIMIT", default=50)
 EVENTS_DELIVERY_LIMIT = env.int("EVENTS_DELIVERY_LIMIT", default=5)
 # Unacknowledged messages a projector worker holds (measured: bench/pipeline.py, docs/pipeline.md).
 EVENTS_PREFETCH = env.int("EVENTS_PREFETCH", default=16)
-# A projector that takes batches (Projector.batch_size > 1) applies a partial batch after this long
-# without a full one; its prefetch is raised to twice its batch size.
+# Messages a projector worker applies per transaction (one commit, one tracking insert, one
+# advisory lock, one `multiple` ack), unless the projector sets its own `batch_size` (search).
+EVENTS_BATCH_SIZE = env.int("EVENTS_BATCH_SIZE", default=100)
+# A partial batch is applied at once when the broker has nothing more buffered, at the latest
+# after this long; a batching projector's prefetch is raised to twice its batch size.
 EVENTS_BATCH_WAIT_MS = env.int("EVENTS_BATCH_WAIT_MS", default=20)
 # The relay publishes on every commit (LISTEN/NOTIFY) and sweeps at this interval regardless.
 EVENTS_RELAY_SWEEP_SECONDS = env.float("EVENTS_RELAY_SWEEP_SECONDS", default=1.0)
 # Log rows the relay publishes per batch (then waits for the broker's confirms).
 EVENTS_RELAY_BATCH = env.int("EVENTS_RELAY_BATCH", default=500)
+# The relay re-checks (passive declare) that a subscriber's queue exists at most this often; a
+# queue deleted by hand sends its events to events.unrouted until the next check re-declares it.
+EVENTS_RELAY_QUEUE_CHECK_SECONDS = env.float("EVENTS_RELAY_QUEUE_CHECK_SECONDS", default=1.0)
 # NOTIFY the relay after each commit that appended events (off: it publishes on its sweeps only).
 EVENTS_RELAY_NOTIFY = env.bool("EVENTS_RELAY_NOTIFY", default=True)
 # The channel the app NOTIFYs and the relay LISTENs on: one per database already, so fixed.

@@ -15,7 +15,7 @@ from kombu import Producer
 
 from socialapp.events.deadletters import list_dead
 from socialapp.events.faults import RELAY_HOLD_BEFORE_MARK, fault_env
-from socialapp.events.models import Event
+from socialapp.events.models import OutboxEntry
 from socialapp.events.topology import broker_connection, queue_name
 from tests.events.helpers import append_probe_events, marked_aggregate, poisoned_among, probe_env
 from tests.events.probe import ProbeProjector
@@ -73,12 +73,12 @@ def test_relay_killed_between_publish_and_mark_duplicate_is_absorbed(probe_table
         held = [int(p) for p in hold.read_text().split(",")]
         crashing.stop(signal.SIGKILL)
         assert len(held) == 20
-        assert Event.objects.filter(position__in=held, published_at__isnull=True).count() == 20
+        assert OutboxEntry.objects.filter(position__in=held).count() == 20
         wait_applied(events, ["probe"], timeout=60)  # delivered although never marked
 
         relay = start_relay(env=probe_env())  # republishes the unmarked rows
         try:
-            wait_for(lambda: not Event.objects.filter(published_at__isnull=True).exists(), timeout=60, what="marking")
+            wait_for(lambda: not OutboxEntry.objects.exists(), timeout=60, what="marking")
             wait_for(lambda: worker.log().count("skipped duplicate") >= 20, timeout=60, what="duplicates delivered")
         finally:
             relay.stop()
@@ -155,7 +155,7 @@ def test_rabbitmq_restart_while_commands_keep_coming_loses_nothing(probe_tables)
         events += append_probe_events(10)
         pipeline.wait_applied(events, timeout=120)
         assert pipeline.relay is not None and pipeline.relay.proc.poll() is None  # resumed by itself
-    assert not Event.objects.filter(published_at__isnull=True).exists()
+    assert not OutboxEntry.objects.exists()
     assert_converged()
 
 

@@ -88,3 +88,36 @@ def test_an_event_failing_transiently_forever_is_dead_lettered_after_the_cap(pro
     assert "flaky aggregate" in dead[0].error
     assert log.count("back to the tail of the queue") == 3  # two trips, the third gives up
     assert "Traceback" not in log  # expected transient errors: one warning line each
+
+
+@pytest.mark.slow
+def test_a_batch_with_one_poison_event_dead_letters_only_it_and_applies_the_others_once(probe_tables):
+    """One transaction commits 21 events, one of them poisoned: the worker takes them as one batch
+    (one commit, one `multiple` ack). The poisoned event fails the batch's transaction, the batch
+    is applied again one event per transaction, the poisoned one is requeued until the delivery
+    limit dead-letters it alone, and each neighbour is applied exactly once and acked."""
+    from socialapp.events.log import append_event
+
+    poison = marked_aggregate("probe_poison")
+    with running_pipeline(["probe"], env=probe_env(PROBE_BATCH_SIZE="50")) as pipeline:
+        good = append_probe_events(10, per_transaction=10)  # a warm worker: the next batch arrives whole
+        pipeline.wait_applied(good, timeout=60)
+        with transaction.atomic():
+            neighbours = append_probe_events(20, per_transaction=20)
+            bad = append_event(event_type="post.created", aggregate_type="post", aggregate_id=poison,
+                               aggregate_version=1, payload={"value": "v1"})  # fmt: skip
+        pipeline.wait_applied(neighbours, timeout=60)
+        dead = wait_for(lambda: list_dead("probe"), timeout=60, what="the poison event in the dead letters")
+        log = pipeline.workers["probe"].log()
+    assert [d.event_id for d in dead] == [str(bad.event_id)]
+    assert dead[0].reason == "delivery_limit"
+    assert "requeued (bounded by the delivery limit)" in log
+    assert "(batches of 50)" in log
+    with connections["read"].cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*), max(times) FROM probe_applied WHERE event_id = ANY(%s::uuid[])",
+            [[str(e.event_id) for e in good + neighbours]],
+        )
+        assert cursor.fetchone() == (30, 1)
+        cursor.execute("SELECT count(*) FROM probe_applied WHERE aggregate_id = %s", [poison])
+        assert cursor.fetchone() == (0,)

@@ -13,7 +13,7 @@ from django.db import transaction
 
 from socialapp.events import metrics
 from socialapp.events.log import append_event
-from socialapp.events.models import Event, PublishFailure
+from socialapp.events.models import Event, OutboxEntry, PublishFailure
 from socialapp.events.projector import REGISTRY
 from socialapp.events.relay import Relay
 from socialapp.events.topology import EVENTS_EXCHANGE, UNROUTED_QUEUE, broker_connection, queue_name
@@ -43,14 +43,11 @@ def test_rows_locked_by_another_relay_are_skipped_not_published_twice(only_probe
     try:
         with other.cursor() as cursor:
             cursor.execute("BEGIN")
-            cursor.execute(
-                "SELECT position FROM event_log WHERE published_at IS NULL ORDER BY position LIMIT 10"
-                " FOR UPDATE SKIP LOCKED"
-            )
+            cursor.execute("SELECT position FROM event_outbox ORDER BY position LIMIT 10 FOR UPDATE SKIP LOCKED")
             held = {row[0] for row in cursor.fetchall()}
             assert relay.publish_pending() == 20  # takes only the rows nobody holds
             cursor.execute("ROLLBACK")
-        assert set(Event.objects.filter(published_at__isnull=True).values_list("position", flat=True)) == held
+        assert set(OutboxEntry.objects.values_list("position", flat=True)) == held
         assert relay.publish_pending() == 10  # released: now they are published, once
     finally:
         relay.close()
@@ -102,7 +99,7 @@ def test_an_event_no_projector_handles_is_published_into_events_unrouted(only_pr
     unhandled = _append("user.registered")[0]  # the probe handles post.* only
     handled = append_probe_events(1)[0]
     assert _one_pass() == 2
-    assert not Event.objects.filter(published_at__isnull=True).exists()
+    assert not OutboxEntry.objects.exists()
     assert _drain(queue_name("probe")) == [str(handled.event_id)]
     wait_for(lambda: "unrouted: 1 messages in events.unrouted" in _status(), timeout=15, what="status shows it")
     assert _drain(UNROUTED_QUEUE) == [str(unhandled.event_id)]
@@ -171,7 +168,7 @@ def test_refused_rows_back_off_and_never_stall_the_rows_behind_them(full_queue, 
     try:
         with caplog.at_level(logging.ERROR, logger="socialapp.events"):
             assert relay.publish_pending() == 5
-        unpublished = set(Event.objects.filter(published_at__isnull=True).values_list("position", flat=True))
+        unpublished = set(OutboxEntry.objects.values_list("position", flat=True))
         assert unpublished == {e.position for e in refused}
         assert metrics.RELAY_BACKED_OFF._value.get() == failed + 5
         assert caplog.text.count("nacked by the broker, attempt 1; next try in") == 5
@@ -181,7 +178,7 @@ def test_refused_rows_back_off_and_never_stall_the_rows_behind_them(full_queue, 
 
         with broker_connection() as connection:  # the cause is fixed
             connection.default_channel.queue_delete("test.full")
-        wait_for(lambda: relay.publish_pending() == 0 and not Event.objects.filter(published_at__isnull=True).exists(),
+        wait_for(lambda: relay.publish_pending() == 0 and not OutboxEntry.objects.exists(),
                  timeout=30, what="the refused rows published after their backoff")  # fmt: skip
     finally:
         relay.close()
@@ -200,3 +197,25 @@ def test_an_events_exchange_declared_without_the_alternate_exchange_is_recreated
     event = append_probe_events(1)[0]
     assert _one_pass() == 1
     assert _drain(queue_name("probe")) == [str(event.event_id)]
+
+
+def test_the_message_body_built_in_sql_is_what_as_message_gives(only_probe):
+    """The relay publishes JSON text built by PostgreSQL, never decoding the row: it must carry
+    exactly `Event.as_message()` (occurred_at formatted as Python's isoformat, with and without
+    microseconds), or a replay from the log would differ from the live apply."""
+    import json
+
+    from django.db import connections
+
+    from socialapp.events.relay import TAKE_BATCH
+
+    events = _append("post.created", 2)
+    events[0].occurred_at = events[0].occurred_at.replace(microsecond=0)
+    Event.objects.filter(pk=events[0].pk).update(occurred_at=events[0].occurred_at)
+    with transaction.atomic(), connections["default"].cursor() as cursor:
+        cursor.execute(TAKE_BATCH, [10])
+        bodies = {row[0]: json.loads(row[3]) for row in cursor.fetchall()}
+    for event in events:
+        event.refresh_from_db()
+        assert bodies[event.position] == event.as_message()
+    assert "." not in bodies[events[0].position]["occurred_at"]  # no microseconds: none written

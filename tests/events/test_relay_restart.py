@@ -14,7 +14,7 @@ import pytest
 from django.db import connections
 from kombu import Consumer
 
-from socialapp.events.models import Event
+from socialapp.events.models import Event, OutboxEntry
 from socialapp.events.topology import broker_connection, projector_queue
 from tests.events.helpers import append_probe_events, probe_env
 from tests.events.probe import ProbeProjector
@@ -50,7 +50,7 @@ def queued_message_ids(expected: set[str], timeout: float = 60.0) -> set[str]:
 
 
 def published_count() -> int:
-    return Event.objects.filter(published_at__isnull=False).count()
+    return Event.objects.exclude(position__in=OutboxEntry.objects.values("position")).count()
 
 
 def test_rows_marked_published_across_a_broker_restart_are_all_in_the_queue(probe_tables):
@@ -79,7 +79,7 @@ def test_rows_marked_published_across_a_broker_restart_are_all_in_the_queue(prob
         stop_writing.set()
         writer.join(timeout=60)
         wait_for(
-            lambda: not Event.objects.filter(published_at__isnull=True).exists(),
+            lambda: not OutboxEntry.objects.exists(),
             timeout=120,
             what="every row marked published after the restart",
         )

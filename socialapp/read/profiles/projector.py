@@ -9,9 +9,16 @@ the deltas exact, and the fixed order avoids deadlocks.
 Deactivation scrubs what the user wrote about themselves (display name, bio, e-mail); the user
 events that may write them end with `_scrub_if_deactivated`, so a late registration or profile
 update never brings them back and every order leaves the same row.
+
+Batches (`handle`): the profile rows of a whole batch are locked once, in id order, before any
+handler runs (two workers' batches cannot deadlock on them), and each run of consecutive
+`post.created` events, the most frequent type, is applied with two set-based statements instead
+of four per event. The other events run their handlers in log order between the runs.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from socialapp.events.catalogue import EventType
 from socialapp.events.projector import EventMessage, Projector, handles, register
@@ -46,10 +53,54 @@ def _scrub_if_deactivated(user_id: int) -> None:
     )
 
 
+def _users_of(event: EventMessage) -> list[int]:
+    """The profiles an event's handler locks first (a deactivation also locks its neighbours,
+    which only its handler finds)."""
+    p = event.payload
+    if event.event_type in (EventType.USER_FOLLOWED, EventType.USER_UNFOLLOWED):
+        return [int(p["follower_id"]), int(p["followee_id"])]
+    if event.event_type in (EventType.POST_CREATED, EventType.POST_DELETED):
+        return [int(p["author_id"])]
+    return [int(p["user_id"])]
+
+
 @register
 class ProfilesProjector(Projector):
     name = "profiles"
     tables = TABLES
+
+    def handle(self, events: Sequence[EventMessage]) -> None:
+        """Lock the batch's profiles once (id order), then apply runs of `post.created` set-based
+        and every other event with its handler, in log order."""
+        if len(events) > 1:
+            lock_profiles([uid for event in events for uid in _users_of(event)])
+        start = 0
+        while start < len(events):
+            end = start
+            while end < len(events) and events[end].event_type == EventType.POST_CREATED:
+                end += 1
+            if end > start:
+                self._posts_created(events[start:end])
+                start = end
+            else:
+                self.handlers[events[start].event_type](self, events[start])
+                start += 1
+
+    def _posts_created(self, events: Sequence[EventMessage]) -> None:
+        """`post_created` for many events at once: a post counts once (the first insert of its
+        row), and only for an author not deactivated (their counts stay 0)."""
+        posts = [int(e.payload["post_id"]) for e in events]
+        authors = [int(e.payload["author_id"]) for e in events]
+        lock_profiles(authors)
+        execute(
+            "WITH new AS (INSERT INTO read_profile_post (post_id, author_id, deleted)"
+            " SELECT post_id, author_id, false FROM unnest(%s::bigint[], %s::bigint[]) AS p(post_id, author_id)"
+            " ON CONFLICT (post_id) DO NOTHING RETURNING author_id)"
+            " UPDATE read_profile p SET post_count = post_count + n.count"
+            " FROM (SELECT author_id, count(*) FROM new GROUP BY author_id) AS n"
+            " WHERE p.user_id = n.author_id AND p.deactivated_at IS NULL",
+            [posts, authors],
+        )
 
     @handles(EventType.USER_REGISTERED)
     def registered(self, event: EventMessage) -> None:
@@ -147,15 +198,7 @@ class ProfilesProjector(Projector):
 
     @handles(EventType.POST_CREATED)
     def post_created(self, event: EventMessage) -> None:
-        p = event.payload
-        state = lock_profiles([p["author_id"]])
-        inserted = execute(
-            "INSERT INTO read_profile_post (post_id, author_id, deleted) VALUES (%s, %s, false)"
-            " ON CONFLICT (post_id) DO NOTHING",
-            [p["post_id"], p["author_id"]],
-        )
-        if inserted and not state[p["author_id"]]:
-            execute("UPDATE read_profile SET post_count = post_count + 1 WHERE user_id = %s", [p["author_id"]])
+        self._posts_created([event])
 
     @handles(EventType.POST_DELETED)
     def post_deleted(self, event: EventMessage) -> None:
