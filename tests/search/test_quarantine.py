@@ -67,6 +67,21 @@ def test_a_refused_document_fails_only_its_event_and_the_rest_is_synced(numeric_
     assert set(visible_docs("posts")) == {"201", "203", "204"}
 
 
+def test_one_refused_document_in_a_full_batch_is_quarantined_alone(numeric_author_index):
+    """A batch of 60 posts with one refused in the middle: that event alone is refused, every
+    other document is written, nothing stays pending."""
+    events = [f.registered(1, "1001"), f.registered(2, "poison")]
+    events += [
+        f.post_created(300 + i, 2 if i == 30 else 1, "poison" if i == 30 else "1001", f"p{i} #ok") for i in range(60)
+    ]
+    outcomes = SearchProjector().apply_batch(events)
+    refused = [i for i, o in enumerate(outcomes) if o is not True]
+    assert refused == [2 + 30]
+    assert "elasticsearch rejected posts document 330" in str(outcomes[32])
+    assert set(visible_docs("posts")) == {str(300 + i) for i in range(60) if i != 30}
+    assert sync.pending_count() == 0
+
+
 @pytest.mark.slow
 def test_the_search_worker_dead_letters_the_refused_event_with_the_reason(numeric_author_index):
     with running_pipeline(["search"]) as pipeline:
