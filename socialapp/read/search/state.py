@@ -12,7 +12,6 @@ update, and no third write to mark it synced (the flush deletes its pending row 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -28,25 +27,20 @@ class ConcurrentCreation(TransientError):
     """Another worker created a row this batch meant to create: retry the batch."""
 
 
-@dataclass(frozen=True)
 class Table:
     """A state table the projector changes in memory: key column, and every other column with
     its SQL type and its value in a row that does not exist yet (`doc_version` aside)."""
 
-    kind: str
-    name: str
-    pk: str
-    pk_type: str
-    columns: tuple[tuple[str, str, Any], ...]
-
-    @property
-    def names(self) -> list[str]:
-        return [self.pk, *(c for c, _t, _d in self.columns)]
+    def __init__(self, kind: str, name: str, pk: str, pk_type: str, columns: tuple[tuple[str, str, Any], ...]) -> None:
+        self.kind, self.name, self.pk, self.pk_type, self.columns = kind, name, pk, pk_type, columns
+        self.names = [pk, *(c for c, _t, _d in columns)]
+        self._defaults = {c: d for c, _t, d in columns}
+        self._lists = [c for c, _t, d in columns if isinstance(d, list)]
 
     def blank(self, pk: Any) -> Row:
-        values = {
-            column: (list(default) if isinstance(default, list) else default) for column, _t, default in self.columns
-        }
+        values = dict(self._defaults)
+        for column in self._lists:
+            values[column] = []
         values[self.pk] = pk
         return Row(self, values, new=True)
 

@@ -40,6 +40,13 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunSQL(CARRY_DIRTY, migrations.RunSQL.noop),
+        # Every pushed document inserts and deletes one row: vacuum after a fixed number of dead
+        # rows, not a fraction of a table that is nearly always almost empty.
+        migrations.RunSQL(
+            "ALTER TABLE search_pending SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 5000,"
+            " autovacuum_analyze_scale_factor = 0, autovacuum_analyze_threshold = 5000)",
+            migrations.RunSQL.noop,
+        ),
         migrations.RemoveIndex(
             model_name="searchhashtag",
             name="search_hashtag_dirty",
