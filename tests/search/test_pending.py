@@ -61,6 +61,7 @@ def test_a_failed_push_stays_pending_and_the_next_push_sends_it(projector: Searc
         projector.apply(f.post_created(101, 1, "alice", "kept #x"))
     monkeypatch.undo()
     assert _rows("SELECT kind, key FROM search_pending ORDER BY kind") == [("hashtags", "x"), ("posts", "101")]
+    assert projector.status() == {"pending posts": 1, "pending users": 0, "pending hashtags": 1}
     assert sync.flush() == 2
     assert sync.pending_count() == 0
     assert visible_docs("posts")["101"]["body"] == "kept #x"

@@ -212,6 +212,12 @@ class SearchProjector(Projector):
         return refused
 
     # ------------------------------------------------------------------ operations
+    def status(self) -> dict[str, int]:
+        """`projections status`: documents Elasticsearch has not acknowledged yet, per kind
+        (hashtags wait up to SEARCH_HASHTAG_PUSH_SECONDS by design; a growing figure means
+        Elasticsearch is refusing or unreachable)."""
+        return {f"pending {kind}": sync.pending_count([kind]) for kind in sync.KINDS}
+
     def rebuild_strategy(self) -> SearchRebuild:
         return SearchRebuild(self)
 
