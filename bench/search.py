@@ -2,8 +2,10 @@
 
     python -m bench.search            # or `make bench`; BENCH_SEARCH_POSTS=1000000 by default
 
-Knobs: BENCH_SEARCH_POSTS, BENCH_SEARCH_PIPELINE_DOCS (20000), BENCH_SEARCH_PROBES (40),
-BENCH_SEARCH_QUERIES (400). The corpus is bench/seed.py's `seed_search_corpus`.
+Knobs: BENCH_SEARCH_POSTS, BENCH_SEARCH_PIPELINE_DOCS (20000), BENCH_SEARCH_PROBES (1200
+commit-to-searchable samples), BENCH_SEARCH_WARMUP (100 uncounted probes), BENCH_SEARCH_BACKGROUND_RATE
+(200 post_create commands a second while probing), BENCH_SEARCH_POLL_MS (50), BENCH_SEARCH_QUERIES
+(400). The corpus is bench/seed.py's `seed_search_corpus`.
 
 Runs in databases of its own (`bench_<name>`, created and migrated like test databases), its
 own RabbitMQ vhost and its own index prefix (`bench_socialapp-*`), so it never touches
@@ -13,17 +15,22 @@ development data. Every figure comes from one run, in this order:
    index, and the same posts COPYed into the search state on the read database, so that the
    pipeline below works against tables and an index of that size;
 2. indexing docs/s: BENCH_SEARCH_PIPELINE_DOCS new posts through the real pipeline (event log
-   -> relay -> RabbitMQ -> one search worker process, batches of SEARCH_BATCH_SIZE -> search
-   state -> bulk writes), timed from the commit of their events until every one is searchable,
-   beside raw single-threaded `helpers.bulk` of the same documents into the same index, and the
-   ratio; also the same number appended live (500 per transaction, bounded by this process's
-   writer), and the projector alone in process, one event per apply and in batches;
-3. commit-to-searchable p50/p99: from the commit of `post_create` (the real command) to the post
-   being returned by the search selector, with the pipeline running (includes the 1 s refresh);
+   -> a relay that routes to the search queue only -> RabbitMQ -> one search worker process,
+   batches of SEARCH_BATCH_SIZE -> search state -> bulk writes), timed from the commit of their
+   events until Elasticsearch acknowledged every one (polled on the read database: no forced
+   refresh) plus one refresh, beside raw single-threaded `helpers.bulk` of the same documents
+   into the same index plus one refresh, and the ratio; both legs warmed up first. Also the same
+   number appended live (500 per transaction, bounded by this process's writer), and the
+   projector alone in process, one event per apply and in batches;
+3. commit-to-searchable p50/p90/p99/max over BENCH_SEARCH_PROBES posts: from the commit of
+   `post_create` (the real command, paced at BENCH_SEARCH_BACKGROUND_RATE: the background load)
+   to a search finding the post (one poller, every BENCH_SEARCH_POLL_MS; includes the 1 s refresh);
 4. search latency p50/p99 of the posts search selector (Elasticsearch + the read-DB visibility
    re-check), users and hashtags, on the whole corpus.
 
-Figures: bench/results/search.json (and search-<posts>.json).
+Figures: bench/results/search.json (and search-<posts>.json), chart bench/results/search.png.
+
+    python -m bench.search profile    # cProfile of the projector in process (BENCH_SEARCH_PROFILE_DOCS)
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ import json
 import os
 import random
 import statistics
+import sys
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -43,19 +51,22 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.db import transaction  # noqa: E402
-from elastic_transport import ConnectionError as ConnectionError_  # noqa: E402
 from elasticsearch import helpers  # noqa: E402
 
 from bench.common import bench_env, drop_vhost, sql, use_own_databases, use_own_vhost  # noqa: E402
+from bench.load import paced  # noqa: E402
 from bench.measure import quantiles_ms, rate, sample_ms, stopwatch, warm_up  # noqa: E402
-from bench.report import write_json  # noqa: E402
+from bench.report import Bars, bar_charts, write_json  # noqa: E402
 from bench.seed import SEARCH_ID_BASE, TAGS, WORDS, post_payload, post_text, search_doc, seed_search_corpus  # noqa: E402
 from devkit.processes import start_relay, start_worker  # noqa: E402
 from socialapp.events.projector import EventMessage  # noqa: E402
 
 N_POSTS = int(os.environ.get("BENCH_SEARCH_POSTS", "1000000"))
 N_PIPELINE = int(os.environ.get("BENCH_SEARCH_PIPELINE_DOCS", "20000"))
-N_PROBES = int(os.environ.get("BENCH_SEARCH_PROBES", "40"))
+N_PROBES = int(os.environ.get("BENCH_SEARCH_PROBES", "1200"))
+N_WARMUP = int(os.environ.get("BENCH_SEARCH_WARMUP", "100"))
+BACKGROUND_RATE = float(os.environ.get("BENCH_SEARCH_BACKGROUND_RATE", "200"))
+POLL_MS = int(os.environ.get("BENCH_SEARCH_POLL_MS", "50"))
 N_QUERIES = int(os.environ.get("BENCH_SEARCH_QUERIES", "400"))
 VHOST = "socialapp_bench_search"
 
@@ -77,7 +88,10 @@ def reset() -> None:
 
 def reset_databases() -> None:
     """Leave no million-row tables behind in the benchmark databases."""
-    sql("read", "TRUNCATE search_post, search_user, search_like, search_hashtag, projection_applied_event")
+    sql(
+        "read",
+        "TRUNCATE search_post, search_user, search_like, search_hashtag, search_pending, projection_applied_event",
+    )
     sql("default", "TRUNCATE event_log, accounts_user CASCADE")
 
 
@@ -89,25 +103,53 @@ def visible_posts() -> int:
     return get_client().count(index=indexes.read_alias("posts"), query={"term": {"hidden": False}})["count"]
 
 
-def wait_searchable_count(n: int, timeout: float = 900) -> None:
+def relay_only_search() -> None:
+    """`python -m bench.search relay`: a relay that knows only the search projector, so that the
+    pipeline leg delivers each event once, to the queue it measures (the real relay also fills
+    every other projector's queue, which no one consumes here)."""
+    import signal
+    import threading
+
+    from socialapp.events.projector import REGISTRY
+    from socialapp.events.relay import Relay
+
+    for name in [n for n in REGISTRY if n != "search"]:
+        REGISTRY.pop(name)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    print("relay running", flush=True)
+    Relay().run(stop)
+
+
+def start_search_pipeline(env: dict[str, str]) -> tuple:
+    relay = start_relay(name="bench-search-relay", env=env, command=[sys.executable, "-m", "bench.search", "relay"])
+    worker = start_worker(["search"], name="bench-search", env=env)
+    return relay, worker
+
+
+def wait_pushed(lo: int, hi: int, timeout: float = 900) -> None:
+    """Until every post with an id in [lo, hi) is in the search state and none is pending: all
+    acknowledged by Elasticsearch. Polls the read database ten times a second and never forces
+    a refresh (the raw bulk leg gets none either: both end with one explicit refresh)."""
     deadline = time.monotonic() + timeout
-    count = 0
+    want = hi - lo
     while time.monotonic() < deadline:
-        try:  # other work on this machine may restart Elasticsearch: keep polling
-            count = visible_posts()
-        except ConnectionError_ as exc:
-            print(f"  (elasticsearch unreachable while polling: {type(exc).__name__})", flush=True)
-            time.sleep(1)
-            continue
-        if count >= n:
+        ((applied, pending),) = sql(
+            "read",
+            "SELECT (SELECT count(*) FROM search_post WHERE post_id >= %s AND post_id < %s),"
+            " (SELECT count(*) FROM search_pending WHERE kind = 'posts')",
+            [lo, hi],
+        )
+        if applied >= want and pending == 0:
             return
-        time.sleep(0.25)  # each poll forces a refresh: poll too often and indexing slows down
-    raise TimeoutError(f"only {count} of {n} posts searchable")
+        time.sleep(0.1)
+    raise TimeoutError(f"only {applied} of {want} posts applied ({pending} pending)")
 
 
 # ------------------------------------------------------------------------------ measurements
 def measure_indexing(rng: random.Random) -> dict:
-    """Pipeline vs raw bulk, both into the live posts index that already holds the corpus."""
+    """Pipeline vs raw bulk, both into the live posts index that already holds the corpus, both
+    warmed up, both ending with one refresh."""
     from socialapp.events.log import append_event
     from socialapp.read.search import indexes
     from socialapp.read.search.client import get_client
@@ -118,14 +160,19 @@ def measure_indexing(rng: random.Random) -> dict:
     for i in range(N_PIPELINE):
         text, tags = post_text(rng)
         payloads.append(post_payload(SEARCH_ID_BASE + i, 1 + i % 5000, text, tags, t0 + timedelta(seconds=i)))
+    es = get_client()
+    alias = indexes.write_alias("posts")
 
     # Raw single-threaded bulk of the same documents (other ids) into the same index: what one
-    # process can push at best, with the documents already built.
-    alias = indexes.write_alias("posts")
-    docs = [{"_index": alias, "_id": str(p["post_id"] + (3 << 40)), "_source": search_doc(p)} for p in payloads]
+    # process can push at best, with the documents already built. Warmed up by a first chunk.
+    def raw_docs(offset: int, part: list[dict]) -> list[dict]:
+        return [{"_index": alias, "_id": str(p["post_id"] + offset), "_source": search_doc(p)} for p in part]
+
+    helpers.bulk(es, raw_docs(5 << 40, payloads[: settings.SEARCH_BULK_CHUNK]), chunk_size=settings.SEARCH_BULK_CHUNK)
+    docs = raw_docs(3 << 40, payloads)
     with stopwatch() as timer:
-        helpers.bulk(get_client(), docs, chunk_size=settings.SEARCH_BULK_CHUNK)
-        get_client().indices.refresh(index=alias)
+        helpers.bulk(es, docs, chunk_size=settings.SEARCH_BULK_CHUNK)
+        es.indices.refresh(index=alias)
     raw_s = timer.seconds
 
     # The projector alone, in process: one event per apply, and batches as a worker hands them.
@@ -137,21 +184,24 @@ def measure_indexing(rng: random.Random) -> dict:
         ]  # fmt: skip
 
     projector = SearchProjector()
+    size = settings.SEARCH_BATCH_SIZE
+    warm = events(6 << 40, min(2 * size, N_PIPELINE))
+    for i in range(0, len(warm), size):
+        projector.apply_batch(warm[i : i + size])
     single = events(1 << 40, min(500, N_PIPELINE))
     per_event_rate = rate(len(single), lambda: [projector.apply(e) for e in single])
     batch = events(2 << 40, min(5000, N_PIPELINE))
-    size = settings.SEARCH_BATCH_SIZE
     batched_rate = rate(
         len(batch), lambda: [projector.apply_batch(batch[i : i + size]) for i in range(0, len(batch), size)]
     )
 
-    # Through the pipeline: relay + one search worker process (batches of SEARCH_BATCH_SIZE).
-    # Capacity: the documents' events committed in one transaction, timed from that commit until
-    # all are searchable. Live: the same number appended 500 per transaction while the pipeline
-    # runs, so the writer (`append_event` in this one process) bounds it too.
+    # Through the pipeline: a relay that routes to the search queue only + one search worker
+    # process (batches of SEARCH_BATCH_SIZE). Capacity: the documents' events committed in one
+    # transaction, timed from that commit until all are acknowledged by Elasticsearch, then one
+    # refresh (as the raw leg). Live: the same number appended 500 per transaction while the
+    # pipeline runs, so the writer (`append_event` in this one process) bounds it too.
     env = bench_env()
-    relay = start_relay(name="bench-relay", env=env)
-    worker = start_worker(["search"], name="bench-search", env=env)
+    relay, worker = start_search_pipeline(env)
 
     def append(batch: list[dict], offset: int) -> None:
         with transaction.atomic():
@@ -161,18 +211,22 @@ def measure_indexing(rng: random.Random) -> dict:
                              aggregate_version=1, payload=p)  # fmt: skip
 
     try:
-        baseline = visible_posts()
+        warm_n = min(1000, N_PIPELINE)  # warm-up: connections, first batches, query plans
+        append(payloads[:warm_n], 7 << 40)
+        wait_pushed(SEARCH_ID_BASE + (7 << 40), SEARCH_ID_BASE + (7 << 40) + warm_n)
         append(payloads, 0)
         with stopwatch() as timer:
-            wait_searchable_count(baseline + len(payloads))
+            wait_pushed(SEARCH_ID_BASE, SEARCH_ID_BASE + len(payloads))
+            es.indices.refresh(index=alias)
         pipeline_s = timer.seconds
 
-        baseline = visible_posts()
+        offset = 4 << 40
         with stopwatch() as timer:
             for i in range(0, len(payloads), 500):
-                append(payloads[i : i + 500], 4 << 40)
+                append(payloads[i : i + 500], offset)
             appended_s = timer.seconds
-            wait_searchable_count(baseline + len(payloads))
+            wait_pushed(SEARCH_ID_BASE + offset, SEARCH_ID_BASE + offset + len(payloads))
+            es.indices.refresh(index=alias)
         live_s = timer.seconds
         latency = measure_commit_to_searchable(rng)
     finally:
@@ -195,30 +249,86 @@ def measure_indexing(rng: random.Random) -> dict:
 
 
 def measure_commit_to_searchable(rng: random.Random) -> dict:
-    from socialapp.common.errors import ServiceUnavailable
-    from socialapp.read.search.selectors import search_posts
+    """Commit of `post_create` (the real command, paced at BENCH_SEARCH_BACKGROUND_RATE a second:
+    the commands are the background load) to the post being returned by an Elasticsearch search.
+
+    Every post is a sample. One poller thread asks Elasticsearch, every BENCH_SEARCH_POLL_MS,
+    which of the outstanding posts a search finds (one small `terms` query: no refresh forced,
+    a few requests a second rather than one loop per probe). A sample is the time from the
+    commit to the answer that first contains the post, so it overstates by up to one poll
+    interval. The first BENCH_SEARCH_WARMUP posts are not counted."""
+    import threading
+
+    from socialapp.read.search import indexes
+    from socialapp.read.search.client import get_client
     from socialapp.write.accounts.services import user_register
     from socialapp.write.posts.services import post_create
 
-    author = user_register(username=f"probe{rng.randint(0, 10**6)}", email="probe@example.org", password=None)
-    samples = []
-    outages = 0
-    for i in range(N_PROBES):
-        token = f"probe{i}x{rng.randint(0, 10**9)}"
-        post_create(author=author, body=f"latency {token}")
+    es = get_client()
+    authors = [
+        user_register(username=f"probe{i}x{rng.randint(0, 10**6)}", email="probe@example.org", password=None)
+        for i in range(20)
+    ]
+    outstanding: dict[str, float] = {}  # post id -> commit time
+    samples: list[float] = []
+    lock = threading.Lock()
+    done = threading.Event()  # every post created
+    finished = threading.Event()  # stop polling
+    created = 0
+    total = N_PROBES + N_WARMUP
+
+    def poll() -> None:
+        while not finished.is_set():
+            with lock:
+                ids = list(outstanding)
+            if ids:
+                found = es.search(
+                    index=indexes.read_alias("posts"),
+                    query={"bool": {"filter": [{"terms": {"post_id": ids}}, {"term": {"hidden": False}}]}},
+                    size=len(ids),
+                    source=False,
+                    filter_path="hits.hits._id",
+                )
+                seen = time.perf_counter()
+                with lock:
+                    for hit in found.get("hits", {}).get("hits", []):
+                        committed = outstanding.pop(hit["_id"], None)
+                        if committed is not None and committed > 0:
+                            samples.append((seen - committed) * 1000)
+            time.sleep(POLL_MS / 1000)
+
+    def create() -> None:
+        nonlocal created
+        if created >= total:
+            done.set()
+            return
+        post = post_create(author=authors[created % len(authors)], body=f"latency probe {created} #probe")
         committed = time.perf_counter()
-        while True:
-            try:
-                if search_posts(q=token, limit=1).results:
-                    break
-            except ServiceUnavailable:  # another session restarted Elasticsearch: keep waiting
-                outages += 1
-            if time.perf_counter() - committed > 120:
-                raise TimeoutError(f"probe {i} not searchable after 120 s")
-            time.sleep(0.005)
-        samples.append((time.perf_counter() - committed) * 1000)
-        time.sleep(rng.uniform(0, 0.3))  # do not phase-lock with the refresh interval
-    return {"probes": len(samples), **quantiles_ms(samples, 0.5, 0.9, 0.99, 1), "polls_refused_by_an_outage": outages}
+        with lock:
+            outstanding[str(post.pk)] = committed if created >= N_WARMUP else -1.0
+        created += 1
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    started = time.perf_counter()
+    try:
+        with paced(create, BACKGROUND_RATE):
+            done.wait(timeout=max(60.0, 10 * total / BACKGROUND_RATE))
+        elapsed = time.perf_counter() - started
+        deadline = time.monotonic() + 60
+        while outstanding and time.monotonic() < deadline:  # the last posts become searchable
+            time.sleep(0.1)
+    finally:
+        done.set()
+        finished.set()
+        poller.join()
+    return {
+        "samples": len(samples),
+        "never_searchable": len(outstanding),
+        "background_commands_per_s": round(created / elapsed, 1),
+        "poll_interval_ms": POLL_MS,
+        **quantiles_ms(samples, 0.5, 0.9, 0.99, 1),
+    }
 
 
 def measure_search(rng: random.Random) -> dict:
@@ -277,6 +387,7 @@ def main() -> dict:
     }
     write_json(f"search-{N_POSTS}", result)
     write_json("search", result)
+    chart(result)
     from socialapp.read.search import indexes
 
     indexes.drop_all()
@@ -285,5 +396,79 @@ def main() -> dict:
     return result
 
 
+def profile() -> None:
+    """`python -m bench.search profile`: where the search projector's time per document goes,
+    in process (no relay, no broker): BENCH_SEARCH_PROFILE_DOCS post.created events applied in
+    batches of SEARCH_BATCH_SIZE under cProfile, on an empty state and index. Prints the
+    functions by own time and by cumulative time, and writes bench/results/search-profile.txt."""
+    import cProfile
+    import io
+    import pstats
+
+    from bench.report import RESULTS
+    from socialapp.read.search.projector import SearchProjector
+
+    n = int(os.environ.get("BENCH_SEARCH_PROFILE_DOCS", "5000"))
+    rng = random.Random(7)
+    use_bench_environment()
+    reset()
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    size = settings.SEARCH_BATCH_SIZE
+
+    def events(offset: int, count: int) -> list[EventMessage]:
+        out = []
+        for i in range(count):
+            text, tags = post_text(rng)
+            p = post_payload(offset + i, 1 + i % 500, text, tags, t0 + timedelta(seconds=i))
+            out.append(EventMessage(uuid.uuid4(), 0, "post.created", "post", str(p["post_id"]), 1, None,
+                                    p["created_at"], 1, p))  # fmt: skip
+        return out
+
+    projector = SearchProjector()
+    warm = events(SEARCH_ID_BASE, 2 * size)
+    for i in range(0, len(warm), size):
+        projector.apply_batch(warm[i : i + size])
+    todo = events(SEARCH_ID_BASE + (1 << 40), n)
+    profiler = cProfile.Profile()
+    with stopwatch() as timer:
+        profiler.enable()
+        for i in range(0, n, size):
+            projector.apply_batch(todo[i : i + size])
+        profiler.disable()
+    out = io.StringIO()
+    out.write(f"{n} post.created in batches of {size}: {timer.seconds:.2f} s under cProfile, "
+              f"{timer.seconds / n * 1e6:.0f} us per document\n")  # fmt: skip
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("tottime").print_stats(25)
+    stats.sort_stats("cumulative").print_stats("search|projector|sync|state|bulk|execute|orjson|fold", 30)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "search-profile.txt").write_text(out.getvalue())
+    print(out.getvalue())
+    reset_databases()
+
+
+def chart(result: dict) -> None:
+    """bench/results/search.png: indexing rates, commit-to-searchable, search latency."""
+    idx = result["indexing"]
+    lat = idx["commit_to_searchable"]
+    bar_charts(
+        "search",
+        [
+            Bars("indexing docs/s", ["raw bulk", "pipeline", "pipeline live", "projector batched"],
+                 [idx["raw_bulk_docs_per_s"], idx["pipeline_docs_per_s"], idx["pipeline_live_docs_per_s"],
+                  idx["projector_in_process_batched_docs_per_s"]]),
+            Bars(f"commit to searchable ms ({lat['samples']} samples)", ["p50", "p90", "p99", "max"],
+                 [lat["p50_ms"], lat["p90_ms"], lat["p99_ms"], lat["max_ms"]]),
+            Bars("search p99 ms", list(result["search_latency"]),
+                 [v["p99_ms"] for v in result["search_latency"].values()]),
+        ],
+    )  # fmt: skip
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["relay"]:
+        relay_only_search()
+    elif sys.argv[1:] == ["profile"]:
+        profile()
+    else:
+        main()

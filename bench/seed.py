@@ -235,7 +235,7 @@ def fill_home_feeds(cap: int) -> None:
 # ------------------------------------------------------------------------------ search
 def seed_search_corpus(rng: random.Random, n_posts: int) -> dict:
     """`n_posts` posts: raw parallel bulk into the posts index, COPY into the search state (as if
-    the projector had applied and pushed them), plus their hashtags and 5,000 users. Returns the
+    the projector had applied and pushed them: nothing pending), plus their hashtags and 5,000 users. Returns the
     loading rates (raw parallel bulk is the ceiling the pipeline is compared with)."""
     from elasticsearch import helpers
 
@@ -270,17 +270,17 @@ def seed_search_corpus(rng: random.Random, n_posts: int) -> dict:
                 "read",
                 "search_post",
                 "post_id author_id author_username author_display_name body hashtags mentions created_at version"
-                " deleted author_deactivated like_count doc_version synced_version",
+                " deleted author_deactivated like_count doc_version",
                 ((p["post_id"], p["author_id"], p["author_username"], p["author_display_name"], p["body"],
-                  p["hashtags"], [], p["created_at"], 1, False, False, 0, 1, 1) for p in rows),
+                  p["hashtags"], [], p["created_at"], 1, False, False, 0, 1) for p in rows),
             )  # fmt: skip
         copy_s += timer.seconds
         if start and start % 200_000 == 0:
             print(f"  {start} posts seeded", flush=True)
-    copy_rows("read", "search_hashtag", "tag post_count last_used_at doc_version synced_version",
-              ((t, n, tag_last[t], 1, 1) for t, n in tag_count.items()))  # fmt: skip
-    copy_rows("read", "search_user", "user_id username display_name version deactivated doc_version synced_version",
-              ((u, f"user{u}", f"User {u}", 1, False, 1, 1) for u in range(1, 5001)))  # fmt: skip
+    copy_rows("read", "search_hashtag", "tag post_count last_used_at doc_version",
+              ((t, n, tag_last[t], 1) for t, n in tag_count.items()))  # fmt: skip
+    copy_rows("read", "search_user", "user_id username display_name version deactivated doc_version",
+              ((u, f"user{u}", f"User {u}", 1, False, 1) for u in range(1, 5001)))  # fmt: skip
     sql("read", "ANALYZE search_post")
     es.indices.put_settings(index=alias, settings={"refresh_interval": settings.SEARCH_REFRESH_INTERVAL})
     es.indices.refresh(index=alias)

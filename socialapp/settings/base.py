@@ -341,6 +341,9 @@ SEARCH_REFRESH_INTERVAL = env.str("SEARCH_REFRESH_INTERVAL", default="1s")
 SEARCH_GC_DELETES = env.str("SEARCH_GC_DELETES", default="60s")
 SEARCH_BULK_CHUNK = env.int("SEARCH_BULK_CHUNK", default=500)  # documents per bulk request
 SEARCH_BATCH_SIZE = env.int("SEARCH_BATCH_SIZE", default=200)  # events the search worker applies per commit
+# Hashtag documents are pushed at most this often, at most this long after their change (by the
+# next batch or the search worker's timer); 0: with every batch.
+SEARCH_HASHTAG_PUSH_SECONDS = env.float("SEARCH_HASHTAG_PUSH_SECONDS", default=1.0)
 SEARCH_MAX_QUERY_LENGTH = env.int("SEARCH_MAX_QUERY_LENGTH", default=512)  # characters of `q`
 SEARCH_MAX_TERMS = env.int("SEARCH_MAX_TERMS", default=32)  # clauses parsed from `q`
 # Full image only (analysis-common), e.g. "english": a ranking sub-field; see docs/search.md.

@@ -10,6 +10,13 @@ from socialapp.read.search import indexes
 from socialapp.read.search.projector import SearchProjector
 
 
+@pytest.fixture(autouse=True)
+def hashtags_with_every_batch(settings) -> None:
+    """Hashtag documents pushed with every batch, so a test sees them right after `apply`
+    (tests/search/test_pending.py covers the timer, with the real setting)."""
+    settings.SEARCH_HASHTAG_PUSH_SECONDS = 0
+
+
 @pytest.fixture
 def search_indexes() -> Iterator[None]:
     """Fresh indexes for each test (mappings from code, as `search init` applies them)."""

@@ -7,12 +7,10 @@ import copy
 from collections.abc import Iterator
 
 import pytest
-from django.db.models import F
 
 from socialapp.events.deadletters import list_dead
 from socialapp.events.projector import EventMessage, PermanentError
-from socialapp.read.search import indexes
-from socialapp.read.search.models import SearchPost
+from socialapp.read.search import indexes, sync
 from socialapp.read.search.projector import SearchProjector
 from tests.events.helpers import append_messages
 from tests.pipeline_support import running_pipeline
@@ -63,10 +61,25 @@ def test_a_refused_document_fails_only_its_event_and_the_rest_is_synced(numeric_
     assert "parsing_exception" in str(refusal)
     assert set(visible_docs("posts")) == {"201", "203"}
     assert visible_docs("hashtags")["ok"]["post_count"] == 3  # the state counts it; only its doc is refused
-    assert not SearchPost.objects.using("read").filter(synced_version__lt=F("doc_version")).exists()  # quarantined
+    assert sync.pending_count(["posts"]) == 0  # quarantined: no longer pending
     # Not stalled: the next batch is applied and pushed although the refused row is still there.
     assert projector.apply_batch([f.post_created(204, 1, "1001", "after #ok", minutes=4)]) == [True]
     assert set(visible_docs("posts")) == {"201", "203", "204"}
+
+
+def test_one_refused_document_in_a_full_batch_is_quarantined_alone(numeric_author_index):
+    """A batch of 60 posts with one refused in the middle: that event alone is refused, every
+    other document is written, nothing stays pending."""
+    events = [f.registered(1, "1001"), f.registered(2, "poison")]
+    events += [
+        f.post_created(300 + i, 2 if i == 30 else 1, "poison" if i == 30 else "1001", f"p{i} #ok") for i in range(60)
+    ]
+    outcomes = SearchProjector().apply_batch(events)
+    refused = [i for i, o in enumerate(outcomes) if o is not True]
+    assert refused == [2 + 30]
+    assert "elasticsearch rejected posts document 330" in str(outcomes[32])
+    assert set(visible_docs("posts")) == {str(300 + i) for i in range(60) if i != 30}
+    assert sync.pending_count() == 0
 
 
 @pytest.mark.slow

@@ -4,6 +4,7 @@ from functools import lru_cache
 
 from django.conf import settings
 from elasticsearch import Elasticsearch
+from elasticsearch.serializer import OrjsonSerializer
 
 
 @lru_cache(maxsize=1)
@@ -13,6 +14,7 @@ def get_client() -> Elasticsearch:
         request_timeout=settings.ELASTICSEARCH_TIMEOUT,
         retry_on_timeout=False,
         max_retries=1,
+        serializer=OrjsonSerializer(),  # bulk responses and search hits decoded by orjson
     )
 
 

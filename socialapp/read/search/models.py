@@ -5,19 +5,19 @@ cross-aggregate facts (like counts, hashtag counts, a deactivated author hiding 
 cannot be maintained safely inside it. The search projector therefore keeps this small state in
 PostgreSQL, applied exactly once and under row locks, and pushes the derived documents to
 Elasticsearch. `doc_version` (from one sequence, bumped on every change) is the external version
-of the Elasticsearch document; `synced_version` says what Elasticsearch has acknowledged, so a
-failed push is retried by the next flush and never lost.
+of the Elasticsearch document. What Elasticsearch has not acknowledged yet is listed in the
+narrow `search_pending` table (kind, key, doc_version), written in the same statement as the
+change, so that a failed push is retried by the next flush and never lost, and marking a document
+synced deletes a small row instead of rewriting the (wide, GIN-indexed) state row.
 """
 
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
-from django.db.models import F, Q
 
 
 class SyncedDocument(models.Model):
     doc_version = models.BigIntegerField(default=0)
-    synced_version = models.BigIntegerField(default=0)
 
     class Meta:
         abstract = True
@@ -36,11 +36,6 @@ class SearchUser(SyncedDocument):
 
     class Meta:
         db_table = "search_user"
-        indexes = [
-            models.Index(
-                fields=["doc_version"], name="search_user_dirty", condition=Q(synced_version__lt=F("doc_version"))
-            )
-        ]
 
     def __str__(self) -> str:
         return f"user {self.user_id} @{self.username}"
@@ -64,9 +59,6 @@ class SearchPost(SyncedDocument):
     class Meta:
         db_table = "search_post"
         indexes = [
-            models.Index(
-                fields=["doc_version"], name="search_post_dirty", condition=Q(synced_version__lt=F("doc_version"))
-            ),
             models.Index(fields=["author_id"], name="search_post_author"),
             GinIndex(fields=["hashtags"], name="search_post_hashtags"),
         ]
@@ -99,11 +91,23 @@ class SearchHashtag(SyncedDocument):
 
     class Meta:
         db_table = "search_hashtag"
-        indexes = [
-            models.Index(
-                fields=["doc_version"], name="search_hashtag_dirty", condition=Q(synced_version__lt=F("doc_version"))
-            )
-        ]
 
     def __str__(self) -> str:
         return f"#{self.tag}"
+
+
+class SearchPending(models.Model):
+    """A document whose latest change Elasticsearch has not acknowledged: (kind, key) at
+    `doc_version`. Upserted by the projector in the statement that changes the state row; deleted
+    by the flush once Elasticsearch acknowledged that version (a newer change keeps it)."""
+
+    pk = models.CompositePrimaryKey("kind", "key")
+    kind = models.CharField(max_length=8)  # posts | users | hashtags
+    key = models.CharField(max_length=100)  # the document id
+    doc_version = models.BigIntegerField()
+
+    class Meta:
+        db_table = "search_pending"
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.key}@{self.doc_version}"

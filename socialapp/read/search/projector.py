@@ -29,25 +29,24 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connections
-from django.db.models import Model
 
 from socialapp.events.catalogue import EventType
 from socialapp.events.projector import CheckReport, EventMessage, PermanentError, Projector, handles, register
-from socialapp.read.search import sync
-from socialapp.read.search.models import SearchLike, SearchPost, SearchUser
+from socialapp.read.search import state, sync
+from socialapp.read.search.models import SearchLike, SearchPost
+from socialapp.read.search.state import POSTS, USERS, Row, Table
 
 DB = "read"
-_NEXT_VERSION = "nextval('search_doc_version_seq')"
 
 
 class _Rows:
-    """The rows one application (an event or a batch) touches: locked and loaded once, changed in
-    memory by the handlers, written back once. One statement locks all the users of a batch, one
-    all its posts; one `executemany` (a single pipelined round trip) writes them back."""
+    """The rows one application (an event or a batch) touches: locked and loaded once (one
+    statement per table), changed in memory by the handlers, written back once (one statement
+    per table, which also lists the changed documents as pending)."""
 
     def __init__(self) -> None:
-        self.loaded: dict[tuple[type[Model], Any], Any] = {}
-        self.dirty: dict[type[Model], dict[Any, Any]] = {}
+        self.loaded: dict[tuple[str, Any], Row] = {}
+        self.dirty: dict[str, dict[Any, Row]] = {}  # table name -> key -> row
         self.tag_adds: dict[str, list[Any]] = {}  # tag -> [posts added, newest created_at]
 
 
@@ -61,79 +60,41 @@ def _current() -> _Rows:
     return rows
 
 
-def _lock_many(model: type[Model], pks: Iterable[Any]) -> dict[Any, Any]:
-    """The rows, locked FOR UPDATE in key order and created empty where missing (the no-op
-    DO UPDATE is what locks an existing row); rows already loaded are reused, never re-read."""
+def _lock_many(table: Table, pks: Iterable[Any]) -> dict[Any, Row]:
+    """The rows, locked FOR UPDATE in key order, blank in memory where missing (created at
+    write-back); rows already loaded are reused, never re-read."""
     rows = _current()
     pks = [pk for pk in pks if pk is not None]
-    wanted = sorted({pk for pk in pks if (model, pk) not in rows.loaded})
-    if wanted:
-        meta = model._meta
-        conn = connections[DB]
-        quote = conn.ops.quote_name
-        blank = model(pk=wanted[0])
-        others = [f for f in meta.concrete_fields if not f.primary_key]
-        pk_column = quote(meta.pk.column)
-        columns = ", ".join(quote(f.column) for f in meta.concrete_fields)
-        sql = (
-            f"INSERT INTO {quote(meta.db_table)} ({pk_column}, {', '.join(quote(f.column) for f in others)})"
-            f" SELECT v, {', '.join(f'%s::{f.cast_db_type(conn)}' for f in others)}"
-            f" FROM unnest(%s::{meta.pk.cast_db_type(conn)}[]) AS v ORDER BY v"
-            f" ON CONFLICT ({pk_column}) DO UPDATE SET {pk_column} = EXCLUDED.{pk_column} RETURNING {columns}"
-        )
-        params = [f.get_db_prep_save(getattr(blank, f.attname), conn) for f in others] + [wanted]
-        for row in model.objects.using(DB).raw(sql, params):
-            rows.loaded[(model, row.pk)] = row
-    return {pk: rows.loaded[(model, pk)] for pk in pks}
+    wanted = [pk for pk in set(pks) if (table.name, pk) not in rows.loaded]
+    for pk, row in state.load_locked(table, wanted).items():
+        rows.loaded[(table.name, pk)] = row
+    return {pk: rows.loaded[(table.name, pk)] for pk in pks}
 
 
-def _locked(model: type[Model], pk: Any) -> Any:
-    return _lock_many(model, [pk])[pk]
+def _locked(table: Table, pk: Any) -> Row:
+    return _lock_many(table, [pk])[pk]
 
 
-def _save(row: Any) -> None:
+def _save(row: Row) -> None:
     """Mark the row changed: written back with a new document version at the end."""
-    _current().dirty.setdefault(type(row), {})[row.pk] = row
+    _current().dirty.setdefault(row._table.name, {})[row.pk] = row
 
 
 def _write_back() -> None:
     """Write changed rows (each with a new `doc_version` from the sequence) and pending tag counts."""
     rows = _current()
-    conn = connections[DB]
-    quote = conn.ops.quote_name
-    with conn.cursor() as cursor:
-        for model, changed in rows.dirty.items():
-            meta = model._meta
-            fields = [f for f in meta.concrete_fields if not f.primary_key and f.attname != "doc_version"]
-            sets = ", ".join(f"{quote(f.column)} = %s" for f in fields)
-            cursor.executemany(
-                f"UPDATE {quote(meta.db_table)} SET {sets}, doc_version = {_NEXT_VERSION}"
-                f" WHERE {quote(meta.pk.column)} = %s",
-                [
-                    [f.get_db_prep_save(getattr(row, f.attname), conn) for f in fields] + [pk]
-                    for pk, row in sorted(changed.items())
-                ],
-            )
-        rows.dirty.clear()
-        if rows.tag_adds:
-            tags = sorted(rows.tag_adds)
-            cursor.execute(
-                "INSERT INTO search_hashtag (tag, post_count, last_used_at, doc_version, synced_version)"
-                f" SELECT t, n, at, {_NEXT_VERSION}, 0"
-                " FROM unnest(%s::varchar[], %s::int[], %s::timestamptz[]) AS d(t, n, at) ORDER BY t"
-                " ON CONFLICT (tag) DO UPDATE SET post_count = search_hashtag.post_count + EXCLUDED.post_count,"
-                " last_used_at = GREATEST(search_hashtag.last_used_at, EXCLUDED.last_used_at),"
-                " doc_version = EXCLUDED.doc_version",
-                [tags, [rows.tag_adds[t][0] for t in tags], [rows.tag_adds[t][1] for t in tags]],
-            )
-            rows.tag_adds.clear()
+    for table in (USERS, POSTS):  # lock order
+        changed = rows.dirty.pop(table.name, {})
+        state.write(table, (row for _pk, row in sorted(changed.items())))
+    state.add_tags(rows.tag_adds)
+    rows.tag_adds.clear()
 
 
 def _parse_time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def _counted_tags(post: SearchPost) -> set[str]:
+def _counted_tags(post: Row) -> set[str]:
     """The tags this post counts towards: its own while it is visible, none otherwise."""
     if post.created_at is None or post.deleted or post.author_deactivated:
         return set()
@@ -156,19 +117,10 @@ def _tags_removed(counts: Counter[str], latest: datetime | None) -> None:
         return
     _write_back()  # the recount below reads posts, and pending additions must land first
     tags = sorted(counts)
-    with connections[DB].cursor() as cursor:
-        cursor.execute(
-            "UPDATE search_hashtag AS h SET post_count = h.post_count - d.n,"
-            f" doc_version = {_NEXT_VERSION},"
-            " last_used_at = CASE WHEN h.last_used_at IS NULL OR h.last_used_at > %s THEN h.last_used_at"
-            " ELSE (SELECT max(p.created_at) FROM search_post p WHERE p.hashtags @> ARRAY[h.tag]"
-            " AND NOT p.deleted AND NOT p.author_deactivated AND p.created_at IS NOT NULL) END"
-            " FROM unnest(%s::varchar[], %s::int[]) AS d(tag, n) WHERE h.tag = d.tag",
-            [latest, tags, [counts[t] for t in tags]],
-        )
+    state.remove_tags(tags, [counts[t] for t in tags], latest)
 
 
-def _retag(post: SearchPost, before: set[str]) -> None:
+def _retag(post: Row, before: set[str]) -> None:
     """Move tag counts from what the post counted towards (`before`) to what it counts now."""
     after = _counted_tags(post)
     if after - before:
@@ -177,7 +129,7 @@ def _retag(post: SearchPost, before: set[str]) -> None:
         _tags_removed(Counter(before - after), post.created_at)
 
 
-def _take_content(post: SearchPost, payload: dict[str, Any], version: int) -> None:
+def _take_content(post: Row, payload: dict[str, Any], version: int) -> None:
     """Body, tags and mentions of a post.created or post.edited at aggregate `version`."""
     post.body = payload.get("body") or ""
     post.hashtags = [str(t).lower() for t in payload.get("hashtags") or []]
@@ -185,7 +137,7 @@ def _take_content(post: SearchPost, payload: dict[str, Any], version: int) -> No
     post.version = version
 
 
-def _scrub(post: SearchPost) -> None:
+def _scrub(post: Row) -> None:
     """A deleted post or one whose author is deactivated keeps no content (whatever the order)."""
     if post.deleted or post.author_deactivated:
         post.body, post.hashtags, post.mentions, post.edited_at = "", [], [], None
@@ -198,6 +150,8 @@ _STATE_COMPARED = {
     "search_user": "SELECT user_id, username, display_name, version, deactivated FROM {schema}.search_user",
     "search_like": "SELECT post_id, user_id, liked, version FROM {schema}.search_like",
     "search_hashtag": "SELECT tag, post_count, last_used_at FROM {schema}.search_hashtag WHERE post_count > 0",
+    # What Elasticsearch has not acknowledged yet: push state, not derived from the events.
+    "search_pending": "SELECT kind, key FROM {schema}.search_pending WHERE false",
 }
 
 
@@ -205,7 +159,7 @@ _STATE_COMPARED = {
 class SearchProjector(Projector):
     name = "search"
     database = DB
-    tables = ("search_post", "search_user", "search_like", "search_hashtag")
+    tables = ("search_post", "search_user", "search_like", "search_hashtag", "search_pending")
 
     @property
     def batch_size(self) -> int:  # type: ignore[override]
@@ -224,8 +178,8 @@ class SearchProjector(Projector):
                 posts.add(int(p["post_id"]))
         token = _rows.set(_Rows())
         try:
-            _lock_many(SearchUser, users)
-            _lock_many(SearchPost, posts)
+            _lock_many(USERS, users)
+            _lock_many(POSTS, posts)
             super().handle(events)
             _write_back()
         finally:
@@ -235,16 +189,19 @@ class SearchProjector(Projector):
         # While replaying (a rebuild's shadow, a check's scratch copy), the rows must not reach
         # Elasticsearch: they are not the live state; the rebuild pushes them after its switch.
         if not self.replaying:
-            sync.flush()  # also after duplicates only: an earlier delivery may have failed to push
+            self.after_commit_batch(())
 
     def after_commit_batch(self, events: Sequence[EventMessage]) -> dict[Any, PermanentError]:
-        """Flush; a document Elasticsearch refuses for good is quarantined (sync.flush) and the
-        events of this batch that changed it are refused, so the worker dead-letters just those,
-        with the reason, while the rest of the batch (and the queue) flows on."""
+        """Push pending posts and users (also after duplicates only: an earlier delivery may have
+        failed to push), and hashtags if due (sync.push_hashtags_if_due; the worker's timer
+        pushes them otherwise). A document Elasticsearch refuses for good is quarantined
+        (sync.flush) and the events of this batch that changed it are refused, so the worker
+        dead-letters just those, with the reason, while the rest of the batch flows on."""
         if self.replaying:
             return {}
         rejected: list[sync.Rejected] = []
-        sync.flush(rejected=rejected)
+        sync.flush(("posts", "users"), rejected=rejected)
+        sync.push_hashtags_if_due(rejected=rejected)
         refused: dict[Any, PermanentError] = {}
         for item in rejected:
             for event in events:
@@ -255,6 +212,12 @@ class SearchProjector(Projector):
         return refused
 
     # ------------------------------------------------------------------ operations
+    def status(self) -> dict[str, int]:
+        """`projections status`: documents Elasticsearch has not acknowledged yet, per kind
+        (hashtags wait up to SEARCH_HASHTAG_PUSH_SECONDS by design; a growing figure means
+        Elasticsearch is refusing or unreachable)."""
+        return {f"pending {kind}": sync.pending_count([kind]) for kind in sync.KINDS}
+
     def rebuild_strategy(self) -> SearchRebuild:
         return SearchRebuild(self)
 
@@ -278,7 +241,7 @@ class SearchProjector(Projector):
     @handles(EventType.USER_REGISTERED)
     def on_registered(self, event: EventMessage) -> None:
         p = event.payload
-        user = _locked(SearchUser, int(p["user_id"]))
+        user = _locked(USERS, int(p["user_id"]))
         if user.username is None:
             user.username = p["username"]  # immutable: fill whatever the order
             _save(user)
@@ -290,7 +253,7 @@ class SearchProjector(Projector):
     @handles(EventType.PROFILE_UPDATED)
     def on_profile_updated(self, event: EventMessage) -> None:
         p = event.payload
-        user = _locked(SearchUser, int(p["user_id"]))
+        user = _locked(USERS, int(p["user_id"]))
         if event.aggregate_version > user.version and not user.deactivated:
             user.display_name = p.get("display_name") or ""
             user.version = event.aggregate_version
@@ -300,7 +263,7 @@ class SearchProjector(Projector):
     def on_deactivated(self, event: EventMessage) -> None:
         p = event.payload
         user_id = int(p["user_id"])
-        user = _locked(SearchUser, user_id)
+        user = _locked(USERS, user_id)
         if user.username is None:
             user.username = p.get("username")
         user.version = max(user.version, event.aggregate_version)
@@ -315,7 +278,7 @@ class SearchProjector(Projector):
         authored = set(SearchPost.objects.using(DB).filter(author_id=user_id).values_list("post_id", flat=True))
         removed: Counter[str] = Counter()
         latest: datetime | None = None
-        for _pk, post in sorted(_lock_many(SearchPost, authored | liked).items()):
+        for _pk, post in sorted(_lock_many(POSTS, authored | liked).items()):
             before = _counted_tags(post)
             if post.author_id == user_id:
                 post.author_deactivated = True
@@ -333,16 +296,16 @@ class SearchProjector(Projector):
     def on_suspension(self, event: EventMessage) -> None:
         """A flag the queries filter on (socialapp.read.search.selectors); documents, like and
         tag counts stay as they are, so lifting the suspension restores exactly."""
-        user = _locked(SearchUser, int(event.payload["user_id"]))
+        user = _locked(USERS, int(event.payload["user_id"]))
         if event.aggregate_version > user.suspension_version:
             user.suspended = event.event_type == EventType.USER_SUSPENDED
             user.suspension_version = event.aggregate_version
             _save(user)
 
     # ------------------------------------------------------------------ posts
-    def _post(self, post_id: int, author_id: int | None) -> tuple[SearchPost, SearchUser | None]:
-        author = _locked(SearchUser, author_id) if author_id is not None else None
-        return _locked(SearchPost, post_id), author
+    def _post(self, post_id: int, author_id: int | None) -> tuple[Row, Row | None]:
+        author = _locked(USERS, author_id) if author_id is not None else None
+        return _locked(POSTS, post_id), author
 
     @handles(EventType.POST_CREATED)
     def on_post_created(self, event: EventMessage) -> None:
@@ -394,8 +357,8 @@ class SearchProjector(Projector):
     def on_like(self, event: EventMessage) -> None:
         p = event.payload
         post_id, user_id = int(p["post_id"]), int(p["user_id"])
-        user = _locked(SearchUser, user_id)  # serialises with this user's deactivation
-        post = _locked(SearchPost, post_id)
+        user = _locked(USERS, user_id)  # serialises with this user's deactivation
+        post = _locked(POSTS, post_id)
         with connections[DB].cursor() as cursor:
             cursor.execute(
                 "INSERT INTO search_like (post_id, user_id, liked, version) VALUES (%s, %s, false, 0)"

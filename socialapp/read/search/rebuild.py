@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.conf import settings
+from django.db import connections
 from tqdm import tqdm
 
 from socialapp.read.search import sync
@@ -26,17 +27,15 @@ from socialapp.read.search.indexes import KINDS, create_index, ensure_index, rea
 ProgressHook = Callable[[str], None]
 
 
-def _chunks(kind: str, size: int) -> Iterator[list[Any]]:
-    model = sync.KIND_MODELS[kind][0]
-    qs = model.objects.using("read").filter(doc_version__gt=0).order_by("pk")
-    last = None
+def _chunks(kind: str, size: int) -> Iterator[list[sync.Doc]]:
+    """Every written state row of `kind` as documents, in key order, `size` at a time."""
+    after = None
     while True:
-        page = qs.filter(pk__gt=last) if last is not None else qs
-        rows = list(page[:size])
-        if not rows:
+        docs = sync.read_docs(kind, after=after, limit=size)
+        if not docs:
             return
-        yield rows
-        last = rows[-1].pk
+        yield docs
+        after = docs[-1][0] if kind == "hashtags" else int(docs[-1][0])
 
 
 def rebuild_index(kind: str, *, progress: bool = True, after_copy: ProgressHook | None = None) -> str:
@@ -45,12 +44,14 @@ def rebuild_index(kind: str, *, progress: bool = True, after_copy: ProgressHook 
     old_indexes = sorted(es.indices.get_alias(name=read_alias(kind)))
     new = create_index(kind)
     es.indices.update_aliases(actions=[{"add": {"index": new, "alias": write_alias(kind)}}])
-    model = sync.KIND_MODELS[kind][0]
-    total = model.objects.using("read").filter(doc_version__gt=0).count()
+    table, _pk, _type = sync.TABLES[kind]
+    with connections["read"].cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {table} WHERE doc_version > 0")
+        total = cursor.fetchone()[0]
     with tqdm(total=total, desc=f"rebuild {kind}", unit="doc", disable=not progress) as bar:
-        for rows in _chunks(kind, settings.SEARCH_BULK_CHUNK):
-            sync.bulk_write(kind, rows, targets=[new])
-            bar.update(len(rows))
+        for docs in _chunks(kind, settings.SEARCH_BULK_CHUNK):
+            sync.bulk_write(kind, docs, targets=[new])
+            bar.update(len(docs))
     if after_copy:
         after_copy(new)
     actions: list[dict[str, Any]] = [{"add": {"index": new, "alias": read_alias(kind)}}]
@@ -72,12 +73,7 @@ def compare_with_state() -> dict[str, tuple[list[str], list[str], int]]:
     get_client().indices.refresh(index=",".join(read_alias(k) for k in KINDS))
     out = {}
     for kind in KINDS:
-        model, make_doc, _pk = sync.KIND_MODELS[kind]
-        state = {
-            str(row.pk)
-            for row in model.objects.using("read").filter(doc_version__gt=0).iterator()
-            if not make_doc(row)["hidden"]
-        }
+        state = {key for docs in _chunks(kind, 5000) for key, _version, source in docs if not source["hidden"]}
         hits = helpers.scan(
             get_client(), index=read_alias(kind), query={"query": {"term": {"hidden": False}}}, _source=False
         )

@@ -1,47 +1,52 @@
 """Pushing search state to Elasticsearch: bulk writes with external versions.
 
-A flush sends every row whose `doc_version` Elasticsearch has not acknowledged yet, to every
-index behind the kind's write alias, with `version_type=external`: an older snapshot can never
-overwrite a newer document (a 409 means "already newer" and counts as done). Hidden things
-(deleted posts, deactivated users and their posts, incomplete placeholders, unused tags) are
-written as tombstones, never deleted, so their version outlives `index.gc_deletes` and a late
-write of older content cannot resurrect them.
+A flush sends every document listed in `search_pending` (changed, not yet acknowledged), to
+every index behind the kind's write alias, with `version_type=external`: an older snapshot can
+never overwrite a newer document (a 409 means "already newer" and counts as done). Hidden
+things (deleted posts, deactivated users and their posts, incomplete placeholders, unused tags)
+are written as tombstones, never deleted, so their version outlives `index.gc_deletes` and a
+late write of older content cannot resurrect them.
+
+Per flush and kind, one statement reads the pending documents joined to their state rows, as
+plain tuples already holding what the document needs (`hidden` computed in SQL); Python only
+folds text and orjson encodes each source once into an NDJSON buffer sent as is; acknowledged
+documents leave `search_pending` in one DELETE (the state rows are not written again).
+
+Hashtag documents change with nearly every post (their counts), so they are not pushed with
+every batch: `push_hashtags_if_due` sends them at most every SEARCH_HASHTAG_PUSH_SECONDS, from
+the next batch or from the worker's timer (socialapp.read.search.timer), whichever comes first.
 """
 
 from __future__ import annotations
 
-import itertools
 import logging
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.db import connections
-from django.db.models import F, Model
 from elastic_transport import TransportError
-from elasticsearch import ApiError, NotFoundError, helpers
+from elasticsearch import ApiError, NotFoundError
 
+from socialapp.events.projector import TransientError
 from socialapp.read.search.client import get_client
 from socialapp.read.search.folding import fold
 from socialapp.read.search.indexes import write_alias, write_targets
-from socialapp.read.search.models import SearchHashtag, SearchPost, SearchUser
 
-try:  # the pipeline's transient-error contract (socialapp.events.projector.TransientError)
-    from socialapp.events.projector import TransientError as _Transient
-except ImportError:  # pragma: no cover - older projector base without it
-    _Transient = ConnectionError  # type: ignore[misc,assignment]
+log = logging.getLogger(__name__)
+
+KINDS = ("posts", "users", "hashtags")
 
 
-class SearchUnavailable(_Transient, ConnectionError):  # type: ignore[misc]
+class SearchUnavailable(TransientError, ConnectionError):
     """Elasticsearch is unreachable, overloaded or timing out: transient, retry with backoff.
 
     A TransientError for the pipeline (retried with backoff, never dead-lettered) and a built-in
     ConnectionError for anything else.
     """
-
-
-log = logging.getLogger(__name__)
 
 
 class SearchIndexingError(RuntimeError):
@@ -57,98 +62,167 @@ class Rejected:
     reason: str
 
 
-def post_doc(row: SearchPost) -> dict[str, Any]:
-    if row.created_at is None or row.deleted or row.author_deactivated:
-        return {"hidden": True, "post_id": row.post_id}
-    return {
-        "hidden": False,
-        "post_id": row.post_id,
-        "author_id": row.author_id,
-        "author_username": row.author_username.lower(),
-        "author_display_name": row.author_display_name,
-        "body": row.body,
-        "body_folded": fold(row.body),
-        "hashtags": list(row.hashtags),
-        "mentions": list(row.mentions),
-        "created_at": row.created_at.isoformat(),
-        "like_count": row.like_count,
-    }
+#: A document as the flush sends it: (id, external version, source).
+Doc = tuple[str, int, dict[str, Any]]
 
-
-def user_doc(row: SearchUser) -> dict[str, Any]:
-    if row.username is None or row.deactivated:
-        return {"hidden": True, "user_id": row.user_id}
-    return {
-        "hidden": False,
-        "user_id": row.user_id,
-        "username": row.username,
-        "username_folded": fold(row.username),
-        "display_name": row.display_name,
-        "display_name_folded": fold(row.display_name),
-    }
-
-
-def hashtag_doc(row: SearchHashtag) -> dict[str, Any]:
-    if row.post_count <= 0:
-        return {"hidden": True, "tag": row.tag}
-    return {
-        "hidden": False,
-        "tag": row.tag,
-        "post_count": row.post_count,
-        "last_used_at": row.last_used_at.isoformat() if row.last_used_at else None,
-    }
-
-
-KIND_MODELS: dict[str, tuple[type[Model], Any, str]] = {
-    "posts": (SearchPost, post_doc, "bigint"),
-    "users": (SearchUser, user_doc, "bigint"),
-    "hashtags": (SearchHashtag, hashtag_doc, "text"),
+# What each kind's document needs, read straight from the state table `t`: id, version, hidden,
+# then the fields. The flush reads pending documents with these columns, a rebuild copies with them.
+_COLUMNS = {
+    "posts": "t.post_id, t.doc_version, (t.created_at IS NULL OR t.deleted OR t.author_deactivated),"
+    " t.author_id, t.author_username, t.author_display_name, t.body, t.hashtags, t.mentions, t.created_at,"
+    " t.like_count",
+    "users": "t.user_id, t.doc_version, (t.username IS NULL OR t.deactivated), t.username, t.display_name",
+    "hashtags": "t.tag, t.doc_version, (t.post_count <= 0), t.post_count, t.last_used_at",
+}
+TABLES = {
+    "posts": ("search_post", "post_id", "bigint"),
+    "users": ("search_user", "user_id", "bigint"),
+    "hashtags": ("search_hashtag", "tag", "text"),
 }
 
 
-def _actions(kind: str, rows: Iterable[Any], targets: list[str]) -> Iterable[dict[str, Any]]:
-    _model, make_doc, _pk_type = KIND_MODELS[kind]
-    for row in rows:
-        source = make_doc(row)
+def _pending_sql(kind: str) -> str:
+    table, pk, pk_type = TABLES[kind]
+    key = "p.key" if pk_type == "text" else f"p.key::{pk_type}"
+    return (
+        f"SELECT {_COLUMNS[kind]} FROM search_pending p JOIN {table} t ON t.{pk} = {key}"
+        f" WHERE p.kind = '{kind}' LIMIT %s"
+    )
+
+
+_PENDING_SQL = {kind: _pending_sql(kind) for kind in KINDS}
+
+
+def _post_source(r: tuple[Any, ...]) -> dict[str, Any]:
+    if r[2]:
+        return {"hidden": True, "post_id": r[0]}
+    return {
+        "hidden": False,
+        "post_id": r[0],
+        "author_id": r[3],
+        "author_username": r[4].lower(),
+        "author_display_name": r[5],
+        "body": r[6],
+        "body_folded": fold(r[6]),
+        "hashtags": r[7],
+        "mentions": r[8],
+        "created_at": r[9],  # a datetime: orjson writes ISO 8601
+        "like_count": r[10],
+    }
+
+
+def _user_source(r: tuple[Any, ...]) -> dict[str, Any]:
+    if r[2]:
+        return {"hidden": True, "user_id": r[0]}
+    return {
+        "hidden": False,
+        "user_id": r[0],
+        "username": r[3],
+        "username_folded": fold(r[3]),
+        "display_name": r[4],
+        "display_name_folded": fold(r[4]),
+    }
+
+
+def _hashtag_source(r: tuple[Any, ...]) -> dict[str, Any]:
+    if r[2]:
+        return {"hidden": True, "tag": r[0]}
+    return {"hidden": False, "tag": r[0], "post_count": r[3], "last_used_at": r[4]}
+
+
+SHAPES = {"posts": _post_source, "users": _user_source, "hashtags": _hashtag_source}
+
+
+def docs_from_rows(kind: str, rows: Iterable[tuple[Any, ...]]) -> list[Doc]:
+    shape = SHAPES[kind]
+    return [(str(r[0]), r[1], shape(r)) for r in rows]
+
+
+def read_docs(kind: str, *, keys: list[Any] | None = None, after: Any = None, limit: int | None = None) -> list[Doc]:
+    """Documents of `kind` straight from the state: those with `keys`, or every written row
+    (doc_version > 0) in key order after `after` (a rebuild's copy), up to `limit`."""
+    table, pk, pk_type = TABLES[kind]
+    sql = f"SELECT {_COLUMNS[kind]} FROM {table} t WHERE t.doc_version > 0"
+    params: list[Any] = []
+    if keys is not None:
+        sql += f" AND t.{pk} = ANY(%s::{pk_type}[])"
+        params.append(keys)
+    if after is not None:
+        sql += f" AND t.{pk} > %s"
+        params.append(after)
+    sql += f" ORDER BY t.{pk}"
+    if limit is not None:
+        sql += " LIMIT %s"
+        params.append(limit)
+    with connections["read"].cursor() as cursor:
+        cursor.execute(sql, params)
+        return docs_from_rows(kind, cursor.fetchall())
+
+
+def mark_pending(kind: str, keys: list[Any] | None = None) -> int:
+    """List documents as pending again (all of `kind`, or those with `keys`), e.g. after a state
+    row was repaired by hand or a mapping fixed: the next flush re-sends them."""
+    table, pk, pk_type = TABLES[kind]
+    where = f" AND {pk} = ANY(%s::{pk_type}[])" if keys is not None else ""
+    with connections["read"].cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO search_pending (kind, key, doc_version) SELECT %s, {pk}::text, doc_version FROM {table}"
+            f" WHERE doc_version > 0{where}"
+            " ON CONFLICT (kind, key) DO UPDATE SET doc_version = EXCLUDED.doc_version",
+            [kind] + ([keys] if keys is not None else []),
+        )
+        return cursor.rowcount
+
+
+def pending_count(kinds: Iterable[str] = KINDS) -> int:
+    with connections["read"].cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM search_pending WHERE kind = ANY(%s)", [list(kinds)])
+        return cursor.fetchone()[0]
+
+
+def _bulk_lines(docs: list[Doc], targets: list[str]) -> Iterator[bytes]:
+    for key, version, source in docs:
+        encoded = orjson.dumps(source)
         for target in targets:
-            yield {
-                "_op_type": "index",
-                "_index": target,
-                "_id": str(row.pk),
-                "version": row.doc_version,
-                "version_type": "external",
-                "_source": source,
-            }
+            yield orjson.dumps(
+                {"index": {"_index": target, "_id": key, "version": version, "version_type": "external"}}
+            )
+            yield encoded
 
 
-def bulk_write(kind: str, rows: list[Any], targets: list[str] | None = None) -> None:
-    """Write `rows` as documents; a version conflict is success (Elasticsearch holds newer)."""
-    bulk_write_many({kind: rows}, {kind: targets} if targets else None)
+def bulk_write(kind: str, docs: list[Doc], targets: list[str] | None = None) -> None:
+    """Write `docs`; a version conflict is success (Elasticsearch holds newer)."""
+    bulk_write_many({kind: docs}, {kind: targets} if targets else None)
+
+
+_FILTER = "errors,items.*._index,items.*._id,items.*.status,items.*.error"
 
 
 def bulk_write_many(
-    batches: dict[str, list[Any]],
+    batches: dict[str, list[Doc]],
     targets: dict[str, list[str]] | None = None,
     *,
     rejected: list[Rejected] | None = None,
 ) -> None:
-    """One bulk request (per SEARCH_BULK_CHUNK actions) for the rows of several kinds.
+    """Bulk requests of at most SEARCH_BULK_CHUNK documents each, every body one NDJSON buffer
+    that orjson encoded (sent as is: the client serialises nothing).
 
     Documents refused for good raise SearchIndexingError, or, when `rejected` is given, are
     appended to it (the others were written: bulk items succeed or fail one by one)."""
-    batches = {kind: rows for kind, rows in batches.items() if rows}
+    batches = {kind: docs for kind, docs in batches.items() if docs}
     if not batches:
         return
+    errors: list[dict[str, Any]] = []
     try:
         targets = targets or write_targets_many(list(batches))
-        actions = itertools.chain.from_iterable(_actions(kind, rows, targets[kind]) for kind, rows in batches.items())
-        _ok, errors = helpers.bulk(
-            get_client(),
-            actions,
-            chunk_size=settings.SEARCH_BULK_CHUNK,
-            raise_on_error=False,
-            stats_only=False,
-        )
+        client = get_client()
+        chunk = settings.SEARCH_BULK_CHUNK
+        for kind, docs in batches.items():
+            for i in range(0, len(docs), chunk):
+                body = b"\n".join(_bulk_lines(docs[i : i + chunk], targets[kind])) + b"\n"
+                response = client.bulk(operations=body, filter_path=_FILTER)
+                if response.get("errors"):
+                    errors += [e for e in response["items"] if next(iter(e.values())).get("status", 200) >= 300]
     except (TransportError, ApiError) as exc:
         if isinstance(exc, ApiError) and exc.meta.status < 500 and exc.meta.status != 429:
             raise SearchIndexingError(str(exc)) from exc
@@ -187,50 +261,46 @@ def write_targets_many(kinds: list[str]) -> dict[str, list[str]]:
     return {kind: sorted(indexes) or write_targets(kind) for kind, indexes in out.items()}
 
 
-def _mark_synced(kind: str, rows: list[Any]) -> None:
-    model, _make_doc, pk_type = KIND_MODELS[kind]
-    table = model._meta.db_table
-    pk = model._meta.pk.column
+def _mark_synced(kind: str, docs: list[Doc]) -> None:
+    """Acknowledged: the pending rows go, unless a newer change listed a newer version since."""
     with connections["read"].cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} AS t SET synced_version = v.ver"
-            f" FROM unnest(%s::{pk_type}[], %s::bigint[]) AS v(id, ver)"
-            f" WHERE t.{pk} = v.id AND t.synced_version < v.ver",
-            [[r.pk for r in rows], [r.doc_version for r in rows]],
+            "DELETE FROM search_pending p USING unnest(%s::text[], %s::bigint[]) AS d(key, ver)"
+            " WHERE p.kind = %s AND p.key = d.key AND p.doc_version <= d.ver",
+            [[d[0] for d in docs], [d[1] for d in docs], kind],
         )
 
 
 def flush(
-    kinds: Iterable[str] = ("posts", "users", "hashtags"),
+    kinds: Iterable[str] = KINDS,
     *,
     max_rounds: int = 100,
     rejected: list[Rejected] | None = None,
 ) -> int:
-    """Push every unacknowledged change; returns how many documents were sent.
+    """Push every pending document of `kinds`; returns how many documents were sent.
 
     Safe to run anywhere, any number of times, concurrently: versions make it idempotent.
-    Rows are read before the write aliases are resolved (the rebuild relies on that order).
-    Raises SearchUnavailable when Elasticsearch cannot take the writes (the rows stay dirty).
+    Documents are read before the write aliases are resolved (the rebuild relies on that order).
+    Raises SearchUnavailable when Elasticsearch cannot take the writes (they stay pending).
 
     A document Elasticsearch refuses for good (a mapping error) raises SearchIndexingError, or,
-    when `rejected` is given, is quarantined: appended there, logged, and its row marked synced
-    like the others, so that one bad document never stalls the rest (a later change of the row
+    when `rejected` is given, is quarantined: appended there, logged, and no longer pending like
+    the others, so that one bad document never stalls the rest (a later change of the row
     pushes it again; after fixing the cause, `search rebuild` re-sends everything).
     """
     sent = 0
     chunk = settings.SEARCH_BULK_CHUNK
     kinds = list(kinds)
+    if "hashtags" in kinds:
+        _hashtags.pushed_at = time.monotonic()
     for _ in range(max_rounds):
-        batches = {
-            kind: list(
-                KIND_MODELS[kind][0]
-                .objects.using("read")
-                .filter(synced_version__lt=F("doc_version"))
-                .order_by("doc_version")[:chunk]
-            )
-            for kind in kinds
-        }
-        batches = {kind: rows for kind, rows in batches.items() if rows}
+        batches: dict[str, list[Doc]] = {}
+        with connections["read"].cursor() as cursor:
+            for kind in kinds:
+                cursor.execute(_PENDING_SQL[kind], [chunk])
+                docs = docs_from_rows(kind, cursor.fetchall())
+                if docs:
+                    batches[kind] = docs
         if not batches:
             break
         refused: list[Rejected] = []
@@ -239,10 +309,46 @@ def flush(
             log.error("search: %s document %s rejected by Elasticsearch, quarantined: %s", *vars(item).values())
         if rejected is not None:
             rejected += refused
-        for kind, rows in batches.items():
-            _mark_synced(kind, rows)
-            sent += len(rows)
-        kinds = [kind for kind, rows in batches.items() if len(rows) == chunk]
+        for kind, docs in batches.items():
+            _mark_synced(kind, docs)
+            sent += len(docs)
+        kinds = [kind for kind, docs in batches.items() if len(docs) == chunk]
         if not kinds:
             break
     return sent
+
+
+class _HashtagClock:
+    """When this process last pushed hashtag documents, and whether it left some waiting."""
+
+    pushed_at = 0.0
+    waiting = False
+
+
+_hashtags = _HashtagClock()
+
+
+def push_hashtags_if_due(*, rejected: list[Rejected] | None = None, now: float | None = None) -> int:
+    """Push pending hashtag documents if the last push is old enough that waiting for the next
+    tick could exceed SEARCH_HASHTAG_PUSH_SECONDS; otherwise leave them for the timer. Returns
+    how many documents were sent."""
+    bound = settings.SEARCH_HASHTAG_PUSH_SECONDS
+    now = time.monotonic() if now is None else now
+    if bound > 0 and now - _hashtags.pushed_at < bound - tick_seconds():
+        _hashtags.waiting = True
+        return 0
+    _hashtags.waiting = False
+    return flush(["hashtags"], rejected=rejected)
+
+
+def push_waiting_hashtags() -> int:
+    """The worker's timer: push hashtag documents a batch left waiting, once they are due."""
+    if not _hashtags.waiting:
+        return 0
+    return push_hashtags_if_due()
+
+
+def tick_seconds() -> float:
+    """How often the worker's timer checks for waiting hashtag documents: a quarter of the bound,
+    so that pushes are at most `bound` apart."""
+    return settings.SEARCH_HASHTAG_PUSH_SECONDS / 4
