@@ -92,7 +92,7 @@ def reset_databases() -> None:
         "read",
         "TRUNCATE search_post, search_user, search_like, search_hashtag, search_pending, projection_applied_event",
     )
-    sql("default", "TRUNCATE event_log, accounts_user CASCADE")
+    sql("default", "TRUNCATE event_log, event_outbox, event_publish_failure, accounts_user CASCADE")
 
 
 def visible_posts() -> int:
