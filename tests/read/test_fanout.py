@@ -107,9 +107,9 @@ def test_resend_stale_jobs_finds_lost_messages(clean_read_models, dispatched, se
         send.assert_called_once_with(ids)
 
 
-@override_settings(FEED_MAX_ENTRIES=5)
-def test_feeds_are_capped_and_trimmed(clean_read_models, monkeypatch) -> None:
-    monkeypatch.setattr(jobs, "TRIM_EVERY", 1)  # trim on every insert: the cap is exact
+@override_settings(FEED_MAX_ENTRIES=5, FEED_TRIM_CHECK_EVERY=1, FEED_TRIM_SLACK=0)
+def test_feeds_are_capped_and_trimmed(clean_read_models) -> None:
+    """Probed on every insert with no slack, the cap is exact."""
     w, star, fans = star_world(3)
     other = w.register("other")
     for i in range(4):
@@ -227,13 +227,13 @@ def test_the_feed_view_serves_a_regenerated_feed_after_eviction(clean_read_model
     assert fetchone("SELECT count(*) FROM feed_author") == rows  # a read creates no projector rows
 
 
-@override_settings(FEED_MAX_ENTRIES=5)
+@override_settings(FEED_MAX_ENTRIES=5, FEED_TRIM_SLACK=3, FEED_TRIM_CHECK_EVERY=4)
 def test_amortised_trim_keeps_feeds_near_the_cap(clean_read_models) -> None:
     w, star, fans = star_world(20)
     for i in range(60):
         w.post(star, f"p{i}")
     apply_all(w.events)
     sizes = [r[0] for r in fetchall("SELECT count(*) FROM feed_entry GROUP BY reader_id")]
-    assert len(sizes) == 21 and max(sizes) < 5 + 4 * jobs.TRIM_EVERY and min(sizes) >= 5
+    assert len(sizes) == 21 and max(sizes) <= 5 + 3 + 4 * 4 and min(sizes) >= 5
     for reader in [star, *fans]:  # whatever is kept is the newest
         assert stored_feed(reader) == sorted(w.posts, reverse=True)[: len(stored_feed(reader))]

@@ -24,19 +24,88 @@ re-adds a deleted post. Serving re-checks visibility on read_post all the same.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.db import transaction
 
 from socialapp.events.catalogue import EventType
 from socialapp.events.projector import CheckReport, EventMessage, Projector, handles, register
-from socialapp.events.rebuild import replay_check
-from socialapp.read.common.sql import READ, execute, fetchall, fetchone, versioned_toggle
-from socialapp.read.feeds.jobs import fan_out_range, fanout_status, resend_stale_jobs, run_fanout_job, send_fanout_tasks
+from socialapp.events.rebuild import SchemaSwapRebuild, replay_check
+from socialapp.read.common.sql import READ, execute, fetchall, fetchone
+from socialapp.read.feeds.jobs import (
+    fan_out_posts,
+    fanout_status,
+    plan_chunk_jobs,
+    resend_stale_jobs,
+    run_fanout_job,
+    send_fanout_tasks,
+)
 from socialapp.read.feeds.maintenance import trim
 
 TABLES = ("feed_author", "feed_follow", "feed_post", "feed_entry", "feed_fanout_job")
+# Event types applied set-based when consecutive in a batch (`HomeFeedProjector.handle`).
+_RUNS = {
+    EventType.POST_CREATED: "post",
+    EventType.USER_FOLLOWED: "follow",
+    EventType.USER_UNFOLLOWED: "follow",
+}
+# The versioned toggle of many follow edges (socialapp.read.common.sql.versioned_toggle, set-based):
+# insert or update each edge unless it holds this version or a newer one, and return the edges
+# whose `active` changed (`old` reads the rows in the statement's snapshot, before the upsert;
+# not FOR UPDATE, which would skip rows the same statement updates). The callers hold every
+# followee's `feed_author` row FOR UPDATE, so no other transaction changes these edges meanwhile.
+_TOGGLE_FOLLOWS = (
+    "WITH input AS (SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::int[], %s::bool[])"
+    " AS t(followee_id, follower_id, version, active)),"
+    " old AS (SELECT f.followee_id, f.follower_id, f.active FROM feed_follow f"
+    " JOIN input i USING (followee_id, follower_id)),"
+    " up AS (INSERT INTO feed_follow AS f (followee_id, follower_id, active, version)"
+    " SELECT followee_id, follower_id, active, version FROM input ON CONFLICT (followee_id, follower_id)"
+    " DO UPDATE SET active = excluded.active, version = excluded.version WHERE f.version < excluded.version"
+    " RETURNING f.followee_id, f.follower_id, f.active)"
+    " SELECT up.followee_id, up.follower_id, up.active FROM up LEFT JOIN old USING (followee_id, follower_id)"
+    " WHERE up.active <> coalesce(old.active, false)"
+)
+
+# True while a rebuild replays the log in bulk (`_FeedRebuild`): handlers keep the bookkeeping
+# tables (authors, follows, posts) and write no feed row; `materialise_feeds()` then builds every
+# feed at once. A context variable, so a live apply in another thread is never deferred.
+_deferred: ContextVar[bool] = ContextVar("home_feed_deferred_fanout", default=False)
+
+
+def deferred_fanout() -> bool:
+    return _deferred.get()
+
+
+@contextmanager
+def deferring_fanout() -> Iterator[None]:
+    token = _deferred.set(True)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+
+
+def materialise_feeds() -> int:
+    """Every feed as a regeneration builds it (maintenance.regenerate, for all readers at once):
+    the newest FEED_MAX_ENTRIES of the reader's own posts and the fanned-out posts of the accounts
+    they follow, not deleted; no feed for a deactivated reader. That is what applying the log
+    one event at a time gives within the cap: a follow merges the followee's newest posts up to
+    the cap, later posts are fanned out, unfollows, deletions and deactivations take theirs out,
+    and trims keep the newest."""
+    cap = int(settings.FEED_MAX_ENTRIES)
+    return execute(
+        "INSERT INTO feed_entry (reader_id, post_id, author_id) SELECT r.user_id, p.post_id, p.author_id"
+        " FROM feed_author r CROSS JOIN LATERAL (SELECT c.post_id, c.author_id FROM"
+        " (SELECT f.followee_id AS a FROM feed_follow f WHERE f.follower_id = r.user_id AND f.active"
+        "  UNION ALL SELECT r.user_id) s CROSS JOIN LATERAL (SELECT post_id, author_id FROM feed_post"
+        "  WHERE author_id = s.a AND NOT deleted AND (fanned_out OR author_id = r.user_id)"
+        "  ORDER BY post_id DESC LIMIT %s) c ORDER BY c.post_id DESC LIMIT %s) p WHERE NOT r.deactivated",
+        [cap, cap],
+    )
 
 
 def _lock_authors(user_ids: Iterable[int], mode: str = "UPDATE") -> dict[int, tuple[int, bool]]:
@@ -55,18 +124,38 @@ def _lock_authors(user_ids: Iterable[int], mode: str = "UPDATE") -> dict[int, tu
     return {r[0]: (r[1], r[2]) for r in rows}
 
 
-class _FeedRebuild:
-    """The pipeline's schema-swap rebuild (which sends no task while it replays: `replaying`),
-    then the chunk jobs replayed into the shadow tables are sent, now that they are live."""
+class _FeedRebuild(SchemaSwapRebuild):
+    """The pipeline's schema-swap rebuild, with the bulk of the log replayed set-based and its
+    fan-out deferred: the replay keeps authors, follows and posts (in batches of the log reader's
+    size, `apply_batch` with this projector's `handle`), then every feed is built at once by
+    `materialise_feeds` (rows written once, never inserted and trimmed again). The catch-up and
+    the switch then apply events one batch at a time as live workers do (chunk jobs written, not
+    sent: `replaying`); after the switch the pending chunk jobs are sent, now that they are live."""
 
     def __init__(self, projector: Projector) -> None:
-        from socialapp.events.rebuild import SchemaSwapRebuild
+        super().__init__(projector)
+        self.bulk = True
 
-        self.projector = projector
-        self.inner = SchemaSwapRebuild(projector)
+    def apply_to_shadow(self, events: list[EventMessage]) -> int:
+        if not self.bulk:
+            return super().apply_to_shadow(events)
+        applied = 0
+        with deferring_fanout(), self.copies.within():
+            for outcome in self.projector.apply_batch(events):  # type: ignore[attr-defined]
+                if isinstance(outcome, Exception):
+                    raise outcome
+                applied += bool(outcome)
+        return applied
+
+    def catch_up(self, after: int) -> tuple[int, int]:
+        if self.bulk:
+            self.bulk = False
+            with self.copies.within():
+                materialise_feeds()
+        return super().catch_up(after)
 
     def run(self, progress: Callable[[int], None] | None = None) -> dict[str, int]:
-        result = self.inner.run(progress)
+        result = super().run(progress)
         result["fanout_jobs_sent"] = len(resend_stale_jobs(older_than_seconds=-1))
         return result
 
@@ -104,54 +193,113 @@ class HomeFeedProjector(Projector):
             after_replay=run_scratch_jobs,
         )
 
+    def handle(self, events: Sequence[EventMessage]) -> None:
+        """A batch, in order, set-based where order allows: a run of consecutive `post.created`
+        events is applied with a few statements whatever its length (`_posts_created`); a run of
+        follow/unfollow events in sub-batches in which no follower appears twice (so that no
+        feed sees an unfollow and another change of the same batch out of order); any other
+        event by its own handler."""
+        run: list[EventMessage] = []
+        followers: set[int] = set()
+        for event in [*events, None]:
+            kind = None if event is None else _RUNS.get(event.event_type)
+            follower = int(event.payload["follower_id"]) if kind == "follow" else None  # type: ignore[union-attr]
+            if run and (kind != _RUNS[run[0].event_type] or follower in followers):
+                (self._posts_created if _RUNS[run[0].event_type] == "post" else self._follows)(run)
+                run, followers = [], set()
+            if event is None:
+                break
+            if kind is None:
+                self.handlers[event.event_type](self, event)
+                continue
+            run.append(event)
+            if follower is not None:
+                followers.add(follower)
+
     @handles(EventType.POST_CREATED)
     def post_created(self, event: EventMessage) -> None:
-        p = event.payload
-        post_id, author_id = int(p["post_id"]), int(p["author_id"])
-        follower_count, deactivated = _lock_authors([author_id], "SHARE")[author_id]
-        celebrity = follower_count > settings.FEED_CELEBRITY_THRESHOLD
-        if not execute(
-            "INSERT INTO feed_post (post_id, author_id, fanned_out, deleted) VALUES (%s, %s, %s, false)"
-            " ON CONFLICT (post_id) DO NOTHING",
-            [post_id, author_id, not celebrity],
-        ):
-            return  # a tombstone: the post was deleted before we saw it created
-        if deactivated:
+        self._posts_created([event])
+
+    def _posts_created(self, events: Sequence[EventMessage]) -> None:
+        posts: dict[int, int] = {}
+        for event in events:
+            posts.setdefault(int(event.payload["post_id"]), int(event.payload["author_id"]))
+        state = _lock_authors(posts.values(), "SHARE")
+        threshold = settings.FEED_CELEBRITY_THRESHOLD
+        created = {
+            r[0]
+            for r in fetchall(
+                "INSERT INTO feed_post (post_id, author_id, fanned_out, deleted) SELECT p, a, f, false"
+                " FROM unnest(%s::bigint[], %s::bigint[], %s::bool[]) AS t(p, a, f)"
+                " ON CONFLICT (post_id) DO NOTHING RETURNING post_id",
+                [list(posts), list(posts.values()), [state[a][0] <= threshold for a in posts.values()]],
+            )
+        }  # a post missing here has a tombstone: it was deleted before we saw it created
+        live = [(p, a) for p, a in posts.items() if p in created and not state[a][1]]
+        celebrities = sorted({a for _, a in live if state[a][0] > threshold})
+        if celebrities:
+            execute(
+                "UPDATE feed_author SET has_unfanned = true WHERE user_id = ANY(%s) AND NOT has_unfanned", [celebrities]
+            )
+        if not live or deferred_fanout():
             return
-        if celebrity:
-            execute("UPDATE feed_author SET has_unfanned = true WHERE user_id = %s AND NOT has_unfanned", [author_id])
         execute(
-            "INSERT INTO feed_entry (reader_id, post_id, author_id) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
-            [author_id, post_id, author_id],
+            "INSERT INTO feed_entry (reader_id, post_id, author_id) SELECT a, p, a"
+            " FROM unnest(%s::bigint[], %s::bigint[]) AS t(p, a) ON CONFLICT DO NOTHING",
+            [[p for p, _ in live], [a for _, a in live]],
         )
-        trim([author_id])
-        if celebrity or follower_count == 0:
-            return
+        trim(sorted({a for _, a in live}))
         chunk = settings.FEED_FANOUT_CHUNK
-        if follower_count <= chunk:
-            fan_out_range(post_id, author_id, None, None)
-            return
-        bounds = [
-            r[0]
-            for r in fetchall(
-                "SELECT follower_id FROM (SELECT follower_id, row_number() OVER (ORDER BY follower_id) AS n"
-                " FROM feed_follow WHERE followee_id = %s AND active) s WHERE n %% %s = 0 ORDER BY follower_id",
-                [author_id, chunk],
-            )
-        ]
-        edges = [None, *bounds, None]
-        job_ids = [
-            r[0]
-            for r in fetchall(
-                "INSERT INTO feed_fanout_job (post_id, author_id, after_follower, upto_follower, created_at)"
-                " SELECT %s, %s, COALESCE(a, -1), b, now() FROM unnest(%s::bigint[], %s::bigint[]) AS t(a, b) RETURNING id",
-                [post_id, author_id, edges[:-1], edges[1:]],
-            )
-        ]
-        if self.replaying:
+        inline = [(p, a) for p, a in live if 0 < state[a][0] <= min(chunk, threshold)]
+        fan_out_posts([p for p, _ in inline], [a for _, a in inline])
+        job_ids = [job for p, a in live if chunk < state[a][0] <= threshold for job in plan_chunk_jobs(p, a)]
+        if not job_ids or self.replaying:
             return
         dispatch = type(self).dispatch
         transaction.on_commit(lambda: dispatch(job_ids), using=READ)
+
+    def _follows(self, events: Sequence[EventMessage]) -> None:
+        """Follow and unfollow events of distinct followers: the versioned toggles in one
+        statement, then the merges, removals and follower counts of the edges that changed."""
+        pairs = [(int(e.payload["follower_id"]), int(e.payload["followee_id"])) for e in events]
+        state = _lock_authors([u for pair in pairs for u in pair])
+        wanted = [
+            e.event_type == EventType.USER_FOLLOWED and not state[r][1] and not state[a][1]
+            for e, (r, a) in zip(events, pairs, strict=True)
+        ]
+        changed = fetchall(
+            _TOGGLE_FOLLOWS,
+            [[a for _, a in pairs], [r for r, _ in pairs], [e.aggregate_version for e in events], wanted],
+        )
+        if not changed:
+            return
+        delta: dict[int, int] = {}
+        for followee, _, active in changed:
+            delta[followee] = delta.get(followee, 0) + (1 if active else -1)
+        execute(
+            "UPDATE feed_author a SET follower_count = a.follower_count + d.n"
+            " FROM unnest(%s::bigint[], %s::int[]) AS d(u, n) WHERE a.user_id = d.u",
+            [list(delta), list(delta.values())],
+        )
+        if deferred_fanout():
+            return
+        added = [(r, a) for a, r, active in changed if active]
+        removed = [(r, a) for a, r, active in changed if not active]
+        if removed:
+            execute(
+                "DELETE FROM feed_entry e USING unnest(%s::bigint[], %s::bigint[]) AS t(r, a)"
+                " WHERE e.reader_id = t.r AND e.author_id = t.a",
+                [[r for r, _ in removed], [a for _, a in removed]],
+            )
+        if added:
+            execute(
+                "INSERT INTO feed_entry (reader_id, post_id, author_id) SELECT t.r, p.post_id, p.author_id"
+                " FROM unnest(%s::bigint[], %s::bigint[]) AS t(r, a) CROSS JOIN LATERAL (SELECT post_id, author_id"
+                " FROM feed_post WHERE author_id = t.a AND fanned_out AND NOT deleted ORDER BY post_id DESC LIMIT %s) p"
+                " ON CONFLICT DO NOTHING",
+                [[r for r, _ in added], [a for _, a in added], settings.FEED_MAX_ENTRIES],
+            )
+            trim(sorted({r for r, _ in added}))
 
     @handles(EventType.POST_DELETED)
     def post_deleted(self, event: EventMessage) -> None:
@@ -167,29 +315,7 @@ class HomeFeedProjector(Projector):
 
     @handles(EventType.USER_FOLLOWED, EventType.USER_UNFOLLOWED)
     def follow(self, event: EventMessage) -> None:
-        p = event.payload
-        follower, followee = int(p["follower_id"]), int(p["followee_id"])
-        state = _lock_authors([follower, followee])
-        active = event.event_type == EventType.USER_FOLLOWED and not state[follower][1] and not state[followee][1]
-        was_active = versioned_toggle(
-            "feed_follow", {"followee_id": followee, "follower_id": follower}, event.aggregate_version, active=active
-        )
-        if was_active is None or was_active == active:
-            return
-        execute(
-            "UPDATE feed_author SET follower_count = follower_count + %s WHERE user_id = %s",
-            [1 if active else -1, followee],
-        )
-        if active:
-            execute(
-                "INSERT INTO feed_entry (reader_id, post_id, author_id) SELECT %s, post_id, author_id FROM feed_post"
-                " WHERE author_id = %s AND fanned_out AND NOT deleted ORDER BY post_id DESC LIMIT %s"
-                " ON CONFLICT DO NOTHING",
-                [follower, followee, settings.FEED_MAX_ENTRIES],
-            )
-            trim([follower])
-        else:
-            execute("DELETE FROM feed_entry WHERE reader_id = %s AND author_id = %s", [follower, followee])
+        self._follows([event])
 
     @handles(EventType.USER_DEACTIVATED)
     def deactivated(self, event: EventMessage) -> None:
