@@ -198,7 +198,72 @@ class HomeFeedProjector(Projector):
         events is applied with a few statements whatever its length (`_posts_created`); a run of
         follow/unfollow events in sub-batches in which no follower appears twice (so that no
         feed sees an unfollow and another change of the same batch out of order); any other
-        event by its own handler."""
+        event by its own handler. A rebuild's bulk replay (fan-out deferred) regroups further:
+        `_handle_deferred`."""
+        if deferred_fanout():
+            self._handle_deferred(events)
+        else:
+            self._runs(events)
+
+    def _handle_deferred(self, events: Sequence[EventMessage]) -> None:
+        """With no feed row written, posts and follows between two other events (deletions and
+        deactivations, applied in order as barriers) commute, except through the celebrity
+        threshold: whether a post is fanned out depends on its author's follower count when it
+        was created. So a segment is applied as all its follows, then all its posts with the
+        flag each had in log order, whenever the follow events before each post cannot have moved
+        its author's count across the threshold; otherwise in order (`_runs`)."""
+        segment: list[EventMessage] = []
+        for event in [*events, None]:
+            if event is not None and event.event_type in _RUNS:
+                segment.append(event)
+                continue
+            if segment:
+                self._deferred_segment(segment)
+                segment = []
+            if event is not None:
+                self.handlers[event.event_type](self, event)
+
+    def _deferred_segment(self, events: list[EventMessage]) -> None:
+        posts = [e for e in events if e.event_type == EventType.POST_CREATED]
+        follows = [e for e in events if e.event_type != EventType.POST_CREATED]
+        if not posts or not follows:
+            self._runs(events)
+            return
+        authors = sorted({int(e.payload["author_id"]) for e in posts})
+        count = dict.fromkeys(authors, 0)
+        count.update(fetchall("SELECT user_id, follower_count FROM feed_author WHERE user_id = ANY(%s)", [authors]))
+        threshold = settings.FEED_CELEBRITY_THRESHOLD
+        ups: dict[int, int] = {}
+        downs: dict[int, int] = {}
+        fanned: dict[int, bool] = {}
+        for event in events:
+            if event.event_type != EventType.POST_CREATED:
+                followee = int(event.payload["followee_id"])
+                moved = ups if event.event_type == EventType.USER_FOLLOWED else downs
+                moved[followee] = moved.get(followee, 0) + 1
+                continue
+            author = int(event.payload["author_id"])
+            if count[author] + ups.get(author, 0) <= threshold:
+                fanned.setdefault(int(event.payload["post_id"]), True)
+            elif count[author] - downs.get(author, 0) > threshold:
+                fanned.setdefault(int(event.payload["post_id"]), False)
+            else:
+                self._runs(events)  # near the threshold: in log order
+                return
+        batch: list[EventMessage] = []
+        keys: set[tuple[int, int]] = set()
+        for event in follows:
+            key = (int(event.payload["follower_id"]), int(event.payload["followee_id"]))
+            if key in keys:
+                self._follows(batch)
+                batch, keys = [], set()
+            batch.append(event)
+            keys.add(key)
+        self._follows(batch)
+        self._posts_created(posts, fanned)
+
+    def _runs(self, events: Sequence[EventMessage]) -> None:
+        """The batch in log order, by runs (see `handle`)."""
         run: list[EventMessage] = []
         followers: set[int] = set()
         for event in [*events, None]:
@@ -220,23 +285,28 @@ class HomeFeedProjector(Projector):
     def post_created(self, event: EventMessage) -> None:
         self._posts_created([event])
 
-    def _posts_created(self, events: Sequence[EventMessage]) -> None:
+    def _posts_created(self, events: Sequence[EventMessage], fanned: dict[int, bool] | None = None) -> None:
+        """Posts created: tombstones respected, the author's own feed, then the fan-out (inline
+        set-based, or chunk jobs). `fanned`: whether each post is fanned out, when the caller
+        decided it from the follower counts at each post's place in the log (a deferred replay);
+        else from the counts now."""
         posts: dict[int, int] = {}
         for event in events:
             posts.setdefault(int(event.payload["post_id"]), int(event.payload["author_id"]))
         state = _lock_authors(posts.values(), "SHARE")
         threshold = settings.FEED_CELEBRITY_THRESHOLD
+        flags = fanned if fanned is not None else {p: state[a][0] <= threshold for p, a in posts.items()}
         created = {
             r[0]
             for r in fetchall(
                 "INSERT INTO feed_post (post_id, author_id, fanned_out, deleted) SELECT p, a, f, false"
                 " FROM unnest(%s::bigint[], %s::bigint[], %s::bool[]) AS t(p, a, f)"
                 " ON CONFLICT (post_id) DO NOTHING RETURNING post_id",
-                [list(posts), list(posts.values()), [state[a][0] <= threshold for a in posts.values()]],
+                [list(posts), list(posts.values()), [flags[p] for p in posts]],
             )
         }  # a post missing here has a tombstone: it was deleted before we saw it created
         live = [(p, a) for p, a in posts.items() if p in created and not state[a][1]]
-        celebrities = sorted({a for _, a in live if state[a][0] > threshold})
+        celebrities = sorted({a for p, a in live if not flags[p]})
         if celebrities:
             execute(
                 "UPDATE feed_author SET has_unfanned = true WHERE user_id = ANY(%s) AND NOT has_unfanned", [celebrities]
