@@ -79,27 +79,39 @@ class ConfirmedTaskPublisher:
         self._connection, self._producer = None, None
 
     def send(self, task_name: str, args_list: list[list[Any]]) -> None:
-        """One task message per entry of `args_list`, then one wait for all their confirms."""
+        """One task message per entry of `args_list`, then one wait for all their confirms. A
+        connection found dead (closed by the broker while idle) is replaced once and the whole
+        lot sent again: a chunk task is idempotent, a duplicate finds its job gone."""
         if not args_list:
             return
-        try:
-            producer = self._ensure()
-            self._refused = 0
-            for args in args_list:
-                current_app.send_task(task_name, args=args, producer=producer, mandatory=True)
-                self._sent += 1
-                self._outstanding.add(self._sent)
-            deadline = time.monotonic() + CONFIRM_TIMEOUT_SECONDS
-            while self._outstanding:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise PublishFailed(f"no confirm within {CONFIRM_TIMEOUT_SECONDS:.0f}s")
-                self._connection.drain_events(timeout=remaining)  # type: ignore[union-attr]
-            if self._refused:
-                raise PublishFailed(f"{self._refused} of {len(args_list)} task messages refused by the broker")
-        except Exception:
-            self.close()
-            raise
+        for attempt in (1, 2):
+            try:
+                self._send(task_name, args_list)
+                return
+            except PublishFailed:
+                self.close()
+                raise
+            except Exception:
+                self.close()
+                if attempt == 2:
+                    raise
+                log.info("fan-out publisher: connection lost; reconnecting once", exc_info=True)
+
+    def _send(self, task_name: str, args_list: list[list[Any]]) -> None:
+        producer = self._ensure()
+        self._refused = 0
+        for args in args_list:
+            current_app.send_task(task_name, args=args, producer=producer, mandatory=True)
+            self._sent += 1
+            self._outstanding.add(self._sent)
+        deadline = time.monotonic() + CONFIRM_TIMEOUT_SECONDS
+        while self._outstanding:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise PublishFailed(f"no confirm within {CONFIRM_TIMEOUT_SECONDS:.0f}s")
+            self._connection.drain_events(timeout=remaining)  # type: ignore[union-attr]
+        if self._refused:
+            raise PublishFailed(f"{self._refused} of {len(args_list)} task messages refused by the broker")
 
 
 _local = threading.local()

@@ -324,7 +324,7 @@ class HomeFeedProjector(Projector):
         trim(sorted({a for _, a in live}))
         chunk = settings.FEED_FANOUT_CHUNK
         inline = [(p, a) for p, a in live if 0 < state[a][0] <= min(chunk, threshold)]
-        fan_out_posts([p for p, _ in inline], [a for _, a in inline])
+        fan_out_posts([p for p, _ in inline], [a for _, a in inline], sum(state[a][0] for _, a in inline))
         job_ids = [job for p, a in live if chunk < state[a][0] <= threshold for job in plan_chunk_jobs(p, a)]
         if not job_ids or self.replaying:
             return
