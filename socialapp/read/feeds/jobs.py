@@ -102,6 +102,21 @@ def fan_out_posts(post_ids: list[int], author_ids: list[int], expected_rows: int
     return _run(_BATCH, params, plain=expected_rows >= PLAIN_INSERT_MIN_ROWS)
 
 
+_OWN = (
+    "WITH added AS (INSERT INTO feed_entry (reader_id, post_id, author_id) SELECT t.a, t.p, t.a"
+    " FROM unnest(%(posts)s::bigint[], %(authors)s::bigint[]) AS t(p, a) ON CONFLICT DO NOTHING"
+    f" RETURNING reader_id, post_id), trimmed AS ({trim_overfull_sql(_DUE)} RETURNING 1) SELECT count(*) FROM added"
+)
+
+
+def add_own_entries(post_ids: list[int], author_ids: list[int]) -> int:
+    """Each post into its author's own feed, trimmed as a fan-out trims (one statement)."""
+    if not post_ids:
+        return 0
+    row = fetchone(_OWN, _params(posts=post_ids, authors=author_ids))
+    return int(row[0]) if row else 0
+
+
 # A chunk job: consumed (deleted) by the statement that does its inserts, so a chunk runs once
 # however often its task is delivered. SKIP LOCKED: a duplicate running meanwhile does nothing.
 # The post is read FOR SHARE, the lock `post.deleted` takes FOR UPDATE: a chunk never re-adds a

@@ -7,8 +7,8 @@
   after the commit, one chunk of followers each (socialapp.read.feeds.jobs). Larger authors are
   not fanned out at all (`feed_post.fanned_out = false`); `selectors.home_feed` merges their
   posts at read time.
-- feeds are capped at FEED_MAX_ENTRIES: the author's feed, follow merges and regeneration trim
-  exactly; a fan-out trims amortised, in its own statement (a feed past cap + FEED_TRIM_SLACK,
+- feeds are capped at FEED_MAX_ENTRIES: follow merges and regeneration trim exactly; the
+  author's own entry and a fan-out trim amortised, in its own statement (a feed past cap + FEED_TRIM_SLACK,
   probed on about one added row in FEED_TRIM_CHECK_EVERY, goes back to the cap: jobs.py);
 - a batch of events is applied set-based by runs (`handle`); a rebuild replays the log with the
   fan-out deferred and then builds every feed at once (`_FeedRebuild`, `materialise_feeds`);
@@ -39,6 +39,7 @@ from socialapp.events.projector import CheckReport, EventMessage, Projector, han
 from socialapp.events.rebuild import SchemaSwapRebuild, replay_check
 from socialapp.read.common.sql import READ, execute, fetchall, fetchone
 from socialapp.read.feeds.jobs import (
+    add_own_entries,
     fan_out_posts,
     fanout_status,
     plan_chunk_jobs,
@@ -316,12 +317,7 @@ class HomeFeedProjector(Projector):
             )
         if not live or deferred_fanout():
             return
-        execute(
-            "INSERT INTO feed_entry (reader_id, post_id, author_id) SELECT a, p, a"
-            " FROM unnest(%s::bigint[], %s::bigint[]) AS t(p, a) ON CONFLICT DO NOTHING",
-            [[p for p, _ in live], [a for _, a in live]],
-        )
-        trim(sorted({a for _, a in live}))
+        add_own_entries([p for p, _ in live], [a for _, a in live])
         chunk = settings.FEED_FANOUT_CHUNK
         inline = [(p, a) for p, a in live if 0 < state[a][0] <= min(chunk, threshold)]
         fan_out_posts([p for p, _ in inline], [a for _, a in inline], sum(state[a][0] for _, a in inline))
