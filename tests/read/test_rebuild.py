@@ -10,6 +10,7 @@ import pytest
 from socialapp.events.projector import REGISTRY
 from socialapp.read.common.sql import fetchone
 from tests.read.conftest import MINE, apply_all, logged, reset, snapshot
+from tests.read.factory import World
 from tests.read.test_projections import scenario
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, databases=["default", "read"])]
@@ -91,3 +92,37 @@ def test_check_passes_after_a_rebuild_across_the_celebrity_threshold(settings) -
     assert snapshot() == live
     report = REGISTRY["home_feed"].check()
     assert report.ok and report.checked > 0, report
+
+
+def test_the_rebuild_reads_a_bounded_range_and_falls_back_when_it_is_short(settings) -> None:
+    """With a small cap, most feeds are built from a bounded range of recent post ids; a reader
+    whose only followee posted long ago is short in that range and is built again unbounded."""
+    settings.FEED_MAX_ENTRIES = 3
+    settings.FEED_TRIM_SLACK = 0
+    settings.FEED_TRIM_CHECK_EVERY = 1  # live trims exact: the live feeds are exactly the cap
+    w = World()
+    old, late = w.register("old"), w.register("late")
+    users = [w.register(f"u{i}") for i in range(4)]
+    for i in range(10):
+        w.post(old, f"early {i}")
+    for u in users:
+        for v in users:
+            if u != v:
+                w.follow(u, v)
+    for i in range(24):
+        w.post(users[i % 4], f"post {i}")
+    w.follow(late, old)
+    apply_live(logged(w.events))
+    live = snapshot()
+    assert len([r for r in live["feed_entry"] if r[0] == late]) == 3
+    from socialapp.read.feeds.projectors import home_feed
+
+    short: list[int] = []
+    materialise = home_feed.materialise_feeds
+    with (
+        mock.patch("socialapp.read.feeds.jobs.send_fanout_tasks"),
+        mock.patch.object(home_feed, "materialise_feeds", lambda: short.append(materialise()) or short[-1]),
+    ):
+        REGISTRY["home_feed"].rebuild_strategy().run()
+    assert short == [2]  # `old` (own posts, all early) and `late` (follows only `old`): again unbounded
+    assert snapshot() == live

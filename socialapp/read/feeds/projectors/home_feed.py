@@ -93,23 +93,55 @@ def deferring_fanout() -> Iterator[None]:
         _deferred.reset(token)
 
 
+# One reader's feed by regeneration's rule, among the posts at or above `floor` (NULL: all).
+_FEED_OF_READER = (
+    "SELECT c.post_id, c.author_id FROM (SELECT f.followee_id AS a FROM feed_follow f"
+    " WHERE f.follower_id = {reader} AND f.active UNION ALL SELECT {reader}) s"
+    " CROSS JOIN LATERAL (SELECT post_id, author_id FROM feed_post WHERE author_id = s.a AND NOT deleted"
+    " AND (fanned_out OR author_id = {reader}) AND ({floor} IS NULL OR post_id >= {floor})"
+    " ORDER BY post_id DESC LIMIT %(cap)s) c ORDER BY c.post_id DESC LIMIT %(cap)s"
+)
+# Every feed at once, each read from a bounded range of post ids: a reader whose followees
+# wrote `total` posts over the id range [lo, hi] is given the floor that keeps about
+# FLOOR_MARGIN x cap of them if posting were even in time, so the per-followee index scans stop
+# there instead of reading up to the cap from every followee. The readers for whom that range
+# held fewer than the cap come back (their feed may be short of older posts): done again unbounded.
+FLOOR_MARGIN = 2.0
+_MATERIALISE_BOUNDED = (
+    "WITH counts AS (SELECT author_id, count(*) AS n FROM feed_post WHERE NOT deleted GROUP BY author_id),"
+    " span AS (SELECT min(post_id) AS lo, max(post_id) AS hi FROM feed_post),"
+    " totals AS (SELECT s.reader, sum(c.n) AS total FROM (SELECT follower_id AS reader, followee_id AS a"
+    "  FROM feed_follow WHERE active UNION ALL SELECT user_id, user_id FROM feed_author) s"
+    "  JOIN counts c ON c.author_id = s.a GROUP BY s.reader),"
+    " bounded AS (SELECT r.user_id, CASE WHEN t.total > %(margin)s * %(cap)s"
+    "  THEN span.hi - ((span.hi - span.lo) * (%(margin)s * %(cap)s / t.total))::bigint END AS floor"
+    "  FROM feed_author r JOIN totals t ON t.reader = r.user_id CROSS JOIN span WHERE NOT r.deactivated),"
+    " added AS (INSERT INTO feed_entry (reader_id, post_id, author_id) SELECT b.user_id, p.post_id, p.author_id"
+    f"  FROM bounded b CROSS JOIN LATERAL ({_FEED_OF_READER.format(reader='b.user_id', floor='b.floor')}) p"
+    "  RETURNING reader_id)"
+    " SELECT b.user_id FROM bounded b LEFT JOIN (SELECT reader_id, count(*) AS n FROM added GROUP BY reader_id) a"
+    " ON a.reader_id = b.user_id WHERE b.floor IS NOT NULL AND coalesce(a.n, 0) < %(cap)s"
+)
+_MATERIALISE_AGAIN = (
+    "INSERT INTO feed_entry (reader_id, post_id, author_id) SELECT r.user_id, p.post_id, p.author_id"
+    " FROM unnest(%(readers)s::bigint[]) AS r(user_id)"
+    f" CROSS JOIN LATERAL ({_FEED_OF_READER.format(reader='r.user_id', floor='NULL::bigint')}) p"
+)
+
+
 def materialise_feeds() -> int:
     """Every feed as a regeneration builds it (maintenance.regenerate, for all readers at once):
     the newest FEED_MAX_ENTRIES of the reader's own posts and the fanned-out posts of the accounts
     they follow, not deleted; no feed for a deactivated reader. That is what applying the log
     one event at a time gives within the cap: a follow merges the followee's newest posts up to
     the cap, later posts are fanned out, unfollows, deletions and deactivations take theirs out,
-    and trims keep the newest."""
-    cap = int(settings.FEED_MAX_ENTRIES)
-    return execute(
-        "INSERT INTO feed_entry (reader_id, post_id, author_id) SELECT r.user_id, p.post_id, p.author_id"
-        " FROM feed_author r CROSS JOIN LATERAL (SELECT c.post_id, c.author_id FROM"
-        " (SELECT f.followee_id AS a FROM feed_follow f WHERE f.follower_id = r.user_id AND f.active"
-        "  UNION ALL SELECT r.user_id) s CROSS JOIN LATERAL (SELECT post_id, author_id FROM feed_post"
-        "  WHERE author_id = s.a AND NOT deleted AND (fanned_out OR author_id = r.user_id)"
-        "  ORDER BY post_id DESC LIMIT %s) c ORDER BY c.post_id DESC LIMIT %s) p WHERE NOT r.deactivated",
-        [cap, cap],
-    )
+    and trims keep the newest. Returns the readers whose bounded read fell short (done again)."""
+    params = {"cap": int(settings.FEED_MAX_ENTRIES), "margin": FLOOR_MARGIN}
+    short = [r[0] for r in fetchall(_MATERIALISE_BOUNDED, params)]
+    if short:
+        execute("DELETE FROM feed_entry WHERE reader_id = ANY(%s)", [short])
+        execute(_MATERIALISE_AGAIN, {**params, "readers": short})
+    return len(short)
 
 
 def _lock_authors(user_ids: Iterable[int], mode: str = "UPDATE") -> dict[int, tuple[int, bool]]:
