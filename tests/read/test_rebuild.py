@@ -115,13 +115,13 @@ def test_the_rebuild_reads_a_bounded_range_and_falls_back_when_it_is_short(setti
     apply_live(logged(w.events))
     live = snapshot()
     assert len([r for r in live["feed_entry"] if r[0] == late]) == 3
-    from socialapp.read.feeds.projectors import home_feed
+    from socialapp.read.feeds import rebuild
 
     short: list[int] = []
-    materialise = home_feed.materialise_feeds
+    materialise = rebuild.materialise_feeds
     with (
         mock.patch("socialapp.read.feeds.jobs.send_fanout_tasks"),
-        mock.patch.object(home_feed, "materialise_feeds", lambda: short.append(materialise()) or short[-1]),
+        mock.patch.object(rebuild, "materialise_feeds", lambda: short.append(materialise()) or short[-1]),
     ):
         REGISTRY["home_feed"].rebuild_strategy().run()
     assert short == [2]  # `old` (own posts, all early) and `late` (follows only `old`): again unbounded
