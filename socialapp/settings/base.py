@@ -211,6 +211,11 @@ ELASTICSEARCH_TIMEOUT = env.float("ELASTICSEARCH_TIMEOUT", default=5.0)
 # --------------------------------------------------------------------------- product knobs
 FEED_MAX_ENTRIES = env.int("FEED_MAX_ENTRIES", default=1000)
 FEED_FANOUT_CHUNK = env.int("FEED_FANOUT_CHUNK", default=500)
+# Amortised trimming (docs/feeds.md): a fan-out probes about one added feed row in
+# FEED_TRIM_CHECK_EVERY, and trims that feed back to FEED_MAX_ENTRIES only once it holds more than
+# FEED_MAX_ENTRIES + FEED_TRIM_SLACK entries.
+FEED_TRIM_SLACK = env.int("FEED_TRIM_SLACK", default=250)
+FEED_TRIM_CHECK_EVERY = env.int("FEED_TRIM_CHECK_EVERY", default=128)
 FEED_CELEBRITY_THRESHOLD = env.int("FEED_CELEBRITY_THRESHOLD", default=10000)
 # Celery beat sends `feeds.resend_stale_fanout` every FEED_FANOUT_SWEEP_SECONDS: fan-out chunk
 # jobs not run FEED_FANOUT_STALE_SECONDS after they were (re)sent lost their task message.

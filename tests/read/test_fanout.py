@@ -107,9 +107,9 @@ def test_resend_stale_jobs_finds_lost_messages(clean_read_models, dispatched, se
         send.assert_called_once_with(ids)
 
 
-@override_settings(FEED_MAX_ENTRIES=5)
-def test_feeds_are_capped_and_trimmed(clean_read_models, monkeypatch) -> None:
-    monkeypatch.setattr(jobs, "TRIM_EVERY", 1)  # trim on every insert: the cap is exact
+@override_settings(FEED_MAX_ENTRIES=5, FEED_TRIM_CHECK_EVERY=1, FEED_TRIM_SLACK=0)
+def test_feeds_are_capped_and_trimmed(clean_read_models) -> None:
+    """Probed on every insert with no slack, the cap is exact."""
     w, star, fans = star_world(3)
     other = w.register("other")
     for i in range(4):
@@ -227,13 +227,93 @@ def test_the_feed_view_serves_a_regenerated_feed_after_eviction(clean_read_model
     assert fetchone("SELECT count(*) FROM feed_author") == rows  # a read creates no projector rows
 
 
-@override_settings(FEED_MAX_ENTRIES=5)
+@override_settings(FEED_MAX_ENTRIES=5, FEED_TRIM_SLACK=3, FEED_TRIM_CHECK_EVERY=4)
 def test_amortised_trim_keeps_feeds_near_the_cap(clean_read_models) -> None:
     w, star, fans = star_world(20)
     for i in range(60):
         w.post(star, f"p{i}")
     apply_all(w.events)
     sizes = [r[0] for r in fetchall("SELECT count(*) FROM feed_entry GROUP BY reader_id")]
-    assert len(sizes) == 21 and max(sizes) < 5 + 4 * jobs.TRIM_EVERY and min(sizes) >= 5
+    assert len(sizes) == 21 and max(sizes) <= 5 + 3 + 4 * 4 and min(sizes) >= 5
     for reader in [star, *fans]:  # whatever is kept is the newest
         assert stored_feed(reader) == sorted(w.posts, reverse=True)[: len(stored_feed(reader))]
+
+
+@override_settings(FEED_MAX_ENTRIES=5, FEED_TRIM_SLACK=3, FEED_TRIM_CHECK_EVERY=1)
+def test_a_feed_is_trimmed_to_the_cap_only_once_past_cap_plus_slack(clean_read_models) -> None:
+    """Amortised trimming: probed on every insert here, a feed between the cap (5) and cap + slack
+    (8) is left alone, one past cap + slack goes back to the cap; the page served is the newest."""
+    w, star, (busy, quiet) = star_world(2)
+    other = w.register("other")
+    older = [w.post(other, f"older {i}") for i in range(4)]
+    w.follow(busy, other)  # busy: 4 entries before the star posts, quiet: none
+    posts = [w.post(star, f"p{i}") for i in range(4)]
+    apply_all(w.events)
+    newest = sorted([*older, *posts], reverse=True)
+    assert stored_feed(busy) == newest  # 8 entries: past the cap, not past cap + slack: kept
+    first_page = home_feed_regenerated(reader_id=busy, before=None, limit=5)
+    assert [r["post_id"] for r in first_page] == newest[:5]
+    last = w.post(star, "one too many")
+    apply_all(w.events[-1:])
+    assert stored_feed(busy) == [last, *newest][:5]  # 9 > 8: trimmed to the cap, the newest kept
+    assert stored_feed(quiet) == [last, *posts[::-1]]  # 5 entries: untouched
+
+
+@override_settings(FEED_MAX_ENTRIES=5, FEED_TRIM_SLACK=3, FEED_TRIM_CHECK_EVERY=1, FEED_FANOUT_CHUNK=1)
+def test_a_chunk_job_trims_past_cap_plus_slack_too(
+    clean_read_models, dispatched, django_capture_on_commit_callbacks
+) -> None:
+    w, star, fans = star_world(2)
+    apply_all(w.events)
+    posts = []
+    for i in range(9):
+        with django_capture_on_commit_callbacks(using="read", execute=True):
+            posts.append(w.post(star, f"p{i}"))
+            apply_all(w.events[-1:])
+        assert [jobs.run_fanout_job(job) for job in dispatched] == [1, 1, 0]  # chunks of 1, open-ended last
+        dispatched.clear()
+        if i == 7:
+            assert [len(stored_feed(f)) for f in fans] == [8, 8]  # at cap + slack: not trimmed
+    newest = sorted(posts, reverse=True)
+    assert all(stored_feed(f) == newest[:5] for f in fans)  # the ninth entry crossed cap + slack
+
+
+@override_settings(FEED_FANOUT_CHUNK=2)
+def test_a_chunk_respects_an_unfollow_applied_before_it_runs(
+    clean_read_models, dispatched, django_capture_on_commit_callbacks
+) -> None:
+    w, star, fans = star_world(5)
+    apply_all(w.events)
+    with django_capture_on_commit_callbacks(using="read", execute=True):
+        pid = w.post(star, "chunked")
+        apply_all(w.events[-1:])
+    assert len(dispatched) == 3 and all(stored_feed(f) == [] for f in fans)
+    w.follow(fans[1], star, on=False)  # in the first chunk's range, gone before the chunk runs
+    apply_all(w.events[-1:])
+    assert [jobs.run_fanout_job(job) for job in dispatched] == [1, 2, 1]
+    assert stored_feed(fans[1]) == []
+    assert all(stored_feed(f) == [pid] for f in fans if f != fans[1])
+
+
+def test_a_batch_of_events_gives_the_feeds_one_at_a_time_gives(clean_read_models) -> None:
+    """`handle` applies runs of posts and of follows set-based: the same rows as event by event."""
+    w = World()
+    users = [w.register(f"u{i}") for i in range(6)]
+    for i, u in enumerate(users):
+        w.follow(u, users[(i + 1) % 6])
+        w.post(u, f"first {i}")
+        w.follow(u, users[(i + 2) % 6])
+    for i in range(3):
+        w.post(users[i], f"second {i}")
+    w.follow(users[0], users[1], on=False)
+    w.follow(users[0], users[1])
+    w.follow(users[2], users[3], on=False)
+    w.delete(max(w.posts))
+    w.post(users[4], "after the delete")
+    apply_all(w.events)
+    one_by_one = snapshot()
+    reset()
+    REGISTRY["profiles"].apply_batch(w.events)
+    assert not [o for o in REGISTRY["home_feed"].apply_batch(w.events) if isinstance(o, Exception)]
+    assert REGISTRY["posts"].apply_batch(w.events) and REGISTRY["notifications"].apply_batch(w.events)
+    assert snapshot() == one_by_one

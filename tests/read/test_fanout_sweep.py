@@ -83,3 +83,32 @@ def test_the_sweep_resends_only_stale_jobs_and_restarts_their_clock(lost_chunks,
     assert sorted(sent) == sorted(r[0] for r in fetchall("SELECT id FROM feed_fanout_job"))
     settings.FEED_FANOUT_STALE_SECONDS = 3600
     assert resend_stale_fanout() == 0  # resent just now: the next sweep leaves them alone
+
+
+def test_chunk_tasks_are_published_with_their_confirms_awaited_together(settings):
+    """Task messages of one post reach the queue confirmed (one wait for all of them)."""
+    from kombu import Connection
+
+    from socialapp.read.feeds.publish import ConfirmedTaskPublisher
+
+    publisher = ConfirmedTaskPublisher()
+    with Connection(settings.CELERY_BROKER_URL) as connection:
+        channel = connection.channel()
+        publisher.send("feeds.fanout_chunk", [[0]])  # declares the queue as Celery does
+        channel.queue_purge("celery")
+        try:
+            publisher.send("feeds.fanout_chunk", [[-1], [-2], [-3]])
+            assert publisher._outstanding == set() and publisher._sent == 4
+            assert channel.queue_declare("celery", passive=True).message_count == 3
+        finally:
+            channel.queue_purge("celery")
+            publisher.close()
+
+
+def test_a_send_the_broker_refuses_is_left_to_the_sweep(settings, monkeypatch, caplog):
+    from socialapp.read.feeds import jobs, publish
+
+    settings.CELERY_BROKER_URL = "amqp://socialapp:socialapp@127.0.0.1:1/nowhere"
+    monkeypatch.setattr(publish, "publisher", publish.ConfirmedTaskPublisher)  # a fresh one, not this thread's
+    jobs.send_fanout_tasks([1, 2])  # no exception: the jobs are committed, the sweep resends them
+    assert "2 chunk tasks not confirmed" in caplog.text

@@ -2,73 +2,165 @@
 
 The home-feed projector (socialapp.read.feeds.projectors.home_feed) fans a small author's post
 out inline (`fan_out_range` over all followers) and a large one's as `feed_fanout_job` rows, one
-per chunk of followers, written in its transaction. After the commit each job is sent as the
-Celery task `feeds.fanout_chunk` (socialapp.read.feeds.tasks), which runs `run_fanout_job`; the
-periodic sweep `feeds.resend_stale_fanout` resends jobs whose message was lost
-(`resend_stale_jobs`). Tasks are sent by name, so this module never imports the tasks module
-(which imports it).
+per chunk of followers, written in its transaction (`plan_chunk_jobs`). After the commit the jobs
+of a post are sent as Celery tasks `feeds.fanout_chunk` (socialapp.read.feeds.tasks), with their
+publisher confirms awaited together (socialapp.read.feeds.publish); each runs `run_fanout_job`.
+The periodic sweep `feeds.resend_stale_fanout` resends jobs whose message was lost
+(`resend_stale_jobs`). Tasks are sent by name, so this module never imports the tasks module.
+
+Everything is decided in SQL, in one statement per chunk: the follower rows become feed rows
+inside the server (`INSERT … SELECT` from `feed_follow`; no reader id travels to Python), and the
+same statement trims, amortised: of the readers it just added to, those picked by a hash of
+(reader, post) with probability 1/FEED_TRIM_CHECK_EVERY are probed, and a feed found past
+FEED_MAX_ENTRIES + FEED_TRIM_SLACK is cut back to FEED_MAX_ENTRIES (maintenance.trim_overfull_sql).
 """
 
 from __future__ import annotations
 
-from celery import current_app
-from django.conf import settings
-from django.db import transaction
+import logging
 
-from socialapp.read.common.sql import READ, execute, fetchall, fetchone
-from socialapp.read.feeds.maintenance import trim
+from django.conf import settings
+from django.db import IntegrityError, connections, transaction
+
+from socialapp.read.common.sql import READ, fetchall, fetchone
+from socialapp.read.feeds.maintenance import trim_overfull_sql, trim_params
+
+log = logging.getLogger(__name__)
 
 #: The Celery task that runs one chunk job (socialapp.read.feeds.tasks.fanout_chunk).
 FANOUT_CHUNK_TASK = "feeds.fanout_chunk"
 
-# A fan-out trims each touched feed on about one insert in TRIM_EVERY (deterministically by
-# reader and post), because trimming costs an index walk of the whole capped feed (~97% of the
-# fan-out time when trimmed on every insert). A feed may so hold a few entries past the cap
-# between trims; follow merges and regeneration trim exactly.
-TRIM_EVERY = 16
+# The rows a fan-out adds, as (reader_id, post_id). First as a plain insert: a follow merge or a
+# regeneration may have put the post in a feed before its chunk runs (the open-ended last chunk
+# covers a new follower whose merge already took the post), which then fails the statement with
+# a unique violation, and it is run again with `ON CONFLICT DO NOTHING` (`_run`). The plain insert
+# skips the speculative-insertion probe of every row: about 1.5x the rows/s here.
+_INSERT = (
+    "INSERT INTO feed_entry (reader_id, post_id, author_id) SELECT f.follower_id, j.post_id, j.author_id"
+    " FROM job j JOIN feed_follow f ON f.followee_id = j.author_id AND f.active"
+    " AND f.follower_id > j.after_follower AND (j.upto_follower IS NULL OR f.follower_id <= j.upto_follower)"
+    "{conflict} RETURNING reader_id, post_id"
+)
+# The readers of the rows just added whose feed is probed for an amortised trim. The trim's
+# lateral walks run in the statement's snapshot, which does not see the rows the same statement
+# inserted: the probes and the cut-off count one entry fewer, so the cut-off is taken one entry
+# earlier (`cap - 1`), and the feed keeps exactly the cap.
+_DUE = "SELECT DISTINCT reader_id FROM added WHERE hashint8(reader_id # post_id) %% %(every)s = 0"
+#: Below this many expected rows a fan-out goes straight to `ON CONFLICT` (the plain insert's
+#: savepoint would cost more round trips than the probes it saves).
+PLAIN_INSERT_MIN_ROWS = 64
 
 
-def _due_for_trim(reader_ids: list[int], post_id: int) -> list[int]:
-    mix = (post_id >> 12) + post_id
-    return [r for r in reader_ids if (r * 40503 + mix) % TRIM_EVERY == 0]
-
-
-def fan_out_range(post_id: int, author_id: int, after: int | None, upto: int | None) -> int:
-    """One set-based multi-row insert for the followers in (after, upto]; returns rows added."""
-    rows = fetchall(
-        "INSERT INTO feed_entry (reader_id, post_id, author_id) SELECT follower_id, %s, %s FROM feed_follow"
-        " WHERE followee_id = %s AND active AND (%s::bigint IS NULL OR follower_id > %s)"
-        " AND (%s::bigint IS NULL OR follower_id <= %s) ON CONFLICT DO NOTHING RETURNING reader_id",
-        [post_id, author_id, author_id, after, after, upto, upto],
+def _fanout_sql(source: str) -> tuple[str, str]:
+    """One statement, plain and with `ON CONFLICT DO NOTHING`: the insert of `source`'s chunks
+    (CTE `job`: rows of post_id, author_id, after_follower, upto_follower), the amortised trim of
+    the sampled readers, and the number of rows added (the only thing that comes back)."""
+    return tuple(  # type: ignore[return-value]
+        f"WITH {source}, added AS ({_INSERT.format(conflict=conflict)}),"
+        f" trimmed AS ({trim_overfull_sql(_DUE)} RETURNING 1) SELECT count(*) FROM added"
+        for conflict in ("", " ON CONFLICT DO NOTHING")
     )
-    readers = [r[0] for r in rows]
-    trim(_due_for_trim(readers, post_id))
-    return len(readers)
 
 
-def send_fanout_tasks(job_ids: list[int]) -> None:
-    """One `feeds.fanout_chunk` task per job (default queue)."""
-    for job_id in job_ids:
-        current_app.send_task(FANOUT_CHUNK_TASK, args=[job_id])
+def _params(**extra: object) -> dict[str, object]:
+    params: dict[str, object] = dict(trim_params())
+    params["cap"] = max(0, int(params["cap"]) - 1)  # see _DUE: the snapshot misses the new entry
+    params["over"] = max(0, int(params["over"]) - 1)
+    return {**params, "every": max(1, int(settings.FEED_TRIM_CHECK_EVERY)), **extra}
+
+
+def _run(statements: tuple[str, str], params: dict[str, object], *, plain: bool = True) -> int:
+    """The plain statement (in a savepoint inside a transaction, so that a unique violation
+    leaves the caller's transaction usable), and on a unique violation the `ON CONFLICT` one."""
+    if plain:
+        try:
+            if connections[READ].in_atomic_block:
+                with transaction.atomic(using=READ):
+                    row = fetchone(statements[0], params)
+            else:
+                row = fetchone(statements[0], params)
+            return int(row[0]) if row else 0
+        except IntegrityError:
+            pass  # a feed already held the post: the whole statement was undone; again, skipping it
+    row = fetchone(statements[1], params)
+    return int(row[0]) if row else 0
+
+
+_BATCH = _fanout_sql(
+    "job AS (SELECT t.post_id, t.author_id, -1::bigint AS after_follower, NULL::bigint AS upto_follower"
+    " FROM unnest(%(posts)s::bigint[], %(authors)s::bigint[]) AS t(post_id, author_id))"
+)
+
+
+def fan_out_posts(post_ids: list[int], author_ids: list[int], expected_rows: int = PLAIN_INSERT_MIN_ROWS) -> int:
+    """Fan posts out to all their authors' active followers, in one statement (one post inline,
+    or a batch of events); returns the feed rows added. With several posts for one reader the
+    trim's cut-off keeps the cap plus the batch's other new entries (never fewer than the cap)."""
+    if not post_ids:
+        return 0
+    params = _params(posts=post_ids, authors=author_ids)
+    return _run(_BATCH, params, plain=expected_rows >= PLAIN_INSERT_MIN_ROWS)
+
+
+_OWN = (
+    "WITH added AS (INSERT INTO feed_entry (reader_id, post_id, author_id) SELECT t.a, t.p, t.a"
+    " FROM unnest(%(posts)s::bigint[], %(authors)s::bigint[]) AS t(p, a) ON CONFLICT DO NOTHING"
+    f" RETURNING reader_id, post_id), trimmed AS ({trim_overfull_sql(_DUE)} RETURNING 1) SELECT count(*) FROM added"
+)
+
+
+def add_own_entries(post_ids: list[int], author_ids: list[int]) -> int:
+    """Each post into its author's own feed, trimmed as a fan-out trims (one statement)."""
+    if not post_ids:
+        return 0
+    row = fetchone(_OWN, _params(posts=post_ids, authors=author_ids))
+    return int(row[0]) if row else 0
+
+
+# A chunk job: consumed (deleted) by the statement that does its inserts, so a chunk runs once
+# however often its task is delivered. SKIP LOCKED: a duplicate running meanwhile does nothing.
+# The post is read FOR SHARE, the lock `post.deleted` takes FOR UPDATE: a chunk never re-adds a
+# deleted post (a delete that committed first is seen: the row is re-checked under the lock).
+_RUN_JOB = _fanout_sql(
+    "claimed AS (DELETE FROM feed_fanout_job WHERE id = (SELECT id FROM feed_fanout_job WHERE id = %(job)s"
+    " FOR UPDATE SKIP LOCKED) RETURNING post_id, author_id, after_follower, upto_follower),"
+    " job AS (SELECT c.post_id, c.author_id, c.after_follower, c.upto_follower FROM claimed c"
+    " JOIN feed_post p ON p.post_id = c.post_id AND NOT p.deleted FOR SHARE OF p)"
+)
 
 
 def run_fanout_job(job_id: int) -> int:
-    """Run one chunk; idempotent (the job row is consumed in the same transaction)."""
-    with transaction.atomic(using=READ):
-        job = fetchone(
-            "SELECT post_id, author_id, after_follower, upto_follower FROM feed_fanout_job"
-            " WHERE id = %s FOR UPDATE SKIP LOCKED",
-            [job_id],
+    """Run one chunk: one statement (a transaction by itself, or a savepoint of the caller's);
+    idempotent. Returns the feed rows it added (0 for a job already run or a deleted post)."""
+    return _run(_RUN_JOB, _params(job=job_id))
+
+
+def plan_chunk_jobs(post_id: int, author_id: int) -> list[int]:
+    """Cut the author's active followers into chunks of FEED_FANOUT_CHUNK (by follower id; the
+    last chunk open-ended, so a follower who arrives meanwhile is covered) and write one
+    `feed_fanout_job` row per chunk; returns the job ids (for the tasks to send)."""
+    return [
+        r[0]
+        for r in fetchall(
+            "INSERT INTO feed_fanout_job (post_id, author_id, after_follower, upto_follower, created_at)"
+            " SELECT %(post)s, %(author)s, coalesce(lag(b) OVER (ORDER BY b NULLS LAST), -1), b, now() FROM ("
+            " SELECT follower_id AS b FROM (SELECT follower_id, row_number() OVER (ORDER BY follower_id) AS n"
+            " FROM feed_follow WHERE followee_id = %(author)s AND active) s WHERE n %% %(chunk)s = 0"
+            " UNION ALL SELECT NULL) bounds ORDER BY b NULLS LAST RETURNING id",
+            {"post": post_id, "author": author_id, "chunk": max(1, int(settings.FEED_FANOUT_CHUNK))},
         )
-        if job is None:
-            return 0
-        post_id, author_id, after, upto = job
-        post = fetchone("SELECT deleted FROM feed_post WHERE post_id = %s FOR SHARE", [post_id])
-        added = 0
-        if post is not None and not post[0]:
-            added = fan_out_range(post_id, author_id, after, upto)
-        execute("DELETE FROM feed_fanout_job WHERE id = %s", [job_id])
-        return added
+    ]
+
+
+def send_fanout_tasks(job_ids: list[int]) -> None:
+    """One `feeds.fanout_chunk` task per job, confirms awaited together. A failure is logged and
+    left to the stale-job sweep (the jobs are committed; their messages are what was lost)."""
+    from socialapp.read.feeds.publish import publisher
+
+    try:
+        publisher().send(FANOUT_CHUNK_TASK, [[job_id] for job_id in job_ids])
+    except Exception as exc:
+        log.warning("fan-out: %d chunk tasks not confirmed (%s); the sweep resends them", len(job_ids), exc)
 
 
 def resend_stale_jobs(older_than_seconds: float = 60.0) -> list[int]:

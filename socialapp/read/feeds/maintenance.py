@@ -16,7 +16,8 @@ from socialapp.read.common.sql import READ, execute, fetchone
 
 
 def trim(reader_ids: list[int]) -> int:
-    """Cut each given feed back to FEED_MAX_ENTRIES newest entries."""
+    """Cut each given feed back to FEED_MAX_ENTRIES newest entries (exact: the author's own feed,
+    follow merges and regeneration use it)."""
     if not reader_ids:
         return 0
     return execute(
@@ -24,6 +25,38 @@ def trim(reader_ids: list[int]) -> int:
         " CROSS JOIN LATERAL (SELECT post_id FROM feed_entry WHERE reader_id = r.reader_id"
         " ORDER BY post_id DESC OFFSET %s LIMIT 1) c) t WHERE f.reader_id = t.reader_id AND f.post_id <= t.cutoff",
         [reader_ids, settings.FEED_MAX_ENTRIES],
+    )
+
+
+def trim_overfull_sql(readers: str) -> str:
+    """A DELETE that trims to FEED_MAX_ENTRIES those of `readers` (a SELECT of one bigint column,
+    its parameters named) whose feed holds more than FEED_MAX_ENTRIES + FEED_TRIM_SLACK entries;
+    the others are left alone. Parameters `cap` and `over` come from `trim_params()`.
+
+    Per reader: one index probe at offset cap + slack (an index walk of that many entries); only
+    a feed found past it pays the second walk to its cut-off. The lateral joins run as a nested
+    loop, so the cut-off is looked up for overfull feeds only."""
+    return (
+        "DELETE FROM feed_entry f USING (SELECT r.reader_id, c.post_id AS cutoff FROM (" + readers + ") AS r(reader_id)"
+        " CROSS JOIN LATERAL (SELECT 1 FROM feed_entry WHERE reader_id = r.reader_id"
+        " ORDER BY post_id DESC OFFSET %(over)s LIMIT 1) o"
+        " CROSS JOIN LATERAL (SELECT post_id FROM feed_entry WHERE reader_id = r.reader_id"
+        " ORDER BY post_id DESC OFFSET %(cap)s LIMIT 1) c) t WHERE f.reader_id = t.reader_id AND f.post_id <= t.cutoff"
+    )
+
+
+def trim_params() -> dict[str, int]:
+    """`cap` and `over` (cap + slack) for `trim_overfull_sql`."""
+    cap = int(settings.FEED_MAX_ENTRIES)
+    return {"cap": cap, "over": cap + max(0, int(settings.FEED_TRIM_SLACK))}
+
+
+def trim_overfull(reader_ids: list[int]) -> int:
+    """Trim to the cap those of these feeds that are past cap + slack (amortised trimming)."""
+    if not reader_ids:
+        return 0
+    return execute(
+        trim_overfull_sql("SELECT unnest(%(readers)s::bigint[])"), {"readers": list(reader_ids), **trim_params()}
     )
 
 

@@ -1,0 +1,127 @@
+"""Rebuilding the home feeds from the log (`projections rebuild home_feed`), set-based.
+
+The pipeline's schema-swap rebuild (socialapp.events.rebuild) replays every event through the
+projector; for home feeds that means inserting every fan-out row of the whole history and
+trimming most of them again. Here the bulk of the log is replayed with the fan-out deferred
+(`deferring_fanout`: the projector keeps authors, follows and posts and writes no feed row),
+then every feed is built at once by regeneration's rule (`materialise_feeds`), then the catch-up
+and the switch apply events as live workers do. docs/feeds.md, "Rebuild and check".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from django.conf import settings
+
+from socialapp.events.log import EventMessage
+from socialapp.events.rebuild import ProjectorLike, SchemaSwapRebuild
+from socialapp.read.common.sql import execute, fetchall
+from socialapp.read.feeds.jobs import resend_stale_jobs
+
+# True while a rebuild replays the log in bulk (`FeedRebuild`): handlers keep the bookkeeping
+# tables (authors, follows, posts) and write no feed row; `materialise_feeds()` then builds every
+# feed at once. A context variable, so a live apply in another thread is never deferred.
+_deferred: ContextVar[bool] = ContextVar("home_feed_deferred_fanout", default=False)
+
+
+def deferred_fanout() -> bool:
+    return _deferred.get()
+
+
+@contextmanager
+def deferring_fanout() -> Iterator[None]:
+    token = _deferred.set(True)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+
+
+# One reader's feed by regeneration's rule, among the posts at or above `floor` (NULL: all).
+_FEED_OF_READER = (
+    "SELECT c.post_id, c.author_id FROM (SELECT f.followee_id AS a FROM feed_follow f"
+    " WHERE f.follower_id = {reader} AND f.active UNION ALL SELECT {reader}) s"
+    " CROSS JOIN LATERAL (SELECT post_id, author_id FROM feed_post WHERE author_id = s.a AND NOT deleted"
+    " AND (fanned_out OR author_id = {reader}) AND ({floor} IS NULL OR post_id >= {floor})"
+    " ORDER BY post_id DESC LIMIT %(cap)s) c ORDER BY c.post_id DESC LIMIT %(cap)s"
+)
+# Every feed at once, each read from a bounded range of post ids: a reader whose followees
+# wrote `total` posts over the id range [lo, hi] is given the floor that keeps about
+# FLOOR_MARGIN x cap of them if posting were even in time, so the per-followee index scans stop
+# there instead of reading up to the cap from every followee. The readers for whom that range
+# held fewer than the cap come back (their feed may be short of older posts): done again unbounded.
+FLOOR_MARGIN = 2.0
+_MATERIALISE_BOUNDED = (
+    "WITH counts AS (SELECT author_id, count(*) AS n FROM feed_post WHERE NOT deleted GROUP BY author_id),"
+    " span AS (SELECT min(post_id) AS lo, max(post_id) AS hi FROM feed_post),"
+    " totals AS (SELECT s.reader, sum(c.n) AS total FROM (SELECT follower_id AS reader, followee_id AS a"
+    "  FROM feed_follow WHERE active UNION ALL SELECT user_id, user_id FROM feed_author) s"
+    "  JOIN counts c ON c.author_id = s.a GROUP BY s.reader),"
+    " bounded AS (SELECT r.user_id, CASE WHEN t.total > %(margin)s * %(cap)s"
+    "  THEN span.hi - ((span.hi - span.lo) * (%(margin)s * %(cap)s / t.total))::bigint END AS floor"
+    "  FROM feed_author r JOIN totals t ON t.reader = r.user_id CROSS JOIN span WHERE NOT r.deactivated),"
+    " added AS (INSERT INTO feed_entry (reader_id, post_id, author_id) SELECT b.user_id, p.post_id, p.author_id"
+    f"  FROM bounded b CROSS JOIN LATERAL ({_FEED_OF_READER.format(reader='b.user_id', floor='b.floor')}) p"
+    "  RETURNING reader_id)"
+    " SELECT b.user_id FROM bounded b LEFT JOIN (SELECT reader_id, count(*) AS n FROM added GROUP BY reader_id) a"
+    " ON a.reader_id = b.user_id WHERE b.floor IS NOT NULL AND coalesce(a.n, 0) < %(cap)s"
+)
+_MATERIALISE_AGAIN = (
+    "INSERT INTO feed_entry (reader_id, post_id, author_id) SELECT r.user_id, p.post_id, p.author_id"
+    " FROM unnest(%(readers)s::bigint[]) AS r(user_id)"
+    f" CROSS JOIN LATERAL ({_FEED_OF_READER.format(reader='r.user_id', floor='NULL::bigint')}) p"
+)
+
+
+def materialise_feeds() -> int:
+    """Every feed as a regeneration builds it (maintenance.regenerate, for all readers at once):
+    the newest FEED_MAX_ENTRIES of the reader's own posts and the fanned-out posts of the accounts
+    they follow, not deleted; no feed for a deactivated reader. That is what applying the log
+    one event at a time gives within the cap: a follow merges the followee's newest posts up to
+    the cap, later posts are fanned out, unfollows, deletions and deactivations take theirs out,
+    and trims keep the newest. Returns the readers whose bounded read fell short (done again)."""
+    params = {"cap": int(settings.FEED_MAX_ENTRIES), "margin": FLOOR_MARGIN}
+    short = [r[0] for r in fetchall(_MATERIALISE_BOUNDED, params)]
+    if short:
+        execute("DELETE FROM feed_entry WHERE reader_id = ANY(%s)", [short])
+        execute(_MATERIALISE_AGAIN, {**params, "readers": short})
+    return len(short)
+
+
+class FeedRebuild(SchemaSwapRebuild):
+    """The pipeline's schema-swap rebuild, with the bulk of the log replayed set-based and its
+    fan-out deferred: the replay keeps authors, follows and posts (in batches of the log reader's
+    size, `apply_batch` with this projector's `handle`), then every feed is built at once by
+    `materialise_feeds` (rows written once, never inserted and trimmed again). The catch-up and
+    the switch then apply events one batch at a time as live workers do (chunk jobs written, not
+    sent: `replaying`); after the switch the pending chunk jobs are sent, now that they are live."""
+
+    def __init__(self, projector: ProjectorLike) -> None:
+        super().__init__(projector)
+        self.bulk = True
+
+    def apply_to_shadow(self, events: list[EventMessage]) -> int:
+        if not self.bulk:
+            return super().apply_to_shadow(events)
+        applied = 0
+        with deferring_fanout(), self.copies.within():
+            for outcome in self.projector.apply_batch(events):  # type: ignore[attr-defined]
+                if isinstance(outcome, Exception):
+                    raise outcome
+                applied += bool(outcome)
+        return applied
+
+    def catch_up(self, after: int) -> tuple[int, int]:
+        if self.bulk:
+            self.bulk = False
+            with self.copies.within():
+                materialise_feeds()
+        return super().catch_up(after)
+
+    def run(self, progress: Callable[[int], None] | None = None) -> dict[str, int]:
+        result = super().run(progress)
+        result["fanout_jobs_sent"] = len(resend_stale_jobs(older_than_seconds=-1))
+        return result
