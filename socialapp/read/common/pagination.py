@@ -61,9 +61,9 @@ def encode_cursor(key: Sequence[Any], scope: str) -> str:
 
 def page_request(request: Request, scope: str, key_length: int = 1) -> PageRequest:
     """Parse `limit` and `cursor`; a bad one is a 400 (problem JSON), never a guess."""
-    PageIn(data={k: request.query_params[k] for k in ("limit", "cursor") if k in request.query_params}).is_valid(
-        raise_exception=True
-    )
+    given = {k: request.query_params[k] for k in ("limit", "cursor") if k in request.query_params}
+    if given:  # (an empty PageIn is always valid: a first page with defaults skips DRF's validation)
+        PageIn(data=given).is_valid(raise_exception=True)
     raw_limit = request.query_params.get("limit")
     limit = DEFAULT_LIMIT
     if raw_limit is not None:
