@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 from django.core import signing
+from django.db import connections
+from django.test.utils import CaptureQueriesContext
 from rest_framework.renderers import JSONRenderer
 
 from socialapp.read.common.sql import execute, fetchdicts
@@ -206,3 +208,26 @@ def test_a_page_carries_the_cursor_and_link_of_its_last_item(site) -> None:
     assert response["Link"].endswith('rel="next"') and "cursor=" in response["Link"]
     last = site.client("bob").get("/api/v1/users/ann/posts", {"limit": 100})
     assert json.loads(last.content)["next"] is None and "Link" not in last
+
+
+@pytest.mark.parametrize(
+    ("url", "most"),
+    [
+        ("/api/v1/feed", 1),
+        ("/api/v1/tags/django/posts", 1),
+        ("/api/v1/posts/{post}", 1),
+        ("/api/v1/users/ann", 1),
+        ("/api/v1/me", 1),
+        ("/api/v1/users/ann/posts", 2),
+        ("/api/v1/users/ann/followers", 2),
+        ("/api/v1/posts/{post}/comments", 2),
+        ("/api/v1/notifications", 2),
+    ],
+)
+def test_each_response_is_at_most_two_statements_on_read(site, url, most) -> None:
+    """The page (the viewer's overlay inside it) and at most one lookup; nothing per item."""
+    client = site.client("bob")
+    url = url.format(post=site.mentioning)
+    with CaptureQueriesContext(connections["read"]) as read:
+        assert client.get(url).status_code == 200
+    assert 1 <= len(read.captured_queries) <= most, [q["sql"][:120] for q in read.captured_queries]
