@@ -31,10 +31,10 @@ def served_feed(reader: int, page: int = 7) -> list[int]:
     out, before = [], None
     while True:
         rows = home_feed_regenerated(reader_id=reader, before=before, limit=page)
-        out += [r["post_id"] for r in rows]
+        out += [r[0] for r in rows]
         if len(rows) < page:
             return out
-        before = rows[-1]["post_id"]
+        before = rows[-1][0]
 
 
 @pytest.fixture

@@ -4,10 +4,11 @@ The tag is weak (`W/"v<version>.<digest>"`): `version` is the row's aggregate ve
 profile changes), and the digest covers every value of the row the response is rendered from,
 because much of what a client sees changes WITHOUT that version: like/comment/follower counts,
 the author's display name copied onto a post, the viewer's overlay (`liked_by_me`,
-`followed_by_me`). Hashing the row (plus the serializer's field declaration, so a deploy that
-changes the representation changes every tag) makes "the tag changes whenever the body would"
-true by construction; a new column selected later is covered without anyone remembering it.
-A 304 skips serialisation and rendering; the query itself still runs (it is one indexed row).
+`followed_by_me`). The body is JSON that PostgreSQL rendered from the row with the viewer's
+overlay (socialapp.read.common.rendered), so hashing those very bytes (plus the serializer's
+field declaration, so a deploy that changes the documented representation changes every tag)
+makes "the tag changes whenever the body would" true by construction. A 304 skips sending the
+body; the query itself still runs (it is one indexed row).
 Hidden rows (deleted, suspended, deactivated) are 404 before any precondition is evaluated
 (RFC 9110 13.2.1: preconditions apply only to what would be a 2xx).
 
@@ -20,18 +21,17 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
-from collections.abc import Mapping
-from typing import Any
 
 from django.http import HttpResponseNotModified
+from django.http.response import HttpResponseBase
 from django.utils.cache import patch_vary_headers
 from django.utils.http import parse_etags
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework.request import Request
-from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
+
+from socialapp.read.common.rendered import json_response
 
 CACHE_CONTROL = "private, no-cache"
 
@@ -67,12 +67,6 @@ def _representation(serializer: type[BaseSerializer]) -> bytes:
     return repr(serializer()).encode()
 
 
-def etag(row: Mapping[str, Any], serializer: type[BaseSerializer]) -> str:
-    digest = hashlib.blake2b(_representation(serializer), digest_size=12)
-    digest.update(json.dumps(row, sort_keys=True, default=str, separators=(",", ":")).encode())
-    return f'W/"v{row.get("version", 0)}.{digest.hexdigest()}"'
-
-
 def _opaque(tag: str) -> str:
     return tag.removeprefix("W/")
 
@@ -90,15 +84,27 @@ def none_match_fails(header: str | None, tag: str) -> bool:
     return any(_opaque(candidate) == current for candidate in tags)
 
 
-def conditional_response(request: Request, row: Mapping[str, Any], serializer: type[BaseSerializer]) -> Any:
-    """200 with `serializer(row)`, or 304 without a body; both carry ETag, Cache-Control, Vary.
-    (The query view adds X-Read-Lag / X-Consistency-Satisfied to either.)"""
-    tag = etag(row, serializer)
-    response: Any
+def rendered_etag(version: int, document: bytes, serializer: type[BaseSerializer]) -> str:
+    """The tag of a body PostgreSQL rendered (socialapp.read.common.rendered): the digest covers
+    the very bytes served (counts, copied names and the viewer's overlay are all in them) and
+    the serializer that documents them."""
+    digest = hashlib.blake2b(_representation(serializer), digest_size=12)
+    digest.update(document)
+    return f'W/"v{version}.{digest.hexdigest()}"'
+
+
+def conditional_rendered(
+    request: Request, *, version: int, document: bytes, serializer: type[BaseSerializer]
+) -> HttpResponseBase:
+    """200 with `document` (the rendered JSON) as is, or 304 without a body; both carry ETag,
+    Cache-Control, Vary. (The query view adds X-Read-Lag / X-Consistency-Satisfied to either.)"""
+    tag = rendered_etag(version, document, serializer)
     if none_match_fails(request.headers.get("If-None-Match"), tag):
-        response = HttpResponseNotModified()
-    else:
-        response = Response(serializer(row).data)
+        return _validated(HttpResponseNotModified(), tag)
+    return _validated(json_response(document), tag)
+
+
+def _validated(response: HttpResponseBase, tag: str) -> HttpResponseBase:
     response["ETag"] = tag
     response["Cache-Control"] = CACHE_CONTROL
     patch_vary_headers(response, ["Authorization"])

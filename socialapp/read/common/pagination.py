@@ -7,7 +7,7 @@ above it while a client pages never shift or repeat what follows.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +16,6 @@ from django.utils.http import urlencode
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.serializers import Serializer
 
 from socialapp.common.errors import ValidationFailed
 from socialapp.common.fields import StrictCharField
@@ -62,9 +61,9 @@ def encode_cursor(key: Sequence[Any], scope: str) -> str:
 
 def page_request(request: Request, scope: str, key_length: int = 1) -> PageRequest:
     """Parse `limit` and `cursor`; a bad one is a 400 (problem JSON), never a guess."""
-    PageIn(data={k: request.query_params[k] for k in ("limit", "cursor") if k in request.query_params}).is_valid(
-        raise_exception=True
-    )
+    given = {k: request.query_params[k] for k in ("limit", "cursor") if k in request.query_params}
+    if given:  # (an empty PageIn is always valid: a first page with defaults skips DRF's validation)
+        PageIn(data=given).is_valid(raise_exception=True)
     raw_limit = request.query_params.get("limit")
     limit = DEFAULT_LIMIT
     if raw_limit is not None:
@@ -86,27 +85,6 @@ def page_request(request: Request, scope: str, key_length: int = 1) -> PageReque
     return PageRequest(limit=limit, after=after)
 
 
-def serve_page(
-    request: Request,
-    *,
-    scope: str,
-    fetch: Callable[[PageRequest], list[Any]],
-    key: Callable[[Any], Sequence[Any]],
-    serializer: type[Serializer],
-    key_length: int = 1,
-    extra: dict[str, Any] | None = None,
-) -> Response:
-    """A whole list response: parse `limit` and `cursor` for this list (`scope`), fetch up to
-    `page.fetch_limit` rows (the extra one only tells that a next page exists), serialize the
-    page, and give the cursor of its last row as `next` and in the `Link` header."""
-    page = page_request(request, scope, key_length)
-    rows = fetch(page)
-    has_more = len(rows) > page.limit
-    rows = rows[: page.limit]
-    next_key = key(rows[-1]) if has_more and rows else None
-    return page_response(request, scope=scope, results=serializer(rows, many=True).data, next_key=next_key, extra=extra)
-
-
 def page_response(
     request: Request,
     *,
@@ -116,12 +94,18 @@ def page_response(
     extra: dict[str, Any] | None = None,
 ) -> Response:
     """The list body (`results`, `next`) and the `Link` header, for lists that find their next
-    key themselves (search: a page of Elasticsearch hits is full or it is the last)."""
+    key themselves and serialize in Python (search: a page of Elasticsearch hits is full or it
+    is the last). Lists of read-model rows use socialapp.read.common.rendered instead."""
     next_cursor = encode_cursor(next_key, scope) if next_key is not None else None
     response = Response({"results": results, "next": next_cursor, **(extra or {})})
     if next_cursor:
-        params = {k: v for k, v in request.query_params.items() if k != "cursor"}
-        params["cursor"] = next_cursor
-        url = request.build_absolute_uri(f"{request.path}?{urlencode(params)}")
-        response["Link"] = f'<{url}>; rel="next"'
+        response["Link"] = next_link(request, next_cursor)
     return response
+
+
+def next_link(request: Request, next_cursor: str) -> str:
+    """The `Link` header of a page: this request's URL with `cursor` set to the next page's."""
+    params = {k: v for k, v in request.query_params.items() if k != "cursor"}
+    params["cursor"] = next_cursor
+    url = request.build_absolute_uri(f"{request.path}?{urlencode(params)}")
+    return f'<{url}>; rel="next"'

@@ -9,52 +9,66 @@ leak deleted or hidden content.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from socialapp.read.common.sql import fetchdicts
+from socialapp.read.common.rendered import iso_datetime, mentions_json
+from socialapp.read.common.sql import fetchall, fetchone
 
 # A suspended author's rows stay as they are; this hides them while the flag is set.
 NOT_SUSPENDED = "NOT EXISTS (SELECT 1 FROM read_post_author sa WHERE sa.user_id = {} AND sa.suspended)"
 VISIBLE = "p.created_at IS NOT NULL AND NOT p.deleted AND NOT p.author_deactivated AND " + NOT_SUSPENDED.format(
     "p.author_id"
 )
-POST_COLUMNS = (
-    "p.post_id, p.author_id, p.author_username, p.author_display_name, p.body, p.hashtags, p.mentions,"
-    " p.created_at, p.edited_at, p.like_count, p.comment_count, p.version,"
-    " EXISTS (SELECT 1 FROM read_like l WHERE l.post_id = p.post_id AND l.user_id = %(viewer)s AND l.active)"
-    " AS liked_by_me"
+# A post as PublicPostOut renders it, built by PostgreSQL from the row (with the viewer's like as
+# the overlay): see socialapp/read/common/rendered.py. Rows come back as (post_id, json text).
+POST_JSON = (
+    "json_build_object('id', p.post_id::text, 'author', json_build_object('id', p.author_id::text,"
+    " 'username', p.author_username, 'display_name', p.author_display_name), 'body', p.body,"
+    f" 'hashtags', to_json(p.hashtags), 'mentions', {mentions_json('p.mentions')},"
+    f" 'created_at', {iso_datetime('p.created_at')}, 'edited_at', {iso_datetime('p.edited_at')},"
+    " 'like_count', p.like_count, 'comment_count', p.comment_count, 'liked_by_me',"
+    " EXISTS (SELECT 1 FROM read_like l WHERE l.post_id = p.post_id AND l.user_id = %(viewer)s AND l.active))::text"
+)
+POST_COLUMNS = f"p.post_id, {POST_JSON} AS doc"
+COMMENT_JSON = (
+    "json_build_object('id', c.comment_id::text, 'post_id', c.post_id::text, 'author', json_build_object('id',"
+    " c.author_id::text, 'username', c.author_username, 'display_name', c.author_display_name), 'body', c.body,"
+    f" 'mentions', {mentions_json('c.mentions')}, 'created_at', {iso_datetime('c.created_at')},"
+    f" 'edited_at', {iso_datetime('c.edited_at')})::text"
 )
 
-
-def _decoded(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Django's psycopg loader hands jsonb over as text (JSONField parses it); so do we."""
-    for row in rows:
-        if isinstance(row.get("mentions"), str):
-            row["mentions"] = json.loads(row["mentions"])
-    return rows
+# One rendered item: its sort key, then its JSON text.
+Rendered = tuple[Any, ...]
 
 
-def _posts(where: str, params: dict[str, Any], limit: int) -> list[dict[str, Any]]:
-    return _decoded(
-        fetchdicts(
-            f"SELECT {POST_COLUMNS} FROM read_post p WHERE {VISIBLE} AND {where} ORDER BY p.post_id DESC LIMIT %(n)s",
-            {**params, "n": limit},
-        )
+def _posts(where: str, params: dict[str, Any], limit: int) -> list[Rendered]:
+    return fetchall(
+        f"SELECT {POST_COLUMNS} FROM read_post p WHERE {VISIBLE} AND {where} ORDER BY p.post_id DESC LIMIT %(n)s",
+        {**params, "n": limit},
     )
 
 
 MAX_ID = 2**63 - 1
 
 
-def post_detail(*, post_id: int, viewer_id: int | None) -> dict[str, Any] | None:
+def post_detail(*, post_id: int, viewer_id: int | None) -> tuple[int, str] | None:
+    """(version, JSON text) of a visible post; the version feeds the ETag."""
     if not 0 < post_id <= MAX_ID:
         return None  # not an id PostgreSQL could hold: simply not found
-    rows = _posts("p.post_id = %(id)s", {"id": post_id, "viewer": viewer_id}, 1)
-    return rows[0] if rows else None
+    row = fetchone(
+        f"SELECT p.version, {POST_JSON} FROM read_post p WHERE p.post_id = %(id)s AND {VISIBLE}",
+        {"id": post_id, "viewer": viewer_id},
+    )
+    return (row[0], row[1]) if row else None
 
 
-def user_posts(*, author_id: int, viewer_id: int | None, before: int | None, limit: int) -> list[dict[str, Any]]:
+def post_visible(post_id: int) -> bool:
+    if not 0 < post_id <= MAX_ID:
+        return False
+    return fetchone(f"SELECT 1 FROM read_post p WHERE p.post_id = %s AND {VISIBLE}", [post_id]) is not None
+
+
+def user_posts(*, author_id: int, viewer_id: int | None, before: int | None, limit: int) -> list[Rendered]:
     return _posts(
         "p.author_id = %(a)s AND (%(b)s::bigint IS NULL OR p.post_id < %(b)s)",
         {"a": author_id, "b": before, "viewer": viewer_id},
@@ -62,30 +76,25 @@ def user_posts(*, author_id: int, viewer_id: int | None, before: int | None, lim
     )
 
 
-def tag_posts(*, tag: str, viewer_id: int | None, before: int | None, limit: int) -> list[dict[str, Any]]:
-    return _decoded(
-        fetchdicts(
-            f"SELECT {POST_COLUMNS} FROM read_post_tag t JOIN read_post p ON p.post_id = t.post_id"
-            f" WHERE t.tag = %(tag)s AND (%(b)s::bigint IS NULL OR t.post_id < %(b)s) AND {VISIBLE}"
-            " ORDER BY t.post_id DESC LIMIT %(n)s",
-            {"tag": tag.lower().lstrip("#"), "b": before, "viewer": viewer_id, "n": limit},
-        )
+def tag_posts(*, tag: str, viewer_id: int | None, before: int | None, limit: int) -> list[Rendered]:
+    return fetchall(
+        f"SELECT {POST_COLUMNS} FROM read_post_tag t JOIN read_post p ON p.post_id = t.post_id"
+        f" WHERE t.tag = %(tag)s AND (%(b)s::bigint IS NULL OR t.post_id < %(b)s) AND {VISIBLE}"
+        " ORDER BY t.post_id DESC LIMIT %(n)s",
+        {"tag": tag.lower().lstrip("#"), "b": before, "viewer": viewer_id, "n": limit},
     )
 
 
-def post_comments(*, post_id: int, after: int | None, limit: int) -> list[dict[str, Any]] | None:
-    """Oldest first; None when the post itself is not visible."""
-    if post_detail(post_id=post_id, viewer_id=None) is None:
+def post_comments(*, post_id: int, after: int | None, limit: int) -> list[Rendered] | None:
+    """Oldest first, as (comment_id, JSON text); None when the post itself is not visible."""
+    if not post_visible(post_id):
         return None
-    return _decoded(
-        fetchdicts(
-            "SELECT c.comment_id, c.post_id, c.author_id, c.author_username, c.author_display_name, c.body, c.mentions,"
-            " c.created_at, c.edited_at FROM read_comment c WHERE c.post_id = %(p)s AND c.created_at IS NOT NULL"
-            " AND NOT c.deleted AND NOT c.author_deactivated AND (%(a)s::bigint IS NULL OR c.comment_id > %(a)s)"
-            f" AND {NOT_SUSPENDED.format('c.author_id')}"
-            " ORDER BY c.comment_id LIMIT %(n)s",
-            {"p": post_id, "a": after, "n": limit},
-        )
+    return fetchall(
+        f"SELECT c.comment_id, {COMMENT_JSON} FROM read_comment c WHERE c.post_id = %(p)s AND c.created_at IS NOT NULL"
+        " AND NOT c.deleted AND NOT c.author_deactivated AND (%(a)s::bigint IS NULL OR c.comment_id > %(a)s)"
+        f" AND {NOT_SUSPENDED.format('c.author_id')}"
+        " ORDER BY c.comment_id LIMIT %(n)s",
+        {"p": post_id, "a": after, "n": limit},
     )
 
 
@@ -109,8 +118,8 @@ ORDER BY p.post_id DESC LIMIT %(n)s
 """
 
 
-def home_feed(*, reader_id: int, before: int | None, limit: int) -> list[dict[str, Any]]:
+def home_feed(*, reader_id: int, before: int | None, limit: int) -> list[Rendered]:
     """Fanned-out entries merged with the posts of large followees that were not fanned out
     (hybrid fan-out). An empty first page may mean an evicted feed: the view regenerates it
     (`maintenance.regenerate_if_empty`) and reads again."""
-    return _decoded(fetchdicts(HOME_FEED_SQL, {"r": reader_id, "b": before, "n": limit}))
+    return fetchall(HOME_FEED_SQL, {"r": reader_id, "b": before, "n": limit})

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
+from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
-from rest_framework.response import Response
 
 from socialapp.common.errors import NotFound
-from socialapp.read.common.conditional import CONDITIONAL_PARAMETERS, NOT_MODIFIED, conditional_response
-from socialapp.read.common.pagination import PageRequest, serve_page
+from socialapp.read.common.conditional import CONDITIONAL_PARAMETERS, NOT_MODIFIED, conditional_rendered
+from socialapp.read.common.pagination import PageRequest
+from socialapp.read.common.rendered import serve_rendered_page
 from socialapp.read.common.views import CONSISTENCY_PARAMETERS, PAGE_PARAMETERS, QueryView, viewer_id
 from socialapp.read.feeds import maintenance, selectors
-from socialapp.read.feeds.serializers import PublicCommentOut, PublicCommentPageOut, PublicPostOut, PublicPostPageOut
-from socialapp.read.profiles.selectors import profile_by_username
+from socialapp.read.feeds.selectors import Rendered
+from socialapp.read.feeds.serializers import PublicCommentPageOut, PublicPostOut, PublicPostPageOut
+from socialapp.read.profiles.selectors import profile_id
 
 POST_EXAMPLE = {
     "id": "7301234567890123456",
@@ -42,14 +44,10 @@ COMMENT_EXAMPLE = {
 }
 
 
-def _post_page(request: Request, scope: str, fetch: Callable[..., list[dict[str, Any]]]) -> Response:
+def _post_page(request: Request, scope: str, fetch: Callable[..., list[Rendered]]) -> HttpResponse:
     """A newest-first list of posts keyed by post id; `fetch(before=, limit=)` is the selector."""
-    return serve_page(
-        request,
-        scope=scope,
-        fetch=lambda page: fetch(before=page.key(0), limit=page.fetch_limit),
-        key=lambda r: [r["post_id"]],
-        serializer=PublicPostOut,
+    return serve_rendered_page(
+        request, scope=scope, fetch=lambda page: fetch(before=page.key(0), limit=page.fetch_limit)
     )
 
 
@@ -65,12 +63,12 @@ class HomeFeedView(QueryView):
         examples=[POST_PAGE_EXAMPLE],
         tags=["queries"],
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponseBase:
         reader = request.user.pk
         return _post_page(request, f"feed:{reader}", lambda **kw: home_feed_regenerated(reader_id=reader, **kw))
 
 
-def home_feed_regenerated(*, reader_id: int, before: int | None, limit: int) -> list[dict[str, Any]]:
+def home_feed_regenerated(*, reader_id: int, before: int | None, limit: int) -> list[Rendered]:
     """The feed selector, with the one write a feed read may cause made explicit: an empty first
     page of a reader whose stored feed is empty (new, or evicted) regenerates it, then reads again."""
     rows = selectors.home_feed(reader_id=reader_id, before=before, limit=limit)
@@ -91,11 +89,12 @@ class PostDetailView(QueryView):
         examples=[OpenApiExample("A post", value=POST_EXAMPLE)],
         tags=["queries"],
     )
-    def get(self, request: Request, post_id: int) -> Response:
+    def get(self, request: Request, post_id: int) -> HttpResponseBase:
         post = selectors.post_detail(post_id=post_id, viewer_id=viewer_id(request))
         if post is None:
             raise NotFound("No such post.")
-        return conditional_response(request, post, PublicPostOut)
+        version, document = post
+        return conditional_rendered(request, version=version, document=document.encode(), serializer=PublicPostOut)
 
 
 class PostCommentsView(QueryView):
@@ -110,20 +109,14 @@ class PostCommentsView(QueryView):
         examples=[OpenApiExample("A page", value={"results": [COMMENT_EXAMPLE], "next": None})],
         tags=["queries"],
     )
-    def get(self, request: Request, post_id: int) -> Response:
-        def fetch(page: PageRequest) -> list[dict[str, Any]]:
+    def get(self, request: Request, post_id: int) -> HttpResponseBase:
+        def fetch(page: PageRequest) -> list[Rendered]:
             rows = selectors.post_comments(post_id=post_id, after=page.key(0), limit=page.fetch_limit)
             if rows is None:
                 raise NotFound("No such post.")
             return rows
 
-        return serve_page(
-            request,
-            scope=f"comments:{post_id}",
-            fetch=fetch,
-            key=lambda r: [r["comment_id"]],
-            serializer=PublicCommentOut,
-        )
+        return serve_rendered_page(request, scope=f"comments:{post_id}", fetch=fetch)
 
 
 class UserPostsView(QueryView):
@@ -138,11 +131,10 @@ class UserPostsView(QueryView):
         examples=[POST_PAGE_EXAMPLE],
         tags=["queries"],
     )
-    def get(self, request: Request, username: str) -> Response:
-        profile = profile_by_username(username=username, viewer_id=None)
-        if profile is None:
+    def get(self, request: Request, username: str) -> HttpResponseBase:
+        author, viewer = profile_id(username=username), viewer_id(request)
+        if author is None:
             raise NotFound("No such user.")
-        author, viewer = profile["user_id"], viewer_id(request)
         return _post_page(
             request,
             f"user-posts:{author}",
@@ -162,7 +154,7 @@ class TagPostsView(QueryView):
         examples=[POST_PAGE_EXAMPLE],
         tags=["queries"],
     )
-    def get(self, request: Request, tag: str) -> Response:
+    def get(self, request: Request, tag: str) -> HttpResponseBase:
         viewer = viewer_id(request)
         return _post_page(
             request, f"tag:{tag.lower()}", lambda **kw: selectors.tag_posts(tag=tag, viewer_id=viewer, **kw)

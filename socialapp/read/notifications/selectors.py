@@ -4,9 +4,8 @@ cursor or read marker never has a late notification appear behind it."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from socialapp.read.common.sql import fetchdicts, fetchone
+from socialapp.read.common.rendered import iso_datetime
+from socialapp.read.common.sql import fetchall, fetchone
 
 # The recipient's read marker: everything at or below it is read.
 MARKER = "COALESCE((SELECT up_to FROM read_notification_marker WHERE recipient_id = %(r)s), 0)"
@@ -14,10 +13,18 @@ MARKER = "COALESCE((SELECT up_to FROM read_notification_marker WHERE recipient_i
 SHOWN = "NOT EXISTS (SELECT 1 FROM read_notification_suspension s WHERE s.user_id = n.actor_id AND s.suspended)"
 
 
-def notifications(*, recipient_id: int, before: int | None, limit: int) -> list[dict[str, Any]]:
-    return fetchdicts(
-        "SELECT n.seq, n.kind, n.actor_id, n.actor_username, n.post_id, n.comment_id, n.created_at,"
-        f" n.seq > {MARKER} AS unread"
+# NotificationOut's shape, rendered by PostgreSQL (socialapp/read/common/rendered.py).
+NOTIFICATION_JSON = (
+    "json_build_object('id', n.seq::text, 'kind', n.kind, 'actor', json_build_object('id', n.actor_id::text,"
+    " 'username', n.actor_username), 'post_id', n.post_id::text, 'comment_id', n.comment_id::text,"
+    f" 'created_at', {iso_datetime('n.created_at')}, 'unread', n.seq > {MARKER})::text"
+)
+
+
+def notifications(*, recipient_id: int, before: int | None, limit: int) -> list[tuple[int, str]]:
+    """Newest first, as (seq, JSON text)."""
+    return fetchall(
+        f"SELECT n.seq, {NOTIFICATION_JSON}"
         " FROM read_notification n WHERE n.recipient_id = %(r)s AND (%(b)s::bigint IS NULL OR n.seq < %(b)s)"
         f" AND {SHOWN}"
         " ORDER BY n.seq DESC LIMIT %(n)s",

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from socialapp.read.common.pagination import serve_page
+from socialapp.read.common.rendered import serve_rendered_page
 from socialapp.read.common.views import CONSISTENCY_PARAMETERS, PAGE_PARAMETERS, QueryView
 from socialapp.read.notifications import selectors
 from socialapp.read.notifications.markers import mark_read
@@ -38,15 +39,13 @@ class NotificationsView(QueryView):
         examples=[OpenApiExample("A page", value={"results": [EXAMPLE], "next": None, "unread_count": 1})],
         tags=["queries"],
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponse:
         me = request.user.pk
-        return serve_page(
+        return serve_rendered_page(
             request,
             scope=f"notifications:{me}",
             fetch=lambda page: selectors.notifications(recipient_id=me, before=page.key(0), limit=page.fetch_limit),
-            key=lambda r: [r["seq"]],
-            serializer=NotificationOut,
-            extra={"unread_count": selectors.unread_count(me)},
+            extra=lambda: {"unread_count": selectors.unread_count(me)},
         )
 
 

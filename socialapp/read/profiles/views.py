@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, ClassVar
 
+from django.http.response import HttpResponseBase
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
-from rest_framework.response import Response
 
 from socialapp.common.errors import NotFound
-from socialapp.read.common.conditional import CONDITIONAL_PARAMETERS, NOT_MODIFIED, conditional_response
-from socialapp.read.common.pagination import PageRequest, serve_page
+from socialapp.read.common.conditional import CONDITIONAL_PARAMETERS, NOT_MODIFIED, conditional_rendered
+from socialapp.read.common.pagination import PageRequest
+from socialapp.read.common.rendered import serve_rendered_page
 from socialapp.read.common.views import CONSISTENCY_PARAMETERS, PAGE_PARAMETERS, QueryView, viewer_id
 from socialapp.read.profiles import selectors
-from socialapp.read.profiles.serializers import FollowListItemOut, FollowPageOut, MeOut, PublicProfileOut
+from socialapp.read.profiles.serializers import FollowPageOut, MeOut, PublicProfileOut
 
 PROFILE_EXAMPLE = {
     "id": "42",
@@ -40,11 +42,12 @@ class ProfileView(QueryView):
         examples=[OpenApiExample("A profile", value={**PROFILE_EXAMPLE, "followed_by_me": True, "follows_me": False})],
         tags=["queries"],
     )
-    def get(self, request: Request, username: str) -> Response:
+    def get(self, request: Request, username: str) -> HttpResponseBase:
         profile = selectors.profile_by_username(username=username, viewer_id=viewer_id(request))
         if profile is None:
             raise NotFound("No such user.")
-        return conditional_response(request, profile, PublicProfileOut)
+        version, document = profile
+        return conditional_rendered(request, version=version, document=document.encode(), serializer=PublicProfileOut)
 
 
 class MeView(QueryView):
@@ -59,13 +62,14 @@ class MeView(QueryView):
         examples=[OpenApiExample("Me", value={**PROFILE_EXAMPLE, "email": "ann@example.org"})],
         tags=["queries"],
     )
-    def get(self, request: Request) -> Response:
-        profile = selectors.own_profile(user_id=request.user.pk)
-        if profile is None:
-            raise NotFound("Your profile is not in the read model yet; retry with your X-Consistency-Token.")
+    def get(self, request: Request) -> HttpResponseBase:
         # The e-mail is in no read model (it stays off the event bus: docs/events.md). The session
         # record that authentication read from the cache has it: no further query.
-        return conditional_response(request, {**profile, "email": request.user.email}, MeOut)
+        profile = selectors.own_profile(user_id=request.user.pk, email=request.user.email)
+        if profile is None:
+            raise NotFound("Your profile is not in the read model yet; retry with your X-Consistency-Token.")
+        version, document = profile
+        return conditional_rendered(request, version=version, document=document.encode(), serializer=MeOut)
 
 
 class _FollowListView(QueryView):
@@ -73,22 +77,20 @@ class _FollowListView(QueryView):
     projectors = ("profiles",)
     direction: ClassVar[str]  # "followers" or "following"
 
-    def get(self, request: Request, username: str) -> Response:
-        profile = selectors.profile_by_username(username=username, viewer_id=None)
-        if profile is None:
+    def get(self, request: Request, username: str) -> HttpResponseBase:
+        user_id = selectors.profile_id(username=username)
+        if user_id is None:
             raise NotFound("No such user.")
-        user_id = profile["user_id"]
 
-        def fetch(page: PageRequest) -> list[dict[str, Any]]:
+        def fetch(page: PageRequest) -> list[tuple[datetime, int, str]]:
             after = (page.key(0, str), page.key(1)) if page.after is not None else None  # (since ISO, user id)
             return selectors.follow_list(user_id=user_id, direction=self.direction, after=after, limit=page.fetch_limit)
 
-        return serve_page(
+        return serve_rendered_page(
             request,
             scope=f"{self.direction}:{user_id}",
             fetch=fetch,
-            key=lambda r: [r["since"].isoformat(), r["user_id"]],
-            serializer=FollowListItemOut,
+            key=lambda r: [r[0].isoformat(), r[1]],
             key_length=2,
         )
 
