@@ -3,7 +3,9 @@ write tables (follows ⋈ posts, like and comment counts computed by the query),
 same process as the product's `GET /api/v1/feed` (bench/urls.py), so only the data access differs.
 
 Everything around the query is the product's: the query side's authentication (session records
-in the cache), the same page size, keyset cursor and serializer (`PublicPostOut`), the same
+in the cache), the same page size, keyset cursor and rendering (PostgreSQL builds each item's
+JSON with the product's own `iso_datetime`/`mentions_json`; `serve_rendered_page` joins the
+bytes), the same
 visibility rules (not deleted, author neither deactivated nor suspended). The indexes it uses
 are the write model's own: follows (follower, followee) unique, posts (author, id), likes
 (post, user) unique, comments (post, id).
@@ -11,25 +13,26 @@ are the write model's own: follows (follower, followee) unique, posts (author, i
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.db import connections
+from django.http import HttpResponse
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
-from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from socialapp.read.common.authentication import CachedSessionAuthentication
-from socialapp.read.common.pagination import serve_page
-from socialapp.read.feeds.serializers import PublicPostOut
+from socialapp.read.common.rendered import iso_datetime, mentions_json, serve_rendered_page
 
-NAIVE_FEED_SQL = """
-SELECT p.id AS post_id, p.author_id, u.username AS author_username, u.display_name AS author_display_name, p.body,
-  p.hashtags, p.mentions, p.created_at, p.edited_at,
-  (SELECT count(*) FROM posts_like l WHERE l.post_id = p.id AND l.active) AS like_count,
-  (SELECT count(*) FROM comments_comment c WHERE c.post_id = p.id AND c.deleted_at IS NULL) AS comment_count,
-  EXISTS (SELECT 1 FROM posts_like l WHERE l.post_id = p.id AND l.user_id = %(r)s AND l.active) AS liked_by_me
+NAIVE_FEED_SQL = f"""
+SELECT p.id, json_build_object('id', p.id::text, 'author', json_build_object('id', p.author_id::text,
+    'username', u.username, 'display_name', u.display_name), 'body', p.body,
+  'hashtags', to_json(p.hashtags), 'mentions', {mentions_json("p.mentions")},
+  'created_at', {iso_datetime("p.created_at")}, 'edited_at', {iso_datetime("p.edited_at")},
+  'like_count', (SELECT count(*) FROM posts_like l WHERE l.post_id = p.id AND l.active),
+  'comment_count', (SELECT count(*) FROM comments_comment c WHERE c.post_id = p.id AND c.deleted_at IS NULL),
+  'liked_by_me', EXISTS (SELECT 1 FROM posts_like l WHERE l.post_id = p.id AND l.user_id = %(r)s AND l.active)
+  )::text
 FROM posts_post p JOIN accounts_user u ON u.id = p.author_id
 WHERE p.deleted_at IS NULL AND u.deactivated_at IS NULL AND u.suspended_at IS NULL
   AND (%(b)s::bigint IS NULL OR p.id < %(b)s)
@@ -39,17 +42,11 @@ ORDER BY p.id DESC LIMIT %(n)s
 """
 
 
-def naive_home_feed(*, reader_id: int, before: int | None, limit: int) -> list[dict[str, Any]]:
-    """A page of the home feed from the write tables (`default`), newest first."""
+def naive_home_feed(*, reader_id: int, before: int | None, limit: int) -> list[tuple[Any, ...]]:
+    """A page of the home feed from the write tables (`default`), newest first: (post id, JSON text)."""
     with connections["default"].cursor() as cursor:
         cursor.execute(NAIVE_FEED_SQL, {"r": reader_id, "b": before, "n": limit})
-        names = [c.name for c in cursor.description]
-        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    for row in rows:  # jsonb comes back as text through Django's connection (as in the read selectors)
-        for key in ("hashtags", "mentions"):
-            if isinstance(row[key], str):
-                row[key] = json.loads(row[key])
-    return rows
+        return cursor.fetchall()
 
 
 class NaiveFeedView(APIView):
@@ -58,12 +55,10 @@ class NaiveFeedView(APIView):
     authentication_classes = [CachedSessionAuthentication]
     permission_classes = [IsAuthenticated]
 
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponse:
         reader = request.user.pk
-        return serve_page(
+        return serve_rendered_page(
             request,
             scope=f"feed:{reader}",
             fetch=lambda page: naive_home_feed(reader_id=reader, before=page.key(0), limit=page.fetch_limit),
-            key=lambda r: [r["post_id"]],
-            serializer=PublicPostOut,
         )
