@@ -6,7 +6,9 @@ wait, its page and its overlay all see the same server: a replica's snapshot mov
 but two replicas replay at different speeds, and a token satisfied on one says nothing about the
 other. While pinned, the read helpers (socialapp/read/common/sql.py) and ORM reads of query-side
 models (socialapp/common/db_router.py) go to that alias; writes never do: the router names the
-primary `read` for every write and migration, and `sql.execute` refuses a replica alias.
+primary `read` for every write and migration, and `sql.execute` refuses a replica alias. A
+request that writes `read` (the feed view regenerating an evicted feed) reads the primary from
+then on, and so does anything inside a transaction on `read`.
 
 A replica that cannot be reached is skipped for READ_REPLICA_RETRY_SECONDS (per process) and the
 request goes to another one, or to the primary `read` when none answers: the primary holds
@@ -47,8 +49,20 @@ def is_replica(alias: str) -> bool:
 
 
 def query_alias() -> str:
-    """Where a query-side read goes now: the request's pinned replica, else the primary."""
-    return _pinned.get() or PRIMARY
+    """Where a query-side read goes now: the request's pinned replica, else the primary. Inside a
+    transaction on the primary (a lock taken with FOR UPDATE, a read-modify-write) reads stay on
+    the primary: they must see, and lock, what that transaction writes."""
+    pinned = _pinned.get()
+    if pinned is None or connections[PRIMARY].in_atomic_block:
+        return PRIMARY
+    return pinned
+
+
+def stick_to_primary() -> None:
+    """After a write of `read` inside a pinned request, the rest of the request reads the primary
+    (read your own write: the replica may not have replayed it yet). Ends with the request."""
+    if _pinned.get() is not None:
+        _pinned.set(PRIMARY)
 
 
 def mark_down(alias: str) -> None:

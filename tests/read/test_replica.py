@@ -240,3 +240,19 @@ def test_a_replica_that_is_down_falls_back_to_the_primary_and_is_reported(site, 
     assert sql[REPLICA].captured_queries and sql["read"].captured_queries == []
     check = client.get("/readyz").json()["checks"][f"postgres_{REPLICA}"]
     assert check["status"] == "up" and check["optional"] is True
+
+
+def test_an_evicted_feed_is_regenerated_on_the_primary_and_read_back_from_it(site) -> None:
+    """The feed view's regeneration locks and writes `read` (never the standby), then the same
+    request reads its own write from the primary: the standby may not have replayed it yet."""
+    from socialapp.read.feeds import maintenance
+
+    assert maintenance.evict([site.ids["bob"]]) > 0
+    wait_for(caught_up, timeout=30, what="the standby to replay the eviction")
+    with captured("read", REPLICA) as sql:
+        r = site.client("bob").get("/api/v1/feed")
+    assert r.status_code == 200, r.content
+    assert [p["id"] for p in r.json()["results"]] == [str(site.post)]
+    assert sql[REPLICA].captured_queries  # the first look, on the standby
+    assert any("FOR UPDATE" in q["sql"] for q in sql["read"].captured_queries)
+    assert not any("FOR UPDATE" in q["sql"] or "INSERT" in q["sql"] for q in sql[REPLICA].captured_queries)

@@ -64,3 +64,17 @@ def test_without_replicas_a_request_pins_nothing(settings) -> None:
     settings.READ_REPLICAS = []
     with replicas.pinned_for_request() as alias:
         assert alias == "read" and replicas.query_alias() == "read"
+
+
+@pytest.mark.django_db(transaction=True, databases=["read"])
+def test_a_transaction_on_read_or_a_write_moves_the_request_to_the_primary(routed) -> None:
+    from django.db import transaction
+
+    with replicas.pinned(REPLICA):  # as a request that picked it (no standby needed here)
+        assert replicas.query_alias() == REPLICA
+        with transaction.atomic(using="read"):
+            assert replicas.query_alias() == "read"  # FOR UPDATE, read-modify-write: the primary
+        assert replicas.query_alias() == REPLICA
+        sql.execute("SELECT 1")  # a write of `read` (any execute) ...
+        assert replicas.query_alias() == "read"  # ... keeps the rest of the request on the primary
+    assert replicas.query_alias() == "read"

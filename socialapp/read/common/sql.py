@@ -3,8 +3,9 @@ set-based (fan-out, counts) and need explicit row locks; the ORM would hide both
 
 Routing lives here, once: `fetch*` without `using` read from `query_alias()`, which is the
 request's pinned replica inside a query request (READ_REPLICA_URLS, socialapp/common/replicas.py)
-and the primary `read` everywhere else (projectors, jobs, commands, tools). `execute` always
-writes the primary and refuses a replica alias.
+and the primary `read` everywhere else (projectors, jobs, commands, tools) and inside any
+transaction on `read`. `execute` always writes the primary, refuses a replica alias, and keeps
+the rest of its request on the primary.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 from django.db import connections
 
-from socialapp.common.replicas import is_replica, query_alias
+from socialapp.common.replicas import is_replica, query_alias, stick_to_primary
 
 READ = "read"
 
@@ -21,6 +22,7 @@ READ = "read"
 def execute(sql: str, params: Any = None, *, using: str = READ) -> int:
     if is_replica(using):
         raise ValueError(f"refusing to write through the read replica alias {using!r}")
+    stick_to_primary()
     with connections[using].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
