@@ -77,8 +77,13 @@ def _usable(alias: str) -> bool:
 
 
 def _connects(alias: str) -> bool:
+    """Whether `alias` answers: a kept connection is health-checked first (CONN_HEALTH_CHECKS;
+    once per request, as Django's first cursor would), so a replica that died since the last
+    request is noticed here, before the request is pinned to it, not by its first query."""
+    connection = connections[alias]
     try:
-        connections[alias].ensure_connection()
+        connection.close_if_health_check_failed()
+        connection.ensure_connection()
     except DatabaseError as exc:
         log.warning(
             "read replica %s unreachable (%s); skipped for %ss",

@@ -205,11 +205,12 @@ def _closed_port() -> int:
 
 
 @contextmanager
-def replica_down() -> Iterator[None]:
+def replica_down(*, keep_connection: bool = False) -> Iterator[None]:
     """The alias points at a port nothing listens on (connection refused), then back."""
     connection = connections[REPLICA]
     port = connection.settings_dict["PORT"]
-    connection.close()
+    if not keep_connection:
+        connection.close()
     connection.settings_dict["PORT"] = _closed_port()
     try:
         yield
@@ -256,3 +257,21 @@ def test_an_evicted_feed_is_regenerated_on_the_primary_and_read_back_from_it(sit
     assert sql[REPLICA].captured_queries  # the first look, on the standby
     assert any("FOR UPDATE" in q["sql"] for q in sql["read"].captured_queries)
     assert not any("FOR UPDATE" in q["sql"] or "INSERT" in q["sql"] for q in sql[REPLICA].captured_queries)
+
+
+def test_a_kept_connection_to_a_replica_that_died_is_noticed_before_a_request_is_pinned(replica) -> None:
+    """Production keeps connections between requests (CONN_MAX_AGE): a replica that went away
+    since leaves one that looks open. The pick health-checks it, so the request falls back
+    instead of being pinned to a dead server and failing on its first query."""
+    kept = connections[REPLICA]
+    kept.ensure_connection()
+    pid = kept.connection.info.backend_pid
+    killer = connections.create_connection(REPLICA)
+    try:
+        with killer.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    finally:
+        killer.close()
+    with replica_down(keep_connection=True):
+        kept.health_check_done = False  # what Django's request_started does for each request
+        assert replicas.pick() == "read"
