@@ -4,8 +4,9 @@ named by the client's X-Consistency-Token.
 The wait polls `projection_applied_event` on the read database for exactly the token's
 positions that each projector handles (positions, not a high-water mark: they commit out of
 order), on the database that serves the request: with read replicas, the replica pinned for it
-(the tracking rows replicate with the read models they describe). No token, no wait. Past CONSISTENCY_WAIT_SECONDS the query answers with what it has
-and says so in `X-Consistency-Satisfied: false`.
+(the tracking rows replicate with the read models they describe). No token, no wait. Past
+CONSISTENCY_WAIT_SECONDS the query answers with what it has and says so in
+`X-Consistency-Satisfied: false`.
 """
 
 from __future__ import annotations
