@@ -7,14 +7,14 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 export DJANGO_SETTINGS_MODULE ?= socialapp.settings.dev
 PYTEST_ARGS ?=
 
-.PHONY: help venv services services-down services-status browser bench-tools migrate run test lint format bench clean
+.PHONY: help venv services services-replica services-down services-status browser bench-tools migrate run test lint format bench clean
 
 help:
 	@echo "make run      services up, migrations, API on :8000 + relay + workers (Ctrl-C stops all)"
 	@echo "make test     services up, the whole test suite against real services"
 	@echo "make bench    benchmarks (long); figures in bench/results/"
 	@echo "make lint     ruff check, format check and the import contracts (pyproject.toml)"
-	@echo "make services-down   stop PostgreSQL, RabbitMQ, Redis and Elasticsearch"
+	@echo "make services-down   stop PostgreSQL (and its hot standby), RabbitMQ, Redis and Elasticsearch"
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -m venv --help >/dev/null 2>&1 || scripts/ensure-python-venv
@@ -26,6 +26,11 @@ venv: $(STAMP)
 
 services:
 	@scripts/services up
+
+# The services plus a PostgreSQL hot standby on 127.0.0.1:5433 streaming from the primary: the
+# read-replica tests (tests/read/test_replica.py) query it, and under `make test` they must.
+services-replica:
+	@scripts/services up --replica
 
 services-down:
 	@scripts/services down
@@ -54,8 +59,8 @@ run: migrate
 	$(BIN)/python manage.py projections procfile --single-web > .services/Procfile.run
 	exec $(BIN)/honcho start -f .services/Procfile.run -d . -p 8000
 
-test: venv services browser
-	DJANGO_SETTINGS_MODULE=socialapp.settings.test $(BIN)/pytest $(PYTEST_ARGS)
+test: venv services-replica browser
+	SOCIALAPP_REQUIRE_REPLICA=1 DJANGO_SETTINGS_MODULE=socialapp.settings.test $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .

@@ -4,6 +4,10 @@
 (READINESS_CHECKS, names of READINESS_CHECK_FUNCTIONS: a command-serving process needs the write
 database, a query-serving one the read database and, for search, Elasticsearch; docs/ops.md) in
 parallel, each bounded by HEALTH_CHECK_TIMEOUT, and answers 503 naming the ones that are down.
+A process that checks `postgres_read` also reports each read replica (READ_REPLICA_URLS) as
+`postgres_read_replica_N`, marked `"optional": true`: a replica that is down does not make the
+process unready, because its queries fall back to the primary (socialapp/common/replicas.py);
+the probe also takes it out of rotation at once.
 
 The body carries names and states only: exception text (host names, addresses, driver messages)
 goes to the log, never to whoever can reach the probe. The functions are injected by settings,
@@ -13,6 +17,7 @@ so this shared module imports neither the write nor the read side.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import threading
 import time
@@ -28,6 +33,8 @@ from django.http import HttpRequest, JsonResponse
 from django.utils.module_loading import import_string
 from django.views.decorators.http import require_GET
 from kombu import Connection
+
+from socialapp.common.replicas import mark_down, replica_aliases
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +53,21 @@ def check_write_database() -> None:
 
 def check_read_database() -> None:
     check_database("read")
+
+
+def replica_checks() -> dict[str, Callable[[], None]]:
+    """The optional per-replica checks reported beside `postgres_read` (empty without replicas)."""
+    if "postgres_read" not in settings.READINESS_CHECKS:
+        return {}
+    return {f"postgres_{alias}": functools.partial(_check_replica, alias) for alias in replica_aliases()}
+
+
+def _check_replica(alias: str) -> None:
+    try:
+        check_database(alias)
+    except Exception:
+        mark_down(alias)
+        raise
 
 
 def check_cache() -> None:
@@ -139,10 +161,13 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 def readyz(request: HttpRequest) -> JsonResponse:
-    checks = configured_checks()
-    with ThreadPoolExecutor(max_workers=max(1, len(checks))) as pool:
-        futures = {name: pool.submit(_run, name, check) for name, check in checks.items()}
+    checks, optional = configured_checks(), replica_checks()
+    everything = {**checks, **optional}
+    with ThreadPoolExecutor(max_workers=max(1, len(everything))) as pool:
+        futures = {name: pool.submit(_run, name, check) for name, check in everything.items()}
         results = {name: future.result() for name, future in futures.items()}
-    ready = all(r["status"] == "up" for r in results.values())
+    for name in optional:
+        results[name]["optional"] = True
+    ready = all(r["status"] == "up" for name, r in results.items() if name not in optional)
     body = {"status": "ready" if ready else "unavailable", "checks": results}
     return JsonResponse(body, status=200 if ready else 503)

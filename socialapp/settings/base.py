@@ -88,6 +88,17 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default="postgres://socialapp:socialapp@127.0.0.1:5432/socialapp"),
     "read": env.db("READ_DATABASE_URL", default="postgres://socialapp:socialapp@127.0.0.1:5432/socialapp_read"),
 }
+# Hot standbys of the read database that serve queries (comma-separated URLs; empty: queries read
+# `read`): aliases `read_replica_0`, `read_replica_1`, ... One is pinned per query request;
+# projectors, jobs and every write use `read` (docs/read-models.md, "Read replicas").
+READ_REPLICA_URLS = env.list("READ_REPLICA_URLS", default=[])
+for _index, _url in enumerate(READ_REPLICA_URLS):
+    DATABASES[f"read_replica_{_index}"] = env.db_url_config(_url)
+# The replicas queries may use (socialapp/common/replicas.py); tests narrow it.
+READ_REPLICAS = [alias for alias in DATABASES if alias.startswith("read_replica_")]
+# A replica that could not be reached is skipped this long (per process); queries then use another
+# replica, or the primary `read` when none answers.
+READ_REPLICA_RETRY_SECONDS = env.float("READ_REPLICA_RETRY_SECONDS", default=5.0)
 # Server-side limits on every connection of both databases (PostgreSQL duration syntax, "0"
 # disables one): a runaway query, a lock queue or a forgotten open transaction ends with an error
 # instead of holding connections and locks forever. Long maintenance (migrations on big tables)

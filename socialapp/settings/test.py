@@ -8,9 +8,26 @@ from socialapp.settings.base import *  # noqa: F403
 from socialapp.settings.base import CACHES, DATABASES, REST_FRAMEWORK, env
 
 TEST_TAG = env.str("SOCIALAPP_TEST_TAG", default="")
+for _alias in [a for a in DATABASES if a.startswith("read_replica_")]:
+    del DATABASES[_alias]  # READ_REPLICA_URLS of the environment: never in tests (see below)
 for _alias, _db in DATABASES.items():
     _db["CONN_MAX_AGE"] = 0
     _db["TEST"] = {"NAME": f"test_{_db['NAME']}{TEST_TAG}"}
+
+# The hot standby of the test server (`scripts/services up --replica`, which `make test` runs):
+# it MIRRORS `read`, so Django creates no database on it; the test read database reaches it by
+# physical replication. No query is routed to it unless a test says so (READ_REPLICAS): most
+# tests write inside a transaction that no other server can see. tests/read/test_replica.py
+# turns routing on in transactional tests, and skips when the standby is not running.
+DATABASES["read_replica_0"] = {
+    **DATABASES["read"],
+    **env.db_url_config(
+        env.str("TEST_READ_REPLICA_URL", default="postgres://socialapp:socialapp@127.0.0.1:5433/socialapp_read")
+    ),
+    "CONN_MAX_AGE": 0,
+    "TEST": {"MIRROR": "read"},
+}
+READ_REPLICAS: list[str] = []
 
 TEST_AMQP_VHOST = f"socialapp_test{TEST_TAG}"
 CELERY_BROKER_URL = env.str(

@@ -152,3 +152,26 @@ def test_proxy_routes_to_both_web_services_with_the_checked_config():
     upstreams = dict(re.findall(r"upstream (\w+) \{\s*server ([\w.-]+:\d+);", conf))
     assert upstreams == {"commands": "web-commands:8000", "queries": "web-queries:8000"}
     assert re.search(r"^\s*listen 8000;", conf, re.M)
+
+
+def test_queries_read_a_streaming_standby_of_the_postgres_service():
+    """docs/ops.md, "Read replicas": `postgres-replica` is cloned from `postgres` (pg_basebackup -R,
+    the role and pg_hba line come from the primary's init script) and only web-queries reads it."""
+    replica = SERVICES["postgres-replica"]
+    assert replica["image"] == SERVICES["postgres"]["image"], "a physical standby runs the primary's major version"
+    script = replica["command"][-1]
+    assert "pg_basebackup -h postgres -U replicator" in script and " -R " in script
+    assert "hot_standby=on" in script
+    assert replica["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert any(v.endswith(":/var/lib/postgresql/data") for v in replica["volumes"])
+    init = (REPO / "docker" / "postgres-replication.sh").read_text()
+    assert "REPLICATION LOGIN" in init and "host replication replicator" in init
+    assert any("postgres-replication.sh:/docker-entrypoint-initdb.d/" in v for v in SERVICES["postgres"]["volumes"])
+    queries = SERVICES["web-queries"]
+    url = urlsplit(queries["environment"]["READ_REPLICA_URLS"])
+    read = urlsplit(queries["environment"]["READ_DATABASE_URL"])
+    assert url.hostname == "postgres-replica" and url.path == read.path
+    assert queries["depends_on"]["postgres-replica"]["condition"] == "service_healthy"
+    assert set(queries["depends_on"]) > {"postgres", "migrate"}, "the merge kept the shared dependencies"
+    others = [n for n in APP_SERVICES if n != "web-queries"]
+    assert not [n for n in others if "READ_REPLICA_URLS" in SERVICES[n]["environment"]], "queries only"

@@ -3,8 +3,10 @@ named by the client's X-Consistency-Token.
 
 The wait polls `projection_applied_event` on the read database for exactly the token's
 positions that each projector handles (positions, not a high-water mark: they commit out of
-order). No token, no wait. Past CONSISTENCY_WAIT_SECONDS the query answers with what it has
-and says so in `X-Consistency-Satisfied: false`.
+order), on the database that serves the request: with read replicas, the replica pinned for it
+(the tracking rows replicate with the read models they describe). No token, no wait. Past
+CONSISTENCY_WAIT_SECONDS the query answers with what it has and says so in
+`X-Consistency-Satisfied: false`.
 """
 
 from __future__ import annotations
@@ -32,11 +34,14 @@ def pending_positions(token: str, projectors: Iterable[str]) -> set[tuple[str, i
     }
 
 
-def applied(projectors: Iterable[str], positions: Iterable[int]) -> set[tuple[str, int]]:
-    """Which of these (projector, position) pairs the projectors have applied (tracking table)."""
+def applied(projectors: Iterable[str], positions: Iterable[int], *, using: str | None = None) -> set[tuple[str, int]]:
+    """Which of these (projector, position) pairs the projectors have applied (tracking table), as
+    seen by `using` (default: the request's replica, else the primary): a token waits on the
+    server that then answers the query."""
     rows = fetchall(
         "SELECT projector, position FROM projection_applied_event WHERE projector = ANY(%s) AND position = ANY(%s)",
         [sorted(set(projectors)), sorted(set(positions))],
+        using=using,
     )
     return {(name, position) for name, position in rows}
 

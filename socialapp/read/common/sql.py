@@ -1,5 +1,12 @@
 """Thin SQL helpers on the `read` alias. Projectors use SQL directly because their effects are
-set-based (fan-out, counts) and need explicit row locks; the ORM would hide both."""
+set-based (fan-out, counts) and need explicit row locks; the ORM would hide both.
+
+Routing lives here, once: `fetch*` without `using` read from `query_alias()`, which is the
+request's pinned replica inside a query request (READ_REPLICA_URLS, socialapp/common/replicas.py)
+and the primary `read` everywhere else (projectors, jobs, commands, tools) and inside any
+transaction on `read`. `execute` always writes the primary, refuses a replica alias, and keeps
+the rest of its request on the primary.
+"""
 
 from __future__ import annotations
 
@@ -7,29 +14,34 @@ from typing import Any
 
 from django.db import connections
 
+from socialapp.common.replicas import is_replica, query_alias, stick_to_primary
+
 READ = "read"
 
 
 def execute(sql: str, params: Any = None, *, using: str = READ) -> int:
+    if is_replica(using):
+        raise ValueError(f"refusing to write through the read replica alias {using!r}")
+    stick_to_primary()
     with connections[using].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
 
 
-def fetchone(sql: str, params: Any = None, *, using: str = READ) -> tuple | None:
-    with connections[using].cursor() as cursor:
+def fetchone(sql: str, params: Any = None, *, using: str | None = None) -> tuple | None:
+    with connections[using or query_alias()].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()
 
 
-def fetchall(sql: str, params: Any = None, *, using: str = READ) -> list[tuple]:
-    with connections[using].cursor() as cursor:
+def fetchall(sql: str, params: Any = None, *, using: str | None = None) -> list[tuple]:
+    with connections[using or query_alias()].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
 
-def fetchdicts(sql: str, params: Any = None, *, using: str = READ) -> list[dict[str, Any]]:
-    with connections[using].cursor() as cursor:
+def fetchdicts(sql: str, params: Any = None, *, using: str | None = None) -> list[dict[str, Any]]:
+    with connections[using or query_alias()].cursor() as cursor:
         cursor.execute(sql, params)
         names = [c.name for c in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
@@ -44,7 +56,7 @@ def versioned_toggle(table: str, key: dict[str, Any], version: int, *, active: b
     changes = {"active": active, **values, "version": version}
     where = " AND ".join(f"{c} = %s" for c in columns)
     select = f"SELECT active, version FROM {table} WHERE {where} FOR UPDATE"
-    row = fetchone(select, params)
+    row = fetchone(select, params, using=READ)  # a write's lock: always the primary
     if row is None:
         names = [*columns, *changes]
         if execute(
@@ -52,7 +64,7 @@ def versioned_toggle(table: str, key: dict[str, Any], version: int, *, active: b
             [*params, *changes.values()],
         ):
             return False
-        row = fetchone(select, params)  # a racing event of this aggregate inserted it first (and committed)
+        row = fetchone(select, params, using=READ)  # a racing event of this aggregate inserted it first (and committed)
         assert row is not None
     was_active, held = row
     if held >= version:

@@ -1,16 +1,20 @@
-"""The base of every query view: authentication from the shared cache (never `default`), the
-read-your-writes wait before, the lag header after."""
+"""The base of every query view: authentication from the shared cache (never `default`), one
+read replica pinned for the whole request (when READ_REPLICA_URLS has any), the read-your-writes
+wait before, the lag header after."""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from django.http import HttpRequest, HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from socialapp.common.replicas import pinned_for_request
 from socialapp.read.common import lag
 from socialapp.read.common.authentication import CachedSessionAuthentication
 from socialapp.read.common.consistency import HEADER, SATISFIED_HEADER, wait_for_token
@@ -64,6 +68,14 @@ class QueryView(APIView):
 
     authentication_classes = [CachedSessionAuthentication]
     projectors: ClassVar[tuple[str, ...]] = ()
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        """Reads (GET/HEAD/OPTIONS) run on one replica from the consistency wait to the last query;
+        the read side's own command (mark-read) writes `read` and reads its write back: primary."""
+        if request.method not in SAFE_METHODS:
+            return super().dispatch(request, *args, **kwargs)
+        with pinned_for_request():
+            return super().dispatch(request, *args, **kwargs)
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)

@@ -4,6 +4,7 @@ Visibility is enforced twice: hidden documents carry `hidden: true` and every qu
 them out, and the hits are checked again against the search state (deleted post, deactivated
 author) before they are served, so a document Elasticsearch has not caught up on never leaks.
 Any failure to reach Elasticsearch becomes ServiceUnavailable (503), never a 500.
+The re-check reads the search state through the router: the request's read replica, if any.
 """
 
 from __future__ import annotations
@@ -130,8 +131,8 @@ def search_posts(
     sources = [h["_source"] for h in hits]
     post_ids = [s["post_id"] for s in sources]
     author_ids = {s["author_id"] for s in sources}
-    gone = set(SearchPost.objects.using("read").filter(post_id__in=post_ids, deleted=True).values_list("pk", flat=True))
-    authors = {u.user_id: u for u in SearchUser.objects.using("read").filter(user_id__in=author_ids)}
+    gone = set(SearchPost.objects.filter(post_id__in=post_ids, deleted=True).values_list("pk", flat=True))
+    authors = {u.user_id: u for u in SearchUser.objects.filter(user_id__in=author_ids)}
     results = []
     for hit, src in zip(hits, sources, strict=True):
         author_row = authors.get(src["author_id"])
@@ -161,8 +162,7 @@ def search_users(*, q: str, limit: int = 20, after: list[Any] | None = None) -> 
     hits = _search("users", body, [{"_score": "desc"}, {"user_id": "asc"}], limit, after)
     ids = [h["_source"]["user_id"] for h in hits]
     hidden = set(
-        SearchUser.objects.using("read")
-        .filter(user_id__in=ids)
+        SearchUser.objects.filter(user_id__in=ids)
         .exclude(deactivated=False, suspended=False)  # deactivated or suspended
         .values_list("pk", flat=True)
     )
