@@ -252,7 +252,7 @@ def test_a_feed_is_trimmed_to_the_cap_only_once_past_cap_plus_slack(clean_read_m
     newest = sorted([*older, *posts], reverse=True)
     assert stored_feed(busy) == newest  # 8 entries: past the cap, not past cap + slack: kept
     first_page = home_feed_regenerated(reader_id=busy, before=None, limit=5)
-    assert [r["post_id"] for r in first_page] == newest[:5]
+    assert [r[0] for r in first_page] == newest[:5]  # rows are (post_id, JSON text)
     last = w.post(star, "one too many")
     apply_all(w.events[-1:])
     assert stored_feed(busy) == [last, *newest][:5]  # 9 > 8: trimmed to the cap, the newest kept
