@@ -359,8 +359,8 @@ def ensure_large_author(target: int) -> tuple[int, int]:
 # every follow and every post, follows spread at random among the posts (which keep their order).
 LOG_FROM_WRITE_MODEL = """
 INSERT INTO event_log (event_id, event_type, aggregate_type, aggregate_id, aggregate_version, actor_id, occurred_at,
-                       schema_version, payload, published_at)
-SELECT gen_random_uuid(), t, agg, agg_id, 1, actor, at, 1, payload, now() FROM (
+                       schema_version, payload)
+SELECT gen_random_uuid(), t, agg, agg_id, 1, actor, at, 1, payload FROM (
   SELECT 'user.followed' AS t, 'follow' AS agg, follower_id || ':' || followee_id AS agg_id, follower_id AS actor,
          changed_at AS at, jsonb_build_object('follower_id', follower_id, 'followee_id', followee_id) AS payload,
          random() * (SELECT count(*) FROM posts_post) AS k
@@ -382,8 +382,9 @@ def rebuild_rate() -> dict:
     FEED_MAX_ENTRIES of own and followed posts)."""
     from socialapp.read.feeds import jobs
 
-    sql("default", "TRUNCATE event_log CASCADE")
+    sql("default", "TRUNCATE event_log, event_outbox CASCADE")
     sql("default", LOG_FROM_WRITE_MODEL)
+    sql("default", "TRUNCATE event_outbox")  # as if relayed long ago: nothing for a relay to do
     sql("default", "ANALYZE event_log")
     seeded = sql("read", "SELECT count(*), sum(hashtextextended(reader_id || ':' || post_id, 0)) FROM feed_entry")[0]
     sent: list[int] = []
