@@ -255,8 +255,8 @@ def run_wrk(
         raise SystemExit("bench.system needs wrk (Debian package `wrk`; scripts/bench-tools installs it)")
     args = [
         wrk,
-        f"-t{CONNECTIONS}",
-        f"-c{CONNECTIONS}",
+        f"-t{connections}",
+        f"-c{connections}",
         f"-d{max(1, round(seconds))}s",
         "--timeout",
         "10s",
