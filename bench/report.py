@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parent / "results"  # git-ignored
+RESULTS = Path(__file__).resolve().parent / "results"  # committed: docs quote these files (scale-suffixed copies are ignored)
 
 
 def write_json(name: str, result: dict) -> Path:
