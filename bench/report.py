@@ -7,7 +7,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parent / "results"  # committed: docs quote these files (scale-suffixed copies are ignored)
+# Committed: docs quote these files (scale-suffixed copies are git-ignored).
+RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def write_json(name: str, result: dict) -> Path:
