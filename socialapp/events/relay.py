@@ -43,6 +43,7 @@ from django.db import connections, transaction
 from kombu import Connection
 
 from socialapp.events import faults, metrics
+from socialapp.events.confirms import open_confirm_channel, release_quietly
 from socialapp.events.topology import EVENTS_EXCHANGE, declare, queue_name, subscribers
 
 log = logging.getLogger(__name__)
@@ -141,18 +142,13 @@ class Relay:
 
     def _ensure_channel(self) -> Any:
         if self._channel is None:
-            # Not topology.broker_connection(): its channels wait for each confirm in turn. This
-            # channel selects confirms itself and collects them per batch.
-            connection = Connection(
-                settings.CELERY_BROKER_URL, connect_timeout=5, heartbeat=settings.EVENTS_BROKER_HEARTBEAT
+            connection, channel = open_confirm_channel(
+                on_ack=self._on_confirm(self._acked),
+                on_nack=self._on_confirm(self._nacked),
+                on_return=self._on_return,
+                heartbeat=settings.EVENTS_BROKER_HEARTBEAT,
+                prepare=declare,
             )
-            connection.ensure_connection(max_retries=1)
-            declare(connection)
-            channel = connection.channel()
-            channel.confirm_select()
-            channel.events["basic_return"].add(self._on_return)
-            channel.events["basic_ack"].add(self._on_confirm(self._acked))
-            channel.events["basic_nack"].add(self._on_confirm(self._nacked))
             self._connection, self._channel = connection, channel
             self._sent = self._settled_upto = 0
             self._outstanding.clear()
@@ -163,10 +159,7 @@ class Relay:
 
     def close(self) -> None:
         if self._connection is not None:
-            try:
-                self._connection.release()
-            except Exception:
-                log.debug("error closing the broker connection", exc_info=True)
+            release_quietly(self._connection, "the relay's broker connection")
         self._connection = None
         self._channel = None
         self._check_channel = None

@@ -21,8 +21,9 @@ import time
 from typing import Any
 
 from celery import current_app
-from django.conf import settings
 from kombu import Connection, Producer
+
+from socialapp.events.confirms import open_confirm_channel, release_quietly
 
 log = logging.getLogger(__name__)
 CONFIRM_TIMEOUT_SECONDS = 10.0
@@ -57,14 +58,11 @@ class ConfirmedTaskPublisher:
 
     def _ensure(self) -> Producer:
         if self._producer is None:
-            # Not Celery's pool: its channels wait for each confirm in turn (`confirm_publish`).
-            connection = Connection(settings.CELERY_BROKER_URL, connect_timeout=5)
-            connection.ensure_connection(max_retries=1)
-            channel = connection.channel()
-            channel.confirm_select()
-            channel.events["basic_ack"].add(self._on_confirm(refused=False))
-            channel.events["basic_nack"].add(self._on_confirm(refused=True))
-            channel.events["basic_return"].add(self._on_return)
+            connection, channel = open_confirm_channel(
+                on_ack=self._on_confirm(refused=False),
+                on_nack=self._on_confirm(refused=True),
+                on_return=self._on_return,
+            )
             self._connection, self._producer = connection, Producer(channel)
             self._sent, self._refused = 0, 0
             self._outstanding.clear()
@@ -72,10 +70,7 @@ class ConfirmedTaskPublisher:
 
     def close(self) -> None:
         if self._connection is not None:
-            try:
-                self._connection.release()
-            except Exception:
-                log.debug("error closing the fan-out publisher's connection", exc_info=True)
+            release_quietly(self._connection, "the fan-out publisher's connection")
         self._connection, self._producer = None, None
 
     def send(self, task_name: str, args_list: list[list[Any]]) -> None:
