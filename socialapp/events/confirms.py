@@ -10,6 +10,7 @@ relay near 850 events/s here. The relay (socialapp.events.relay) and the fan-out
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +18,11 @@ from django.conf import settings
 from kombu import Connection
 
 log = logging.getLogger(__name__)
+CONFIRM_TIMEOUT_SECONDS = 10.0
+
+
+class PublishFailed(Exception):
+    """The broker did not confirm a publish (gone, silent, nack or return)."""
 
 
 def open_confirm_channel(
@@ -49,3 +55,15 @@ def release_quietly(connection: Connection, what: str) -> None:
         connection.release()
     except Exception:
         log.debug("error closing %s", what, exc_info=True)
+
+
+def wait_for_confirms(connection: Connection, outstanding: set[int]) -> None:
+    """Drain the connection until the confirm callbacks have emptied `outstanding` (the delivery
+    tags sent and not yet settled), or raise PublishFailed after CONFIRM_TIMEOUT_SECONDS. A
+    `basic.return` arrives before the confirm of the same message on the same channel."""
+    deadline = time.monotonic() + CONFIRM_TIMEOUT_SECONDS
+    while outstanding:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise PublishFailed(f"no confirm within {CONFIRM_TIMEOUT_SECONDS:.0f}s")
+        connection.drain_events(timeout=remaining)

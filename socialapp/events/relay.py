@@ -43,14 +43,10 @@ from django.db import connections, transaction
 from kombu import Connection
 
 from socialapp.events import faults, metrics
-from socialapp.events.confirms import open_confirm_channel, release_quietly
+from socialapp.events.confirms import open_confirm_channel, release_quietly, wait_for_confirms
 from socialapp.events.topology import EVENTS_EXCHANGE, declare, queue_name, subscribers
 
 log = logging.getLogger(__name__)
-
-
-class PublishFailed(Exception):
-    pass
 
 
 def notify_committed() -> None:
@@ -63,8 +59,6 @@ def notify_committed() -> None:
     except Exception as exc:  # the command has committed: a lost wake-up only costs one sweep interval
         log.warning("could not notify the relay (%s: %s)", type(exc).__name__, exc)
 
-
-CONFIRM_TIMEOUT_SECONDS = 10.0
 
 #: `occurred_at` exactly as Python's `datetime.isoformat()` writes an aware UTC datetime (what
 #: `Event.as_message()` and the log's readers give projectors): microseconds only when non-zero.
@@ -220,13 +214,7 @@ class Relay:
         try:
             for row in rows:
                 tags.append((self._publish(channel, row), row))
-            deadline = time.monotonic() + CONFIRM_TIMEOUT_SECONDS
-            # A basic.return arrives before the confirm of the same message on the same channel.
-            while self._outstanding:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise PublishFailed(f"no confirm within {CONFIRM_TIMEOUT_SECONDS:.0f}s")
-                self._connection.drain_events(timeout=remaining)  # type: ignore[union-attr]
+            wait_for_confirms(self._connection, self._outstanding)  # type: ignore[arg-type]
         except Exception as exc:  # broker gone or silent: keep what was confirmed, then reconnect
             error = exc
         done: list[int] = []

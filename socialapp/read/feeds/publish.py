@@ -17,20 +17,14 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from typing import Any
 
 from celery import current_app
 from kombu import Connection, Producer
 
-from socialapp.events.confirms import open_confirm_channel, release_quietly
+from socialapp.events.confirms import PublishFailed, open_confirm_channel, release_quietly, wait_for_confirms
 
 log = logging.getLogger(__name__)
-CONFIRM_TIMEOUT_SECONDS = 10.0
-
-
-class PublishFailed(Exception):
-    """Some task messages were not confirmed (nacked, returned, or no answer in time)."""
 
 
 class ConfirmedTaskPublisher:
@@ -99,12 +93,7 @@ class ConfirmedTaskPublisher:
             current_app.send_task(task_name, args=args, producer=producer, mandatory=True)
             self._sent += 1
             self._outstanding.add(self._sent)
-        deadline = time.monotonic() + CONFIRM_TIMEOUT_SECONDS
-        while self._outstanding:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise PublishFailed(f"no confirm within {CONFIRM_TIMEOUT_SECONDS:.0f}s")
-            self._connection.drain_events(timeout=remaining)  # type: ignore[union-attr]
+        wait_for_confirms(self._connection, self._outstanding)  # type: ignore[arg-type]
         if self._refused:
             raise PublishFailed(f"{self._refused} of {len(args_list)} task messages refused by the broker")
 
