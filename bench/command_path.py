@@ -56,7 +56,7 @@ def main() -> None:
     body = {"body": "hello #bench @" + users[1].username}
 
     def post() -> object:
-        r = actor.post("/api/v1/posts", body, format="json")
+        r = actor.post("/api/socialapp/v1/posts", body, format="json")
         assert r.status_code == 201, r.content
         return r
 
@@ -64,12 +64,12 @@ def main() -> None:
     likes, follows = iter(post_ids), iter(u.username for u in users[1:])
 
     def like() -> object:
-        r = actor.put(f"/api/v1/posts/{next(likes)}/like")
+        r = actor.put(f"/api/socialapp/v1/posts/{next(likes)}/like")
         assert r.status_code == 200, r.content
         return r
 
     def follow() -> object:
-        r = actor.put(f"/api/v1/users/{next(follows)}/follow")
+        r = actor.put(f"/api/socialapp/v1/users/{next(follows)}/follow")
         assert r.status_code == 200, r.content
         return r
 

@@ -1,6 +1,6 @@
 """The read benchmark's other implementation: the home feed answered by the naive join over the
 write tables (follows ⋈ posts, like and comment counts computed by the query), served by the
-same process as the product's `GET /api/v1/feed` (bench/urls.py), so only the data access differs.
+same process as the product's `GET /api/socialapp/v1/feed` (bench/urls.py), so only the data access differs.
 
 Everything around the query is the product's: the query side's authentication (session records
 in the cache), the same page size, keyset cursor and rendering (PostgreSQL builds each item's
@@ -50,7 +50,7 @@ def naive_home_feed(*, reader_id: int, before: int | None, limit: int) -> list[t
 
 
 class NaiveFeedView(APIView):
-    """`GET /bench/naive-feed`: the same page as `GET /api/v1/feed`, from the write tables."""
+    """`GET /bench/naive-feed`: the same page as `GET /api/socialapp/v1/feed`, from the write tables."""
 
     authentication_classes = [CachedSessionAuthentication]
     permission_classes = [IsAuthenticated]

@@ -13,7 +13,7 @@ comments, in the write tables and the read models, every home feed materialised 
 
 One server process (gunicorn with the shipped `web-queries` settings from `projections
 procfile`, DEBUG off, throttles raised out of the way, bench/settings.py) serves both
-implementations: the product's `GET /api/v1/feed` and the bench-only `GET /bench/naive-feed`
+implementations: the product's `GET /api/socialapp/v1/feed` and the bench-only `GET /bench/naive-feed`
 (bench/naive.py). For each followee bracket (<= 50, 50-500, >= 500) wrk (bench/wrk_feed.lua,
 8 connections, tokens of the bracket's readers rotated) warms up, then measures until at least
 BENCH_READS_MIN_REQUESTS requests; `/healthz` is measured in the same run as the framework's floor.
@@ -308,7 +308,7 @@ def same_pages(tokens: dict[str, Path]) -> dict[str, bool]:
         token = path.read_text().split()[0]
         pages = [
             requests.get(f"http://127.0.0.1:{PORT}{p}", headers={"Authorization": f"Bearer {token}"}, timeout=30)
-            for p in ("/api/v1/feed", "/bench/naive-feed")
+            for p in ("/api/socialapp/v1/feed", "/bench/naive-feed")
         ]
         same[name] = all(r.ok for r in pages) and pages[0].json()["results"] == pages[1].json()["results"]
     return same
@@ -366,7 +366,7 @@ def main() -> dict:
             ):
                 healthz = figure("/healthz", None)
                 for name in BRACKETS:
-                    read_model = figure("/api/v1/feed", tokens[name])
+                    read_model = figure("/api/socialapp/v1/feed", tokens[name])
                     naive = figure("/bench/naive-feed", tokens[name])
                     brackets[name] = {
                         "readers": len(readers[name]),

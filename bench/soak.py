@@ -38,7 +38,7 @@ from socialapp.events.log import log_head  # noqa: E402
 from socialapp.events.status import projector_status  # noqa: E402
 from socialapp.write.accounts.services import token_issue, user_register  # noqa: E402
 
-BASE = os.environ.get("SOAK_BASE_URL", "http://127.0.0.1:8000/api/v1")
+BASE = os.environ.get("SOAK_BASE_URL", "http://127.0.0.1:8000/api/socialapp/v1")
 COMMANDS = int(os.environ.get("SOAK_COMMANDS", "6000"))
 CLIENTS = int(os.environ.get("SOAK_CLIENTS", "8"))
 USERS = int(os.environ.get("SOAK_USERS", "60"))

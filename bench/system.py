@@ -228,7 +228,7 @@ def add_posts(path: Path, stack: Stack, n: int) -> None:
     with path.open("a") as f, requests.Session() as http:
         for i in range(n):
             r = http.post(
-                f"{stack.url}/api/v1/posts",
+                f"{stack.url}/api/socialapp/v1/posts",
                 json={"body": f"something to like #{i % 7}"},
                 headers={"Authorization": f"Bearer {tokens[i % len(tokens)]}"},
                 timeout=10,

@@ -3,7 +3,7 @@
 -- thread starting at its own offset; with no file, anonymous requests (/healthz).
 -- done() prints one line, "WRK_JSON {...}": requests, duration, errors and wrk's own latency
 -- percentiles in microseconds.
---   wrk -t2 -c8 -d30s -s bench/wrk_feed.lua http://127.0.0.1:8765/api/v1/feed -- tokens.txt
+--   wrk -t2 -c8 -d30s -s bench/wrk_feed.lua http://127.0.0.1:8765/api/socialapp/v1/feed -- tokens.txt
 
 local tokens = {}
 local counter = 0

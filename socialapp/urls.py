@@ -1,4 +1,4 @@
-"""Root URLs. The API is under /api/v1/: command-side routes come from socialapp.write.*,
+"""Root URLs. The API is under /api/socialapp/v1/: command-side routes come from socialapp.write.*,
 query-side routes from socialapp.read.*; both sides share one path space, as clients expect.
 
 This is the one module that imports both sides (it belongs to neither, so the independence
@@ -57,10 +57,10 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
-    path("api/v1/schema", SpectacularAPIView.as_view(), name="schema"),
-    path("api/v1/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/v1/", include(SHARED_PATHS)),
-    *[path("api/v1/", include(module)) for module in API_MODULES],
+    path("api/socialapp/v1/schema", SpectacularAPIView.as_view(), name="schema"),
+    path("api/socialapp/v1/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/socialapp/v1/", include(SHARED_PATHS)),
+    *[path("api/socialapp/v1/", include(module)) for module in API_MODULES],
     re_path(r"^api/", errors.api_not_found_view),  # last: problem JSON for every unmatched API path
 ]
 

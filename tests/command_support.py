@@ -30,7 +30,7 @@ def client_for(user: User) -> APIClient:
 
 def create_post(user: User, body: str = "hello") -> dict:
     """POST a post through the API as `user`; its JSON (the command must succeed)."""
-    r = client_for(user).post("/api/v1/posts", {"body": body}, format="json")
+    r = client_for(user).post("/api/socialapp/v1/posts", {"body": body}, format="json")
     assert r.status_code == 201, r.json()
     return r.json()
 

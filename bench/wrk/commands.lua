@@ -85,15 +85,15 @@ function request()
   local headers = { ["Authorization"] = "Bearer " .. tokens[i], ["Content-Type"] = "application/json" }
   local roll = (mix == "mixed" and #posts > 0) and math.random() or 0
   if roll < 0.4 then
-    return wrk.format("POST", "/api/v1/posts", headers, '{"body": "' .. body_text() .. '"}')
+    return wrk.format("POST", "/api/socialapp/v1/posts", headers, '{"body": "' .. body_text() .. '"}')
   elseif roll < 0.7 then
-    return wrk.format("PUT", "/api/v1/posts/" .. posts[math.random(#posts)] .. "/like", headers)
+    return wrk.format("PUT", "/api/socialapp/v1/posts/" .. posts[math.random(#posts)] .. "/like", headers)
   elseif roll < 0.85 then
-    return wrk.format("POST", "/api/v1/posts/" .. posts[math.random(#posts)] .. "/comments", headers,
+    return wrk.format("POST", "/api/socialapp/v1/posts/" .. posts[math.random(#posts)] .. "/comments", headers,
       '{"body": "' .. body_text() .. '"}')
   else
     local other = (i + math.random(math.max(1, #names - 1)) - 1) % #names + 1 -- never oneself (a 400)
-    return wrk.format("PUT", "/api/v1/users/" .. names[other] .. "/follow", headers)
+    return wrk.format("PUT", "/api/socialapp/v1/users/" .. names[other] .. "/follow", headers)
   end
 end
 

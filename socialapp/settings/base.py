@@ -175,7 +175,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     # The API's own path converters (socialapp/common/converters.py), documented as they match.
-    # /api/v1/docs loads Swagger UI from drf-spectacular-sidecar (pinned in requirements.txt) via
+    # /api/socialapp/v1/docs loads Swagger UI from drf-spectacular-sidecar (pinned in requirements.txt) via
     # our static files: no CDN, no unpinned `@latest`, works offline.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

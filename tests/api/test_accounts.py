@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 def register(**fields):
     data = {"username": "carol", "email": "carol@example.org", "password": PASSWORD, **fields}
-    return APIClient().post("/api/v1/auth/register", data, format="json")
+    return APIClient().post("/api/socialapp/v1/auth/register", data, format="json")
 
 
 def test_register_returns_account_token_and_consistency_token():
@@ -35,7 +35,7 @@ def test_register_returns_account_token_and_consistency_token():
     }
     me = APIClient()
     me.credentials(HTTP_AUTHORIZATION=f"Bearer {body['token']}")
-    assert me.patch("/api/v1/me", {"bio": "x"}, format="json").status_code == 200
+    assert me.patch("/api/socialapp/v1/me", {"bio": "x"}, format="json").status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -74,29 +74,29 @@ def test_username_is_unique_without_regard_to_case():
 
 def test_token_for_username_and_password_without_regard_to_case():
     make_user("dave")
-    r = APIClient().post("/api/v1/auth/token", {"username": "DAVE", "password": PASSWORD}, format="json")
+    r = APIClient().post("/api/socialapp/v1/auth/token", {"username": "DAVE", "password": PASSWORD}, format="json")
     assert r.status_code == 200 and r.json()["token"]
-    r = APIClient().post("/api/v1/auth/token", {"username": "dave", "password": "wrong"}, format="json")
+    r = APIClient().post("/api/socialapp/v1/auth/token", {"username": "dave", "password": "wrong"}, format="json")
     assert r.status_code == 401 and r.json()["type"] == "/problems/authentication-failed"
     assert r["WWW-Authenticate"] == "Bearer"
 
 
 def test_commands_need_a_token():
-    r = APIClient().patch("/api/v1/me", {"bio": "x"}, format="json")
+    r = APIClient().patch("/api/socialapp/v1/me", {"bio": "x"}, format="json")
     assert r.status_code == 401 and r.json()["status"] == 401
     bad = APIClient()
     bad.credentials(HTTP_AUTHORIZATION="Bearer nope")
-    assert bad.post("/api/v1/posts", {"body": "x"}, format="json").status_code == 401
+    assert bad.post("/api/socialapp/v1/posts", {"body": "x"}, format="json").status_code == 401
 
 
 def test_profile_update_appends_new_values_and_unchanged_appends_nothing(alice):
     c = client_for(alice)
-    r = c.patch("/api/v1/me", {"display_name": "  Alice A.  "}, format="json")
+    r = c.patch("/api/socialapp/v1/me", {"display_name": "  Alice A.  "}, format="json")
     assert r.status_code == 200 and r.json()["display_name"] == "Alice A."
     [event] = events(event_type="profile.updated")
     assert event.payload == {"user_id": alice.id, "display_name": "Alice A.", "bio": ""}
     assert event.aggregate_version == 2
-    r = c.patch("/api/v1/me", {"display_name": "Alice A."}, format="json")
+    r = c.patch("/api/socialapp/v1/me", {"display_name": "Alice A."}, format="json")
     assert r.status_code == 200
     assert read_token(r[HEADER]) == [(event.position, "profile.updated")]  # the last event, again
     assert Event.objects.filter(event_type="profile.updated").count() == 1
@@ -106,7 +106,7 @@ def test_profile_update_appends_new_values_and_unchanged_appends_nothing(alice):
     "data", [{}, {"display_name": "x" * 51}, {"bio": "y" * 301}, {"display_name": "two\nlines"}, {"bio": ["x"]}]
 )
 def test_profile_update_refuses_bad_input(alice, data):
-    r = client_for(alice).patch("/api/v1/me", data, format="json")
+    r = client_for(alice).patch("/api/socialapp/v1/me", data, format="json")
     assert r.status_code == 400
     alice.refresh_from_db()
     assert alice.version == 1 and not events(event_type="profile.updated")
@@ -114,17 +114,17 @@ def test_profile_update_refuses_bad_input(alice, data):
 
 def test_deactivate_self_is_final_and_kills_the_token(alice):
     c = client_for(alice)
-    r = c.post("/api/v1/me/deactivate")
+    r = c.post("/api/socialapp/v1/me/deactivate")
     assert r.status_code == 200 and r.json()["deactivated_at"]
     [event] = events(event_type="user.deactivated")
     assert event.payload["by"] == "self" and event.payload["username"] == "alice" and event.actor_id == alice.id
-    assert c.post("/api/v1/me/deactivate").status_code == 401
-    r = APIClient().post("/api/v1/auth/token", {"username": "alice", "password": PASSWORD}, format="json")
+    assert c.post("/api/socialapp/v1/me/deactivate").status_code == 401
+    r = APIClient().post("/api/socialapp/v1/auth/token", {"username": "alice", "password": PASSWORD}, format="json")
     assert r.status_code == 401
 
 
 def test_malformed_json_is_a_400_problem(alice):
-    r = client_for(alice).generic("PATCH", "/api/v1/me", "{nope", content_type="application/json")
+    r = client_for(alice).generic("PATCH", "/api/socialapp/v1/me", "{nope", content_type="application/json")
     assert r.status_code == 400 and r.json()["type"] == "/problems/malformed-request"
 
 
@@ -134,8 +134,8 @@ def test_rate_limit_answers_429_with_retry_after(alice, monkeypatch):
     monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", {"user": "2/min", "anon": "100/min"})
     clear_throttles()
     c = client_for(alice)
-    codes = [c.patch("/api/v1/me", {"bio": f"{i}"}, format="json").status_code for i in range(3)]
+    codes = [c.patch("/api/socialapp/v1/me", {"bio": f"{i}"}, format="json").status_code for i in range(3)]
     assert codes == [200, 200, 429]
-    r = c.patch("/api/v1/me", {"bio": "z"}, format="json")
+    r = c.patch("/api/socialapp/v1/me", {"bio": "z"}, format="json")
     assert r.status_code == 429 and int(r["Retry-After"]) > 0 and r.json()["type"] == "/problems/rate-limited"
     assert Event.objects.filter(event_type="profile.updated").count() == 2

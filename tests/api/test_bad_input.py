@@ -79,9 +79,9 @@ VALID = {IdConverter: "1", UsernameConverter: "alice", TagConverter: "django"}
 
 def test_every_api_route_with_parameters_was_found():
     routes = {route for route, _ in ROUTES}
-    assert "api/v1/users/<username:username>" in routes
-    assert "api/v1/tags/<tag:tag>/posts" in routes
-    assert "api/v1/posts/<id:post_id>" in routes
+    assert "api/socialapp/v1/users/<username:username>" in routes
+    assert "api/socialapp/v1/tags/<tag:tag>/posts" in routes
+    assert "api/socialapp/v1/posts/<id:post_id>" in routes
 
 
 @pytest.mark.parametrize(("route", "converters"), ROUTES, ids=[r for r, _ in ROUTES])
@@ -135,7 +135,7 @@ def test_well_formed_but_unknown_parameters_are_never_a_server_error(alice, rout
 
 @pytest.mark.django_db(databases=["default", "read"])
 def test_the_reported_urls(alice):
-    for url in ("/api/v1/users/%00", "/api/v1/tags/%00/posts"):
+    for url in ("/api/socialapp/v1/users/%00", "/api/socialapp/v1/tags/%00/posts"):
         for client in (client_for(alice), Client()):
             response = client.get(url)
             assert response.status_code == 400, url
@@ -153,9 +153,9 @@ def test_a_nul_anywhere_in_the_url_is_a_400_for_every_view_the_admin_included(al
         "/admin/events/event/?event_type=a%00",
         "/admin/accounts/user/?q=%00",
         "/admin/accounts/user/%00/change/",
-        "/api/v1/search/posts?q=%00",
-        "/api/v1/feed?cursor=%00",
-        "/api/v1/posts?x%00=1",
+        "/api/socialapp/v1/search/posts?q=%00",
+        "/api/socialapp/v1/feed?cursor=%00",
+        "/api/socialapp/v1/posts?x%00=1",
         "/no/such/%00",
     ]
     for url in urls:
@@ -171,6 +171,6 @@ def test_api_paths_answer_problem_json_with_debug_on_too(alice, settings):
     settings.DEBUG = True
     client = client_for(alice)
     for method in METHODS:
-        response = getattr(client, method)("/api/v1/users/" + "x" * 5000, {"body": "x"}, format="json")
+        response = getattr(client, method)("/api/socialapp/v1/users/" + "x" * 5000, {"body": "x"}, format="json")
         assert response.status_code == 404, method
         assert response["Content-Type"] == PROBLEM, method

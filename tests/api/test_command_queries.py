@@ -36,11 +36,11 @@ def statements() -> Iterator[list[str]]:
 def test_post_create_is_authentication_lock_insert_and_append(alice):
     make_user("bob")
     c = client_for(alice)
-    c.post("/api/v1/posts", {"body": "warm"}, format="json")
+    c.post("/api/socialapp/v1/posts", {"body": "warm"}, format="json")
     with statements() as plain:
-        assert c.post("/api/v1/posts", {"body": "hello #x"}, format="json").status_code == 201
+        assert c.post("/api/socialapp/v1/posts", {"body": "hello #x"}, format="json").status_code == 201
     with statements() as mentioning:
-        assert c.post("/api/v1/posts", {"body": "hello @bob"}, format="json").status_code == 201
+        assert c.post("/api/socialapp/v1/posts", {"body": "hello @bob"}, format="json").status_code == 201
     # token + user; actor FOR SHARE; INSERT post; INSERT event (a mention adds its lookup)
     assert len(plain) == 4, plain
     assert len(mentioning) == 5, mentioning
@@ -50,17 +50,17 @@ def test_like_decides_and_changes_in_one_statement(alice, bob):
     post = create_post(bob)
     c = client_for(alice)
     with statements() as like:
-        assert c.put(f"/api/v1/posts/{post['id']}/like").status_code == 200
+        assert c.put(f"/api/socialapp/v1/posts/{post['id']}/like").status_code == 200
     # token + user; actor FOR SHARE; post FOR SHARE; the upsert; INSERT event
     assert len(like) == 5, like
     with statements() as again:
-        assert c.put(f"/api/v1/posts/{post['id']}/like").status_code == 200
+        assert c.put(f"/api/socialapp/v1/posts/{post['id']}/like").status_code == 200
     # no change: the upsert returns nothing, the row is read for the answer, nothing is appended,
     # and the consistency token falls back to the aggregate's last event (one more read)
     assert len(again) == 6, again
     assert not [sql for sql in again if sql.startswith('INSERT INTO "event_log"')]
     with statements() as unlike:
-        assert c.delete(f"/api/v1/posts/{post['id']}/like").status_code == 204
+        assert c.delete(f"/api/socialapp/v1/posts/{post['id']}/like").status_code == 204
     assert len(unlike) == 5, unlike
     liked = Event.objects.filter(aggregate_type="like").order_by("aggregate_version")
     assert [(e.event_type, e.aggregate_version) for e in liked] == [("post.liked", 1), ("post.unliked", 2)]
@@ -69,12 +69,12 @@ def test_like_decides_and_changes_in_one_statement(alice, bob):
 def test_follow_locks_both_users_with_the_lookup(alice, bob):
     c = client_for(alice)
     with statements() as follow:
-        assert c.put("/api/v1/users/BOB/follow").status_code == 200
+        assert c.put("/api/socialapp/v1/users/BOB/follow").status_code == 200
     # token + user; follower and followee FOR SHARE by id or lower(username); the upsert; INSERT event
     assert len(follow) == 4, follow
     assert "lower(username)" in follow[1]
     with statements() as unfollow:
-        assert c.delete("/api/v1/users/bob/follow").status_code == 204
+        assert c.delete("/api/socialapp/v1/users/bob/follow").status_code == 204
     assert len(unfollow) == 4, unfollow
     followed = Event.objects.filter(aggregate_type="follow").order_by("aggregate_version")
     assert [(e.event_type, e.aggregate_version) for e in followed] == [("user.followed", 1), ("user.unfollowed", 2)]

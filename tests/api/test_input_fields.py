@@ -92,9 +92,9 @@ def _text_fields(serializer: serializers.BaseSerializer, prefix: str = "") -> li
 
 def test_input_serializers_are_found():
     endpoints = endpoint_input_serializers()
-    assert any(key.startswith("POST /api/v1/posts request") for key in endpoints)
-    assert any(key.startswith("POST /api/v1/auth/register request") for key in endpoints)
-    assert any(key.startswith("GET /api/v1/search/posts query") for key in endpoints)
+    assert any(key.startswith("POST /api/socialapp/v1/posts request") for key in endpoints)
+    assert any(key.startswith("POST /api/socialapp/v1/auth/register request") for key in endpoints)
+    assert any(key.startswith("GET /api/socialapp/v1/search/posts query") for key in endpoints)
     assert "socialapp.write.accounts.serializers.TokenIn" in defined_input_serializers()
 
 
@@ -136,7 +136,7 @@ def _unbounded_strings(schema: dict, node: dict, where: str) -> list[str]:
 
 
 def test_the_documented_request_bodies_and_query_parameters_are_bounded():
-    """What clients read in /api/v1/schema says the limits too (and the fuzzer stays within them)."""
+    """What clients read in /api/socialapp/v1/schema says the limits too (and the fuzzer stays within them)."""
     schema = _schema()
     problems = []
     for path, operations in schema["paths"].items():
@@ -192,7 +192,7 @@ def world(db):
     """An author with a post and a comment, and someone to follow: real ids for every path."""
     alice, bob = make_user("alice"), make_user("bob")
     post = create_post(alice, "hello")
-    comment = client_for(alice).post(f"/api/v1/posts/{post['id']}/comments", {"body": "hi"}, format="json").json()
+    comment = client_for(alice).post(f"/api/socialapp/v1/posts/{post['id']}/comments", {"body": "hi"}, format="json").json()
     apply_all([message for batch in log_events(tuple(ALL_EVENT_TYPES)) for message in batch])  # the read models
     return {"user": alice, "post_id": post["id"], "comment_id": comment["id"], "username": bob.username, "tag": "x"}
 
@@ -209,13 +209,13 @@ def _string_properties(body: dict) -> dict[str, dict]:
 
 def test_every_command_with_a_body_is_checked():
     assert {(m, p) for m, p, _ in COMMANDS} >= {
-        ("POST", "/api/v1/posts"),
-        ("PATCH", "/api/v1/posts/{post_id}"),
-        ("POST", "/api/v1/posts/{post_id}/comments"),
-        ("PATCH", "/api/v1/comments/{comment_id}"),
-        ("POST", "/api/v1/auth/register"),
-        ("POST", "/api/v1/auth/token"),
-        ("PATCH", "/api/v1/me"),
+        ("POST", "/api/socialapp/v1/posts"),
+        ("PATCH", "/api/socialapp/v1/posts/{post_id}"),
+        ("POST", "/api/socialapp/v1/posts/{post_id}/comments"),
+        ("PATCH", "/api/socialapp/v1/comments/{comment_id}"),
+        ("POST", "/api/socialapp/v1/auth/register"),
+        ("POST", "/api/socialapp/v1/auth/token"),
+        ("PATCH", "/api/socialapp/v1/me"),
     }
 
 
@@ -270,7 +270,7 @@ def test_malformed_or_absurdly_nested_json_is_a_400(world, method, path, body):
 def test_a_body_over_the_upload_limit_is_a_400_that_says_so(world, settings):
     client = client_for(world["user"])
     body = json.dumps({"body": "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)})
-    response = client.generic("POST", "/api/v1/posts", body, content_type="application/json")
+    response = client.generic("POST", "/api/socialapp/v1/posts", body, content_type="application/json")
     assert response.status_code == 400
     assert "too large" in response.json()["detail"]
 
@@ -289,7 +289,7 @@ def test_oversized_query_parameters_are_a_400_naming_the_parameter(world, path, 
 @pytest.mark.django_db(databases=["default", "read"])
 def test_the_reported_number_body_is_refused(world):
     client = client_for(world["user"])
-    response = client.post("/api/v1/posts", {"body": 123}, format="json")
+    response = client.post("/api/socialapp/v1/posts", {"body": 123}, format="json")
     assert response.status_code == 400
     assert response.json()["errors"] == {"body": ["Not a valid string."]}
     assert not Event.objects.filter(event_type="post.created", payload__body="123").exists()

@@ -40,7 +40,7 @@ def test_post_ids_are_time_ordered(alice):
     ["", "   \n\t ", "x" * 501, "bell\x07", "nul\x00", "esc\x1b[31m", "c1\x85", None, ["list"]],
 )
 def test_create_refuses_bad_bodies_and_changes_nothing(alice, body):
-    r = client_for(alice).post("/api/v1/posts", {"body": body}, format="json")
+    r = client_for(alice).post("/api/socialapp/v1/posts", {"body": body}, format="json")
     assert r.status_code == 400, r.json()
     assert r.json()["errors"].get("body")
     assert not Post.objects.exists() and not events(event_type="post.created")
@@ -57,7 +57,7 @@ def test_body_limits_count_code_points_after_nfc():
 
 def test_edit_by_author_keeps_edited_at_and_appends_post_edited(alice):
     post = create_post(alice, "first #a")
-    r = client_for(alice).patch(f"/api/v1/posts/{post['id']}", {"body": "second #b"}, format="json")
+    r = client_for(alice).patch(f"/api/socialapp/v1/posts/{post['id']}", {"body": "second #b"}, format="json")
     assert r.status_code == 200
     assert r.json()["body"] == "second #b" and r.json()["edited_at"] and r.json()["version"] == 2
     [event] = events(event_type="post.edited")
@@ -68,30 +68,30 @@ def test_edit_by_author_keeps_edited_at_and_appends_post_edited(alice):
 
 def test_edit_refusals(alice, bob, moderator):
     post = create_post(alice)
-    url = f"/api/v1/posts/{post['id']}"
+    url = f"/api/socialapp/v1/posts/{post['id']}"
     assert client_for(bob).patch(url, {"body": "mine"}, format="json").status_code == 403
     assert client_for(moderator).patch(url, {"body": "mine"}, format="json").status_code == 403
     assert client_for(alice).patch(url, {"body": ""}, format="json").status_code == 400
-    assert client_for(alice).patch("/api/v1/posts/999999", {"body": "x"}, format="json").status_code == 404
+    assert client_for(alice).patch("/api/socialapp/v1/posts/999999", {"body": "x"}, format="json").status_code == 404
     assert Post.objects.get().body == "hello" and not events(event_type="post.edited")
 
 
 def test_delete_by_author_or_moderator_only(alice, bob, moderator):
     first, second = create_post(alice), create_post(alice)
-    assert client_for(bob).delete(f"/api/v1/posts/{first['id']}").status_code == 403
-    r = client_for(alice).delete(f"/api/v1/posts/{first['id']}")
+    assert client_for(bob).delete(f"/api/socialapp/v1/posts/{first['id']}").status_code == 403
+    r = client_for(alice).delete(f"/api/socialapp/v1/posts/{first['id']}")
     assert r.status_code == 204 and r[HEADER]
-    assert client_for(moderator).delete(f"/api/v1/posts/{second['id']}").status_code == 204
+    assert client_for(moderator).delete(f"/api/socialapp/v1/posts/{second['id']}").status_code == 204
     deleted = events(event_type="post.deleted")
     assert [e.payload["deleted_by"] for e in deleted] == [alice.id, moderator.id]
-    assert client_for(alice).delete(f"/api/v1/posts/{first['id']}").status_code == 404
-    assert client_for(alice).patch(f"/api/v1/posts/{first['id']}", {"body": "x"}, format="json").status_code == 404
+    assert client_for(alice).delete(f"/api/socialapp/v1/posts/{first['id']}").status_code == 404
+    assert client_for(alice).patch(f"/api/socialapp/v1/posts/{first['id']}", {"body": "x"}, format="json").status_code == 404
     assert len(events(event_type="post.deleted")) == 2
 
 
 def test_like_twice_and_unlike_twice_append_one_event_each(alice, bob):
     post = create_post(alice)
-    url = f"/api/v1/posts/{post['id']}/like"
+    url = f"/api/socialapp/v1/posts/{post['id']}/like"
     c = client_for(bob)
     first = c.put(url)
     assert first.status_code == 200 and first.json() == {"post_id": post["id"], "user_id": str(bob.id), "liked": True}
@@ -118,11 +118,11 @@ def test_like_twice_and_unlike_twice_append_one_event_each(alice, bob):
 
 def test_unlike_never_liked_appends_nothing_and_likes_of_deleted_posts_are_404(alice, bob):
     post = create_post(alice)
-    assert client_for(bob).delete(f"/api/v1/posts/{post['id']}/like").status_code == 204
+    assert client_for(bob).delete(f"/api/socialapp/v1/posts/{post['id']}/like").status_code == 204
     assert not events(aggregate_type="like")
-    client_for(alice).delete(f"/api/v1/posts/{post['id']}")
-    assert client_for(bob).put(f"/api/v1/posts/{post['id']}/like").status_code == 404
-    assert client_for(bob).put("/api/v1/posts/12345/like").status_code == 404
+    client_for(alice).delete(f"/api/socialapp/v1/posts/{post['id']}")
+    assert client_for(bob).put(f"/api/socialapp/v1/posts/{post['id']}/like").status_code == 404
+    assert client_for(bob).put("/api/socialapp/v1/posts/12345/like").status_code == 404
     assert not events(aggregate_type="like")
 
 
@@ -132,8 +132,8 @@ def test_content_of_a_deactivated_author_is_gone_for_commands(alice, bob):
     post = create_post(alice)
     user_deactivate(user_id=alice.id, actor=alice)
     before = Event.objects.count()
-    assert client_for(bob).put(f"/api/v1/posts/{post['id']}/like").status_code == 404
-    r = client_for(bob).post(f"/api/v1/posts/{post['id']}/comments", {"body": "hi"}, format="json")
+    assert client_for(bob).put(f"/api/socialapp/v1/posts/{post['id']}/like").status_code == 404
+    r = client_for(bob).post(f"/api/socialapp/v1/posts/{post['id']}/comments", {"body": "hi"}, format="json")
     assert r.status_code == 404
     assert Event.objects.count() == before
 

@@ -23,7 +23,7 @@ CREDENTIAL_KEYS = re.compile(r"(^|_)(password|passwd|pwd|token|secret|hash|key|e
 
 def register(name: str) -> tuple[APIClient, str]:
     data = {"username": name, "email": f"{name}.private@example.org", "password": PASSWORD}
-    r = APIClient().post("/api/v1/auth/register", data, format="json")
+    r = APIClient().post("/api/socialapp/v1/auth/register", data, format="json")
     assert r.status_code == 201, r.json()
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {r.json()['token']}")
@@ -42,28 +42,28 @@ def test_no_event_payload_carries_private_data(moderator):
     ann, ann_token = register("ann")
     bob, bob_token = register("bob")
     secrets_seen = [ann_token, bob_token, PASSWORD, NEW_PASSWORD, "private@example.org"]
-    r = APIClient().post("/api/v1/auth/token", {"username": "ann", "password": PASSWORD}, format="json")
+    r = APIClient().post("/api/socialapp/v1/auth/token", {"username": "ann", "password": PASSWORD}, format="json")
     secrets_seen.append(r.json()["token"])
-    assert ann.patch("/api/v1/me", {"display_name": "Ann", "bio": "hello"}, format="json").status_code == 200
-    post = ann.post("/api/v1/posts", {"body": "hi @bob #tag"}, format="json").json()
-    assert ann.patch(f"/api/v1/posts/{post['id']}", {"body": "edited #tag"}, format="json").status_code == 200
-    comment = bob.post(f"/api/v1/posts/{post['id']}/comments", {"body": "yo @ann"}, format="json").json()
-    assert bob.patch(f"/api/v1/comments/{comment['id']}", {"body": "yo!"}, format="json").status_code == 200
-    assert bob.put(f"/api/v1/posts/{post['id']}/like").status_code in (200, 201, 204)
-    assert bob.delete(f"/api/v1/posts/{post['id']}/like").status_code in (200, 204)
-    assert bob.put("/api/v1/users/ann/follow").status_code in (200, 201, 204)
-    assert bob.delete("/api/v1/users/ann/follow").status_code in (200, 204)
-    assert bob.delete(f"/api/v1/comments/{comment['id']}").status_code in (200, 204)
-    assert ann.delete(f"/api/v1/posts/{post['id']}").status_code in (200, 204)
-    r = ann.post("/api/v1/me/password", {"old_password": PASSWORD, "new_password": NEW_PASSWORD}, format="json")
+    assert ann.patch("/api/socialapp/v1/me", {"display_name": "Ann", "bio": "hello"}, format="json").status_code == 200
+    post = ann.post("/api/socialapp/v1/posts", {"body": "hi @bob #tag"}, format="json").json()
+    assert ann.patch(f"/api/socialapp/v1/posts/{post['id']}", {"body": "edited #tag"}, format="json").status_code == 200
+    comment = bob.post(f"/api/socialapp/v1/posts/{post['id']}/comments", {"body": "yo @ann"}, format="json").json()
+    assert bob.patch(f"/api/socialapp/v1/comments/{comment['id']}", {"body": "yo!"}, format="json").status_code == 200
+    assert bob.put(f"/api/socialapp/v1/posts/{post['id']}/like").status_code in (200, 201, 204)
+    assert bob.delete(f"/api/socialapp/v1/posts/{post['id']}/like").status_code in (200, 204)
+    assert bob.put("/api/socialapp/v1/users/ann/follow").status_code in (200, 201, 204)
+    assert bob.delete("/api/socialapp/v1/users/ann/follow").status_code in (200, 204)
+    assert bob.delete(f"/api/socialapp/v1/comments/{comment['id']}").status_code in (200, 204)
+    assert ann.delete(f"/api/socialapp/v1/posts/{post['id']}").status_code in (200, 204)
+    r = ann.post("/api/socialapp/v1/me/password", {"old_password": PASSWORD, "new_password": NEW_PASSWORD}, format="json")
     assert r.status_code == 204
-    assert ann.get("/api/v1/auth/sessions").status_code == 200
-    assert ann.post("/api/v1/auth/logout").status_code == 204
+    assert ann.get("/api/socialapp/v1/auth/sessions").status_code == 200
+    assert ann.post("/api/socialapp/v1/auth/logout").status_code == 204
     user_suspend(user_id=_id("bob"), actor=moderator)
     user_unsuspend(user_id=_id("bob"), actor=moderator)
-    assert bob.post("/api/v1/me/deactivate").status_code == 401  # suspension ended bob's sessions
+    assert bob.post("/api/socialapp/v1/me/deactivate").status_code == 401  # suspension ended bob's sessions
     carl, _ = register("carl")
-    assert carl.post("/api/v1/me/deactivate").status_code == 200
+    assert carl.post("/api/socialapp/v1/me/deactivate").status_code == 200
     secrets_seen += list(AuthToken.objects.values_list("key_hash", flat=True))
 
     log = list(Event.objects.order_by("position"))

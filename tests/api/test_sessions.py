@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 
 def login(username: str = "alice", password: str = PASSWORD, **extra) -> APIClient:
-    r = APIClient().post("/api/v1/auth/token", {"username": username, "password": password, **extra}, format="json")
+    r = APIClient().post("/api/socialapp/v1/auth/token", {"username": username, "password": password, **extra}, format="json")
     assert r.status_code == 200, r.json()
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {r.json()['token']}")
@@ -30,7 +30,7 @@ def login(username: str = "alice", password: str = PASSWORD, **extra) -> APIClie
 
 
 def me_ok(client: APIClient) -> bool:
-    r = client.get("/api/v1/auth/sessions")
+    r = client.get("/api/socialapp/v1/auth/sessions")
     assert r.status_code in (200, 401), r.content
     return r.status_code == 200
 
@@ -44,7 +44,7 @@ def test_each_login_is_a_new_session_stored_only_as_a_hash(alice):
     with connection.cursor() as cursor:  # the secret itself is nowhere in the table
         cursor.execute("SELECT * FROM accounts_auth_token")
         assert first.secret not in repr(cursor.fetchall())
-    sessions = first.get("/api/v1/auth/sessions").json()["results"]
+    sessions = first.get("/api/socialapp/v1/auth/sessions").json()["results"]
     assert [s["current"] for s in sessions] == [False, True]  # newest first; this one is the older
     assert sessions[1]["label"] == "laptop" and "token" not in sessions[1] and "key_hash" not in sessions[1]
 
@@ -52,37 +52,37 @@ def test_each_login_is_a_new_session_stored_only_as_a_hash(alice):
 def test_logout_revokes_only_the_presented_token(alice):
     first, second = login(), login()
     before = Event.objects.count()
-    assert first.post("/api/v1/auth/logout").status_code == 204
+    assert first.post("/api/socialapp/v1/auth/logout").status_code == 204
     assert not me_ok(first) and me_ok(second)
-    assert first.post("/api/v1/auth/logout").status_code == 401
+    assert first.post("/api/socialapp/v1/auth/logout").status_code == 401
     assert Event.objects.count() == before  # credentials change without events
 
 
 def test_a_session_can_be_ended_from_another_but_only_by_its_owner(alice, bob):
     mine, other = login(), login()
     bobs = login("bob")
-    target = next(s for s in mine.get("/api/v1/auth/sessions").json()["results"] if not s["current"])
-    assert bobs.delete(f"/api/v1/auth/sessions/{target['id']}").status_code == 404
+    target = next(s for s in mine.get("/api/socialapp/v1/auth/sessions").json()["results"] if not s["current"])
+    assert bobs.delete(f"/api/socialapp/v1/auth/sessions/{target['id']}").status_code == 404
     assert me_ok(other)
-    assert mine.delete(f"/api/v1/auth/sessions/{target['id']}").status_code == 204
+    assert mine.delete(f"/api/socialapp/v1/auth/sessions/{target['id']}").status_code == 204
     assert not me_ok(other) and me_ok(mine)
-    assert mine.delete(f"/api/v1/auth/sessions/{target['id']}").status_code == 404
-    assert mine.delete("/api/v1/auth/sessions/99999999999999999999999").status_code == 404
+    assert mine.delete(f"/api/socialapp/v1/auth/sessions/{target['id']}").status_code == 404
+    assert mine.delete("/api/socialapp/v1/auth/sessions/99999999999999999999999").status_code == 404
 
 
 def test_password_change_checks_the_old_one_and_ends_every_other_session(alice):
     current, other = login(), login()
     new = "another horse battery staple"
-    r = current.post("/api/v1/me/password", {"old_password": "wrong", "new_password": new}, format="json")
+    r = current.post("/api/socialapp/v1/me/password", {"old_password": "wrong", "new_password": new}, format="json")
     assert r.status_code == 401 and me_ok(other)
-    r = current.post("/api/v1/me/password", {"old_password": PASSWORD, "new_password": "123"}, format="json")
+    r = current.post("/api/socialapp/v1/me/password", {"old_password": PASSWORD, "new_password": "123"}, format="json")
     assert r.status_code == 400 and "new_password" in r.json()["errors"] and me_ok(other)
     before = Event.objects.count()
-    r = current.post("/api/v1/me/password", {"old_password": PASSWORD, "new_password": new}, format="json")
+    r = current.post("/api/socialapp/v1/me/password", {"old_password": PASSWORD, "new_password": new}, format="json")
     assert r.status_code == 204
     assert me_ok(current) and not me_ok(other)
     assert Event.objects.count() == before
-    r = APIClient().post("/api/v1/auth/token", {"username": "alice", "password": PASSWORD}, format="json")
+    r = APIClient().post("/api/socialapp/v1/auth/token", {"username": "alice", "password": PASSWORD}, format="json")
     assert r.status_code == 401
     login(password=new)
 
@@ -117,7 +117,7 @@ def test_sessions_per_user_are_capped_oldest_dropped(alice):
 def test_malformed_bearer_headers_are_401(header):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=header.encode("utf-8").decode("latin-1"))
-    r = client.get("/api/v1/auth/sessions")
+    r = client.get("/api/socialapp/v1/auth/sessions")
     assert r.status_code == 401 and r["WWW-Authenticate"] == "Bearer"
 
 

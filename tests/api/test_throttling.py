@@ -44,7 +44,7 @@ def login(username: str, *, address: str = "203.0.113.7", forwarded: str | None 
     if forwarded is not None:
         extra["HTTP_X_FORWARDED_FOR"] = forwarded
     return APIClient().post(
-        "/api/v1/auth/token", {"username": username, "password": "wrong-password"}, format="json", **extra
+        "/api/socialapp/v1/auth/token", {"username": username, "password": "wrong-password"}, format="json", **extra
     )
 
 
@@ -77,7 +77,7 @@ def test_username_limit_trips_across_addresses_and_letter_case():
 def test_register_is_limited_per_address_and_per_username():
     def register(username: str, address: str):
         data = {"username": username, "email": f"{username}@example.org", "password": "short"}
-        return APIClient().post("/api/v1/auth/register", data, format="json", REMOTE_ADDR=address)
+        return APIClient().post("/api/socialapp/v1/auth/register", data, format="json", REMOTE_ADDR=address)
 
     assert [register(f"new{i}", "203.0.113.50").status_code for i in range(4)][-1] == 429
     assert [register("Taken", f"203.0.113.{60 + i}").status_code for i in range(4)][-1] == 429
@@ -96,7 +96,7 @@ def test_counters_live_in_redis_and_a_second_process_sees_them():
         import django
         django.setup()
         from rest_framework.test import APIClient
-        r = APIClient().post("/api/v1/auth/token", {"username": "p9", "password": "x"}, format="json",
+        r = APIClient().post("/api/socialapp/v1/auth/token", {"username": "p9", "password": "x"}, format="json",
                              REMOTE_ADDR="203.0.113.77")
         print(r.status_code)
         """
@@ -141,11 +141,11 @@ def test_user_rate_is_one_window_counter_per_client(monkeypatch):
     monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", {**RATES, "user": "3/min"})
     first, second = make_user(), make_user()
     c = client_for(first)
-    codes = [c.patch("/api/v1/me", {"bio": f"{i}"}, format="json").status_code for i in range(4)]
+    codes = [c.patch("/api/socialapp/v1/me", {"bio": f"{i}"}, format="json").status_code for i in range(4)]
     assert codes == [200, 200, 200, 429]
-    r = c.patch("/api/v1/me", {"bio": "z"}, format="json")
+    r = c.patch("/api/socialapp/v1/me", {"bio": "z"}, format="json")
     assert r.status_code == 429 and 0 < int(r["Retry-After"]) <= 61
-    assert client_for(second).patch("/api/v1/me", {"bio": "a"}, format="json").status_code == 200
+    assert client_for(second).patch("/api/socialapp/v1/me", {"bio": "a"}, format="json").status_code == 200
     location = settings.CACHES["default"]["LOCATION"]
     prefix = settings.CACHES["default"]["KEY_PREFIX"]
     [key] = redis.Redis.from_url(location).keys(f"{prefix}:*throttle_user_{first.pk}:n")

@@ -4,7 +4,7 @@ so nothing is downloaded at test time.
 
 A real server (pytest-django's live_server, which serves static files as `make run` does) is
 logged into as a superuser: the admin's stylesheet must apply, the event log and a user's page
-must render, and /api/v1/docs must list the operations (Swagger UI from drf-spectacular-sidecar,
+must render, and /api/socialapp/v1/docs must list the operations (Swagger UI from drf-spectacular-sidecar,
 our own static files, no CDN). With SAVE_SCREENSHOTS=1 the screenshots go to docs/screenshots/
 (committed); otherwise to a temporary folder.
 """

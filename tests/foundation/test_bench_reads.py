@@ -80,7 +80,7 @@ def test_seeded_feeds_are_capped_and_the_naive_join_serves_the_product_page(sett
     for reader in [merged_reader, *others]:
         token = token_issue(user=User.objects.get(pk=reader), label="test")
         client = Client(headers={"authorization": f"Bearer {token}"})
-        product, naive = client.get("/api/v1/feed?limit=30"), client.get("/bench/naive-feed?limit=30")
+        product, naive = client.get("/api/socialapp/v1/feed?limit=30"), client.get("/bench/naive-feed?limit=30")
         assert product.status_code == naive.status_code == 200
         assert len(product.json()["results"]) == 30
         assert naive.json()["results"] == product.json()["results"]  # same posts, fields and counts

@@ -147,24 +147,24 @@ def _answers(url: str) -> bool:
 @pytest.mark.parametrize(
     ("method", "path", "side"),
     [
-        ("GET", "/api/v1/feed?limit=2&cursor=a%2Fb", "queries"),
-        ("GET", "/api/v1/posts/42", "queries"),
-        ("HEAD", "/api/v1/users/ann", "queries"),
-        ("OPTIONS", "/api/v1/posts/42", "queries"),
-        ("GET", "/api/v1/me", "queries"),
+        ("GET", "/api/socialapp/v1/feed?limit=2&cursor=a%2Fb", "queries"),
+        ("GET", "/api/socialapp/v1/posts/42", "queries"),
+        ("HEAD", "/api/socialapp/v1/users/ann", "queries"),
+        ("OPTIONS", "/api/socialapp/v1/posts/42", "queries"),
+        ("GET", "/api/socialapp/v1/me", "queries"),
         ("GET", "/healthz", "queries"),
-        ("POST", "/api/v1/posts", "commands"),
-        ("PUT", "/api/v1/posts/42/like", "commands"),
-        ("PATCH", "/api/v1/posts/42", "commands"),
-        ("DELETE", "/api/v1/posts/42", "commands"),
-        ("POST", "/api/v1/me/deactivate", "commands"),
-        ("GET", "/api/v1/auth/sessions", "commands"),
-        ("POST", "/api/v1/auth/token", "commands"),
+        ("POST", "/api/socialapp/v1/posts", "commands"),
+        ("PUT", "/api/socialapp/v1/posts/42/like", "commands"),
+        ("PATCH", "/api/socialapp/v1/posts/42", "commands"),
+        ("DELETE", "/api/socialapp/v1/posts/42", "commands"),
+        ("POST", "/api/socialapp/v1/me/deactivate", "commands"),
+        ("GET", "/api/socialapp/v1/auth/sessions", "commands"),
+        ("POST", "/api/socialapp/v1/auth/token", "commands"),
         ("GET", "/admin/", "commands"),
         ("POST", "/admin/login/", "commands"),
         ("GET", "/static/admin/css/base.css", "commands"),
-        ("POST", "/api/v1/notifications/read", "queries"),
-        ("PROPFIND", "/api/v1/posts/42", "commands"),
+        ("POST", "/api/socialapp/v1/notifications/read", "queries"),
+        ("PROPFIND", "/api/socialapp/v1/posts/42", "commands"),
     ],
 )
 def test_each_method_reaches_its_side(proxy, method, path, side) -> None:
@@ -180,7 +180,7 @@ def test_each_method_reaches_its_side(proxy, method, path, side) -> None:
 
 def test_proxy_keeps_the_host_and_appends_one_forwarded_hop(proxy) -> None:
     port = proxy.rsplit(":", 1)[1]
-    echoed = requests.get(f"{proxy}/api/v1/feed", headers={"X-Forwarded-For": "203.0.113.9"}, timeout=5).json()
+    echoed = requests.get(f"{proxy}/api/socialapp/v1/feed", headers={"X-Forwarded-For": "203.0.113.9"}, timeout=5).json()
     assert echoed["host"] == f"127.0.0.1:{port}"
     # The client's own header is kept and the socket address appended: with API_TRUSTED_PROXIES=1
     # the app takes the last hop, which the client cannot forge.
@@ -229,14 +229,14 @@ def test_the_real_api_through_the_proxy_split_and_revalidated(tmp_path) -> None:
         serving(servers),
         running_nginx(tmp_path, servers["commands"].server_port, servers["queries"].server_port) as url,
     ):
-        first = requests.get(f"{url}/api/v1/posts/{post_id}", headers=auth, timeout=10)
+        first = requests.get(f"{url}/api/socialapp/v1/posts/{post_id}", headers=auth, timeout=10)
         assert first.status_code == 200 and first.headers["X-Side"] == "queries"
         assert first.json()["body"] == "through the proxy"
         again = requests.get(
-            f"{url}/api/v1/posts/{post_id}", headers={**auth, "If-None-Match": first.headers["ETag"]}, timeout=10
+            f"{url}/api/socialapp/v1/posts/{post_id}", headers={**auth, "If-None-Match": first.headers["ETag"]}, timeout=10
         )
         assert again.status_code == 304 and again.content == b""
         assert again.headers["ETag"] == first.headers["ETag"] and again.headers["X-Read-Lag"]
-        created = requests.post(f"{url}/api/v1/posts", json={"body": "a command"}, headers=auth, timeout=10)
+        created = requests.post(f"{url}/api/socialapp/v1/posts", json={"body": "a command"}, headers=auth, timeout=10)
         assert created.status_code == 201 and created.headers["X-Side"] == "commands", created.text
         assert created.headers["X-Consistency-Token"]

@@ -49,9 +49,9 @@ def walk(client, url: str, limit: int, cursor: str | None = None) -> list[str]:
 def test_feed_pages_newest_first_with_link_header(site) -> None:
     bob = site.client("bob")
     expected = [str(p) for p in site.world.expected_feed(site.ids["bob"], 1000)]
-    assert walk(bob, "/api/v1/feed", 2) == expected
-    r = bob.get("/api/v1/feed", {"limit": 2})
-    assert r["Link"].startswith("<http://testserver/api/v1/feed?") and r["Link"].endswith('rel="next"')
+    assert walk(bob, "/api/socialapp/v1/feed", 2) == expected
+    r = bob.get("/api/socialapp/v1/feed", {"limit": 2})
+    assert r["Link"].startswith("<http://testserver/api/socialapp/v1/feed?") and r["Link"].endswith('rel="next"')
     assert r["X-Read-Lag"]  # always present
     first = r.json()["results"][0]
     assert first["author"]["username"] == "bob" and first["liked_by_me"] is False
@@ -59,7 +59,7 @@ def test_feed_pages_newest_first_with_link_header(site) -> None:
 
 @pytest.mark.parametrize("query", [{"limit": 0}, {"limit": 101}, {"limit": "x"}, {"cursor": "garbage"}])
 def test_bad_limit_or_cursor_is_400_problem(site, query) -> None:
-    r = site.client("bob").get("/api/v1/feed", query)
+    r = site.client("bob").get("/api/socialapp/v1/feed", query)
     assert r.status_code == 400
     assert r["Content-Type"] == "application/problem+json"
     assert set(r.json()["errors"]) <= {"limit", "cursor"}
@@ -67,90 +67,90 @@ def test_bad_limit_or_cursor_is_400_problem(site, query) -> None:
 
 def test_cursor_of_another_list_is_400(site) -> None:
     ann = site.client("ann")
-    cursor = ann.get("/api/v1/feed", {"limit": 1}).json()["next"]
-    assert site.client("bob").get("/api/v1/feed", {"cursor": cursor}).status_code == 400
-    assert ann.get("/api/v1/tags/django/posts", {"cursor": cursor}).status_code == 400
+    cursor = ann.get("/api/socialapp/v1/feed", {"limit": 1}).json()["next"]
+    assert site.client("bob").get("/api/socialapp/v1/feed", {"cursor": cursor}).status_code == 400
+    assert ann.get("/api/socialapp/v1/tags/django/posts", {"cursor": cursor}).status_code == 400
 
 
 def test_pagination_stable_while_new_posts_arrive(site) -> None:
     bob, w, i = site.client("bob"), site.world, site.ids
     before = [str(p) for p in site.world.expected_feed(i["bob"], 1000)]
-    page1 = bob.get("/api/v1/feed", {"limit": 3}).json()
+    page1 = bob.get("/api/socialapp/v1/feed", {"limit": 3}).json()
     for n in range(4):  # new posts land above the boundary while bob pages
         w.post(i["ann"], f"late {n}")
     site.apply()
-    rest = walk(bob, "/api/v1/feed", 2, cursor=page1["next"])
+    rest = walk(bob, "/api/socialapp/v1/feed", 2, cursor=page1["next"])
     assert [p["id"] for p in page1["results"]] + rest == before
 
 
 def test_profile_counts_follow_flags_and_privacy(site) -> None:
-    r = site.client("bob").get("/api/v1/users/ANN")
+    r = site.client("bob").get("/api/socialapp/v1/users/ANN")
     assert r.status_code == 200
     body = r.json()
     assert (body["follower_count"], body["following_count"], body["post_count"]) == (2, 1, 5)
     assert body["followed_by_me"] is True and body["follows_me"] is True
     assert "email" not in body
-    me = site.client("ann").get("/api/v1/me")
+    me = site.client("ann").get("/api/socialapp/v1/me")
     assert me.status_code == 200 and me.json()["email"] == "ann@example.org"
-    followers = walk(site.client(), "/api/v1/users/ann/followers", 1)
+    followers = walk(site.client(), "/api/socialapp/v1/users/ann/followers", 1)
     assert followers == [str(site.ids["cat"]), str(site.ids["bob"])]  # most recent first
-    assert ids(site.client().get("/api/v1/users/ann/following")) == [str(site.ids["bob"])]
-    assert site.client().get("/api/v1/users/nobody").status_code == 404
+    assert ids(site.client().get("/api/socialapp/v1/users/ann/following")) == [str(site.ids["bob"])]
+    assert site.client().get("/api/socialapp/v1/users/nobody").status_code == 404
 
 
 def test_posts_comments_tags(site) -> None:
     bp = site.bob_post
-    r = site.client("ann").get(f"/api/v1/posts/{bp}")
+    r = site.client("ann").get(f"/api/socialapp/v1/posts/{bp}")
     assert r.status_code == 200 and r.json()["liked_by_me"] is True and r.json()["comment_count"] == 2
-    assert site.client("cat").get(f"/api/v1/posts/{bp}").json()["liked_by_me"] is False
-    comments = site.client().get(f"/api/v1/posts/{bp}/comments").json()["results"]
+    assert site.client("cat").get(f"/api/socialapp/v1/posts/{bp}").json()["liked_by_me"] is False
+    comments = site.client().get(f"/api/socialapp/v1/posts/{bp}/comments").json()["results"]
     assert [c["body"] for c in comments] == ["first", "second"]  # oldest first
-    assert ids(site.client().get("/api/v1/tags/CQRS/posts")) == [str(bp)]
-    assert walk(site.client(), "/api/v1/users/ann/posts", 2) == [str(p) for p in reversed(site.posts)]
-    assert site.client().get("/api/v1/posts/99999999999999999999").status_code == 404
+    assert ids(site.client().get("/api/socialapp/v1/tags/CQRS/posts")) == [str(bp)]
+    assert walk(site.client(), "/api/socialapp/v1/users/ann/posts", 2) == [str(p) for p in reversed(site.posts)]
+    assert site.client().get("/api/socialapp/v1/posts/99999999999999999999").status_code == 404
     site.world.delete(bp)
     site.apply()
-    assert site.client().get(f"/api/v1/posts/{bp}").status_code == 404
-    assert site.client().get(f"/api/v1/posts/{bp}/comments").status_code == 404
-    assert ids(site.client().get("/api/v1/tags/cqrs/posts")) == []
+    assert site.client().get(f"/api/socialapp/v1/posts/{bp}").status_code == 404
+    assert site.client().get(f"/api/socialapp/v1/posts/{bp}/comments").status_code == 404
+    assert ids(site.client().get("/api/socialapp/v1/tags/cqrs/posts")) == []
 
 
 def test_notifications_are_private_and_mark_read(site) -> None:
     ann = site.client("ann")
-    body = ann.get("/api/v1/notifications").json()
+    body = ann.get("/api/socialapp/v1/notifications").json()
     kinds = sorted(n["kind"] for n in body["results"])
     assert kinds == ["follow", "follow", "mention"]  # bob and cat followed, bob mentioned her
     assert body["unread_count"] == 3 and all(n["unread"] for n in body["results"])
-    bob_body = site.client("bob").get("/api/v1/notifications").json()
+    bob_body = site.client("bob").get("/api/socialapp/v1/notifications").json()
     assert {n["kind"] for n in bob_body["results"]} == {"follow", "like", "comment"}
-    assert site.client().get("/api/v1/notifications").status_code == 401
+    assert site.client().get("/api/socialapp/v1/notifications").status_code == 401
     oldest = body["results"][-1]["id"]
-    assert ann.post("/api/v1/notifications/read", {"up_to": oldest}, format="json").json() == {"unread_count": 2}
-    assert ann.post("/api/v1/notifications/read", {}, format="json").json() == {"unread_count": 0}
-    assert site.client("bob").get("/api/v1/notifications").json()["unread_count"] == 4  # not bob's marker
-    assert ann.post("/api/v1/notifications/read", {"up_to": "x"}, format="json").status_code == 400
+    assert ann.post("/api/socialapp/v1/notifications/read", {"up_to": oldest}, format="json").json() == {"unread_count": 2}
+    assert ann.post("/api/socialapp/v1/notifications/read", {}, format="json").json() == {"unread_count": 0}
+    assert site.client("bob").get("/api/socialapp/v1/notifications").json()["unread_count"] == 4  # not bob's marker
+    assert ann.post("/api/socialapp/v1/notifications/read", {"up_to": "x"}, format="json").status_code == 400
 
 
 def test_deactivated_user_disappears(site) -> None:
     site.world.deactivate(site.ids["bob"])
     site.apply()
     c = site.client("ann")
-    assert c.get("/api/v1/users/bob").status_code == 404
-    assert c.get(f"/api/v1/posts/{site.bob_post}").status_code == 404
-    assert str(site.bob_post) not in ids(c.get("/api/v1/feed"))
-    assert c.get("/api/v1/users/ann").json()["follower_count"] == 1
-    assert [n["kind"] for n in c.get("/api/v1/notifications").json()["results"]] == ["follow"]
+    assert c.get("/api/socialapp/v1/users/bob").status_code == 404
+    assert c.get(f"/api/socialapp/v1/posts/{site.bob_post}").status_code == 404
+    assert str(site.bob_post) not in ids(c.get("/api/socialapp/v1/feed"))
+    assert c.get("/api/socialapp/v1/users/ann").json()["follower_count"] == 1
+    assert [n["kind"] for n in c.get("/api/socialapp/v1/notifications").json()["results"]] == ["follow"]
 
 
 QUERY_URLS = [
-    "/api/v1/feed",
-    "/api/v1/me",
-    "/api/v1/users/ann",
-    "/api/v1/users/ann/posts",
-    "/api/v1/users/ann/followers",
-    "/api/v1/users/ann/following",
-    "/api/v1/tags/django/posts",
-    "/api/v1/notifications",
+    "/api/socialapp/v1/feed",
+    "/api/socialapp/v1/me",
+    "/api/socialapp/v1/users/ann",
+    "/api/socialapp/v1/users/ann/posts",
+    "/api/socialapp/v1/users/ann/followers",
+    "/api/socialapp/v1/users/ann/following",
+    "/api/socialapp/v1/tags/django/posts",
+    "/api/socialapp/v1/notifications",
 ]
 
 
@@ -158,8 +158,8 @@ def test_no_sql_reaches_default_authentication_included(site) -> None:
     """Query endpoints read only `read`: the token is checked against the session records in the
     shared cache, not `accounts_auth_token` (docs/read-models.md, authentication)."""
     client = site.client("bob")
-    urls = [*QUERY_URLS, f"/api/v1/posts/{site.bob_post}", f"/api/v1/posts/{site.bob_post}/comments"]
-    public = [u for u in urls if u not in ("/api/v1/feed", "/api/v1/me", "/api/v1/notifications")]
+    urls = [*QUERY_URLS, f"/api/socialapp/v1/posts/{site.bob_post}", f"/api/socialapp/v1/posts/{site.bob_post}/comments"]
+    public = [u for u in urls if u not in ("/api/socialapp/v1/feed", "/api/socialapp/v1/me", "/api/socialapp/v1/notifications")]
     for viewer, paths in ((client, urls), (site.client(), public)):
         for url in paths:
             with (
@@ -180,14 +180,14 @@ def test_consistency_token_waits_for_the_events_then_says_so(site) -> None:
     event = w.events[-1]
     token = make_token([SimpleNamespace(position=event.position, event_type=event.event_type)])
     ann = site.client("ann")
-    r = ann.get(f"/api/v1/posts/{pid}", HTTP_X_CONSISTENCY_TOKEN=token)
+    r = ann.get(f"/api/socialapp/v1/posts/{pid}", HTTP_X_CONSISTENCY_TOKEN=token)
     assert r.status_code == 404 and r["X-Consistency-Satisfied"] == "false"  # bounded: answered with what it has
     site.apply()
-    r = ann.get(f"/api/v1/posts/{pid}", HTTP_X_CONSISTENCY_TOKEN=token)
+    r = ann.get(f"/api/socialapp/v1/posts/{pid}", HTTP_X_CONSISTENCY_TOKEN=token)
     assert r.status_code == 200 and r["X-Consistency-Satisfied"] == "true"
-    feed = ann.get("/api/v1/feed", HTTP_X_CONSISTENCY_TOKEN=token)
+    feed = ann.get("/api/socialapp/v1/feed", HTTP_X_CONSISTENCY_TOKEN=token)
     assert feed["X-Consistency-Satisfied"] == "true" and ids(feed)[0] == str(pid)
     # A token about events no projector of this endpoint handles never waits.
-    assert ann.get("/api/v1/notifications", HTTP_X_CONSISTENCY_TOKEN=token)["X-Consistency-Satisfied"] == "true"
-    assert "X-Consistency-Satisfied" not in ann.get("/api/v1/feed")
-    assert ann.get("/api/v1/feed", HTTP_X_CONSISTENCY_TOKEN="forged").status_code == 400
+    assert ann.get("/api/socialapp/v1/notifications", HTTP_X_CONSISTENCY_TOKEN=token)["X-Consistency-Satisfied"] == "true"
+    assert "X-Consistency-Satisfied" not in ann.get("/api/socialapp/v1/feed")
+    assert ann.get("/api/socialapp/v1/feed", HTTP_X_CONSISTENCY_TOKEN="forged").status_code == 400

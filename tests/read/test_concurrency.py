@@ -47,7 +47,7 @@ def test_pages_neither_repeat_nor_skip_while_posts_are_committed_concurrently() 
     try:
         bob, seen, cursor = site.client("bob"), [], None
         while True:
-            r = bob.get("/api/v1/feed", {"limit": 7, **({"cursor": cursor} if cursor else {})})
+            r = bob.get("/api/socialapp/v1/feed", {"limit": 7, **({"cursor": cursor} if cursor else {})})
             assert r.status_code == 200
             page = [x["id"] for x in r.json()["results"]]
             seen += page

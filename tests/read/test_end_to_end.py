@@ -23,7 +23,7 @@ def client(token: str | None = None) -> APIClient:
 
 def register(name: str) -> str:
     r = client().post(
-        "/api/v1/auth/register",
+        "/api/socialapp/v1/auth/register",
         {"username": name, "email": f"{name}@example.org", "password": "correct-Horse-9"},
         format="json",
     )
@@ -47,26 +47,26 @@ def test_read_your_writes_and_chunked_fanout_end_to_end(settings) -> None:
         tokens = {n: register(n) for n in ("ann", "bob", "cat", "dan")}
         follow_tokens = []
         for n in ("bob", "cat", "dan"):
-            r = client(tokens[n]).put("/api/v1/users/ann/follow")
+            r = client(tokens[n]).put("/api/socialapp/v1/users/ann/follow")
             assert r.status_code in (200, 201, 204), r.content
             follow_tokens.append(r["X-Consistency-Token"])
-        r = client(tokens["ann"]).post("/api/v1/posts", {"body": "hello followers #e2e"}, format="json")
+        r = client(tokens["ann"]).post("/api/socialapp/v1/posts", {"body": "hello followers #e2e"}, format="json")
         assert r.status_code == 201, r.content
         post_id, token = r.json()["id"], r["X-Consistency-Token"]
 
         ann = client(tokens["ann"])
-        read = ann.get(f"/api/v1/posts/{post_id}", HTTP_X_CONSISTENCY_TOKEN=token)
+        read = ann.get(f"/api/socialapp/v1/posts/{post_id}", HTTP_X_CONSISTENCY_TOKEN=token)
         assert read.status_code == 200 and read["X-Consistency-Satisfied"] == "true", read.content
-        feed = ann.get("/api/v1/feed", HTTP_X_CONSISTENCY_TOKEN=token)
+        feed = ann.get("/api/socialapp/v1/feed", HTTP_X_CONSISTENCY_TOKEN=token)
         assert feed["X-Consistency-Satisfied"] == "true" and ids(feed)[0] == post_id  # own post at once
-        profile = ann.get("/api/v1/me", HTTP_X_CONSISTENCY_TOKEN=follow_tokens[-1])
+        profile = ann.get("/api/socialapp/v1/me", HTTP_X_CONSISTENCY_TOKEN=follow_tokens[-1])
         assert profile["X-Consistency-Satisfied"] == "true"
         for n in ("bob", "cat", "dan"):  # followers: through the chunk tasks
-            wait_for(lambda n=n: post_id in ids(client(tokens[n]).get("/api/v1/feed")), timeout=60, what=n)
-        notes = ann.get("/api/v1/notifications", HTTP_X_CONSISTENCY_TOKEN=follow_tokens[-1]).json()
+            wait_for(lambda n=n: post_id in ids(client(tokens[n]).get("/api/socialapp/v1/feed")), timeout=60, what=n)
+        notes = ann.get("/api/socialapp/v1/notifications", HTTP_X_CONSISTENCY_TOKEN=follow_tokens[-1]).json()
         assert sorted(x["actor"]["username"] for x in notes["results"]) == ["bob", "cat", "dan"]
-        assert ann.get("/api/v1/users/ann").json()["follower_count"] == 3
-        lag = wait_for(lambda: ann.get("/api/v1/feed")["X-Read-Lag"].replace("unknown", ""), timeout=20)
+        assert ann.get("/api/socialapp/v1/users/ann").json()["follower_count"] == 3
+        lag = wait_for(lambda: ann.get("/api/socialapp/v1/feed")["X-Read-Lag"].replace("unknown", ""), timeout=20)
         assert float(lag) >= 0
     finally:
         for process in (chunks, worker, relay):

@@ -219,11 +219,11 @@ def test_the_feed_view_serves_a_regenerated_feed_after_eviction(clean_read_model
     posts = sorted([w.post(i["bob"], "b"), w.post(i["ann"], "own")], reverse=True)
     site.apply()
     assert maintenance.evict([i["ann"]]) == 2
-    r = site.client("ann").get("/api/v1/feed")
+    r = site.client("ann").get("/api/socialapp/v1/feed")
     assert r.status_code == 200 and [int(p["id"]) for p in r.json()["results"]] == posts
     assert stored_feed(i["ann"]) == posts
     rows = fetchone("SELECT count(*) FROM feed_author")
-    assert site.client("new").get("/api/v1/feed").json()["results"] == []
+    assert site.client("new").get("/api/socialapp/v1/feed").json()["results"] == []
     assert fetchone("SELECT count(*) FROM feed_author") == rows  # a read creates no projector rows
 
 

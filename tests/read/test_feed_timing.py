@@ -36,14 +36,14 @@ def test_feed_request_time(clean_read_models) -> None:
                 w.like(i["reader"], post)
     site.apply()
     client = site.client("reader")
-    response = client.get("/api/v1/feed")
+    response = client.get("/api/socialapp/v1/feed")
     assert response.status_code == 200 and len(response.json()["results"]) == 20
     for _ in range(50):  # warm-up: connections, caches, code paths
-        client.get("/api/v1/feed")
+        client.get("/api/socialapp/v1/feed")
     requests = int(os.environ.get("SOCIALAPP_FEED_TIMING_REQUESTS", "300"))
     started = time.perf_counter()
     for _ in range(requests):
-        client.get("/api/v1/feed")
+        client.get("/api/socialapp/v1/feed")
     print(f"\nGET feed: {(time.perf_counter() - started) / requests * 1000:.2f} ms per request ({requests} requests)")
     if path := os.environ.get("SOCIALAPP_FEED_PROFILE"):
         from pyinstrument import Profiler
@@ -51,6 +51,6 @@ def test_feed_request_time(clean_read_models) -> None:
         profiler = Profiler(interval=0.0005)
         with profiler:
             for _ in range(requests):
-                client.get("/api/v1/feed")
+                client.get("/api/socialapp/v1/feed")
         with open(path, "w") as out:
             out.write(profiler.output_text(unicode=False, color=False))

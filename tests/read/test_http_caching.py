@@ -23,13 +23,13 @@ def site(clean_read_models):
 
 
 def post_url(site) -> str:
-    return f"/api/v1/posts/{site.post}"
+    return f"/api/socialapp/v1/posts/{site.post}"
 
 
 URLS = {
     "post": post_url,
-    "profile": lambda site: "/api/v1/users/ann",
-    "me": lambda site: "/api/v1/me",
+    "profile": lambda site: "/api/socialapp/v1/users/ann",
+    "me": lambda site: "/api/socialapp/v1/me",
 }
 
 
@@ -78,8 +78,8 @@ def test_if_none_match_star_and_lists_per_rfc_9110(site, kind) -> None:
 
 def test_star_on_a_missing_or_hidden_resource_is_404_not_304(site) -> None:
     client = site.client("bob")
-    assert revalidate(client, "/api/v1/posts/999999", "*").status_code == 404
-    assert revalidate(client, "/api/v1/users/nobody", "*").status_code == 404
+    assert revalidate(client, "/api/socialapp/v1/posts/999999", "*").status_code == 404
+    assert revalidate(client, "/api/socialapp/v1/users/nobody", "*").status_code == 404
     site.world.delete(site.post)
     site.apply()
     assert revalidate(client, post_url(site), "*").status_code == 404
@@ -119,29 +119,29 @@ def test_post_tag_changes_with_edit_like_comment_author_name_and_viewer(site) ->
 def test_profile_and_me_tags_change_with_profile_updates_and_counts(site) -> None:
     w, i = site.world, site.ids
     ann, bob = site.client("ann"), site.client("bob")
-    profile, me = bob.get("/api/v1/users/ann")["ETag"], ann.get("/api/v1/me")["ETag"]
+    profile, me = bob.get("/api/socialapp/v1/users/ann")["ETag"], ann.get("/api/socialapp/v1/me")["ETag"]
 
     w.follow(i["cat"], i["ann"])  # follower_count, not the profile's version
     site.apply()
-    assert revalidate(bob, "/api/v1/users/ann", profile).status_code == 200
-    assert revalidate(ann, "/api/v1/me", me).status_code == 200
-    profile, me = bob.get("/api/v1/users/ann")["ETag"], ann.get("/api/v1/me")["ETag"]
+    assert revalidate(bob, "/api/socialapp/v1/users/ann", profile).status_code == 200
+    assert revalidate(ann, "/api/socialapp/v1/me", me).status_code == 200
+    profile, me = bob.get("/api/socialapp/v1/users/ann")["ETag"], ann.get("/api/socialapp/v1/me")["ETag"]
 
     w.update_profile(i["ann"], "Ann", "new bio")  # the version
     site.apply()
-    r = revalidate(bob, "/api/v1/users/ann", profile)
+    r = revalidate(bob, "/api/socialapp/v1/users/ann", profile)
     assert r.status_code == 200 and r.json()["bio"] == "new bio" and r["ETag"] != profile
-    assert revalidate(ann, "/api/v1/me", me).status_code == 200
+    assert revalidate(ann, "/api/socialapp/v1/me", me).status_code == 200
     profile = r["ETag"]
 
     w.follow(i["bob"], i["ann"])  # bob's overlay: followed_by_me
     site.apply()
-    r = revalidate(bob, "/api/v1/users/ann", profile)
+    r = revalidate(bob, "/api/socialapp/v1/users/ann", profile)
     assert r.status_code == 200 and r.json()["followed_by_me"] is True
 
     w.post(i["ann"], "another")  # post_count
     site.apply()
-    assert revalidate(bob, "/api/v1/users/ann", r["ETag"]).status_code == 200
+    assert revalidate(bob, "/api/socialapp/v1/users/ann", r["ETag"]).status_code == 200
 
 
 def test_suspension_hides_then_lifting_restores_the_same_tag(site) -> None:
@@ -151,12 +151,12 @@ def test_suspension_hides_then_lifting_restores_the_same_tag(site) -> None:
     w.suspend(i["ann"])
     site.apply()
     assert revalidate(bob, url, tag).status_code == 404
-    assert revalidate(bob, "/api/v1/users/ann", "*").status_code == 404
+    assert revalidate(bob, "/api/socialapp/v1/users/ann", "*").status_code == 404
     w.unsuspend(i["ann"])
     site.apply()
     assert revalidate(bob, url, tag).status_code == 304  # exactly as before: the body is the same
 
 
 def test_lists_are_not_conditional(site) -> None:
-    r = site.client("bob").get("/api/v1/users/ann/posts", HTTP_IF_NONE_MATCH="*")
+    r = site.client("bob").get("/api/socialapp/v1/users/ann/posts", HTTP_IF_NONE_MATCH="*")
     assert r.status_code == 200 and "ETag" not in r

@@ -130,9 +130,9 @@ def late_site(clean_read_models):
 
 def test_late_notification_is_unread_after_mark_read(late_site) -> None:
     ann = late_site.client("ann")
-    assert ann.post("/api/v1/notifications/read", {}, format="json").json() == {"unread_count": 0}
+    assert ann.post("/api/socialapp/v1/notifications/read", {}, format="json").json() == {"unread_count": 0}
     apply_all([late_site.late_event])  # lower log position, applied after the marker was set
-    body = ann.get("/api/v1/notifications").json()
+    body = ann.get("/api/socialapp/v1/notifications").json()
     assert body["unread_count"] == 1
     newest = body["results"][0]
     assert newest["actor"]["username"] == "bob" and newest["unread"] is True
@@ -141,21 +141,21 @@ def test_late_notification_is_unread_after_mark_read(late_site) -> None:
 
 def test_late_notification_is_seen_by_a_client_that_already_paged(late_site) -> None:
     ann = late_site.client("ann")
-    first = ann.get("/api/v1/notifications", {"limit": 1}).json()
+    first = ann.get("/api/socialapp/v1/notifications", {"limit": 1}).json()
     seen = [n["id"] for n in first["results"]]
-    rest = ann.get("/api/v1/notifications", {"limit": 1, "cursor": first["next"]}).json()
+    rest = ann.get("/api/socialapp/v1/notifications", {"limit": 1, "cursor": first["next"]}).json()
     seen += [n["id"] for n in rest["results"]]
     apply_all([late_site.late_event])
-    top = ann.get("/api/v1/notifications", {"limit": 1}).json()["results"][0]  # a client polls for new ones
+    top = ann.get("/api/socialapp/v1/notifications", {"limit": 1}).json()["results"][0]  # a client polls for new ones
     assert top["actor"]["username"] == "bob" and top["id"] not in seen
     assert int(top["id"]) > max(int(x) for x in seen)
     # marking read up to what the client saw leaves the late one unread
     up_to = max(seen, key=int)
-    assert ann.post("/api/v1/notifications/read", {"up_to": up_to}, format="json").json() == {"unread_count": 1}
+    assert ann.post("/api/socialapp/v1/notifications/read", {"up_to": up_to}, format="json").json() == {"unread_count": 1}
     # the older pages are unchanged: walking from the top gives every notification once, newest first
     everything, cursor = [], None
     while True:
-        page = ann.get("/api/v1/notifications", {"limit": 1, **({"cursor": cursor} if cursor else {})}).json()
+        page = ann.get("/api/socialapp/v1/notifications", {"limit": 1, **({"cursor": cursor} if cursor else {})}).json()
         everything += [n["id"] for n in page["results"]]
         if not (cursor := page["next"]):
             break

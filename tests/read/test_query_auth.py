@@ -29,7 +29,7 @@ pytestmark = [
     pytest.mark.usefixtures("clean_read_models", "alice", "bob", "moderator"),
 ]
 
-QUERY = "/api/v1/notifications"  # needs a caller, answers from an empty read model too
+QUERY = "/api/socialapp/v1/notifications"  # needs a caller, answers from an empty read model too
 UNREACHABLE_CACHE = {
     "default": {
         **settings.CACHES["default"],
@@ -39,7 +39,7 @@ UNREACHABLE_CACHE = {
 
 
 def login(username: str = "alice", password: str = PASSWORD) -> APIClient:
-    r = APIClient().post("/api/v1/auth/token", {"username": username, "password": password}, format="json")
+    r = APIClient().post("/api/socialapp/v1/auth/token", {"username": username, "password": password}, format="json")
     assert r.status_code == 200, r.content
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {r.json()['token']}")
@@ -74,7 +74,7 @@ def test_the_record_holds_no_secret_and_only_the_tokens_hash_finds_it():
 def test_logout_ends_the_session_at_once_on_the_query_side():
     first, second = login(), login()
     assert query_status(first) == 200
-    assert first.post("/api/v1/auth/logout").status_code == 204
+    assert first.post("/api/socialapp/v1/auth/logout").status_code == 204
     assert query_status(first) == 401 and query_status(second) == 200
     assert cache.get(session_key(hash_token(first.secret))) is None
 
@@ -82,8 +82,8 @@ def test_logout_ends_the_session_at_once_on_the_query_side():
 def test_revoking_another_session_ends_it_at_once():
     mine, other = login(), login()
     assert query_status(other) == 200
-    target = next(s for s in mine.get("/api/v1/auth/sessions").json()["results"] if not s["current"])
-    assert mine.delete(f"/api/v1/auth/sessions/{target['id']}").status_code == 204
+    target = next(s for s in mine.get("/api/socialapp/v1/auth/sessions").json()["results"] if not s["current"])
+    assert mine.delete(f"/api/socialapp/v1/auth/sessions/{target['id']}").status_code == 204
     assert query_status(other) == 401 and query_status(mine) == 200
 
 
@@ -91,7 +91,7 @@ def test_password_change_ends_the_other_sessions_at_once():
     current, other = login(), login()
     assert query_status(other) == 200
     r = current.post(
-        "/api/v1/me/password", {"old_password": PASSWORD, "new_password": "a new long passphrase"}, format="json"
+        "/api/socialapp/v1/me/password", {"old_password": PASSWORD, "new_password": "a new long passphrase"}, format="json"
     )
     assert r.status_code == 204
     assert query_status(other) == 401 and query_status(current) == 200
@@ -102,7 +102,7 @@ def test_suspension_and_deactivation_end_every_session_at_once():
     assert query_status(alices) == 200 and query_status(bobs) == 200
     services.user_suspend(user_id=User.objects.get(username="alice").pk, actor=User.objects.get(username="mod"))
     assert query_status(alices) == 401
-    assert bobs.post("/api/v1/me/deactivate").status_code in (200, 204)
+    assert bobs.post("/api/socialapp/v1/me/deactivate").status_code in (200, 204)
     assert query_status(bobs) == 401
 
 
@@ -137,7 +137,7 @@ def test_queries_slide_the_expiry_and_the_periodic_task_writes_it_to_the_table()
     assert abs(token.last_used_at.timestamp() - used) < 0.001
     assert token.expires_at == token.last_used_at + timedelta(seconds=settings.AUTH_TOKEN_TTL_SECONDS)
     assert sync_sessions()["renewed"] == 0  # idempotent
-    assert client.get("/api/v1/auth/sessions").status_code == 200  # and the command side agrees
+    assert client.get("/api/socialapp/v1/auth/sessions").status_code == 200  # and the command side agrees
 
 
 def test_the_periodic_task_republishes_a_lost_record():
@@ -153,7 +153,7 @@ def test_the_periodic_task_republishes_a_lost_record():
 def test_a_renewal_racing_a_revocation_does_not_bring_the_session_back():
     client = login()
     stale = AuthToken.objects.select_related("user").get(user__username="alice")  # read before the logout
-    assert client.post("/api/v1/auth/logout").status_code == 204
+    assert client.post("/api/socialapp/v1/auth/logout").status_code == 204
     services._publish_session(stale, stale.user)  # the racing writer comes second
     assert cache.get(session_key(stale.key_hash)) is None
     assert query_status(client) == 401
@@ -165,10 +165,10 @@ def test_cache_down_queries_answer_503_and_commands_carry_on():
         r = client.get(QUERY)
         assert r.status_code == 503 and r["Content-Type"] == "application/problem+json"
         assert r.json()["type"] == "/problems/service-unavailable"
-        assert APIClient().get("/api/v1/users/alice").status_code in (200, 404)  # anonymous: no session to check
-        assert client.post("/api/v1/posts", {"body": "still writing"}, format="json").status_code == 201
+        assert APIClient().get("/api/socialapp/v1/users/alice").status_code in (200, 404)  # anonymous: no session to check
+        assert client.post("/api/socialapp/v1/posts", {"body": "still writing"}, format="json").status_code == 201
         again = login()  # a login works; its record waits for the periodic task
-        assert again.get("/api/v1/auth/sessions").status_code == 200
+        assert again.get("/api/socialapp/v1/auth/sessions").status_code == 200
     assert query_status(client) == 200
     assert query_status(again) == 401
     sync_sessions()

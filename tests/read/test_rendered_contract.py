@@ -119,7 +119,7 @@ def get(site: Any, viewer: str | None, url: str, **query: Any) -> bytes:
 @pytest.mark.parametrize("viewer", VIEWERS)
 def test_post_lists_and_single_posts_match_the_serializer(site, viewer) -> None:
     v = site.ids.get(viewer) if viewer else None
-    urls = ["/api/v1/users/ann/posts", "/api/v1/tags/django/posts"] + (["/api/v1/feed"] if viewer else [])
+    urls = ["/api/socialapp/v1/users/ann/posts", "/api/socialapp/v1/tags/django/posts"] + (["/api/socialapp/v1/feed"] if viewer else [])
     for url in urls:
         body = ordered(get(site, viewer, url, limit=100))
         served = [dict(item)["id"] for item in dict(body)["results"]]
@@ -127,27 +127,27 @@ def test_post_lists_and_single_posts_match_the_serializer(site, viewer) -> None:
         expected = [ordered(old_bytes(PublicPostOut, old_row(OLD_POST, v=v, id=int(pid)))) for pid in served]
         assert dict(body)["results"] == expected, url
     for pid in (site.plain, site.mentioning, site.edited):
-        served = get(site, viewer, f"/api/v1/posts/{pid}")
+        served = get(site, viewer, f"/api/socialapp/v1/posts/{pid}")
         assert ordered(served) == ordered(old_bytes(PublicPostOut, old_row(OLD_POST, v=v, id=pid)))
 
 
 def test_the_varied_rows_are_there(site) -> None:
     """The comparison above would prove little if the rows were uniform."""
-    post = json.loads(get(site, "bob", f"/api/v1/posts/{site.mentioning}"))
+    post = json.loads(get(site, "bob", f"/api/socialapp/v1/posts/{site.mentioning}"))
     assert post["mentions"] == [
         {"user_id": str(site.ids["bob"]), "username": "bob"},
         {"user_id": str(site.ids["cat"]), "username": "cat"},
     ]
     assert post["liked_by_me"] is True and post["author"]["display_name"] == 'Ann "Ä" Ünïcødé 🐍'
-    assert json.loads(get(site, None, f"/api/v1/posts/{site.plain}"))["created_at"].endswith(".120000Z")
-    edited = json.loads(get(site, None, f"/api/v1/posts/{site.edited}"))
+    assert json.loads(get(site, None, f"/api/socialapp/v1/posts/{site.plain}"))["created_at"].endswith(".120000Z")
+    edited = json.loads(get(site, None, f"/api/socialapp/v1/posts/{site.edited}"))
     assert edited["edited_at"].endswith(".000001Z") and "." not in edited["created_at"]
-    assert json.loads(get(site, None, f"/api/v1/posts/{site.plain}"))["edited_at"] is None
+    assert json.loads(get(site, None, f"/api/socialapp/v1/posts/{site.plain}"))["edited_at"] is None
 
 
 @pytest.mark.parametrize("viewer", [None, "cat"])
 def test_comments_match_the_serializer(site, viewer) -> None:
-    body = ordered(get(site, viewer, f"/api/v1/posts/{site.mentioning}/comments"))
+    body = ordered(get(site, viewer, f"/api/socialapp/v1/posts/{site.mentioning}/comments"))
     served = [dict(item)["id"] for item in dict(body)["results"]]
     assert served == [str(site.comment), str(site.edited_comment)]
     expected = [ordered(old_bytes(PublicCommentOut, old_row(OLD_COMMENT, id=int(c)))) for c in served]
@@ -158,14 +158,14 @@ def test_comments_match_the_serializer(site, viewer) -> None:
 def test_profiles_and_follow_lists_match_the_serializer(site, viewer) -> None:
     v = site.ids.get(viewer) if viewer else None
     for name in ("ann", "bob"):
-        served = get(site, viewer, f"/api/v1/users/{name}")
+        served = get(site, viewer, f"/api/socialapp/v1/users/{name}")
         expected = old_bytes(PublicProfileOut, old_row(OLD_PROFILE, v=v, id=site.ids[name]))
         assert ordered(served) == ordered(expected)
     for direction, me, other in (
         ("followers", "followee_id", "follower_id"),
         ("following", "follower_id", "followee_id"),
     ):
-        body = ordered(get(site, viewer, f"/api/v1/users/ann/{direction}"))
+        body = ordered(get(site, viewer, f"/api/socialapp/v1/users/ann/{direction}"))
         rows = fetchdicts(
             f"SELECT p.*, e.since FROM read_follow_edge e JOIN read_profile p ON p.user_id = e.{other}"
             f" WHERE e.{me} = %s AND e.active ORDER BY e.since DESC, e.{other} DESC",
@@ -176,16 +176,16 @@ def test_profiles_and_follow_lists_match_the_serializer(site, viewer) -> None:
 
 
 def test_me_matches_the_serializer(site) -> None:
-    served = get(site, "ann", "/api/v1/me")
+    served = get(site, "ann", "/api/socialapp/v1/me")
     row = {**old_row(OLD_PROFILE, v=None, id=site.ids["ann"]), "email": "ann@example.org"}
     assert ordered(served) == ordered(old_bytes(MeOut, row))
 
 
 def test_notifications_match_the_serializer(site) -> None:
     ann = site.client("ann")
-    first = json.loads(get(site, "ann", "/api/v1/notifications"))["results"]
-    assert ann.post("/api/v1/notifications/read", {"up_to": first[-1]["id"]}, format="json").status_code == 200
-    body = ordered(get(site, "ann", "/api/v1/notifications", limit=2))
+    first = json.loads(get(site, "ann", "/api/socialapp/v1/notifications"))["results"]
+    assert ann.post("/api/socialapp/v1/notifications/read", {"up_to": first[-1]["id"]}, format="json").status_code == 200
+    body = ordered(get(site, "ann", "/api/socialapp/v1/notifications", limit=2))
     members = dict(body)
     assert [k for k, _ in body] == ["results", "next", "unread_count"]
     served = [dict(item)["id"] for item in members["results"]]
@@ -201,27 +201,27 @@ def test_notifications_match_the_serializer(site) -> None:
 
 
 def test_a_page_carries_the_cursor_and_link_of_its_last_item(site) -> None:
-    response = site.client("bob").get("/api/v1/users/ann/posts", {"limit": 1})
+    response = site.client("bob").get("/api/socialapp/v1/users/ann/posts", {"limit": 1})
     body = json.loads(response.content)
     scope, key = signing.loads(body["next"], salt="socialapp.read.cursor")
     assert (scope, key) == (f"user-posts:{site.ids['ann']}", [int(body["results"][0]["id"])])
     assert response["Link"].endswith('rel="next"') and "cursor=" in response["Link"]
-    last = site.client("bob").get("/api/v1/users/ann/posts", {"limit": 100})
+    last = site.client("bob").get("/api/socialapp/v1/users/ann/posts", {"limit": 100})
     assert json.loads(last.content)["next"] is None and "Link" not in last
 
 
 @pytest.mark.parametrize(
     ("url", "most"),
     [
-        ("/api/v1/feed", 1),
-        ("/api/v1/tags/django/posts", 1),
-        ("/api/v1/posts/{post}", 1),
-        ("/api/v1/users/ann", 1),
-        ("/api/v1/me", 1),
-        ("/api/v1/users/ann/posts", 2),
-        ("/api/v1/users/ann/followers", 2),
-        ("/api/v1/posts/{post}/comments", 2),
-        ("/api/v1/notifications", 2),
+        ("/api/socialapp/v1/feed", 1),
+        ("/api/socialapp/v1/tags/django/posts", 1),
+        ("/api/socialapp/v1/posts/{post}", 1),
+        ("/api/socialapp/v1/users/ann", 1),
+        ("/api/socialapp/v1/me", 1),
+        ("/api/socialapp/v1/users/ann/posts", 2),
+        ("/api/socialapp/v1/users/ann/followers", 2),
+        ("/api/socialapp/v1/posts/{post}/comments", 2),
+        ("/api/socialapp/v1/notifications", 2),
     ],
 )
 def test_each_response_is_at_most_two_statements_on_read(site, url, most) -> None:

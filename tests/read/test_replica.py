@@ -115,7 +115,7 @@ def captured(*aliases: str) -> Iterator[dict[str, CaptureQueriesContext]]:
 def test_a_query_is_served_by_the_standby_alone(site) -> None:
     client = site.client("bob")
     with captured("default", "read", REPLICA) as sql:
-        r = client.get(f"/api/v1/posts/{site.post}")
+        r = client.get(f"/api/socialapp/v1/posts/{site.post}")
     assert r.status_code == 200, r.content
     assert r.json()["body"] == "hello from the primary #django"
     assert sql[REPLICA].captured_queries and sql["read"].captured_queries == []
@@ -127,7 +127,7 @@ def test_a_query_is_served_by_the_standby_alone(site) -> None:
 
 def test_no_sql_reaches_default_or_the_primary_with_a_replica(site) -> None:
     client = site.client("bob")
-    urls = [*QUERY_URLS, f"/api/v1/posts/{site.post}", f"/api/v1/posts/{site.post}/comments"]
+    urls = [*QUERY_URLS, f"/api/socialapp/v1/posts/{site.post}", f"/api/socialapp/v1/posts/{site.post}/comments"]
     for url in urls:
         with captured("default", "read", REPLICA) as sql:
             r = client.get(url)
@@ -167,7 +167,7 @@ def test_a_consistency_token_waits_until_the_standby_has_the_effect(site, settin
     try:
         writer.start()
         with captured("read", REPLICA) as sql:
-            r = site.client("ann").get(f"/api/v1/posts/{pid}", HTTP_X_CONSISTENCY_TOKEN=token)
+            r = site.client("ann").get(f"/api/socialapp/v1/posts/{pid}", HTTP_X_CONSISTENCY_TOKEN=token)
     finally:
         consistency.applied = original  # type: ignore[assignment]
         writer.join()
@@ -188,7 +188,7 @@ def test_read_lag_is_sampled_on_the_standby_that_serves(site) -> None:
     assert any("projection_applied_event" in q["sql"] for q in sql[REPLICA].captured_queries)
     client = site.client("bob")
     wait_for(
-        lambda: client.get(f"/api/v1/posts/{site.post}")["X-Read-Lag"] != "unknown",
+        lambda: client.get(f"/api/socialapp/v1/posts/{site.post}")["X-Read-Lag"] != "unknown",
         timeout=60,
         what="a lag sample of the standby",
     )
@@ -207,7 +207,7 @@ def test_nothing_writes_through_the_replica_alias(replica) -> None:
 
 def test_mark_read_writes_and_reads_back_on_the_primary(site) -> None:
     with captured("read", REPLICA) as sql:
-        r = site.client("ann").post("/api/v1/notifications/read", {}, format="json")
+        r = site.client("ann").post("/api/socialapp/v1/notifications/read", {}, format="json")
     assert r.status_code == 200, r.content
     assert sql[REPLICA].captured_queries == [] and sql["read"].captured_queries
 
@@ -236,7 +236,7 @@ def replica_down(*, keep_connection: bool = False) -> Iterator[None]:
 def test_a_replica_that_is_down_falls_back_to_the_primary_and_is_reported(site, settings) -> None:
     settings.READINESS_CHECKS = ["postgres_read", "cache"]
     client = site.client("bob")
-    url = f"/api/v1/posts/{site.post}"
+    url = f"/api/socialapp/v1/posts/{site.post}"
     with replica_down():
         with captured("read") as sql:
             r = client.get(url)
@@ -265,7 +265,7 @@ def test_an_evicted_feed_is_regenerated_on_the_primary_and_read_back_from_it(sit
     assert maintenance.evict([site.ids["bob"]]) > 0
     wait_for(caught_up, timeout=REPLAY_TIMEOUT, what="the standby to replay the eviction")
     with captured("read", REPLICA) as sql:
-        r = site.client("bob").get("/api/v1/feed")
+        r = site.client("bob").get("/api/socialapp/v1/feed")
     assert r.status_code == 200, r.content
     assert [p["id"] for p in r.json()["results"]] == [str(site.post)]
     assert sql[REPLICA].captured_queries  # the first look, on the standby

@@ -22,33 +22,33 @@ from tests.read.api_support import make_site
 
 PATHS = {
     # command side
-    "/api/v1/auth/register": {"post"},
-    "/api/v1/auth/token": {"post"},
-    "/api/v1/me": {"get", "patch"},
-    "/api/v1/me/deactivate": {"post"},
-    "/api/v1/posts": {"post"},
-    "/api/v1/posts/{post_id}": {"get", "patch", "delete"},
-    "/api/v1/posts/{post_id}/like": {"put", "delete"},
-    "/api/v1/posts/{post_id}/comments": {"get", "post"},
-    "/api/v1/comments/{comment_id}": {"patch", "delete"},
-    "/api/v1/users/{username}/follow": {"put", "delete"},
+    "/api/socialapp/v1/auth/register": {"post"},
+    "/api/socialapp/v1/auth/token": {"post"},
+    "/api/socialapp/v1/me": {"get", "patch"},
+    "/api/socialapp/v1/me/deactivate": {"post"},
+    "/api/socialapp/v1/posts": {"post"},
+    "/api/socialapp/v1/posts/{post_id}": {"get", "patch", "delete"},
+    "/api/socialapp/v1/posts/{post_id}/like": {"put", "delete"},
+    "/api/socialapp/v1/posts/{post_id}/comments": {"get", "post"},
+    "/api/socialapp/v1/comments/{comment_id}": {"patch", "delete"},
+    "/api/socialapp/v1/users/{username}/follow": {"put", "delete"},
     # query side
-    "/api/v1/feed": {"get"},
-    "/api/v1/users/{username}": {"get"},
-    "/api/v1/users/{username}/posts": {"get"},
-    "/api/v1/users/{username}/followers": {"get"},
-    "/api/v1/users/{username}/following": {"get"},
-    "/api/v1/tags/{tag}/posts": {"get"},
-    "/api/v1/notifications": {"get"},
-    "/api/v1/notifications/read": {"post"},
+    "/api/socialapp/v1/feed": {"get"},
+    "/api/socialapp/v1/users/{username}": {"get"},
+    "/api/socialapp/v1/users/{username}/posts": {"get"},
+    "/api/socialapp/v1/users/{username}/followers": {"get"},
+    "/api/socialapp/v1/users/{username}/following": {"get"},
+    "/api/socialapp/v1/tags/{tag}/posts": {"get"},
+    "/api/socialapp/v1/notifications": {"get"},
+    "/api/socialapp/v1/notifications/read": {"post"},
 }
 
 
-QUERY_PATHS = [p for p in PATHS if p.startswith(("/api/v1/feed", "/api/v1/tags", "/api/v1/notif"))] + [
-    "/api/v1/users/{username}",
-    "/api/v1/users/{username}/posts",
-    "/api/v1/users/{username}/followers",
-    "/api/v1/users/{username}/following",
+QUERY_PATHS = [p for p in PATHS if p.startswith(("/api/socialapp/v1/feed", "/api/socialapp/v1/tags", "/api/socialapp/v1/notif"))] + [
+    "/api/socialapp/v1/users/{username}",
+    "/api/socialapp/v1/users/{username}/posts",
+    "/api/socialapp/v1/users/{username}/followers",
+    "/api/socialapp/v1/users/{username}/following",
 ]
 
 
@@ -75,9 +75,9 @@ def test_schema_covers_every_endpoint_of_both_sides_with_examples() -> None:
 
 
 CONDITIONAL_OPERATIONS = [
-    ("/api/v1/posts/{post_id}", "get"),
-    ("/api/v1/users/{username}", "get"),
-    ("/api/v1/me", "get"),
+    ("/api/socialapp/v1/posts/{post_id}", "get"),
+    ("/api/socialapp/v1/users/{username}", "get"),
+    ("/api/socialapp/v1/me", "get"),
 ]
 
 
@@ -91,7 +91,7 @@ def test_conditional_reads_document_etag_if_none_match_and_304(path, method) -> 
 
 
 # Search endpoints are fuzzed by tests/search (they need initialised Elasticsearch indexes).
-schema = schemathesis.openapi.from_dict(generated_schema()).exclude(path_regex="^/api/v1/search")
+schema = schemathesis.openapi.from_dict(generated_schema()).exclude(path_regex="^/api/socialapp/v1/search")
 
 
 @pytest.mark.slow

@@ -34,18 +34,18 @@ def site(clean_read_models):
 def answers(site) -> dict[tuple[str, str], tuple[int, object]]:
     """What ann and cat see on every list and page that could show bob or his content."""
     urls = [
-        "/api/v1/feed",
-        "/api/v1/users/bob",
-        "/api/v1/users/bob/posts",
-        "/api/v1/users/ann",
-        "/api/v1/users/ann/followers",
-        "/api/v1/users/ann/following",
-        "/api/v1/users/bob/followers",
-        f"/api/v1/posts/{site.bob_post}",
-        f"/api/v1/posts/{site.bob_post}/comments",
-        f"/api/v1/posts/{site.ann_post}/comments",
-        "/api/v1/tags/cqrs/posts",
-        "/api/v1/notifications",
+        "/api/socialapp/v1/feed",
+        "/api/socialapp/v1/users/bob",
+        "/api/socialapp/v1/users/bob/posts",
+        "/api/socialapp/v1/users/ann",
+        "/api/socialapp/v1/users/ann/followers",
+        "/api/socialapp/v1/users/ann/following",
+        "/api/socialapp/v1/users/bob/followers",
+        f"/api/socialapp/v1/posts/{site.bob_post}",
+        f"/api/socialapp/v1/posts/{site.bob_post}/comments",
+        f"/api/socialapp/v1/posts/{site.ann_post}/comments",
+        "/api/socialapp/v1/tags/cqrs/posts",
+        "/api/socialapp/v1/notifications",
     ]
     out = {}
     for viewer, url in itertools.product(("ann", "cat"), urls):
@@ -56,19 +56,19 @@ def answers(site) -> dict[tuple[str, str], tuple[int, object]]:
 
 def test_suspended_user_is_hidden_everywhere_and_restored_exactly(site) -> None:
     before = answers(site)
-    assert before[("ann", "/api/v1/users/bob")][0] == 200
+    assert before[("ann", "/api/socialapp/v1/users/bob")][0] == 200
     site.world.suspend(site.ids["bob"])
     site.apply()
     during = answers(site)
-    assert during[("ann", "/api/v1/users/bob")][0] == 404
-    assert during[("ann", f"/api/v1/posts/{site.bob_post}")][0] == 404
-    assert during[("ann", f"/api/v1/posts/{site.bob_post}/comments")][0] == 404
+    assert during[("ann", "/api/socialapp/v1/users/bob")][0] == 404
+    assert during[("ann", f"/api/socialapp/v1/posts/{site.bob_post}")][0] == 404
+    assert during[("ann", f"/api/socialapp/v1/posts/{site.bob_post}/comments")][0] == 404
     bob_id = str(site.ids["bob"])
-    text = repr({k: v for k, v in during.items() if k[1] != "/api/v1/users/ann"})
+    text = repr({k: v for k, v in during.items() if k[1] != "/api/socialapp/v1/users/ann"})
     assert "bob post" not in text and "bob says hi" not in text and f"'id': '{bob_id}'" not in text, text
-    assert [n["kind"] for n in during[("ann", "/api/v1/notifications")][1]["results"]] == []
-    assert during[("ann", "/api/v1/notifications")][1]["unread_count"] == 0
-    assert before[("ann", "/api/v1/notifications")][1]["unread_count"] > 0
+    assert [n["kind"] for n in during[("ann", "/api/socialapp/v1/notifications")][1]["results"]] == []
+    assert during[("ann", "/api/socialapp/v1/notifications")][1]["unread_count"] == 0
+    assert before[("ann", "/api/socialapp/v1/notifications")][1]["unread_count"] > 0
     site.world.unsuspend(site.ids["bob"])
     site.apply()
     assert answers(site) == before
@@ -91,8 +91,8 @@ def test_any_order_duplicates_and_rebuild_give_the_same_rows(site, seed) -> None
     reset()
     apply_all(w.events)  # a rebuild from the log
     assert snapshot() == in_order
-    assert site.client("ann").get("/api/v1/users/bob").status_code == 404
-    assert site.client("ann").get("/api/v1/users/cat").status_code == 200
+    assert site.client("ann").get("/api/socialapp/v1/users/bob").status_code == 404
+    assert site.client("ann").get("/api/socialapp/v1/users/cat").status_code == 200
 
 
 def test_suspension_and_deactivation_in_either_order_agree(site) -> None:
@@ -102,7 +102,7 @@ def test_suspension_and_deactivation_in_either_order_agree(site) -> None:
     w.unsuspend(i["bob"])  # lifted after deactivation: stays gone for good
     site.apply()
     in_order = snapshot()
-    assert site.client("ann").get("/api/v1/users/bob").status_code == 404
+    assert site.client("ann").get("/api/socialapp/v1/users/bob").status_code == 404
     for seed in range(3):
         reset()
         apply_all(shuffled_within_aggregates(w.events, seed=seed))

@@ -13,9 +13,9 @@ from . import factory as f
 
 pytestmark = pytest.mark.django_db(databases=["default", "read"])
 
-POSTS = "/api/v1/search/posts"
-USERS = "/api/v1/search/users"
-TAGS = "/api/v1/search/hashtags"
+POSTS = "/api/socialapp/v1/search/posts"
+USERS = "/api/socialapp/v1/search/users"
+TAGS = "/api/socialapp/v1/search/hashtags"
 
 
 @pytest.fixture

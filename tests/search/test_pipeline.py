@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, database
 
 
 def _searchable(api, q: str) -> set[str]:
-    response = api.get("/api/v1/search/posts", {"q": q, "limit": 100})
+    response = api.get("/api/socialapp/v1/search/posts", {"q": q, "limit": 100})
     assert response.status_code == 200, response.content
     return {r["id"] for r in response.json()["results"]}
 
@@ -53,7 +53,7 @@ def test_commands_are_reflected_in_search(api, search_indexes) -> None:
             user_deactivate(user_id=bob.id, actor=bob)
         pipeline.wait_applied(more)
         wait_for(lambda: _searchable(api, "creme") == {str(kept.id)}, timeout=30, what="bob hidden")
-        assert api.get("/api/v1/search/users", {"q": "bob"}).json()["results"] == []
+        assert api.get("/api/socialapp/v1/search/users", {"q": "bob"}).json()["results"] == []
         assert visible_docs("posts")[str(kept.id)]["like_count"] == 0
 
 
@@ -67,10 +67,10 @@ def test_elasticsearch_down_mid_stream_converges(api, search_indexes) -> None:
             during = [post_create(author=author, body=f"during {i} #stream") for i in range(10)]
             post_delete(post_id=before[0].id, actor=author)  # commands keep working
             post_edit(post_id=before[1].id, actor=author, body="edited while down #stream #outage")
-            response = api.get("/api/v1/search/posts", {"q": "#stream"})
+            response = api.get("/api/socialapp/v1/search/posts", {"q": "#stream"})
             assert response.status_code == 503, response.content
             assert response["Content-Type"].startswith("application/problem+json")
-            assert api.get("/api/v1/search/users", {"q": "writer"}).status_code == 503
+            assert api.get("/api/socialapp/v1/search/users", {"q": "writer"}).status_code == 503
         after = [post_create(author=author, body=f"after {i} #stream") for i in range(3)]
         expected = {str(p.id) for p in before[1:] + during + after}
         wait_for(lambda: _searchable(api, "#stream") == expected, timeout=120, what="convergence after restart")

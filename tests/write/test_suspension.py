@@ -29,7 +29,7 @@ def console(user: User) -> Client:
 
 
 def login(username: str) -> int:
-    r = APIClient().post("/api/v1/auth/token", {"username": username, "password": PASSWORD}, format="json")
+    r = APIClient().post("/api/socialapp/v1/auth/token", {"username": username, "password": PASSWORD}, format="json")
     return r.status_code
 
 
@@ -78,15 +78,15 @@ def test_bulk_actions_over_the_limit_do_nothing_and_say_why(superuser):
 
 def test_suspension_locks_out_and_lifting_it_lets_back_in(moderator, alice, bob):
     client = client_for(alice)
-    assert client.post("/api/v1/posts", {"body": "before"}, format="json").status_code == 201
+    assert client.post("/api/socialapp/v1/posts", {"body": "before"}, format="json").status_code == 201
     user_suspend(user_id=alice.pk, actor=moderator)
     [event] = Event.objects.filter(event_type="user.suspended")
     assert set(event.payload) == {"user_id", "suspended_at"} and event.actor_id == moderator.pk
     assert not AuthToken.objects.filter(user=alice).exists()
-    assert client.post("/api/v1/posts", {"body": "during"}, format="json").status_code == 401
+    assert client.post("/api/socialapp/v1/posts", {"body": "during"}, format="json").status_code == 401
     assert login("alice") == 401
     # Hidden for commands too: nobody can follow them or like their posts meanwhile.
-    assert client_for(bob).put("/api/v1/users/alice/follow").status_code == 404
+    assert client_for(bob).put("/api/socialapp/v1/users/alice/follow").status_code == 404
     with pytest.raises(NotAuthorized):  # and a stale object of the account cannot act
         from socialapp.write.posts.services import post_create
 
