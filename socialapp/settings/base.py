@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "socialapp.read.profiles",
     "socialapp.read.notifications",
     "socialapp.read.search",
+    # The Mastodon-compatible face of both sides (no models): socialapp/mastodon/.
+    "socialapp.mastodon",
 ]
 
 MIDDLEWARE = [

@@ -109,12 +109,17 @@ def test_garbage_in_any_path_parameter_is_a_4xx_problem_for_every_method(alice, 
         for value in [*GARBAGE, *REFUSED[type(converter)]]:
             url = _url(route, converters, name, value)
             status, kind = (400, "bad-request") if "%00" in value else (404, "not-found")
+            # Mastodon routes answer unknown paths in Mastodon's shape (a NUL is refused before
+            # routing, so it stays a problem everywhere).
+            mastodon = route.startswith(("api/v1/", "api/v2/")) and status == 404
+            content_type = "application/json" if mastodon else PROBLEM
             for method in METHODS:
                 response = getattr(client, method)(url, {"body": "hello"}, format="json")
-                if response.status_code != status or response["Content-Type"] != PROBLEM:
+                if response.status_code != status or response["Content-Type"] != content_type:
                     failures.append((method, url[:80], response.status_code))
                 elif method != "head":
-                    assert response.json()["type"] == f"/problems/{kind}"
+                    body = response.json()
+                    assert body == {"error": "Record not found"} if mastodon else body["type"] == f"/problems/{kind}"
     assert not failures
 
 

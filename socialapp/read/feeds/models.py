@@ -42,6 +42,9 @@ class ReadPost(models.Model):
     edited_at = models.DateTimeField(null=True)
     like_count = models.IntegerField(default=0)
     comment_count = models.IntegerField(default=0)
+    # A content warning and the sensitive flag (Mastodon's spoiler_text and sensitive).
+    spoiler_text = models.CharField(max_length=500, default="", db_default="")
+    sensitive = models.BooleanField(default=False, db_default=False)
     version = models.PositiveIntegerField(default=0)  # 0 = placeholder, not shown
     deleted = models.BooleanField(default=False)
     author_deactivated = models.BooleanField(default=False)
@@ -64,6 +67,12 @@ class ReadComment(models.Model):
     mentions = models.JSONField(default=list)
     created_at = models.DateTimeField(null=True)
     edited_at = models.DateTimeField(null=True)
+    # The comment this one answers (null: it answers the post) and whose that is, as the
+    # command side recorded them (a reply's `in_reply_to_id` in the Mastodon API).
+    in_reply_to_id = models.BigIntegerField(null=True)
+    in_reply_to_account_id = models.BigIntegerField(null=True)
+    spoiler_text = models.CharField(max_length=500, default="", db_default="")
+    sensitive = models.BooleanField(default=False, db_default=False)
     version = models.PositiveIntegerField(default=0)
     deleted = models.BooleanField(default=False)
     author_deactivated = models.BooleanField(default=False)
@@ -72,7 +81,8 @@ class ReadComment(models.Model):
         db_table = "read_comment"
         indexes = [
             models.Index(fields=["post_id", "comment_id"], name="read_comment_post_idx"),
-            models.Index(fields=["author_id"], name="read_comment_author_idx"),
+            # An account's replies, newest first, paged by id (Mastodon's account statuses).
+            models.Index(fields=["author_id", "-comment_id"], name="read_comment_author_idx"),
         ]
 
     def __str__(self) -> str:

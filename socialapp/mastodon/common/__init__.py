@@ -1,0 +1,1 @@
+"""What both halves of the Mastodon face share: entity rendering, errors, paging, parameters."""

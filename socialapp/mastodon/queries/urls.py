@@ -1,0 +1,12 @@
+"""Every Mastodon query route but the paths shared with commands (socialapp/mastodon/urls.py)."""
+
+from socialapp.mastodon.queries import accounts, instance, notifications, search, statuses, timelines
+
+urlpatterns = [
+    *instance.urlpatterns,
+    *accounts.urlpatterns,
+    *statuses.urlpatterns,
+    *timelines.urlpatterns,
+    *notifications.urlpatterns,
+    *search.urlpatterns,
+]
