@@ -24,7 +24,9 @@ def fake_query_view(settings):
         return JsonResponse({"side": "query", "post_id": post_id})
 
     urlconf = types.ModuleType("fake_urlconf")
-    urlconf.urlpatterns = [path("api/socialapp/v1/posts/<id:post_id>", dispatch.by_method(get=view), name="post-detail")]
+    urlconf.urlpatterns = [
+        path("api/socialapp/v1/posts/<id:post_id>", dispatch.by_method(get=view), name="post-detail")
+    ]
     settings.ROOT_URLCONF = urlconf
     return view
 

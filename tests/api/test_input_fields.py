@@ -192,7 +192,9 @@ def world(db):
     """An author with a post and a comment, and someone to follow: real ids for every path."""
     alice, bob = make_user("alice"), make_user("bob")
     post = create_post(alice, "hello")
-    comment = client_for(alice).post(f"/api/socialapp/v1/posts/{post['id']}/comments", {"body": "hi"}, format="json").json()
+    comment = (
+        client_for(alice).post(f"/api/socialapp/v1/posts/{post['id']}/comments", {"body": "hi"}, format="json").json()
+    )
     apply_all([message for batch in log_events(tuple(ALL_EVENT_TYPES)) for message in batch])  # the read models
     return {"user": alice, "post_id": post["id"], "comment_id": comment["id"], "username": bob.username, "tag": "x"}
 

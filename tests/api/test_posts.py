@@ -85,7 +85,10 @@ def test_delete_by_author_or_moderator_only(alice, bob, moderator):
     deleted = events(event_type="post.deleted")
     assert [e.payload["deleted_by"] for e in deleted] == [alice.id, moderator.id]
     assert client_for(alice).delete(f"/api/socialapp/v1/posts/{first['id']}").status_code == 404
-    assert client_for(alice).patch(f"/api/socialapp/v1/posts/{first['id']}", {"body": "x"}, format="json").status_code == 404
+    assert (
+        client_for(alice).patch(f"/api/socialapp/v1/posts/{first['id']}", {"body": "x"}, format="json").status_code
+        == 404
+    )
     assert len(events(event_type="post.deleted")) == 2
 
 

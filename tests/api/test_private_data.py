@@ -55,7 +55,9 @@ def test_no_event_payload_carries_private_data(moderator):
     assert bob.delete("/api/socialapp/v1/users/ann/follow").status_code in (200, 204)
     assert bob.delete(f"/api/socialapp/v1/comments/{comment['id']}").status_code in (200, 204)
     assert ann.delete(f"/api/socialapp/v1/posts/{post['id']}").status_code in (200, 204)
-    r = ann.post("/api/socialapp/v1/me/password", {"old_password": PASSWORD, "new_password": NEW_PASSWORD}, format="json")
+    r = ann.post(
+        "/api/socialapp/v1/me/password", {"old_password": PASSWORD, "new_password": NEW_PASSWORD}, format="json"
+    )
     assert r.status_code == 204
     assert ann.get("/api/socialapp/v1/auth/sessions").status_code == 200
     assert ann.post("/api/socialapp/v1/auth/logout").status_code == 204

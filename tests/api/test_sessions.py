@@ -21,7 +21,9 @@ pytestmark = pytest.mark.django_db
 
 
 def login(username: str = "alice", password: str = PASSWORD, **extra) -> APIClient:
-    r = APIClient().post("/api/socialapp/v1/auth/token", {"username": username, "password": password, **extra}, format="json")
+    r = APIClient().post(
+        "/api/socialapp/v1/auth/token", {"username": username, "password": password, **extra}, format="json"
+    )
     assert r.status_code == 200, r.json()
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {r.json()['token']}")

@@ -180,7 +180,9 @@ def test_each_method_reaches_its_side(proxy, method, path, side) -> None:
 
 def test_proxy_keeps_the_host_and_appends_one_forwarded_hop(proxy) -> None:
     port = proxy.rsplit(":", 1)[1]
-    echoed = requests.get(f"{proxy}/api/socialapp/v1/feed", headers={"X-Forwarded-For": "203.0.113.9"}, timeout=5).json()
+    echoed = requests.get(
+        f"{proxy}/api/socialapp/v1/feed", headers={"X-Forwarded-For": "203.0.113.9"}, timeout=5
+    ).json()
     assert echoed["host"] == f"127.0.0.1:{port}"
     # The client's own header is kept and the socket address appended: with API_TRUSTED_PROXIES=1
     # the app takes the last hop, which the client cannot forge.
@@ -233,7 +235,9 @@ def test_the_real_api_through_the_proxy_split_and_revalidated(tmp_path) -> None:
         assert first.status_code == 200 and first.headers["X-Side"] == "queries"
         assert first.json()["body"] == "through the proxy"
         again = requests.get(
-            f"{url}/api/socialapp/v1/posts/{post_id}", headers={**auth, "If-None-Match": first.headers["ETag"]}, timeout=10
+            f"{url}/api/socialapp/v1/posts/{post_id}",
+            headers={**auth, "If-None-Match": first.headers["ETag"]},
+            timeout=10,
         )
         assert again.status_code == 304 and again.content == b""
         assert again.headers["ETag"] == first.headers["ETag"] and again.headers["X-Read-Lag"]

@@ -125,7 +125,9 @@ def test_notifications_are_private_and_mark_read(site) -> None:
     assert {n["kind"] for n in bob_body["results"]} == {"follow", "like", "comment"}
     assert site.client().get("/api/socialapp/v1/notifications").status_code == 401
     oldest = body["results"][-1]["id"]
-    assert ann.post("/api/socialapp/v1/notifications/read", {"up_to": oldest}, format="json").json() == {"unread_count": 2}
+    assert ann.post("/api/socialapp/v1/notifications/read", {"up_to": oldest}, format="json").json() == {
+        "unread_count": 2
+    }
     assert ann.post("/api/socialapp/v1/notifications/read", {}, format="json").json() == {"unread_count": 0}
     assert site.client("bob").get("/api/socialapp/v1/notifications").json()["unread_count"] == 4  # not bob's marker
     assert ann.post("/api/socialapp/v1/notifications/read", {"up_to": "x"}, format="json").status_code == 400
@@ -158,8 +160,16 @@ def test_no_sql_reaches_default_authentication_included(site) -> None:
     """Query endpoints read only `read`: the token is checked against the session records in the
     shared cache, not `accounts_auth_token` (docs/read-models.md, authentication)."""
     client = site.client("bob")
-    urls = [*QUERY_URLS, f"/api/socialapp/v1/posts/{site.bob_post}", f"/api/socialapp/v1/posts/{site.bob_post}/comments"]
-    public = [u for u in urls if u not in ("/api/socialapp/v1/feed", "/api/socialapp/v1/me", "/api/socialapp/v1/notifications")]
+    urls = [
+        *QUERY_URLS,
+        f"/api/socialapp/v1/posts/{site.bob_post}",
+        f"/api/socialapp/v1/posts/{site.bob_post}/comments",
+    ]
+    public = [
+        u
+        for u in urls
+        if u not in ("/api/socialapp/v1/feed", "/api/socialapp/v1/me", "/api/socialapp/v1/notifications")
+    ]
     for viewer, paths in ((client, urls), (site.client(), public)):
         for url in paths:
             with (
@@ -188,6 +198,8 @@ def test_consistency_token_waits_for_the_events_then_says_so(site) -> None:
     feed = ann.get("/api/socialapp/v1/feed", HTTP_X_CONSISTENCY_TOKEN=token)
     assert feed["X-Consistency-Satisfied"] == "true" and ids(feed)[0] == str(pid)
     # A token about events no projector of this endpoint handles never waits.
-    assert ann.get("/api/socialapp/v1/notifications", HTTP_X_CONSISTENCY_TOKEN=token)["X-Consistency-Satisfied"] == "true"
+    assert (
+        ann.get("/api/socialapp/v1/notifications", HTTP_X_CONSISTENCY_TOKEN=token)["X-Consistency-Satisfied"] == "true"
+    )
     assert "X-Consistency-Satisfied" not in ann.get("/api/socialapp/v1/feed")
     assert ann.get("/api/socialapp/v1/feed", HTTP_X_CONSISTENCY_TOKEN="forged").status_code == 400

@@ -151,7 +151,9 @@ def test_late_notification_is_seen_by_a_client_that_already_paged(late_site) -> 
     assert int(top["id"]) > max(int(x) for x in seen)
     # marking read up to what the client saw leaves the late one unread
     up_to = max(seen, key=int)
-    assert ann.post("/api/socialapp/v1/notifications/read", {"up_to": up_to}, format="json").json() == {"unread_count": 1}
+    assert ann.post("/api/socialapp/v1/notifications/read", {"up_to": up_to}, format="json").json() == {
+        "unread_count": 1
+    }
     # the older pages are unchanged: walking from the top gives every notification once, newest first
     everything, cursor = [], None
     while True:

@@ -91,7 +91,9 @@ def test_password_change_ends_the_other_sessions_at_once():
     current, other = login(), login()
     assert query_status(other) == 200
     r = current.post(
-        "/api/socialapp/v1/me/password", {"old_password": PASSWORD, "new_password": "a new long passphrase"}, format="json"
+        "/api/socialapp/v1/me/password",
+        {"old_password": PASSWORD, "new_password": "a new long passphrase"},
+        format="json",
     )
     assert r.status_code == 204
     assert query_status(other) == 401 and query_status(current) == 200
@@ -165,7 +167,10 @@ def test_cache_down_queries_answer_503_and_commands_carry_on():
         r = client.get(QUERY)
         assert r.status_code == 503 and r["Content-Type"] == "application/problem+json"
         assert r.json()["type"] == "/problems/service-unavailable"
-        assert APIClient().get("/api/socialapp/v1/users/alice").status_code in (200, 404)  # anonymous: no session to check
+        assert APIClient().get("/api/socialapp/v1/users/alice").status_code in (
+            200,
+            404,
+        )  # anonymous: no session to check
         assert client.post("/api/socialapp/v1/posts", {"body": "still writing"}, format="json").status_code == 201
         again = login()  # a login works; its record waits for the periodic task
         assert again.get("/api/socialapp/v1/auth/sessions").status_code == 200

@@ -119,7 +119,9 @@ def get(site: Any, viewer: str | None, url: str, **query: Any) -> bytes:
 @pytest.mark.parametrize("viewer", VIEWERS)
 def test_post_lists_and_single_posts_match_the_serializer(site, viewer) -> None:
     v = site.ids.get(viewer) if viewer else None
-    urls = ["/api/socialapp/v1/users/ann/posts", "/api/socialapp/v1/tags/django/posts"] + (["/api/socialapp/v1/feed"] if viewer else [])
+    urls = ["/api/socialapp/v1/users/ann/posts", "/api/socialapp/v1/tags/django/posts"] + (
+        ["/api/socialapp/v1/feed"] if viewer else []
+    )
     for url in urls:
         body = ordered(get(site, viewer, url, limit=100))
         served = [dict(item)["id"] for item in dict(body)["results"]]
@@ -184,7 +186,9 @@ def test_me_matches_the_serializer(site) -> None:
 def test_notifications_match_the_serializer(site) -> None:
     ann = site.client("ann")
     first = json.loads(get(site, "ann", "/api/socialapp/v1/notifications"))["results"]
-    assert ann.post("/api/socialapp/v1/notifications/read", {"up_to": first[-1]["id"]}, format="json").status_code == 200
+    assert (
+        ann.post("/api/socialapp/v1/notifications/read", {"up_to": first[-1]["id"]}, format="json").status_code == 200
+    )
     body = ordered(get(site, "ann", "/api/socialapp/v1/notifications", limit=2))
     members = dict(body)
     assert [k for k, _ in body] == ["results", "next", "unread_count"]

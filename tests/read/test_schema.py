@@ -44,7 +44,9 @@ PATHS = {
 }
 
 
-QUERY_PATHS = [p for p in PATHS if p.startswith(("/api/socialapp/v1/feed", "/api/socialapp/v1/tags", "/api/socialapp/v1/notif"))] + [
+QUERY_PATHS = [
+    p for p in PATHS if p.startswith(("/api/socialapp/v1/feed", "/api/socialapp/v1/tags", "/api/socialapp/v1/notif"))
+] + [
     "/api/socialapp/v1/users/{username}",
     "/api/socialapp/v1/users/{username}/posts",
     "/api/socialapp/v1/users/{username}/followers",

@@ -165,9 +165,7 @@ def status(row: StatusRow, *, base_url: str) -> dict[str, Any]:
     return out
 
 
-def relationship(
-    account_id: int, *, following: bool, followed_by: bool, requested: bool = False
-) -> dict[str, Any]:
+def relationship(account_id: int, *, following: bool, followed_by: bool, requested: bool = False) -> dict[str, Any]:
     return {
         "id": str(account_id),
         "following": following,

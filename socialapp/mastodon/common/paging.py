@@ -63,7 +63,9 @@ def newest_first(page: Page, rows: Sequence) -> list:
     return list(reversed(rows)) if page.ascending else list(rows)
 
 
-def link_header(request: HttpRequest, page: Page, first_key: int | str | None, last_key: int | str | None) -> str | None:
+def link_header(
+    request: HttpRequest, page: Page, first_key: int | str | None, last_key: int | str | None
+) -> str | None:
     """`<...max_id=LAST>; rel="next", <...min_id=FIRST>; rel="prev"` for a page of items whose
     newest key is `first_key` and oldest `last_key`; None for an empty page (Mastodon sends
     no Link then)."""
