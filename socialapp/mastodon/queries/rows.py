@@ -1,0 +1,128 @@
+"""Read-model rows as the Mastodon renderers take them (socialapp.mastodon.common.entities).
+
+Every Mastodon query that shows statuses or accounts goes through here, so they all apply the
+read side's one visibility rule (socialapp.read.feeds.selectors.VISIBLE: created, not deleted,
+author neither deactivated nor suspended) and a comment shows only while its post does. A page
+is fetched as ids first (by the caller's keyset query) and then hydrated here in two statements
+(statuses, then their accounts), whatever its length.
+
+Posts and comments share one id space (socialapp_next_id), so a status id names either: posts are
+statuses at the top of a thread, comments are replies (`in_reply_to_id` is the comment answered,
+or the post).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from socialapp.common.text import parse_hashtags
+from socialapp.mastodon.common import entities
+from socialapp.mastodon.common.entities import AccountRow, StatusRow
+from socialapp.read.common.sql import fetchall
+from socialapp.read.feeds.selectors import NOT_SUSPENDED, VISIBLE
+
+ACCOUNT_VISIBLE = "pr.version >= 1 AND pr.deactivated_at IS NULL AND NOT pr.suspended"
+ACCOUNT_COLUMNS = (
+    "pr.user_id, pr.username, pr.display_name, pr.bio, pr.registered_at, pr.follower_count,"
+    " pr.following_count, pr.post_count"
+)
+COMMENT_VISIBLE = (
+    "c.created_at IS NOT NULL AND NOT c.deleted AND NOT c.author_deactivated AND "
+    + NOT_SUSPENDED.format("c.author_id")
+    + " AND EXISTS (SELECT 1 FROM read_post p WHERE p.post_id = c.post_id AND "
+    + VISIBLE
+    + ")"
+)
+
+
+def _account(row: Sequence[Any]) -> AccountRow:
+    return AccountRow(
+        id=row[0],
+        username=row[1],
+        display_name=row[2],
+        note=row[3],
+        created_at=row[4],
+        followers_count=row[5],
+        following_count=row[6],
+        statuses_count=row[7],
+    )
+
+
+def account_rows(user_ids: Iterable[int]) -> dict[int, AccountRow]:
+    """Visible accounts by id (an account hidden or unknown is simply absent)."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return {}
+    rows = fetchall(
+        f"SELECT {ACCOUNT_COLUMNS} FROM read_profile pr WHERE pr.user_id = ANY(%s) AND {ACCOUNT_VISIBLE}", [ids]
+    )
+    return {row[0]: _account(row) for row in rows}
+
+
+def accounts(user_ids: Sequence[int], *, base_url: str) -> list[dict[str, Any]]:
+    """Account entities in the given order, skipping the ones not visible."""
+    found = account_rows(user_ids)
+    return [entities.account(found[i], base_url=base_url) for i in user_ids if i in found]
+
+
+_POSTS_SQL = f"""
+SELECT p.post_id, p.author_id, p.body, p.created_at, p.edited_at, p.spoiler_text, p.sensitive, p.hashtags,
+       p.mentions, NULL::bigint, NULL::bigint, p.like_count, p.comment_count,
+       EXISTS (SELECT 1 FROM read_like l WHERE l.post_id = p.post_id AND l.user_id = %(viewer)s AND l.active)
+FROM read_post p WHERE p.post_id = ANY(%(ids)s) AND {VISIBLE}
+"""
+_COMMENTS_SQL = f"""
+SELECT c.comment_id, c.author_id, c.body, c.created_at, c.edited_at, c.spoiler_text, c.sensitive, NULL,
+       c.mentions, COALESCE(c.in_reply_to_id, c.post_id),
+       COALESCE(c.in_reply_to_account_id, (SELECT p.author_id FROM read_post p WHERE p.post_id = c.post_id)),
+       0,
+       (SELECT count(*) FROM read_comment r WHERE r.post_id = c.post_id AND r.in_reply_to_id = c.comment_id
+          AND r.created_at IS NOT NULL AND NOT r.deleted AND NOT r.author_deactivated),
+       false
+FROM read_comment c WHERE c.comment_id = ANY(%(ids)s) AND {COMMENT_VISIBLE}
+"""
+
+
+def status_rows(status_ids: Iterable[int], *, viewer_id: int | None) -> dict[int, StatusRow]:
+    """Visible statuses (posts and comments) by id, with their authors; `favourited` is None for
+    an anonymous viewer (Mastodon leaves the viewer's flags out then)."""
+    ids = sorted(set(status_ids))
+    if not ids:
+        return {}
+    params = {"ids": ids, "viewer": viewer_id}
+    rows = [*fetchall(_POSTS_SQL, params), *fetchall(_COMMENTS_SQL, params)]
+    authors = account_rows(row[1] for row in rows)
+    out: dict[int, StatusRow] = {}
+    for row in rows:
+        author = authors.get(row[1])
+        if author is None:
+            continue  # an author without a visible profile: not shown, as everywhere
+        out[row[0]] = StatusRow(
+            id=row[0],
+            account=author,
+            body=row[2],
+            created_at=row[3],
+            edited_at=row[4],
+            spoiler_text=row[5],
+            sensitive=row[6],
+            hashtags=list(row[7]) if row[7] is not None else parse_hashtags(row[2]),
+            mentions=row[8] or [],
+            in_reply_to_id=row[9],
+            in_reply_to_account_id=row[10],
+            favourites_count=row[11],
+            replies_count=row[12],
+            favourited=None if viewer_id is None else bool(row[13]),
+        )
+    return out
+
+
+def statuses(status_ids: Sequence[int], *, viewer_id: int | None, base_url: str) -> list[dict[str, Any]]:
+    """Status entities in the given order, skipping the ones not visible."""
+    found = status_rows(status_ids, viewer_id=viewer_id)
+    return [entities.status(found[i], base_url=base_url) for i in status_ids if i in found]
+
+
+def base_url(request: Any) -> str:
+    """scheme://host[:port] of the request: the prefix of every uri/url we render."""
+    return request.build_absolute_uri("/").rstrip("/")
