@@ -33,7 +33,7 @@ LIST = OpenApiResponse(
 EMPTY = OpenApiResponse(response=OpenApiTypes.OBJECT, description="An empty object (`{}`)")
 
 
-ERRORS = {401: ERROR, 403: ERROR, 404: ERROR, 422: ERROR, 429: ERROR}
+ERRORS = {400: ERROR, 401: ERROR, 403: ERROR, 404: ERROR, 422: ERROR, 429: ERROR}
 
 
 def tag(area: str) -> str:
