@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.urls import path
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions as drf
@@ -35,13 +36,22 @@ DEFAULT_LIMIT, MAX_LIMIT = 20, 40
 MAX_WINDOW = 10_000  # Elasticsearch's index.max_result_window: from + size beyond it is refused
 
 PARAMETERS = [
-    OpenApiParameter("q", str, required=True, description="What to search for"),
+    OpenApiParameter(
+        "q",
+        {"type": "string", "minLength": 1, "maxLength": settings.SEARCH_MAX_QUERY_LENGTH},
+        required=True,
+        description="What to search for",
+    ),
     OpenApiParameter("type", str, enum=TYPES, description="Only this kind of result"),
     OpenApiParameter("limit", int, description="Results per kind (default 20, at most 40)"),
     OpenApiParameter("offset", int, description="Results to skip (signed-in callers only)"),
     OpenApiParameter("resolve", bool, description="Ignored (no remote resources); signed-in callers only"),
     OpenApiParameter("following", bool, description="Ignored"),
-    OpenApiParameter("account_id", str, description="Statuses by this account only"),
+    OpenApiParameter(
+        "account_id",
+        {"type": "string", "pattern": "^[0-9]{1,19}$", "maxLength": 19},
+        description="Statuses by this account only",
+    ),
 ]
 
 
@@ -78,7 +88,9 @@ def _signed_in(request: Request) -> bool:
     return bool(request.user and request.user.is_authenticated)
 
 
-def search(request: Request, *, q: str, kinds: tuple[str, ...], limit: int, offset: int) -> dict[str, list]:
+def search(
+    request: Request, *, q: str, kinds: tuple[str, ...], limit: int, offset: int, account_id: int | None = None
+) -> dict[str, list]:
     """Up to `limit` results of each kind in `kinds`, skipping `offset`, in Mastodon's shapes."""
     base_url = rows.base_url(request)
     viewer = request.user.pk if _signed_in(request) else None
@@ -90,7 +102,6 @@ def search(request: Request, *, q: str, kinds: tuple[str, ...], limit: int, offs
         out["accounts"] = rows.accounts([int(hit["id"]) for hit in found], base_url=base_url)
     if "statuses" in kinds:
         author = None
-        account_id = as_id(request.query_params.get("account_id"), field="account_id")
         if account_id is not None:
             account = rows.account_rows([account_id]).get(account_id)
             if account is None:
@@ -129,8 +140,9 @@ class SearchView(QueryView):
                 raise SignInRequired(
                     "Search queries that resolve remote resources are not supported without authentication"
                 )
+        account_id = as_id(request.query_params.get("account_id"), field="account_id")
         kinds = (kind,) if kind else TYPES
-        return Response(search(request, q=q, kinds=kinds, limit=limit, offset=offset))
+        return Response(search(request, q=q, kinds=kinds, limit=limit, offset=offset, account_id=account_id))
 
 
 class AccountSearchView(QueryView):
