@@ -98,7 +98,7 @@ OWN_TAGS = {"accounts", "users", "posts", "timelines", "notifications", "search"
 
 def test_both_apis_are_tagged_by_area_and_every_mastodon_operation_is_documented() -> None:
     schema = generated_schema()
-    assert MASTODON_TAGS | OWN_TAGS <= {t["name"] for t in schema["tags"]}
+    assert {t["name"] for t in schema["tags"]} >= MASTODON_TAGS | OWN_TAGS
     for path, operations in schema["paths"].items():
         mastodon = path.startswith(("/api/v1/", "/api/v2/", "/oauth/"))
         for method, op in operations.items():
