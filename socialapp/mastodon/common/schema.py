@@ -49,6 +49,8 @@ class MastodonAutoSchema(AutoSchema):
 
     def get_operation_id(self) -> str:
         words = [w for w in re.split(r"[^A-Za-z0-9]+", self.path) if w and w != "api"]
+        if self.path.endswith("/"):  # clients call some paths both ways (/api/v1/instance/): two ids
+            words.append("slash")
         return "mastodon_" + "_".join([*words, self.method.lower()])
 
     def get_tags(self) -> list[str]:
