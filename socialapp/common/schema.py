@@ -45,3 +45,56 @@ def _method_dispatchers(patterns: list[Any], prefix: str) -> Iterator[tuple[str,
             yield from _method_dispatchers(pattern.url_patterns, path_regex)
         elif isinstance(pattern, URLPattern) and hasattr(pattern.callback, "handlers"):
             yield path_regex, pattern.callback
+
+
+# --------------------------------------------------------------------------- tags by area
+# Our own API's first path segment -> its area; the Mastodon routes are tagged `mastodon: <area>`
+# with the segment after /api/v1/ or /api/v2/ (Mastodon's own grouping: statuses, accounts, ...).
+OWN_PREFIX = "/api/socialapp/v1/"
+OWN_AREAS = {
+    "auth": "accounts",
+    "me": "accounts",
+    "users": "users",
+    "posts": "posts",
+    "comments": "posts",
+    "feed": "timelines",
+    "tags": "timelines",
+    "notifications": "notifications",
+    "search": "search",
+}
+MASTODON_PREFIXES = ("/api/v1/", "/api/v2/")
+
+
+def operation_tag(path: str) -> str | None:
+    """The tag of the operation at `path` (None: not an API route we group)."""
+    if path.startswith(OWN_PREFIX):
+        segment = path[len(OWN_PREFIX) :].split("/", 1)[0]
+        return OWN_AREAS.get(segment, segment) or None
+    for prefix in MASTODON_PREFIXES:
+        if path.startswith(prefix):
+            return "mastodon: " + path[len(prefix) :].split("/", 1)[0]
+    if path.startswith("/oauth/"):
+        return "mastodon: oauth"
+    return None
+
+
+def tag_by_area(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """POSTPROCESSING_HOOKS entry: every operation tagged by its area (our own API by area,
+    Mastodon's as `mastodon: <area>`), whatever its view declared, and the tag list sorted with
+    ours first, so Swagger UI groups both APIs' operations the same way."""
+    seen: set[str] = set()
+    for path, operations in result.get("paths", {}).items():
+        area = operation_tag(path)
+        if area is None:
+            continue
+        for operation in operations.values():
+            if isinstance(operation, dict) and "operationId" in operation:
+                operation["tags"] = [area]
+                seen.add(area)
+    ours = sorted(t for t in seen if not t.startswith("mastodon: "))
+    theirs = sorted(t for t in seen if t.startswith("mastodon: "))
+    result["tags"] = [
+        *({"name": t, "description": "socialapp API"} for t in ours),
+        *({"name": t, "description": "Mastodon client API"} for t in theirs),
+    ]
+    return result

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -51,6 +52,9 @@ class WindowCounterMixin:
     num_requests: int
     duration: int
     cache: Any
+    # (limit, requests counted in the window, seconds until it ends) once the request was counted:
+    # what X-RateLimit-* headers announce (rate_limit_headers), at no extra round trip.
+    window: tuple[int, int, float] | None = None
 
     def allow_request(self, request: Any, view: Any) -> bool:
         if self.rate is None:
@@ -59,6 +63,7 @@ class WindowCounterMixin:
         if key is None:
             return True
         count, self.retry_after = self._count(f"{key}:n")  # not DRF's key: that one holds a list
+        self.window = (self.num_requests, count, self.retry_after)
         return count <= self.num_requests
 
     def _count(self, key: str) -> tuple[int, float]:
@@ -77,6 +82,22 @@ class WindowCounterMixin:
 
     def wait(self) -> float:
         return self.retry_after
+
+
+def rate_limit_headers(throttles: Iterable[Any], now: datetime | None = None) -> dict[str, str]:
+    """Mastodon's X-RateLimit-Limit/-Remaining/-Reset for the most limited window counter that
+    counted this request (none when no counter did, e.g. the cache was down): Reset is the ISO
+    8601 time the window ends, with microseconds, as Mastodon writes it."""
+    windows = [w for w in (getattr(t, "window", None) for t in throttles) if w is not None]
+    if not windows:
+        return {}
+    limit, count, seconds_left = min(windows, key=lambda w: w[0] - w[1])
+    reset = (now or datetime.now(UTC)) + timedelta(seconds=seconds_left)
+    return {
+        "X-RateLimit-Limit": str(limit),
+        "X-RateLimit-Remaining": str(max(limit - count, 0)),
+        "X-RateLimit-Reset": reset.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+    }
 
 
 class AnonThrottle(FailOpenMixin, WindowCounterMixin, AnonRateThrottle):

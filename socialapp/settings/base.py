@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's assets, pinned and served by us (no CDN)
+    "corsheaders",  # CORS for browser clients of both APIs (CORS_* below)
     "django_filters",
     # Shared plumbing (no models of either side).
     "socialapp.common",
@@ -51,6 +52,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a preflight (OPTIONS) is answered here, and every answer under CORS_URLS_REGEX,
+    # errors included, carries the CORS headers.
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files (the admin's, the API docs') in every mode: gunicorn serves none itself.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -169,6 +173,42 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": env.int("API_TRUSTED_PROXIES", default=0),
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# --------------------------------------------------------------------------- CORS
+# Browser clients (Mastodon web clients such as Elk or Phanpy, our own front ends) call both APIs
+# from other origins. As Mastodon does (config/initializers/cors.rb), any origin may call them,
+# without credentials: both APIs authenticate by bearer token, never by cookie, so a page of
+# another origin gains nothing a script of its own could not do with the user's token, and
+# browsers send no cookies cross-origin without CORS_ALLOW_CREDENTIALS. CORS_ALLOWED_ORIGINS
+# narrows it: `*` (default) any origin, a comma-separated list of origins only those, empty none.
+# Only the APIs, OAuth and /.well-known/ answer CORS; the admin and the docs pages never do.
+_CORS_ORIGINS = [o.strip() for o in env.str("CORS_ALLOWED_ORIGINS", default="*").split(",") if o.strip()]
+CORS_ALLOW_ALL_ORIGINS = _CORS_ORIGINS == ["*"]
+CORS_ALLOWED_ORIGINS = [] if CORS_ALLOW_ALL_ORIGINS else _CORS_ORIGINS
+CORS_ALLOW_CREDENTIALS = False
+CORS_URLS_REGEX = r"^/(api|oauth|\.well-known)/"
+CORS_ALLOW_HEADERS = (
+    "accept",
+    "authorization",
+    "content-type",
+    "idempotency-key",
+    "if-none-match",
+    "user-agent",
+    "x-consistency-token",
+    "x-requested-with",
+)
+CORS_EXPOSE_HEADERS = (
+    "Link",
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
+    "Retry-After",
+    "ETag",
+    "X-Consistency-Token",
+    "X-Consistency-Satisfied",
+    "X-Read-Lag",
+)
+CORS_PREFLIGHT_MAX_AGE = 86400
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "socialapp API",
     "DESCRIPTION": "Commands change the write model and answer with an X-Consistency-Token; "
@@ -190,6 +230,11 @@ SPECTACULAR_SETTINGS = {
     # Paths shared by both sides (socialapp.common.dispatch.by_method) are documented per method,
     # each with the DRF view that serves it.
     "PREPROCESSING_HOOKS": ["socialapp.common.schema.document_shared_paths"],
+    # Every operation tagged by area: ours by area, Mastodon's as `mastodon: <area>`.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "socialapp.common.schema.tag_by_area",
+    ],
 }
 # Throttle counters and cached metrics live in a cache shared by every process: Redis, started
 # by `scripts/services up` and the Compose file. Short socket timeouts: a cache outage must not

@@ -284,6 +284,10 @@ def test_oversized_query_parameters_are_a_400_naming_the_parameter(world, path, 
     url = _fill(path, world)
     for name, max_length in bounded.items():
         response = client.get(url, {"q": "hello", name: "x" * (max_length + 1)})
+        if not path.startswith("/api/socialapp/"):  # a Mastodon route: Rails' 422 "Validation failed: Name ..."
+            assert response.status_code == 422, (name, response.content)
+            assert f"Validation failed: {name.capitalize()} " in response.json()["error"], response.json()
+            continue
         assert response.status_code == 400, (name, response.content)
         assert name in response.json()["errors"], response.json()
 

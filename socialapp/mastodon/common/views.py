@@ -18,7 +18,9 @@ from rest_framework.views import APIView
 
 from socialapp.common import scopes as scope_rules
 from socialapp.common.parsers import JSONParser
+from socialapp.common.throttling import rate_limit_headers
 from socialapp.mastodon.common.errors import OutOfScope, mastodon_exception_handler
+from socialapp.mastodon.common.schema import MastodonAutoSchema
 
 
 def granted_scopes(request: Request) -> tuple[str, ...]:
@@ -45,8 +47,22 @@ class MastodonView(APIView):
     """Mastodon's request and error conventions; each side's base adds its authentication."""
 
     scopes: ClassVar[dict[str, str]] = {}
+    schema = MastodonAutoSchema()  # tags, ids, summaries and free-form shapes (common/schema.py)
     permission_classes = [RouteScope]
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     def get_exception_handler(self) -> Callable[..., Any]:
         return mastodon_exception_handler
+
+    def get_throttles(self) -> list[Any]:
+        """The throttles DRF checks this request with, kept for their counts (the headers)."""
+        self._throttles = super().get_throttles()
+        return self._throttles
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        """X-RateLimit-* on every answer the throttles counted, a 429 included (Mastodon's
+        headers; the counts come from the one Redis round trip the throttle already made)."""
+        response = super().finalize_response(request, response, *args, **kwargs)
+        for name, value in rate_limit_headers(getattr(self, "_throttles", ())).items():
+            response[name] = value
+        return response

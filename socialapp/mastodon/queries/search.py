@@ -1,7 +1,169 @@
-"""Mastodon search queries (see docs/mastodon.md for the route table)."""
+"""Mastodon search: `GET /api/v2/search` and `GET /api/v1/accounts/search`
+(docs/mastodon-notifications-search.md).
+
+Elasticsearch finds, the read database shows: the hits of the read side's search selectors
+(socialapp/read/search/selectors.py) are only ids here, hydrated through rows.py, so a status
+or account in a search result has the same shape and passes the same visibility rule as in a
+timeline. Mirrors Api::V2::SearchController: `q` is required (400 when missing or blank), the
+token is optional (read:search when given), `offset` and `resolve=true` need a signed-in caller
+(401), `limit` defaults to 20 and is clamped to 40. We have no remote resources, so `resolve`
+changes nothing else; `following` is ignored; `account_id` narrows statuses to one author.
+"""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from typing import Any
 
-urlpatterns: list[URLPattern] = []
+from django.conf import settings
+from django.urls import path
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import exceptions as drf
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from socialapp.common.dispatch import by_method
+from socialapp.common.errors import ValidationFailed
+from socialapp.mastodon.common import entities
+from socialapp.mastodon.common.params import as_bool, as_id
+from socialapp.mastodon.common.schema import mastodon_schema
+from socialapp.mastodon.queries import rows
+from socialapp.mastodon.queries.base import QueryView
+from socialapp.read.search import selectors
+from socialapp.read.search.query import check_query
+
+TYPES = ("accounts", "statuses", "hashtags")
+DEFAULT_LIMIT, MAX_LIMIT = 20, 40
+MAX_WINDOW = 10_000  # Elasticsearch's index.max_result_window: from + size beyond it is refused
+
+PARAMETERS = [
+    OpenApiParameter(
+        "q",
+        {"type": "string", "minLength": 1, "maxLength": settings.SEARCH_MAX_QUERY_LENGTH},
+        required=True,
+        description="What to search for",
+    ),
+    OpenApiParameter("type", str, enum=TYPES, description="Only this kind of result"),
+    OpenApiParameter("limit", int, description="Results per kind (default 20, at most 40)"),
+    OpenApiParameter("offset", int, description="Results to skip (signed-in callers only)"),
+    OpenApiParameter("resolve", bool, description="Ignored (no remote resources); signed-in callers only"),
+    OpenApiParameter("following", bool, description="Ignored"),
+    OpenApiParameter(
+        "account_id",
+        {"type": "string", "pattern": "^[0-9]{1,19}$", "maxLength": 19},
+        description="Statuses by this account only",
+    ),
+]
+
+
+class BadRequest(drf.APIException):
+    status_code = 400
+
+
+class SignInRequired(drf.APIException):
+    """401 with Mastodon's own wording (not the generic invalid-token text)."""
+
+    status_code = 401
+
+
+def _int(value: str | None, *, field: str, default: int) -> int:
+    if value in (None, ""):
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValidationFailed.on(field, "is not a number") from None
+    if number < 0:
+        raise BadRequest("Pagination values for `offset` and `limit` must be positive")
+    return number
+
+
+def _query(request: Request) -> str:
+    q = request.query_params.get("q")
+    if q is None or not q.strip():
+        raise BadRequest("param is missing or the value is empty: q")
+    return check_query(q)
+
+
+def _signed_in(request: Request) -> bool:
+    return bool(request.user and request.user.is_authenticated)
+
+
+def search(
+    request: Request, *, q: str, kinds: tuple[str, ...], limit: int, offset: int, account_id: int | None = None
+) -> dict[str, list]:
+    """Up to `limit` results of each kind in `kinds`, skipping `offset`, in Mastodon's shapes."""
+    base_url = rows.base_url(request)
+    viewer = request.user.pk if _signed_in(request) else None
+    out: dict[str, list[Any]] = {"accounts": [], "statuses": [], "hashtags": []}
+    if offset + limit > MAX_WINDOW:
+        return out
+    if "accounts" in kinds:
+        found = selectors.search_users(q=q, limit=limit, offset=offset).results
+        out["accounts"] = rows.accounts([int(hit["id"]) for hit in found], base_url=base_url)
+    if "statuses" in kinds:
+        author = None
+        if account_id is not None:
+            account = rows.account_rows([account_id]).get(account_id)
+            if account is None:
+                return out  # nobody visible to search the statuses of
+            author = account["username"]
+        found = selectors.search_posts(q=q, author=author, limit=limit, offset=offset).results
+        out["statuses"] = rows.statuses([int(hit["id"]) for hit in found], viewer_id=viewer, base_url=base_url)
+    if "hashtags" in kinds:
+        found = selectors.search_hashtags(q=q, limit=limit, offset=offset).results
+        out["hashtags"] = [entities.tag(hit["tag"], base_url=base_url) for hit in found]
+    return out
+
+
+class SearchView(QueryView):
+    """Anonymous callers allowed; with a token, read:search (`authorize_if_got_token!`)."""
+
+    scopes: dict[str, str] = {}
+
+    def check_permissions(self, request: Request) -> None:
+        if _signed_in(request):
+            self.scopes = {"GET": "read:search"}
+        super().check_permissions(request)
+
+    @mastodon_schema("search", "Search accounts, statuses and hashtags", parameters=PARAMETERS)
+    def get(self, request: Request) -> Response:
+        q = _query(request)
+        kind = request.query_params.get("type") or None
+        if kind is not None and kind not in TYPES:
+            raise ValidationFailed.on("type", f"must be one of {', '.join(TYPES)}")
+        limit = min(max(_int(request.query_params.get("limit"), field="limit", default=DEFAULT_LIMIT), 1), MAX_LIMIT)
+        offset = _int(request.query_params.get("offset"), field="offset", default=0)
+        if not _signed_in(request):
+            if request.query_params.get("offset") not in (None, ""):
+                raise SignInRequired("Search queries pagination is not supported without authentication")
+            if as_bool(request.query_params.get("resolve"), field="resolve"):
+                raise SignInRequired(
+                    "Search queries that resolve remote resources are not supported without authentication"
+                )
+        account_id = as_id(request.query_params.get("account_id"), field="account_id")
+        kinds = (kind,) if kind else TYPES
+        return Response(search(request, q=q, kinds=kinds, limit=limit, offset=offset, account_id=account_id))
+
+
+class AccountSearchView(QueryView):
+    """`GET /api/v1/accounts/search`: accounts only, read:accounts, a list (Mastodon's shape)."""
+
+    scopes = {"GET": "read:accounts"}
+
+    @mastodon_schema(
+        "accounts",
+        "Search accounts by username or display name",
+        many=True,
+        parameters=[p for p in PARAMETERS if p.name in ("q", "limit", "offset", "resolve", "following")],
+    )
+    def get(self, request: Request) -> Response:
+        q = _query(request)
+        limit = min(max(_int(request.query_params.get("limit"), field="limit", default=40), 1), 80)
+        offset = _int(request.query_params.get("offset"), field="offset", default=0)
+        return Response(search(request, q=q, kinds=("accounts",), limit=limit, offset=offset)["accounts"])
+
+
+urlpatterns = [
+    path("api/v2/search", by_method(get=SearchView.as_view()), name="mastodon-search"),
+    path("api/v1/accounts/search", by_method(get=AccountSearchView.as_view()), name="mastodon-accounts-search"),
+]

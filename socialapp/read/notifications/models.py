@@ -148,3 +148,34 @@ class NotificationOccurrence(models.Model):
 
     def __str__(self) -> str:
         return f"NotificationOccurrence {self.pk}"
+
+
+class ClearMarker(models.Model):
+    """Everything at or below `up_to` was cleared by its recipient (Mastodon's
+    `POST /api/v1/notifications/clear`). Like the read marker: the reader's own view, written by
+    the read side's small command (socialapp/read/notifications/dismissals.py), not projected,
+    so it survives rebuilds; ids are kept across rebuilds (NotificationRef), so it stays right."""
+
+    recipient_id = models.BigIntegerField(primary_key=True)
+    up_to = models.BigIntegerField(default=0)
+
+    class Meta:
+        db_table = "read_notification_cleared"
+
+    def __str__(self) -> str:
+        return f"ClearMarker {self.pk}"
+
+
+class Dismissal(models.Model):
+    """One notification its recipient dismissed (`POST /api/v1/notifications/:id/dismiss`): not
+    projected, survives rebuilds (see ClearMarker)."""
+
+    pk = models.CompositePrimaryKey("recipient_id", "seq")
+    recipient_id = models.BigIntegerField()
+    seq = models.BigIntegerField()
+
+    class Meta:
+        db_table = "read_notification_dismissed"
+
+    def __str__(self) -> str:
+        return f"Dismissal {self.pk}"

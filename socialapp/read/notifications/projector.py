@@ -31,7 +31,8 @@ TABLES = (
     "read_notification_suspension",
     "read_notification_occurrence",
 )
-# not projected: the read marker (the read side's own command, markers.py) and read_notification_ref (ids)
+# not projected: the read marker (the read side's own command, markers.py), what the reader cleared or
+# dismissed (dismissals.py) and read_notification_ref (ids)
 
 
 def _gates(keys: list[str], mode: str = "SHARE") -> dict[str, tuple[int, bool]]:

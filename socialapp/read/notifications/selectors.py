@@ -9,8 +9,16 @@ from socialapp.read.common.sql import fetchall, fetchone
 
 # The recipient's read marker: everything at or below it is read.
 MARKER = "COALESCE((SELECT up_to FROM read_notification_marker WHERE recipient_id = %(r)s), 0)"
+# What the recipient cleared (everything up to a marker) or dismissed (one by one) is hidden from
+# every view of their notifications, both APIs' (dismissals.py writes both; not projected).
+KEPT = (
+    "n.seq > COALESCE((SELECT up_to FROM read_notification_cleared WHERE recipient_id = %(r)s), 0)"
+    " AND NOT EXISTS (SELECT 1 FROM read_notification_dismissed d WHERE d.recipient_id = %(r)s AND d.seq = n.seq)"
+)
 # What a suspended user caused is hidden while the suspension lasts (and comes back after).
-SHOWN = "NOT EXISTS (SELECT 1 FROM read_notification_suspension s WHERE s.user_id = n.actor_id AND s.suspended)"
+SHOWN = (
+    f"NOT EXISTS (SELECT 1 FROM read_notification_suspension s WHERE s.user_id = n.actor_id AND s.suspended) AND {KEPT}"
+)
 
 
 # NotificationOut's shape, rendered by PostgreSQL (socialapp/read/common/rendered.py).

@@ -48,10 +48,14 @@ def _es(call: Callable[[], T]) -> T:
         raise ServiceUnavailable("Search is temporarily unavailable; try again shortly.") from exc
 
 
-def _search(kind: str, body: dict[str, Any], sort: list[Any], limit: int, after: list[Any] | None) -> list[dict]:
+def _search(
+    kind: str, body: dict[str, Any], sort: list[Any], limit: int, after: list[Any] | None, offset: int = 0
+) -> list[dict]:
     kwargs: dict[str, Any] = {"index": read_alias(kind), "size": limit, "sort": sort, "track_total_hits": False, **body}
     if after is not None:
         kwargs["search_after"] = after
+    elif offset:
+        kwargs["from_"] = offset  # Mastodon's `offset` paging (our own API uses search_after)
     response = _es(lambda: get_client().search(**kwargs))
     return response["hits"]["hits"]
 
@@ -107,6 +111,7 @@ def search_posts(
     sort: str = "relevance",
     limit: int = 20,
     after: list[Any] | None = None,
+    offset: int = 0,
 ) -> Page:
     parsed = search_query.parse(q)
     if sort == "recent" or not parsed.has_text:
@@ -127,7 +132,7 @@ def search_posts(
             "like_count",
         ],
     }
-    hits = _search("posts", body, order, limit, after)
+    hits = _search("posts", body, order, limit, after, offset)
     sources = [h["_source"] for h in hits]
     post_ids = [s["post_id"] for s in sources]
     author_ids = {s["author_id"] for s in sources}
@@ -157,9 +162,9 @@ def search_posts(
     return Page(results, _next(hits, limit))
 
 
-def search_users(*, q: str, limit: int = 20, after: list[Any] | None = None) -> Page:
+def search_users(*, q: str, limit: int = 20, after: list[Any] | None = None, offset: int = 0) -> Page:
     body = {"query": search_query.users_query(q), "_source": ["user_id", "username", "display_name"]}
-    hits = _search("users", body, [{"_score": "desc"}, {"user_id": "asc"}], limit, after)
+    hits = _search("users", body, [{"_score": "desc"}, {"user_id": "asc"}], limit, after, offset)
     ids = [h["_source"]["user_id"] for h in hits]
     hidden = set(
         SearchUser.objects.filter(user_id__in=ids)
@@ -174,9 +179,9 @@ def search_users(*, q: str, limit: int = 20, after: list[Any] | None = None) -> 
     return Page(results, _next(hits, limit))
 
 
-def search_hashtags(*, q: str, limit: int = 20, after: list[Any] | None = None) -> Page:
+def search_hashtags(*, q: str, limit: int = 20, after: list[Any] | None = None, offset: int = 0) -> Page:
     body = {"query": search_query.hashtags_query(q), "_source": ["tag", "post_count", "last_used_at"]}
-    hits = _search("hashtags", body, [{"post_count": "desc"}, {"tag": "asc"}], limit, after)
+    hits = _search("hashtags", body, [{"post_count": "desc"}, {"tag": "asc"}], limit, after, offset)
     results = [
         {"tag": s["tag"], "post_count": s["post_count"], "last_used_at": s.get("last_used_at")}
         for s in (h["_source"] for h in hits)
