@@ -60,7 +60,12 @@ def test_csrf_is_enforced():
 def test_a_wrong_password_shows_the_form_again_and_issues_nothing():
     app = register_app()
     client = Client()
-    fields = {**hidden_fields(client.get(authorize_url(app))), "username": "alice", "password": "x", "decision": "approve"}
+    fields = {
+        **hidden_fields(client.get(authorize_url(app))),
+        "username": "alice",
+        "password": "x",
+        "decision": "approve",
+    }
     page = client.post("/oauth/authorize", fields)
     assert page.status_code == 401 and b"wrong password" in page.content and b'name="password"' in page.content
     assert not AuthorizationCode.objects.exists()

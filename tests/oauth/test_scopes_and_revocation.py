@@ -42,7 +42,9 @@ def test_a_write_only_token_may_not_read_on_our_api():
     assert client.post(COMMAND_ROUTE, {"body": "yes"}, format="json").status_code == 201
 
 
-@pytest.mark.parametrize(("scope", "allowed"), [("follow", True), ("write:follows", True), ("read write:statuses", False)])
+@pytest.mark.parametrize(
+    ("scope", "allowed"), [("follow", True), ("write:follows", True), ("read write:statuses", False)]
+)
 def test_follow_routes_take_the_follow_scopes(scope, allowed):
     app = register_app()
     client = bearer(password_token(app, scope=scope)["access_token"])
