@@ -13,6 +13,7 @@ import binascii
 import time
 from typing import Any
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions as drf
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -30,6 +31,7 @@ from socialapp.write.oauth.services import OAuthError
 INVALID_TOKEN = "The access token is invalid"
 
 
+@extend_schema(exclude=True)  # Mastodon's routes, documented by Mastodon and docs/oauth.md, not in our API's schema
 class OAuthView(APIView):
     """No session authentication (the client authenticates with its own credentials), forms or
     JSON, and OAuth's error body for every refusal (a bad body, a rate limit included)."""
