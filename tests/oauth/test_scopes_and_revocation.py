@@ -131,3 +131,14 @@ def test_deleting_an_app_ends_its_sessions():
     app_delete(app_id=int(app["id"]))
     assert bearer(token).get(QUERY_ROUTE).status_code == 401
     assert not AuthToken.objects.filter(key_hash=hash_token(token)).exists()
+
+
+def test_the_session_list_shows_an_apps_sessions_with_their_scope():
+    app = register_app()
+    password_token(app, scope="read")
+    r = APIClient().post("/api/socialapp/v1/auth/token", {"username": "alice", "password": PASSWORD}, format="json")
+    rows = bearer(r.json()["token"]).get("/api/socialapp/v1/auth/sessions").json()["results"]
+    assert [(row["label"], row["scope"], row["current"]) for row in rows] == [
+        ("", "read write follow push", True),
+        ("test client", "read", False),
+    ]
