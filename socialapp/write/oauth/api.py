@@ -55,10 +55,29 @@ class OAuthView(APIView):
             return Response({"error": "invalid_request", "error_description": str(exc.detail)}, status=status)
         return super().handle_exception(exc)
 
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        """PostgreSQL stores no NUL in text: a body holding one is refused before any lookup
+        (400, not the DataError a query would raise)."""
+        super().initial(request, *args, **kwargs)
+        if _has_nul(request.data):
+            raise OAuthError("invalid_request", "NUL bytes are not allowed.")
+
     def field(self, name: str) -> Any:
         """One value of the body (a form's last value for a repeated key; JSON as sent)."""
         data = self.request.data
         return data.get(name) if hasattr(data, "get") else None
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if hasattr(value, "lists"):  # QueryDict: every value of every key
+        return any(_has_nul(k) or any(_has_nul(v) for v in vs) for k, vs in value.lists())
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 def application_json(app: Application, *, client_secret: str | None = None) -> dict[str, Any]:

@@ -92,6 +92,8 @@ class AuthorizeView(View):
         return self._page(request, grant, signed_in=self._signed_in(request) and not force_login)
 
     def post(self, request: HttpRequest) -> HttpResponse:
+        if any("\x00" in value for values in request.POST.lists() for value in values[1]):
+            return _error_page(request, OAuthError("invalid_request", "NUL bytes are not allowed."))
         try:
             grant = _read(request.POST)
         except OAuthError as exc:

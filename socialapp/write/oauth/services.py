@@ -113,6 +113,8 @@ def app_authenticate(client_id: Any, client_secret: Any) -> Application:
     """The application these client credentials name; `invalid_client` (401) otherwise."""
     if not isinstance(client_id, str) or not isinstance(client_secret, str) or not client_id or not client_secret:
         raise OAuthError("invalid_client", "Client authentication failed.", 401)
+    if "\x00" in client_id:  # HTTP Basic credentials bypass the body's NUL check
+        raise OAuthError("invalid_client", "Client authentication failed.", 401)
     app = Application.objects.filter(client_id=client_id).first()
     if app is None or not hmac.compare_digest(app.client_secret_hash, hash_token(client_secret)):
         raise OAuthError("invalid_client", "Client authentication failed.", 401)
@@ -120,7 +122,9 @@ def app_authenticate(client_id: Any, client_secret: Any) -> Application:
 
 
 def app_find(client_id: Any) -> Application | None:
-    return Application.objects.filter(client_id=client_id).first() if isinstance(client_id, str) else None
+    if not isinstance(client_id, str) or "\x00" in client_id:
+        return None
+    return Application.objects.filter(client_id=client_id).first()
 
 
 @transaction.atomic
