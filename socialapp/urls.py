@@ -61,6 +61,7 @@ urlpatterns = [
     path("api/socialapp/v1/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/socialapp/v1/", include(SHARED_PATHS)),
     *[path("api/socialapp/v1/", include(module)) for module in API_MODULES],
+    path("", include("socialapp.write.oauth.urls")),  # OAuth for Mastodon clients: /oauth/, /api/v1/apps
     path("", include("socialapp.mastodon.urls")),  # the Mastodon client API: /api/v1/, /api/v2/
     re_path(r"^api/", errors.api_not_found_view),  # last: problem JSON for every unmatched API path
 ]

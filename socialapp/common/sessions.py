@@ -17,7 +17,7 @@ Two keys per session:
 from __future__ import annotations
 
 import hashlib
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from rest_framework.authentication import get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
@@ -37,6 +37,9 @@ class SessionRecord(TypedDict):
     is_superuser: bool
     last_used_at: float
     expires_at: float
+    # The token's OAuth scopes, space-separated (socialapp.common.scopes); a record written
+    # before scopes existed has none, which means FULL (as the table's default).
+    scopes: NotRequired[str]
 
 
 def hash_token(secret: str) -> str:

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "socialapp.write.posts",
     "socialapp.write.comments",
     "socialapp.write.follows",
+    "socialapp.write.oauth",  # OAuth 2 for Mastodon clients (apps, codes; tokens are sessions)
     # THE EVENT LOG and its transport: the log lives with the write model.
     "socialapp.events",
     "socialapp.events.tracking",  # what each projector applied: plumbing, stored on `read`
@@ -148,7 +149,11 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # --------------------------------------------------------------------------- REST API
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["socialapp.write.accounts.authentication.BearerTokenAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # TokenScope: a safe method needs the `read` scope, any other `write` (socialapp/common/permissions.py).
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "socialapp.common.permissions.TokenScope",
+    ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["socialapp.common.parsers.JSONParser"],  # deep nesting: 400, not 500
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

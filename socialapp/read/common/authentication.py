@@ -23,6 +23,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
 from socialapp.common.errors import ServiceUnavailable
+from socialapp.common.scopes import FULL
 from socialapp.common.sessions import (
     BEARER_SCHEME_NAME,
     KEYWORD,
@@ -55,11 +56,13 @@ class SessionUser:
 
 
 class QuerySession:
-    """`request.auth` of a query request: which session, and until when (epoch seconds)."""
+    """`request.auth` of a query request: which session, until when (epoch seconds), and what it
+    may do (`scopes`, as the command side's AuthToken.scopes; a record without them: FULL)."""
 
     def __init__(self, record: SessionRecord, expires_at: float) -> None:
         self.pk = self.id = record["token_id"]
         self.expires_at = expires_at
+        self.scopes: tuple[str, ...] = tuple((record.get("scopes") or FULL).split())
 
 
 class CachedSessionAuthentication(BaseAuthentication):

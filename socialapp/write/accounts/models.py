@@ -13,6 +13,7 @@ from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.db.models.functions import Lower
 
+from socialapp.common import scopes as scope_rules
 from socialapp.events.catalogue import AggregateType
 from socialapp.write.common.models import Aggregate
 
@@ -65,6 +66,13 @@ class AuthToken(models.Model):
     # Sliding lifetime: both move forward on use, at most once per AUTH_TOKEN_TOUCH_SECONDS.
     last_used_at = models.DateTimeField()
     expires_at = models.DateTimeField(db_index=True)
+    # What the session may do (space-separated OAuth scopes, socialapp.common.scopes): our own
+    # login grants everything; an OAuth grant what the user approved for the application.
+    scope = models.CharField(max_length=500, default=scope_rules.FULL)
+    # The OAuth application the session was granted to; null for our own login.
+    application = models.ForeignKey(
+        "oauth.Application", null=True, blank=True, on_delete=models.CASCADE, related_name="sessions"
+    )
 
     class Meta:
         db_table = "accounts_auth_token"
@@ -72,3 +80,8 @@ class AuthToken(models.Model):
 
     def __str__(self) -> str:
         return f"session {self.pk} of user {self.user_id}"
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        """`request.auth.scopes` on the command side (the query side's QuerySession has the same)."""
+        return tuple(self.scope.split()) or tuple(scope_rules.FULL.split())

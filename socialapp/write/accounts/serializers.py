@@ -80,6 +80,7 @@ class SessionOut(serializers.Serializer):
     created_at = serializers.DateTimeField()
     last_used_at = serializers.DateTimeField()
     expires_at = serializers.DateTimeField()
+    scope = serializers.CharField(help_text="what it may do: OAuth scopes, space-separated (docs/oauth.md)")
     current = serializers.BooleanField(help_text="the session of this request")
 
 

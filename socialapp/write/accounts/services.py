@@ -35,6 +35,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from socialapp.common.errors import Conflict, InvalidCredentials, NotAuthorized, NotFound, ValidationFailed
+from socialapp.common.scopes import FULL
 from socialapp.common.sessions import SessionRecord, hash_token, last_use_key, session_key
 from socialapp.common.text import USERNAME_PATTERN, clean_text
 from socialapp.events.catalogue import EventType
@@ -137,6 +138,15 @@ def _find_user(username: str) -> User | None:
     return User.objects.annotate(lname=Lower("username")).filter(lname=username.lower()).first()
 
 
+def _find_login(identifier: str) -> User | None:
+    """A username, or an e-mail address (OAuth's password grant: Mastodon clients send the
+    e-mail in `username`). An address several accounts share names none of them."""
+    if "@" not in identifier:
+        return _find_user(identifier)
+    found = list(User.objects.annotate(lemail=Lower("email")).filter(lemail=identifier.lower())[:2])
+    return found[0] if len(found) == 1 else None
+
+
 def may_log_in(user: User) -> bool:
     return user.is_active and user.deactivated_at is None and user.suspended_at is None
 
@@ -152,6 +162,7 @@ def _record(token: AuthToken, user: User) -> SessionRecord:
         "is_superuser": user.is_superuser,
         "last_used_at": token.last_used_at.timestamp(),
         "expires_at": token.expires_at.timestamp(),
+        "scopes": token.scope,
     }
 
 
@@ -247,21 +258,25 @@ def session_sync(*, batch: int = 500) -> dict[str, int]:
                     )
                     token.last_used_at, token.expires_at = last, last + ttl
             wanted = _record(token, token.user)
-            identity = ("user_id", "username", "email", "is_staff", "is_superuser")
+            identity = ("user_id", "username", "email", "is_staff", "is_superuser", "scopes")
             if record is None or any(record.get(f) != wanted[f] for f in identity):
                 _publish_session(token, token.user)
                 counts["published"] += 1
 
 
-def _issue(user: User, label: str) -> str:
+def _issue(user: User, label: str, *, scope: str = FULL, application: Any = None) -> str:
     """A new session: a fresh secret for the client, its hash for us. Expired sessions of the
-    user go, and the oldest beyond AUTH_MAX_SESSIONS (a login loop cannot grow the table)."""
+    user go, and the oldest beyond AUTH_MAX_SESSIONS (a login loop cannot grow the table).
+    `scope` and `application` come from an OAuth grant (socialapp.write.oauth.services); our
+    own login grants FULL, to no application."""
     secret = secrets.token_urlsafe(32)
     now = timezone.now()
     token = AuthToken.objects.create(
         user=user,
         key_hash=hash_token(secret),
         label=label,
+        scope=scope,
+        application=application,
         created_at=now,
         last_used_at=now,
         expires_at=now + timedelta(seconds=settings.AUTH_TOKEN_TTL_SECONDS),
@@ -274,26 +289,43 @@ def _issue(user: User, label: str) -> str:
 
 
 @transaction.atomic
-def token_obtain(*, username: str, password: str, label: str = "") -> tuple[User, str]:
-    """Log in: credentials for a new session token (one per login).
+def token_obtain(
+    *,
+    username: str,
+    password: str,
+    label: str = "",
+    by_email: bool = False,
+    scope: str = FULL,
+    application: Any = None,
+) -> tuple[User, str]:
+    """Log in: credentials for a new session token (one per login). `by_email` also accepts an
+    e-mail address for `username` (OAuth's password grant); `scope`/`application`: see _issue.
 
     Exactly one password hash per attempt, whatever the outcome: an unknown username (or one
     without a usable password) hashes the given password anyway, as Django's ModelBackend does,
     so the time taken does not tell which usernames exist.
     """
-    user = _find_user(username)
+    user = credentials_check(username=username, password=password, by_email=by_email)
+    return user, _issue(user, label, scope=scope, application=application)
+
+
+def credentials_check(*, username: str, password: str, by_email: bool = False) -> User:
+    """The user these credentials name, if they may log in; InvalidCredentials otherwise (the
+    OAuth authorize page signs in with this, then issues a code rather than a session)."""
+    user = _find_login(username) if by_email else _find_user(username)
     if user is None or not user.has_usable_password():
         make_password(password)  # the same work as a real check, thrown away
         raise InvalidCredentials("Unknown username or wrong password.")
     if not user.check_password(password) or not may_log_in(user):
         raise InvalidCredentials("Unknown username or wrong password.")
-    return user, _issue(user, label)
+    return user
 
 
 @transaction.atomic
-def token_issue(*, user: User, label: str = "") -> str:
-    """A new session for a user already known to be who they say (just registered)."""
-    return _issue(user, label)
+def token_issue(*, user: User, label: str = "", scope: str = FULL, application: Any = None) -> str:
+    """A new session for a user already known to be who they say (just registered, or who
+    approved an OAuth application: its code was exchanged)."""
+    return _issue(user, label, scope=scope, application=application)
 
 
 def token_touch(*, token_id: int, now: datetime) -> None:
@@ -308,6 +340,12 @@ def token_touch(*, token_id: int, now: datetime) -> None:
         token = AuthToken.objects.select_related("user").filter(pk=token_id).first()
         if token is not None:
             _publish_session(token, token.user)
+
+
+@transaction.atomic
+def sessions_end(tokens: QuerySet[AuthToken]) -> int:
+    """End these sessions at once on both sides (OAuth revocation, an application deleted)."""
+    return _end_sessions(tokens)
 
 
 @transaction.atomic

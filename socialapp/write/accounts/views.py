@@ -83,6 +83,7 @@ class SessionListView(CommandView):
                 "created_at": t.created_at,
                 "last_used_at": t.last_used_at,
                 "expires_at": t.expires_at,
+                "scope": t.scope,
                 "current": t.pk == current,
             }
             for t in selectors.sessions_of(user_id=request.user.pk)
