@@ -19,6 +19,7 @@ import unicodedata
 from socialapp.common.errors import ValidationFailed
 
 BODY_MAX_LENGTH = 500
+SPOILER_MAX_LENGTH = 500  # a content warning (Mastodon's spoiler_text): the body's rules, may be blank
 USERNAME_PATTERN = r"[A-Za-z0-9_]{3,30}"
 
 _ALLOWED_CONTROLS = {"\n", "\t"}
@@ -71,6 +72,11 @@ def clean_text(raw: object, *, field: str, max_length: int, min_length: int = 0,
 def clean_body(raw: object, *, field: str = "body") -> str:
     """A post or comment body: 1 to 500 code points after trimming."""
     return clean_text(raw, field=field, min_length=1, max_length=BODY_MAX_LENGTH)
+
+
+def clean_spoiler(raw: object, *, field: str = "spoiler_text") -> str:
+    """A content warning: the body's rules, but blank allowed (blank: no warning)."""
+    return clean_text(raw, field=field, min_length=0, max_length=SPOILER_MAX_LENGTH)
 
 
 def _is_tag_char(char: str) -> bool:

@@ -400,6 +400,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": AUTH_SESSION_SYNC_SECONDS,
         "options": {"expires": AUTH_SESSION_SYNC_SECONDS},
     },
+    # Status-creation Idempotency-Keys live an hour (socialapp.write.posts.idempotency).
+    "posts-prune-idempotency-keys": {
+        "task": "posts.prune_idempotency_keys",
+        "schedule": 600,
+        "options": {"expires": 600},
+    },
 }
 
 # --------------------------------------------------------------------------- search

@@ -19,9 +19,12 @@ State = dict[str, dict[Any, dict[str, Any]]]
 # created event's payload, and its columns alike.
 FIELDS = {
     "users": ("username", "display_name", "bio"),  # no e-mail: it stays off the log (docs/events.md)
-    "posts": ("author_id", "body", "hashtags", "mentions"),
-    "comments": ("post_id", "author_id", "body", "mentions"),
+    "posts": ("author_id", "body", "hashtags", "mentions", "spoiler_text", "sensitive"),
+    "comments": ("post_id", "author_id", "body", "mentions", "in_reply_to_id", "spoiler_text", "sensitive"),
 }
+# Payload keys added after the first events were written: an older event without them meant
+# these values (no content warning, answering the post).
+DEFAULTS: dict[str, Any] = {"spoiler_text": "", "sensitive": False, "in_reply_to_id": None}
 
 
 def empty() -> State:
@@ -36,7 +39,11 @@ def fold(events: Iterable[dict[str, Any]]) -> State:
 
 
 def _created(table: str, payload: dict[str, Any], flag: str) -> dict[str, Any]:
-    return {**{f: payload[f] for f in FIELDS[table]}, flag: False}
+    return {**{f: payload[f] if f not in DEFAULTS else payload.get(f, DEFAULTS[f]) for f in FIELDS[table]}, flag: False}
+
+
+def _content(payload: dict[str, Any], *keys: str) -> dict[str, Any]:
+    return {k: payload[k] if k not in DEFAULTS else payload.get(k, DEFAULTS[k]) for k in keys}
 
 
 def apply(state: State, event: dict[str, Any]) -> None:
@@ -54,13 +61,13 @@ def apply(state: State, event: dict[str, Any]) -> None:
     elif kind == EventType.POST_CREATED:
         posts[p["post_id"]] = _created("posts", p, "deleted")
     elif kind == EventType.POST_EDITED:
-        posts[p["post_id"]].update(body=p["body"], hashtags=p["hashtags"], mentions=p["mentions"])
+        posts[p["post_id"]].update(_content(p, "body", "hashtags", "mentions", "spoiler_text", "sensitive"))
     elif kind == EventType.POST_DELETED:
         posts[p["post_id"]]["deleted"] = True
     elif kind == EventType.COMMENT_CREATED:
         comments[p["comment_id"]] = _created("comments", p, "deleted")
     elif kind == EventType.COMMENT_EDITED:
-        comments[p["comment_id"]].update(body=p["body"], mentions=p["mentions"])
+        comments[p["comment_id"]].update(_content(p, "body", "mentions", "spoiler_text", "sensitive"))
     elif kind == EventType.COMMENT_DELETED:
         comments[p["comment_id"]]["deleted"] = True
     elif kind in (EventType.POST_LIKED, EventType.POST_UNLIKED):

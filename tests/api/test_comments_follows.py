@@ -31,6 +31,10 @@ def test_comment_on_a_post_appends_comment_created(alice, bob):
         "author_display_name": "",
         "body": "nice @alice #tag",
         "mentions": [{"user_id": alice.id, "username": "alice"}],
+        "in_reply_to_id": None,
+        "in_reply_to_account_id": alice.id,
+        "spoiler_text": "",
+        "sensitive": False,
         "created_at": event.payload["created_at"],
     }
 
@@ -57,7 +61,15 @@ def test_comment_edit_by_author_only(alice, bob, moderator):
     assert r.status_code == 200 and r.json()["body"] == "better" and r.json()["edited_at"]
     [event] = events(event_type="comment.edited")
     assert event.aggregate_version == 2
-    assert set(event.payload) == {"comment_id", "post_id", "body", "mentions", "edited_at"}
+    assert set(event.payload) == {
+        "comment_id",
+        "post_id",
+        "body",
+        "mentions",
+        "spoiler_text",
+        "sensitive",
+        "edited_at",
+    }
 
 
 def test_comment_delete_by_its_author_the_post_author_or_a_moderator(alice, bob, moderator):

@@ -26,6 +26,8 @@ def test_create_post_parses_tags_and_mentions_and_appends_post_created(alice, bo
         "body": post["body"],
         "hashtags": ["django", "cqrs"],
         "mentions": [{"user_id": bob.id, "username": "bob"}],
+        "spoiler_text": "",
+        "sensitive": False,
         "created_at": event.payload["created_at"],
     }
 
@@ -62,7 +64,16 @@ def test_edit_by_author_keeps_edited_at_and_appends_post_edited(alice):
     assert r.json()["body"] == "second #b" and r.json()["edited_at"] and r.json()["version"] == 2
     [event] = events(event_type="post.edited")
     assert event.aggregate_version == 2 and event.payload["hashtags"] == ["b"]
-    assert set(event.payload) == {"post_id", "author_id", "body", "hashtags", "mentions", "edited_at"}
+    assert set(event.payload) == {
+        "post_id",
+        "author_id",
+        "body",
+        "hashtags",
+        "mentions",
+        "spoiler_text",
+        "sensitive",
+        "edited_at",
+    }
     assert read_token(r[HEADER]) == [(event.position, "post.edited")]
 
 

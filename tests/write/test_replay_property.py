@@ -29,6 +29,7 @@ bodies = st.sampled_from(
     ["hello", "#Tag and @user_1", "@user_2 @USER_2 @user_9 #x #X", "  trimmed  ", "", "\x07bell", "é" * 500, "x" * 501]
 )
 user = st.integers(0, USERS - 1)
+warnings = st.sampled_from(["", "cw", "  spoilers  ", "w" * 501, "\x07"])
 index = st.integers(0, 2)  # which of the posts / comments made so far (modulo)
 command = st.one_of(
     st.tuples(st.just("profile"), user, st.sampled_from(["", "Name", "x" * 51]), st.sampled_from([None, "bio"])),
@@ -46,6 +47,13 @@ command = st.one_of(
     st.tuples(st.just("unlike"), user, index),
     st.tuples(st.just("follow"), user, user),
     st.tuples(st.just("unfollow"), user, user),
+    # Content warnings and replies to comments (the Mastodon API's statuses).
+    st.tuples(st.just("post_cw"), user, bodies, warnings, st.booleans()),
+    st.tuples(
+        st.just("edit_post_cw"), st.none() | user, index, bodies, st.none() | warnings, st.none() | st.booleans()
+    ),
+    st.tuples(st.just("reply"), user, index, bodies, warnings),
+    st.tuples(st.just("edit_comment_cw"), st.none() | user, index, bodies, st.none() | warnings),
 )
 
 
@@ -54,7 +62,7 @@ def run(cmd: tuple, users: list[User]) -> None:
     posts = list(Post.objects.order_by("id").values_list("id", "author_id")) or [(0, users[0].pk)]
     comments = list(Comment.objects.order_by("id").values_list("id", "author_id")) or [(0, users[0].pk)]
     if who is None:
-        rows = comments if kind.endswith("comment") else posts
+        rows = comments if "comment" in kind else posts
         actor = User.objects.get(pk=rows[args[0] % len(rows)][1])
     else:
         actor = User.objects.get(pk=users[who].pk)
@@ -89,6 +97,21 @@ def run(cmd: tuple, users: list[User]) -> None:
             user_follow(follower=actor, username=users[args[0]].username)
         case "unfollow":
             user_unfollow(follower=actor, username=users[args[0]].username)
+        case "post_cw":
+            post_create(author=actor, body=args[0], spoiler_text=args[1], sensitive=args[2])
+        case "edit_post_cw":
+            post_edit(post_id=pick_post(args[0]), actor=actor, body=args[1], spoiler_text=args[2], sensitive=args[3])
+        case "reply":
+            answered = Comment.objects.filter(pk=pick_comment(args[0])).values_list("post_id", flat=True).first()
+            comment_create(
+                post_id=answered or 0,
+                author=actor,
+                body=args[1],
+                in_reply_to_id=pick_comment(args[0]),
+                spoiler_text=args[2],
+            )
+        case "edit_comment_cw":
+            comment_edit(comment_id=pick_comment(args[0]), actor=actor, body=args[1], spoiler_text=args[2])
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

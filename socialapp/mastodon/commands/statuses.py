@@ -1,13 +1,149 @@
-"""Mastodon statuses commands (see docs/mastodon.md for the route table)."""
+"""Mastodon statuses commands (see docs/mastodon.md for the route table).
+
+- `POST /api/v1/statuses`: a post, or with `in_reply_to_id` a comment (on the post named, or on
+  the post of the comment named, answering that comment). `Idempotency-Key` makes a retry answer
+  the first attempt's status. Only public statuses exist here: `unlisted`, `private` and
+  `direct` are refused (422) rather than published publicly; media and polls are refused too.
+- `PUT`/`DELETE /api/v1/statuses/:id` (composed with the query side's GET in
+  socialapp/mastodon/urls.py): the caller's own statuses only; anybody else's is 404, as
+  Mastodon answers (it looks the id up among the caller's statuses).
+- `POST /api/v1/statuses/:id/favourite|unfavourite`: our likes, which only posts have: a
+  comment is a 422 saying so.
+"""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from typing import Any, ClassVar
 
+from django.urls import URLPattern, path
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from socialapp.common.dispatch import by_method
+from socialapp.common.errors import ValidationFailed
+from socialapp.common.text import BODY_MAX_LENGTH, SPOILER_MAX_LENGTH
+from socialapp.mastodon.commands import rows
 from socialapp.mastodon.commands.base import CommandView
+from socialapp.mastodon.commands.params import body, not_supported, renamed, text_param
+from socialapp.mastodon.common.params import as_bool, as_id, as_list, as_text
+from socialapp.write import statuses as services
+from socialapp.write.comments.models import Comment
+from socialapp.write.posts import services as posts
 
-urlpatterns: list[URLPattern] = []
+WRITE = "write:statuses"
+# Our field names in service errors, as the client sent them.
+FIELDS = {"body": "status", "in_reply_to": "in_reply_to_id", "idempotency_key": "Idempotency-Key"}
+VISIBILITIES = ("public", "unlisted", "private", "direct")
+
+
+def _visibility(data: Any) -> None:
+    """Only `public` (or none) is served; private posts come later (issue 15), and until then a
+    status the user wanted kept from the public is refused, never published."""
+    value = as_text(data.get("visibility"), field="visibility")
+    if value in ("", "public"):
+        return
+    if value in VISIBILITIES:
+        raise ValidationFailed.on("visibility", f"{value} is not supported by this server")
+    raise ValidationFailed.on("visibility", "is not included in the list")
+
+
+def _refuse_unsupported(data: Any) -> None:
+    if as_list(data, "media_ids"):
+        raise not_supported("Media attachments are")
+    if data.get("poll") is not None or any(str(key).startswith("poll[") for key in data):
+        raise not_supported("Polls are")
+    if data.get("scheduled_at") not in (None, ""):
+        raise not_supported("Scheduled statuses are")  # never publish now what was meant for later
+
+
+def _answer(request: Request, status: Any, *, source: bool = False) -> Response:
+    out = rows.status(status, viewer=request.user, base_url=rows.base_url(request))
+    if source:
+        out["text"] = status.body  # delete-and-redraft: Mastodon sends the source text
+    return Response(out)
+
+
+class StatusesView(CommandView):
+    """POST /api/v1/statuses."""
+
+    scopes: ClassVar[dict[str, str]] = {"POST": WRITE}
+
+    def post(self, request: Request) -> Response:
+        data = body(request)
+        _visibility(data)
+        _refuse_unsupported(data)
+        text = text_param(data, "status", limit=BODY_MAX_LENGTH)
+        spoiler = text_param(data, "spoiler_text", limit=SPOILER_MAX_LENGTH)
+        sensitive = as_bool(data.get("sensitive"), field="sensitive")
+        in_reply_to_id = as_id(data.get("in_reply_to_id"), field="in_reply_to_id")
+        with renamed(FIELDS):
+            status, _created = services.status_create(
+                author=request.user,
+                body=text or "",
+                in_reply_to_id=in_reply_to_id,
+                spoiler_text=spoiler or "",
+                sensitive=sensitive,
+                idempotency_key=request.headers.get("Idempotency-Key"),
+            )
+        return _answer(request, status)
 
 
 class StatusView(CommandView):
-    """PUT (edit) and DELETE /api/v1/statuses/:id (GET on the same path is queries.statuses)."""
+    """PUT (edit) and DELETE /api/v1/statuses/:id (GET on the same path is queries.statuses).
+
+    An edit replaces what it names, as Mastodon's does: `spoiler_text` and `sensitive` left out
+    mean none and false (Mastodon's controller passes every field to its update service)."""
+
+    scopes: ClassVar[dict[str, str]] = {"PUT": WRITE, "DELETE": WRITE}
+
+    def put(self, request: Request, status_id: int) -> Response:
+        data = body(request)
+        _refuse_unsupported(data)
+        text = text_param(data, "status", limit=BODY_MAX_LENGTH)
+        spoiler = text_param(data, "spoiler_text", limit=SPOILER_MAX_LENGTH)
+        sensitive = as_bool(data.get("sensitive"), field="sensitive")
+        with renamed(FIELDS):
+            status = services.status_edit(
+                status_id=status_id, actor=request.user, body=text or "", spoiler_text=spoiler, sensitive=sensitive
+            )
+        return _answer(request, status)
+
+    def delete(self, request: Request, status_id: int) -> Response:
+        status = services.status_delete(status_id=status_id, actor=request.user)
+        return _answer(request, status, source=True)
+
+
+class FavouriteView(CommandView):
+    """POST /api/v1/statuses/:id/favourite and /unfavourite: idempotent, as Mastodon's are."""
+
+    scopes: ClassVar[dict[str, str]] = {"POST": "write:favourites"}
+    active: ClassVar[bool] = True
+
+    def post(self, request: Request, status_id: int) -> Response:
+        status = services.visible_status(status_id)
+        if isinstance(status, Comment):
+            raise not_supported("Favourites of replies are")
+        if self.active:
+            posts.post_like(post_id=status.pk, user=request.user)
+        else:
+            posts.post_unlike(post_id=status.pk, user=request.user)
+        return _answer(request, status)
+
+
+class UnfavouriteView(FavouriteView):
+    active = False
+
+
+urlpatterns: list[URLPattern] = [
+    path("api/v1/statuses", by_method(post=StatusesView.as_view()), name="mastodon-statuses"),
+    path(
+        "api/v1/statuses/<id:status_id>/favourite",
+        by_method(post=FavouriteView.as_view()),
+        name="mastodon-status-favourite",
+    ),
+    path(
+        "api/v1/statuses/<id:status_id>/unfavourite",
+        by_method(post=UnfavouriteView.as_view()),
+        name="mastodon-status-unfavourite",
+    ),
+]

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 
 from socialapp.common.ids import NextId
+from socialapp.common.text import SPOILER_MAX_LENGTH
 from socialapp.events.catalogue import AggregateType
 from socialapp.write.common.models import Aggregate
 
@@ -16,6 +17,14 @@ class Comment(Aggregate):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="comments")
     body = models.TextField()
     mentions = models.JSONField(default=list, blank=True)
+    # The comment this one answers (null: it answers the post): a comment of the same post that
+    # was live when this one was written (socialapp.write.comments.services). Never changes.
+    in_reply_to = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replies", db_index=False
+    )
+    # Content warning and sensitive flag, as on posts.
+    spoiler_text = models.CharField(max_length=SPOILER_MAX_LENGTH, blank=True, default="", db_default="")
+    sensitive = models.BooleanField(default=False, db_default=False)
     created_at = models.DateTimeField()
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)

@@ -5,27 +5,59 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from socialapp.common.errors import NotAuthorized, NotFound
+from socialapp.common.errors import NotAuthorized, NotFound, ValidationFailed
 from socialapp.common.text import clean_body, parse_mentions
 from socialapp.events.catalogue import EventType
 from socialapp.write.accounts.models import User
 from socialapp.write.accounts.selectors import mentions_resolve
 from socialapp.write.comments.models import Comment
 from socialapp.write.common.aggregates import append_to, lock_active_actor, save_and_append
-from socialapp.write.posts.services import live_post
+from socialapp.write.posts.models import Post
+from socialapp.write.posts.services import content_warning, live_post
+
+
+def _answered_comment(comment_id: int, post: Post) -> Comment:
+    """The comment a new one answers, locked FOR SHARE (a racing delete of it waits or wins,
+    as for the post): live, its author neither deactivated nor suspended, and on `post` (a
+    thread never crosses posts)."""
+    rows = Comment.objects.raw(
+        "SELECT c.*, COALESCE(u.deactivated_at, u.suspended_at) AS author_gone_at FROM comments_comment c"
+        " JOIN accounts_user u ON u.id = c.author_id WHERE c.id = %s FOR SHARE OF c",
+        [comment_id],
+    )
+    answered = next(iter(rows), None)
+    if answered is None or answered.deleted_at is not None or answered.author_gone_at is not None:
+        raise NotFound("No such comment.")
+    if answered.post_id != post.id:
+        raise ValidationFailed.on("in_reply_to", "Must be a comment of the same post.")
+    return answered
 
 
 @transaction.atomic
-def comment_create(*, post_id: int, author: User, body: str) -> Comment:
-    """On a post that exists and is not deleted (FOR SHARE: a racing delete waits or wins)."""
+def comment_create(
+    *,
+    post_id: int,
+    author: User,
+    body: str,
+    in_reply_to_id: int | None = None,
+    spoiler_text: str = "",
+    sensitive: bool = False,
+) -> Comment:
+    """On a post that exists and is not deleted (FOR SHARE: a racing delete waits or wins);
+    answering the post itself, or (`in_reply_to_id`) a live comment of the same post."""
     lock_active_actor(author.pk)
     post = live_post(post_id, for_update=False)
+    answered = None if in_reply_to_id is None else _answered_comment(in_reply_to_id, post)
     text = clean_body(body)
+    spoiler, sensitive = content_warning(spoiler_text, sensitive, current=("", False))
     comment = Comment.objects.create(
         post=post,
         author=author,
         body=text,
         mentions=mentions_resolve(usernames=parse_mentions(text)),
+        in_reply_to=answered,
+        spoiler_text=spoiler,
+        sensitive=sensitive,
         created_at=timezone.now(),
         version=1,
     )
@@ -42,6 +74,10 @@ def comment_create(*, post_id: int, author: User, body: str) -> Comment:
             "author_display_name": author.display_name,
             "body": comment.body,
             "mentions": comment.mentions,
+            "in_reply_to_id": answered.id if answered else None,
+            "in_reply_to_account_id": answered.author_id if answered else post.author_id,
+            "spoiler_text": comment.spoiler_text,
+            "sensitive": comment.sensitive,
             "created_at": comment.created_at.isoformat(),
         },
     )
@@ -74,21 +110,25 @@ def _live_comment(comment_id: int, *, moderator: bool) -> Comment:
 
 
 @transaction.atomic
-def comment_edit(*, comment_id: int, actor: User, body: str) -> Comment:
-    """Author only; the same body again changes nothing and appends nothing."""
+def comment_edit(
+    *, comment_id: int, actor: User, body: str, spoiler_text: str | None = None, sensitive: bool | None = None
+) -> Comment:
+    """Author only; the same content again changes nothing and appends nothing. `spoiler_text`
+    and `sensitive` left out (None) keep their values; what it answers never changes."""
     lock_active_actor(actor.pk)
     comment = _live_comment(comment_id, moderator=False)
     if comment.author_id != actor.pk:
         raise NotAuthorized("Only the author may edit a comment.")
     text = clean_body(body)
-    if text == comment.body:
+    spoiler, sensitive = content_warning(spoiler_text, sensitive, current=(comment.spoiler_text, comment.sensitive))
+    if (text, spoiler, sensitive) == (comment.body, comment.spoiler_text, comment.sensitive):
         return comment
-    comment.body = text
+    comment.body, comment.spoiler_text, comment.sensitive = text, spoiler, sensitive
     comment.mentions = mentions_resolve(usernames=parse_mentions(text))
     comment.edited_at = timezone.now()
     save_and_append(
         comment,
-        update_fields=["body", "mentions", "edited_at"],
+        update_fields=["body", "mentions", "spoiler_text", "sensitive", "edited_at"],
         event_type=EventType.COMMENT_EDITED,
         actor_id=actor.pk,
         payload={
@@ -96,6 +136,8 @@ def comment_edit(*, comment_id: int, actor: User, body: str) -> Comment:
             "post_id": comment.post_id,
             "body": comment.body,
             "mentions": comment.mentions,
+            "spoiler_text": comment.spoiler_text,
+            "sensitive": comment.sensitive,
             "edited_at": comment.edited_at.isoformat(),
         },
     )

@@ -9,8 +9,11 @@ from django.conf import settings
 from django.db import models
 
 from socialapp.common.ids import NextId
+from socialapp.common.text import SPOILER_MAX_LENGTH
 from socialapp.events.catalogue import AggregateType
 from socialapp.write.common.models import Aggregate
+
+IDEMPOTENCY_KEY_MAX_LENGTH = 255
 
 
 class Post(Aggregate):
@@ -22,6 +25,10 @@ class Post(Aggregate):
     hashtags = models.JSONField(default=list, blank=True)
     # [{"user_id": .., "username": ..}] as resolved when the body was last written.
     mentions = models.JSONField(default=list, blank=True)
+    # A content warning (Mastodon's `spoiler_text`, blank for none) and the sensitive flag;
+    # cleaned by the services with the body's text rules (socialapp.common.text).
+    spoiler_text = models.CharField(max_length=SPOILER_MAX_LENGTH, blank=True, default="", db_default="")
+    sensitive = models.BooleanField(default=False, db_default=False)
     created_at = models.DateTimeField()
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
@@ -58,3 +65,26 @@ class Like(Aggregate):
     @property
     def aggregate_id(self) -> str:
         return f"{self.post_id}:{self.user_id}"
+
+
+class IdempotencyKey(models.Model):
+    """A client's `Idempotency-Key` for a status it created (POST /api/v1/statuses): a retry with
+    the same key by the same user answers that status instead of creating another one.
+
+    Written in the transaction that creates the status (socialapp.write.statuses), so a key
+    exists exactly when its status does. Credentials-like bookkeeping, not domain state: no
+    event. Keys live an hour, Mastodon's window (pruned on write and by a periodic task);
+    `status_id` is null only inside the creating transaction, before the status has its id."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=IDEMPOTENCY_KEY_MAX_LENGTH)
+    status_id = models.BigIntegerField(null=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "posts_idempotency_key"
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="posts_idempotency_user_key_uniq")]
+        indexes = [models.Index(fields=["created_at"], name="posts_idempotency_created_idx")]
+
+    def __str__(self) -> str:
+        return f"idempotency key of {self.user_id} -> {self.status_id}"

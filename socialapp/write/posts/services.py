@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from socialapp.common.errors import NotAuthorized, NotFound
-from socialapp.common.text import clean_body, parse_hashtags, parse_mentions
+from socialapp.common.text import clean_body, clean_spoiler, parse_hashtags, parse_mentions
 from socialapp.events.catalogue import EventType
 from socialapp.write.accounts.models import User
 from socialapp.write.accounts.selectors import mentions_resolve
@@ -34,15 +34,27 @@ def live_post(post_id: int, *, for_update: bool, moderator: bool = False) -> Pos
     return post
 
 
+def content_warning(spoiler_text: object, sensitive: bool | None, *, current: tuple[str, bool]) -> tuple[str, bool]:
+    """The (spoiler_text, sensitive) a post or comment gets from a command: None keeps the
+    current value; a content warning makes the status sensitive (as Mastodon does), so a client
+    that sets one never shows the text unwarned."""
+    spoiler = current[0] if spoiler_text is None else clean_spoiler(spoiler_text)
+    flag = current[1] if sensitive is None else bool(sensitive)
+    return spoiler, flag or bool(spoiler)
+
+
 @transaction.atomic
-def post_create(*, author: User, body: str) -> Post:
+def post_create(*, author: User, body: str, spoiler_text: str = "", sensitive: bool = False) -> Post:
     lock_active_actor(author.pk)
     text = clean_body(body)
+    spoiler, sensitive = content_warning(spoiler_text, sensitive, current=("", False))
     post = Post.objects.create(
         author=author,
         body=text,
         hashtags=parse_hashtags(text),
         mentions=mentions_resolve(usernames=parse_mentions(text)),
+        spoiler_text=spoiler,
+        sensitive=sensitive,
         created_at=timezone.now(),
         version=1,
     )
@@ -58,6 +70,8 @@ def post_create(*, author: User, body: str) -> Post:
             "body": post.body,
             "hashtags": post.hashtags,
             "mentions": post.mentions,
+            "spoiler_text": post.spoiler_text,
+            "sensitive": post.sensitive,
             "created_at": post.created_at.isoformat(),
         },
     )
@@ -65,22 +79,26 @@ def post_create(*, author: User, body: str) -> Post:
 
 
 @transaction.atomic
-def post_edit(*, post_id: int, actor: User, body: str) -> Post:
-    """Author only. The same body again changes nothing and appends nothing."""
+def post_edit(
+    *, post_id: int, actor: User, body: str, spoiler_text: str | None = None, sensitive: bool | None = None
+) -> Post:
+    """Author only. The same content again changes nothing and appends nothing. `spoiler_text`
+    and `sensitive` left out (None) keep their values."""
     lock_active_actor(actor.pk)
     post = live_post(post_id, for_update=True)
     if post.author_id != actor.pk:
         raise NotAuthorized("Only the author may edit a post.")
     text = clean_body(body)
-    if text == post.body:
+    spoiler, sensitive = content_warning(spoiler_text, sensitive, current=(post.spoiler_text, post.sensitive))
+    if (text, spoiler, sensitive) == (post.body, post.spoiler_text, post.sensitive):
         return post
-    post.body = text
+    post.body, post.spoiler_text, post.sensitive = text, spoiler, sensitive
     post.hashtags = parse_hashtags(text)
     post.mentions = mentions_resolve(usernames=parse_mentions(text))
     post.edited_at = timezone.now()
     save_and_append(
         post,
-        update_fields=["body", "hashtags", "mentions", "edited_at"],
+        update_fields=["body", "hashtags", "mentions", "spoiler_text", "sensitive", "edited_at"],
         event_type=EventType.POST_EDITED,
         actor_id=actor.pk,
         payload={
@@ -89,6 +107,8 @@ def post_edit(*, post_id: int, actor: User, body: str) -> Post:
             "body": post.body,
             "hashtags": post.hashtags,
             "mentions": post.mentions,
+            "spoiler_text": post.spoiler_text,
+            "sensitive": post.sensitive,
             "edited_at": post.edited_at.isoformat(),
         },
     )

@@ -4,7 +4,7 @@ Order-proofing: content fields move only forward in aggregate version; a post or
 is created as a placeholder by whichever event comes first and remembers deletion as a
 tombstone, so a late `comment.created` after `post.deleted` adds a hidden row and never shows
 the post again. Deletion and author deactivation scrub: a hidden post or comment keeps no body,
-hashtags, mentions or edit time, and every handler that may write content ends by scrubbing the
+hashtags, mentions, content warning or edit time, and every handler that may write content ends by scrubbing the
 row if it is hidden (`_scrub_posts`, `_scrub_comments`), so that every order of the same events
 leaves the same row (a late, older create or edit never brings content back). A comment is
 hidden when it is deleted, its author is deactivated or its post is deleted; comment handlers
@@ -86,26 +86,29 @@ def _set_created(table: str, key: str, row_id: int, p: dict[str, Any], author: t
     )
 
 
-_SCRUB = "body = '', hashtags = '{}', mentions = '[]', edited_at = NULL"
+_SCRUB = "body = '', hashtags = '{}', mentions = '[]', edited_at = NULL, spoiler_text = '', sensitive = false"
 
 
 def _scrub_posts(where: str, params: list[Any]) -> None:
-    """Erase the content of the hidden (deleted, author deactivated) posts matched by `where`."""
+    """Erase the content of the hidden (deleted, author deactivated) posts matched by `where`
+    (the content warning is content too)."""
     execute(
         f"UPDATE read_post SET {_SCRUB} WHERE ({where}) AND (deleted OR author_deactivated)"
-        " AND (body <> '' OR hashtags <> '{}' OR mentions <> '[]' OR edited_at IS NOT NULL)",
+        " AND (body <> '' OR hashtags <> '{}' OR mentions <> '[]' OR edited_at IS NOT NULL"
+        " OR spoiler_text <> '' OR sensitive)",
         params,
     )
 
 
 def _scrub_comments(where: str, params: list[Any]) -> None:
     """Erase the content of the hidden comments matched by `where`: deleted, author deactivated,
-    or on a deleted post."""
+    or on a deleted post. What a comment answers is structure, not content: it stays."""
     execute(
-        "UPDATE read_comment c SET body = '', mentions = '[]', edited_at = NULL WHERE (" + where + ")"
+        "UPDATE read_comment c SET body = '', mentions = '[]', edited_at = NULL, spoiler_text = '',"
+        " sensitive = false WHERE (" + where + ")"
         " AND (c.deleted OR c.author_deactivated OR EXISTS (SELECT 1 FROM read_post p"
         " WHERE p.post_id = c.post_id AND p.deleted))"
-        " AND (c.body <> '' OR c.mentions <> '[]' OR c.edited_at IS NOT NULL)",
+        " AND (c.body <> '' OR c.mentions <> '[]' OR c.edited_at IS NOT NULL OR c.spoiler_text <> '' OR c.sensitive)",
         params,
     )
 
@@ -131,13 +134,16 @@ def _set_post_content(p: dict[str, Any], version: int, *, edited_at: str | None 
     """This version's body, hashtags and mentions (and edit time), unless the row holds a newer
     version. The caller rebuilds the tag timeline once it has scrubbed (`_replace_tags`)."""
     execute(
-        "UPDATE read_post SET body = %s, hashtags = %s, mentions = %s, edited_at = COALESCE(%s::timestamptz, edited_at),"
+        "UPDATE read_post SET body = %s, hashtags = %s, mentions = %s, spoiler_text = %s, sensitive = %s,"
+        " edited_at = COALESCE(%s::timestamptz, edited_at),"
         " version = %s, author_id = CASE WHEN author_id = 0 THEN %s ELSE author_id END"
         " WHERE post_id = %s AND version < %s",
         [
             p["body"],
             p.get("hashtags") or [],
             json.dumps(p.get("mentions") or []),
+            p.get("spoiler_text") or "",
+            bool(p.get("sensitive")),
             edited_at,
             version,
             p["author_id"],
@@ -148,11 +154,31 @@ def _set_post_content(p: dict[str, Any], version: int, *, edited_at: str | None 
 
 
 def _set_comment_content(p: dict[str, Any], version: int, *, edited_at: str | None = None) -> None:
-    """This version's body and mentions (and edit time), unless the row holds a newer version."""
+    """This version's body, mentions and content warning (and edit time), unless the row holds a
+    newer version. (Events written before content warnings existed carry none: blank, false.)"""
     execute(
-        "UPDATE read_comment SET body = %s, mentions = %s, edited_at = COALESCE(%s::timestamptz, edited_at),"
-        " version = %s WHERE comment_id = %s AND version < %s",
-        [p["body"], json.dumps(p.get("mentions") or []), edited_at, version, p["comment_id"], version],
+        "UPDATE read_comment SET body = %s, mentions = %s, spoiler_text = %s, sensitive = %s,"
+        " edited_at = COALESCE(%s::timestamptz, edited_at), version = %s WHERE comment_id = %s AND version < %s",
+        [
+            p["body"],
+            json.dumps(p.get("mentions") or []),
+            p.get("spoiler_text") or "",
+            bool(p.get("sensitive")),
+            edited_at,
+            version,
+            p["comment_id"],
+            version,
+        ],
+    )
+
+
+def _set_reply_target(p: dict[str, Any]) -> None:
+    """What a comment answers (from its `comment.created`; it never changes, so no version
+    check): the comment (null: the post) and that one's author. Kept on a hidden comment, as
+    its post id is: structure, not content."""
+    execute(
+        "UPDATE read_comment SET in_reply_to_id = %s, in_reply_to_account_id = %s WHERE comment_id = %s",
+        [p.get("in_reply_to_id"), p.get("in_reply_to_account_id"), p["comment_id"]],
     )
 
 
@@ -250,6 +276,7 @@ class PostsProjector(Projector):
         _lock_post(p["post_id"])
         created, deleted = _placeholder_comment(p["comment_id"], p["post_id"])
         _set_created("read_comment", "comment_id", p["comment_id"], p, author)
+        _set_reply_target(p)
         _set_comment_content(p, event.aggregate_version)
         _scrub_comments("c.comment_id = %s", [p["comment_id"]])
         if not created and not deleted and not author[0]:  # author[0]: deactivated
