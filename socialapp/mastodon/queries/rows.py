@@ -22,17 +22,29 @@ from socialapp.mastodon.common.entities import AccountRow, StatusRow
 from socialapp.read.common.sql import fetchall
 from socialapp.read.feeds.selectors import NOT_SUSPENDED, VISIBLE
 
-ACCOUNT_VISIBLE = "pr.version >= 1 AND pr.deactivated_at IS NULL AND NOT pr.suspended"
+# Registered (a profile event may have come first and left a placeholder with a version but no
+# username), neither deactivated nor suspended: socialapp.read.profiles.selectors.VISIBLE.
+ACCOUNT_VISIBLE = "pr.registered_at IS NOT NULL AND pr.deactivated_at IS NULL AND NOT pr.suspended"
 ACCOUNT_COLUMNS = (
     "pr.user_id, pr.username, pr.display_name, pr.bio, pr.registered_at, pr.follower_count,"
-    " pr.following_count, pr.post_count"
+    " pr.following_count, pr.post_count,"
+    # Mastodon's last_status_at: one probe of read_post_author_idx.
+    f" (SELECT p.created_at FROM read_post p WHERE p.author_id = pr.user_id AND {VISIBLE}"
+    " ORDER BY p.post_id DESC LIMIT 1)"
 )
+
+
+# A comment shows while it is live, its author is shown, and its post shows.
+def comment_live(alias: str) -> str:
+    """A comment row (as `alias`) that is live and whose author is shown; its post not checked."""
+    return (
+        f"{alias}.created_at IS NOT NULL AND NOT {alias}.deleted AND NOT {alias}.author_deactivated AND "
+        + NOT_SUSPENDED.format(f"{alias}.author_id")
+    )
+
+
 COMMENT_VISIBLE = (
-    "c.created_at IS NOT NULL AND NOT c.deleted AND NOT c.author_deactivated AND "
-    + NOT_SUSPENDED.format("c.author_id")
-    + " AND EXISTS (SELECT 1 FROM read_post p WHERE p.post_id = c.post_id AND "
-    + VISIBLE
-    + ")"
+    comment_live("c") + " AND EXISTS (SELECT 1 FROM read_post p WHERE p.post_id = c.post_id AND " + VISIBLE + ")"
 )
 
 
@@ -46,6 +58,7 @@ def _account(row: Sequence[Any]) -> AccountRow:
         followers_count=row[5],
         following_count=row[6],
         statuses_count=row[7],
+        last_status_at=row[8],
     )
 
 
@@ -78,7 +91,7 @@ SELECT c.comment_id, c.author_id, c.body, c.created_at, c.edited_at, c.spoiler_t
        COALESCE(c.in_reply_to_account_id, (SELECT p.author_id FROM read_post p WHERE p.post_id = c.post_id)),
        0,
        (SELECT count(*) FROM read_comment r WHERE r.post_id = c.post_id AND r.in_reply_to_id = c.comment_id
-          AND r.created_at IS NOT NULL AND NOT r.deleted AND NOT r.author_deactivated),
+          AND {comment_live("r")}),
        false
 FROM read_comment c WHERE c.comment_id = ANY(%(ids)s) AND {COMMENT_VISIBLE}
 """
