@@ -13,6 +13,7 @@ or the post).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -97,6 +98,11 @@ FROM read_comment c WHERE c.comment_id = ANY(%(ids)s) AND {COMMENT_VISIBLE}
 """
 
 
+def _json(value: Any) -> Any:
+    """A jsonb column as Python (Django's psycopg loader hands raw SQL jsonb back as text)."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
 def status_rows(status_ids: Iterable[int], *, viewer_id: int | None) -> dict[int, StatusRow]:
     """Visible statuses (posts and comments) by id, with their authors; `favourited` is None for
     an anonymous viewer (Mastodon leaves the viewer's flags out then)."""
@@ -120,7 +126,7 @@ def status_rows(status_ids: Iterable[int], *, viewer_id: int | None) -> dict[int
             spoiler_text=row[5],
             sensitive=row[6],
             hashtags=list(row[7]) if row[7] is not None else parse_hashtags(row[2]),
-            mentions=row[8] or [],
+            mentions=_json(row[8]) or [],
             in_reply_to_id=row[9],
             in_reply_to_account_id=row[10],
             favourites_count=row[11],
