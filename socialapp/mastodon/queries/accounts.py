@@ -105,7 +105,7 @@ def account_status_ids(account_id: int, page: Any, *, replies: bool) -> list[int
             f"(SELECT c.comment_id FROM read_comment c WHERE c.author_id = %(a)s AND {comment_where}"
             f" AND {rows.COMMENT_VISIBLE} ORDER BY c.comment_id {direction} LIMIT %(limit)s)"
         )
-    sql = " UNION ALL ".join(parts) + f" ORDER BY id {direction} LIMIT %(limit)s"
+    sql = f"SELECT id FROM ({' UNION ALL '.join(parts)}) s ORDER BY id {direction} LIMIT %(limit)s"
     return [r[0] for r in fetchall(sql, {**params, "a": account_id})]
 
 
