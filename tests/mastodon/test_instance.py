@@ -71,3 +71,22 @@ def test_custom_emojis_and_preferences(site) -> None:
     assert r.status_code == 200
     assert r.json()["posting:default:visibility"] == "public"
     assert r.json()["reading:expand:spoilers"] is False
+
+
+def test_no_mastodon_query_route_touches_default(site) -> None:
+    """Every GET route of the instance, accounts, statuses and timelines modules (and the shared
+    status path), signed in and anonymous, answers without one SQL statement on `default`."""
+    from socialapp.mastodon.queries import accounts, instance, statuses, timelines
+
+    routes = [str(p.pattern) for m in (instance, accounts, statuses, timelines) for p in m.urlpatterns]
+    routes.append("api/v1/statuses/<id:status_id>")
+    assert len(routes) >= 17
+    for route in routes:
+        url = "/" + (
+            route.replace("<id:account_id>", str(site.ids["ann"]))
+            .replace("<id:status_id>", str(site.bob_post))
+            .replace("<tag:tag>", "django")
+        )
+        for client in (site.client("bob"), APIClient()):
+            r = no_default_queries(client, url, **({"acct": "ann"} if "lookup" in url else {}))
+            assert r.status_code in (200, 401), (url, r.status_code, r.content)
