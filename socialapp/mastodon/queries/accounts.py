@@ -3,7 +3,9 @@ following, and relationships. Read models only (read_profile, read_follow_edge, 
 read_comment), through rows.py's visibility rule.
 
 - Account statuses are its posts and its comments (our replies) merged newest first, each from
-  its (author_id, -id) index; `exclude_replies` leaves the comments out. We store no media, so
+  its (author_id, -id) index; `exclude_replies` leaves out the comments that answer someone
+  else (comments on their own post or answering their own comment stay, as Mastodon keeps
+  self-replies). We store no media, so
   `only_media` is an honest empty page; nothing is pinned (`pinned=true` is []); there are no
   reblogs to exclude.
 - Followers and following are paged by the follow edge's log position (read_follow_edge.position,
@@ -91,20 +93,29 @@ class LookupView(QueryView):
         return Response(rows.accounts([row[0]], base_url=rows.base_url(request))[0])
 
 
+# A comment that answers its own author (their post, or their own comment): part of a thread
+# they write, which Mastodon keeps under `exclude_replies` (its `without_replies` scope).
+SELF_REPLY = (
+    "COALESCE(c.in_reply_to_account_id, (SELECT op.author_id FROM read_post op WHERE op.post_id = c.post_id))"
+    " = c.author_id"
+)
+
+
 def account_status_ids(account_id: int, page: Any, *, replies: bool) -> list[int]:
-    """An author's posts (and comments unless `replies` is false), in the page's read order."""
+    """An author's posts and comments, in the page's read order; without `replies`, only the
+    comments that continue their own thread."""
     post_where, direction, params = keyset("p.post_id", page)
     parts = [
         f"(SELECT p.post_id AS id FROM read_post p WHERE p.author_id = %(a)s AND {post_where} AND {VISIBLE}"
         f" ORDER BY p.post_id {direction} LIMIT %(limit)s)"
     ]
-    if replies:
-        comment_where, _, more = keyset("c.comment_id", page, prefix="c_")
-        params.update(more)
-        parts.append(
-            f"(SELECT c.comment_id FROM read_comment c WHERE c.author_id = %(a)s AND {comment_where}"
-            f" AND {rows.COMMENT_VISIBLE} ORDER BY c.comment_id {direction} LIMIT %(limit)s)"
-        )
+    comment_where, _, more = keyset("c.comment_id", page, prefix="c_")
+    params.update(more)
+    parts.append(
+        f"(SELECT c.comment_id FROM read_comment c WHERE c.author_id = %(a)s AND {comment_where}"
+        f" AND {rows.COMMENT_VISIBLE}{'' if replies else ' AND ' + SELF_REPLY}"
+        f" ORDER BY c.comment_id {direction} LIMIT %(limit)s)"
+    )
     sql = f"SELECT id FROM ({' UNION ALL '.join(parts)}) s ORDER BY id {direction} LIMIT %(limit)s"
     return [r[0] for r in fetchall(sql, {**params, "a": account_id})]
 
