@@ -85,17 +85,13 @@ def test_paging_cursors_and_the_exact_link_header(site) -> None:
     base = "http://testserver" + url
     first = client.get(url, {"limit": 2})
     assert ids(first) == [p[4], p[3]]
-    assert first["Link"] == (
-        f'<{base}?limit=2&max_id={p[3]}>; rel="next", <{base}?limit=2&min_id={p[4]}>; rel="prev"'
-    )
+    assert first["Link"] == (f'<{base}?limit=2&max_id={p[3]}>; rel="next", <{base}?limit=2&min_id={p[4]}>; rel="prev"')
     assert ids(client.get(url, {"limit": 2, "max_id": p[3]})) == [p[2], p[1]]
     # since_id: the newest items above it (a gap is possible); min_id: the page just above it
     assert ids(client.get(url, {"limit": 2, "since_id": p[0]})) == [p[4], p[3]]
     by_min = client.get(url, {"limit": 2, "min_id": p[0]})
     assert ids(by_min) == [p[2], p[1]]
-    assert by_min["Link"] == (
-        f'<{base}?limit=2&max_id={p[1]}>; rel="next", <{base}?limit=2&min_id={p[2]}>; rel="prev"'
-    )
+    assert by_min["Link"] == (f'<{base}?limit=2&max_id={p[1]}>; rel="next", <{base}?limit=2&min_id={p[2]}>; rel="prev"')
     assert ids(client.get(url, {"min_id": p[1], "since_id": p[3]})) == [p[4], p[3], p[2]]  # min_id wins
     assert ids(client.get(url, {"max_id": p[4], "since_id": p[1]})) == [p[3], p[2]]
     empty = client.get(url, {"min_id": p[4]})
