@@ -174,6 +174,7 @@ class PreferencesView(QueryView):
                 "posting:default:language": None,
                 "reading:expand:media": "default",
                 "reading:expand:spoilers": False,
+                "reading:autoplay_gifs": False,
             }
         )
 
