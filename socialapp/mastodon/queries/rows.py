@@ -3,8 +3,8 @@
 Every Mastodon query that shows statuses or accounts goes through here, so they all apply the
 read side's one visibility rule (socialapp.read.feeds.selectors.VISIBLE: created, not deleted,
 author neither deactivated nor suspended) and a comment shows only while its post does. A page
-is fetched as ids first (by the caller's keyset query) and then hydrated here in two statements
-(statuses, then their accounts), whatever its length.
+is fetched as ids first (by the caller's keyset query) and then hydrated here in three statements
+(posts, comments, then their authors), whatever its length.
 
 Posts and comments share one id space (socialapp_next_id), so a status id names either: posts are
 statuses at the top of a thread, comments are replies (`in_reply_to_id` is the comment answered,
@@ -35,7 +35,6 @@ ACCOUNT_COLUMNS = (
 )
 
 
-# A comment shows while it is live, its author is shown, and its post shows.
 def comment_live(alias: str) -> str:
     """A comment row (as `alias`) that is live and whose author is shown; its post not checked."""
     return (
@@ -44,6 +43,7 @@ def comment_live(alias: str) -> str:
     )
 
 
+# A comment shows while it is live, its author is shown, and its post shows.
 COMMENT_VISIBLE = (
     comment_live("c") + " AND EXISTS (SELECT 1 FROM read_post p WHERE p.post_id = c.post_id AND " + VISIBLE + ")"
 )
