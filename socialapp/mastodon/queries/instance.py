@@ -1,7 +1,192 @@
-"""Mastodon instance queries (see docs/mastodon.md for the route table)."""
+"""Mastodon instance queries: `/api/v1/instance`, `/api/v2/instance`, custom emojis, preferences.
+
+The version we advertise, "4.2.0 (compatible; socialapp 1.0)", is a decision, not decoration:
+clients pick endpoints by it.
+
+- Mastodon.py 2.3.3 (`utility.retrieve_mastodon_version`) reads `version` from
+  `GET /api/v1/instance/` (with the slash), keeps what is before the first space (the
+  "(compatible; ...)" suffix is ignored, as for Pleroma-likes) and parses major.minor.patch; every
+  `@api_version` method below that version raises MastodonVersionError before sending anything.
+  It then reads `api_versions.mastodon` from `GET /api/v2/instance/`, and warns ("detected as >=
+  4.3.0, but no API version found") when the version is 4.3 or more without it. Features by
+  version it switches on: v2 search at >= 2.4.1, `min_id` paging (Link `rel="prev"` with min_id)
+  at >= 2.6.0, `POST /notifications/:id/dismiss` at >= 2.9.2, the status `card` field instead of
+  `/statuses/:id/card` at >= 3.0.0, notification `types[]` at >= 3.5.0, `instance()` returning
+  the v2 document at >= 4.0.0. We serve all of those shapes.
+- 4.3 brought grouped notifications (`/api/v2/notifications`) and the `api_versions` contract;
+  claiming it would invite clients to call what we do not serve, so we stay at 4.2.0 and send
+  no `api_versions` (Mastodon.py's check then stays silent).
+- toot 0.52.1 calls `GET /api/v1/instance` (no slash), reads `configuration.statuses.
+  max_characters` for its composer (ours: socialapp.common.text.BODY_MAX_LENGTH) and decides
+  whether to offer translation from a top-level `translation.enabled`, else from the major
+  version (>= 4 means yes): v1 therefore carries `translation: {"enabled": false}`, as v2 carries
+  it under `configuration`, so no client offers a translation we cannot do.
+
+No streaming yet: `urls.streaming_api` (v1) and `configuration.urls.streaming` (v2) are null, so
+clients that check it do not open a stream. No media: `max_media_attachments` is 0 and no MIME
+type is supported. Registrations are closed through this API (accounts are made through our own).
+Counts come from the profile read model (visible accounts, the posts they have live).
+"""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from typing import Any
 
-urlpatterns: list[URLPattern] = []
+from django.conf import settings
+from django.urls import path
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from socialapp.common.dispatch import by_method
+from socialapp.common.text import BODY_MAX_LENGTH
+from socialapp.mastodon.common.entities import DEFAULT_AVATAR
+from socialapp.mastodon.queries.base import QueryView
+from socialapp.mastodon.queries.rows import ACCOUNT_VISIBLE, base_url
+from socialapp.read.common.sql import fetchone
+
+MASTODON_VERSION = "4.2.0"
+VERSION = f"{MASTODON_VERSION} (compatible; socialapp 1.0)"
+SOURCE_URL = "https://github.com/socialapp/socialapp"
+
+
+def _setting(name: str, default: str) -> str:
+    return str(getattr(settings, name, default))
+
+
+def _stats() -> dict[str, int]:
+    """Visible accounts, and the posts they have live (one scan of read_profile)."""
+    row = fetchone(f"SELECT count(*), COALESCE(sum(pr.post_count), 0) FROM read_profile pr WHERE {ACCOUNT_VISIBLE}")
+    users, statuses = row if row else (0, 0)
+    return {"user_count": int(users), "status_count": int(statuses), "domain_count": 0}
+
+
+def _statuses_configuration() -> dict[str, int]:
+    return {"max_characters": BODY_MAX_LENGTH, "max_media_attachments": 0, "characters_reserved_per_url": 23}
+
+
+MEDIA_CONFIGURATION: dict[str, Any] = {
+    "supported_mime_types": [],
+    "image_size_limit": 0,
+    "image_matrix_limit": 0,
+    "video_size_limit": 0,
+    "video_frame_rate_limit": 0,
+    "video_matrix_limit": 0,
+}
+POLLS_CONFIGURATION = {"max_options": 0, "max_characters_per_option": 0, "min_expiration": 0, "max_expiration": 0}
+
+
+def _common(request: Request) -> dict[str, Any]:
+    return {
+        "title": _setting("MASTODON_INSTANCE_TITLE", "socialapp"),
+        "description": _setting("MASTODON_INSTANCE_DESCRIPTION", "A socialapp server."),
+        "version": VERSION,
+        "languages": ["en"],
+        "rules": [],
+    }
+
+
+def instance_v1(request: Request) -> dict[str, Any]:
+    host, root = request.get_host(), base_url(request)
+    description = _setting("MASTODON_INSTANCE_DESCRIPTION", "A socialapp server.")
+    return {
+        "uri": host,
+        **_common(request),
+        "short_description": description,
+        "email": _setting("MASTODON_INSTANCE_CONTACT_EMAIL", ""),
+        "urls": {"streaming_api": None},
+        "stats": _stats(),
+        "thumbnail": root + DEFAULT_AVATAR,
+        "registrations": False,
+        "approval_required": False,
+        "invites_enabled": False,
+        "translation": {"enabled": False},  # toot reads it here (see the module docstring)
+        "configuration": {
+            "accounts": {"max_featured_tags": 0},
+            "statuses": _statuses_configuration(),
+            "media_attachments": MEDIA_CONFIGURATION,
+            "polls": POLLS_CONFIGURATION,
+        },
+        "contact_account": None,
+    }
+
+
+def instance_v2(request: Request) -> dict[str, Any]:
+    host, root = request.get_host(), base_url(request)
+    return {
+        "domain": host,
+        **_common(request),
+        "source_url": SOURCE_URL,
+        "usage": {"users": {"active_month": _stats()["user_count"]}},
+        "thumbnail": {"url": root + DEFAULT_AVATAR},
+        "icon": [],
+        "configuration": {
+            "urls": {
+                "streaming": None,
+                "status": None,
+                "about": None,
+                "privacy_policy": None,
+                "terms_of_service": None,
+            },
+            "vapid": {"public_key": None},
+            "accounts": {"max_featured_tags": 0, "max_pinned_statuses": 0},
+            "statuses": _statuses_configuration(),
+            "media_attachments": {**MEDIA_CONFIGURATION, "description_limit": 0},
+            "polls": POLLS_CONFIGURATION,
+            "translation": {"enabled": False},
+        },
+        "registrations": {"enabled": False, "approval_required": False, "message": None, "url": None},
+        "contact": {"email": _setting("MASTODON_INSTANCE_CONTACT_EMAIL", ""), "account": None},
+    }
+
+
+class InstanceV1View(QueryView):
+    """GET /api/v1/instance (public)."""
+
+    def get(self, request: Request) -> Response:
+        return Response(instance_v1(request))
+
+
+class InstanceV2View(QueryView):
+    """GET /api/v2/instance (public)."""
+
+    def get(self, request: Request) -> Response:
+        return Response(instance_v2(request))
+
+
+class CustomEmojisView(QueryView):
+    """GET /api/v1/custom_emojis: we have none."""
+
+    def get(self, request: Request) -> Response:
+        return Response([])
+
+
+class PreferencesView(QueryView):
+    """GET /api/v1/preferences: fixed, since every status is public and nothing is collapsed
+    (toot's TUI reads it at start)."""
+
+    scopes = {"GET": "read:accounts"}
+
+    def get(self, request: Request) -> Response:
+        return Response(
+            {
+                "posting:default:visibility": "public",
+                "posting:default:sensitive": False,
+                "posting:default:language": None,
+                "reading:expand:media": "default",
+                "reading:expand:spoilers": False,
+                "reading:autoplay_gifs": False,
+            }
+        )
+
+
+_v1 = by_method(get=InstanceV1View.as_view())
+_v2 = by_method(get=InstanceV2View.as_view())
+
+urlpatterns = [
+    path("api/v1/instance", _v1, name="mastodon-instance"),
+    path("api/v1/instance/", _v1),  # Mastodon.py asks with the slash, toot without
+    path("api/v2/instance", _v2, name="mastodon-instance-v2"),
+    path("api/v2/instance/", _v2),
+    path("api/v1/custom_emojis", by_method(get=CustomEmojisView.as_view()), name="mastodon-custom-emojis"),
+    path("api/v1/preferences", by_method(get=PreferencesView.as_view()), name="mastodon-preferences"),
+]

@@ -3,8 +3,8 @@
 Every Mastodon query that shows statuses or accounts goes through here, so they all apply the
 read side's one visibility rule (socialapp.read.feeds.selectors.VISIBLE: created, not deleted,
 author neither deactivated nor suspended) and a comment shows only while its post does. A page
-is fetched as ids first (by the caller's keyset query) and then hydrated here in two statements
-(statuses, then their accounts), whatever its length.
+is fetched as ids first (by the caller's keyset query) and then hydrated here in three statements
+(posts, comments, then their authors), whatever its length.
 
 Posts and comments share one id space (socialapp_next_id), so a status id names either: posts are
 statuses at the top of a thread, comments are replies (`in_reply_to_id` is the comment answered,
@@ -23,17 +23,29 @@ from socialapp.mastodon.common.entities import AccountRow, StatusRow
 from socialapp.read.common.sql import fetchall
 from socialapp.read.feeds.selectors import NOT_SUSPENDED, VISIBLE
 
-ACCOUNT_VISIBLE = "pr.version >= 1 AND pr.deactivated_at IS NULL AND NOT pr.suspended"
+# Registered (a profile event may have come first and left a placeholder with a version but no
+# username), neither deactivated nor suspended: socialapp.read.profiles.selectors.VISIBLE.
+ACCOUNT_VISIBLE = "pr.registered_at IS NOT NULL AND pr.deactivated_at IS NULL AND NOT pr.suspended"
 ACCOUNT_COLUMNS = (
     "pr.user_id, pr.username, pr.display_name, pr.bio, pr.registered_at, pr.follower_count,"
-    " pr.following_count, pr.post_count"
+    " pr.following_count, pr.post_count,"
+    # Mastodon's last_status_at: one probe of read_post_author_idx.
+    f" (SELECT p.created_at FROM read_post p WHERE p.author_id = pr.user_id AND {VISIBLE}"
+    " ORDER BY p.post_id DESC LIMIT 1)"
 )
+
+
+def comment_live(alias: str) -> str:
+    """A comment row (as `alias`) that is live and whose author is shown; its post not checked."""
+    return (
+        f"{alias}.created_at IS NOT NULL AND NOT {alias}.deleted AND NOT {alias}.author_deactivated AND "
+        + NOT_SUSPENDED.format(f"{alias}.author_id")
+    )
+
+
+# A comment shows while it is live, its author is shown, and its post shows.
 COMMENT_VISIBLE = (
-    "c.created_at IS NOT NULL AND NOT c.deleted AND NOT c.author_deactivated AND "
-    + NOT_SUSPENDED.format("c.author_id")
-    + " AND EXISTS (SELECT 1 FROM read_post p WHERE p.post_id = c.post_id AND "
-    + VISIBLE
-    + ")"
+    comment_live("c") + " AND EXISTS (SELECT 1 FROM read_post p WHERE p.post_id = c.post_id AND " + VISIBLE + ")"
 )
 
 
@@ -47,6 +59,7 @@ def _account(row: Sequence[Any]) -> AccountRow:
         followers_count=row[5],
         following_count=row[6],
         statuses_count=row[7],
+        last_status_at=row[8],
     )
 
 
@@ -79,17 +92,15 @@ SELECT c.comment_id, c.author_id, c.body, c.created_at, c.edited_at, c.spoiler_t
        COALESCE(c.in_reply_to_account_id, (SELECT p.author_id FROM read_post p WHERE p.post_id = c.post_id)),
        0,
        (SELECT count(*) FROM read_comment r WHERE r.post_id = c.post_id AND r.in_reply_to_id = c.comment_id
-          AND r.created_at IS NOT NULL AND NOT r.deleted AND NOT r.author_deactivated),
+          AND {comment_live("r")}),
        false
 FROM read_comment c WHERE c.comment_id = ANY(%(ids)s) AND {COMMENT_VISIBLE}
 """
 
 
-def _json_list(value: Any) -> list:
-    """A jsonb column read through a raw cursor: Django's psycopg setup hands jsonb over as text."""
-    if isinstance(value, str):
-        value = json.loads(value)
-    return value or []
+def _json(value: Any) -> Any:
+    """A jsonb column as Python (Django's psycopg loader hands raw SQL jsonb back as text)."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def status_rows(status_ids: Iterable[int], *, viewer_id: int | None) -> dict[int, StatusRow]:
@@ -115,7 +126,7 @@ def status_rows(status_ids: Iterable[int], *, viewer_id: int | None) -> dict[int
             spoiler_text=row[5],
             sensitive=row[6],
             hashtags=list(row[7]) if row[7] is not None else parse_hashtags(row[2]),
-            mentions=_json_list(row[8]),
+            mentions=_json(row[8]) or [],
             in_reply_to_id=row[9],
             in_reply_to_account_id=row[10],
             favourites_count=row[11],

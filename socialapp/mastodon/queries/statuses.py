@@ -1,13 +1,142 @@
-"""Mastodon statuses queries (see docs/mastodon.md for the route table)."""
+"""Mastodon status queries: a status, its context (thread), who favourited it.
+
+A status id names a post or a comment (one id space). A post's descendants are its comments; a
+comment's ancestors are its post and the chain of comments it answers (`in_reply_to_id`), and
+its descendants the comments that answer it, directly or down the chain. Descendants come in
+thread order, as Mastodon sends them: depth first, each level oldest first. A comment whose
+answered comment is no longer shown still belongs to the post's thread: it hangs from the post.
+
+Favourites exist on posts only (comments cannot be liked: their `favourited_by` is empty). The
+list is paged by the liker's id (read_like's primary key (post_id, user_id)), which stands in for
+Mastodon's favourite id in the cursors and the Link header.
+"""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from collections import defaultdict
+from typing import Any
 
-from socialapp.mastodon.queries.base import QueryView
+from django.urls import URLPattern, path
+from rest_framework.request import Request
+from rest_framework.response import Response
 
-urlpatterns: list[URLPattern] = []
+from socialapp.common.dispatch import by_method
+from socialapp.common.errors import NotFound
+from socialapp.mastodon.common import entities
+from socialapp.mastodon.common.paging import page_from
+from socialapp.mastodon.queries import rows
+from socialapp.mastodon.queries.base import QueryView, viewer_id
+from socialapp.mastodon.queries.lists import keyset, paged_response
+from socialapp.read.common.sql import fetchall
+
+# Mastodon caps a thread's descendants (4096 for a signed-in caller); so do we, to bound a page.
+MAX_DESCENDANTS = 4096
 
 
 class StatusView(QueryView):
-    """GET /api/v1/statuses/:id (PUT and DELETE on the same path are commands.statuses)."""
+    """GET /api/v1/statuses/:id (public; PUT and DELETE on the same path are commands.statuses)."""
+
+    def get(self, request: Request, status_id: int) -> Response:
+        found = rows.status_rows([status_id], viewer_id=viewer_id(request)).get(status_id)
+        if found is None:
+            raise NotFound("Record not found")
+        return Response(entities.status(found, base_url=rows.base_url(request)))
+
+
+def _thread(post_id: int) -> list[tuple[int, int | None]]:
+    """(comment id, answered comment id) of the shown comments of a post, oldest first
+    (read_comment_post_idx)."""
+    return fetchall(
+        f"SELECT c.comment_id, c.in_reply_to_id FROM read_comment c WHERE c.post_id = %s AND {rows.comment_live('c')}"
+        " ORDER BY c.comment_id LIMIT %s",
+        [post_id, MAX_DESCENDANTS],
+    )
+
+
+def _descendants(root: int, comments: list[tuple[int, int | None]], post_id: int) -> list[int]:
+    """Depth first from `root` (the post or one of its comments), children oldest first."""
+    shown = {c for c, _ in comments}
+    children: dict[int, list[int]] = defaultdict(list)
+    for comment, answered in comments:
+        parent = answered if answered in shown else post_id
+        children[parent].append(comment)
+    out: list[int] = []
+    stack = list(reversed(children.get(root, [])))
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        stack.extend(reversed(children.get(node, [])))
+    return out
+
+
+def _ancestors(comment_id: int, comments: list[tuple[int, int | None]], post_id: int) -> list[int]:
+    """The post, then the answered comments down to the one `comment_id` answers."""
+    answered = dict(comments)
+    chain: list[int] = []
+    current = answered.get(comment_id)
+    while current is not None and current in answered and current not in chain:
+        chain.append(current)
+        current = answered[current]
+    return [post_id, *reversed(chain)]
+
+
+class ContextView(QueryView):
+    """GET /api/v1/statuses/:id/context (public)."""
+
+    def get(self, request: Request, status_id: int) -> Response:
+        viewer, root = viewer_id(request), rows.base_url(request)
+        found = rows.status_rows([status_id], viewer_id=viewer).get(status_id)
+        if found is None:
+            raise NotFound("Record not found")
+        is_comment = found["in_reply_to_id"] is not None
+        post_id = _post_of(status_id) if is_comment else status_id
+        comments = _thread(post_id)
+        ancestors = _ancestors(status_id, comments, post_id) if is_comment else []
+        descendants = _descendants(status_id, comments, post_id)
+        hydrated = rows.status_rows([*ancestors, *descendants], viewer_id=viewer)
+
+        def render(ids: list[int]) -> list[dict[str, Any]]:
+            return [entities.status(hydrated[i], base_url=root) for i in ids if i in hydrated]
+
+        return Response({"ancestors": render(ancestors), "descendants": render(descendants)})
+
+
+def _post_of(comment_id: int) -> int:
+    found = fetchall("SELECT post_id FROM read_comment WHERE comment_id = %s", [comment_id])
+    return found[0][0]
+
+
+class FavouritedByView(QueryView):
+    """GET /api/v1/statuses/:id/favourited_by (public; accounts, paged by the liker's id)."""
+
+    def get(self, request: Request, status_id: int) -> Response:
+        found = rows.status_rows([status_id], viewer_id=None).get(status_id)
+        if found is None:
+            raise NotFound("Record not found")
+        page = page_from(request, default=40, maximum=80)
+        if found["in_reply_to_id"] is not None:
+            return paged_response(request, page, [], [])  # a comment: never liked
+        where, direction, params = keyset("l.user_id", page)
+        keys = [
+            r[0]
+            for r in fetchall(
+                "SELECT l.user_id FROM read_like l JOIN read_profile pr ON pr.user_id = l.user_id"
+                f" WHERE l.post_id = %(p)s AND l.active AND {where} AND {rows.ACCOUNT_VISIBLE}"
+                f" ORDER BY l.user_id {direction} LIMIT %(limit)s",
+                {**params, "p": status_id},
+            )
+        ]
+        ordered = keys[::-1] if page.ascending else keys
+        return paged_response(request, page, keys, rows.accounts(ordered, base_url=rows.base_url(request)))
+
+
+urlpatterns: list[URLPattern] = [
+    path(
+        "api/v1/statuses/<id:status_id>/context", by_method(get=ContextView.as_view()), name="mastodon-status-context"
+    ),
+    path(
+        "api/v1/statuses/<id:status_id>/favourited_by",
+        by_method(get=FavouritedByView.as_view()),
+        name="mastodon-status-favourited-by",
+    ),
+]

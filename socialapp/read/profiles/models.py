@@ -43,12 +43,27 @@ class FollowEdge(models.Model):
     active = models.BooleanField(default=False)
     version = models.PositiveIntegerField(default=0)
     since = models.DateTimeField(null=True)
+    # The log position of the event that set the edge's current state: one integer per follow,
+    # newer follows higher, the same whatever order the events arrived in (it comes from the
+    # event, not from the projector). The Mastodon API pages followers and following by it, as
+    # Mastodon pages them by the follow's own id.
+    position = models.BigIntegerField(default=0, db_default=0)
 
     class Meta:
         db_table = "read_follow_edge"
         indexes = [
             models.Index(fields=["followee_id", "-since", "-follower_id"], name="read_follow_followers_idx"),
             models.Index(fields=["follower_id", "-since", "-followee_id"], name="read_follow_following_idx"),
+            models.Index(
+                fields=["followee_id", "-position"],
+                name="read_follow_followers_pos_idx",
+                condition=models.Q(active=True),
+            ),
+            models.Index(
+                fields=["follower_id", "-position"],
+                name="read_follow_following_pos_idx",
+                condition=models.Q(active=True),
+            ),
         ]
 
     def __str__(self) -> str:

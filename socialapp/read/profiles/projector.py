@@ -189,6 +189,7 @@ class ProfilesProjector(Projector):
             event.aggregate_version,
             active=active,
             since=p["at"],
+            position=event.position,
         )
         if was_active is None or was_active == active or state[follower] or state[followee]:
             return  # stale (never undo a newer event), no flip, or a party is gone: counts stay

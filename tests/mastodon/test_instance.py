@@ -1,0 +1,92 @@
+"""GET /api/v1/instance, /api/v2/instance (with and without the slash), custom emojis and
+preferences: the version clients parse, the limits they read, counts from the read models."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from socialapp.common.text import BODY_MAX_LENGTH
+from socialapp.mastodon.queries.instance import VERSION
+from tests.mastodon.query_support import build_site, clean_read_models, no_default_queries  # noqa: F401
+
+pytestmark = pytest.mark.django_db(databases=["default", "read"])
+
+
+@pytest.fixture
+def site(clean_read_models):  # noqa: F811
+    return build_site()
+
+
+def mastodon_py_version(version: str) -> tuple[int, int, int]:
+    """Mastodon.py 2.3.3's reading of `version` (internals.__normalize_version_string, then
+    versions.parse_version_string), restated for the cases we serve."""
+    head = version.split(" ")[0].split("+")[0]
+    return tuple(int(part) for part in head.split(".")[:3])  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize("url", ["/api/v1/instance", "/api/v1/instance/"])
+def test_v1_instance(site, url) -> None:
+    r = no_default_queries(APIClient(), url)
+    assert r.status_code == 200, r.content
+    body = r.json()
+    assert body["uri"] == "testserver" and body["version"] == VERSION
+    assert mastodon_py_version(body["version"]) == (4, 2, 0)  # >= 4.0 (v2 instance), < 4.3 (no api_versions)
+    assert body["urls"] == {"streaming_api": None}
+    # ann, bob, cat, dan (eve deactivated, sam suspended); ann's five posts and bob's one
+    assert body["stats"] == {"user_count": 4, "status_count": 6, "domain_count": 0}
+    assert body["configuration"]["statuses"]["max_characters"] == BODY_MAX_LENGTH == 500
+    assert body["configuration"]["statuses"]["max_media_attachments"] == 0
+    assert body["registrations"] is False and body["rules"] == [] and body["languages"] == ["en"]
+    assert body["translation"] == {"enabled": False}  # toot's TUI reads it there
+    for key in ("title", "short_description", "description", "email", "thumbnail", "contact_account"):
+        assert key in body
+
+
+@pytest.mark.parametrize("url", ["/api/v2/instance", "/api/v2/instance/"])
+def test_v2_instance(site, url) -> None:
+    r = no_default_queries(APIClient(), url)
+    assert r.status_code == 200, r.content
+    body = r.json()
+    assert body["domain"] == "testserver" and body["version"] == VERSION
+    assert "api_versions" not in body  # we claim 4.2: Mastodon.py only wants them from 4.3
+    assert body["configuration"]["urls"]["streaming"] is None
+    assert body["configuration"]["statuses"]["max_characters"] == 500
+    assert body["configuration"]["translation"] == {"enabled": False}
+    assert body["registrations"]["enabled"] is False
+    assert body["usage"] == {"users": {"active_month": 4}}
+    assert set(body["contact"]) == {"email", "account"}
+
+
+def test_instance_is_read_only(site) -> None:
+    r = APIClient().post("/api/v1/instance", {})
+    assert r.status_code == 405
+
+
+def test_custom_emojis_and_preferences(site) -> None:
+    assert no_default_queries(APIClient(), "/api/v1/custom_emojis").json() == []
+    anonymous = APIClient().get("/api/v1/preferences")
+    assert anonymous.status_code == 401 and anonymous.json() == {"error": "The access token is invalid"}
+    r = no_default_queries(site.client("ann"), "/api/v1/preferences")
+    assert r.status_code == 200
+    assert r.json()["posting:default:visibility"] == "public"
+    assert r.json()["reading:expand:spoilers"] is False
+
+
+def test_no_mastodon_query_route_touches_default(site) -> None:
+    """Every GET route of the instance, accounts, statuses and timelines modules (and the shared
+    status path), signed in and anonymous, answers without one SQL statement on `default`."""
+    from socialapp.mastodon.queries import accounts, instance, statuses, timelines
+
+    routes = [str(p.pattern) for m in (instance, accounts, statuses, timelines) for p in m.urlpatterns]
+    routes.append("api/v1/statuses/<id:status_id>")
+    assert len(routes) >= 17
+    for route in routes:
+        url = "/" + (
+            route.replace("<id:account_id>", str(site.ids["ann"]))
+            .replace("<id:status_id>", str(site.bob_post))
+            .replace("<tag:tag>", "django")
+        )
+        for client in (site.client("bob"), APIClient()):
+            r = no_default_queries(client, url, **({"acct": "ann"} if "lookup" in url else {}))
+            assert r.status_code in (200, 401), (url, r.status_code, r.content)
