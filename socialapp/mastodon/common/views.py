@@ -8,7 +8,7 @@ command side from the token row, the query side from the session record in the c
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from socialapp.common import scopes as scope_rules
+from socialapp.common.errors import ValidationFailed
 from socialapp.common.parsers import JSONParser
 from socialapp.common.throttling import rate_limit_headers
 from socialapp.mastodon.common.errors import OutOfScope, mastodon_exception_handler
@@ -53,6 +54,14 @@ class MastodonView(APIView):
 
     def get_exception_handler(self) -> Callable[..., Any]:
         return mastodon_exception_handler
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        """Parse any body before acting, even where the action reads none (follow, favourite):
+        a malformed body is a 400 that changes nothing, as in Mastodon (Rails parses params
+        before the action runs), never a follow made while its request was refused."""
+        super().initial(request, *args, **kwargs)
+        if request.method in ("POST", "PUT", "PATCH", "DELETE") and not isinstance(request.data, Mapping):
+            raise ValidationFailed("Body must be an object")
 
     def get_throttles(self) -> list[Any]:
         """The throttles DRF checks this request with, kept for their counts (the headers)."""
