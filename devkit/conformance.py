@@ -255,7 +255,23 @@ def running_server() -> Iterator[None]:
             what=f"gunicorn on {PORT} (log: {web.log_path})",
         )
         log(f"server on http://localhost:{PORT}; logs in {web.log_path.parent}")
+        check_seeded_tokens()
         yield
+
+
+def check_seeded_tokens() -> None:
+    """Each fixed token is a live session on both sides (our own API's `me`: the query side,
+    from the cache record) before the suite starts, so a failure below is the API's, not the
+    seeding's."""
+    import requests
+
+    for secret, username, _ in TOKENS:
+        me = requests.get(
+            f"http://127.0.0.1:{PORT}/api/socialapp/v1/me", headers={"Authorization": f"Bearer {secret}"}, timeout=10
+        )
+        if me.status_code != 200 or me.json().get("username") != username:
+            raise SystemExit(f"conformance: seeded token of {username} refused: {me.status_code} {me.text[:200]}")
+    log("seeded tokens authenticate on the query side")
 
 
 # --------------------------------------------------------------------------- run and report
