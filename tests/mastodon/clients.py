@@ -74,6 +74,7 @@ class _Page(HTMLParser):
         self.forms: list[Form] = []
         self.codes: list[str] = []
         self._code_text: str | None = None
+        self._button: dict[str, str] | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
@@ -81,7 +82,10 @@ class _Page(HTMLParser):
         if tag == "form":
             self.forms.append(Form(a.get("action", ""), a.get("method", "get").lower(), {}, []))
         elif tag in ("input", "button", "textarea", "select") and self.forms:
-            self.forms[-1].inputs.append({"tag": tag, **a})
+            control = {"tag": tag, "text": "", **a}
+            self.forms[-1].inputs.append(control)
+            if tag == "button":
+                self._button = control
             if (
                 tag == "input"
                 and a.get("name")
@@ -94,10 +98,14 @@ class _Page(HTMLParser):
             self._code_text = ""
 
     def handle_data(self, data: str) -> None:
+        if self._button is not None:
+            self._button["text"] += data
         if self._code_text is not None:
             self._code_text += data
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "button":
+            self._button = None
         if self._code_text is not None and self._code_text.strip():
             self.codes.append(self._code_text.strip())
             self._code_text = None
@@ -114,7 +122,11 @@ def _submit(session: requests.Session, url: str, form: Form, values: dict[str, s
     # The approving button, if the form has named buttons (Rails/Doorkeeper-style consent forms
     # have one form per choice; a single form with two buttons tells them apart by name).
     buttons = [i for i in form.inputs if i.get("type", "submit" if i["tag"] == "button" else "").lower() == "submit"]
-    approving = [b for b in buttons if b.get("name") and not re.search(r"deny|reject|cancel", b.get("value", ""), re.I)]
+    approving = [
+        b
+        for b in buttons
+        if b.get("name") and not re.search(r"deny|reject|cancel", b.get("value", "") + b["text"], re.I)
+    ]
     if approving:
         data.setdefault(approving[0]["name"], approving[0].get("value", ""))
     target = urljoin(url, form.action or url)
@@ -133,11 +145,22 @@ def _code_in(response: requests.Response) -> str | None:
     return codes[0] if codes else None
 
 
-def _is_deny(form: Form) -> bool:
-    text = " ".join([form.action, *(i.get("value", "") + i.get("name", "") for i in form.inputs)])
-    return bool(re.search(r"deny|reject|cancel", text, re.I)) and not re.search(
-        r"authori[sz]e|allow|approve", text, re.I
+def _labels(form: Form) -> str:
+    """What a person reads on the form's buttons (and the method a Rails form fakes)."""
+    return " ".join(
+        f"{i.get('value', '')} {i.get('text', '')} {i.get('name', '')}"
+        for i in form.inputs
+        if i["tag"] == "button" or i.get("type", "").lower() in ("submit", "hidden")
     )
+
+
+def _is_deny(form: Form) -> bool:
+    """A refusing form (Doorkeeper's consent page has one form per choice; the deny one fakes
+    DELETE and says Deny)."""
+    text = _labels(form)
+    approves = re.search(r"authori[sz]e|allow|approve|accept|continue", text, re.I)
+    denies = re.search(r"deny|reject|cancel", text, re.I) or form.fields.get("_method", "").lower() == "delete"
+    return bool(denies) and not (approves and not form.fields.get("_method"))
 
 
 def authorize_out_of_band(url: str, login: str, password: str, *, max_steps: int = 4) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs
 
 import pytest
-from mastodon import Mastodon, MastodonNotFoundError, MastodonUnauthorizedError
+from mastodon import Mastodon, MastodonIllegalArgumentError, MastodonNotFoundError, MastodonUnauthorizedError
 
 from tests.mastodon.clients import (
     PASSWORD,
@@ -168,5 +168,5 @@ def test_authorization_code_flow_through_the_authorize_page(live_stack) -> None:
     token = api.log_in(code=code, allow_http=True)
     assert token
     assert api.account_verify_credentials().username == "carol"
-    with pytest.raises(Exception):  # a code is good for one token only  # noqa: B017
+    with pytest.raises(MastodonIllegalArgumentError):  # a code is good for one token only
         client(live_stack.url, app).log_in(code=code, allow_http=True)
