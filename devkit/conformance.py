@@ -73,6 +73,7 @@ USERS = [  # username, e-mail, staff
 ]
 CLIENT_ID = "__MASTODON_PY_TEST_CLIENT_ID"
 CLIENT_SECRET = "__MASTODON_PY_TEST_CLIENT_SECRET"
+OOB = "urn:ietf:wg:oauth:2.0:oob"
 APP_SCOPES = "read write follow push admin:read admin:write"
 TOKENS = [  # secret, username, scopes
     ("__MASTODON_PY_TEST_ACCESS_TOKEN", "mastodonpy_test", "read write follow push"),
@@ -163,47 +164,67 @@ def fresh_stores() -> None:
         client.delete(*stale)
 
 
-def seed_application() -> None:
-    """The app of setup.sql: client id and secret fixed, the OOB redirect, scopes APP_SCOPES.
+def known_scopes(scopes: str) -> str:
+    """setup.sql's scopes that our vocabulary has (socialapp.common.scopes.KNOWN): we serve no
+    admin API, so `admin:read admin:write` are dropped (the suite's admin tests are not run)."""
+    from socialapp.common import scopes as rules
 
-    TODO(integrator): create it through the OAuth helper's application service once merged
-    (socialapp.write.oauth), e.g. an application with client_id=CLIENT_ID,
-    client_secret=CLIENT_SECRET, name "Mastodon.py test suite",
-    redirect_uris "urn:ietf:wg:oauth:2.0:oob", scopes APP_SCOPES, owned by mastodonpy_test.
-    Until then the suite's `api` fixtures still authenticate (their tokens are seeded below), but
-    client-credential calls (revocation, log_in) cannot find the app.
+    known = getattr(rules, "KNOWN", None)
+    return " ".join(s for s in scopes.split() if known is None or s in known)
+
+
+def seed_application():
+    """The app of setup.sql: client id and secret fixed, the OOB redirect, its scopes.
+
+    Registered by the OAuth service (`app_create`), then re-keyed to the fixed client id and
+    secret, as setup.sql inserts them (only this seeding chooses its own credentials). Without the
+    OAuth package (before the OAuth branch is merged) there is no app: the suite's token fixtures
+    still authenticate, but client-credential calls (revocation, log_in) cannot find the app.
     """
     import importlib.util
 
+    from socialapp.common.sessions import hash_token
+
     if importlib.util.find_spec("socialapp.write.oauth") is None:
-        log("TODO(integrator): no socialapp.write.oauth yet; the fixed application is not seeded")
-        return
-    log("TODO(integrator): socialapp.write.oauth exists: seed the fixed application in seed_application()")
+        log("no socialapp.write.oauth (OAuth not merged): the fixed application is not seeded")
+        return None
+    from socialapp.write.oauth.models import Application
+    from socialapp.write.oauth.services import app_create
+
+    app, _ = app_create(name="Mastodon.py test suite", redirect_uris=OOB, scopes=known_scopes(APP_SCOPES))
+    Application.objects.filter(pk=app.pk).update(client_id=CLIENT_ID, client_secret_hash=hash_token(CLIENT_SECRET))
+    app.refresh_from_db()
+    return app
 
 
-def seed_token(user, secret: str, scopes: str) -> None:
-    """A session for `user` whose secret is setup.sql's fixed token.
+def seed_token(user, secret: str, scopes: str, app) -> None:
+    """A session for `user` whose secret is setup.sql's fixed token, with its scopes and app.
 
-    The session is made by the account service (token_issue: row, expiry, cache record), then
-    re-keyed to the hash of the fixed secret, and its cache record republished by the service's
-    own reconciliation (session_sync publishes a live session that has no record). Only this
-    seeding writes a key hash of its own choosing, as setup.sql inserts its tokens.
-
-    TODO(integrator): once AuthToken has the OAuth helper's scope/application fields, set them
-    here too (scopes=`scopes`, application = the app of seed_application()); without them the
-    token falls back to every scope (socialapp.common.scopes).
+    The session is made by the account service (token_issue: row, scope, application, expiry,
+    cache record), then re-keyed to the hash of the fixed secret, and its cache record
+    republished by the service's own reconciliation (session_sync publishes a live session that
+    has no record). Only this seeding writes a key hash of its own choosing, as setup.sql inserts
+    its tokens. Before OAuth is merged, token_issue takes no scope or application: the session
+    then has every scope (socialapp.common.scopes).
     """
+    import inspect
+
     from socialapp.common.sessions import hash_token
     from socialapp.write.accounts.models import AuthToken
     from socialapp.write.accounts.services import forget_sessions_now, session_sync, token_issue
 
-    token_issue(user=user, label="Mastodon.py test suite")
+    accepted = inspect.signature(token_issue).parameters
+    extra = {}
+    if "scope" in accepted:
+        extra["scope"] = known_scopes(scopes)
+    if "application" in accepted and app is not None:
+        extra["application"] = app
+    token_issue(user=user, label="Mastodon.py test suite", **extra)
     token = AuthToken.objects.filter(user=user).latest("created_at", "id")
     random_hash = token.key_hash
     AuthToken.objects.filter(pk=token.pk).update(key_hash=hash_token(secret))
     forget_sessions_now([random_hash])
     session_sync()
-    del scopes  # see the TODO above
 
 
 def seed() -> dict[str, int]:
@@ -215,9 +236,9 @@ def seed() -> dict[str, int]:
         users[username] = user_register(
             username=username, email=email, password=PASSWORD, is_staff=staff, is_superuser=username == "admin"
         )
-    seed_application()
+    app = seed_application()
     for secret, username, scopes in TOKENS:
-        seed_token(users[username], secret, scopes)
+        seed_token(users[username], secret, scopes, app)
     # Not reproduced (no such state here): mastodonpy_test's `locked`, locales, discoverable /
     # indexable flags, open registrations, e-mail settings, current_sign_in_at.
     return {name: user.pk for name, user in users.items()}
