@@ -7,12 +7,13 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 export DJANGO_SETTINGS_MODULE ?= socialapp.settings.dev
 PYTEST_ARGS ?=
 
-.PHONY: help venv services services-replica services-down services-status browser bench-tools migrate run test lint format bench clean
+.PHONY: help venv services services-replica services-down services-status browser bench-tools migrate run test lint format bench conformance clean
 
 help:
 	@echo "make run      services up, migrations, API on :8000 + relay + workers (Ctrl-C stops all)"
 	@echo "make test     services up, the whole test suite against real services"
 	@echo "make bench    benchmarks (long); figures in bench/results/"
+	@echo "make conformance   Mastodon.py's own test suite live against us; summary in .services/conformance/results.md"
 	@echo "make lint     ruff check, format check and the import contracts (pyproject.toml)"
 	@echo "make services-down   stop PostgreSQL (and its hot standby), RabbitMQ, Redis and Elasticsearch"
 
@@ -74,6 +75,12 @@ format: venv
 # DEBUG off for figures; seeds and rebuilds over millions of rows outlast the 30 s statement timeout.
 bench: migrate bench-tools
 	DJANGO_DEBUG=0 DATABASE_STATEMENT_TIMEOUT=0 $(BIN)/python -m bench.run_all
+
+# Mastodon.py 2.3.3's own test suite, live against our server on :3000 (CONFORMANCE_PORT) on databases,
+# a vhost, indexes and cache keys of its own (devkit/conformance.py, docs/mastodon-conformance.md). Not part
+# of `make test`. CONFORMANCE_TESTS="tests/test_status.py ..." picks modules; CONFORMANCE_STRICT=1 fails on failures.
+conformance: migrate
+	$(BIN)/python -m devkit.conformance
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

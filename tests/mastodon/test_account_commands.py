@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from socialapp.write.accounts.authentication import BearerTokenAuthentication
 from socialapp.write.accounts.models import User
-from socialapp.write.accounts.services import user_deactivate
+from socialapp.write.accounts.services import token_issue, user_deactivate
 from socialapp.write.follows.models import Follow
 from tests.command_support import client_for, events
 
@@ -128,31 +127,25 @@ def test_anonymous_is_401(db):
 
 
 @pytest.fixture
-def scoped(monkeypatch):
-    """Tokens with the scopes given, until tokens carry their own (the OAuth helper's table)."""
-    granted: list[tuple[str, ...]] = []
-    original = BearerTokenAuthentication.authenticate_credentials
+def scoped():
+    """Give `client` a real session of `user` holding only `names` (an OAuth-granted scope)."""
 
-    def with_scopes(self, secret):
-        user, token = original(self, secret)
-        if granted:
-            token.scopes = granted[-1]
-        return user, token
+    def grant(client, user, *names: str) -> None:
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_issue(user=user, scope=' '.join(names))}")
 
-    monkeypatch.setattr(BearerTokenAuthentication, "authenticate_credentials", with_scopes)
-    return granted
+    return grant
 
 
 def test_scopes(alice, bob, scoped):
     client = client_for(alice)
-    scoped.append(("read", "write:statuses"))
+    scoped(client, alice, "read", "write:statuses")
     out_of_scope = {"error": "This action is outside the authorized scopes"}
     assert client.patch(CREDENTIALS, {"note": "x"}).json() == out_of_scope
     assert client.post(follow_url(bob.id)).json() == out_of_scope
     assert client.post(follow_url(bob.id, "unfollow")).status_code == 403
     assert not events(aggregate_type__in=["follow"]) and not events(event_type="profile.updated")
-    scoped.append(("follow",))  # the legacy scope covers write:follows
+    scoped(client, alice, "follow")  # the legacy scope covers write:follows
     assert client.post(follow_url(bob.id)).status_code == 200
-    scoped.append(("write:accounts",))
+    scoped(client, alice, "write:accounts")
     assert client.patch(CREDENTIALS, {"note": "x"}).status_code == 200
     assert client.post(follow_url(bob.id, "unfollow")).status_code == 403

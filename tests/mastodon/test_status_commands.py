@@ -17,7 +17,7 @@ from socialapp.common.errors import NotFound, ValidationFailed
 from socialapp.events.catalogue import ALL_EVENT_TYPES
 from socialapp.events.log import log_events
 from socialapp.read.common.sql import fetchone
-from socialapp.write.accounts.authentication import BearerTokenAuthentication
+from socialapp.write.accounts.services import token_issue
 from socialapp.write.comments.models import Comment
 from socialapp.write.comments.services import comment_create
 from socialapp.write.posts import idempotency
@@ -488,27 +488,19 @@ def test_wrong_methods_are_405(alice, method, url):
 
 
 @pytest.fixture
-def scoped(monkeypatch):
-    """Tokens with the scopes given, until tokens carry their own (the OAuth helper's table):
-    the authenticated token object gets the `scopes` attribute the views read
-    (socialapp.mastodon.common.views.granted_scopes)."""
-    granted: list[tuple[str, ...]] = []
-    original = BearerTokenAuthentication.authenticate_credentials
+def scoped():
+    """Give `client` a real session of `user` holding only `names` (an OAuth-granted scope)."""
 
-    def with_scopes(self, secret):
-        user, token = original(self, secret)
-        if granted:
-            token.scopes = granted[-1]
-        return user, token
+    def grant(client, user, *names: str) -> None:
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_issue(user=user, scope=' '.join(names))}")
 
-    monkeypatch.setattr(BearerTokenAuthentication, "authenticate_credentials", with_scopes)
-    return granted
+    return grant
 
 
 def test_a_token_without_the_write_scope_is_403(alice, bob, scoped):
     post = post_create(author=bob, body="p")
     client = client_for(alice)
-    scoped.append(("read",))
+    scoped(client, alice, "read")
     for method, url in (
         ("post", STATUSES),
         ("put", status_url(post.id)),
@@ -518,11 +510,11 @@ def test_a_token_without_the_write_scope_is_403(alice, bob, scoped):
     ):
         r = getattr(client, method)(url, {"status": "x"}, format="json")
         assert r.status_code == 403 and r.json() == {"error": "This action is outside the authorized scopes"}
-    scoped.append(("write:statuses",))
+    scoped(client, alice, "write:statuses")
     assert post_status(client, {"status": "ok"}).status_code == 200
     assert client.post(status_url(post.id, "favourite")).status_code == 403
-    scoped.append(("write:favourites",))
+    scoped(client, alice, "write:favourites")
     assert client.post(status_url(post.id, "favourite")).status_code == 200
-    scoped.append(("write",))
+    scoped(client, alice, "write")
     assert post_status(client, {"status": "ok too"}).status_code == 200
     assert Post.objects.count() == 3
