@@ -73,7 +73,8 @@ class MastodonAutoSchema(AutoSchema):
         return OpenApiTypes.OBJECT if self.method in ("POST", "PUT", "PATCH") else None
 
     def get_response_serializers(self) -> Any:
-        return {200: OBJECT, **ERRORS}
+        """An array for views that answer lists (`answers_list = True`), an object otherwise."""
+        return {200: LIST if getattr(self.view, "answers_list", False) else OBJECT, **ERRORS}
 
 
 def mastodon_schema(

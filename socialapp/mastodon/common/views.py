@@ -48,6 +48,7 @@ class MastodonView(APIView):
     """Mastodon's request and error conventions; each side's base adds its authentication."""
 
     scopes: ClassVar[dict[str, str]] = {}
+    answers_list: ClassVar[bool] = False  # a JSON array: the OpenAPI document says so
     schema = MastodonAutoSchema()  # tags, ids, summaries and free-form shapes (common/schema.py)
     permission_classes = [RouteScope]
     parser_classes = [JSONParser, FormParser, MultiPartParser]

@@ -123,6 +123,8 @@ def account_status_ids(account_id: int, page: Any, *, replies: bool) -> list[int
 class AccountStatusesView(QueryView):
     """GET /api/v1/accounts/:id/statuses (public)."""
 
+    answers_list = True  # an array in the OpenAPI document
+
     def get(self, request: Request, account_id: int) -> Response:
         visible_account(account_id)
         page, q = page_from(request), request.query_params
@@ -139,6 +141,7 @@ class AccountStatusesView(QueryView):
 
 
 class _FollowListView(QueryView):
+    answers_list = True  # an array in the OpenAPI document
     mine: ClassVar[str]  # the edge column naming the account whose list this is
     other: ClassVar[str]
 
@@ -175,6 +178,8 @@ MAX_RELATIONSHIPS = 100
 class RelationshipsView(QueryView):
     """GET /api/v1/accounts/relationships?id[]=...: the caller's follows both ways, in the order
     asked, for the accounts that are shown."""
+
+    answers_list = True  # an array in the OpenAPI document
 
     scopes = {"GET": "read:follows"}
 

@@ -156,6 +156,8 @@ class InstanceV2View(QueryView):
 class CustomEmojisView(QueryView):
     """GET /api/v1/custom_emojis: we have none."""
 
+    answers_list = True  # an array in the OpenAPI document
+
     def get(self, request: Request) -> Response:
         return Response([])
 

@@ -109,6 +109,8 @@ def _post_of(comment_id: int) -> int:
 class FavouritedByView(QueryView):
     """GET /api/v1/statuses/:id/favourited_by (public; accounts, paged by the liker's id)."""
 
+    answers_list = True  # an array in the OpenAPI document
+
     def get(self, request: Request, status_id: int) -> Response:
         found = rows.status_rows([status_id], viewer_id=None).get(status_id)
         if found is None:

@@ -84,6 +84,8 @@ def _respond(request: Request, page: Page, ids: list[int]) -> Response:
 class HomeView(QueryView):
     """GET /api/v1/timelines/home (read:statuses)."""
 
+    answers_list = True  # an array in the OpenAPI document
+
     scopes = {"GET": "read:statuses"}
 
     def get(self, request: Request) -> Response:
@@ -105,6 +107,8 @@ def _nothing_remote_or_media(request: Request) -> bool:
 class PublicView(QueryView):
     """GET /api/v1/timelines/public (public)."""
 
+    answers_list = True  # an array in the OpenAPI document
+
     def get(self, request: Request) -> Response:
         page = page_from(request)
         if _nothing_remote_or_media(request):
@@ -114,6 +118,8 @@ class PublicView(QueryView):
 
 class TagView(QueryView):
     """GET /api/v1/timelines/tag/:hashtag (public)."""
+
+    answers_list = True  # an array in the OpenAPI document
 
     def get(self, request: Request, tag: str) -> Response:
         page = page_from(request)
