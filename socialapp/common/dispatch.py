@@ -30,8 +30,17 @@ View = Callable[..., HttpResponse]
 HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
-def by_method(**views: View) -> View:
+def _problem_405(method: str) -> JsonResponse:
+    return JsonResponse(
+        problem(405, "method-not-allowed", "Method not allowed", f'Method "{method}" not allowed.'),
+        status=405,
+        content_type=PROBLEM_CONTENT_TYPE,
+    )
+
+
+def by_method(*, not_allowed: Callable[[str], HttpResponse] = _problem_405, **views: View) -> View:
     """A Django view that hands each request to `views[method]`: `get=..., patch=..., delete=...`.
+    `not_allowed(method)` writes the 405 (an API with another error shape passes its own).
 
     An unknown method name is refused (KeyError) when the URLconf is built, so a typo such as
     `pacth=` fails at start-up rather than turning into a 405 in production."""
@@ -51,11 +60,7 @@ def by_method(**views: View) -> View:
         if handler is None and request.method == "OPTIONS" and handlers:
             handler = next(iter(handlers.values()))  # DRF answers OPTIONS with its metadata
         if handler is None:
-            response = JsonResponse(
-                problem(405, "method-not-allowed", "Method not allowed", f'Method "{request.method}" not allowed.'),
-                status=405,
-                content_type=PROBLEM_CONTENT_TYPE,
-            )
+            response = not_allowed(request.method or "")
             response["Allow"] = allowed
             return response
         response = handler(request, *args, **kwargs)

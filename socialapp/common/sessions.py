@@ -55,6 +55,18 @@ def last_use_key(key_hash: str) -> str:
     return f"session-use:{key_hash}"
 
 
+# How long a session's recent writes are remembered for reading them back (recent_writes_key).
+RECENT_WRITES_SECONDS = 60
+RECENT_WRITES_KEPT = 64
+
+
+def recent_writes_key(key_hash: str) -> str:
+    """`session-writes:<hash>`: the (position, event type) pairs of the session's latest commands
+    on the Mastodon API, whose clients never send X-Consistency-Token back: the query side
+    waits for them as it would for the token (read-your-writes per session, bounded)."""
+    return f"session-writes:{key_hash}"
+
+
 def bearer_secret(request: Any) -> str | None:
     """The token of an `Authorization: Bearer <token>` header; None without one (another scheme or
     none: anonymous). A malformed Bearer header is refused (401), never guessed at."""

@@ -8,9 +8,9 @@ OAuth (/oauth/..., POST /api/v1/apps) is the command side's socialapp.write.oaut
 
 from django.urls import path, re_path
 
-from socialapp.common.dispatch import by_method
 from socialapp.mastodon.commands import statuses as status_commands
 from socialapp.mastodon.commands import urls as command_urls
+from socialapp.mastodon.common.dispatch import by_method
 from socialapp.mastodon.common.errors import not_found_view
 from socialapp.mastodon.queries import statuses as status_queries
 from socialapp.mastodon.queries import urls as query_urls

@@ -484,7 +484,7 @@ def test_favourite_of_what_is_not_there_is_404(alice):
 )
 def test_wrong_methods_are_405(alice, method, url):
     r = getattr(client_for(alice), method)(url)
-    assert r.status_code == 405 and r["Allow"]
+    assert r.status_code == 405 and r["Allow"] and r.json() == {"error": f"Method {method.upper()} not allowed"}
 
 
 @pytest.fixture

@@ -15,11 +15,11 @@ from django.urls import URLPattern, path
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from socialapp.common.dispatch import by_method
 from socialapp.common.errors import NotFound, ValidationFailed
 from socialapp.mastodon.commands import rows
 from socialapp.mastodon.commands.base import CommandView
 from socialapp.mastodon.commands.params import body, not_supported, renamed, text_param
+from socialapp.mastodon.common.dispatch import by_method
 from socialapp.mastodon.common.params import as_bool
 from socialapp.write.accounts.models import User
 from socialapp.write.accounts.services import profile_update

@@ -19,12 +19,12 @@ from django.urls import URLPattern, path
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from socialapp.common.dispatch import by_method
 from socialapp.common.errors import ValidationFailed
 from socialapp.common.text import BODY_MAX_LENGTH, SPOILER_MAX_LENGTH
 from socialapp.mastodon.commands import rows
 from socialapp.mastodon.commands.base import CommandView
 from socialapp.mastodon.commands.params import body, not_supported, renamed, text_param
+from socialapp.mastodon.common.dispatch import by_method
 from socialapp.mastodon.common.params import as_bool, as_id, as_list, as_text
 from socialapp.write import statuses as services
 from socialapp.write.comments.models import Comment

@@ -22,10 +22,10 @@ from django.urls import path
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from socialapp.common.dispatch import by_method
 from socialapp.common.errors import NotFound
 from socialapp.common.text import USERNAME_PATTERN
 from socialapp.mastodon.common import entities
+from socialapp.mastodon.common.dispatch import by_method
 from socialapp.mastodon.common.paging import page_from
 from socialapp.mastodon.common.params import as_bool, as_id, as_list
 from socialapp.mastodon.queries import rows

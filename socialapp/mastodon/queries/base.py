@@ -5,7 +5,7 @@ the same server."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
@@ -15,10 +15,32 @@ from rest_framework.request import Request
 from socialapp.common.replicas import pinned_for_request
 from socialapp.mastodon.common.views import MastodonView
 from socialapp.read.common.authentication import CachedSessionAuthentication
+from socialapp.read.common.consistency import HEADER, SATISFIED_HEADER, wait_for_events, wait_for_token
 
 
 class QueryView(MastodonView):
+    """`projectors`: the read models a view serves, whose recent writes of the session it waits
+    for (socialapp/mastodon/commands/base.py); the read database's by default, search adds its own."""
+
     authentication_classes = [CachedSessionAuthentication]
+    projectors: ClassVar[tuple[str, ...]] = ("posts", "profiles", "home_feed", "notifications")
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        """Read the session's own writes: an explicit X-Consistency-Token if the client sends
+        one, else the session's recent Mastodon commands (bounded wait either way)."""
+        super().initial(request, *args, **kwargs)
+        token = request.headers.get(HEADER)
+        if token:
+            self.consistency = wait_for_token(token, self.projectors)
+        else:
+            recent = getattr(request.auth, "recent_writes", None)
+            self.consistency = wait_for_events(recent, self.projectors) if recent else None
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if getattr(self, "consistency", None) is not None:
+            response[SATISFIED_HEADER] = "true" if self.consistency else "false"
+        return response
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.method not in SAFE_METHODS:

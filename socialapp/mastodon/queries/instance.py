@@ -37,8 +37,8 @@ from django.urls import path
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from socialapp.common.dispatch import by_method
 from socialapp.common.text import BODY_MAX_LENGTH
+from socialapp.mastodon.common.dispatch import by_method
 from socialapp.mastodon.common.entities import DEFAULT_AVATAR
 from socialapp.mastodon.queries.base import QueryView
 from socialapp.mastodon.queries.rows import ACCOUNT_VISIBLE, base_url

@@ -22,9 +22,9 @@ from django.urls import path
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from socialapp.common.dispatch import by_method
 from socialapp.common.errors import NotFound
 from socialapp.mastodon.common import entities
+from socialapp.mastodon.common.dispatch import by_method
 from socialapp.mastodon.common.paging import Page, link_header, newest_first, page_from
 from socialapp.mastodon.common.params import as_id, as_list
 from socialapp.mastodon.common.schema import mastodon_schema

@@ -21,9 +21,9 @@ from rest_framework import exceptions as drf
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from socialapp.common.dispatch import by_method
 from socialapp.common.errors import ValidationFailed
 from socialapp.mastodon.common import entities
+from socialapp.mastodon.common.dispatch import by_method
 from socialapp.mastodon.common.params import as_bool, as_id
 from socialapp.mastodon.common.schema import mastodon_schema
 from socialapp.mastodon.queries import rows
@@ -118,6 +118,8 @@ def search(
 class SearchView(QueryView):
     """Anonymous callers allowed; with a token, read:search (`authorize_if_got_token!`)."""
 
+    projectors = ("search", "posts", "profiles")  # the session's writes it waits for (queries/base.py)
+
     scopes: dict[str, str] = {}
 
     def check_permissions(self, request: Request) -> None:
@@ -147,6 +149,8 @@ class SearchView(QueryView):
 
 class AccountSearchView(QueryView):
     """`GET /api/v1/accounts/search`: accounts only, read:accounts, a list (Mastodon's shape)."""
+
+    projectors = ("search", "profiles")
 
     scopes = {"GET": "read:accounts"}
 

@@ -20,9 +20,9 @@ from django.urls import URLPattern, path
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from socialapp.common.dispatch import by_method
 from socialapp.common.errors import NotFound
 from socialapp.mastodon.common import entities
+from socialapp.mastodon.common.dispatch import by_method
 from socialapp.mastodon.common.paging import page_from
 from socialapp.mastodon.queries import rows
 from socialapp.mastodon.queries.base import QueryView, viewer_id

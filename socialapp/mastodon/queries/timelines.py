@@ -18,7 +18,7 @@ from django.urls import URLPattern, path
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from socialapp.common.dispatch import by_method
+from socialapp.mastodon.common.dispatch import by_method
 from socialapp.mastodon.common.paging import Page, page_from
 from socialapp.mastodon.common.params import as_bool
 from socialapp.mastodon.queries import rows

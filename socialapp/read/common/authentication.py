@@ -31,6 +31,7 @@ from socialapp.common.sessions import (
     bearer_secret,
     hash_token,
     last_use_key,
+    recent_writes_key,
     session_key,
 )
 
@@ -59,9 +60,11 @@ class QuerySession:
     """`request.auth` of a query request: which session, until when (epoch seconds), and what it
     may do (`scopes`, as the command side's AuthToken.scopes; a record without them: FULL)."""
 
-    def __init__(self, record: SessionRecord, expires_at: float) -> None:
+    def __init__(self, record: SessionRecord, expires_at: float, *, recent_writes: list | None = None) -> None:
         self.pk = self.id = record["token_id"]
         self.expires_at = expires_at
+        # (position, event type) pairs of this session's latest Mastodon commands (common/sessions.py).
+        self.recent_writes: list[tuple[int, str]] = [(int(p), str(t)) for p, t in recent_writes or []]
         self.scopes: tuple[str, ...] = tuple((record.get("scopes") or FULL).split())
 
 
@@ -74,9 +77,9 @@ class CachedSessionAuthentication(BaseAuthentication):
 
     def authenticate_credentials(self, secret: str) -> tuple[SessionUser, QuerySession]:
         key_hash = hash_token(secret)
-        record_key, use_key = session_key(key_hash), last_use_key(key_hash)
+        record_key, use_key, writes_key = session_key(key_hash), last_use_key(key_hash), recent_writes_key(key_hash)
         try:
-            found = cache.get_many([record_key, use_key])
+            found = cache.get_many([record_key, use_key, writes_key])  # one round trip for the three
         except Exception as exc:  # redis errors: sessions cannot be checked, and `default` is not an option
             log.warning("query authentication: cache unavailable (%s)", type(exc).__name__)
             raise ServiceUnavailable("Sessions cannot be checked right now; retry shortly.") from exc
@@ -91,7 +94,7 @@ class CachedSessionAuthentication(BaseAuthentication):
             raise AuthenticationFailed("Invalid or expired token.")
         if now - last_used >= settings.AUTH_TOKEN_TOUCH_SECONDS:
             expires_at = self._renew(record_key, use_key, now, ttl)
-        return SessionUser(record), QuerySession(record, expires_at)
+        return SessionUser(record), QuerySession(record, expires_at, recent_writes=found.get(writes_key) or [])
 
     @staticmethod
     def _renew(record_key: str, use_key: str, now: float, ttl: int) -> float:

@@ -25,7 +25,11 @@ _POLL_SECONDS = 0.02
 
 
 def pending_positions(token: str, projectors: Iterable[str]) -> set[tuple[str, int]]:
-    pairs = read_token(token)  # a malformed or forged token is a 400 (ValidationFailed)
+    return _handled(read_token(token), projectors)  # a malformed or forged token is a 400 (ValidationFailed)
+
+
+def _handled(pairs: Iterable[tuple[int, str]], projectors: Iterable[str]) -> set[tuple[str, int]]:
+    pairs = list(pairs)
     return {
         (name, position)
         for name in projectors
@@ -50,7 +54,13 @@ def wait_for_token(token: str | None, projectors: Iterable[str], timeout: float 
     """None without a token; else True once applied, False when the bounded wait ran out."""
     if not token:
         return None
-    needed = pending_positions(token, projectors)
+    return wait_for_events(read_token(token), projectors, timeout)
+
+
+def wait_for_events(pairs: Iterable[tuple[int, str]], projectors: Iterable[str], timeout: float | None = None) -> bool:
+    """Wait (bounded) for these (position, event type) pairs, as for a token's: True once the
+    projectors that handle them applied them, False when the wait ran out."""
+    needed = _handled(pairs, tuple(projectors))
     deadline = time.monotonic() + (settings.CONSISTENCY_WAIT_SECONDS if timeout is None else timeout)
     while needed:
         needed -= applied((n for n, _ in needed), (p for _, p in needed))
@@ -62,4 +72,4 @@ def wait_for_token(token: str | None, projectors: Iterable[str], timeout: float 
     return True
 
 
-__all__ = ["HEADER", "SATISFIED_HEADER", "applied", "wait_for_token"]
+__all__ = ["HEADER", "SATISFIED_HEADER", "applied", "wait_for_events", "wait_for_token"]

@@ -36,7 +36,7 @@ from django.utils import timezone
 
 from socialapp.common.errors import Conflict, InvalidCredentials, NotAuthorized, NotFound, ValidationFailed
 from socialapp.common.scopes import FULL
-from socialapp.common.sessions import SessionRecord, hash_token, last_use_key, session_key
+from socialapp.common.sessions import SessionRecord, hash_token, last_use_key, recent_writes_key, session_key
 from socialapp.common.text import USERNAME_PATTERN, clean_text
 from socialapp.events.catalogue import EventType
 from socialapp.write.accounts.models import AuthToken, User
@@ -186,7 +186,7 @@ def _publish_session(token: AuthToken, user: User) -> None:
 def forget_sessions_now(key_hashes: list[str]) -> bool:
     """Delete the records (and recorded last uses) of these sessions; False if the cache failed."""
     try:
-        cache.delete_many([k for h in key_hashes for k in (session_key(h), last_use_key(h))])
+        cache.delete_many([k for h in key_hashes for k in (session_key(h), last_use_key(h), recent_writes_key(h))])
     except Exception as exc:
         log.warning("%d session records: cache unavailable (%s)", len(key_hashes), type(exc).__name__)
         return False
