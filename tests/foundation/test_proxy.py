@@ -164,6 +164,12 @@ def _answers(url: str) -> bool:
         ("POST", "/admin/login/", "commands"),
         ("GET", "/static/admin/css/base.css", "commands"),
         ("POST", "/api/socialapp/v1/notifications/read", "queries"),
+        ("GET", "/api/v1/timelines/home", "queries"),
+        ("POST", "/api/v1/statuses", "commands"),
+        ("PUT", "/api/v1/statuses/42", "commands"),
+        ("POST", "/api/v1/notifications/clear", "queries"),
+        ("POST", "/api/v1/notifications/42/dismiss", "queries"),
+        ("POST", "/api/v1/markers", "queries"),
         ("PROPFIND", "/api/socialapp/v1/posts/42", "commands"),
     ],
 )
