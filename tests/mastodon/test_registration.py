@@ -248,3 +248,33 @@ def test_registrations_are_throttled_per_username(monkeypatch):
         nothing_written()
     finally:
         clear_throttles()
+
+
+# ------------------------------------------------------------------ the real client
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True, databases=["default", "read"])
+def test_mastodon_py_create_account_live(live_stack):
+    """Mastodon.py 2.3.3 end to end: its client_credentials step, its POST, its scope check,
+    the token it keeps; then its `return_detailed_error` path reads our `details`."""
+    from mastodon import MastodonIllegalArgumentError
+
+    from tests.mastodon.clients import client, registered_app
+
+    url = live_stack.url
+    app = registered_app(url)
+    api = client(url, app)
+    token = api.create_account("newbie", PASSWORD, "newbie@example.org", agreement=True)
+    assert token and api.access_token == token
+    assert api.account_verify_credentials().username == "newbie"  # its own registration, read back
+    assert api.status_post("hello from a new account").content == "<p>hello from a new account</p>"
+
+    other = client(url, app)
+    token, error = other.create_account("NewBie", "", "newbie@example.org", return_detailed_error=True)
+    assert token is None and error.error.startswith("Validation failed: ")
+    assert error.details.username[0].error == "ERR_TAKEN" and error.details.email[0].error == "ERR_TAKEN"
+    assert error.details.password[0].error == "ERR_BLANK" and error.details.agreement[0].error == "ERR_ACCEPTED"
+    with pytest.raises(MastodonIllegalArgumentError, match="Validation failed"):
+        other.create_account("second", PASSWORD, "second@example.org", agreement=False)
+    assert User.objects.count() == 1
