@@ -278,3 +278,20 @@ def test_mastodon_py_create_account_live(live_stack):
     with pytest.raises(MastodonIllegalArgumentError, match="Validation failed"):
         other.create_account("second", PASSWORD, "second@example.org", agreement=False)
     assert User.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_sign_ups_for_one_email_leave_one_user():
+    """The e-mail has no unique index: the sign-up's advisory lock on the address decides."""
+    from socialapp.common.errors import Conflict
+    from socialapp.write.oauth.models import Application
+    from socialapp.write.oauth.services import app_sign_up
+    from tests.write.test_races import race
+
+    register_app()
+    app = Application.objects.get()
+    results = race(lambda i: app_sign_up(app=app, username=f"racer{i}", email="Same@example.org", password=PASSWORD)[0])
+    assert sum(isinstance(r, User) for r in results) == 1
+    assert all(isinstance(r, (User, Conflict)) for r in results), results
+    assert User.objects.filter(email__iexact="same@example.org").count() == 1
+    assert Event.objects.filter(event_type="user.registered").count() == 1
