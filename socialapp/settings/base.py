@@ -178,6 +178,10 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": env.int("API_TRUSTED_PROXIES", default=0),
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# --------------------------------------------------------------------------- Mastodon API
+# Registration through an application (`POST /api/v1/accounts`, socialapp/mastodon/commands/
+# registration.py); the instance documents' `registrations` follow it. false: 403, as Mastodon.
+MASTODON_REGISTRATIONS_OPEN = env.bool("MASTODON_REGISTRATIONS_OPEN", default=True)
 # --------------------------------------------------------------------------- CORS
 # Browser clients (Mastodon web clients such as Elk or Phanpy, our own front ends) call both APIs
 # from other origins. As Mastodon does (config/initializers/cors.rb), any origin may call them,

@@ -37,7 +37,7 @@ def test_update_credentials_from_a_form(alice):
 def test_update_credentials_from_json_changes_only_what_it_names(alice):
     client = client_for(alice)
     client.patch(CREDENTIALS, {"display_name": "A", "note": "bio"}, format="json")
-    r = client.patch(CREDENTIALS, {"note": "new bio", "bot": True, "fields_attributes": []}, format="json")
+    r = client.patch(CREDENTIALS, {"note": "new bio", "bot": False, "fields_attributes": []}, format="json")
     assert r.status_code == 200 and r.json()["display_name"] == "A" and r.json()["source"]["note"] == "new bio"
     # The same again: nothing appended.
     assert client.patch(CREDENTIALS, {"note": "new bio"}, format="json").status_code == 200
@@ -62,6 +62,70 @@ def test_update_credentials_bad_input_is_a_422_and_changes_nothing(alice, data, 
     assert r.status_code == 422 and needle in r.json()["error"], r.json()
     assert not events(event_type="profile.updated")
     assert User.objects.get(pk=alice.pk).display_name == ""
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"bot": True},
+        {"bot": "1"},
+        {"locked": "1"},
+        {"discoverable": False},
+        {"indexable": "0"},
+        {"hide_collections": True},
+        {"source": {"sensitive": True}},
+        {"avatar_description": "a cat"},
+        {"attribution_domains": ["example.org"]},
+        {"fields_attributes": {"0": {"name": "Website", "value": "https://example.org"}}},
+        {"fields_attributes": [{"name": "", "value": "only a value"}]},
+        {"fields_attributes": "nonsense"},
+    ],
+)
+def test_what_we_cannot_store_is_refused_and_nothing_changes(alice, data):
+    r = client_for(alice).patch(CREDENTIALS, {"display_name": "changed", **data}, format="json")
+    assert r.status_code == 422 and r.json()["error"].startswith("Validation failed: "), r.json()
+    assert not events(event_type="profile.updated") and User.objects.get(pk=alice.pk).display_name == ""
+
+
+def test_form_fields_and_flags_as_mastodon_py_sends_them(alice):
+    client = client_for(alice)
+    named = {"display_name": "changed", "fields_attributes[0][name]": "Website", "fields_attributes[0][value]": ""}
+    r = client.patch(CREDENTIALS, named)
+    assert r.status_code == 422 and "Profile fields are not supported" in r.json()["error"]
+    r = client.patch(CREDENTIALS, {"display_name": "changed", "source[sensitive]": "1"})
+    assert r.status_code == 422
+    assert not events(event_type="profile.updated")
+    # What clients send on every save, matching our fixed behaviour: accepted, a no-op.
+    same = {
+        "display_name": "changed",
+        "fields_attributes[0][name]": "",
+        "fields_attributes[0][value]": "",
+        "fields_attributes[1][name]": " ",
+        "fields_attributes[1][value]": "",
+        "locked": "0",
+        "bot": "0",
+        "discoverable": "1",
+        "indexable": "true",
+        "hide_collections": "false",
+        "source[privacy]": "public",
+        "source[sensitive]": "0",
+        "source[language]": "en",
+    }
+    r = client.patch(CREDENTIALS, same)
+    assert r.status_code == 200, r.json()
+    assert r.json()["display_name"] == "changed" and r.json()["fields"] == [] and r.json()["bot"] is False
+
+
+def test_avatar_and_header_uploads_are_refused(alice):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = client_for(alice)
+    for name in ("avatar", "header"):
+        image = SimpleUploadedFile(f"{name}.png", b"\x89PNG\r\n\x1a\n" + b"0" * 32, content_type="image/png")
+        r = client.patch(CREDENTIALS, {"display_name": "changed", name: image}, format="multipart")
+        assert r.status_code == 422, r.json()
+        assert r.json()["error"] == f"Validation failed: {name.capitalize()} images are not supported by this server"
+    assert not events(event_type="profile.updated") and User.objects.get(pk=alice.pk).display_name == ""
 
 
 def test_update_credentials_form_privacy_is_refused(alice):

@@ -37,7 +37,8 @@ def test_v1_instance(site, url) -> None:
     assert body["stats"] == {"user_count": 4, "status_count": 6, "domain_count": 0}
     assert body["configuration"]["statuses"]["max_characters"] == BODY_MAX_LENGTH == 500
     assert body["configuration"]["statuses"]["max_media_attachments"] == 0
-    assert body["registrations"] is False and body["rules"] == [] and body["languages"] == ["en"]
+    assert body["registrations"] is True and body["approval_required"] is False  # POST /api/v1/accounts
+    assert body["rules"] == [] and body["languages"] == ["en"]
     assert body["translation"] == {"enabled": False}  # toot's TUI reads it there
     for key in ("title", "short_description", "description", "email", "thumbnail", "contact_account"):
         assert key in body
@@ -53,7 +54,7 @@ def test_v2_instance(site, url) -> None:
     assert body["configuration"]["urls"]["streaming"] is None
     assert body["configuration"]["statuses"]["max_characters"] == 500
     assert body["configuration"]["translation"] == {"enabled": False}
-    assert body["registrations"]["enabled"] is False
+    assert body["registrations"]["enabled"] is True and body["registrations"]["approval_required"] is False
     assert body["usage"] == {"users": {"active_month": 4}}
     assert set(body["contact"]) == {"email", "account"}
 
@@ -90,3 +91,9 @@ def test_no_mastodon_query_route_touches_default(site) -> None:
         for client in (site.client("bob"), APIClient()):
             r = no_default_queries(client, url, **({"acct": "ann"} if "lookup" in url else {}))
             assert r.status_code in (200, 401), (url, r.status_code, r.content)
+
+
+def test_closed_registrations_are_said_closed(site, settings) -> None:
+    settings.MASTODON_REGISTRATIONS_OPEN = False
+    assert APIClient().get("/api/v1/instance").json()["registrations"] is False
+    assert APIClient().get("/api/v2/instance").json()["registrations"]["enabled"] is False

@@ -1,15 +1,22 @@
 """Mastodon accounts commands (see docs/mastodon.md for the route table).
 
 - `PATCH /api/v1/accounts/update_credentials`: `display_name` and `note` (our bio). What we
-  don't have is refused when it would matter (a locked account, a non-public default privacy:
-  the user asked for privacy we can't give) and ignored otherwise (bot, discoverable, fields).
+  cannot store is a 422 that changes nothing, never a silent drop (unsupported_profile_changes):
+  avatar and header images (and their descriptions), profile fields with a name or a value,
+  `locked`, `bot`, `hide_collections` true, `discoverable`, `indexable` false, a default
+  privacy other than public, `source[sensitive]` true, attribution domains. Values equal to our
+  fixed behaviour are accepted as no-ops (clients send the whole form on every save): an
+  all-blank set of fields, `bot=false`, `discoverable=true`... `source[language]` is accepted
+  and kept nowhere: no status records a language here (statuses ignore `language` too).
 - `POST /api/v1/accounts/:id/follow` and `/unfollow`: by account id; idempotent; answer the
   Relationship. Following yourself is a 422; an unknown or hidden account a 404.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+import re
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from django.urls import URLPattern, path
 from rest_framework.request import Request
@@ -20,7 +27,7 @@ from socialapp.mastodon.commands import rows
 from socialapp.mastodon.commands.base import CommandView
 from socialapp.mastodon.commands.params import body, not_supported, renamed, text_param
 from socialapp.mastodon.common.dispatch import by_method
-from socialapp.mastodon.common.params import as_bool
+from socialapp.mastodon.common.params import as_bool, as_list
 from socialapp.write.accounts.models import User
 from socialapp.write.accounts.services import profile_update
 from socialapp.write.follows import services as follows
@@ -29,18 +36,69 @@ DISPLAY_NAME_LIMIT = User._meta.get_field("display_name").max_length or 50
 NOTE_LIMIT = User._meta.get_field("bio").max_length or 300
 
 
+# (param, the value our accounts always have, what the refusal says is not supported)
+FIXED_FLAGS = (
+    ("locked", False, "Locked accounts are"),
+    ("bot", False, "Bot accounts are"),
+    ("hide_collections", False, "Hidden follower and following lists are"),
+    ("discoverable", True, "Leaving the profile directory is"),
+    ("indexable", True, "Excluding posts from search is"),
+)
+_FIELD_KEY = re.compile(r"fields_attributes\[([^\]]*)\]\[(name|value)\]")
+
+
+def _source(data: Mapping[str, Any], key: str) -> Any:
+    """`source[key]` from a form, or `source: {key: ...}` from JSON."""
+    value = data.get(f"source[{key}]")
+    if value is None and isinstance(data.get("source"), Mapping):
+        value = data["source"].get(key)
+    return value
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def profile_field_values(data: Mapping[str, Any]) -> list[Any]:
+    """Every name and value of `fields_attributes`, as a form (`fields_attributes[0][name]`,
+    what Mastodon.py sends) or JSON (an object of index -> {name, value}, or a list) sends it."""
+    values = [data.get(key) for key in data if isinstance(key, str) and _FIELD_KEY.fullmatch(key)]
+    nested = data.get("fields_attributes")
+    if isinstance(nested, Mapping):
+        nested = list(nested.values())
+    if nested is None or nested == "":
+        return values
+    if not isinstance(nested, list) or not all(isinstance(item, Mapping) for item in nested):
+        raise ValidationFailed.on("fields_attributes", "is not a set of name and value pairs")
+    return values + [item.get(part) for item in nested for part in ("name", "value")]
+
+
+def unsupported_profile_changes(request: Request, data: Mapping[str, Any]) -> None:
+    """Refuse (422) anything asked for that we cannot store or give, before changing anything."""
+    for image in ("avatar", "header"):
+        if request.FILES.get(image) is not None or not _blank(data.get(image)):
+            raise not_supported(f"{image.capitalize()} images are")
+        if not _blank(data.get(f"{image}_description")):
+            raise not_supported(f"{image.capitalize()} images are")
+    if not all(_blank(value) for value in profile_field_values(data)):
+        raise not_supported("Profile fields are")
+    for name, fixed, what in FIXED_FLAGS:
+        if as_bool(data.get(name), field=name, default=fixed) != fixed:
+            raise not_supported(what)
+    if _source(data, "privacy") not in (None, "", "public"):
+        raise not_supported("Default visibility other than public is")
+    if as_bool(_source(data, "sensitive"), field="source[sensitive]"):
+        raise not_supported("Marking all posts sensitive by default is")
+    if any(domain.strip() for domain in as_list(data, "attribution_domains")):
+        raise not_supported("Attribution domains are")
+
+
 class UpdateCredentialsView(CommandView):
     scopes: ClassVar[dict[str, str]] = {"PATCH": "write:accounts"}
 
     def patch(self, request: Request) -> Response:
         data = body(request)
-        if as_bool(data.get("locked"), field="locked"):
-            raise not_supported("Locked accounts are")
-        privacy = data.get("source[privacy]")
-        if privacy is None and isinstance(data.get("source"), dict):
-            privacy = data["source"].get("privacy")
-        if privacy not in (None, "", "public"):
-            raise not_supported("Default visibility other than public is")
+        unsupported_profile_changes(request, data)
         display_name = text_param(data, "display_name", limit=DISPLAY_NAME_LIMIT, default=None)
         note = text_param(data, "note", limit=NOTE_LIMIT, default=None)
         with renamed({"bio": "note"}):

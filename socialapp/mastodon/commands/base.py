@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 
 class CommandView(MastodonView):
     authentication_classes = [BearerTokenAuthentication]
+    # The session whose queries wait for this command's events: the caller's, unless the view
+    # names another (registration: the session it just issued, not the app's token).
+    writes_for: str | None = None
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         with capture_events() as appended:
@@ -38,7 +41,7 @@ class CommandView(MastodonView):
             token = make_token(appended)
             if token:
                 response[HEADER] = token
-            key_hash = getattr(getattr(self.request, "auth", None), "key_hash", None)
+            key_hash = self.writes_for or getattr(getattr(self.request, "auth", None), "key_hash", None)
             if key_hash:
                 remember_writes(key_hash, [(event.position, event.event_type) for event in appended])
         return response

@@ -1,8 +1,9 @@
 """Every Mastodon command route but the paths shared with queries (socialapp/mastodon/urls.py)."""
 
-from socialapp.mastodon.commands import accounts, statuses
+from socialapp.mastodon.commands import accounts, registration, statuses
 
 urlpatterns = [
     *accounts.urlpatterns,
+    *registration.urlpatterns,
     *statuses.urlpatterns,
 ]

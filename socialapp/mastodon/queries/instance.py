@@ -24,7 +24,8 @@ clients pick endpoints by it.
 
 No streaming yet: `urls.streaming_api` (v1) and `configuration.urls.streaming` (v2) are null, so
 clients that check it do not open a stream. No media: `max_media_attachments` is 0 and no MIME
-type is supported. Registrations are closed through this API (accounts are made through our own).
+type is supported. Registrations are open through this API (`POST /api/v1/accounts` with an app
+token, no approval) unless MASTODON_REGISTRATIONS_OPEN is false.
 Counts come from the profile read model (visible accounts, the posts they have live).
 """
 
@@ -51,6 +52,12 @@ SOURCE_URL = "https://github.com/socialapp/socialapp"
 
 def _setting(name: str, default: str) -> str:
     return str(getattr(settings, name, default))
+
+
+def _registrations_open() -> bool:
+    """Registration through an app (`POST /api/v1/accounts`), never with approval: the command
+    route reads the same setting, so the documents tell what the route does."""
+    return bool(getattr(settings, "MASTODON_REGISTRATIONS_OPEN", True))
 
 
 def _stats() -> dict[str, int]:
@@ -96,7 +103,7 @@ def instance_v1(request: Request) -> dict[str, Any]:
         "urls": {"streaming_api": None},
         "stats": _stats(),
         "thumbnail": root + DEFAULT_AVATAR,
-        "registrations": False,
+        "registrations": _registrations_open(),
         "approval_required": False,
         "invites_enabled": False,
         "translation": {"enabled": False},  # toot reads it here (see the module docstring)
@@ -134,7 +141,7 @@ def instance_v2(request: Request) -> dict[str, Any]:
             "polls": POLLS_CONFIGURATION,
             "translation": {"enabled": False},
         },
-        "registrations": {"enabled": False, "approval_required": False, "message": None, "url": None},
+        "registrations": {"enabled": _registrations_open(), "approval_required": False, "message": None, "url": None},
         "contact": {"email": _setting("MASTODON_INSTANCE_CONTACT_EMAIL", ""), "account": None},
     }
 

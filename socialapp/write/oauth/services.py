@@ -21,14 +21,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from socialapp.common import scopes as scope_rules
-from socialapp.common.errors import InvalidCredentials
+from socialapp.common.errors import Conflict, InvalidCredentials
 from socialapp.common.sessions import hash_token
 from socialapp.write.accounts.models import AuthToken, User
-from socialapp.write.accounts.services import may_log_in, sessions_end, token_issue, token_obtain
+from socialapp.write.accounts.services import may_log_in, sessions_end, token_issue, token_obtain, user_register
 from socialapp.write.oauth.models import Application, AppToken, AuthorizationCode
 
 OOB = "urn:ietf:wg:oauth:2.0:oob"
@@ -247,6 +247,33 @@ def client_credentials_grant(*, app: Application, scope: Any) -> tuple[str, str]
         expires_at=now + timedelta(seconds=settings.AUTH_TOKEN_TTL_SECONDS),
     )
     return secret, granted
+
+
+# --------------------------------------------------------------------------- sign-up through an app
+def email_taken(email: str) -> bool:
+    """An account has this address already (case-insensitive, as logins by e-mail compare it)."""
+    return User.objects.filter(email__iexact=email).exists()
+
+
+@transaction.atomic
+def app_sign_up(*, app: Application, username: str, email: str, password: str) -> tuple[User, str, str]:
+    """`POST /api/v1/accounts`: register a user (the accounts service: its checks, its event)
+    and issue the app a session for them, with the app's scopes, as Mastodon's AppSignUpService
+    does: (user, token, scope). One transaction: a refusal leaves no user, event or session.
+
+    E-mail addresses are unique to registrations made here (Mastodon's rule, and a login by
+    e-mail names one account only when its address is unique): a transaction-scoped advisory
+    lock on the address serializes two sign-ups racing for it (the column has no unique index:
+    accounts made through our own API may share one). A taken address is a Conflict on `email`,
+    as the accounts service's taken username is a Conflict on `username`."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"sign-up-email:{email.lower()}"])
+    if email_taken(email):
+        raise Conflict("This e-mail address is taken.", errors={"email": ["This e-mail address is taken."]})
+    user = user_register(username=username, email=email, password=password)
+    scope = " ".join(app.scope_tuple)
+    token = token_issue(user=user, label=app.name[:100], scope=scope, application=app)
+    return user, token, scope
 
 
 @transaction.atomic
