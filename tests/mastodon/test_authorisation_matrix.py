@@ -7,7 +7,8 @@ it without anyone listing it):
 - a public route+method serves an anonymous caller, and still refuses a revoked token (401), as
   Mastodon does for any invalid token.
 
-Ownership (another user's status can't be edited or deleted) is in test_status_commands.py."""
+Ownership (another user's status can't be edited or deleted) is in test_status_commands.py; the
+one route that takes an app token instead of a user's (registration) in test_registration.py."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from rest_framework.test import APIClient
 
 from socialapp.write.accounts.models import AuthToken
 from socialapp.write.accounts.services import token_issue, token_revoke
+from socialapp.write.oauth.authentication import AppTokenAuthentication
 
 OUT_OF_SCOPE = {"error": "This action is outside the authorized scopes"}
 # Scopes that cover none of the routes below (push: Web Push subscriptions, which we don't serve).
@@ -47,6 +49,8 @@ def _mastodon_operations() -> list[tuple[str, str, str | None]]:
                     view_class = getattr(handler, "view_class", None)
                     if method in ("HEAD", "OPTIONS") or view_class is None or not hasattr(view_class, "scopes"):
                         continue  # HEAD follows GET; OAuth app routes authenticate the app (tests/oauth)
+                    if AppTokenAuthentication in getattr(view_class, "authentication_classes", ()):
+                        continue  # registration takes an app token, never a user's: test_registration.py
                     found.append((path, method, view_class.scopes.get(method)))
 
     walk(get_resolver().url_patterns, "")
