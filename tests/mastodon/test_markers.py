@@ -4,15 +4,14 @@ both only move forward, count their changes in `version`, and survive a rebuild.
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
-
 import pytest
+from django.contrib.auth import get_user_model
 
 from socialapp.events.projector import REGISTRY
 from socialapp.write.accounts.services import token_issue
-from tests.mastodon.query_support import ISO_MS
+from tests.mastodon.query_support import ISO_MS, no_default_queries
 from tests.mastodon.test_notifications import publish
-from tests.mastodon.test_notifications import site as site  # noqa: F401 - the fixture
+from tests.mastodon.test_notifications import site as site
 from tests.read.api_support import Site
 
 pytestmark = pytest.mark.django_db(databases=["default", "read"])
@@ -128,6 +127,12 @@ def test_unread_count_filters_and_caps_as_mastodon(site: Site) -> None:
     site.client("ann").post("/api/v1/notifications/clear")
     assert unread(site) == our_unread(site) == 0
     assert site.client("cat").get(UNREAD).json() == {"count": 0}
+
+
+def test_reads_never_touch_default(site: Site) -> None:
+    post(site, {"home": {"last_read_id": "7"}})
+    assert no_default_queries(site.client("ann"), UNREAD).json() == {"count": 4}
+    assert set(no_default_queries(site.client("ann"), URL, **{"timeline[]": ["home"]}).json()) == {"home"}
 
 
 def test_auth_and_scopes(site: Site) -> None:

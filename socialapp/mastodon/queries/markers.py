@@ -70,7 +70,7 @@ class MarkersView(QueryView):
     @mastodon_schema(
         "markers",
         "Your read markers among the timelines asked for (home, notifications)",
-        parameters=[OpenApiParameter("timeline[]", {"type": "array", "items": {"type": "string"}}, many=True)],
+        parameters=[OpenApiParameter("timeline[]", str, many=True, enum=TIMELINES, description="home, notifications")],
     )
     def get(self, request: Request) -> Response:
         timelines = as_list(request.GET, "timeline")

@@ -1,4 +1,5 @@
-"""Mastodon notifications: list, show, clear, dismiss (docs/mastodon-notifications-search.md).
+"""Mastodon notifications: list, show, unread count, clear, dismiss
+(docs/mastodon-notifications-search.md).
 
 Our kinds map onto Mastodon's types: follow → `follow`, like → `favourite`, a comment on your
 post → `mention` (Mastodon shows a reply to you as a mention) and a mention → `mention`. The id
@@ -11,6 +12,8 @@ account (rows.ACCOUNT_VISIBLE, rows.COMMENT_VISIBLE, feeds' VISIBLE), written in
 query so a page is never short because of hidden items; hydration through rows.py then drops
 anything hidden in between. Cleared and dismissed notifications are hidden by the read side's
 selectors (selectors.SHOWN); clear and dismiss write that reader-owned state (dismissals.py).
+The unread count is the list's rule above the read marker (selectors.MARKER, which
+`POST /api/v1/markers` and our own API's mark-read both move: queries/markers.py).
 """
 
 from __future__ import annotations
