@@ -3,6 +3,8 @@ preferences: the version clients parse, the limits they read, counts from the re
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -97,3 +99,72 @@ def test_closed_registrations_are_said_closed(site, settings) -> None:
     settings.MASTODON_REGISTRATIONS_OPEN = False
     assert APIClient().get("/api/v1/instance").json()["registrations"] is False
     assert APIClient().get("/api/v2/instance").json()["registrations"]["enabled"] is False
+
+
+def test_instance_extras_as_mastodon_serves_them(site, settings) -> None:
+    """rules, peers, languages, translation languages, extended description and /health: what
+    Mastodon.py 2.3.3 calls at or below 4.2, in Mastodon's shapes, anonymous, from no database."""
+    anonymous = APIClient()
+    assert no_default_queries(anonymous, "/api/v1/instance/rules").json() == []
+    assert no_default_queries(anonymous, "/api/v1/instance/peers").json() == []  # we federate with nobody
+    assert no_default_queries(anonymous, "/api/v1/instance/languages").json() == [{"code": "en", "name": "English"}]
+    assert no_default_queries(anonymous, "/api/v1/instance/translation_languages").json() == {}
+    assert no_default_queries(anonymous, "/api/v1/instance/extended_description").json() == {
+        "updated_at": None,
+        "content": "",
+    }
+    settings.MASTODON_INSTANCE_EXTENDED_DESCRIPTION = "Be kind.\n\nNo <script> here."
+    described = anonymous.get("/api/v1/instance/extended_description").json()
+    assert described["content"] == "<p>Be kind.</p><p>No &lt;script&gt; here.</p>"
+    health = anonymous.get("/health")
+    assert health.status_code == 200 and health.content == b"OK"  # Mastodon.py: "OK" means healthy
+    assert health["Content-Type"].startswith("text/plain")
+    assert anonymous.post("/health").status_code == 405
+    assert anonymous.get("/healthz").status_code == 200  # our own probe is untouched
+    assert anonymous.post("/api/v1/instance/rules").status_code == 405
+
+
+def test_activity_counts_weeks_from_the_read_models(site) -> None:
+    """Twelve buckets, newest first, as Mastodon: today alone is bucket 0, the seven days before
+    it bucket 1, and so on; statuses (posts and comments that show) and registrations per bucket,
+    logins "0"; every value a string."""
+    from django.core.cache import cache
+
+    from socialapp.common.ids import min_id_for
+    from socialapp.mastodon.queries.instance import ACTIVITY_CACHE_KEY
+    from socialapp.read.feeds.models import ReadComment, ReadPost
+    from socialapp.read.profiles.models import Profile
+
+    now = datetime.now(UTC)
+    ann, cat = site.ids["ann"], site.ids["cat"]
+
+    def status(days_ago: float, n: int, **extra) -> int:
+        moment = now - timedelta(days=days_ago)
+        ReadPost.objects.using("read").create(
+            post_id=min_id_for(moment) + n, author_id=ann, author_username="ann", body="x", created_at=moment,
+            version=1, **extra,
+        )  # fmt: skip
+        return min_id_for(moment) + n
+
+    status(0, 1)
+    recent = status(1, 2)
+    status(2, 3, deleted=True)  # deleted: does not count
+    status(20, 4)
+    status(200, 5)  # older than twelve weeks
+    ReadComment.objects.using("read").create(
+        comment_id=min_id_for(now - timedelta(days=3)), post_id=recent, author_id=ann, author_username="ann",
+        body="y", created_at=now - timedelta(days=3), version=1,
+    )  # fmt: skip
+    Profile.objects.using("read").filter(user_id=cat).update(registered_at=now - timedelta(days=8))
+    cache.delete(ACTIVITY_CACHE_KEY)
+
+    body = no_default_queries(APIClient(), "/api/v1/instance/activity").json()
+    assert len(body) == 12
+    assert all(set(week) == {"week", "statuses", "logins", "registrations"} for week in body)
+    assert all(isinstance(value, str) for week in body for value in week.values())
+    assert [week["statuses"] for week in body] == ["1", "2", "0", "1", *["0"] * 8]
+    assert [week["registrations"] for week in body] == ["0", "0", "1", *["0"] * 9]
+    assert {week["logins"] for week in body} == {"0"}
+    weeks = [int(week["week"]) for week in body]
+    assert weeks == sorted(weeks, reverse=True) and weeks[0] - weeks[1] == 7 * 86400
+    assert weeks[0] <= now.timestamp() < weeks[0] + 86400  # the start of today (UTC)

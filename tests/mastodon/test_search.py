@@ -124,3 +124,44 @@ def test_request_rules_as_mastodon(site: Site) -> None:
     assert signed_in.get(URL, {"q": "x", "offset": "-1"}).status_code == 400
     assert signed_in.get(URL, {"q": "x", "limit": "many"}).status_code == 422
     assert anonymous.get(URL, {"q": "x" * 5000}).status_code == 422
+
+
+def test_accounts_search_following_only(site: Site) -> None:
+    """`following=true`: only accounts the caller follows (and the caller, as Mastodon's
+    AccountSearchService), filtered inside the Elasticsearch query, so `limit` and `offset`
+    count among them; `resolve` is accepted and changes nothing; anonymous callers are unfiltered."""
+    from django.contrib.auth import get_user_model
+
+    w, i = site.world, site.ids
+    for name in ("samuel", "samara", "samira", "sammy"):
+        user = get_user_model().objects.create_user(username=name, email=f"{name}@example.org", password="x-Pw0rd!")
+        i[name] = w.register(name, uid=user.pk)
+    w.follow(i["carol"], i["samara"])
+    w.follow(i["carol"], i["sammy"])
+    w.follow(i["carol"], i["samira"])
+    w.follow(i["carol"], i["samira"], on=False)  # no longer followed
+    w.follow(i["alice"], i["samuel"])  # someone else's follow
+    publish(site)
+    carol = site.client("carol")
+
+    def names(url: str, params: dict, client=carol) -> list[str]:
+        found = ok(client.get(url, {"q": "sam", **params}))
+        return sorted(a["username"] for a in (found if isinstance(found, list) else found["accounts"]))
+
+    everyone = ["samara", "samira", "sammy", "samuel"]
+    assert names(ACCOUNTS, {}) == everyone
+    assert names(ACCOUNTS, {"following": "true"}) == ["samara", "sammy"]
+    assert names(ACCOUNTS, {"following": "true", "resolve": "true"}) == ["samara", "sammy"]
+    assert names(URL, {"type": "accounts", "following": "1"}) == ["samara", "sammy"]
+    assert names(URL, {"following": "true"}) == ["samara", "sammy"]
+    assert names(URL, {"type": "accounts", "following": "false"}) == everyone
+    assert names(URL, {"type": "accounts", "following": "true"}, client=site.client()) == everyone  # anonymous
+    assert names(ACCOUNTS, {"following": "true"}, client=site.client("bobby")) == []
+    # limit and offset page through the followed matches only.
+    first = names(ACCOUNTS, {"following": "true", "limit": "1"})
+    second = names(ACCOUNTS, {"following": "true", "limit": "1", "offset": "1"})
+    assert len(first) == len(second) == 1 and sorted(first + second) == ["samara", "sammy"]
+    assert names(ACCOUNTS, {"following": "true", "offset": "2"}) == []
+    # The caller is among the accounts a following-only search finds.
+    assert [a["username"] for a in ok(carol.get(ACCOUNTS, {"q": "carol", "following": "true"}))] == ["carol"]
+    assert carol.get(ACCOUNTS, {"q": "sam", "following": "maybe"}).status_code == 422

@@ -22,6 +22,12 @@ clients pick endpoints by it.
   version (>= 4 means yes): v1 therefore carries `translation: {"enabled": false}`, as v2 carries
   it under `configuration`, so no client offers a translation we cannot do.
 
+The instance extras clients call (Mastodon.py's instance_rules/_peers/_activity/
+_extended_description/_languages/_translation_languages/_health, all at or below 4.2) answer as
+Mastodon 4.2 does with nothing configured: no rules, no peers (we federate with nobody), no
+translation; the activity buckets are counted from the read models (see `activity`), and
+`GET /health` is Mastodon's plain `OK` (our own probes stay `/healthz` and `/readyz`).
+
 No streaming yet: `urls.streaming_api` (v1) and `configuration.urls.streaming` (v2) are null, so
 clients that check it do not open a stream. No media: `max_media_attachments` is 0 and no MIME
 type is supported. Registrations are open through this API (`POST /api/v1/accounts` with an app
@@ -31,19 +37,27 @@ Counts come from the profile read model (visible accounts, the posts they have l
 
 from __future__ import annotations
 
+import contextlib
+import html
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
 from django.urls import path
+from django.views.decorators.http import require_safe
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from socialapp.common.ids import min_id_for
 from socialapp.common.text import BODY_MAX_LENGTH
 from socialapp.mastodon.common.dispatch import by_method
 from socialapp.mastodon.common.entities import DEFAULT_AVATAR
 from socialapp.mastodon.queries.base import QueryView
-from socialapp.mastodon.queries.rows import ACCOUNT_VISIBLE, base_url
-from socialapp.read.common.sql import fetchone
+from socialapp.mastodon.queries.rows import ACCOUNT_VISIBLE, COMMENT_VISIBLE, base_url
+from socialapp.read.common.sql import fetchall, fetchone
+from socialapp.read.feeds.selectors import VISIBLE
 
 MASTODON_VERSION = "4.2.0"
 VERSION = f"{MASTODON_VERSION} (compatible; socialapp 1.0)"
@@ -188,6 +202,130 @@ class PreferencesView(QueryView):
         )
 
 
+WEEKS = 12
+ACTIVITY_CACHE_KEY, ACTIVITY_CACHE_SECONDS = "mastodon:instance:activity", 600
+# A status's bucket: Mastodon's bucket i sums the days from i weeks ago to six days later, so
+# today is bucket 0 alone, yesterday to a week ago bucket 1, and so on (day boundaries in UTC).
+_BUCKET = "((%(today)s::date - ({col} AT TIME ZONE 'UTC')::date) + 6) / 7"
+
+
+def _weekly(sql: str, col: str, params: dict[str, Any]) -> dict[int, int]:
+    rows = fetchall(sql.format(bucket=_BUCKET.format(col=col)), params)
+    return {int(bucket): int(count) for bucket, count in rows}
+
+
+def activity(now: datetime | None = None) -> list[dict[str, str]]:
+    """Mastodon's `/api/v1/instance/activity`: 12 weekly buckets, newest first, every value a
+    string. `statuses`: posts and comments created in the bucket that still show; `registrations`:
+    accounts registered in it; `logins`: "0" (no read model records logins). Statuses are found by
+    an id range first (ids begin with their creation time, socialapp/common/ids.py), so the scan
+    is the primary keys of the last twelve weeks, not the whole table; cached for ten minutes."""
+    if now is None:
+        with contextlib.suppress(Exception):  # a cache that is down only costs the queries
+            cached = cache.get(ACTIVITY_CACHE_KEY)
+            if cached is not None:
+                return cached
+    moment = now or datetime.now(UTC)
+    today = moment.astimezone(UTC).date()
+    oldest = datetime.combine(today - timedelta(days=7 * (WEEKS - 1)), datetime.min.time(), tzinfo=UTC)
+    params = {"today": today, "since": oldest, "since_id": min_id_for(oldest), "weeks": WEEKS}
+    posts = _weekly(
+        "SELECT {bucket} AS b, count(*) FROM read_post p WHERE p.post_id >= %(since_id)s"
+        f" AND p.created_at >= %(since)s AND {VISIBLE} GROUP BY b",
+        "p.created_at",
+        params,
+    )
+    comments = _weekly(
+        "SELECT {bucket} AS b, count(*) FROM read_comment c WHERE c.comment_id >= %(since_id)s"
+        f" AND c.created_at >= %(since)s AND {COMMENT_VISIBLE} GROUP BY b",
+        "c.created_at",
+        params,
+    )
+    registrations = _weekly(
+        "SELECT {bucket} AS b, count(*) FROM read_profile pr WHERE pr.registered_at >= %(since)s GROUP BY b",
+        "pr.registered_at",
+        params,
+    )
+    out = []
+    for week in range(WEEKS):
+        start = datetime.combine(today - timedelta(days=7 * week), datetime.min.time(), tzinfo=UTC)
+        out.append(
+            {
+                "week": str(int(start.timestamp())),
+                "statuses": str(posts.get(week, 0) + comments.get(week, 0)),
+                "logins": "0",
+                "registrations": str(registrations.get(week, 0)),
+            }
+        )
+    if now is None:
+        with contextlib.suppress(Exception):
+            cache.set(ACTIVITY_CACHE_KEY, out, ACTIVITY_CACHE_SECONDS)
+    return out
+
+
+class RulesView(QueryView):
+    """GET /api/v1/instance/rules: no server rules are configured."""
+
+    answers_list = True
+
+    def get(self, request: Request) -> Response:
+        return Response([])
+
+
+class PeersView(QueryView):
+    """GET /api/v1/instance/peers: the domains we federate with; none."""
+
+    answers_list = True
+
+    def get(self, request: Request) -> Response:
+        return Response([])
+
+
+class ActivityView(QueryView):
+    """GET /api/v1/instance/activity: weekly statuses and registrations (see `activity`)."""
+
+    answers_list = True
+
+    def get(self, request: Request) -> Response:
+        return Response(activity())
+
+
+class ExtendedDescriptionView(QueryView):
+    """GET /api/v1/instance/extended_description: `MASTODON_INSTANCE_EXTENDED_DESCRIPTION` (plain
+    text, one paragraph per blank-line-separated block), else empty content and a null
+    `updated_at`, as Mastodon answers when none is set (we do not know when a setting changed)."""
+
+    def get(self, request: Request) -> Response:
+        text = _setting("MASTODON_INSTANCE_EXTENDED_DESCRIPTION", "").strip()
+        blocks = [block.strip() for block in text.split("\n\n") if block.strip()]
+        content = "".join(f"<p>{html.escape(block)}</p>" for block in blocks)
+        return Response({"updated_at": None, "content": content})
+
+
+class LanguagesView(QueryView):
+    """GET /api/v1/instance/languages (Mastodon 4.2): the languages the instance document lists."""
+
+    answers_list = True
+
+    def get(self, request: Request) -> Response:
+        return Response([{"code": "en", "name": "English"}])
+
+
+class TranslationLanguagesView(QueryView):
+    """GET /api/v1/instance/translation_languages: no translation backend, so no pairs."""
+
+    def get(self, request: Request) -> Response:
+        return Response({})
+
+
+@require_safe
+def health(request: HttpRequest) -> HttpResponse:
+    """GET /health: Mastodon's liveness answer, the text `OK` (Mastodon.py's instance_health accepts
+    "OK" or "success"). Like Mastodon's, it says the process answers and checks nothing else;
+    `/readyz` is the probe that checks the services."""
+    return HttpResponse("OK", content_type="text/plain; charset=utf-8")
+
+
 _v1 = by_method(get=InstanceV1View.as_view())
 _v2 = by_method(get=InstanceV2View.as_view())
 
@@ -198,4 +336,19 @@ urlpatterns = [
     path("api/v2/instance/", _v2),
     path("api/v1/custom_emojis", by_method(get=CustomEmojisView.as_view()), name="mastodon-custom-emojis"),
     path("api/v1/preferences", by_method(get=PreferencesView.as_view()), name="mastodon-preferences"),
+    path("api/v1/instance/rules", by_method(get=RulesView.as_view()), name="mastodon-instance-rules"),
+    path("api/v1/instance/peers", by_method(get=PeersView.as_view()), name="mastodon-instance-peers"),
+    path("api/v1/instance/activity", by_method(get=ActivityView.as_view()), name="mastodon-instance-activity"),
+    path(
+        "api/v1/instance/extended_description",
+        by_method(get=ExtendedDescriptionView.as_view()),
+        name="mastodon-instance-extended-description",
+    ),
+    path("api/v1/instance/languages", by_method(get=LanguagesView.as_view()), name="mastodon-instance-languages"),
+    path(
+        "api/v1/instance/translation_languages",
+        by_method(get=TranslationLanguagesView.as_view()),
+        name="mastodon-instance-translation-languages",
+    ),
+    path("health", health, name="mastodon-health"),
 ]

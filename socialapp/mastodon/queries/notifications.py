@@ -1,4 +1,5 @@
-"""Mastodon notifications: list, show, clear, dismiss (docs/mastodon-notifications-search.md).
+"""Mastodon notifications: list, show, unread count, clear, dismiss
+(docs/mastodon-notifications-search.md).
 
 Our kinds map onto Mastodon's types: follow → `follow`, like → `favourite`, a comment on your
 post → `mention` (Mastodon shows a reply to you as a mention) and a mention → `mention`. The id
@@ -11,6 +12,8 @@ account (rows.ACCOUNT_VISIBLE, rows.COMMENT_VISIBLE, feeds' VISIBLE), written in
 query so a page is never short because of hidden items; hydration through rows.py then drops
 anything hidden in between. Cleared and dismissed notifications are hidden by the read side's
 selectors (selectors.SHOWN); clear and dismiss write that reader-owned state (dismissals.py).
+The unread count is the list's rule above the read marker (selectors.MARKER, which
+`POST /api/v1/markers` and our own API's mark-read both move: queries/markers.py).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from django.urls import path
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from socialapp.common.errors import NotFound
+from socialapp.common.errors import NotFound, ValidationFailed
 from socialapp.mastodon.common import entities
 from socialapp.mastodon.common.dispatch import by_method
 from socialapp.mastodon.common.paging import Page, link_header, newest_first, page_from
@@ -33,7 +36,7 @@ from socialapp.mastodon.queries.base import QueryView
 from socialapp.read.common.sql import READ, fetchall, fetchone
 from socialapp.read.feeds.selectors import VISIBLE
 from socialapp.read.notifications import dismissals
-from socialapp.read.notifications.selectors import SHOWN
+from socialapp.read.notifications.selectors import MARKER, SHOWN
 
 # Mastodon type -> our kinds; our kind -> Mastodon type.
 TYPE_KINDS: dict[str, tuple[str, ...]] = {
@@ -135,6 +138,49 @@ class NotificationsView(QueryView):
         return Response(body, headers=headers)
 
 
+COUNT_DEFAULT, COUNT_MAXIMUM = 100, 1000  # Mastodon's DEFAULT_/MAX_NOTIFICATIONS_COUNT_LIMIT
+
+
+def unread_count(*, recipient_id: int, kinds: Sequence[str], actor_id: int | None, limit: int) -> int:
+    """How many of the shown notifications (the list's own rule) lie above the read marker,
+    counting no further than `limit` (Mastodon's cap: the count stops, the scan with it)."""
+    if not kinds or limit <= 0:
+        return 0
+    row = fetchone(
+        f"SELECT count(*) FROM (SELECT 1 FROM read_notification n WHERE n.recipient_id = %(r)s"
+        f" AND n.seq > {MARKER} AND n.kind = ANY(%(kinds)s) AND (%(actor)s::bigint IS NULL OR n.actor_id = %(actor)s)"
+        f" AND {SHOWN} AND {ABOUT_VISIBLE} ORDER BY n.seq DESC LIMIT %(n)s) unread",
+        {"r": recipient_id, "kinds": list(kinds), "actor": actor_id, "n": limit},
+    )
+    return int(row[0]) if row else 0
+
+
+def count_limit(raw: str | None) -> int:
+    """Mastodon's `limit_param(100, 1000)`: absent means 100; the absolute value, at most 1000."""
+    if raw in (None, ""):
+        return COUNT_DEFAULT
+    try:
+        return min(abs(int(raw)), COUNT_MAXIMUM)
+    except ValueError:
+        raise ValidationFailed.on("limit", "is not a number") from None
+
+
+class UnreadCountView(QueryView):
+    """`GET /api/v1/notifications/unread_count` (Mastodon 4.3; harmless to serve at 4.2.0: clients
+    that gate it on the version do not call it). The read marker is ours, shared with our own
+    API's read marker (socialapp/read/notifications/markers.py)."""
+
+    scopes = {"GET": "read:notifications"}
+
+    @mastodon_schema("notifications", "How many of your notifications are above your read marker (capped)")
+    def get(self, request: Request) -> Response:
+        limit = count_limit(request.GET.get("limit"))
+        kinds = kinds_for(as_list(request.GET, "types"), as_list(request.GET, "exclude_types"))
+        actor_id = as_id(request.GET.get("account_id"), field="account_id")
+        count = unread_count(recipient_id=request.user.pk, kinds=kinds, actor_id=actor_id, limit=limit)
+        return Response({"count": count})
+
+
 class NotificationView(QueryView):
     scopes = {"GET": "read:notifications"}
 
@@ -177,6 +223,11 @@ class DismissView(QueryView):
 
 urlpatterns = [
     path("api/v1/notifications", by_method(get=NotificationsView.as_view()), name="mastodon-notifications"),
+    path(
+        "api/v1/notifications/unread_count",
+        by_method(get=UnreadCountView.as_view()),
+        name="mastodon-notifications-unread-count",
+    ),
     path("api/v1/notifications/clear", by_method(post=ClearView.as_view()), name="mastodon-notifications-clear"),
     path(
         "api/v1/notifications/<id:notification_id>",

@@ -7,7 +7,10 @@ or account in a search result has the same shape and passes the same visibility 
 timeline. Mirrors Api::V2::SearchController: `q` is required (400 when missing or blank), the
 token is optional (read:search when given), `offset` and `resolve=true` need a signed-in caller
 (401), `limit` defaults to 20 and is clamped to 40. We have no remote resources, so `resolve`
-changes nothing else; `following` is ignored; `account_id` narrows statuses to one author.
+changes nothing else; `account_id` narrows statuses to one author. `following=true` (signed-in
+callers; ignored otherwise, as Mastodon) keeps the accounts the caller follows and the caller
+(Mastodon's AccountSearchService adds the caller too), as a terms filter of their ids inside the
+Elasticsearch query, so `limit` and `offset` still count matches among them.
 """
 
 from __future__ import annotations
@@ -28,10 +31,14 @@ from socialapp.mastodon.common.params import as_bool, as_id
 from socialapp.mastodon.common.schema import mastodon_schema
 from socialapp.mastodon.queries import rows
 from socialapp.mastodon.queries.base import QueryView
+from socialapp.read.common.sql import fetchall
 from socialapp.read.search import selectors
 from socialapp.read.search.query import check_query
 
 TYPES = ("accounts", "statuses", "hashtags")
+# How many followees a `following=true` search filters on, newest follows first: far below
+# Elasticsearch's index.max_terms_count (65,536); a caller following more searches the newest.
+MAX_FOLLOWING_TERMS = 10_000
 DEFAULT_LIMIT, MAX_LIMIT = 20, 40
 MAX_WINDOW = 10_000  # Elasticsearch's index.max_result_window: from + size beyond it is refused
 
@@ -46,7 +53,7 @@ PARAMETERS = [
     OpenApiParameter("limit", int, description="Results per kind (default 20, at most 40)"),
     OpenApiParameter("offset", int, description="Results to skip (signed-in callers only)"),
     OpenApiParameter("resolve", bool, description="Ignored (no remote resources); signed-in callers only"),
-    OpenApiParameter("following", bool, description="Ignored"),
+    OpenApiParameter("following", bool, description="Only accounts you follow (and yourself); signed-in callers"),
     OpenApiParameter(
         "account_id",
         {"type": "string", "pattern": "^[0-9]{1,19}$", "maxLength": 19},
@@ -88,17 +95,37 @@ def _signed_in(request: Request) -> bool:
     return bool(request.user and request.user.is_authenticated)
 
 
+def following_ids(viewer_id: int) -> list[int]:
+    """The caller and the accounts they follow (the follow read model's active edges, by the
+    `read_follow_following_pos_idx` index), at most MAX_FOLLOWING_TERMS of the newest follows."""
+    found = fetchall(
+        "SELECT e.followee_id FROM read_follow_edge e WHERE e.follower_id = %s AND e.active"
+        " ORDER BY e.position DESC LIMIT %s",
+        [viewer_id, MAX_FOLLOWING_TERMS],
+    )
+    return [viewer_id, *(row[0] for row in found)]
+
+
 def search(
-    request: Request, *, q: str, kinds: tuple[str, ...], limit: int, offset: int, account_id: int | None = None
+    request: Request,
+    *,
+    q: str,
+    kinds: tuple[str, ...],
+    limit: int,
+    offset: int,
+    account_id: int | None = None,
+    following: bool = False,
 ) -> dict[str, list]:
-    """Up to `limit` results of each kind in `kinds`, skipping `offset`, in Mastodon's shapes."""
+    """Up to `limit` results of each kind in `kinds`, skipping `offset`, in Mastodon's shapes;
+    `following` narrows accounts to the signed-in caller's followees and the caller."""
     base_url = rows.base_url(request)
     viewer = request.user.pk if _signed_in(request) else None
     out: dict[str, list[Any]] = {"accounts": [], "statuses": [], "hashtags": []}
     if offset + limit > MAX_WINDOW:
         return out
     if "accounts" in kinds:
-        found = selectors.search_users(q=q, limit=limit, offset=offset).results
+        only = following_ids(viewer) if following and viewer is not None else None
+        found = selectors.search_users(q=q, limit=limit, offset=offset, only=only).results
         out["accounts"] = rows.accounts([int(hit["id"]) for hit in found], base_url=base_url)
     if "statuses" in kinds:
         author = None
@@ -143,8 +170,11 @@ class SearchView(QueryView):
                     "Search queries that resolve remote resources are not supported without authentication"
                 )
         account_id = as_id(request.query_params.get("account_id"), field="account_id")
+        following = as_bool(request.query_params.get("following"), field="following")
         kinds = (kind,) if kind else TYPES
-        return Response(search(request, q=q, kinds=kinds, limit=limit, offset=offset, account_id=account_id))
+        return Response(
+            search(request, q=q, kinds=kinds, limit=limit, offset=offset, account_id=account_id, following=following)
+        )
 
 
 class AccountSearchView(QueryView):
@@ -164,7 +194,10 @@ class AccountSearchView(QueryView):
         q = _query(request)
         limit = min(max(_int(request.query_params.get("limit"), field="limit", default=40), 1), 80)
         offset = _int(request.query_params.get("offset"), field="offset", default=0)
-        return Response(search(request, q=q, kinds=("accounts",), limit=limit, offset=offset)["accounts"])
+        following = as_bool(request.query_params.get("following"), field="following")
+        as_bool(request.query_params.get("resolve"), field="resolve")  # checked, then ignored (nothing remote)
+        found = search(request, q=q, kinds=("accounts",), limit=limit, offset=offset, following=following)
+        return Response(found["accounts"])
 
 
 urlpatterns = [

@@ -1,6 +1,6 @@
 """Every Mastodon query route but the paths shared with commands (socialapp/mastodon/urls.py)."""
 
-from socialapp.mastodon.queries import accounts, instance, notifications, search, statuses, timelines
+from socialapp.mastodon.queries import accounts, instance, markers, notifications, search, statuses, timelines
 
 urlpatterns = [
     *instance.urlpatterns,
@@ -8,5 +8,6 @@ urlpatterns = [
     *statuses.urlpatterns,
     *timelines.urlpatterns,
     *notifications.urlpatterns,
+    *markers.urlpatterns,
     *search.urlpatterns,
 ]

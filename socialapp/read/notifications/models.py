@@ -9,6 +9,8 @@ or a convergence replay gives every notification the id it had; the read marker 
 the read side's own state) compares against these ids and survives rebuilds too."""
 
 from django.db import models
+from django.db.models.functions import Now
+from django.utils import timezone
 
 
 class Notification(models.Model):
@@ -53,16 +55,38 @@ class NotificationGate(models.Model):
 
 
 class ReadMarker(models.Model):
-    """Everything at or below `up_to` is read. Not projected: survives rebuilds."""
+    """Everything at or below `up_to` is read. Not projected: survives rebuilds. It is also
+    Mastodon's `notifications` marker (`/api/v1/markers`): `version` counts its changes (Mastodon's
+    `lock_version`), `updated_at` is when it last moved (markers.py writes all three)."""
 
     recipient_id = models.BigIntegerField(primary_key=True)
     up_to = models.BigIntegerField(default=0)
+    version = models.PositiveIntegerField(default=0, db_default=0)
+    updated_at = models.DateTimeField(default=timezone.now, db_default=Now())
 
     class Meta:
         db_table = "read_notification_marker"
 
     def __str__(self) -> str:
         return f"ReadMarker {self.pk}"
+
+
+class HomeMarker(models.Model):
+    """Mastodon's `home` marker: the last home-timeline status its user read (`last_read_id`, a
+    status id), only ever moving forward. Like the read marker beside it, the reader's own view,
+    which no event records: written by the read side's small command (markers.py), not projected,
+    so a rebuild keeps it."""
+
+    user_id = models.BigIntegerField(primary_key=True)
+    last_read_id = models.BigIntegerField(default=0)
+    version = models.PositiveIntegerField(default=0, db_default=0)
+    updated_at = models.DateTimeField(default=timezone.now, db_default=Now())
+
+    class Meta:
+        db_table = "read_home_marker"
+
+    def __str__(self) -> str:
+        return f"HomeMarker {self.pk}"
 
 
 class NotificationRef(models.Model):

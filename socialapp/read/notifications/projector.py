@@ -31,7 +31,7 @@ TABLES = (
     "read_notification_suspension",
     "read_notification_occurrence",
 )
-# not projected: the read marker (the read side's own command, markers.py), what the reader cleared or
+# not projected: the read marker and the home marker (the read side's own command, markers.py), what the reader cleared or
 # dismissed (dismissals.py) and read_notification_ref (ids)
 
 

@@ -162,8 +162,15 @@ def search_posts(
     return Page(results, _next(hits, limit))
 
 
-def search_users(*, q: str, limit: int = 20, after: list[Any] | None = None, offset: int = 0) -> Page:
-    body = {"query": search_query.users_query(q), "_source": ["user_id", "username", "display_name"]}
+def search_users(
+    *, q: str, limit: int = 20, after: list[Any] | None = None, offset: int = 0, only: list[int] | None = None
+) -> Page:
+    """`only`: search among these user ids alone (a terms filter inside the query, so `limit` and
+    `offset` count matching users among them; Mastodon's accounts search `following=true`)."""
+    query = search_query.users_query(q)
+    if only is not None:
+        query = {"bool": {"must": [query], "filter": [{"terms": {"user_id": only}}]}}
+    body = {"query": query, "_source": ["user_id", "username", "display_name"]}
     hits = _search("users", body, [{"_score": "desc"}, {"user_id": "asc"}], limit, after, offset)
     ids = [h["_source"]["user_id"] for h in hits]
     hidden = set(
