@@ -1,6 +1,6 @@
 """Every Mastodon query route but the paths shared with commands (socialapp/mastodon/urls.py)."""
 
-from socialapp.mastodon.queries import accounts, instance, notifications, search, statuses, timelines
+from socialapp.mastodon.queries import accounts, favourites, instance, notifications, search, statuses, timelines
 
 urlpatterns = [
     *instance.urlpatterns,
@@ -9,4 +9,5 @@ urlpatterns = [
     *timelines.urlpatterns,
     *notifications.urlpatterns,
     *search.urlpatterns,
+    *favourites.urlpatterns,
 ]
