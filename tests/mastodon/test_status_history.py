@@ -88,7 +88,10 @@ def test_hidden_or_unknown_statuses_have_no_history(site) -> None:
 def test_a_status_projected_before_versions_were_kept_answers_its_current_content(site) -> None:
     execute("DELETE FROM read_status_version WHERE status_id = %s", [site.edited])
     [only] = _history(APIClient(), site.edited)
-    assert only["content"] == "<p>third &lt;b&gt;bold&lt;/b&gt;</p>" and only["created_at"][:19] == site.edit_times[-1][:19]
+    assert (
+        only["content"] == "<p>third &lt;b&gt;bold&lt;/b&gt;</p>"
+        and only["created_at"][:19] == site.edit_times[-1][:19]
+    )
 
 
 # ------------------------------------------------------------------------------------ source
