@@ -218,3 +218,42 @@ def test_a_hidden_status_keeps_no_versions_whatever_the_order(clean_read_models,
         results.append(_versions())
         assert not {r[0] for r in results[-1]} & gone, (hide, [e.event_type for e in order])
     assert all(r == results[0] for r in results)
+
+
+# ------------------------------------------------------------------------------------ from the commands
+
+
+@pytest.mark.django_db(databases=["default", "read"], transaction=True)
+def test_edits_made_through_the_mastodon_api_show_in_history_source_and_favourites(alice, bob) -> None:
+    """The command side's real events (post.edited with its content warning and edit time)."""
+    from socialapp.events.catalogue import ALL_EVENT_TYPES
+    from socialapp.events.log import log_events
+
+    def apply_log() -> None:
+        reset()
+        apply_all([message for batch in log_events(tuple(ALL_EVENT_TYPES)) for message in batch])
+
+    client, other = APIClient(), APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_issue(user=alice)}")
+    other.credentials(HTTP_AUTHORIZATION=f"Bearer {token_issue(user=bob)}")
+    posted = client.post("/api/v1/statuses", {"status": "draft #one"}, format="json")  # the composed route
+    assert posted.status_code == 200, posted.content
+    sid = posted.json()["id"]
+    edited = client.put(f"/api/v1/statuses/{sid}", {"status": "final", "spoiler_text": "cw"}, format="json")
+    assert edited.status_code == 200, edited.content
+    assert other.post(f"/api/v1/statuses/{sid}/favourite").status_code == 200
+    apply_log()
+    history = APIClient().get(f"/api/v1/statuses/{sid}/history").json()
+    assert [(v["content"][:8], v["spoiler_text"], v["sensitive"]) for v in history] == [
+        ("<p>draft", "", False),
+        ("<p>final", "cw", True),
+    ]
+    assert history[1]["created_at"] == edited.json()["edited_at"]
+    assert client.get(f"/api/v1/statuses/{sid}/source").json() == {"id": sid, "text": "final", "spoiler_text": "cw"}
+    assert ids(other.get("/api/v1/favourites")) == [sid]
+    assert ids(other.get("/api/v1/statuses", {"id[]": [sid]})) == [sid]
+    assert client.delete(f"/api/v1/statuses/{sid}").status_code == 200
+    apply_log()
+    assert APIClient().get(f"/api/v1/statuses/{sid}/history").status_code == 404
+    assert fetchall("SELECT count(*) FROM read_status_version") == [(0,)]
+    assert ids(other.get("/api/v1/favourites")) == []
