@@ -16,6 +16,9 @@ from socialapp.mastodon.queries import statuses as status_queries
 from socialapp.mastodon.queries import urls as query_urls
 
 status_command = status_commands.StatusView.as_view()
+# `api/v1/statuses` is served by both halves (GET: a batch of statuses; POST: a new one), so it is
+# composed here and the command side's own route for it left out.
+SHARED = {"mastodon-statuses"}
 
 urlpatterns = [
     path(
@@ -23,7 +26,12 @@ urlpatterns = [
         by_method(get=status_queries.StatusView.as_view(), put=status_command, delete=status_command),
         name="mastodon-status",
     ),
+    path(
+        "api/v1/statuses",
+        by_method(get=status_queries.StatusesView.as_view(), post=status_commands.StatusesView.as_view()),
+        name="mastodon-statuses",
+    ),
     *query_urls.urlpatterns,
-    *command_urls.urlpatterns,
+    *[p for p in command_urls.urlpatterns if p.name not in SHARED],
     re_path(r"^api/v[12]/", not_found_view),
 ]

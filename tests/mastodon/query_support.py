@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.db import connections
+from django.db import connections, transaction
 from django.test.utils import CaptureQueriesContext
 
 from socialapp.read.common.sql import execute
@@ -82,3 +82,13 @@ def no_default_queries(client: Any, url: str, **params: Any) -> Any:
 def ids(response: Any) -> list[str]:
     assert response.status_code == 200, response.content
     return [item["id"] for item in response.json()]
+
+
+def explain(sql: str) -> str:
+    """The plan of a captured query with sequential and bitmap scans priced out (the test tables
+    are tiny): a query that no index can serve still shows a Seq Scan."""
+    with transaction.atomic(using="read"), connections["read"].cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute("EXPLAIN " + sql)
+        return "\n".join(row[0] for row in cursor.fetchall())

@@ -4,13 +4,19 @@ exact Link header), visibility, the hybrid home feed and its regeneration, index
 from __future__ import annotations
 
 import pytest
-from django.db import connections, transaction
+from django.db import connections
 from django.test.utils import CaptureQueriesContext, override_settings
 from rest_framework.test import APIClient
 
 from socialapp.read.common.sql import fetchall
 from socialapp.read.feeds import maintenance
-from tests.mastodon.query_support import build_site, clean_read_models, ids, no_default_queries  # noqa: F401
+from tests.mastodon.query_support import (  # noqa: F401
+    build_site,
+    clean_read_models,
+    explain,
+    ids,
+    no_default_queries,
+)
 
 pytestmark = pytest.mark.django_db(databases=["default", "read"])
 
@@ -118,16 +124,6 @@ def test_limit_defaults_to_20_and_caps_at_40(site) -> None:
     site.apply()
     assert len(ids(APIClient().get("/api/v1/timelines/public"))) == 20
     assert len(ids(APIClient().get("/api/v1/timelines/public", {"limit": 80}))) == 40
-
-
-def explain(sql: str) -> str:
-    """The plan of a captured query with sequential and bitmap scans priced out (the test tables
-    are tiny): a query that no index can serve still shows a Seq Scan."""
-    with transaction.atomic(using="read"), connections["read"].cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SET LOCAL enable_bitmapscan = off")
-        cursor.execute("EXPLAIN " + sql)
-        return "\n".join(row[0] for row in cursor.fetchall())
 
 
 @pytest.mark.parametrize(

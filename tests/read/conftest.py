@@ -59,6 +59,7 @@ SNAPSHOT_ORDER = {
     "read_comment": "comment_id",
     "read_like": "post_id, user_id",
     "read_post_tag": "tag, post_id",
+    "read_status_version": "status_id, version",
     "feed_author": "user_id",
     "feed_follow": "followee_id, follower_id",
     "feed_post": "post_id",

@@ -98,6 +98,25 @@ def test_racing_events_of_one_like_serialise_on_its_row() -> None:
     assert fetchall("SELECT like_count FROM read_post WHERE post_id = %s", [post]) == [(0,)]
 
 
+@pytest.mark.parametrize("delete_first", [False, True])
+def test_an_edit_racing_its_posts_deletion_leaves_no_version(delete_first: bool) -> None:
+    """An edit (which writes a version) and the post's deletion (which erases them) applied at
+    once: whichever commits second waits on the post row and sees the other's work."""
+    reset(["posts"])
+    w = World()
+    ann = w.register("ann")
+    post = w.post(ann, "v1")
+    w.edit(post, "v2")
+    w.delete(post)
+    *setup, edit, delete = w.events
+    apply_all(setup, ["posts"])
+    held, waiting = (delete, edit) if delete_first else (edit, delete)
+    with second_apply_waiting(REGISTRY["posts"], held, waiting, "transactionid"):
+        pass
+    assert fetchall("SELECT count(*) FROM read_status_version") == [(0,)]
+    assert fetchall("SELECT body, deleted FROM read_post WHERE post_id = %s", [post]) == [("", True)]
+
+
 def test_regenerating_a_feed_waits_for_an_unfollow_in_flight() -> None:
     """Regeneration takes the reader's lock that the projector's follow handlers take: it never
     reads a follow an uncommitted unfollow has just ended and re-adds the followee's posts."""

@@ -123,6 +123,7 @@ def test_duplicated_and_shuffled_within_aggregates(clean_read_models, seed: int)
         "read_comment",
         "read_like",
         "read_post_tag",
+        "read_status_version",
         "feed_entry",
         "read_notification",
         "read_follow_edge",

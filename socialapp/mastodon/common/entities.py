@@ -165,6 +165,39 @@ def status(row: StatusRow, *, base_url: str) -> dict[str, Any]:
     return out
 
 
+class StatusEditRow(TypedDict):
+    """One version of a status (its original or an edit), as Mastodon's StatusEdit shows it."""
+
+    account: AccountRow
+    body: str
+    spoiler_text: str
+    sensitive: bool
+    hashtags: list[str]
+    mentions: list[MentionRow]
+    created_at: datetime | None  # when this version was written
+
+
+def status_edit(row: StatusEditRow, *, base_url: str) -> dict[str, Any]:
+    """Mastodon's StatusEdit (REST::StatusEditSerializer): no id; no polls, media or emojis here."""
+    return {
+        "content": render_html(
+            row["body"], base_url=base_url, mentions=row.get("mentions") or [], hashtags=row.get("hashtags") or []
+        ),
+        "spoiler_text": row.get("spoiler_text") or "",
+        "sensitive": bool(row.get("sensitive")),
+        "created_at": iso(row["created_at"]),
+        "account": account(row["account"], base_url=base_url),
+        "poll": None,
+        "media_attachments": [],
+        "emojis": [],
+    }
+
+
+def status_source(status_id: int, *, text: str, spoiler_text: str) -> dict[str, str]:
+    """Mastodon's StatusSource: what the author typed, for an edit form."""
+    return {"id": str(status_id), "text": text, "spoiler_text": spoiler_text}
+
+
 def relationship(account_id: int, *, following: bool, followed_by: bool, requested: bool = False) -> dict[str, Any]:
     return {
         "id": str(account_id),

@@ -208,11 +208,28 @@ class RelationshipsView(QueryView):
         )
 
 
+# Mastodon's DEFAULT_ACCOUNTS_LIMIT: GET /api/v1/accounts?id[]= reads the first 40 distinct ids.
+MAX_BATCH_ACCOUNTS = 40
+
+
+class AccountsView(QueryView):
+    """GET /api/v1/accounts?id[]=...: the shown accounts among the first 40 distinct ids, in the
+    order asked (public, as Mastodon)."""
+
+    answers_list = True  # an array in the OpenAPI document
+
+    def get(self, request: Request) -> Response:
+        wanted = [as_id(v, field="id") for v in as_list(request.query_params, "id")]
+        ids = list(dict.fromkeys(i for i in wanted if i is not None))[:MAX_BATCH_ACCOUNTS]
+        return Response(rows.accounts(ids, base_url=rows.base_url(request)))
+
+
 def _get(view: type[QueryView]) -> Any:
     return by_method(get=view.as_view())
 
 
 urlpatterns = [
+    path("api/v1/accounts", _get(AccountsView), name="mastodon-accounts"),
     path("api/v1/accounts/verify_credentials", _get(VerifyCredentialsView), name="mastodon-verify-credentials"),
     path("api/v1/accounts/lookup", _get(LookupView), name="mastodon-account-lookup"),
     path("api/v1/accounts/relationships", _get(RelationshipsView), name="mastodon-relationships"),

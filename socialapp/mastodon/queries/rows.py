@@ -98,7 +98,7 @@ FROM read_comment c WHERE c.comment_id = ANY(%(ids)s) AND {COMMENT_VISIBLE}
 """
 
 
-def _json(value: Any) -> Any:
+def as_json(value: Any) -> Any:
     """A jsonb column as Python (Django's psycopg loader hands raw SQL jsonb back as text)."""
     return json.loads(value) if isinstance(value, str) else value
 
@@ -126,7 +126,7 @@ def status_rows(status_ids: Iterable[int], *, viewer_id: int | None) -> dict[int
             spoiler_text=row[5],
             sensitive=row[6],
             hashtags=list(row[7]) if row[7] is not None else parse_hashtags(row[2]),
-            mentions=_json(row[8]) or [],
+            mentions=as_json(row[8]) or [],
             in_reply_to_id=row[9],
             in_reply_to_account_id=row[10],
             favourites_count=row[11],

@@ -6,6 +6,11 @@ its descendants the comments that answer it, directly or down the chain. Descend
 thread order, as Mastodon sends them: depth first, each level oldest first. A comment whose
 answered comment is no longer shown still belongs to the post's thread: it hangs from the post.
 
+History (StatusEdit entities, oldest first, the original first) comes from read_status_version,
+the posts projector's one row per create or edit event; a status with no rows there (projected
+before that table existed) answers its current content as its only version, as Mastodon does
+for a status with no recorded edits. Its source (what the author typed) is the author's only.
+
 Favourites exist on posts only (comments cannot be liked: their `favourited_by` is empty). The
 list is paged by the liker's id (read_like's primary key (post_id, user_id)), which stands in for
 Mastodon's favourite id in the cursors and the Link header.
@@ -21,9 +26,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from socialapp.common.errors import NotFound
+from socialapp.common.text import parse_hashtags
 from socialapp.mastodon.common import entities
 from socialapp.mastodon.common.dispatch import by_method
 from socialapp.mastodon.common.paging import page_from
+from socialapp.mastodon.common.params import as_id, as_list
 from socialapp.mastodon.queries import rows
 from socialapp.mastodon.queries.base import QueryView, viewer_id
 from socialapp.mastodon.queries.lists import keyset, paged_response
@@ -132,7 +139,84 @@ class FavouritedByView(QueryView):
         return paged_response(request, page, keys, rows.accounts(ordered, base_url=rows.base_url(request)))
 
 
+def visible_status(request: Request, status_id: int) -> entities.StatusRow:
+    """The status as the caller may see it; 404 if unknown or hidden."""
+    found = rows.status_rows([status_id], viewer_id=viewer_id(request)).get(status_id)
+    if found is None:
+        raise NotFound("Record not found")
+    return found
+
+
+def _versions(status: entities.StatusRow) -> list[entities.StatusEditRow]:
+    found = fetchall(
+        "SELECT body, spoiler_text, sensitive, hashtags, mentions, created_at FROM read_status_version"
+        " WHERE status_id = %s ORDER BY version",
+        [status["id"]],
+    )
+    if not found:  # projected before versions were kept: the current content is the only one
+        at = status["edited_at"] or status["created_at"]
+        found = [
+            (status["body"], status["spoiler_text"], status["sensitive"], status["hashtags"], status["mentions"], at)
+        ]
+    return [
+        entities.StatusEditRow(
+            account=status["account"],
+            body=body,
+            spoiler_text=spoiler,
+            sensitive=sensitive,
+            hashtags=list(tags) if tags is not None else parse_hashtags(body),
+            mentions=rows.as_json(mentions) or [],
+            created_at=at,
+        )
+        for body, spoiler, sensitive, tags, mentions, at in found
+    ]
+
+
+class HistoryView(QueryView):
+    """GET /api/v1/statuses/:id/history (public, as Mastodon: `read:statuses` if a token is sent):
+    StatusEdit entities, oldest first, the original first."""
+
+    answers_list = True  # an array in the OpenAPI document
+
+    def get(self, request: Request, status_id: int) -> Response:
+        status, root = visible_status(request, status_id), rows.base_url(request)
+        return Response([entities.status_edit(v, base_url=root) for v in _versions(status)])
+
+
+class SourceView(QueryView):
+    """GET /api/v1/statuses/:id/source: the caller's own status as typed (Mastodon looks the id up
+    among the caller's statuses, so anybody else's is a 404)."""
+
+    scopes = {"GET": "read:statuses"}
+
+    def get(self, request: Request, status_id: int) -> Response:
+        status = visible_status(request, status_id)
+        if status["account"]["id"] != request.user.pk:
+            raise NotFound("Record not found")
+        return Response(entities.status_source(status_id, text=status["body"], spoiler_text=status["spoiler_text"]))
+
+
+# Mastodon's DEFAULT_STATUSES_LIMIT: GET /api/v1/statuses?id[]= reads the first 20 distinct ids.
+MAX_BATCH_STATUSES = 20
+
+
+class StatusesView(QueryView):
+    """GET /api/v1/statuses?id[]=...: the shown statuses among the first 20 distinct ids, in the
+    order asked (POST on the same path is commands.statuses; socialapp/mastodon/urls.py composes)."""
+
+    answers_list = True  # an array in the OpenAPI document
+
+    def get(self, request: Request) -> Response:
+        wanted = [as_id(v, field="id") for v in as_list(request.query_params, "id")]
+        ids = list(dict.fromkeys(i for i in wanted if i is not None))[:MAX_BATCH_STATUSES]
+        return Response(rows.statuses(ids, viewer_id=viewer_id(request), base_url=rows.base_url(request)))
+
+
 urlpatterns: list[URLPattern] = [
+    path(
+        "api/v1/statuses/<id:status_id>/history", by_method(get=HistoryView.as_view()), name="mastodon-status-history"
+    ),
+    path("api/v1/statuses/<id:status_id>/source", by_method(get=SourceView.as_view()), name="mastodon-status-source"),
     path(
         "api/v1/statuses/<id:status_id>/context", by_method(get=ContextView.as_view()), name="mastodon-status-context"
     ),

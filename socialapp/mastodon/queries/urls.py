@@ -1,6 +1,15 @@
 """Every Mastodon query route but the paths shared with commands (socialapp/mastodon/urls.py)."""
 
-from socialapp.mastodon.queries import accounts, instance, markers, notifications, search, statuses, timelines
+from socialapp.mastodon.queries import (
+    accounts,
+    favourites,
+    instance,
+    markers,
+    notifications,
+    search,
+    statuses,
+    timelines,
+)
 
 urlpatterns = [
     *instance.urlpatterns,
@@ -10,4 +19,5 @@ urlpatterns = [
     *notifications.urlpatterns,
     *markers.urlpatterns,
     *search.urlpatterns,
+    *favourites.urlpatterns,
 ]

@@ -95,13 +95,48 @@ class ReadLike(models.Model):
     user_id = models.BigIntegerField()
     active = models.BooleanField(default=False)
     version = models.PositiveIntegerField(default=0)
+    # The log position of the event that set the like's current state: one integer per like,
+    # newer likes higher, a re-like moves to the top, the same in every order of arrival (it
+    # comes from the event). It stands in for Mastodon's favourite id (GET /api/v1/favourites).
+    position = models.BigIntegerField(default=0, db_default=0)
 
     class Meta:
         db_table = "read_like"
-        indexes = [models.Index(fields=["user_id"], name="read_like_user_idx")]
+        indexes = [
+            models.Index(fields=["user_id"], name="read_like_user_idx"),
+            # A user's active likes, newest first: every favourites cursor is one range scan.
+            models.Index(
+                fields=["user_id", "-position"], name="read_like_user_pos_idx", condition=models.Q(active=True)
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"ReadLike {self.pk}"
+
+
+class StatusVersion(models.Model):
+    """One version of a post's or comment's content (Mastodon's status edit history): the
+    original (from `*.created`) and each edit (`*.edited`), keyed by the event's aggregate
+    version, so a repeated event adds nothing and any arrival order leaves the same rows. A hidden
+    status (deleted, its post deleted, its author deactivated) keeps none: the posts projector
+    erases them with the status's content, and a late create or edit adds none back."""
+
+    pk = models.CompositePrimaryKey("status_id", "version")
+    status_id = models.BigIntegerField()
+    version = models.PositiveIntegerField()
+    body = models.TextField(default="")
+    spoiler_text = models.CharField(max_length=500, default="")
+    sensitive = models.BooleanField(default=False)
+    mentions = models.JSONField(default=list)
+    # A post version's hashtags as its event carried them; null for a comment (parsed from the body).
+    hashtags = ArrayField(models.CharField(max_length=100), null=True)
+    created_at = models.DateTimeField()  # when this version was written (creation or edit time)
+
+    class Meta:
+        db_table = "read_status_version"
+
+    def __str__(self) -> str:
+        return f"StatusVersion {self.pk}"
 
 
 class PostTag(models.Model):

@@ -10,6 +10,11 @@ leaves the same row (a late, older create or edit never brings content back). A 
 hidden when it is deleted, its author is deactivated or its post is deleted; comment handlers
 lock the post row before the comment's, and `post.deleted` updates the post first,
 so a comment written concurrently with its post's deletion is scrubbed by one or the other.
+Edit history (read_status_version) is one row per create or edit event, keyed by its aggregate
+version: a repeated event adds nothing, an older edit arriving late still takes its place, and the
+scrubs delete a hidden status's versions (after every write, as for content), so no order of
+events leaves a version of a deleted status. Likes carry the log position of their latest event
+(Mastodon's favourite id, for a user's favourites list).
 Counts move by deltas on real flips; a handler locks the acting user's author
 row first (FOR SHARE), deactivation locks it FOR UPDATE, which serialises the two.
 """
@@ -24,7 +29,7 @@ from socialapp.events.projector import EventMessage, Projector, handles, registe
 from socialapp.read.common.sql import execute, fetchone, versioned_toggle
 from socialapp.read.common.suspension import apply_suspension
 
-TABLES = ("read_post_author", "read_post", "read_comment", "read_like", "read_post_tag")
+TABLES = ("read_post_author", "read_post", "read_comment", "read_like", "read_post_tag", "read_status_version")
 
 
 def _author(user_id: int, *, exclusive: bool = False) -> tuple[bool, int, str, str]:
@@ -91,7 +96,8 @@ _SCRUB = "body = '', hashtags = '{}', mentions = '[]', edited_at = NULL, spoiler
 
 def _scrub_posts(where: str, params: list[Any]) -> None:
     """Erase the content of the hidden (deleted, author deactivated) posts matched by `where`
-    (the content warning is content too)."""
+    (the content warning is content too), their edit history included."""
+    _scrub_post_versions(where, params)
     execute(
         f"UPDATE read_post SET {_SCRUB} WHERE ({where}) AND (deleted OR author_deactivated)"
         " AND (body <> '' OR hashtags <> '{}' OR mentions <> '[]' OR edited_at IS NOT NULL"
@@ -100,9 +106,25 @@ def _scrub_posts(where: str, params: list[Any]) -> None:
     )
 
 
+def _scrub_post_versions(where: str, params: list[Any]) -> None:
+    """Delete the versions of the hidden posts matched by `where` (on read_post's columns)."""
+    execute(
+        "DELETE FROM read_status_version v USING read_post WHERE v.status_id = read_post.post_id"
+        f" AND ({where}) AND (read_post.deleted OR read_post.author_deactivated)",
+        params,
+    )
+
+
 def _scrub_comments(where: str, params: list[Any]) -> None:
     """Erase the content of the hidden comments matched by `where`: deleted, author deactivated,
-    or on a deleted post. What a comment answers is structure, not content: it stays."""
+    or on a deleted post. What a comment answers is structure, not content: it stays. Their edit
+    history goes too."""
+    execute(
+        "DELETE FROM read_status_version v USING read_comment c WHERE v.status_id = c.comment_id"
+        " AND (" + where + ") AND (c.deleted OR c.author_deactivated OR EXISTS (SELECT 1 FROM read_post p"
+        " WHERE p.post_id = c.post_id AND p.deleted))",
+        params,
+    )
     execute(
         "UPDATE read_comment c SET body = '', mentions = '[]', edited_at = NULL, spoiler_text = '',"
         " sensitive = false WHERE (" + where + ")"
@@ -168,6 +190,27 @@ def _set_comment_content(p: dict[str, Any], version: int, *, edited_at: str | No
             version,
             p["comment_id"],
             version,
+        ],
+    )
+
+
+def _add_version(status_id: int, version: int, p: dict[str, Any], at: str, *, hashtags: bool) -> None:
+    """Record this event's content as version `version` of the status (none if already there).
+    The caller holds the status's row lock (the post's for a post, the comment's for a comment)
+    and scrubs afterwards, which deletes it again if the status is hidden: a deletion committed
+    first is seen by that scrub, one committed later deletes it itself."""
+    execute(
+        "INSERT INTO read_status_version (status_id, version, body, spoiler_text, sensitive, mentions, hashtags,"
+        " created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+        [
+            status_id,
+            version,
+            p["body"],
+            p.get("spoiler_text") or "",
+            bool(p.get("sensitive")),
+            json.dumps(p.get("mentions") or []),
+            (p.get("hashtags") or []) if hashtags else None,
+            at,
         ],
     )
 
@@ -238,8 +281,9 @@ class PostsProjector(Projector):
         p = event.payload
         author = _author(p["author_id"])
         _placeholder_post(p["post_id"])
-        _set_created("read_post", "post_id", p["post_id"], p, author)
+        _set_created("read_post", "post_id", p["post_id"], p, author)  # locks the post row
         _set_post_content(p, event.aggregate_version)
+        _add_version(p["post_id"], event.aggregate_version, p, p["created_at"], hashtags=True)
         _scrub_posts("post_id = %s", [p["post_id"]])
         _replace_tags(p["post_id"])
 
@@ -247,10 +291,11 @@ class PostsProjector(Projector):
     def post_edited(self, event: EventMessage) -> None:
         p = event.payload
         deactivated = _author(p["author_id"])[0]
-        _placeholder_post(p["post_id"])
+        _lock_post(p["post_id"])  # serialises the version's insert with the post's deletion
         if deactivated:  # the post row may be a placeholder that deactivation did not find
             execute("UPDATE read_post SET author_deactivated = true WHERE post_id = %s", [p["post_id"]])
         _set_post_content(p, event.aggregate_version, edited_at=p["edited_at"])
+        _add_version(p["post_id"], event.aggregate_version, p, p["edited_at"], hashtags=True)
         _scrub_posts("post_id = %s", [p["post_id"]])
         _replace_tags(p["post_id"])
 
@@ -278,6 +323,7 @@ class PostsProjector(Projector):
         _set_created("read_comment", "comment_id", p["comment_id"], p, author)
         _set_reply_target(p)
         _set_comment_content(p, event.aggregate_version)
+        _add_version(p["comment_id"], event.aggregate_version, p, p["created_at"], hashtags=False)
         _scrub_comments("c.comment_id = %s", [p["comment_id"]])
         if not created and not deleted and not author[0]:  # author[0]: deactivated
             execute("UPDATE read_post SET comment_count = comment_count + 1 WHERE post_id = %s", [p["post_id"]])
@@ -288,6 +334,7 @@ class PostsProjector(Projector):
         _lock_post(p["post_id"])
         _placeholder_comment(p["comment_id"], p["post_id"])
         _set_comment_content(p, event.aggregate_version, edited_at=p["edited_at"])
+        _add_version(p["comment_id"], event.aggregate_version, p, p["edited_at"], hashtags=False)
         _scrub_comments("c.comment_id = %s", [p["comment_id"]])
 
     @handles(EventType.COMMENT_DELETED)
@@ -313,7 +360,11 @@ class PostsProjector(Projector):
         _placeholder_post(p["post_id"])
         active = event.event_type == EventType.POST_LIKED
         was_active = versioned_toggle(
-            "read_like", {"post_id": p["post_id"], "user_id": p["user_id"]}, event.aggregate_version, active=active
+            "read_like",
+            {"post_id": p["post_id"], "user_id": p["user_id"]},
+            event.aggregate_version,
+            active=active,
+            position=event.position,
         )
         if was_active is not None and was_active != active and not deactivated:
             execute(
