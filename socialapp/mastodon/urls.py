@@ -16,9 +16,6 @@ from socialapp.mastodon.queries import statuses as status_queries
 from socialapp.mastodon.queries import urls as query_urls
 
 status_command = status_commands.StatusView.as_view()
-# `api/v1/statuses` is served by both halves (GET: a batch of statuses; POST: a new one), so it is
-# composed here and the command side's own route for it left out.
-SHARED = {"mastodon-statuses"}
 
 urlpatterns = [
     path(
@@ -26,12 +23,12 @@ urlpatterns = [
         by_method(get=status_queries.StatusView.as_view(), put=status_command, delete=status_command),
         name="mastodon-status",
     ),
-    path(
+    path(  # GET: a batch of statuses by id; POST: a new one
         "api/v1/statuses",
         by_method(get=status_queries.StatusesView.as_view(), post=status_commands.StatusesView.as_view()),
         name="mastodon-statuses",
     ),
     *query_urls.urlpatterns,
-    *[p for p in command_urls.urlpatterns if p.name not in SHARED],
+    *command_urls.urlpatterns,
     re_path(r"^api/v[12]/", not_found_view),
 ]

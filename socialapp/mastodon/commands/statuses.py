@@ -134,8 +134,9 @@ class UnfavouriteView(FavouriteView):
     active = False
 
 
+# POST api/v1/statuses (StatusesView) and PUT/DELETE api/v1/statuses/<id> (StatusView) share their
+# paths with queries: socialapp/mastodon/urls.py mounts them.
 urlpatterns: list[URLPattern] = [
-    path("api/v1/statuses", by_method(post=StatusesView.as_view()), name="mastodon-statuses"),
     path(
         "api/v1/statuses/<id:status_id>/favourite",
         by_method(post=FavouriteView.as_view()),
