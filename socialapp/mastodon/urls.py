@@ -8,10 +8,12 @@ OAuth (/oauth/..., POST /api/v1/apps) is the command side's socialapp.write.oaut
 
 from django.urls import path, re_path
 
+from socialapp.mastodon.commands import registration
 from socialapp.mastodon.commands import statuses as status_commands
 from socialapp.mastodon.commands import urls as command_urls
 from socialapp.mastodon.common.dispatch import by_method
 from socialapp.mastodon.common.errors import not_found_view
+from socialapp.mastodon.queries import accounts as account_queries
 from socialapp.mastodon.queries import statuses as status_queries
 from socialapp.mastodon.queries import urls as query_urls
 
@@ -27,6 +29,11 @@ urlpatterns = [
         "api/v1/statuses",
         by_method(get=status_queries.StatusesView.as_view(), post=status_commands.StatusesView.as_view()),
         name="mastodon-statuses",
+    ),
+    path(  # GET: a batch of accounts by id; POST: registration through an app
+        "api/v1/accounts",
+        by_method(get=account_queries.AccountsView.as_view(), post=registration.RegisterView.as_view()),
+        name="mastodon-accounts",
     ),
     *query_urls.urlpatterns,
     *command_urls.urlpatterns,

@@ -126,3 +126,21 @@ def test_public_routes_serve_anonymous_callers_but_not_revoked_tokens(alice):
         if _call(_as(revoked_secret), path, method).status_code != 401:
             failures.append(("revoked accepted", method, path))
     assert not failures
+
+
+def test_no_mastodon_path_is_mounted_twice():
+    """A path both halves serve must be composed by method in socialapp/mastodon/urls.py: a second
+    pattern for it would never be reached (the first answers 405 to the other methods)."""
+    routes: list[str] = []
+
+    def walk(patterns: list, prefix: str) -> None:
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, route)
+            elif re.match(r"api/v[12]/|oauth/", route):
+                routes.append(route)
+
+    walk(get_resolver().url_patterns, "")
+    assert len(routes) > 40
+    assert sorted(r for r in set(routes) if routes.count(r) > 1) == []

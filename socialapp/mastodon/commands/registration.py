@@ -204,8 +204,9 @@ class EmailConfirmationView(CommandView):
         return Response({})
 
 
+# POST api/v1/accounts (RegisterView) shares its path with the batch of accounts (GET, a query):
+# socialapp/mastodon/urls.py mounts it.
 urlpatterns: list[URLPattern] = [
-    path("api/v1/accounts", by_method(post=RegisterView.as_view()), name="mastodon-register"),
     path(
         "api/v1/emails/confirmations",
         by_method(post=EmailConfirmationView.as_view()),

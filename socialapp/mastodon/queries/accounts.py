@@ -228,8 +228,9 @@ def _get(view: type[QueryView]) -> Any:
     return by_method(get=view.as_view())
 
 
+# GET api/v1/accounts (AccountsView) shares its path with registration (POST, a command):
+# socialapp/mastodon/urls.py mounts it.
 urlpatterns = [
-    path("api/v1/accounts", _get(AccountsView), name="mastodon-accounts"),
     path("api/v1/accounts/verify_credentials", _get(VerifyCredentialsView), name="mastodon-verify-credentials"),
     path("api/v1/accounts/lookup", _get(LookupView), name="mastodon-account-lookup"),
     path("api/v1/accounts/relationships", _get(RelationshipsView), name="mastodon-relationships"),
