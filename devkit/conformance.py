@@ -286,12 +286,25 @@ def check_seeded_tokens() -> None:
     seeding's."""
     import requests
 
+    from devkit.processes import wait_for
+
+    def me(secret: str) -> requests.Response:
+        url = f"http://127.0.0.1:{PORT}/api/socialapp/v1/me"
+        return requests.get(url, headers={"Authorization": f"Bearer {secret}"}, timeout=10)
+
     for secret, username, _ in TOKENS:
-        me = requests.get(
-            f"http://127.0.0.1:{PORT}/api/socialapp/v1/me", headers={"Authorization": f"Bearer {secret}"}, timeout=10
+        # 401 is a seeding failure at once; 404 only means the profiles projector has not applied
+        # the registration yet (the pipeline just started): wait for it, bounded.
+        wait_for(
+            lambda secret=secret: me(secret).status_code in (200, 401),
+            timeout=60,
+            what=f"the profile of {username} in the read model",
         )
-        if me.status_code != 200 or me.json().get("username") != username:
-            raise SystemExit(f"conformance: seeded token of {username} refused: {me.status_code} {me.text[:200]}")
+        answer = me(secret)
+        if answer.status_code != 200 or answer.json().get("username") != username:
+            raise SystemExit(
+                f"conformance: seeded token of {username} refused: {answer.status_code} {answer.text[:200]}"
+            )
     log("seeded tokens authenticate on the query side")
 
 
