@@ -54,3 +54,14 @@ class TokenScope(BasePermission):
         if not scope_rules.covers(granted, needed):
             raise OutOfScope(f"This token was not granted the `{needed}` scope.")
         return True
+
+
+class ScopeCheckedView:
+    """Mixed into both sides' API view bases: the view's own permissions, and always the token's
+    scope check, so views that set `permission_classes` keep it too."""
+
+    def get_permissions(self) -> list[Any]:
+        permissions = super().get_permissions()  # type: ignore[misc]
+        if not any(isinstance(p, TokenScope) for p in permissions):
+            permissions.append(TokenScope())
+        return permissions

@@ -7,7 +7,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from socialapp.read.common.sql import fetchall
-from tests.mastodon.query_support import (  # noqa: F401 - fixture
+from tests.mastodon.query_support import (  # noqa: F401 - fixtures
     ACCOUNT_KEYS,
     ISO_MS,
     NOT_FOUND,
@@ -18,11 +18,6 @@ from tests.mastodon.query_support import (  # noqa: F401 - fixture
 )
 
 pytestmark = pytest.mark.django_db(databases=["default", "read"])
-
-
-@pytest.fixture
-def site(clean_read_models):  # noqa: F811
-    return build_site()
 
 
 def test_verify_credentials_is_the_callers_credential_account(site) -> None:

@@ -15,11 +15,6 @@ from tests.mastodon.query_support import build_site, clean_read_models, no_defau
 pytestmark = pytest.mark.django_db(databases=["default", "read"])
 
 
-@pytest.fixture
-def site(clean_read_models):  # noqa: F811
-    return build_site()
-
-
 def mastodon_py_version(version: str) -> tuple[int, int, int]:
     """Mastodon.py 2.3.3's reading of `version` (internals.__normalize_version_string, then
     versions.parse_version_string), restated for the cases we serve."""

@@ -13,11 +13,6 @@ from tests.mastodon.query_support import build_site, clean_read_models  # noqa: 
 pytestmark = pytest.mark.django_db(databases=["default", "read"])
 
 
-@pytest.fixture
-def site(clean_read_models):  # noqa: F811
-    return build_site()
-
-
 def test_account_rows_are_the_shown_accounts(site) -> None:
     i = site.ids
     found = rows.account_rows([i["ann"], i["eve"], i["sam"], 424242, i["ann"]])

@@ -7,7 +7,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from socialapp.read.common.sql import execute
-from tests.mastodon.query_support import (  # noqa: F401 - fixture
+from tests.mastodon.query_support import (  # noqa: F401 - fixtures
     ACCOUNT_KEYS,
     ISO_MS,
     NOT_FOUND,
@@ -20,11 +20,6 @@ from tests.mastodon.query_support import (  # noqa: F401 - fixture
 )
 
 pytestmark = pytest.mark.django_db(databases=["default", "read"])
-
-
-@pytest.fixture
-def site(clean_read_models):  # noqa: F811
-    return build_site()
 
 
 def test_a_status_has_every_key_mastodon_sends(site) -> None:

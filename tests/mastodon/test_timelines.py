@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from socialapp.read.common.sql import fetchall
 from socialapp.read.feeds import maintenance
-from tests.mastodon.query_support import (  # noqa: F401
+from tests.mastodon.query_support import (  # noqa: F401 - fixtures
     build_site,
     clean_read_models,
     explain,
@@ -19,11 +19,6 @@ from tests.mastodon.query_support import (  # noqa: F401
 )
 
 pytestmark = pytest.mark.django_db(databases=["default", "read"])
-
-
-@pytest.fixture
-def site(clean_read_models):  # noqa: F811
-    return build_site()
 
 
 def walk(client, url: str, limit: int) -> list[str]:

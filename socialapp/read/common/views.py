@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from socialapp.common.permissions import TokenScope
+from socialapp.common.permissions import ScopeCheckedView
 from socialapp.common.replicas import pinned_for_request
 from socialapp.read.common import lag
 from socialapp.read.common.authentication import CachedSessionAuthentication
@@ -64,19 +64,11 @@ def viewer_id(request: Request) -> int | None:
     return request.user.pk if request.user and request.user.is_authenticated else None
 
 
-class QueryView(APIView):
+class QueryView(ScopeCheckedView, APIView):
     """Subclasses name the projectors whose read models they serve."""
 
     authentication_classes = [CachedSessionAuthentication]
     projectors: ClassVar[tuple[str, ...]] = ()
-
-    def get_permissions(self) -> list[Any]:
-        """The view's own permissions, and always the token's scope check (socialapp.common.
-        permissions): views that set `permission_classes` keep it too."""
-        permissions = super().get_permissions()
-        if not any(isinstance(p, TokenScope) for p in permissions):
-            permissions.append(TokenScope())
-        return permissions
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         """Reads (GET/HEAD/OPTIONS) run on one replica from the consistency wait to the last query;

@@ -16,7 +16,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.views import APIView
 
-from socialapp.common.permissions import TokenScope
+from socialapp.common.permissions import ScopeCheckedView
 from socialapp.events.consistency import HEADER, make_token
 from socialapp.events.log import capture_events
 from socialapp.events.models import Event
@@ -41,7 +41,7 @@ class CommandSchema(AutoSchema):
 Aggregate = tuple[str, str | int]
 
 
-class CommandView(APIView):
+class CommandView(ScopeCheckedView, APIView):
     """In a handler, set `self.aggregate = (aggregate_type, aggregate_id)` to name the fallback,
     or `self.aggregates = [...]` for several candidates, the first with an event winning (an
     unlike of a never-liked post falls back to the post itself)."""
@@ -49,14 +49,6 @@ class CommandView(APIView):
     schema = CommandSchema()
     aggregate: Aggregate | None = None
     aggregates: list[Aggregate] = []
-
-    def get_permissions(self) -> list[Any]:
-        """The view's own permissions, and always the token's scope check (socialapp.common.
-        permissions): views that set `permission_classes` keep it too."""
-        permissions = super().get_permissions()
-        if not any(isinstance(p, TokenScope) for p in permissions):
-            permissions.append(TokenScope())
-        return permissions
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.aggregate, self.aggregates = None, []
