@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from socialapp.write.accounts.models import User
-from socialapp.write.accounts.services import token_issue, user_deactivate
+from socialapp.write.accounts.services import user_deactivate
 from socialapp.write.follows.models import Follow
 from tests.command_support import client_for, events
 
@@ -188,16 +188,6 @@ def test_anonymous_is_401(db):
 
     assert APIClient().patch(CREDENTIALS, {"note": "x"}).status_code == 401
     assert APIClient().post(follow_url(1)).status_code == 401
-
-
-@pytest.fixture
-def scoped():
-    """Give `client` a real session of `user` holding only `names` (an OAuth-granted scope)."""
-
-    def grant(client, user, *names: str) -> None:
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_issue(user=user, scope=' '.join(names))}")
-
-    return grant
 
 
 def test_scopes(alice, bob, scoped):

@@ -17,7 +17,6 @@ from socialapp.common.errors import NotFound, ValidationFailed
 from socialapp.events.catalogue import ALL_EVENT_TYPES
 from socialapp.events.log import log_events
 from socialapp.read.common.sql import fetchone
-from socialapp.write.accounts.services import token_issue
 from socialapp.write.comments.models import Comment
 from socialapp.write.comments.services import comment_create
 from socialapp.write.posts import idempotency
@@ -485,16 +484,6 @@ def test_favourite_of_what_is_not_there_is_404(alice):
 def test_wrong_methods_are_405(alice, method, url):
     r = getattr(client_for(alice), method)(url)
     assert r.status_code == 405 and r["Allow"] and r.json() == {"error": f"Method {method.upper()} not allowed"}
-
-
-@pytest.fixture
-def scoped():
-    """Give `client` a real session of `user` holding only `names` (an OAuth-granted scope)."""
-
-    def grant(client, user, *names: str) -> None:
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_issue(user=user, scope=' '.join(names))}")
-
-    return grant
 
 
 def test_a_token_without_the_write_scope_is_403(alice, bob, scoped):
