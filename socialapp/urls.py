@@ -25,6 +25,8 @@ API_MODULES = [
     "socialapp.write.posts.urls",
     "socialapp.write.comments.urls",
     "socialapp.write.follows.urls",
+    "socialapp.write.relations.urls",
+    "socialapp.write.moderation.urls",
     "socialapp.read.profiles.urls",
     "socialapp.read.feeds.urls",
     "socialapp.read.notifications.urls",

@@ -9,6 +9,10 @@ class AggregateType(StrEnum):
     COMMENT = "comment"
     LIKE = "like"  # one aggregate per (post, user): liked/unliked alternate its versions
     FOLLOW = "follow"  # one aggregate per (follower, followee)
+    BLOCK = "block"  # one aggregate per (blocker, blocked): blocked/unblocked alternate
+    MUTE = "mute"  # one aggregate per (muter, muted): muted (again, with new options)/unmuted
+    FOLLOW_REQUEST = "follow_request"  # one per (follower, followee): requested, then one ending
+    REPORT = "report"  # one per report: filed, then resolved
 
 
 class EventType(StrEnum):
@@ -27,6 +31,16 @@ class EventType(StrEnum):
     POST_UNLIKED = "post.unliked"
     USER_FOLLOWED = "user.followed"
     USER_UNFOLLOWED = "user.unfollowed"
+    USER_BLOCKED = "user.blocked"
+    USER_UNBLOCKED = "user.unblocked"
+    USER_MUTED = "user.muted"
+    USER_UNMUTED = "user.unmuted"
+    FOLLOW_REQUESTED = "follow.requested"
+    FOLLOW_REQUEST_APPROVED = "follow.request_approved"
+    FOLLOW_REQUEST_REJECTED = "follow.request_rejected"
+    FOLLOW_REQUEST_WITHDRAWN = "follow.request_withdrawn"
+    REPORT_FILED = "report.filed"
+    REPORT_RESOLVED = "report.resolved"
 
 
 ALL_EVENT_TYPES: tuple[str, ...] = tuple(t.value for t in EventType)

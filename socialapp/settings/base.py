@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "socialapp.write.comments",
     "socialapp.write.follows",
     "socialapp.write.oauth",  # OAuth 2 for Mastodon clients (apps, codes; tokens are sessions)
+    "socialapp.write.relations",  # blocks, mutes, follow requests (docs/privacy.md)
+    "socialapp.write.moderation",  # reports and their resolution
     # THE EVENT LOG and its transport: the log lives with the write model.
     "socialapp.events",
     "socialapp.events.tracking",  # what each projector applied: plumbing, stored on `read`
@@ -48,6 +50,7 @@ INSTALLED_APPS = [
     "socialapp.read.profiles",
     "socialapp.read.notifications",
     "socialapp.read.search",
+    "socialapp.read.relations",  # blocks, mutes, follow requests: who may see whom (docs/privacy.md)
     # The Mastodon-compatible face of both sides (no models): socialapp/mastodon/.
     "socialapp.mastodon",
 ]

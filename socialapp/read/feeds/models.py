@@ -48,6 +48,11 @@ class ReadPost(models.Model):
     version = models.PositiveIntegerField(default=0)  # 0 = placeholder, not shown
     deleted = models.BooleanField(default=False)
     author_deactivated = models.BooleanField(default=False)
+    # Who may see it (socialapp.read.common.visibility, docs/privacy.md): public, unlisted,
+    # followers or direct, fixed at creation; `audience_ids` are the users it addresses beyond
+    # the visibility (those it mentions), who see a followers-only or direct post.
+    visibility = models.CharField(max_length=10, default="public", db_default="public")
+    audience_ids = ArrayField(models.BigIntegerField(), default=list, db_default="{}")
 
     class Meta:
         db_table = "read_post"
@@ -76,6 +81,10 @@ class ReadComment(models.Model):
     version = models.PositiveIntegerField(default=0)
     deleted = models.BooleanField(default=False)
     author_deactivated = models.BooleanField(default=False)
+    # At least as restricted as its post's (the command side decides, `comment.created` carries
+    # it); `audience_ids`: the users it mentions, the post's author and the answered comment's.
+    visibility = models.CharField(max_length=10, default="public", db_default="public")
+    audience_ids = ArrayField(models.BigIntegerField(), default=list, db_default="{}")
 
     class Meta:
         db_table = "read_comment"

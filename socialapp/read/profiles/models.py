@@ -25,6 +25,8 @@ class Profile(models.Model):
     follower_count = models.IntegerField(default=0)
     following_count = models.IntegerField(default=0)
     post_count = models.IntegerField(default=0)
+    # A locked account approves its followers (follow requests); from `profile.updated`.
+    locked = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         db_table = "read_profile"

@@ -1,0 +1,79 @@
+"""The relations projector: blocks, mutes, follow requests and approved follows, the facts the
+one visibility rule (socialapp.read.common.visibility) consults.
+
+Every table is a toggled aggregate: `versioned_toggle` applies an event unless its row already
+holds that version or a newer one, so duplicates and any order of arrival end on the same rows,
+and the default replay check and schema-swap rebuild of the base class cover them. Nothing here
+is counted, so no handler needs more than its own row lock.
+"""
+
+from __future__ import annotations
+
+from socialapp.events.catalogue import EventType
+from socialapp.events.projector import EventMessage, Projector, handles, register
+from socialapp.read.common.sql import versioned_toggle
+
+TABLES = ("read_block", "read_mute", "read_follow_request", "read_relation_follow")
+
+
+@register
+class RelationsProjector(Projector):
+    name = "relations"
+    tables = TABLES
+
+    @handles(EventType.USER_BLOCKED, EventType.USER_UNBLOCKED)
+    def block(self, event: EventMessage) -> None:
+        p = event.payload
+        versioned_toggle(
+            "read_block",
+            {"blocker_id": int(p["blocker_id"]), "blocked_id": int(p["blocked_id"])},
+            event.aggregate_version,
+            active=event.event_type == EventType.USER_BLOCKED,
+            position=event.position,
+        )
+
+    @handles(EventType.USER_MUTED, EventType.USER_UNMUTED)
+    def mute(self, event: EventMessage) -> None:
+        """A repeated `user.muted` (new options on an active mute) is a newer version: it replaces
+        `notifications` and `expires_at`; `user.unmuted` keeps the last options."""
+        p = event.payload
+        muted = event.event_type == EventType.USER_MUTED
+        options = (
+            {"notifications": bool(p.get("notifications", True)), "expires_at": p.get("expires_at")} if muted else {}
+        )
+        versioned_toggle(
+            "read_mute",
+            {"muter_id": int(p["muter_id"]), "muted_id": int(p["muted_id"])},
+            event.aggregate_version,
+            active=muted,
+            position=event.position,
+            **options,
+        )
+
+    @handles(
+        EventType.FOLLOW_REQUESTED,
+        EventType.FOLLOW_REQUEST_APPROVED,
+        EventType.FOLLOW_REQUEST_REJECTED,
+        EventType.FOLLOW_REQUEST_WITHDRAWN,
+    )
+    def follow_request(self, event: EventMessage) -> None:
+        p = event.payload
+        pending = event.event_type == EventType.FOLLOW_REQUESTED
+        versioned_toggle(
+            "read_follow_request",
+            {"follower_id": int(p["follower_id"]), "followee_id": int(p["followee_id"])},
+            event.aggregate_version,
+            active=pending,
+            position=event.position,
+            **({"requested_at": p["at"]} if pending else {}),
+        )
+
+    @handles(EventType.USER_FOLLOWED, EventType.USER_UNFOLLOWED)
+    def follow(self, event: EventMessage) -> None:
+        p = event.payload
+        versioned_toggle(
+            "read_relation_follow",
+            {"follower_id": int(p["follower_id"]), "followee_id": int(p["followee_id"])},
+            event.aggregate_version,
+            active=event.event_type == EventType.USER_FOLLOWED,
+        )

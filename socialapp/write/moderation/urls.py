@@ -1,0 +1,3 @@
+"""Report commands (filled in by issue 15)."""
+
+urlpatterns: list = []

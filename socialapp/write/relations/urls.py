@@ -1,0 +1,3 @@
+"""Block, mute and follow-request commands (filled in by issue 15)."""
+
+urlpatterns: list = []
