@@ -31,7 +31,12 @@ def test_update_credentials_from_a_form(alice):
     user = User.objects.get(pk=alice.pk)
     assert (user.display_name, user.bio) == ("Alice A.", "hi #there\n\nsecond")
     [event] = events(event_type="profile.updated")
-    assert event.payload == {"user_id": alice.id, "display_name": "Alice A.", "bio": "hi #there\n\nsecond"}
+    assert event.payload == {
+        "user_id": alice.id,
+        "display_name": "Alice A.",
+        "bio": "hi #there\n\nsecond",
+        "locked": False,
+    }
 
 
 def test_update_credentials_from_json_changes_only_what_it_names(alice):
