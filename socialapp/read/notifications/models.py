@@ -27,7 +27,7 @@ class Notification(models.Model):
     created_at = models.DateTimeField()
     # A report_resolved notification's report and outcome (none | suspend | delete_post); null otherwise.
     report_id = models.BigIntegerField(null=True)
-    report_action = models.CharField(max_length=16, null=True)
+    report_action = models.CharField(max_length=16, null=True)  # noqa: DJ001 - null with report_id
 
     class Meta:
         db_table = "read_notification"

@@ -2,7 +2,6 @@ from rest_framework import serializers
 
 from socialapp.common.fields import StrictRegexField
 
-
 KINDS = ["follow", "like", "comment", "mention", "follow_request", "report_resolved"]
 
 

@@ -51,7 +51,7 @@ class Report(Aggregate):
     comment = models.TextField(blank=True, default="")  # private: never in an event
     forward = models.BooleanField(default=False)  # Mastodon's flag; nothing to forward to here
     state = models.CharField(max_length=16, choices=State.choices, default=State.OPEN)
-    action = models.CharField(max_length=16, choices=Action.choices, null=True, blank=True)
+    action = models.CharField(max_length=16, choices=Action.choices, null=True, blank=True)  # noqa: DJ001 - null: open
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
