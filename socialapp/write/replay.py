@@ -41,7 +41,7 @@ FOLLOW_REQUEST_ENDINGS = (
 
 
 def empty() -> State:
-    return {"users": {}, "posts": {}, "comments": {}, **{table: {} for table in PAIRS}}
+    return {"users": {}, "posts": {}, "comments": {}, "reports": {}, **{table: {} for table in PAIRS}}
 
 
 def fold(events: Iterable[dict[str, Any]]) -> State:
@@ -96,9 +96,19 @@ def apply(state: State, event: dict[str, Any]) -> None:
         state["mutes"][(p["muter_id"], p["muted_id"])]["active"] = False  # the options stay
     elif kind == EventType.FOLLOW_REQUESTED or kind in FOLLOW_REQUEST_ENDINGS:
         state["follow_requests"][(p["follower_id"], p["followee_id"])] = {"active": kind == EventType.FOLLOW_REQUESTED}
+    elif kind == EventType.REPORT_FILED:
+        state["reports"][p["report_id"]] = {"target_id": p["target_id"], "state": "open", "action": None}
+    elif kind == EventType.REPORT_RESOLVED:
+        state["reports"][p["report_id"]].update(state="resolved", action=p["action"])
     else:
         raise ValueError(f"unknown event type {kind!r}")
-    table = {"user": users, "post": posts, "comment": comments, **{t: state[k] for k, (t, _a, _b) in PAIRS.items()}}
+    table = {
+        "user": users,
+        "post": posts,
+        "comment": comments,
+        "report": state["reports"],
+        **{t: state[k] for k, (t, _a, _b) in PAIRS.items()},
+    }
     row = table[event["aggregate_type"]].get(_key(event))
     if row is not None:
         row["version"] = version
@@ -117,6 +127,7 @@ def snapshot() -> State:
     from socialapp.write.accounts.models import User
     from socialapp.write.comments.models import Comment
     from socialapp.write.follows.models import Follow
+    from socialapp.write.moderation.models import Report
     from socialapp.write.posts.models import Like, Post
     from socialapp.write.relations.models import Block, FollowRequest, Mute
 
@@ -145,6 +156,8 @@ def snapshot() -> State:
             if model is Mute:
                 row["expires_at"] = row["expires_at"] and row["expires_at"].isoformat()
             state[table][(row.pop(a), row.pop(b))] = row
+    for row in Report.objects.values("id", "target_id", "state", "action", "version"):
+        state["reports"][row.pop("id")] = row
     return state
 
 

@@ -157,3 +157,24 @@ def test_the_convergence_check_and_a_rebuild_agree(clean_read_models) -> None:
     assert report.ok and report.checked > 0, report
     REGISTRY["notifications"].rebuild_strategy().run()
     assert rows() == live
+
+
+def test_the_follow_an_approval_makes_notifies_nobody(clean_read_models) -> None:
+    """Approving a request appends `user.followed` with the followee as actor: the followee saw
+    the request, so no `follow` notification; a follow the follower made alone still notifies."""
+    w = World()
+    ann, bob, cid = w.register("ann"), w.register("bob"), w.register("cid")
+
+    def followed(follower: int, actor: int) -> EventMessage:
+        payload = {
+            "follower_id": follower,
+            "followee_id": ann,
+            "follower_username": w.users[follower].username,
+            "followee_username": "ann",
+            "at": w._now(),
+        }
+        return w._emit("user.followed", "follow", f"{follower}:{ann}", 1, payload, actor)
+
+    apply_all([followed(bob, actor=ann), followed(cid, actor=cid)], ONLY)
+    kinds = fetchall("SELECT actor_id, kind FROM read_notification WHERE recipient_id = %s", [ann])
+    assert kinds == [(cid, "follow")]

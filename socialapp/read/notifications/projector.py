@@ -266,7 +266,10 @@ class NotificationsProjector(Projector):
         if gone is None:
             return
         execute("DELETE FROM read_notification WHERE source_key = %s", [key])
-        if event.event_type == EventType.USER_FOLLOWED and not gone:
+        # A follow the followee made happen (approving a request; the envelope's actor is the
+        # approver) tells them nothing new: they saw the request. Mastodon notifies nobody either.
+        approved = event.actor_id is not None and int(event.actor_id) == int(p["followee_id"])
+        if event.event_type == EventType.USER_FOLLOWED and not gone and not approved:
             _notify_once(event, p["followee_id"], "follow", p["follower_id"], p["follower_username"], key)
 
     @handles(
