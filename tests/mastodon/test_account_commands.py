@@ -31,7 +31,12 @@ def test_update_credentials_from_a_form(alice):
     user = User.objects.get(pk=alice.pk)
     assert (user.display_name, user.bio) == ("Alice A.", "hi #there\n\nsecond")
     [event] = events(event_type="profile.updated")
-    assert event.payload == {"user_id": alice.id, "display_name": "Alice A.", "bio": "hi #there\n\nsecond"}
+    assert event.payload == {
+        "user_id": alice.id,
+        "display_name": "Alice A.",
+        "bio": "hi #there\n\nsecond",
+        "locked": False,
+    }
 
 
 def test_update_credentials_from_json_changes_only_what_it_names(alice):
@@ -52,7 +57,6 @@ def test_update_credentials_from_json_changes_only_what_it_names(alice):
         ({"display_name": "two\nlines"}, "Validation failed: Display_name"),
         ({"display_name": "x" * 51}, "Validation failed: Display_name"),
         ({"display_name": 5}, "Validation failed: Display_name"),
-        ({"display_name": "ok", "locked": True}, "Locked accounts are not supported"),
         ({"display_name": "ok", "source": {"privacy": "private"}}, "Default visibility other than public"),
         ({"display_name": "ok", "locked": "perhaps"}, "Validation failed: Locked"),
     ],
@@ -69,7 +73,6 @@ def test_update_credentials_bad_input_is_a_422_and_changes_nothing(alice, data, 
     [
         {"bot": True},
         {"bot": "1"},
-        {"locked": "1"},
         {"discoverable": False},
         {"indexable": "0"},
         {"hide_collections": True},
