@@ -19,12 +19,27 @@ State = dict[str, dict[Any, dict[str, Any]]]
 # created event's payload, and its columns alike.
 FIELDS = {
     "users": ("username", "display_name", "bio", "locked"),  # no e-mail: it stays off the log (docs/events.md)
-    "posts": ("author_id", "body", "hashtags", "mentions", "spoiler_text", "sensitive"),
-    "comments": ("post_id", "author_id", "body", "mentions", "in_reply_to_id", "spoiler_text", "sensitive"),
+    "posts": ("author_id", "body", "hashtags", "mentions", "spoiler_text", "sensitive", "visibility"),
+    "comments": (
+        "post_id",
+        "author_id",
+        "body",
+        "mentions",
+        "in_reply_to_id",
+        "spoiler_text",
+        "sensitive",
+        "visibility",
+    ),
 }
 # Payload keys added after the first events were written: an older event without them meant
-# these values (no content warning, answering the post).
-DEFAULTS: dict[str, Any] = {"spoiler_text": "", "sensitive": False, "in_reply_to_id": None, "locked": False}
+# these values (no content warning, answering the post, public, not locked).
+DEFAULTS: dict[str, Any] = {
+    "spoiler_text": "",
+    "sensitive": False,
+    "in_reply_to_id": None,
+    "visibility": "public",
+    "locked": False,
+}
 # The toggled pair aggregates: state key, aggregate type, payload keys of the pair.
 PAIRS = {
     "likes": ("like", "post_id", "user_id"),
