@@ -31,7 +31,7 @@ EXAMPLE = {
 
 class NotificationsView(QueryView):
     permission_classes = [IsAuthenticated]
-    projectors = ("notifications",)
+    projectors = ("notifications", "relations")
 
     @extend_schema(
         operation_id="notifications_list",
@@ -53,7 +53,7 @@ class NotificationsView(QueryView):
 
 class MarkReadView(QueryView):
     permission_classes = [IsAuthenticated]
-    projectors = ("notifications",)
+    projectors = ("notifications", "relations")
 
     @extend_schema(
         operation_id="notifications_mark_read",
