@@ -19,12 +19,21 @@ State = dict[str, dict[Any, dict[str, Any]]]
 # created event's payload, and its columns alike.
 FIELDS = {
     "users": ("username", "display_name", "bio"),  # no e-mail: it stays off the log (docs/events.md)
-    "posts": ("author_id", "body", "hashtags", "mentions", "spoiler_text", "sensitive"),
-    "comments": ("post_id", "author_id", "body", "mentions", "in_reply_to_id", "spoiler_text", "sensitive"),
+    "posts": ("author_id", "body", "hashtags", "mentions", "spoiler_text", "sensitive", "visibility"),
+    "comments": (
+        "post_id",
+        "author_id",
+        "body",
+        "mentions",
+        "in_reply_to_id",
+        "spoiler_text",
+        "sensitive",
+        "visibility",
+    ),
 }
 # Payload keys added after the first events were written: an older event without them meant
-# these values (no content warning, answering the post).
-DEFAULTS: dict[str, Any] = {"spoiler_text": "", "sensitive": False, "in_reply_to_id": None}
+# these values (no content warning, answering the post, public).
+DEFAULTS: dict[str, Any] = {"spoiler_text": "", "sensitive": False, "in_reply_to_id": None, "visibility": "public"}
 
 
 def empty() -> State:

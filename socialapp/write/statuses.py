@@ -67,10 +67,13 @@ def status_create(
     spoiler_text: str = "",
     sensitive: bool = False,
     idempotency_key: str | None = None,
+    visibility: str | None = None,
 ) -> tuple[Status, bool]:
     """A post, or (`in_reply_to_id` a post) a comment on it, or (a comment) a comment answering
     it on the same post. Returns (status, created): with an `idempotency_key` this user already
-    used within the hour, the status it created then, and nothing is appended."""
+    used within the hour, the status it created then, and nothing is appended. `visibility` is
+    ours (`followers`, not Mastodon's `private`); None: public for a post, the post's for a reply
+    (a reply is never less restricted than its post: comment_create)."""
     key = idempotency.clean_key(idempotency_key)
     if key is not None:
         earlier = idempotency.claim(author.pk, key)
@@ -78,7 +81,13 @@ def status_create(
             return visible_status(earlier), False
     status: Status
     if in_reply_to_id is None:
-        status = posts.post_create(author=author, body=body, spoiler_text=spoiler_text, sensitive=sensitive)
+        status = posts.post_create(
+            author=author,
+            body=body,
+            spoiler_text=spoiler_text,
+            sensitive=sensitive,
+            visibility="public" if visibility is None else visibility,
+        )
     else:
         post_id, answered_id = in_reply_to_id, None
         if not Post.objects.filter(pk=in_reply_to_id).exists():
@@ -93,6 +102,7 @@ def status_create(
             in_reply_to_id=answered_id,
             spoiler_text=spoiler_text,
             sensitive=sensitive,
+            visibility=visibility,
         )
     if key is not None:
         idempotency.record(author.pk, key, status.pk)
@@ -101,16 +111,33 @@ def status_create(
 
 @transaction.atomic
 def status_edit(
-    *, status_id: int, actor: User, body: str, spoiler_text: str | None = None, sensitive: bool | None = None
+    *,
+    status_id: int,
+    actor: User,
+    body: str,
+    spoiler_text: str | None = None,
+    sensitive: bool | None = None,
+    visibility: str | None = None,
 ) -> Status:
-    """The author's edit of their post or comment (anyone else's: NotFound)."""
+    """The author's edit of their post or comment (anyone else's: NotFound). `visibility` may
+    repeat the status's own; a different one is refused (ValidationFailed)."""
     status = own_status(status_id, actor)
     if isinstance(status, Post):
         return posts.post_edit(
-            post_id=status.pk, actor=actor, body=body, spoiler_text=spoiler_text, sensitive=sensitive
+            post_id=status.pk,
+            actor=actor,
+            body=body,
+            spoiler_text=spoiler_text,
+            sensitive=sensitive,
+            visibility=visibility,
         )
     return comments.comment_edit(
-        comment_id=status.pk, actor=actor, body=body, spoiler_text=spoiler_text, sensitive=sensitive
+        comment_id=status.pk,
+        actor=actor,
+        body=body,
+        spoiler_text=spoiler_text,
+        sensitive=sensitive,
+        visibility=visibility,
     )
 
 

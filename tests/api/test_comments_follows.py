@@ -35,6 +35,7 @@ def test_comment_on_a_post_appends_comment_created(alice, bob):
         "in_reply_to_account_id": alice.id,
         "spoiler_text": "",
         "sensitive": False,
+        "visibility": "public",
         "created_at": event.payload["created_at"],
     }
 

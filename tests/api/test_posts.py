@@ -28,8 +28,10 @@ def test_create_post_parses_tags_and_mentions_and_appends_post_created(alice, bo
         "mentions": [{"user_id": bob.id, "username": "bob"}],
         "spoiler_text": "",
         "sensitive": False,
+        "visibility": "public",
         "created_at": event.payload["created_at"],
     }
+    assert post["visibility"] == "public"
 
 
 def test_post_ids_are_time_ordered(alice):

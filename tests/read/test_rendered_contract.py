@@ -30,13 +30,13 @@ pytestmark = pytest.mark.django_db(databases=["default", "read"])
 
 OLD_POST = (
     "SELECT p.post_id, p.author_id, p.author_username, p.author_display_name, p.body, p.hashtags, p.mentions,"
-    " p.created_at, p.edited_at, p.like_count, p.comment_count, p.version, EXISTS (SELECT 1 FROM read_like l"
+    " p.visibility, p.created_at, p.edited_at, p.like_count, p.comment_count, p.version, EXISTS (SELECT 1 FROM read_like l"
     " WHERE l.post_id = p.post_id AND l.user_id = %(v)s AND l.active) AS liked_by_me FROM read_post p"
     " WHERE p.post_id = %(id)s"
 )
 OLD_COMMENT = (
     "SELECT c.comment_id, c.post_id, c.author_id, c.author_username, c.author_display_name, c.body, c.mentions,"
-    " c.created_at, c.edited_at FROM read_comment c WHERE c.comment_id = %(id)s"
+    " c.visibility, c.created_at, c.edited_at FROM read_comment c WHERE c.comment_id = %(id)s"
 )
 OLD_PROFILE = (
     "SELECT p.user_id, p.username, p.display_name, p.bio, p.registered_at, p.follower_count, p.following_count,"

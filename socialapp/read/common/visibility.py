@@ -27,20 +27,11 @@ from typing import Any
 
 from django.utils import timezone
 
-
-class Visibility(StrEnum):
-    PUBLIC = "public"  # everyone, everywhere
-    UNLISTED = "unlisted"  # everyone, but never listed on public or hashtag timelines or in others' search
-    FOLLOWERS = "followers"  # the author's approved followers and its audience (Mastodon: "private")
-    DIRECT = "direct"  # its audience only
-
-
-#: From least to most restricted: a comment is at least as restricted as its post.
-RESTRICTION = (Visibility.PUBLIC, Visibility.UNLISTED, Visibility.FOLLOWERS, Visibility.DIRECT)
-
-
-def most_restricted(*values: str) -> Visibility:
-    return max((Visibility(v) for v in values), key=RESTRICTION.index)
+# The vocabulary is shared with the command side (which must not import this module); re-exported
+# here, so that read paths import everything about visibility from one place.
+from socialapp.common.visibility import RESTRICTION as RESTRICTION
+from socialapp.common.visibility import Visibility as Visibility
+from socialapp.common.visibility import most_restricted as most_restricted
 
 
 class Context(StrEnum):

@@ -35,11 +35,12 @@ FANOUT_CHUNK_TASK = "feeds.fanout_chunk"
 # covers a new follower whose merge already took the post), which then fails the statement with
 # a unique violation, and it is run again with `ON CONFLICT DO NOTHING` (`_run`). The plain insert
 # skips the speculative-insertion probe of every row: about 1.5x the rows/s here.
+# `{lock}`: a chunk job's statement locks the follow rows it reads (`FOR SHARE OF f`; see _RUN_JOB).
 _INSERT = (
     "INSERT INTO feed_entry (reader_id, post_id, author_id) SELECT f.follower_id, j.post_id, j.author_id"
     " FROM job j JOIN feed_follow f ON f.followee_id = j.author_id AND f.active"
     " AND f.follower_id > j.after_follower AND (j.upto_follower IS NULL OR f.follower_id <= j.upto_follower)"
-    "{conflict} RETURNING reader_id, post_id"
+    "{lock}{conflict} RETURNING reader_id, post_id"
 )
 # The readers of the rows just added whose feed is probed for an amortised trim. The trim's
 # lateral walks run in the statement's snapshot, which does not see the rows the same statement
@@ -51,12 +52,14 @@ _DUE = "SELECT DISTINCT reader_id FROM added WHERE hashint8(reader_id # post_id)
 PLAIN_INSERT_MIN_ROWS = 64
 
 
-def _fanout_sql(source: str) -> tuple[str, str]:
+def _fanout_sql(source: str, *, lock_follows: bool = False) -> tuple[str, str]:
     """One statement, plain and with `ON CONFLICT DO NOTHING`: the insert of `source`'s chunks
     (CTE `job`: rows of post_id, author_id, after_follower, upto_follower), the amortised trim of
-    the sampled readers, and the number of rows added (the only thing that comes back)."""
+    the sampled readers, and the number of rows added (the only thing that comes back).
+    `lock_follows`: the follow rows read are locked FOR SHARE (a chunk job; see _RUN_JOB)."""
+    lock = " FOR SHARE OF f" if lock_follows else ""
     return tuple(  # type: ignore[return-value]
-        f"WITH {source}, added AS ({_INSERT.format(conflict=conflict)}),"
+        f"WITH {source}, added AS ({_INSERT.format(lock=lock, conflict=conflict)}),"
         f" trimmed AS ({trim_overfull_sql(_DUE)} RETURNING 1) SELECT count(*) FROM added"
         for conflict in ("", " ON CONFLICT DO NOTHING")
     )
@@ -109,6 +112,23 @@ _OWN = (
 )
 
 
+_ADDRESSED = (
+    "WITH added AS (INSERT INTO feed_entry (reader_id, post_id, author_id) SELECT t.r, t.p, t.a"
+    " FROM unnest(%(posts)s::bigint[], %(readers)s::bigint[], %(authors)s::bigint[]) AS t(p, r, a)"
+    f" ON CONFLICT DO NOTHING RETURNING reader_id, post_id), trimmed AS ({trim_overfull_sql(_DUE)} RETURNING 1)"
+    " SELECT count(*) FROM added"
+)
+
+
+def add_addressed_entries(post_ids: list[int], reader_ids: list[int], author_ids: list[int]) -> int:
+    """Each (post, reader) pair into that reader's feed: a `followers` or `direct` post to the
+    users it mentions (few per post, so always inline), trimmed as a fan-out trims."""
+    if not post_ids:
+        return 0
+    row = fetchone(_ADDRESSED, _params(posts=post_ids, readers=reader_ids, authors=author_ids))
+    return int(row[0]) if row else 0
+
+
 def add_own_entries(post_ids: list[int], author_ids: list[int]) -> int:
     """Each post into its author's own feed, trimmed as a fan-out trims (one statement)."""
     if not post_ids:
@@ -121,11 +141,17 @@ def add_own_entries(post_ids: list[int], author_ids: list[int]) -> int:
 # however often its task is delivered. SKIP LOCKED: a duplicate running meanwhile does nothing.
 # The post is read FOR SHARE, the lock `post.deleted` takes FOR UPDATE: a chunk never re-adds a
 # deleted post (a delete that committed first is seen: the row is re-checked under the lock).
+# The follow rows likewise: a chunk runs after the post's transaction, without the author's
+# `feed_author` lock that serialises the inline fan-out with follows, so it locks each follow
+# row it reads FOR SHARE; an unfollow (or a block's `user.unfollowed`) updates that row, so it
+# either waits for the chunk to commit and then deletes the reader's entries of the author, or
+# commits first and the chunk re-reads the row under the lock and skips the reader.
 _RUN_JOB = _fanout_sql(
     "claimed AS (DELETE FROM feed_fanout_job WHERE id = (SELECT id FROM feed_fanout_job WHERE id = %(job)s"
     " FOR UPDATE SKIP LOCKED) RETURNING post_id, author_id, after_follower, upto_follower),"
     " job AS (SELECT c.post_id, c.author_id, c.after_follower, c.upto_follower FROM claimed c"
-    " JOIN feed_post p ON p.post_id = c.post_id AND NOT p.deleted FOR SHARE OF p)"
+    " JOIN feed_post p ON p.post_id = c.post_id AND NOT p.deleted AND p.visibility <> 'direct' FOR SHARE OF p)",
+    lock_follows=True,
 )
 
 

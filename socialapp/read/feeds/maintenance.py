@@ -14,6 +14,10 @@ from django.db import transaction
 
 from socialapp.read.common.sql import READ, execute, fetchone
 
+#: SQL: the feed_post row `p` is addressed to `{reader}` (a `followers` or `direct` post that
+#: mentions them): such an entry is the reader's whether or not they follow the author.
+ADDRESSED_TO = "p.visibility IN ('followers', 'direct') AND p.audience_ids @> ARRAY[{reader}]::bigint[]"
+
 
 def trim(reader_ids: list[int]) -> int:
     """Cut each given feed back to FEED_MAX_ENTRIES newest entries (exact: the author's own feed,
@@ -61,16 +65,22 @@ def trim_overfull(reader_ids: list[int]) -> int:
 
 
 def regenerate(reader_id: int) -> int:
-    """Rebuild a feed from the followees' recent fanned-out posts and the reader's own posts.
-    Callers hold the reader's `feed_author` lock (`regenerate_if_empty`)."""
+    """Rebuild a feed from the followees' recent fanned-out posts (never a `direct` one: following
+    alone does not deliver those), the posts addressed to the reader (a `followers` or `direct`
+    post that mentions them, from anyone) and the reader's own posts: the fan-out's rule
+    (docs/read-models.md, "Fan-out by visibility"). Callers hold the reader's `feed_author` lock
+    (`regenerate_if_empty`)."""
     cap = settings.FEED_MAX_ENTRIES
     return execute(
-        "INSERT INTO feed_entry (reader_id, post_id, author_id) SELECT %s, post_id, author_id FROM ("
-        " SELECT p.post_id, p.author_id FROM (SELECT followee_id FROM feed_follow WHERE follower_id = %s AND active"
-        "  UNION SELECT %s) a CROSS JOIN LATERAL (SELECT post_id, author_id FROM feed_post"
-        "  WHERE author_id = a.followee_id AND NOT deleted AND (fanned_out OR author_id = %s)"
-        "  ORDER BY post_id DESC LIMIT %s) p ORDER BY p.post_id DESC LIMIT %s) s ON CONFLICT DO NOTHING",
-        [reader_id, reader_id, reader_id, reader_id, cap, cap],
+        "INSERT INTO feed_entry (reader_id, post_id, author_id) SELECT %(r)s, post_id, author_id FROM ("
+        " SELECT p.post_id, p.author_id FROM (SELECT followee_id FROM feed_follow WHERE follower_id = %(r)s AND active"
+        "  UNION SELECT %(r)s) a CROSS JOIN LATERAL (SELECT post_id, author_id FROM feed_post"
+        "  WHERE author_id = a.followee_id AND NOT deleted AND (author_id = %(r)s OR (fanned_out"
+        "  AND visibility <> 'direct')) ORDER BY post_id DESC LIMIT %(cap)s) p"
+        " UNION SELECT p.post_id, p.author_id FROM feed_post p WHERE NOT p.deleted"
+        f" AND {ADDRESSED_TO.format(reader='%(r)s')}"
+        " ORDER BY post_id DESC LIMIT %(cap)s) s ON CONFLICT DO NOTHING",
+        {"r": reader_id, "cap": cap},
     )
 
 

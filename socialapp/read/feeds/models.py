@@ -7,6 +7,7 @@ before or after its aggregate's other events never resurrects anything.
 """
 
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 
 
@@ -85,6 +86,9 @@ class ReadComment(models.Model):
     # it); `audience_ids`: the users it mentions, the post's author and the answered comment's.
     visibility = models.CharField(max_length=10, default="public", db_default="public")
     audience_ids = ArrayField(models.BigIntegerField(), default=list, db_default="{}")
+    # The post's author as `comment.created` said (0: not seen yet): part of the audience, kept
+    # so that an edit's new mentions recompute the audience without the post's row.
+    post_author_id = models.BigIntegerField(default=0, db_default=0)
 
     class Meta:
         db_table = "read_comment"
@@ -206,10 +210,21 @@ class FeedPost(models.Model):
     author_id = models.BigIntegerField(default=0)
     fanned_out = models.BooleanField(default=True)
     deleted = models.BooleanField(default=False)
+    # Who the post is delivered to (docs/read-models.md, "Fan-out by visibility"), from its
+    # `post.created`: followers unless `direct`; the users it mentions too when `followers` or
+    # `direct` (whether or not they follow).
+    visibility = models.CharField(max_length=10, default="public", db_default="public")
+    audience_ids = ArrayField(models.BigIntegerField(), default=list, db_default="{}")
 
     class Meta:
         db_table = "feed_post"
         indexes = [
+            # The posts addressed to a reader (regeneration, rebuild): `audience_ids @> ARRAY[r]`.
+            GinIndex(
+                fields=["audience_ids"],
+                name="feed_post_audience_idx",
+                condition=models.Q(visibility__in=["followers", "direct"]),
+            ),
             models.Index(fields=["author_id", "-post_id"], name="feed_post_author_idx"),
             models.Index(
                 fields=["author_id", "-post_id"],

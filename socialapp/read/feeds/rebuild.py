@@ -20,6 +20,7 @@ from socialapp.events.log import EventMessage
 from socialapp.events.rebuild import ProjectorLike, SchemaSwapRebuild
 from socialapp.read.common.sql import execute, fetchall
 from socialapp.read.feeds.jobs import resend_stale_jobs
+from socialapp.read.feeds.maintenance import trim
 
 # True while a rebuild replays the log in bulk (`FeedRebuild`): handlers keep the bookkeeping
 # tables (authors, follows, posts) and write no feed row; `materialise_feeds()` then builds every
@@ -40,12 +41,14 @@ def deferring_fanout() -> Iterator[None]:
         _deferred.reset(token)
 
 
-# One reader's feed by regeneration's rule, among the posts at or above `floor` (NULL: all).
+# One reader's feed by regeneration's rule, among the posts at or above `floor` (NULL: all); the
+# posts addressed to readers are added after (`_MATERIALISE_ADDRESSED`).
 _FEED_OF_READER = (
     "SELECT c.post_id, c.author_id FROM (SELECT f.followee_id AS a FROM feed_follow f"
     " WHERE f.follower_id = {reader} AND f.active UNION ALL SELECT {reader}) s"
     " CROSS JOIN LATERAL (SELECT post_id, author_id FROM feed_post WHERE author_id = s.a AND NOT deleted"
-    " AND (fanned_out OR author_id = {reader}) AND ({floor} IS NULL OR post_id >= {floor})"
+    " AND (author_id = {reader} OR (fanned_out AND visibility <> 'direct'))"
+    " AND ({floor} IS NULL OR post_id >= {floor})"
     " ORDER BY post_id DESC LIMIT %(cap)s) c ORDER BY c.post_id DESC LIMIT %(cap)s"
 )
 # Every feed at once, each read from a bounded range of post ids: a reader whose followees
@@ -69,6 +72,16 @@ _MATERIALISE_BOUNDED = (
     " SELECT b.user_id FROM bounded b LEFT JOIN (SELECT reader_id, count(*) AS n FROM added GROUP BY reader_id) a"
     " ON a.reader_id = b.user_id WHERE b.floor IS NOT NULL AND coalesce(a.n, 0) < %(cap)s"
 )
+# The posts addressed to each reader (a `followers` or `direct` post that mentions them), whether
+# or not they follow its author, for every reader with a feed; the feeds they were added to are
+# then trimmed back to the cap exactly.
+_MATERIALISE_ADDRESSED = (
+    "INSERT INTO feed_entry (reader_id, post_id, author_id) SELECT r.user_id, p.post_id, p.author_id"
+    " FROM feed_post p CROSS JOIN LATERAL unnest(p.audience_ids) AS a(reader)"
+    " JOIN feed_author r ON r.user_id = a.reader AND NOT r.deactivated"
+    " WHERE NOT p.deleted AND p.visibility IN ('followers', 'direct')"
+    " ON CONFLICT DO NOTHING RETURNING reader_id"
+)
 _MATERIALISE_AGAIN = (
     "INSERT INTO feed_entry (reader_id, post_id, author_id) SELECT r.user_id, p.post_id, p.author_id"
     " FROM unnest(%(readers)s::bigint[]) AS r(user_id)"
@@ -78,8 +91,9 @@ _MATERIALISE_AGAIN = (
 
 def materialise_feeds() -> int:
     """Every feed as a regeneration builds it (maintenance.regenerate, for all readers at once):
-    the newest FEED_MAX_ENTRIES of the reader's own posts and the fanned-out posts of the accounts
-    they follow, not deleted; no feed for a deactivated reader. That is what applying the log
+    the newest FEED_MAX_ENTRIES of the reader's own posts, the fanned-out posts of the accounts
+    they follow (never a `direct` one) and the posts addressed to them, not deleted; no feed for
+    a deactivated reader. That is what applying the log
     one event at a time gives within the cap: a follow merges the followee's newest posts up to
     the cap, later posts are fanned out, unfollows, deletions and deactivations take theirs out,
     and trims keep the newest. Returns the readers whose bounded read fell short (done again)."""
@@ -88,6 +102,7 @@ def materialise_feeds() -> int:
     if short:
         execute("DELETE FROM feed_entry WHERE reader_id = ANY(%s)", [short])
         execute(_MATERIALISE_AGAIN, {**params, "readers": short})
+    trim(sorted({r[0] for r in fetchall(_MATERIALISE_ADDRESSED)}))
     return len(short)
 
 

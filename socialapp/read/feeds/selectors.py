@@ -24,7 +24,7 @@ VISIBLE = "p.created_at IS NOT NULL AND NOT p.deleted AND NOT p.author_deactivat
 POST_JSON = (
     "json_build_object('id', p.post_id::text, 'author', json_build_object('id', p.author_id::text,"
     " 'username', p.author_username, 'display_name', p.author_display_name), 'body', p.body,"
-    f" 'hashtags', to_json(p.hashtags), 'mentions', {mentions_json('p.mentions')},"
+    f" 'hashtags', to_json(p.hashtags), 'mentions', {mentions_json('p.mentions')}, 'visibility', p.visibility,"
     f" 'created_at', {iso_datetime('p.created_at')}, 'edited_at', {iso_datetime('p.edited_at')},"
     " 'like_count', p.like_count, 'comment_count', p.comment_count, 'liked_by_me',"
     " EXISTS (SELECT 1 FROM read_like l WHERE l.post_id = p.post_id AND l.user_id = %(viewer)s AND l.active))::text"
@@ -33,7 +33,8 @@ POST_COLUMNS = f"p.post_id, {POST_JSON} AS doc"
 COMMENT_JSON = (
     "json_build_object('id', c.comment_id::text, 'post_id', c.post_id::text, 'author', json_build_object('id',"
     " c.author_id::text, 'username', c.author_username, 'display_name', c.author_display_name), 'body', c.body,"
-    f" 'mentions', {mentions_json('c.mentions')}, 'created_at', {iso_datetime('c.created_at')},"
+    f" 'mentions', {mentions_json('c.mentions')}, 'visibility', c.visibility,"
+    f" 'created_at', {iso_datetime('c.created_at')},"
     f" 'edited_at', {iso_datetime('c.edited_at')})::text"
 )
 

@@ -7,6 +7,11 @@ are components of the one OpenAPI document.
 
 from rest_framework import serializers
 
+from socialapp.read.common.visibility import RESTRICTION
+
+VISIBILITIES = [v.value for v in RESTRICTION]
+VISIBILITY_HELP = "who may see it (docs/privacy.md); a comment's is at least its post's"
+
 
 class PublicAuthorOut(serializers.Serializer):
     id = serializers.CharField(source="author_id", help_text="64-bit id as a string")
@@ -25,6 +30,7 @@ class PublicPostOut(serializers.Serializer):
     body = serializers.CharField()
     hashtags = serializers.ListField(child=serializers.CharField())
     mentions = PublicMentionOut(many=True)
+    visibility = serializers.ChoiceField(choices=VISIBILITIES, help_text=VISIBILITY_HELP)
     created_at = serializers.DateTimeField()
     edited_at = serializers.DateTimeField(allow_null=True)
     like_count = serializers.IntegerField()
@@ -43,6 +49,7 @@ class PublicCommentOut(serializers.Serializer):
     author = PublicAuthorOut(source="*")
     body = serializers.CharField()
     mentions = PublicMentionOut(many=True)
+    visibility = serializers.ChoiceField(choices=VISIBILITIES, help_text=VISIBILITY_HELP)
     created_at = serializers.DateTimeField()
     edited_at = serializers.DateTimeField(allow_null=True)
 

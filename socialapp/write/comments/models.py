@@ -7,6 +7,7 @@ from socialapp.common.ids import NextId
 from socialapp.common.text import SPOILER_MAX_LENGTH
 from socialapp.events.catalogue import AggregateType
 from socialapp.write.common.models import Aggregate
+from socialapp.write.posts.models import VISIBILITY_CHOICES, VISIBILITY_MAX_LENGTH
 
 
 class Comment(Aggregate):
@@ -25,6 +26,10 @@ class Comment(Aggregate):
     # Content warning and sensitive flag, as on posts.
     spoiler_text = models.CharField(max_length=SPOILER_MAX_LENGTH, blank=True, default="", db_default="")
     sensitive = models.BooleanField(default=False, db_default=False)
+    # At least as restricted as its post's (docs/privacy.md); fixed at creation.
+    visibility = models.CharField(
+        max_length=VISIBILITY_MAX_LENGTH, choices=VISIBILITY_CHOICES, default="public", db_default="public"
+    )
     created_at = models.DateTimeField()
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)

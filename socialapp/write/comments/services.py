@@ -7,13 +7,14 @@ from django.utils import timezone
 
 from socialapp.common.errors import NotAuthorized, NotFound, ValidationFailed
 from socialapp.common.text import clean_body, parse_mentions
+from socialapp.common.visibility import most_restricted
 from socialapp.events.catalogue import EventType
 from socialapp.write.accounts.models import User
 from socialapp.write.accounts.selectors import mentions_resolve
 from socialapp.write.comments.models import Comment
 from socialapp.write.common.aggregates import append_to, lock_active_actor, save_and_append
 from socialapp.write.posts.models import Post
-from socialapp.write.posts.services import content_warning, live_post
+from socialapp.write.posts.services import clean_visibility, content_warning, live_post, unchanged_visibility
 
 
 def _answered_comment(comment_id: int, post: Post) -> Comment:
@@ -42,9 +43,13 @@ def comment_create(
     in_reply_to_id: int | None = None,
     spoiler_text: str = "",
     sensitive: bool = False,
+    visibility: str | None = None,
 ) -> Comment:
     """On a post that exists and is not deleted (FOR SHARE: a racing delete waits or wins);
-    answering the post itself, or (`in_reply_to_id`) a live comment of the same post."""
+    answering the post itself, or (`in_reply_to_id`) a live comment of the same post. Its
+    visibility is the most restricted of what was asked (None: the post's) and the post's, so a
+    reply never shows more widely than what it answers."""
+    asked = None if visibility is None else clean_visibility(visibility)
     lock_active_actor(author.pk)
     post = live_post(post_id, for_update=False)
     answered = None if in_reply_to_id is None else _answered_comment(in_reply_to_id, post)
@@ -58,6 +63,7 @@ def comment_create(
         in_reply_to=answered,
         spoiler_text=spoiler,
         sensitive=sensitive,
+        visibility=most_restricted(asked or post.visibility, post.visibility).value,
         created_at=timezone.now(),
         version=1,
     )
@@ -78,6 +84,7 @@ def comment_create(
             "in_reply_to_account_id": answered.author_id if answered else post.author_id,
             "spoiler_text": comment.spoiler_text,
             "sensitive": comment.sensitive,
+            "visibility": comment.visibility,
             "created_at": comment.created_at.isoformat(),
         },
     )
@@ -111,14 +118,22 @@ def _live_comment(comment_id: int, *, moderator: bool) -> Comment:
 
 @transaction.atomic
 def comment_edit(
-    *, comment_id: int, actor: User, body: str, spoiler_text: str | None = None, sensitive: bool | None = None
+    *,
+    comment_id: int,
+    actor: User,
+    body: str,
+    spoiler_text: str | None = None,
+    sensitive: bool | None = None,
+    visibility: str | None = None,
 ) -> Comment:
     """Author only; the same content again changes nothing and appends nothing. `spoiler_text`
-    and `sensitive` left out (None) keep their values; what it answers never changes."""
+    and `sensitive` left out (None) keep their values; what it answers never changes, nor does
+    its visibility (`visibility` may only repeat it)."""
     lock_active_actor(actor.pk)
     comment = _live_comment(comment_id, moderator=False)
     if comment.author_id != actor.pk:
         raise NotAuthorized("Only the author may edit a comment.")
+    unchanged_visibility(visibility, comment.visibility)
     text = clean_body(body)
     spoiler, sensitive = content_warning(spoiler_text, sensitive, current=(comment.spoiler_text, comment.sensitive))
     if (text, spoiler, sensitive) == (comment.body, comment.spoiler_text, comment.sensitive):

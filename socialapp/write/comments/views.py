@@ -11,24 +11,34 @@ from socialapp.events.catalogue import AggregateType
 from socialapp.write.comments import services
 from socialapp.write.comments.serializers import CommentOut
 from socialapp.write.common.api import CommandView
-from socialapp.write.posts.serializers import BodyIn
+from socialapp.write.posts.serializers import StatusIn
 
 
 class CommentCreateView(CommandView):
-    @extend_schema(request=BodyIn, responses={201: CommentOut})
+    @extend_schema(request=StatusIn, responses={201: CommentOut})
     def post(self, request: Request, post_id: int) -> Response:
-        data = BodyIn(data=request.data)
+        data = StatusIn(data=request.data)
         data.is_valid(raise_exception=True)
-        comment = services.comment_create(post_id=post_id, author=request.user, body=data.validated_data["body"])
+        comment = services.comment_create(
+            post_id=post_id,
+            author=request.user,
+            body=data.validated_data["body"],
+            visibility=data.validated_data.get("visibility"),
+        )
         return Response(CommentOut(comment).data, status=status.HTTP_201_CREATED)
 
 
 class CommentDetailView(CommandView):
-    @extend_schema(request=BodyIn, responses={200: CommentOut})
+    @extend_schema(request=StatusIn, responses={200: CommentOut})
     def patch(self, request: Request, comment_id: int) -> Response:
-        data = BodyIn(data=request.data)
+        data = StatusIn(data=request.data)
         data.is_valid(raise_exception=True)
-        comment = services.comment_edit(comment_id=comment_id, actor=request.user, body=data.validated_data["body"])
+        comment = services.comment_edit(
+            comment_id=comment_id,
+            actor=request.user,
+            body=data.validated_data["body"],
+            visibility=data.validated_data.get("visibility"),
+        )
         self.aggregate = (AggregateType.COMMENT, comment.id)
         return Response(CommentOut(comment).data)
 

@@ -10,10 +10,13 @@ from django.db import models
 
 from socialapp.common.ids import NextId
 from socialapp.common.text import SPOILER_MAX_LENGTH
+from socialapp.common.visibility import MAX_LENGTH as VISIBILITY_MAX_LENGTH
+from socialapp.common.visibility import VALUES as VISIBILITIES
 from socialapp.events.catalogue import AggregateType
 from socialapp.write.common.models import Aggregate
 
 IDEMPOTENCY_KEY_MAX_LENGTH = 255
+VISIBILITY_CHOICES = [(v, v) for v in VISIBILITIES]
 
 
 class Post(Aggregate):
@@ -29,6 +32,10 @@ class Post(Aggregate):
     # cleaned by the services with the body's text rules (socialapp.common.text).
     spoiler_text = models.CharField(max_length=SPOILER_MAX_LENGTH, blank=True, default="", db_default="")
     sensitive = models.BooleanField(default=False, db_default=False)
+    # Who may see it (docs/privacy.md): fixed at creation, never changed by an edit.
+    visibility = models.CharField(
+        max_length=VISIBILITY_MAX_LENGTH, choices=VISIBILITY_CHOICES, default="public", db_default="public"
+    )
     created_at = models.DateTimeField()
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from socialapp.common.errors import NotAuthorized, NotFound
+from socialapp.common.errors import NotAuthorized, NotFound, ValidationFailed
 from socialapp.common.text import clean_body, clean_spoiler, parse_hashtags, parse_mentions
+from socialapp.common.visibility import VALUES as VISIBILITIES
 from socialapp.events.catalogue import EventType
 from socialapp.write.accounts.models import User
 from socialapp.write.accounts.selectors import mentions_resolve
@@ -43,8 +44,27 @@ def content_warning(spoiler_text: object, sensitive: bool | None, *, current: tu
     return spoiler, flag or bool(spoiler)
 
 
+def clean_visibility(value: object) -> str:
+    """One of public, unlisted, followers, direct (our vocabulary: Mastodon's `private` is
+    translated by the Mastodon face); anything else is refused, never guessed."""
+    if not isinstance(value, str) or value not in VISIBILITIES:
+        raise ValidationFailed.on("visibility", f"Must be one of: {', '.join(VISIBILITIES)}.")
+    return value
+
+
+def unchanged_visibility(asked: object, current: str) -> None:
+    """An edit may repeat a status's visibility but never change it (docs/privacy.md: widening
+    would show it where it was kept out, narrowing would leave copies already delivered)."""
+    if asked is not None and clean_visibility(asked) != current:
+        raise ValidationFailed.on("visibility", "visibility can't be changed by an edit.")
+
+
 @transaction.atomic
-def post_create(*, author: User, body: str, spoiler_text: str = "", sensitive: bool = False) -> Post:
+def post_create(
+    *, author: User, body: str, spoiler_text: str = "", sensitive: bool = False, visibility: str = "public"
+) -> Post:
+    """A post with its visibility (fixed from now on); its audience is the users it mentions."""
+    visibility = clean_visibility(visibility)
     lock_active_actor(author.pk)
     text = clean_body(body)
     spoiler, sensitive = content_warning(spoiler_text, sensitive, current=("", False))
@@ -55,6 +75,7 @@ def post_create(*, author: User, body: str, spoiler_text: str = "", sensitive: b
         mentions=mentions_resolve(usernames=parse_mentions(text)),
         spoiler_text=spoiler,
         sensitive=sensitive,
+        visibility=visibility,
         created_at=timezone.now(),
         version=1,
     )
@@ -72,6 +93,7 @@ def post_create(*, author: User, body: str, spoiler_text: str = "", sensitive: b
             "mentions": post.mentions,
             "spoiler_text": post.spoiler_text,
             "sensitive": post.sensitive,
+            "visibility": post.visibility,
             "created_at": post.created_at.isoformat(),
         },
     )
@@ -80,14 +102,21 @@ def post_create(*, author: User, body: str, spoiler_text: str = "", sensitive: b
 
 @transaction.atomic
 def post_edit(
-    *, post_id: int, actor: User, body: str, spoiler_text: str | None = None, sensitive: bool | None = None
+    *,
+    post_id: int,
+    actor: User,
+    body: str,
+    spoiler_text: str | None = None,
+    sensitive: bool | None = None,
+    visibility: str | None = None,
 ) -> Post:
     """Author only. The same content again changes nothing and appends nothing. `spoiler_text`
-    and `sensitive` left out (None) keep their values."""
+    and `sensitive` left out (None) keep their values; `visibility` may only repeat the post's."""
     lock_active_actor(actor.pk)
     post = live_post(post_id, for_update=True)
     if post.author_id != actor.pk:
         raise NotAuthorized("Only the author may edit a post.")
+    unchanged_visibility(visibility, post.visibility)
     text = clean_body(body)
     spoiler, sensitive = content_warning(spoiler_text, sensitive, current=(post.spoiler_text, post.sensitive))
     if (text, spoiler, sensitive) == (post.body, post.spoiler_text, post.sensitive):
@@ -109,6 +138,7 @@ def post_edit(
             "mentions": post.mentions,
             "spoiler_text": post.spoiler_text,
             "sensitive": post.sensitive,
+            "visibility": post.visibility,
             "edited_at": post.edited_at.isoformat(),
         },
     )

@@ -15,6 +15,12 @@ version: a repeated event adds nothing, an older edit arriving late still takes 
 scrubs delete a hidden status's versions (after every write, as for content), so no order of
 events leaves a version of a deleted status. Likes carry the log position of their latest event
 (Mastodon's favourite id, for a user's favourites list).
+Visibility (docs/privacy.md) never changes: `post.created`/`comment.created` set it (and
+`post.edited` repeats it) whatever the version; events from before it existed mean `public`.
+The audience (`audience_ids`) is a function of the row's own columns, recomputed with the
+scrub after every write (`_post_audience`, `_comment_audience`): a post's is the users its
+current mentions name, a comment's also its post's author (`post_author_id`) and the answered
+comment's author, so every order of the same events leaves the same audience.
 Counts move by deltas on real flips; a handler locks the acting user's author
 row first (FOR SHARE), deactivation locks it FOR UPDATE, which serialises the two.
 """
@@ -96,7 +102,8 @@ _SCRUB = "body = '', hashtags = '{}', mentions = '[]', edited_at = NULL, spoiler
 
 def _scrub_posts(where: str, params: list[Any]) -> None:
     """Erase the content of the hidden (deleted, author deactivated) posts matched by `where`
-    (the content warning is content too), their edit history included."""
+    (the content warning is content too), their edit history included; then their audience
+    follows their (possibly erased) mentions."""
     _scrub_post_versions(where, params)
     execute(
         f"UPDATE read_post SET {_SCRUB} WHERE ({where}) AND (deleted OR author_deactivated)"
@@ -104,6 +111,45 @@ def _scrub_posts(where: str, params: list[Any]) -> None:
         " OR spoiler_text <> '' OR sensitive)",
         params,
     )
+    _post_audience(where, params)
+
+
+def _mention_ids(column: str) -> str:
+    """SQL: the user ids of a stored mentions list (jsonb)."""
+    return f"SELECT (m->>'user_id')::bigint FROM jsonb_array_elements({column}) m"
+
+
+def _post_audience(where: str, params: list[Any]) -> None:
+    """A post's audience: the users its current mentions name (sorted, distinct)."""
+    audience = f"ARRAY(SELECT DISTINCT x FROM ({_mention_ids('mentions')}) s(x) WHERE x IS NOT NULL ORDER BY x)"
+    execute(
+        f"UPDATE read_post SET audience_ids = {audience} WHERE ({where}) AND audience_ids IS DISTINCT FROM {audience}",
+        params,
+    )
+
+
+def _comment_audience(where: str, params: list[Any]) -> None:
+    """A comment's audience: the users its mentions name, its post's author and the answered
+    comment's author (sorted, distinct; `where` on alias `c`)."""
+    audience = (
+        f"ARRAY(SELECT DISTINCT x FROM ({_mention_ids('c.mentions')} UNION ALL SELECT c.in_reply_to_account_id"
+        " UNION ALL SELECT c.post_author_id) s(x) WHERE x IS NOT NULL AND x <> 0 ORDER BY x)"
+    )
+    execute(
+        f"UPDATE read_comment c SET audience_ids = {audience} WHERE ({where})"
+        f" AND c.audience_ids IS DISTINCT FROM {audience}",
+        params,
+    )
+
+
+def _set_visibility(table: str, key: str, row_id: int, p: dict[str, Any]) -> None:
+    """The status's visibility, fixed at creation: set from any event that carries it (created,
+    and a post's edits repeat it), whatever its version."""
+    if "visibility" in p:
+        execute(
+            f"UPDATE {table} SET visibility = %s WHERE {key} = %s AND visibility <> %s",
+            [p["visibility"], row_id, p["visibility"]],
+        )
 
 
 def _scrub_post_versions(where: str, params: list[Any]) -> None:
@@ -133,6 +179,7 @@ def _scrub_comments(where: str, params: list[Any]) -> None:
         " AND (c.body <> '' OR c.mentions <> '[]' OR c.edited_at IS NOT NULL OR c.spoiler_text <> '' OR c.sensitive)",
         params,
     )
+    _comment_audience(where, params)
 
 
 def _lock_post(post_id: int) -> None:
@@ -217,11 +264,12 @@ def _add_version(status_id: int, version: int, p: dict[str, Any], at: str, *, ha
 
 def _set_reply_target(p: dict[str, Any]) -> None:
     """What a comment answers (from its `comment.created`; it never changes, so no version
-    check): the comment (null: the post) and that one's author. Kept on a hidden comment, as
-    its post id is: structure, not content."""
+    check): the comment (null: the post) and that one's author, and the post's author. Kept on a
+    hidden comment, as its post id is: structure, not content."""
     execute(
-        "UPDATE read_comment SET in_reply_to_id = %s, in_reply_to_account_id = %s WHERE comment_id = %s",
-        [p.get("in_reply_to_id"), p.get("in_reply_to_account_id"), p["comment_id"]],
+        "UPDATE read_comment SET in_reply_to_id = %s, in_reply_to_account_id = %s, post_author_id = %s"
+        " WHERE comment_id = %s",
+        [p.get("in_reply_to_id"), p.get("in_reply_to_account_id"), p.get("post_author_id") or 0, p["comment_id"]],
     )
 
 
@@ -282,6 +330,7 @@ class PostsProjector(Projector):
         author = _author(p["author_id"])
         _placeholder_post(p["post_id"])
         _set_created("read_post", "post_id", p["post_id"], p, author)  # locks the post row
+        _set_visibility("read_post", "post_id", p["post_id"], {"visibility": "public", **p})
         _set_post_content(p, event.aggregate_version)
         _add_version(p["post_id"], event.aggregate_version, p, p["created_at"], hashtags=True)
         _scrub_posts("post_id = %s", [p["post_id"]])
@@ -294,6 +343,7 @@ class PostsProjector(Projector):
         _lock_post(p["post_id"])  # serialises the version's insert with the post's deletion
         if deactivated:  # the post row may be a placeholder that deactivation did not find
             execute("UPDATE read_post SET author_deactivated = true WHERE post_id = %s", [p["post_id"]])
+        _set_visibility("read_post", "post_id", p["post_id"], p)
         _set_post_content(p, event.aggregate_version, edited_at=p["edited_at"])
         _add_version(p["post_id"], event.aggregate_version, p, p["edited_at"], hashtags=True)
         _scrub_posts("post_id = %s", [p["post_id"]])
@@ -322,6 +372,7 @@ class PostsProjector(Projector):
         created, deleted = _placeholder_comment(p["comment_id"], p["post_id"])
         _set_created("read_comment", "comment_id", p["comment_id"], p, author)
         _set_reply_target(p)
+        _set_visibility("read_comment", "comment_id", p["comment_id"], {"visibility": "public", **p})
         _set_comment_content(p, event.aggregate_version)
         _add_version(p["comment_id"], event.aggregate_version, p, p["created_at"], hashtags=False)
         _scrub_comments("c.comment_id = %s", [p["comment_id"]])
