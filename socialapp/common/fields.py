@@ -51,3 +51,26 @@ class StrictRegexField(StrictCharField):
     def __init__(self, regex: str | re.Pattern[str], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.validators.append(RegexValidator(regex, message=self.error_messages["invalid_format"]))
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """JSON `true`/`false` only: DRF's BooleanField also takes "yes", "0", 1 and the like, so a
+    client's typo would silently become a choice."""
+
+    default_error_messages = {"invalid": "Must be true or false."}
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """JSON integers only: DRF's IntegerField also takes "12", 12.0 and `true`."""
+
+    default_error_messages = {**serializers.IntegerField.default_error_messages, "invalid": "Must be a whole number."}
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)

@@ -31,6 +31,7 @@ def test_register_returns_account_token_and_consistency_token():
         "username": "carol",
         "display_name": "Carol ✨",
         "bio": "hi",
+        "locked": False,
         "registered_at": event.payload["registered_at"],
     }
     me = APIClient()
@@ -94,7 +95,7 @@ def test_profile_update_appends_new_values_and_unchanged_appends_nothing(alice):
     r = c.patch("/api/socialapp/v1/me", {"display_name": "  Alice A.  "}, format="json")
     assert r.status_code == 200 and r.json()["display_name"] == "Alice A."
     [event] = events(event_type="profile.updated")
-    assert event.payload == {"user_id": alice.id, "display_name": "Alice A.", "bio": ""}
+    assert event.payload == {"user_id": alice.id, "display_name": "Alice A.", "bio": "", "locked": False}
     assert event.aggregate_version == 2
     r = c.patch("/api/socialapp/v1/me", {"display_name": "Alice A."}, format="json")
     assert r.status_code == 200

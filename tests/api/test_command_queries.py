@@ -51,17 +51,18 @@ def test_like_decides_and_changes_in_one_statement(alice, bob):
     c = client_for(alice)
     with statements() as like:
         assert c.put(f"/api/socialapp/v1/posts/{post['id']}/like").status_code == 200
-    # token + user; actor FOR SHARE; post FOR SHARE; the upsert; INSERT event
-    assert len(like) == 5, like
+    # token + user; actor FOR SHARE; post FOR SHARE; the pair lock and the block check (two
+    # statements: the check must see a block committed while it waited); the upsert; INSERT event
+    assert len(like) == 7, like
     with statements() as again:
         assert c.put(f"/api/socialapp/v1/posts/{post['id']}/like").status_code == 200
     # no change: the upsert returns nothing, the row is read for the answer, nothing is appended,
     # and the consistency token falls back to the aggregate's last event (one more read)
-    assert len(again) == 6, again
+    assert len(again) == 8, again
     assert not [sql for sql in again if sql.startswith('INSERT INTO "event_log"')]
     with statements() as unlike:
         assert c.delete(f"/api/socialapp/v1/posts/{post['id']}/like").status_code == 204
-    assert len(unlike) == 5, unlike
+    assert len(unlike) == 5, unlike  # no block check: unliking only takes something back
     liked = Event.objects.filter(aggregate_type="like").order_by("aggregate_version")
     assert [(e.event_type, e.aggregate_version) for e in liked] == [("post.liked", 1), ("post.unliked", 2)]
 
@@ -70,11 +71,14 @@ def test_follow_locks_both_users_with_the_lookup(alice, bob):
     c = client_for(alice)
     with statements() as follow:
         assert c.put("/api/socialapp/v1/users/BOB/follow").status_code == 200
-    # token + user; follower and followee FOR SHARE by id or lower(username); the upsert; INSERT event
-    assert len(follow) == 4, follow
+    # token + user; follower and followee FOR SHARE by id or lower(username); the pair lock and
+    # the block check; the upsert; INSERT event
+    assert len(follow) == 6, follow
     assert "lower(username)" in follow[1]
     with statements() as unfollow:
         assert c.delete("/api/socialapp/v1/users/bob/follow").status_code == 204
-    assert len(unfollow) == 4, unfollow
+    # the same lookup; withdrawing a pending follow request (none here: the update, then the
+    # request row read as set_active does for an unchanged row); the update; INSERT event
+    assert len(unfollow) == 6, unfollow
     followed = Event.objects.filter(aggregate_type="follow").order_by("aggregate_version")
     assert [(e.event_type, e.aggregate_version) for e in followed] == [("user.followed", 1), ("user.unfollowed", 2)]

@@ -53,6 +53,18 @@ def test_no_event_payload_carries_private_data(moderator):
     assert bob.delete(f"/api/socialapp/v1/posts/{post['id']}/like").status_code in (200, 204)
     assert bob.put("/api/socialapp/v1/users/ann/follow").status_code in (200, 201, 204)
     assert bob.delete("/api/socialapp/v1/users/ann/follow").status_code in (200, 204)
+    assert ann.patch("/api/socialapp/v1/me", {"locked": True}, format="json").status_code == 200
+    assert bob.put("/api/socialapp/v1/users/ann/follow").json()["requested"] is True
+    assert ann.post("/api/socialapp/v1/me/follow-requests/bob/reject").status_code == 200
+    assert bob.put("/api/socialapp/v1/users/ann/follow").status_code == 200
+    assert bob.delete("/api/socialapp/v1/users/ann/follow").status_code == 204  # withdrawn
+    assert bob.put("/api/socialapp/v1/users/ann/follow").status_code == 200
+    assert ann.post("/api/socialapp/v1/me/follow-requests/bob/approve").status_code == 200
+    r = ann.put("/api/socialapp/v1/users/bob/mute", {"notifications": False, "duration": 60}, format="json")
+    assert r.status_code == 200
+    assert ann.delete("/api/socialapp/v1/users/bob/mute").status_code == 204
+    assert ann.put("/api/socialapp/v1/users/bob/block").status_code == 200  # ends bob's follow
+    assert ann.delete("/api/socialapp/v1/users/bob/block").status_code == 204
     assert bob.delete(f"/api/socialapp/v1/comments/{comment['id']}").status_code in (200, 204)
     assert ann.delete(f"/api/socialapp/v1/posts/{post['id']}").status_code in (200, 204)
     r = ann.post(

@@ -31,7 +31,12 @@ def test_update_credentials_from_a_form(alice):
     user = User.objects.get(pk=alice.pk)
     assert (user.display_name, user.bio) == ("Alice A.", "hi #there\n\nsecond")
     [event] = events(event_type="profile.updated")
-    assert event.payload == {"user_id": alice.id, "display_name": "Alice A.", "bio": "hi #there\n\nsecond"}
+    assert event.payload == {
+        "user_id": alice.id,
+        "display_name": "Alice A.",
+        "bio": "hi #there\n\nsecond",
+        "locked": False,
+    }
 
 
 def test_update_credentials_from_json_changes_only_what_it_names(alice):
@@ -203,3 +208,25 @@ def test_scopes(alice, bob, scoped):
     scoped(client, alice, "write:accounts")
     assert client.patch(CREDENTIALS, {"note": "x"}).status_code == 200
     assert client.post(follow_url(bob.id, "unfollow")).status_code == 403
+
+
+def test_following_a_locked_account_answers_requested(alice, bob):
+    from socialapp.write.accounts.services import profile_update
+
+    profile_update(user_id=bob.id, locked=True)
+    r = client_for(alice).post(follow_url(bob.id))
+    assert r.status_code == 200, r.json()
+    assert r.json()["following"] is False and r.json()["requested"] is True
+    assert [e.event_type for e in events(aggregate_type="follow_request")] == ["follow.requested"]
+    r = client_for(alice).post(follow_url(bob.id, "unfollow"))
+    assert r.status_code == 200 and r.json()["requested"] is False
+    assert events(aggregate_type="follow_request")[-1].event_type == "follow.request_withdrawn"
+
+
+def test_following_across_a_block_is_a_403_error(alice, bob):
+    from socialapp.write.relations.services import user_block
+
+    user_block(actor=bob, target_id=alice.id)
+    r = client_for(alice).post(follow_url(bob.id))
+    assert r.status_code == 403 and "error" in r.json()
+    assert not events(aggregate_type="follow")

@@ -31,6 +31,7 @@ from socialapp.mastodon.common.params import as_bool, as_list
 from socialapp.write.accounts.models import User
 from socialapp.write.accounts.services import profile_update
 from socialapp.write.follows import services as follows
+from socialapp.write.relations.models import FollowRequest
 
 DISPLAY_NAME_LIMIT = User._meta.get_field("display_name").max_length or 50
 NOTE_LIMIT = User._meta.get_field("bio").max_length or 300
@@ -120,11 +121,15 @@ class FollowView(CommandView):
         if other.pk == request.user.pk:
             message = "You cannot follow yourself"
             raise ValidationFailed(message, errors={"non_field_errors": [message]})
+        requested = False
         if self.active:
-            follows.user_follow(follower=request.user, username=other.username)
+            row, _changed = follows.user_follow(follower=request.user, username=other.username)
+            requested = isinstance(row, FollowRequest)  # a locked account: asked, not following
         else:
             follows.user_unfollow(follower=request.user, username=other.username)
-        return Response(rows.relationship(request.user, other.pk))
+        relationship = rows.relationship(request.user, other.pk)
+        relationship["requested"] = relationship.get("requested") or requested
+        return Response(relationship)
 
 
 class UnfollowView(FollowView):

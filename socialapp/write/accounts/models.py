@@ -37,6 +37,8 @@ class User(AbstractUser, Aggregate):
     deactivated_at = models.DateTimeField(null=True, blank=True)
     # Reversible (user_suspend / user_unsuspend): hidden everywhere and locked out while set.
     suspended_at = models.DateTimeField(null=True, blank=True)
+    # The account approves its followers: a follow becomes a follow request (docs/privacy.md).
+    locked = models.BooleanField(default=False)
 
     objects = UserManager()
 

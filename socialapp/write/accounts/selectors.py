@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models.functions import Lower
 
+from socialapp.common.errors import NotFound
 from socialapp.write.accounts.models import AuthToken, User
 
 
@@ -26,3 +27,14 @@ def sessions_of(*, user_id: int) -> list[AuthToken]:
     """The user's sessions, newest first. Credentials live only on the write side (like the
     authentication that reads them), so this is read from `default`, not from a read model."""
     return list(AuthToken.objects.filter(user_id=user_id).order_by("-created_at", "-id"))
+
+
+def user_id_by_username(username: str) -> int:
+    """The id of the account named `username` (without regard to case, through the unique
+    lower(username) index), deactivated or not: a command on a user named in its path decides
+    itself what a closed account means. NotFound when nobody has that name."""
+    found = User.objects.annotate(lname=Lower("username")).filter(lname=username.lower()).values_list("id", flat=True)
+    user_id = next(iter(found[:1]), None)
+    if user_id is None:
+        raise NotFound("No such user.")
+    return user_id

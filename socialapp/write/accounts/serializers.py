@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from socialapp.common.fields import StrictCharField
+from socialapp.common.fields import StrictBooleanField, StrictCharField
 from socialapp.common.text import raw_input_cap
 from socialapp.write.accounts.services import BIO_MAX, DISPLAY_NAME_MAX, EMAIL_MAX
 
@@ -40,10 +40,13 @@ class ProfileIn(serializers.Serializer):
         required=False, allow_blank=True, trim_whitespace=False, max_length=raw_input_cap(DISPLAY_NAME_MAX)
     )
     bio = StrictCharField(required=False, allow_blank=True, trim_whitespace=False, max_length=raw_input_cap(BIO_MAX))
+    locked = StrictBooleanField(
+        required=False, help_text="true: you approve your followers (a follow becomes a follow request)"
+    )
 
     def validate(self, attrs):
         if not attrs:
-            raise serializers.ValidationError("Give display_name, bio or both.")
+            raise serializers.ValidationError("Give display_name, bio, locked or several.")
         return attrs
 
 
@@ -55,6 +58,7 @@ class AccountOut(serializers.Serializer):
     email = serializers.CharField()
     display_name = serializers.CharField()
     bio = serializers.CharField()
+    locked = serializers.BooleanField()
     is_moderator = serializers.BooleanField()
     date_joined = serializers.DateTimeField()
     deactivated_at = serializers.DateTimeField(allow_null=True)

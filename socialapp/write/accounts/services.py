@@ -127,6 +127,7 @@ def user_register(
             "username": user.username,
             "display_name": user.display_name,
             "bio": user.bio,
+            "locked": user.locked,
             "registered_at": user.date_joined.isoformat(),
         },
     )
@@ -380,8 +381,13 @@ def _lock_user(user_id: int) -> User:
 
 
 @transaction.atomic
-def profile_update(*, user_id: int, display_name: str | None = None, bio: str | None = None) -> User:
-    """Change display name and/or bio. Unchanged values append nothing."""
+def profile_update(
+    *, user_id: int, display_name: str | None = None, bio: str | None = None, locked: bool | None = None
+) -> User:
+    """Change display name, bio and/or `locked` (the account approves its followers from then
+    on; followers it has stay, pending requests stay pending). Unchanged values append nothing;
+    `profile.updated` carries every current value, `locked` included, so that a read model
+    needs no earlier event to apply it."""
     user = _lock_user(user_id)
     if user.deactivated_at is not None:
         raise NotFound("No such user.")
@@ -391,15 +397,16 @@ def profile_update(*, user_id: int, display_name: str | None = None, bio: str | 
         else clean_text(display_name, field="display_name", max_length=DISPLAY_NAME_MAX, multiline=False)
     )
     new_bio = user.bio if bio is None else clean_text(bio, field="bio", max_length=BIO_MAX)
-    if (new_name, new_bio) == (user.display_name, user.bio):
+    new_locked = user.locked if locked is None else bool(locked)
+    if (new_name, new_bio, new_locked) == (user.display_name, user.bio, user.locked):
         return user
-    user.display_name, user.bio = new_name, new_bio
+    user.display_name, user.bio, user.locked = new_name, new_bio, new_locked
     save_and_append(
         user,
-        update_fields=["display_name", "bio"],
+        update_fields=["display_name", "bio", "locked"],
         event_type=EventType.PROFILE_UPDATED,
         actor_id=user.id,
-        payload={"user_id": user.id, "display_name": new_name, "bio": new_bio},
+        payload={"user_id": user.id, "display_name": new_name, "bio": new_bio, "locked": new_locked},
     )
     return user
 

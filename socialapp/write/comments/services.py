@@ -15,6 +15,7 @@ from socialapp.write.comments.models import Comment
 from socialapp.write.common.aggregates import append_to, lock_active_actor, save_and_append
 from socialapp.write.posts.models import Post
 from socialapp.write.posts.services import clean_visibility, content_warning, live_post, unchanged_visibility
+from socialapp.write.relations.services import refuse_if_blocked
 
 
 def _answered_comment(comment_id: int, post: Post) -> Comment:
@@ -53,6 +54,7 @@ def comment_create(
     lock_active_actor(author.pk)
     post = live_post(post_id, for_update=False)
     answered = None if in_reply_to_id is None else _answered_comment(in_reply_to_id, post)
+    refuse_if_blocked(author.pk, post.author_id, answered.author_id if answered else None)
     text = clean_body(body)
     spoiler, sensitive = content_warning(spoiler_text, sensitive, current=("", False))
     comment = Comment.objects.create(

@@ -2,7 +2,11 @@
 
 Lock order, the same in every command (so two commands never wait on each other in a cycle):
 
-    users (ascending id, FOR SHARE)  ->  post  ->  comment  ->  like / follow row (FOR UPDATE)
+    users (ascending id, FOR SHARE)  ->  post  ->  comment  ->  pair lock of two users
+        ->  block / mute row  ->  follow request row  ->  like / follow row (FOR UPDATE)
+
+The pair lock is the advisory lock a block takes exclusively and a follow, like or comment
+shared before checking for a block (socialapp.write.relations.services).
 
 A command takes FOR UPDATE on the aggregate it changes and FOR SHARE on the rows whose state it
 relies on (the actor is not deactivated, the post is not deleted): a concurrent deactivation or

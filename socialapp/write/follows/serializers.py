@@ -8,3 +8,6 @@ class FollowOut(serializers.Serializer):
     followee_id = serializers.CharField()
     followee_username = serializers.CharField()
     following = serializers.BooleanField()
+    requested = serializers.BooleanField(
+        help_text="true when the followee is locked: a follow request awaits its approval (following is false)"
+    )

@@ -1,4 +1,8 @@
-"""Follow commands. Lock order and versioning: socialapp.write.common.aggregates."""
+"""Follow commands. Lock order and versioning: socialapp.write.common.aggregates (and
+socialapp.write.relations.services for the pair lock a block check takes).
+
+A locked account approves its followers: following it makes a follow request
+(socialapp.write.relations.models.FollowRequest) instead, and unfollowing withdraws it."""
 
 from __future__ import annotations
 
@@ -9,6 +13,8 @@ from socialapp.events.catalogue import EventType
 from socialapp.write.accounts.models import User
 from socialapp.write.common.aggregates import set_active
 from socialapp.write.follows.models import Follow
+from socialapp.write.relations.models import FollowRequest
+from socialapp.write.relations.services import end_follow_request, refuse_if_blocked
 
 
 def _followee(follower: User, username: str) -> User:
@@ -35,8 +41,7 @@ def _followee(follower: User, username: str) -> User:
     return followee
 
 
-def _set_follow(*, follower: User, username: str, active: bool) -> tuple[Follow | None, bool]:
-    followee = _followee(follower, username)
+def _set_follow(*, follower: User, followee: User, active: bool) -> tuple[Follow | None, bool]:
     follow, changed = set_active(
         Follow,
         {"follower_id": follower.pk, "followee_id": followee.pk},
@@ -57,12 +62,45 @@ def _set_follow(*, follower: User, username: str, active: bool) -> tuple[Follow 
 
 
 @transaction.atomic
-def user_follow(*, follower: User, username: str) -> tuple[Follow, bool]:
-    """Follow; following twice changes nothing (racing duplicates: see aggregates.set_active)."""
-    return _set_follow(follower=follower, username=username, active=True)  # type: ignore[return-value]  # never None
+def user_follow(*, follower: User, username: str) -> tuple[Follow | FollowRequest, bool]:
+    """Follow; following twice changes nothing (racing duplicates: see aggregates.set_active).
+    Refused (403) when either blocks the other. A locked followee not yet followed gets a
+    pending follow request instead (the same one again if already pending); the caller tells
+    the two apart by the type of the row. The followee's row is locked FOR SHARE, so a racing
+    lock or unlock of the account waits for us."""
+    followee = _followee(follower, username)
+    refuse_if_blocked(follower.pk, followee.pk)
+    if followee.locked:
+        follow = Follow.objects.filter(follower_id=follower.pk, followee_id=followee.pk, active=True).first()
+        if follow is not None:
+            follow.followee = followee
+            return follow, False
+        request, changed = set_active(
+            FollowRequest,
+            {"follower_id": follower.pk, "followee_id": followee.pk},
+            active=True,
+            event_type=EventType.FOLLOW_REQUESTED,
+            actor_id=follower.pk,
+            payload=lambda row: {
+                "follower_id": follower.pk,
+                "followee_id": followee.pk,
+                "follower_username": follower.username,
+                "followee_username": followee.username,
+                "at": row.changed_at.isoformat(),
+            },
+        )
+        request.followee = followee  # type: ignore[union-attr]  # activating never gives None
+        return request, changed  # type: ignore[return-value]
+    return _set_follow(follower=follower, followee=followee, active=True)  # type: ignore[return-value]  # never None
 
 
 @transaction.atomic
 def user_unfollow(*, follower: User, username: str) -> tuple[Follow | None, bool]:
-    """Unfollow; unfollowing who is not followed changes nothing."""
-    return _set_follow(follower=follower, username=username, active=False)
+    """Unfollow, and withdraw a pending follow request (the request row is locked before the
+    follow row, as everywhere). Unfollowing who is neither followed nor asked changes nothing."""
+    followee = _followee(follower, username)
+    withdrawn = end_follow_request(
+        follower, followee, event_type=EventType.FOLLOW_REQUEST_WITHDRAWN, actor_id=follower.pk
+    )
+    follow, changed = _set_follow(follower=follower, followee=followee, active=False)
+    return follow, changed or withdrawn is not None

@@ -11,25 +11,29 @@ from socialapp.events.catalogue import AggregateType
 from socialapp.write.common.api import CommandView
 from socialapp.write.follows import services
 from socialapp.write.follows.serializers import FollowOut
+from socialapp.write.relations.models import FollowRequest
 
 
 class FollowView(CommandView):
     @extend_schema(request=None, responses={200: FollowOut})
     def put(self, request: Request, username: str) -> Response:
-        follow, _changed = services.user_follow(follower=request.user, username=username)
-        self.aggregate = (AggregateType.FOLLOW, follow.aggregate_id)
+        row, _changed = services.user_follow(follower=request.user, username=username)
+        requested = isinstance(row, FollowRequest)  # the followee is locked: asked, not following
+        self.aggregate = (row.aggregate_type, row.aggregate_id)
         out = {
-            "follower_id": follow.follower_id,
-            "followee_id": follow.followee_id,
-            "followee_username": follow.followee.username,
-            "following": True,
+            "follower_id": row.follower_id,
+            "followee_id": row.followee_id,
+            "followee_username": row.followee.username,
+            "following": not requested,
+            "requested": requested,
         }
         return Response(FollowOut(out).data)
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request: Request, username: str) -> Response:
         follow, _changed = services.user_unfollow(follower=request.user, username=username)
-        # Never followed: nothing to wait for but the caller's own account.
+        # Never followed: nothing to wait for but the caller's own account (a withdrawn request's
+        # event is in the token already, as everything appended is).
         self.aggregates = [(AggregateType.FOLLOW, follow.aggregate_id)] if follow else []
         self.aggregates.append((AggregateType.USER, request.user.pk))
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -13,6 +13,7 @@ from socialapp.write.accounts.models import User
 from socialapp.write.accounts.selectors import mentions_resolve
 from socialapp.write.common.aggregates import append_to, lock_active_actor, save_and_append, set_active
 from socialapp.write.posts.models import Like, Post
+from socialapp.write.relations.services import refuse_if_blocked
 
 
 def live_post(post_id: int, *, for_update: bool, moderator: bool = False) -> Post:
@@ -173,6 +174,8 @@ def post_delete(*, post_id: int, actor: User) -> Post:
 def _set_like(*, post_id: int, user: User, active: bool) -> tuple[Like | None, bool]:
     lock_active_actor(user.pk)
     post = live_post(post_id, for_update=False)
+    if active:  # unliking stays possible: it only takes something back
+        refuse_if_blocked(user.pk, post.author_id)
     return set_active(
         Like,
         {"post_id": post.id, "user_id": user.pk},
