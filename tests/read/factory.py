@@ -28,6 +28,7 @@ class User:
     email: str = ""
     version: int = 1
     active: bool = True
+    locked: bool = False
 
 
 @dataclass
@@ -39,6 +40,8 @@ class Post:
     mentions: list[int]
     version: int = 1
     deleted: bool = False
+    visibility: str = "public"
+    audience: list[int] = field(default_factory=list)  # mentions at creation
 
 
 @dataclass
@@ -49,6 +52,7 @@ class Comment:
     body: str
     version: int = 1
     deleted: bool = False
+    visibility: str = "public"
 
 
 @dataclass
@@ -59,6 +63,9 @@ class World:
     comments: dict[int, Comment] = field(default_factory=dict)
     likes: dict[tuple[int, int], tuple[bool, int]] = field(default_factory=dict)  # (post,user) -> (active, ver)
     follows: dict[tuple[int, int], tuple[bool, int]] = field(default_factory=dict)  # (follower, followee)
+    blocks: dict[tuple[int, int], tuple[bool, int]] = field(default_factory=dict)  # (blocker, blocked)
+    mutes: dict[tuple[int, int], tuple[bool, int]] = field(default_factory=dict)  # (muter, muted)
+    requests: dict[tuple[int, int], tuple[bool, int]] = field(default_factory=dict)  # (follower, followee)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _position: itertools.count = field(default_factory=lambda: itertools.count(1))
 
@@ -88,33 +95,35 @@ class World:
         return (1 << 40) + next(self._ids) * 4096
 
     # ------------------------------------------------------------------ commands
-    def register(self, username: str, display_name: str | None = None, uid: int | None = None) -> int:
+    def register(
+        self, username: str, display_name: str | None = None, uid: int | None = None, *, locked: bool | None = None
+    ) -> int:
+        """`locked` None: an event from before issue 15 (no `locked` key: false)."""
         uid = uid or len(self.users) + 1
         user = User(uid, username, display_name or username.title(), email=f"{username}@example.org")
+        user.locked = bool(locked)
         self.users[uid] = user
-        self._emit(
-            "user.registered",
-            "user",
-            uid,
-            1,
-            {
-                "user_id": uid,
-                "username": username,
-                "display_name": user.display_name,
-                "bio": "",
-                "registered_at": self._now(),
-            },
-            uid,
-        )
+        payload = {
+            "user_id": uid,
+            "username": username,
+            "display_name": user.display_name,
+            "bio": "",
+            "registered_at": self._now(),
+        }
+        if locked is not None:
+            payload["locked"] = locked
+        self._emit("user.registered", "user", uid, 1, payload, uid)
         return uid
 
-    def update_profile(self, uid: int, display_name: str, bio: str) -> None:
+    def update_profile(self, uid: int, display_name: str, bio: str, *, locked: bool | None = None) -> None:
         u = self.users[uid]
         u.version += 1
         u.display_name, u.bio = display_name, bio
-        self._emit(
-            "profile.updated", "user", uid, u.version, {"user_id": uid, "display_name": display_name, "bio": bio}, uid
-        )
+        payload: dict = {"user_id": uid, "display_name": display_name, "bio": bio}
+        if locked is not None:
+            u.locked = locked
+            payload["locked"] = locked
+        self._emit("profile.updated", "user", uid, u.version, payload, uid)
 
     def deactivate(self, uid: int) -> None:
         u = self.users[uid]
@@ -154,35 +163,33 @@ class World:
                 mentions.append({"user_id": u.id, "username": u.username})
         return tags, mentions
 
-    def post(self, uid: int, body: str) -> int:
+    def post(self, uid: int, body: str, visibility: str | None = None) -> int:
+        """`visibility` None: an event from before issue 15 (no `visibility` key: public)."""
         u = self.users[uid]
         pid = self._snowflake()
         tags, mentions = self._parse(body)
-        self.posts[pid] = Post(pid, uid, body, tags, [m["user_id"] for m in mentions])
-        self._emit(
-            "post.created",
-            "post",
-            pid,
-            1,
-            {
-                "post_id": pid,
-                "author_id": uid,
-                "author_username": u.username,
-                "author_display_name": u.display_name,
-                "body": body,
-                "hashtags": tags,
-                "mentions": mentions,
-                "created_at": self._now(),
-            },
-            uid,
-        )
+        ids = [m["user_id"] for m in mentions]
+        self.posts[pid] = Post(pid, uid, body, tags, ids, visibility=visibility or "public", audience=ids)
+        payload = {
+            "post_id": pid,
+            "author_id": uid,
+            "author_username": u.username,
+            "author_display_name": u.display_name,
+            "body": body,
+            "hashtags": tags,
+            "mentions": mentions,
+            "created_at": self._now(),
+        }
+        if visibility is not None:
+            payload["visibility"] = visibility
+        self._emit("post.created", "post", pid, 1, payload, uid)
         return pid
 
     def edit(self, pid: int, body: str) -> None:
         p = self.posts[pid]
         p.version += 1
         tags, mentions = self._parse(body)
-        p.body, p.hashtags = body, tags
+        p.body, p.hashtags, p.mentions = body, tags, [m["user_id"] for m in mentions]
         self._emit(
             "post.edited",
             "post",
@@ -194,6 +201,7 @@ class World:
                 "body": body,
                 "hashtags": tags,
                 "mentions": mentions,
+                "visibility": p.visibility,
                 "edited_at": self._now(),
             },
             p.author,
@@ -212,29 +220,34 @@ class World:
             p.author,
         )
 
-    def comment(self, uid: int, pid: int, body: str) -> int:
+    def comment(
+        self, uid: int, pid: int, body: str, visibility: str | None = None, in_reply_to: int | None = None
+    ) -> int:
+        """`visibility` as the command side decides it (the most restricted of it and the post's);
+        None and a public post: an event from before issue 15 (no `visibility` key)."""
         u, p = self.users[uid], self.posts[pid]
         cid = self._snowflake()
         _, mentions = self._parse(body)
-        self.comments[cid] = Comment(cid, pid, uid, body)
-        self._emit(
-            "comment.created",
-            "comment",
-            cid,
-            1,
-            {
-                "comment_id": cid,
-                "post_id": pid,
-                "post_author_id": p.author,
-                "author_id": uid,
-                "author_username": u.username,
-                "author_display_name": u.display_name,
-                "body": body,
-                "mentions": mentions,
-                "created_at": self._now(),
-            },
-            uid,
-        )
+        order = ("public", "unlisted", "followers", "direct")
+        effective = max(visibility or p.visibility, p.visibility, key=order.index)
+        self.comments[cid] = Comment(cid, pid, uid, body, visibility=effective)
+        payload = {
+            "comment_id": cid,
+            "post_id": pid,
+            "post_author_id": p.author,
+            "author_id": uid,
+            "author_username": u.username,
+            "author_display_name": u.display_name,
+            "body": body,
+            "mentions": mentions,
+            "created_at": self._now(),
+        }
+        if in_reply_to is not None:
+            payload["in_reply_to_id"] = in_reply_to
+            payload["in_reply_to_account_id"] = self.comments[in_reply_to].author
+        if visibility is not None or p.visibility != "public":
+            payload["visibility"] = effective
+        self._emit("comment.created", "comment", cid, 1, payload, uid)
         return cid
 
     def edit_comment(self, cid: int, body: str) -> None:
@@ -313,6 +326,59 @@ class World:
                 follower,
             )
 
+    def _relation(self, event_type: str, aggregate: str, key: tuple[int, int], version: int, payload: dict) -> None:
+        self._emit(event_type, aggregate, f"{key[0]}:{key[1]}", version, {**payload, "at": self._now()}, key[0])
+
+    def block(self, blocker: int, blocked: int, on: bool = True) -> None:
+        """As the block command: `user.blocked`, then `user.unfollowed` for each follow between
+        the two and the end of a pending request either way (docs/events.md)."""
+        version = self._toggle(self.blocks, (blocker, blocked), on)
+        if version is None:
+            return
+        kind = "user.blocked" if on else "user.unblocked"
+        self._relation(kind, "block", (blocker, blocked), version, {"blocker_id": blocker, "blocked_id": blocked})
+        if on:
+            for a, b in ((blocker, blocked), (blocked, blocker)):
+                self.follow(a, b, on=False)
+                self.end_request(a, b, "follow.request_withdrawn" if a == blocker else "follow.request_rejected")
+
+    def mute(self, muter: int, muted: int, on: bool = True, notifications: bool = True, expires_at=None) -> None:
+        active, version = self.mutes.get((muter, muted), (False, 0))
+        if not on and not active:
+            return
+        self.mutes[(muter, muted)] = (on, version + 1)
+        payload: dict = {"muter_id": muter, "muted_id": muted}
+        if on:
+            payload.update(notifications=notifications, expires_at=expires_at)
+        self._relation("user.muted" if on else "user.unmuted", "mute", (muter, muted), version + 1, payload)
+
+    def _request_payload(self, follower: int, followee: int) -> dict:
+        return {
+            "follower_id": follower,
+            "followee_id": followee,
+            "follower_username": self.users[follower].username,
+            "followee_username": self.users[followee].username,
+        }
+
+    def request_follow(self, follower: int, followee: int) -> None:
+        """Following a locked account: a request (approved by `approve`)."""
+        version = self._toggle(self.requests, (follower, followee), True)
+        if version is not None:
+            payload = self._request_payload(follower, followee)
+            self._relation("follow.requested", "follow_request", (follower, followee), version, payload)
+
+    def end_request(self, follower: int, followee: int, event_type: str) -> None:
+        version = self._toggle(self.requests, (follower, followee), False)
+        if version is not None:
+            payload = self._request_payload(follower, followee)
+            self._relation(event_type, "follow_request", (follower, followee), version, payload)
+
+    def approve(self, follower: int, followee: int) -> None:
+        """`follow.request_approved` and `user.followed`, as one command appends them."""
+        if self.requests.get((follower, followee), (False, 0))[0]:
+            self.end_request(follower, followee, "follow.request_approved")
+            self.follow(follower, followee)
+
     # ------------------------------------------------------------------ what the write model implies
     def live(self, uid: int) -> bool:
         return self.users[uid].active
@@ -324,8 +390,19 @@ class World:
         return {k for k, (on, _) in self.follows.items() if on and self.live(k[0]) and self.live(k[1])}
 
     def expected_feed(self, reader: int, cap: int) -> list[int]:
-        followees = {b for a, b in self.active_follows() if a == reader} | {reader}
-        ids = sorted((i for i, p in self.visible_posts().items() if p.author in followees), reverse=True)
+        """The fan-out's rule (docs/read-models.md): own posts, followees' posts unless direct,
+        followers-only and direct posts that mentioned the reader when created."""
+        followees = {b for a, b in self.active_follows() if a == reader}
+
+        def delivered(p: Post) -> bool:
+            if p.author == reader:
+                return True
+            addressed = p.visibility in ("followers", "direct") and reader in p.audience
+            return addressed or (p.author in followees and p.visibility != "direct")
+
+        if not self.live(reader):
+            return []
+        ids = sorted((i for i, p in self.visible_posts().items() if delivered(p)), reverse=True)
         return ids[:cap]
 
 

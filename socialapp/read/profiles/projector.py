@@ -112,6 +112,7 @@ class ProfilesProjector(Projector):
             " registered_at = %s,"
             " display_name = CASE WHEN version < %s THEN %s ELSE display_name END,"
             " bio = CASE WHEN version < %s THEN %s ELSE bio END,"
+            " locked = CASE WHEN version < %s THEN %s ELSE locked END,"
             " version = GREATEST(version, %s) WHERE user_id = %s",
             [
                 p["username"],
@@ -121,6 +122,8 @@ class ProfilesProjector(Projector):
                 p.get("display_name") or "",
                 event.aggregate_version,
                 p.get("bio") or "",
+                event.aggregate_version,
+                bool(p.get("locked", False)),
                 event.aggregate_version,
                 p["user_id"],
             ],
@@ -132,10 +135,12 @@ class ProfilesProjector(Projector):
         p = event.payload
         lock_profiles([p["user_id"]])
         execute(
-            "UPDATE read_profile SET display_name = %s, bio = %s, version = %s WHERE user_id = %s AND version < %s",
+            "UPDATE read_profile SET display_name = %s, bio = %s, locked = %s, version = %s"
+            " WHERE user_id = %s AND version < %s",
             [
                 p.get("display_name") or "",
                 p.get("bio") or "",
+                bool(p.get("locked", False)),  # carried whether or not it changed (docs/events.md)
                 event.aggregate_version,
                 p["user_id"],
                 event.aggregate_version,

@@ -19,7 +19,10 @@ from elasticsearch import NotFoundError
 from socialapp.read.search.client import get_client, index_name
 
 KINDS = ("posts", "users", "hashtags")
-SCHEMA_VERSION = 1
+# 2: posts carry `visibility` (issue 15). An older live index gets the new field added in place
+# (`ensure_index`: adding a field to a mapping is allowed), so live writes keep working; its
+# older documents lack it until `search rebuild` (which `search init` asks for: `outdated`).
+SCHEMA_VERSION = 2
 
 _HIDDEN = {"hidden": {"type": "boolean"}}
 
@@ -39,6 +42,7 @@ MAPPINGS: dict[str, dict[str, Any]] = {
             "mentions": {"type": "keyword"},
             "created_at": {"type": "date"},
             "like_count": {"type": "integer"},
+            "visibility": {"type": "keyword"},  # public, unlisted, followers, direct
         },
     },
     "users": {
@@ -118,9 +122,12 @@ def ensure_index(kind: str) -> str:
     _check(kind)
     es = get_client()
     try:
-        return next(iter(es.indices.get_alias(name=read_alias(kind))))
+        live = next(iter(es.indices.get_alias(name=read_alias(kind))))
     except NotFoundError:
         pass
+    else:
+        add_missing_fields(kind)
+        return live
     name = create_index(kind)
     actions = [
         {"add": {"index": name, "alias": read_alias(kind)}},
@@ -132,6 +139,23 @@ def ensure_index(kind: str) -> str:
         es.options(ignore_status=404).indices.delete(index=name)
         raise
     return name
+
+
+def add_missing_fields(kind: str) -> None:
+    """Add the fields of the current mapping that the indexes behind the write alias lack (new
+    fields only; `_meta` is left alone, so `outdated` still asks for a rebuild, which fills
+    them in older documents). A strict mapping would otherwise refuse every new document."""
+    es = get_client()
+    wanted = mappings(kind)["properties"]
+    try:
+        current = es.indices.get_mapping(index=write_alias(kind))
+    except NotFoundError:
+        return
+    for name, body in current.items():
+        have = body["mappings"].get("properties", {})
+        missing = {field: spec for field, spec in wanted.items() if field not in have}
+        if missing:
+            es.indices.put_mapping(index=name, properties=missing)
 
 
 def ensure_indexes() -> dict[str, str]:

@@ -55,6 +55,9 @@ class SearchPost(SyncedDocument):
     deleted = models.BooleanField(default=False)  # final tombstone
     author_deactivated = models.BooleanField(default=False)
     like_count = models.PositiveIntegerField(default=0)
+    # Fixed at creation (docs/privacy.md): the query filters on it with `author_id`
+    # (socialapp.read.common.visibility.search_filter). Kept on a hidden post (structure).
+    visibility = models.CharField(max_length=10, default="public", db_default="public")
 
     class Meta:
         db_table = "search_post"

@@ -146,7 +146,7 @@ def _scrub(post: Row) -> None:
 #: What the check compares of the state tables (their first column names the row in reports).
 _STATE_COMPARED = {
     "search_post": "SELECT post_id, author_id, author_username, author_display_name, body, hashtags, mentions,"
-    " created_at, edited_at, version, deleted, author_deactivated, like_count FROM {schema}.search_post",
+    " created_at, edited_at, version, deleted, author_deactivated, like_count, visibility FROM {schema}.search_post",
     "search_user": "SELECT user_id, username, display_name, version, deactivated FROM {schema}.search_user",
     "search_like": "SELECT post_id, user_id, liked, version FROM {schema}.search_like",
     "search_hashtag": "SELECT tag, post_count, last_used_at FROM {schema}.search_hashtag WHERE post_count > 0",
@@ -316,6 +316,7 @@ class SearchProjector(Projector):
         post.author_username = p.get("author_username") or ""
         post.author_display_name = p.get("author_display_name") or ""
         post.created_at = _parse_time(p.get("created_at")) or _parse_time(event.occurred_at)
+        post.visibility = p.get("visibility") or "public"  # fixed at creation: whatever the order
         if event.aggregate_version > post.version:
             _take_content(post, p, event.aggregate_version)
         post.author_deactivated = post.author_deactivated or bool(author and author.deactivated)
@@ -331,6 +332,8 @@ class SearchProjector(Projector):
             return  # older than what we hold
         before = _counted_tags(post)
         post.author_id = post.author_id or int(p["author_id"])
+        if "visibility" in p:  # post.created's value again (it never changes): any order agrees
+            post.visibility = p["visibility"]
         _take_content(post, p, event.aggregate_version)
         post.edited_at = _parse_time(p.get("edited_at"))
         post.author_deactivated = post.author_deactivated or bool(author and author.deactivated)

@@ -79,6 +79,7 @@ POSTS = Table(
         ("deleted", "boolean", False),
         ("author_deactivated", "boolean", False),
         ("like_count", "integer", 0),
+        ("visibility", "varchar", "public"),
     ),
 )
 USERS = Table(

@@ -70,7 +70,7 @@ Doc = tuple[str, int, dict[str, Any]]
 _COLUMNS = {
     "posts": "t.post_id, t.doc_version, (t.created_at IS NULL OR t.deleted OR t.author_deactivated),"
     " t.author_id, t.author_username, t.author_display_name, t.body, t.hashtags, t.mentions, t.created_at,"
-    " t.like_count",
+    " t.like_count, t.visibility",
     "users": "t.user_id, t.doc_version, (t.username IS NULL OR t.deactivated), t.username, t.display_name",
     "hashtags": "t.tag, t.doc_version, (t.post_count <= 0), t.post_count, t.last_used_at",
 }
@@ -108,6 +108,7 @@ def _post_source(r: tuple[Any, ...]) -> dict[str, Any]:
         "mentions": r[8],
         "created_at": r[9],  # a datetime: orjson writes ISO 8601
         "like_count": r[10],
+        "visibility": r[11],
     }
 
 
