@@ -106,8 +106,16 @@ def _all_posts(mw: MatrixWorld, relation: str, target: int | None) -> set[int]:
 
 
 def _home(mw: MatrixWorld, relation: str, target: int | None) -> set[int]:
-    facts = RELATIONS[relation]
-    return set(mw.posts) if facts.author or (facts.follows and not facts.blocked) else set()
+    """The home feed's own selection (docs/read-models.md): one's own posts, the followees' unless
+    direct, and followers-only and direct posts that addressed the reader when created."""
+    facts, uid = RELATIONS[relation], mw.ids.get(relation)
+    return {
+        p
+        for p, s in mw.posts.items()
+        if facts.author
+        or (facts.follows and s.visibility != "direct")
+        or (s.visibility in ("followers", "direct") and uid in s.mentions)
+    }
 
 
 def _notified(mw: MatrixWorld, relation: str, target: int | None) -> set[int]:

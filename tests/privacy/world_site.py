@@ -106,9 +106,9 @@ def build() -> MatrixWorld:
     for visibility in VISIBILITIES:
         for kind, named in (("plain", addressed), ("shout", everyone)):
             mentions = " ".join(f"@{n}" for n in named)
-            pid = w.post_as(author, f"{kind} {visibility} {WORD} #{TAG} {mentions}", visibility)
+            pid = w.post(author, f"{kind} {visibility} {WORD} #{TAG} {mentions}", visibility)
             mw.posts[pid] = Status(pid, visibility, kind, frozenset(ids[n] for n in named))
-            cid = w.comment_as(author, pid, f"the author answers {WORD}", visibility)
+            cid = w.comment(author, pid, f"the author answers {WORD}", visibility)
             mw.comments[cid] = Status(cid, visibility, "comment", frozenset({author}), post=pid)
 
     # Likes, while only follows and mentions decide (no block or mute yet).

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from socialapp.read.common.sql import execute, fetchall
+from socialapp.read.common.sql import fetchall
 from socialapp.read.common.visibility import (
     Context,
     StatusFacts,
@@ -74,22 +74,21 @@ def rule_world(clean_read_models) -> RuleWorld:
     statuses, comments = {}, {}
     for visibility in Visibility:
         for to_them in (True, False):
-            pid = w.post_as(author, f"{visibility} {addressed if to_them else 'to nobody'} #rule", visibility)
+            pid = w.post(author, f"{visibility} {addressed if to_them else 'to nobody'} #rule", visibility)
             statuses[pid] = (str(visibility), to_them)
-            comments[w.comment_as(author, pid, "the author answers", visibility)] = pid
+            comments[w.comment(author, pid, "the author answers", visibility)] = pid
     apply_all(w.events, PROJECTORS)
-    # The rule reads these columns; the posts projector fills them from the same events (its own
-    # tests say so). Set here too, so this test is about the rule and nothing upstream of it.
+    # The rule reads these columns, as the posts projector filled them from the events.
+    held = dict(fetchall("SELECT post_id, (visibility, audience_ids) FROM read_post"))
     for pid, (visibility, to_them) in statuses.items():
-        audience = [w.users[i].id for i in w.posts[pid].mentions] if to_them else []
-        execute(
-            "UPDATE read_post SET visibility = %s, audience_ids = %s WHERE post_id = %s", [visibility, audience, pid]
-        )
+        audience = sorted(w.posts[pid].mentions) if to_them else []
+        assert fetchall("SELECT visibility, audience_ids FROM read_post WHERE post_id = %s", [pid]) == [
+            (visibility, audience)
+        ], held.get(pid)
     for cid, pid in comments.items():
-        execute(
-            "UPDATE read_comment SET visibility = %s, audience_ids = %s WHERE comment_id = %s",
-            [statuses[pid][0], [author], cid],
-        )
+        assert fetchall("SELECT visibility, audience_ids FROM read_comment WHERE comment_id = %s", [cid]) == [
+            (statuses[pid][0], [author])
+        ]
     return RuleWorld(w, author, viewers, statuses, comments)
 
 
