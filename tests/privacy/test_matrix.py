@@ -205,6 +205,18 @@ ENDPOINTS: list[Endpoint] = [
              lambda body: [int(s["id"]) for s in body["statuses"]], _all_posts),
     Endpoint("mastodon favourites", "api/v1/favourites", "likes", lambda mw, t: ("/api/v1/favourites", {"limit": 40}),
              _statuses, _favourites, signed_in=True, exact=True),
+    # Variants that take another query path on the same route.
+    Endpoint("search posts by author, recent", "api/socialapp/v1/search/posts", "search",
+             lambda mw, t: (f"{API}/search/posts", {"q": WORD, "author": "author", "sort": "recent", "limit": 100}),
+             _ours, _all_posts, signed_in=True),
+    Endpoint("mastodon search by account", "api/v2/search", "search",
+             lambda mw, t: ("/api/v2/search", {"q": WORD, "type": "statuses", "account_id": str(mw.author)}),
+             lambda body: [int(s["id"]) for s in body["statuses"]], _all_posts),
+    Endpoint("mastodon account statuses without replies", "api/v1/accounts/<id:account_id>/statuses", "profile",
+             lambda mw, t: (f"/api/v1/accounts/{mw.author}/statuses", {"limit": 40, "exclude_replies": "true"}),
+             _statuses, _all_posts),
+    Endpoint("mastodon public local", "api/v1/timelines/public", "public",
+             lambda mw, t: ("/api/v1/timelines/public", {"limit": 40, "local": "true"}), _statuses, _all_posts),
 ]  # fmt: skip
 
 # The consistency-token path: the same reads, carrying a token of the world's last events (the
