@@ -31,6 +31,7 @@ API_MODULES = [
     "socialapp.read.feeds.urls",
     "socialapp.read.notifications.urls",
     "socialapp.read.search.urls",
+    "socialapp.read.relations.urls",
 ]
 
 post_detail_commands = post_commands.PostDetailView.as_view()

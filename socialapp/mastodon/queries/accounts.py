@@ -32,7 +32,7 @@ from socialapp.mastodon.queries import rows
 from socialapp.mastodon.queries.base import QueryView, viewer_id
 from socialapp.mastodon.queries.lists import keyset, paged_response
 from socialapp.read.common.sql import fetchall, fetchone
-from socialapp.read.feeds.selectors import VISIBLE
+from socialapp.read.common.visibility import Context
 
 _USERNAME = re.compile(rf"^{USERNAME_PATTERN}$")
 
@@ -101,23 +101,25 @@ SELF_REPLY = (
 )
 
 
-def account_status_ids(account_id: int, page: Any, *, replies: bool) -> list[int]:
-    """An author's posts and comments, in the page's read order; without `replies`, only the
-    comments that continue their own thread."""
+def account_status_ids(account_id: int, page: Any, *, replies: bool, viewer: int | None) -> list[int]:
+    """An author's posts and comments that `viewer` may see on the profile (PROFILE: a muted
+    author's still show, a blocked one's never), in the page's read order; without `replies`,
+    only the comments that continue their own thread."""
     post_where, direction, params = keyset("p.post_id", page)
     parts = [
-        f"(SELECT p.post_id AS id FROM read_post p WHERE p.author_id = %(a)s AND {post_where} AND {VISIBLE}"
+        f"(SELECT p.post_id AS id FROM read_post p WHERE p.author_id = %(a)s AND {post_where}"
+        f" AND {rows.post_shown(Context.PROFILE)}"
         f" ORDER BY p.post_id {direction} LIMIT %(limit)s)"
     ]
     comment_where, _, more = keyset("c.comment_id", page, prefix="c_")
     params.update(more)
     parts.append(
         f"(SELECT c.comment_id FROM read_comment c WHERE c.author_id = %(a)s AND {comment_where}"
-        f" AND {rows.COMMENT_VISIBLE}{'' if replies else ' AND ' + SELF_REPLY}"
+        f" AND {rows.comment_shown(Context.PROFILE)}{'' if replies else ' AND ' + SELF_REPLY}"
         f" ORDER BY c.comment_id {direction} LIMIT %(limit)s)"
     )
     sql = f"SELECT id FROM ({' UNION ALL '.join(parts)}) s ORDER BY id {direction} LIMIT %(limit)s"
-    return [r[0] for r in fetchall(sql, {**params, "a": account_id})]
+    return [r[0] for r in fetchall(sql, {**params, "a": account_id, "viewer": viewer})]
 
 
 class AccountStatusesView(QueryView):
@@ -134,7 +136,7 @@ class AccountStatusesView(QueryView):
             return paged_response(request, page, [], [])  # no media stored, nothing pinned
         if q.get("tagged"):
             return paged_response(request, page, [], [])  # featured-tag filter: we have no featured tags
-        ids = account_status_ids(account_id, page, replies=not exclude_replies)
+        ids = account_status_ids(account_id, page, replies=not exclude_replies, viewer=viewer_id(request))
         ordered = ids[::-1] if page.ascending else ids
         body = rows.statuses(ordered, viewer_id=viewer_id(request), base_url=rows.base_url(request))
         return paged_response(request, page, ids, body)
@@ -152,8 +154,9 @@ class _FollowListView(QueryView):
         found = fetchall(
             f"SELECT e.position, e.{self.other} FROM read_follow_edge e JOIN read_profile pr ON pr.user_id = e.{self.other}"
             f" WHERE e.{self.mine} = %(u)s AND e.active AND {where} AND {rows.ACCOUNT_VISIBLE}"
+            f" AND {rows.listed(f'e.{self.other}')}"
             f" ORDER BY e.position {direction} LIMIT %(limit)s",
-            {**params, "u": account_id},
+            {**params, "u": account_id, "viewer": viewer_id(request)},
         )
         keys = [r[0] for r in found]
         others = [r[1] for r in (found[::-1] if page.ascending else found)]

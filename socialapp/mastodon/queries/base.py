@@ -23,7 +23,7 @@ class QueryView(MastodonView):
     for (socialapp/mastodon/commands/base.py); the read database's by default, search adds its own."""
 
     authentication_classes = [CachedSessionAuthentication]
-    projectors: ClassVar[tuple[str, ...]] = ("posts", "profiles", "home_feed", "notifications")
+    projectors: ClassVar[tuple[str, ...]] = ("posts", "profiles", "home_feed", "notifications", "relations")
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         """Read the session's own writes: an explicit X-Consistency-Token if the client sends

@@ -19,7 +19,7 @@ from socialapp.mastodon.queries import rows
 from socialapp.mastodon.queries.base import QueryView
 from socialapp.mastodon.queries.lists import keyset, paged_response
 from socialapp.read.common.sql import fetchall
-from socialapp.read.feeds.selectors import VISIBLE
+from socialapp.read.common.visibility import Context
 
 
 class FavouritesView(QueryView):
@@ -34,9 +34,9 @@ class FavouritesView(QueryView):
         where, direction, params = keyset("l.position", page)
         found = fetchall(
             "SELECT l.position, l.post_id FROM read_like l JOIN read_post p ON p.post_id = l.post_id"
-            f" WHERE l.user_id = %(me)s AND l.active AND {where} AND {VISIBLE}"
+            f" WHERE l.user_id = %(me)s AND l.active AND {where} AND {rows.post_shown(Context.LIKES)}"
             f" ORDER BY l.position {direction} LIMIT %(limit)s",
-            {**params, "me": me},
+            {**params, "me": me, "viewer": me},
         )
         keys = [r[0] for r in found]
         posts = [r[1] for r in (found[::-1] if page.ascending else found)]

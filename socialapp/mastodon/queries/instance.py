@@ -55,9 +55,16 @@ from socialapp.common.text import BODY_MAX_LENGTH
 from socialapp.mastodon.common.dispatch import by_method
 from socialapp.mastodon.common.entities import DEFAULT_AVATAR
 from socialapp.mastodon.queries.base import QueryView
-from socialapp.mastodon.queries.rows import ACCOUNT_VISIBLE, COMMENT_VISIBLE, base_url
+from socialapp.mastodon.queries.rows import ACCOUNT_VISIBLE, base_url
 from socialapp.read.common.sql import fetchall, fetchone
-from socialapp.read.feeds.selectors import VISIBLE
+from socialapp.read.common.visibility import comment_live, post_live
+
+# The activity buckets count statuses, they list none: every live status counts, whatever its
+# visibility (as Mastodon counts its local statuses), and a comment while its post is live.
+POST_COUNTED = post_live("p")
+COMMENT_COUNTED = (
+    f"{comment_live('c')} AND EXISTS (SELECT 1 FROM read_post p WHERE p.post_id = c.post_id AND {post_live('p')})"
+)
 
 MASTODON_VERSION = "4.2.0"
 VERSION = f"{MASTODON_VERSION} (compatible; socialapp 1.0)"
@@ -231,13 +238,13 @@ def activity(now: datetime | None = None) -> list[dict[str, str]]:
     params = {"today": today, "since": oldest, "since_id": min_id_for(oldest), "weeks": WEEKS}
     posts = _weekly(
         "SELECT {bucket} AS b, count(*) FROM read_post p WHERE p.post_id >= %(since_id)s"
-        f" AND p.created_at >= %(since)s AND {VISIBLE} GROUP BY b",
+        f" AND p.created_at >= %(since)s AND {POST_COUNTED} GROUP BY b",
         "p.created_at",
         params,
     )
     comments = _weekly(
         "SELECT {bucket} AS b, count(*) FROM read_comment c WHERE c.comment_id >= %(since_id)s"
-        f" AND c.created_at >= %(since)s AND {COMMENT_VISIBLE} GROUP BY b",
+        f" AND c.created_at >= %(since)s AND {COMMENT_COUNTED} GROUP BY b",
         "c.created_at",
         params,
     )

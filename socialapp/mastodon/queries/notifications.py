@@ -7,8 +7,9 @@ is the notification's per-recipient `seq` (socialapp/read/notifications/models.p
 by arrival, so id paging works on it.
 
 A notification is shown only while its actor and its status (the liked post, the comment, the
-post or comment that mentions you) are visible: the same rule rows.py applies to every status and
-account (rows.ACCOUNT_VISIBLE, rows.COMMENT_VISIBLE, feeds' VISIBLE), written into the keyset
+post or comment that mentions you) are visible to the recipient: the one visibility rule, as our
+own API applies it (selectors.RECIPIENT_MAY_SEE: actor neither blocked either way nor muted with
+notifications, status visible in the NOTIFICATIONS context) and rows.ACCOUNT_VISIBLE, written into the keyset
 query so a page is never short because of hidden items; hydration through rows.py then drops
 anything hidden in between. Cleared and dismissed notifications are hidden by the read side's
 selectors (selectors.SHOWN); clear and dismiss write that reader-owned state (dismissals.py).
@@ -34,9 +35,8 @@ from socialapp.mastodon.common.schema import mastodon_schema
 from socialapp.mastodon.queries import rows
 from socialapp.mastodon.queries.base import QueryView
 from socialapp.read.common.sql import READ, fetchall, fetchone
-from socialapp.read.feeds.selectors import VISIBLE
 from socialapp.read.notifications import dismissals
-from socialapp.read.notifications.selectors import MARKER, SHOWN
+from socialapp.read.notifications.selectors import MARKER, RECIPIENT_MAY_SEE, SHOWN
 
 # Mastodon type -> our kinds; our kind -> Mastodon type.
 TYPE_KINDS: dict[str, tuple[str, ...]] = {
@@ -55,11 +55,10 @@ STATUS_ID = (
 )
 ABOUT_VISIBLE = f"""(
   EXISTS (SELECT 1 FROM read_profile pr WHERE pr.user_id = n.actor_id AND {rows.ACCOUNT_VISIBLE})
+  AND {RECIPIENT_MAY_SEE}
   AND (n.kind = 'follow'
-    OR ((n.kind = 'like' OR (n.kind = 'mention' AND n.comment_id IS NULL))
-        AND EXISTS (SELECT 1 FROM read_post p WHERE p.post_id = n.post_id AND {VISIBLE}))
-    OR ((n.kind = 'comment' OR (n.kind = 'mention' AND n.comment_id IS NOT NULL))
-        AND EXISTS (SELECT 1 FROM read_comment c WHERE c.comment_id = n.comment_id AND {rows.COMMENT_VISIBLE})))
+    OR ((n.kind = 'like' OR (n.kind = 'mention' AND n.comment_id IS NULL)) AND n.post_id IS NOT NULL)
+    OR ((n.kind = 'comment' OR (n.kind = 'mention' AND n.comment_id IS NOT NULL)) AND n.comment_id IS NOT NULL))
 )"""
 _SELECT = f"SELECT n.seq, n.kind, n.actor_id, {STATUS_ID}, n.created_at FROM read_notification n"
 

@@ -1,8 +1,11 @@
 """Read-model rows as the Mastodon renderers take them (socialapp.mastodon.common.entities).
 
 Every Mastodon query that shows statuses or accounts goes through here, so they all apply the
-read side's one visibility rule (socialapp.read.feeds.selectors.VISIBLE: created, not deleted,
-author neither deactivated nor suspended) and a comment shows only while its post does. A page
+read side's one visibility rule (socialapp.read.common.visibility: live, and visible to the
+viewer as opened on purpose) and a comment shows only while its post does. The keyset queries
+that choose a page's ids apply the rule in their own context (home, public, tag, thread...: where
+mutes hide and where only public statuses list); hydration here re-checks it as DETAIL, so no
+path can show a status its viewer may not open. A page
 is fetched as ids first (by the caller's keyset query) and then hydrated here in three statements
 (posts, comments, then their authors), whatever its length.
 
@@ -21,7 +24,14 @@ from socialapp.common.text import parse_hashtags
 from socialapp.mastodon.common import entities
 from socialapp.mastodon.common.entities import AccountRow, StatusRow
 from socialapp.read.common.sql import fetchall
-from socialapp.read.feeds.selectors import NOT_SUSPENDED, VISIBLE
+from socialapp.read.common.visibility import (
+    Context,
+    account_listed,
+    comment_live,
+    comment_visible,
+    post_live,
+    post_visible,
+)
 
 # Registered (a profile event may have come first and left a placeholder with a version but no
 # username), neither deactivated nor suspended: socialapp.read.profiles.selectors.VISIBLE.
@@ -29,24 +39,29 @@ ACCOUNT_VISIBLE = "pr.registered_at IS NOT NULL AND pr.deactivated_at IS NULL AN
 ACCOUNT_COLUMNS = (
     "pr.user_id, pr.username, pr.display_name, pr.bio, pr.registered_at, pr.follower_count,"
     " pr.following_count, pr.post_count,"
-    # Mastodon's last_status_at: one probe of read_post_author_idx.
-    f" (SELECT p.created_at FROM read_post p WHERE p.author_id = pr.user_id AND {VISIBLE}"
+    # Mastodon's last_status_at: one probe of read_post_author_idx (when, not what: liveness only).
+    f" (SELECT p.created_at FROM read_post p WHERE p.author_id = pr.user_id AND {post_live('p')}"
     " ORDER BY p.post_id DESC LIMIT 1)"
 )
 
 
-def comment_live(alias: str) -> str:
-    """A comment row (as `alias`) that is live and whose author is shown; its post not checked."""
-    return (
-        f"{alias}.created_at IS NOT NULL AND NOT {alias}.deleted AND NOT {alias}.author_deactivated AND "
-        + NOT_SUSPENDED.format(f"{alias}.author_id")
-    )
+# The viewer's placeholder in the statements of the Mastodon queries (a user id, or None).
+VIEWER = "%(viewer)s"
 
 
-# A comment shows while it is live, its author is shown, and its post shows.
-COMMENT_VISIBLE = (
-    comment_live("c") + " AND EXISTS (SELECT 1 FROM read_post p WHERE p.post_id = c.post_id AND " + VISIBLE + ")"
-)
+def comment_shown(context: Context, alias: str = "c", viewer: str = VIEWER) -> str:
+    """A comment row that is live and that the viewer may see in `context`, its post included."""
+    return comment_visible(alias, viewer, context)
+
+
+def post_shown(context: Context, alias: str = "p", viewer: str = VIEWER) -> str:
+    """A post row that is live and that the viewer may see in `context`."""
+    return post_visible(alias, viewer, context)
+
+
+def listed(user_col: str, viewer: str = VIEWER) -> str:
+    """An account (column) that may appear in the viewer's lists: neither blocks the other."""
+    return account_listed(user_col, viewer)
 
 
 def _account(row: Sequence[Any]) -> AccountRow:
@@ -84,7 +99,7 @@ _POSTS_SQL = f"""
 SELECT p.post_id, p.author_id, p.body, p.created_at, p.edited_at, p.spoiler_text, p.sensitive, p.hashtags,
        p.mentions, NULL::bigint, NULL::bigint, p.like_count, p.comment_count,
        EXISTS (SELECT 1 FROM read_like l WHERE l.post_id = p.post_id AND l.user_id = %(viewer)s AND l.active)
-FROM read_post p WHERE p.post_id = ANY(%(ids)s) AND {VISIBLE}
+FROM read_post p WHERE p.post_id = ANY(%(ids)s) AND {post_shown(Context.DETAIL)}
 """
 _COMMENTS_SQL = f"""
 SELECT c.comment_id, c.author_id, c.body, c.created_at, c.edited_at, c.spoiler_text, c.sensitive, NULL,
@@ -94,7 +109,7 @@ SELECT c.comment_id, c.author_id, c.body, c.created_at, c.edited_at, c.spoiler_t
        (SELECT count(*) FROM read_comment r WHERE r.post_id = c.post_id AND r.in_reply_to_id = c.comment_id
           AND {comment_live("r")}),
        false
-FROM read_comment c WHERE c.comment_id = ANY(%(ids)s) AND {COMMENT_VISIBLE}
+FROM read_comment c WHERE c.comment_id = ANY(%(ids)s) AND {comment_shown(Context.DETAIL)}
 """
 
 

@@ -32,6 +32,7 @@ from socialapp.mastodon.common.schema import mastodon_schema
 from socialapp.mastodon.queries import rows
 from socialapp.mastodon.queries.base import QueryView
 from socialapp.read.common.sql import fetchall
+from socialapp.read.common.visibility import viewer_relations
 from socialapp.read.search import selectors
 from socialapp.read.search.query import check_query
 
@@ -123,9 +124,10 @@ def search(
     out: dict[str, list[Any]] = {"accounts": [], "statuses": [], "hashtags": []}
     if offset + limit > MAX_WINDOW:
         return out
+    relations = viewer_relations(viewer)  # the one visibility rule's facts, once per request
     if "accounts" in kinds:
         only = following_ids(viewer) if following and viewer is not None else None
-        found = selectors.search_users(q=q, limit=limit, offset=offset, only=only).results
+        found = selectors.search_users(q=q, limit=limit, offset=offset, only=only, viewer=relations).results
         out["accounts"] = rows.accounts([int(hit["id"]) for hit in found], base_url=base_url)
     if "statuses" in kinds:
         author = None
@@ -134,7 +136,7 @@ def search(
             if account is None:
                 return out  # nobody visible to search the statuses of
             author = account["username"]
-        found = selectors.search_posts(q=q, author=author, limit=limit, offset=offset).results
+        found = selectors.search_posts(q=q, author=author, limit=limit, offset=offset, viewer=relations).results
         out["statuses"] = rows.statuses([int(hit["id"]) for hit in found], viewer_id=viewer, base_url=base_url)
     if "hashtags" in kinds:
         found = selectors.search_hashtags(q=q, limit=limit, offset=offset).results
@@ -145,7 +147,7 @@ def search(
 class SearchView(QueryView):
     """Anonymous callers allowed; with a token, read:search (`authorize_if_got_token!`)."""
 
-    projectors = ("search", "posts", "profiles")  # the session's writes it waits for (queries/base.py)
+    projectors = ("search", "posts", "profiles", "relations")  # the session's writes it waits for (queries/base.py)
 
     scopes: dict[str, str] = {}
 
@@ -180,7 +182,7 @@ class SearchView(QueryView):
 class AccountSearchView(QueryView):
     """`GET /api/v1/accounts/search`: accounts only, read:accounts, a list (Mastodon's shape)."""
 
-    projectors = ("search", "profiles")
+    projectors = ("search", "profiles", "relations")
 
     scopes = {"GET": "read:accounts"}
 

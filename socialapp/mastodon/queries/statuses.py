@@ -35,6 +35,7 @@ from socialapp.mastodon.queries import rows
 from socialapp.mastodon.queries.base import QueryView, viewer_id
 from socialapp.mastodon.queries.lists import keyset, paged_response
 from socialapp.read.common.sql import fetchall
+from socialapp.read.common.visibility import Context
 
 # Mastodon caps a thread's descendants (4096 for a signed-in caller); so do we, to bound a page.
 MAX_DESCENDANTS = 4096
@@ -50,13 +51,13 @@ class StatusView(QueryView):
         return Response(entities.status(found, base_url=rows.base_url(request)))
 
 
-def _thread(post_id: int) -> list[tuple[int, int | None]]:
-    """(comment id, answered comment id) of the shown comments of a post, oldest first
-    (read_comment_post_idx)."""
+def _thread(post_id: int, viewer: int | None) -> list[tuple[int, int | None]]:
+    """(comment id, answered comment id) of the comments of a post the viewer may see in a thread
+    (THREAD: blocked and muted authors' comments are left out), oldest first (read_comment_post_idx)."""
     return fetchall(
-        f"SELECT c.comment_id, c.in_reply_to_id FROM read_comment c WHERE c.post_id = %s AND {rows.comment_live('c')}"
-        " ORDER BY c.comment_id LIMIT %s",
-        [post_id, MAX_DESCENDANTS],
+        "SELECT c.comment_id, c.in_reply_to_id FROM read_comment c WHERE c.post_id = %(p)s"
+        f" AND {rows.comment_shown(Context.THREAD)} ORDER BY c.comment_id LIMIT %(n)s",
+        {"p": post_id, "n": MAX_DESCENDANTS, "viewer": viewer},
     )
 
 
@@ -97,7 +98,7 @@ class ContextView(QueryView):
             raise NotFound("Record not found")
         is_comment = found["in_reply_to_id"] is not None
         post_id = _post_of(status_id) if is_comment else status_id
-        comments = _thread(post_id)
+        comments = _thread(post_id, viewer)
         ancestors = _ancestors(status_id, comments, post_id) if is_comment else []
         descendants = _descendants(status_id, comments, post_id)
         hydrated = rows.status_rows([*ancestors, *descendants], viewer_id=viewer)
@@ -119,7 +120,8 @@ class FavouritedByView(QueryView):
     answers_list = True  # an array in the OpenAPI document
 
     def get(self, request: Request, status_id: int) -> Response:
-        found = rows.status_rows([status_id], viewer_id=None).get(status_id)
+        viewer = viewer_id(request)
+        found = rows.status_rows([status_id], viewer_id=viewer).get(status_id)
         if found is None:
             raise NotFound("Record not found")
         page = page_from(request, default=40, maximum=80)
@@ -131,8 +133,8 @@ class FavouritedByView(QueryView):
             for r in fetchall(
                 "SELECT l.user_id FROM read_like l JOIN read_profile pr ON pr.user_id = l.user_id"
                 f" WHERE l.post_id = %(p)s AND l.active AND {where} AND {rows.ACCOUNT_VISIBLE}"
-                f" ORDER BY l.user_id {direction} LIMIT %(limit)s",
-                {**params, "p": status_id},
+                f" AND {rows.listed('l.user_id')} ORDER BY l.user_id {direction} LIMIT %(limit)s",
+                {**params, "p": status_id, "viewer": viewer},
             )
         ]
         ordered = keys[::-1] if page.ascending else keys

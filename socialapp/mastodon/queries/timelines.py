@@ -25,8 +25,8 @@ from socialapp.mastodon.queries import rows
 from socialapp.mastodon.queries.base import QueryView, viewer_id
 from socialapp.mastodon.queries.lists import keyset, paged_response
 from socialapp.read.common.sql import fetchall
+from socialapp.read.common.visibility import Context
 from socialapp.read.feeds import maintenance
-from socialapp.read.feeds.selectors import VISIBLE
 
 
 def home_ids(reader_id: int, page: Page) -> list[int]:
@@ -37,13 +37,14 @@ def home_ids(reader_id: int, page: Page) -> list[int]:
     sql = f"""
 WITH candidates AS (
   (SELECT e.post_id FROM feed_entry e JOIN read_post p ON p.post_id = e.post_id
-    WHERE e.reader_id = %(r)s AND {entry_where} AND {VISIBLE}
+    WHERE e.reader_id = %(r)s AND {entry_where} AND {rows.post_shown(Context.HOME, viewer="%(r)s")}
     ORDER BY e.post_id {direction} LIMIT %(limit)s)
   UNION
   (SELECT m.post_id FROM feed_author a JOIN feed_follow f ON f.followee_id = a.user_id AND f.follower_id = %(r)s
     CROSS JOIN LATERAL (
       SELECT fp.post_id FROM feed_post fp JOIN read_post p ON p.post_id = fp.post_id
-      WHERE fp.author_id = f.followee_id AND NOT fp.fanned_out AND NOT fp.deleted AND {merge_where} AND {VISIBLE}
+      WHERE fp.author_id = f.followee_id AND NOT fp.fanned_out AND NOT fp.deleted AND {merge_where}
+        AND {rows.post_shown(Context.HOME, viewer="%(r)s")}
       ORDER BY fp.post_id {direction} LIMIT %(limit)s) m
     WHERE a.has_unfanned AND f.active)
 )
@@ -52,25 +53,27 @@ SELECT c.post_id FROM candidates c ORDER BY c.post_id {direction} LIMIT %(limit)
     return [r[0] for r in fetchall(sql, {**params, **more, "r": reader_id})]
 
 
-def public_ids(page: Page) -> list[int]:
+def public_ids(page: Page, viewer: int | None) -> list[int]:
     where, direction, params = keyset("p.post_id", page)
     return [
         r[0]
         for r in fetchall(
-            f"SELECT p.post_id FROM read_post p WHERE {where} AND {VISIBLE} ORDER BY p.post_id {direction} LIMIT %(limit)s",
-            params,
+            f"SELECT p.post_id FROM read_post p WHERE {where} AND {rows.post_shown(Context.PUBLIC)}"
+            f" ORDER BY p.post_id {direction} LIMIT %(limit)s",
+            {**params, "viewer": viewer},
         )
     ]
 
 
-def tag_ids(tag: str, page: Page) -> list[int]:
+def tag_ids(tag: str, page: Page, viewer: int | None) -> list[int]:
     where, direction, params = keyset("t.post_id", page)
     return [
         r[0]
         for r in fetchall(
             f"SELECT t.post_id FROM read_post_tag t JOIN read_post p ON p.post_id = t.post_id"
-            f" WHERE t.tag = %(tag)s AND {where} AND {VISIBLE} ORDER BY t.post_id {direction} LIMIT %(limit)s",
-            {**params, "tag": tag.lower().lstrip("#")},
+            f" WHERE t.tag = %(tag)s AND {where} AND {rows.post_shown(Context.TAG)}"
+            f" ORDER BY t.post_id {direction} LIMIT %(limit)s",
+            {**params, "tag": tag.lower().lstrip("#"), "viewer": viewer},
         )
     ]
 
@@ -113,7 +116,7 @@ class PublicView(QueryView):
         page = page_from(request)
         if _nothing_remote_or_media(request):
             return paged_response(request, page, [], [])
-        return _respond(request, page, public_ids(page))
+        return _respond(request, page, public_ids(page, viewer_id(request)))
 
 
 class TagView(QueryView):
@@ -125,7 +128,7 @@ class TagView(QueryView):
         page = page_from(request)
         if _nothing_remote_or_media(request):
             return paged_response(request, page, [], [])
-        return _respond(request, page, tag_ids(tag, page))
+        return _respond(request, page, tag_ids(tag, page, viewer_id(request)))
 
 
 urlpatterns: list[URLPattern] = [

@@ -1,10 +1,11 @@
 """Reads of posts, comments, hashtag timelines and home feeds: `read` alias only, and never a
 write (regenerating an evicted feed is the view's explicit step: socialapp.read.feeds.maintenance).
 
-Visibility is re-checked here on every read (created, not deleted, author not deactivated nor
-suspended)
+Visibility is re-checked here on every read, for the viewer and the place the status is read in,
+by the one rule (socialapp.read.common.visibility: liveness, per-post visibility, blocks, mutes)
 rather than trusted to the removal work of the projectors: feeds are where social backends
-leak deleted or hidden content.
+leak deleted or hidden content, and a block or a mute must take effect on the next read without
+rewriting anyone's stored feed.
 """
 
 from __future__ import annotations
@@ -13,12 +14,10 @@ from typing import Any
 
 from socialapp.read.common.rendered import iso_datetime, mentions_json
 from socialapp.read.common.sql import fetchall, fetchone
+from socialapp.read.common.visibility import Context, comment_visible, post_visible
 
-# A suspended author's rows stay as they are; this hides them while the flag is set.
-NOT_SUSPENDED = "NOT EXISTS (SELECT 1 FROM read_post_author sa WHERE sa.user_id = {} AND sa.suspended)"
-VISIBLE = "p.created_at IS NOT NULL AND NOT p.deleted AND NOT p.author_deactivated AND " + NOT_SUSPENDED.format(
-    "p.author_id"
-)
+# The viewer's placeholder in every statement here (bound to a user id, or None when anonymous).
+VIEWER = "%(viewer)s"
 # A post as PublicPostOut renders it, built by PostgreSQL from the row (with the viewer's like as
 # the overlay): see socialapp/read/common/rendered.py. Rows come back as (post_id, json text).
 POST_JSON = (
@@ -42,9 +41,10 @@ COMMENT_JSON = (
 Rendered = tuple[Any, ...]
 
 
-def _posts(where: str, params: dict[str, Any], limit: int) -> list[Rendered]:
+def _posts(where: str, params: dict[str, Any], limit: int, context: Context) -> list[Rendered]:
     return fetchall(
-        f"SELECT {POST_COLUMNS} FROM read_post p WHERE {VISIBLE} AND {where} ORDER BY p.post_id DESC LIMIT %(n)s",
+        f"SELECT {POST_COLUMNS} FROM read_post p WHERE {where} AND {post_visible('p', VIEWER, context)}"
+        " ORDER BY p.post_id DESC LIMIT %(n)s",
         {**params, "n": limit},
     )
 
@@ -57,16 +57,24 @@ def post_detail(*, post_id: int, viewer_id: int | None) -> tuple[int, str] | Non
     if not 0 < post_id <= MAX_ID:
         return None  # not an id PostgreSQL could hold: simply not found
     row = fetchone(
-        f"SELECT p.version, {POST_JSON} FROM read_post p WHERE p.post_id = %(id)s AND {VISIBLE}",
+        f"SELECT p.version, {POST_JSON} FROM read_post p WHERE p.post_id = %(id)s"
+        f" AND {post_visible('p', VIEWER, Context.DETAIL)}",
         {"id": post_id, "viewer": viewer_id},
     )
     return (row[0], row[1]) if row else None
 
 
-def post_visible(post_id: int) -> bool:
+def post_shown(post_id: int, viewer_id: int | None) -> bool:
+    """The post is live and `viewer_id` may open it (the gate of its comments and likers)."""
     if not 0 < post_id <= MAX_ID:
         return False
-    return fetchone(f"SELECT 1 FROM read_post p WHERE p.post_id = %s AND {VISIBLE}", [post_id]) is not None
+    return (
+        fetchone(
+            f"SELECT 1 FROM read_post p WHERE p.post_id = %(id)s AND {post_visible('p', VIEWER, Context.DETAIL)}",
+            {"id": post_id, "viewer": viewer_id},
+        )
+        is not None
+    )
 
 
 def user_posts(*, author_id: int, viewer_id: int | None, before: int | None, limit: int) -> list[Rendered]:
@@ -74,42 +82,45 @@ def user_posts(*, author_id: int, viewer_id: int | None, before: int | None, lim
         "p.author_id = %(a)s AND (%(b)s::bigint IS NULL OR p.post_id < %(b)s)",
         {"a": author_id, "b": before, "viewer": viewer_id},
         limit,
+        Context.PROFILE,
     )
 
 
 def tag_posts(*, tag: str, viewer_id: int | None, before: int | None, limit: int) -> list[Rendered]:
     return fetchall(
         f"SELECT {POST_COLUMNS} FROM read_post_tag t JOIN read_post p ON p.post_id = t.post_id"
-        f" WHERE t.tag = %(tag)s AND (%(b)s::bigint IS NULL OR t.post_id < %(b)s) AND {VISIBLE}"
+        f" WHERE t.tag = %(tag)s AND (%(b)s::bigint IS NULL OR t.post_id < %(b)s)"
+        f" AND {post_visible('p', VIEWER, Context.TAG)}"
         " ORDER BY t.post_id DESC LIMIT %(n)s",
         {"tag": tag.lower().lstrip("#"), "b": before, "viewer": viewer_id, "n": limit},
     )
 
 
-def post_comments(*, post_id: int, after: int | None, limit: int) -> list[Rendered] | None:
-    """Oldest first, as (comment_id, JSON text); None when the post itself is not visible."""
-    if not post_visible(post_id):
+def post_comments(*, post_id: int, viewer_id: int | None, after: int | None, limit: int) -> list[Rendered] | None:
+    """Oldest first, as (comment_id, JSON text); None when the post itself is not visible to the
+    viewer (opened on purpose: DETAIL); the comments as a thread (THREAD: mutes hide them too)."""
+    if not post_shown(post_id, viewer_id):
         return None
     return fetchall(
-        f"SELECT c.comment_id, {COMMENT_JSON} FROM read_comment c WHERE c.post_id = %(p)s AND c.created_at IS NOT NULL"
-        " AND NOT c.deleted AND NOT c.author_deactivated AND (%(a)s::bigint IS NULL OR c.comment_id > %(a)s)"
-        f" AND {NOT_SUSPENDED.format('c.author_id')}"
+        f"SELECT c.comment_id, {COMMENT_JSON} FROM read_comment c WHERE c.post_id = %(p)s"
+        " AND (%(a)s::bigint IS NULL OR c.comment_id > %(a)s)"
+        f" AND {comment_visible('c', VIEWER, Context.THREAD)}"
         " ORDER BY c.comment_id LIMIT %(n)s",
-        {"p": post_id, "a": after, "n": limit},
+        {"p": post_id, "a": after, "n": limit, "viewer": viewer_id},
     )
 
 
 HOME_FEED_SQL = f"""
 WITH candidates AS (
   (SELECT e.post_id FROM feed_entry e JOIN read_post p ON p.post_id = e.post_id
-    WHERE e.reader_id = %(r)s AND (%(b)s::bigint IS NULL OR e.post_id < %(b)s) AND {VISIBLE}
+    WHERE e.reader_id = %(r)s AND (%(b)s::bigint IS NULL OR e.post_id < %(b)s) AND {post_visible("p", "%(r)s", Context.HOME)}
     ORDER BY e.post_id DESC LIMIT %(n)s)
   UNION
   (SELECT m.post_id FROM feed_author a JOIN feed_follow f ON f.followee_id = a.user_id AND f.follower_id = %(r)s
     CROSS JOIN LATERAL (
       SELECT fp.post_id FROM feed_post fp JOIN read_post p ON p.post_id = fp.post_id
       WHERE fp.author_id = f.followee_id AND NOT fp.fanned_out AND NOT fp.deleted
-        AND (%(b)s::bigint IS NULL OR fp.post_id < %(b)s) AND {VISIBLE}
+        AND (%(b)s::bigint IS NULL OR fp.post_id < %(b)s) AND {post_visible("p", "%(r)s", Context.HOME)}
       ORDER BY fp.post_id DESC LIMIT %(n)s) m
     WHERE a.has_unfanned AND f.active)
 )

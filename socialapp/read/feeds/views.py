@@ -53,7 +53,7 @@ def _post_page(request: Request, scope: str, fetch: Callable[..., list[Rendered]
 
 class HomeFeedView(QueryView):
     permission_classes = [IsAuthenticated]
-    projectors = ("home_feed", "posts")
+    projectors = ("home_feed", "posts", "relations")
 
     @extend_schema(
         operation_id="feed_home",
@@ -79,7 +79,7 @@ def home_feed_regenerated(*, reader_id: int, before: int | None, limit: int) -> 
 
 class PostDetailView(QueryView):
     permission_classes = [AllowAny]
-    projectors = ("posts",)
+    projectors = ("posts", "relations")
 
     @extend_schema(
         operation_id="posts_retrieve",
@@ -99,7 +99,7 @@ class PostDetailView(QueryView):
 
 class PostCommentsView(QueryView):
     permission_classes = [AllowAny]
-    projectors = ("posts",)
+    projectors = ("posts", "relations")
 
     @extend_schema(
         operation_id="posts_comments_list",
@@ -110,8 +110,10 @@ class PostCommentsView(QueryView):
         tags=["queries"],
     )
     def get(self, request: Request, post_id: int) -> HttpResponseBase:
+        viewer = viewer_id(request)
+
         def fetch(page: PageRequest) -> list[Rendered]:
-            rows = selectors.post_comments(post_id=post_id, after=page.key(0), limit=page.fetch_limit)
+            rows = selectors.post_comments(post_id=post_id, viewer_id=viewer, after=page.key(0), limit=page.fetch_limit)
             if rows is None:
                 raise NotFound("No such post.")
             return rows
@@ -121,7 +123,7 @@ class PostCommentsView(QueryView):
 
 class UserPostsView(QueryView):
     permission_classes = [AllowAny]
-    projectors = ("posts", "profiles")
+    projectors = ("posts", "profiles", "relations")
 
     @extend_schema(
         operation_id="users_posts_list",
@@ -144,7 +146,7 @@ class UserPostsView(QueryView):
 
 class TagPostsView(QueryView):
     permission_classes = [AllowAny]
-    projectors = ("posts",)
+    projectors = ("posts", "relations")
 
     @extend_schema(
         operation_id="tags_posts_list",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from socialapp.read.common.rendered import iso_datetime
 from socialapp.read.common.sql import fetchall, fetchone
+from socialapp.read.common.visibility import Context, actor_shown, comment_visible, post_visible
 
 # The recipient's read marker: everything at or below it is read.
 MARKER = "COALESCE((SELECT up_to FROM read_notification_marker WHERE recipient_id = %(r)s), 0)"
@@ -18,6 +19,18 @@ KEPT = (
 # What a suspended user caused is hidden while the suspension lasts (and comes back after).
 SHOWN = (
     f"NOT EXISTS (SELECT 1 FROM read_notification_suspension s WHERE s.user_id = n.actor_id AND s.suspended) AND {KEPT}"
+)
+# The one visibility rule, for the recipient (%(r)s): nothing from an actor blocked either way or
+# muted with notifications, and nothing about a post or comment the recipient may not see
+# (NOTIFICATIONS context), whatever the kind (a notification without a status has both NULL).
+# Checked at read time, so a block or a mute takes effect at once, and an unblock brings back
+# what was hidden, with no rewrite of the stored notifications.
+RECIPIENT_MAY_SEE = (
+    f"({actor_shown('n.actor_id', '%(r)s')}"
+    " AND (n.post_id IS NULL OR EXISTS (SELECT 1 FROM read_post p WHERE p.post_id = n.post_id"
+    f" AND {post_visible('p', '%(r)s', Context.NOTIFICATIONS)}))"
+    " AND (n.comment_id IS NULL OR EXISTS (SELECT 1 FROM read_comment c WHERE c.comment_id = n.comment_id"
+    f" AND {comment_visible('c', '%(r)s', Context.NOTIFICATIONS)})))"
 )
 
 
@@ -34,7 +47,7 @@ def notifications(*, recipient_id: int, before: int | None, limit: int) -> list[
     return fetchall(
         f"SELECT n.seq, {NOTIFICATION_JSON}"
         " FROM read_notification n WHERE n.recipient_id = %(r)s AND (%(b)s::bigint IS NULL OR n.seq < %(b)s)"
-        f" AND {SHOWN}"
+        f" AND {SHOWN} AND {RECIPIENT_MAY_SEE}"
         " ORDER BY n.seq DESC LIMIT %(n)s",
         {"r": recipient_id, "b": before, "n": limit},
     )
@@ -42,7 +55,8 @@ def notifications(*, recipient_id: int, before: int | None, limit: int) -> list[
 
 def unread_count(recipient_id: int) -> int:
     row = fetchone(
-        f"SELECT count(*) FROM read_notification n WHERE n.recipient_id = %(r)s AND n.seq > {MARKER} AND {SHOWN}",
+        f"SELECT count(*) FROM read_notification n WHERE n.recipient_id = %(r)s AND n.seq > {MARKER} AND {SHOWN}"
+        f" AND {RECIPIENT_MAY_SEE}",
         {"r": recipient_id},
     )
     return int(row[0]) if row else 0

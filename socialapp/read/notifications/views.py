@@ -29,7 +29,7 @@ EXAMPLE = {
 
 class NotificationsView(QueryView):
     permission_classes = [IsAuthenticated]
-    projectors = ("notifications",)
+    projectors = ("notifications", "relations")
 
     @extend_schema(
         operation_id="notifications_list",
@@ -51,7 +51,7 @@ class NotificationsView(QueryView):
 
 class MarkReadView(QueryView):
     permission_classes = [IsAuthenticated]
-    projectors = ("notifications",)
+    projectors = ("notifications", "relations")
 
     @extend_schema(
         operation_id="notifications_mark_read",

@@ -9,6 +9,7 @@ from typing import Any
 
 from socialapp.read.common.rendered import iso_datetime
 from socialapp.read.common.sql import fetchall, fetchone
+from socialapp.read.common.visibility import account_listed
 
 VISIBLE = "p.registered_at IS NOT NULL AND p.deactivated_at IS NULL AND NOT p.suspended"
 # ProfileOut's members, in its order; each caller appends its own (overlay, e-mail, since).
@@ -48,21 +49,23 @@ def own_profile(*, user_id: int, email: str) -> tuple[int, str] | None:
 
 
 def follow_list(
-    *, user_id: int, direction: str, after: tuple[str, int] | None, limit: int
+    *, user_id: int, direction: str, after: tuple[str, int] | None, limit: int, viewer_id: int | None = None
 ) -> list[tuple[datetime, int, str]]:
     """Followers or following, most recent follow first, as (since, other user id,
-    FollowListItemOut JSON text); keyed by (since, other user id)."""
+    FollowListItemOut JSON text); keyed by (since, other user id). Accounts blocked either way
+    with `viewer_id` are left out (the one visibility rule's account_listed)."""
     me, other = ("followee_id", "follower_id") if direction == "followers" else ("follower_id", "followee_id")
     params: dict[str, Any] = {
         "u": user_id,
         "s": after[0] if after else None,
         "o": after[1] if after else None,
         "n": limit,
+        "v": viewer_id,
     }
     return fetchall(
         f"SELECT e.since, e.{other}, json_build_object({PROFILE_MEMBERS}, 'since', {iso_datetime('e.since')})::text"
         f" FROM read_follow_edge e JOIN read_profile p ON p.user_id = e.{other}"
-        f" WHERE e.{me} = %(u)s AND e.active AND {VISIBLE}"
+        f" WHERE e.{me} = %(u)s AND e.active AND {VISIBLE} AND {account_listed(f'e.{other}', '%(v)s')}"
         f" AND (%(s)s::timestamptz IS NULL OR (e.since, e.{other}) < (%(s)s::timestamptz, %(o)s))"
         f" ORDER BY e.since DESC, e.{other} DESC LIMIT %(n)s",
         params,

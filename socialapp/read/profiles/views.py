@@ -74,17 +74,19 @@ class MeView(QueryView):
 
 class _FollowListView(QueryView):
     permission_classes = [AllowAny]
-    projectors = ("profiles",)
+    projectors = ("profiles", "relations")
     direction: ClassVar[str]  # "followers" or "following"
 
     def get(self, request: Request, username: str) -> HttpResponseBase:
-        user_id = selectors.profile_id(username=username)
+        user_id, viewer = selectors.profile_id(username=username), viewer_id(request)
         if user_id is None:
             raise NotFound("No such user.")
 
         def fetch(page: PageRequest) -> list[tuple[datetime, int, str]]:
             after = (page.key(0, str), page.key(1)) if page.after is not None else None  # (since ISO, user id)
-            return selectors.follow_list(user_id=user_id, direction=self.direction, after=after, limit=page.fetch_limit)
+            return selectors.follow_list(
+                user_id=user_id, direction=self.direction, after=after, limit=page.fetch_limit, viewer_id=viewer
+            )
 
         return serve_rendered_page(
             request,

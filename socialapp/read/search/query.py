@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 
 from socialapp.common.errors import ValidationFailed
+from socialapp.read.common.visibility import Relations, search_filter
 from socialapp.read.search.folding import HL_CLOSE, HL_OPEN, fold
 
 _TOKEN = re.compile(r'"([^"]*)"?|(\S+)')
@@ -70,9 +71,19 @@ def parse(q: str) -> ParsedQuery:
     return parsed
 
 
-def posts_query(parsed: ParsedQuery, *, author: str | None, since: datetime | None, until: datetime | None) -> dict:
+def posts_query(
+    parsed: ParsedQuery,
+    *,
+    author: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    viewer: Relations | None = None,
+) -> dict:
+    """`viewer`: the searcher's relations (None: anonymous), for the one visibility rule's SEARCH
+    context (socialapp.read.common.visibility.search_filter): public posts or the viewer's own,
+    minus authors blocked either way or muted. A filter inside the query, so pages stay full."""
     must: list[dict[str, Any]] = []
-    filters: list[dict[str, Any]] = [{"term": {"hidden": False}}]
+    filters: list[dict[str, Any]] = [{"term": {"hidden": False}}, *search_filter(viewer)]
     should: list[dict[str, Any]] = []
     if parsed.words:
         words = " ".join(parsed.words)
@@ -95,7 +106,8 @@ def posts_query(parsed: ParsedQuery, *, author: str | None, since: datetime | No
     return {"bool": {"must": must or [{"match_all": {}}], "should": should, "filter": filters}}
 
 
-def users_query(q: str) -> dict:
+def users_query(q: str, *, viewer: Relations | None = None) -> dict:
+    """Accounts blocked either way with `viewer` are left out (account_listed's rule, as a filter)."""
     folded = fold(q.lstrip("@")).strip()
     words = folded.split()
     should: list[dict[str, Any]] = []
@@ -112,7 +124,13 @@ def users_query(q: str) -> dict:
             prefix = {"prefix": {"display_name_folded": {"value": words[-1]}}}
             head = [{"match": {"display_name_folded": w}} for w in words[:-1]]
             should.append({"bool": {"must": [*head, prefix], "boost": 2}})
-    return {"bool": {"should": should, "minimum_should_match": 1, "filter": [{"term": {"hidden": False}}]}}
+    query: dict[str, Any] = {
+        "bool": {"should": should, "minimum_should_match": 1, "filter": [{"term": {"hidden": False}}]}
+    }
+    hidden = sorted(viewer.hidden_authors - {viewer.user_id}) if viewer is not None else []
+    if hidden:
+        query["bool"]["must_not"] = [{"terms": {"user_id": hidden}}]
+    return query
 
 
 def hashtags_query(q: str) -> dict:

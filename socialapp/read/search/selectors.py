@@ -19,6 +19,7 @@ from elastic_transport import TransportError
 from elasticsearch import ApiError, NotFoundError
 
 from socialapp.common.errors import ServiceUnavailable, ValidationFailed
+from socialapp.read.common.visibility import Relations
 from socialapp.read.search import query as search_query
 from socialapp.read.search.client import get_client
 from socialapp.read.search.folding import HL_CLOSE, HL_OPEN, fold_with_offsets
@@ -112,14 +113,16 @@ def search_posts(
     limit: int = 20,
     after: list[Any] | None = None,
     offset: int = 0,
+    viewer: Relations | None = None,
 ) -> Page:
+    """`viewer`: the searcher's relations (viewer_relations; None is anonymous: public posts only)."""
     parsed = search_query.parse(q)
     if sort == "recent" or not parsed.has_text:
         order: list[Any] = [{"created_at": "desc"}, {"post_id": "desc"}]
     else:
         order = [{"_score": "desc"}, {"post_id": "desc"}]
     body = {
-        "query": search_query.posts_query(parsed, author=author, since=since, until=until),
+        "query": search_query.posts_query(parsed, author=author, since=since, until=until, viewer=viewer),
         "highlight": search_query.HIGHLIGHT,
         "_source": [
             "post_id",
@@ -163,11 +166,18 @@ def search_posts(
 
 
 def search_users(
-    *, q: str, limit: int = 20, after: list[Any] | None = None, offset: int = 0, only: list[int] | None = None
+    *,
+    q: str,
+    limit: int = 20,
+    after: list[Any] | None = None,
+    offset: int = 0,
+    only: list[int] | None = None,
+    viewer: Relations | None = None,
 ) -> Page:
     """`only`: search among these user ids alone (a terms filter inside the query, so `limit` and
-    `offset` count matching users among them; Mastodon's accounts search `following=true`)."""
-    query = search_query.users_query(q)
+    `offset` count matching users among them; Mastodon's accounts search `following=true`).
+    `viewer`: accounts blocked either way with the searcher are left out."""
+    query = search_query.users_query(q, viewer=viewer)
     if only is not None:
         query = {"bool": {"must": [query], "filter": [{"terms": {"user_id": only}}]}}
     body = {"query": query, "_source": ["user_id", "username", "display_name"]}

@@ -10,7 +10,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from socialapp.read.common.pagination import page_request, page_response
-from socialapp.read.common.views import CONSISTENCY_PARAMETERS, PAGE_PARAMETERS, QueryView
+from socialapp.read.common.views import CONSISTENCY_PARAMETERS, PAGE_PARAMETERS, QueryView, viewer_id
+from socialapp.read.common.visibility import viewer_relations
 from socialapp.read.search import selectors
 from socialapp.read.search.query import check_query
 from socialapp.read.search.selectors import Page
@@ -40,7 +41,7 @@ class SearchView(QueryView):
     """Read-your-writes (`X-Consistency-Token`) and `X-Read-Lag` as on every query: "applied"
     means pushed to Elasticsearch, searchable after its refresh interval."""
 
-    projectors = ("search",)
+    projectors = ("search", "relations")
 
 
 class PostSearchView(SearchView):
@@ -59,6 +60,7 @@ class PostSearchView(SearchView):
             sort=data["sort"],
             limit=page.limit,
             after=page.after,
+            viewer=viewer_relations(viewer_id(request)),
         )
         return _served(request, scope, found, PostHitOut)
 
@@ -68,9 +70,10 @@ class UserSearchView(SearchView):
     def get(self, request: Request) -> Response:
         q = check_query(_validated(SearchQueryIn, request).get("q"))
         page = page_request(request, "search.users", key_length=2)
-        return _served(
-            request, "search.users", selectors.search_users(q=q, limit=page.limit, after=page.after), UserHitOut
+        found = selectors.search_users(
+            q=q, limit=page.limit, after=page.after, viewer=viewer_relations(viewer_id(request))
         )
+        return _served(request, "search.users", found, UserHitOut)
 
 
 class HashtagSearchView(SearchView):
