@@ -13,7 +13,10 @@ from django.test.utils import CaptureQueriesContext
 
 from socialapp.read.common.sql import execute
 from tests.read.api_support import Site, make_site
-from tests.read.conftest import clean_read_models  # noqa: F401 - fixture re-exported
+from tests.read.conftest import (
+    apply_all,
+    clean_read_models,  # noqa: F401 - fixture re-exported
+)
 
 ISO_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 NOT_FOUND = {"error": "Record not found"}
@@ -64,6 +67,7 @@ def build_site() -> Site:
     w.follow(i["sam"], i["ann"])
     w.suspend(i["sam"])
     s.apply()
+    apply_all(w.events, ["relations"])  # the facts of the visibility rule and of Relationship
     execute(
         "UPDATE read_comment SET in_reply_to_id = %s, in_reply_to_account_id = %s WHERE comment_id = %s",
         [s.cat_comment, i["cat"], s.ann_reply],  # type: ignore[attr-defined]

@@ -88,14 +88,6 @@ def test_booleans_as_clients_send_them(alice, raw, expected):
     assert r.status_code == 200 and r.json()["sensitive"] is expected
 
 
-@pytest.mark.parametrize("visibility", ["unlisted", "private", "direct"])
-def test_visibilities_we_cannot_keep_are_refused_not_published(alice, visibility):
-    r = post_status(client_for(alice), {"status": "secret", "visibility": visibility}, form=True)
-    assert r.status_code == 422
-    assert r.json() == {"error": f"Validation failed: Visibility {visibility} is not supported by this server"}
-    assert nothing_written()
-
-
 def test_unknown_visibility_is_refused(alice):
     r = post_status(client_for(alice), {"status": "x", "visibility": "everyone"})
     assert r.status_code == 422 and r.json()["error"].startswith("Validation failed: Visibility")

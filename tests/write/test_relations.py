@@ -129,7 +129,9 @@ def test_only_the_blocker_lifts_a_block(alice, bob):
 @pytest.mark.parametrize("blocker", ["alice", "bob"])
 def test_follow_like_and_comment_are_refused_either_way_across_a_block(alice, bob, blocker):
     post = post_create(author=bob, body="bob's post")
-    user_block(**({"actor": alice, "target_id": bob.pk} if blocker == "alice" else {"actor": bob, "target_id": alice.pk}))
+    user_block(
+        **({"actor": alice, "target_id": bob.pk} if blocker == "alice" else {"actor": bob, "target_id": alice.pk})
+    )
     before = Event.objects.count()
     with pytest.raises(NotAuthorized, match=BLOCKED_DETAIL):
         user_follow(follower=alice, username="bob")

@@ -1,9 +1,10 @@
 """Mastodon accounts commands (see docs/mastodon.md for the route table).
 
-- `PATCH /api/v1/accounts/update_credentials`: `display_name` and `note` (our bio). What we
+- `PATCH /api/v1/accounts/update_credentials`: `display_name`, `note` (our bio) and `locked`
+  (the account approves its followers: docs/privacy.md). What we
   cannot store is a 422 that changes nothing, never a silent drop (unsupported_profile_changes):
   avatar and header images (and their descriptions), profile fields with a name or a value,
-  `locked`, `bot`, `hide_collections` true, `discoverable`, `indexable` false, a default
+  `bot`, `hide_collections` true, `discoverable`, `indexable` false, a default
   privacy other than public, `source[sensitive]` true, attribution domains. Values equal to our
   fixed behaviour are accepted as no-ops (clients send the whole form on every save): an
   all-blank set of fields, `bot=false`, `discoverable=true`... `source[language]` is accepted
@@ -39,7 +40,6 @@ NOTE_LIMIT = User._meta.get_field("bio").max_length or 300
 
 # (param, the value our accounts always have, what the refusal says is not supported)
 FIXED_FLAGS = (
-    ("locked", False, "Locked accounts are"),
     ("bot", False, "Bot accounts are"),
     ("hide_collections", False, "Hidden follower and following lists are"),
     ("discoverable", True, "Leaving the profile directory is"),
@@ -102,8 +102,10 @@ class UpdateCredentialsView(CommandView):
         unsupported_profile_changes(request, data)
         display_name = text_param(data, "display_name", limit=DISPLAY_NAME_LIMIT, default=None)
         note = text_param(data, "note", limit=NOTE_LIMIT, default=None)
+        raw_locked = data.get("locked")
+        locked = None if raw_locked in (None, "") else as_bool(raw_locked, field="locked")
         with renamed({"bio": "note"}):
-            user = profile_update(user_id=request.user.pk, display_name=display_name, bio=note)
+            user = profile_update(user_id=request.user.pk, display_name=display_name, bio=note, locked=locked)
         return Response(rows.credential_account(user, base_url=rows.base_url(request)))
 
 

@@ -20,6 +20,7 @@ from socialapp.write.accounts.models import User
 from socialapp.write.comments.models import Comment
 from socialapp.write.follows.models import Follow
 from socialapp.write.posts.models import Like, Post
+from socialapp.write.relations.models import Block, FollowRequest, Mute
 
 
 def _live(prefix: str) -> Q:
@@ -36,6 +37,7 @@ def account_row(user: User) -> AccountRow:
         followers_count=Follow.objects.filter(_live("follower"), followee_id=user.pk, active=True).count(),
         following_count=Follow.objects.filter(_live("followee"), follower_id=user.pk, active=True).count(),
         statuses_count=Post.objects.filter(author_id=user.pk, deleted_at__isnull=True).count(),
+        locked=user.locked,
     )
 
 
@@ -44,7 +46,11 @@ def account(user: User, *, base_url: str) -> dict[str, Any]:
 
 
 def credential_account(user: User, *, base_url: str) -> dict[str, Any]:
-    return entities.credential_account(account_row(user), base_url=base_url)
+    row = account_row(user)
+    row["follow_requests_count"] = FollowRequest.objects.filter(
+        _live("follower"), followee_id=user.pk, active=True
+    ).count()
+    return entities.credential_account(row, base_url=base_url)
 
 
 def _live_comments() -> Q:
@@ -91,6 +97,7 @@ def status_row(status: Post | Comment, *, viewer: User) -> StatusRow:
         favourites_count=favourites,
         replies_count=replies,
         favourited=favourited,
+        visibility=status.visibility,
     )
 
 
@@ -99,14 +106,30 @@ def status(status: Post | Comment, *, viewer: User, base_url: str) -> dict[str, 
 
 
 def relationship(user: User, other_id: int) -> dict[str, Any]:
-    """The caller's relationship to `other_id` from the follow rows (no blocks, mutes or
-    requests in our model)."""
-    active = set(
-        Follow.objects.filter(
-            Q(follower_id=user.pk, followee_id=other_id) | Q(follower_id=other_id, followee_id=user.pk), active=True
-        ).values_list("follower_id", flat=True)
+    """The caller's relationship to `other_id` from the write model, as the command just left it:
+    follows, pending requests, blocks both ways, and the caller's mute (in effect: an expired
+    mute is no mute)."""
+    pair = Q(follower_id=user.pk, followee_id=other_id) | Q(follower_id=other_id, followee_id=user.pk)
+    follows = set(Follow.objects.filter(pair, active=True).values_list("follower_id", flat=True))
+    requests = set(FollowRequest.objects.filter(pair, active=True).values_list("follower_id", flat=True))
+    blocks = set(
+        Block.objects.filter(
+            Q(blocker_id=user.pk, blocked_id=other_id) | Q(blocker_id=other_id, blocked_id=user.pk), active=True
+        ).values_list("blocker_id", flat=True)
     )
-    return entities.relationship(other_id, following=user.pk in active, followed_by=other_id in active)
+    mute = Mute.objects.filter(muter_id=user.pk, muted_id=other_id, active=True).first()
+    muting = mute is not None and mute.in_effect
+    return entities.relationship(
+        other_id,
+        following=user.pk in follows,
+        followed_by=other_id in follows,
+        requested=user.pk in requests,
+        requested_by=other_id in requests,
+        blocking=user.pk in blocks,
+        blocked_by=other_id in blocks,
+        muting=muting,
+        muting_notifications=muting and mute is not None and mute.notifications,
+    )
 
 
 def base_url(request: Any) -> str:

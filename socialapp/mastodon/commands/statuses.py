@@ -2,11 +2,15 @@
 
 - `POST /api/v1/statuses`: a post, or with `in_reply_to_id` a comment (on the post named, or on
   the post of the comment named, answering that comment). `Idempotency-Key` makes a retry answer
-  the first attempt's status. Only public statuses exist here: `unlisted`, `private` and
-  `direct` are refused (422) rather than published publicly; media and polls are refused too.
+  the first attempt's status. `visibility` is Mastodon's (`public`, `unlisted`, `private`,
+  `direct`; `private` is our `followers`), fixed at creation; a reply is at least as restricted
+  as what it answers (the service narrows it). Media and polls are refused (422).
 - `PUT`/`DELETE /api/v1/statuses/:id` (composed with the query side's GET in
   socialapp/mastodon/urls.py): the caller's own statuses only; anybody else's is 404, as
-  Mastodon answers (it looks the id up among the caller's statuses).
+  Mastodon answers (it looks the id up among the caller's statuses). An edit ignores
+  `visibility`, as Mastodon's does (its update service takes no visibility): clients send the
+  whole compose form again, and the status keeps the visibility it was created with. (Our own
+  API refuses a different visibility on an edit with a 422 instead: docs/privacy.md.)
 - `POST /api/v1/statuses/:id/favourite|unfavourite`: our likes, which only posts have: a
   comment is a 422 saying so.
 """
@@ -25,6 +29,7 @@ from socialapp.mastodon.commands import rows
 from socialapp.mastodon.commands.base import CommandView
 from socialapp.mastodon.commands.params import body, not_supported, renamed, text_param
 from socialapp.mastodon.common.dispatch import by_method
+from socialapp.mastodon.common.entities import OUR_VISIBILITY
 from socialapp.mastodon.common.params import as_bool, as_id, as_list, as_text
 from socialapp.write import statuses as services
 from socialapp.write.comments.models import Comment
@@ -33,18 +38,16 @@ from socialapp.write.posts import services as posts
 WRITE = "write:statuses"
 # Our field names in service errors, as the client sent them.
 FIELDS = {"body": "status", "in_reply_to": "in_reply_to_id", "idempotency_key": "Idempotency-Key"}
-VISIBILITIES = ("public", "unlisted", "private", "direct")
 
 
-def _visibility(data: Any) -> None:
-    """Only `public` (or none) is served; private posts come later (issue 15), and until then a
-    status the user wanted kept from the public is refused, never published."""
+def _visibility(data: Any) -> str | None:
+    """Mastodon's `visibility` in our words (None: not given, the service's default)."""
     value = as_text(data.get("visibility"), field="visibility")
-    if value in ("", "public"):
-        return
-    if value in VISIBILITIES:
-        raise ValidationFailed.on("visibility", f"{value} is not supported by this server")
-    raise ValidationFailed.on("visibility", "is not included in the list")
+    if value == "":
+        return None
+    if value not in OUR_VISIBILITY:
+        raise ValidationFailed.on("visibility", "is not included in the list")
+    return OUR_VISIBILITY[value]
 
 
 def _refuse_unsupported(data: Any) -> None:
@@ -70,7 +73,7 @@ class StatusesView(CommandView):
 
     def post(self, request: Request) -> Response:
         data = body(request)
-        _visibility(data)
+        visibility = _visibility(data)
         _refuse_unsupported(data)
         text = text_param(data, "status", limit=BODY_MAX_LENGTH)
         spoiler = text_param(data, "spoiler_text", limit=SPOILER_MAX_LENGTH)
@@ -83,6 +86,7 @@ class StatusesView(CommandView):
                 in_reply_to_id=in_reply_to_id,
                 spoiler_text=spoiler or "",
                 sensitive=sensitive,
+                visibility=visibility,
                 idempotency_key=request.headers.get("Idempotency-Key"),
             )
         return _answer(request, status)

@@ -1,9 +1,10 @@
 """Every Mastodon command route but the paths shared with queries (socialapp/mastodon/urls.py)."""
 
-from socialapp.mastodon.commands import accounts, registration, statuses
+from socialapp.mastodon.commands import accounts, registration, relations, statuses
 
 urlpatterns = [
     *accounts.urlpatterns,
     *registration.urlpatterns,
+    *relations.urlpatterns,
     *statuses.urlpatterns,
 ]

@@ -28,6 +28,8 @@ class AccountRow(TypedDict):
     following_count: int
     statuses_count: int
     last_status_at: NotRequired[datetime | None]
+    locked: NotRequired[bool]  # the account approves its followers (read_profile.locked)
+    follow_requests_count: NotRequired[int]  # pending requests to follow it: the caller's own only
 
 
 class MentionRow(TypedDict):
@@ -50,6 +52,7 @@ class StatusRow(TypedDict):
     favourites_count: int
     replies_count: int
     favourited: bool | None  # None: anonymous caller (Mastodon omits the viewer's flags then)
+    visibility: NotRequired[str]  # our word (public, unlisted, followers, direct); public if absent
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -73,7 +76,7 @@ def account(row: AccountRow, *, base_url: str) -> dict[str, Any]:
         "username": username,
         "acct": username,  # a local account: no @domain, as Mastodon writes it
         "display_name": row.get("display_name") or "",
-        "locked": False,
+        "locked": bool(row.get("locked", False)),
         "bot": False,
         "discoverable": True,
         "indexable": True,
@@ -107,12 +110,17 @@ def credential_account(row: AccountRow, *, base_url: str) -> dict[str, Any]:
         "language": None,
         "note": row.get("note") or "",
         "fields": [],
-        "follow_requests_count": 0,
+        "follow_requests_count": row.get("follow_requests_count", 0),
         "hide_collections": False,
         "discoverable": True,
         "indexable": True,
     }
     return out
+
+
+# Our visibility words -> Mastodon's (docs/privacy.md): only `followers` is spelt differently.
+MASTODON_VISIBILITY = {"public": "public", "unlisted": "unlisted", "followers": "private", "direct": "direct"}
+OUR_VISIBILITY = {mastodon: ours for ours, mastodon in MASTODON_VISIBILITY.items()}
 
 
 def tag(name: str, *, base_url: str, history: list[dict[str, str]] | None = None) -> dict[str, Any]:
@@ -139,7 +147,7 @@ def status(row: StatusRow, *, base_url: str) -> dict[str, Any]:
             row["body"], base_url=base_url, mentions=row.get("mentions") or [], hashtags=row.get("hashtags") or []
         ),
         "text": None,
-        "visibility": "public",
+        "visibility": MASTODON_VISIBILITY.get(row.get("visibility") or "public", "public"),
         "sensitive": bool(row.get("sensitive")),
         "spoiler_text": row.get("spoiler_text") or "",
         "language": None,
@@ -198,24 +206,45 @@ def status_source(status_id: int, *, text: str, spoiler_text: str) -> dict[str, 
     return {"id": str(status_id), "text": text, "spoiler_text": spoiler_text}
 
 
-def relationship(account_id: int, *, following: bool, followed_by: bool, requested: bool = False) -> dict[str, Any]:
+def relationship(
+    account_id: int,
+    *,
+    following: bool,
+    followed_by: bool,
+    requested: bool = False,
+    requested_by: bool = False,
+    blocking: bool = False,
+    blocked_by: bool = False,
+    muting: bool = False,
+    muting_notifications: bool = False,
+) -> dict[str, Any]:
+    """Mastodon's Relationship (REST::RelationshipSerializer): the caller's relation to one
+    account. `muting_notifications` only while `muting` (an expired mute is no mute at all);
+    `showing_reblogs` follows the follow or the pending request, as Mastodon's default does."""
     return {
         "id": str(account_id),
         "following": following,
-        "showing_reblogs": following,
+        "showing_reblogs": following or requested,
         "notifying": False,
         "languages": None,
         "followed_by": followed_by,
-        "blocking": False,
-        "blocked_by": False,
-        "muting": False,
-        "muting_notifications": False,
+        "blocking": blocking,
+        "blocked_by": blocked_by,
+        "muting": muting,
+        "muting_notifications": muting and muting_notifications,
         "requested": requested,
-        "requested_by": False,
+        "requested_by": requested_by,
         "domain_blocking": False,
         "endorsed": False,
         "note": "",
     }
+
+
+def muted_account(row: AccountRow, *, expires_at: datetime | None, base_url: str) -> dict[str, Any]:
+    """An Account with `mute_expires_at` (REST::MutedAccountSerializer): GET /api/v1/mutes."""
+    out = account(row, base_url=base_url)
+    out["mute_expires_at"] = iso(expires_at)
+    return out
 
 
 def notification(

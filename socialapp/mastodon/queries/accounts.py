@@ -28,7 +28,7 @@ from socialapp.mastodon.common import entities
 from socialapp.mastodon.common.dispatch import by_method
 from socialapp.mastodon.common.paging import page_from
 from socialapp.mastodon.common.params import as_bool, as_id, as_list
-from socialapp.mastodon.queries import rows
+from socialapp.mastodon.queries import relations, rows
 from socialapp.mastodon.queries.base import QueryView, viewer_id
 from socialapp.mastodon.queries.lists import keyset, paged_response
 from socialapp.read.common.sql import fetchall, fetchone
@@ -52,6 +52,7 @@ class VerifyCredentialsView(QueryView):
         found = rows.account_rows([request.user.pk]).get(request.user.pk)
         if found is None:  # not projected yet (or hidden)
             raise NotFound("Record not found")
+        found["follow_requests_count"] = relations.follow_requests_count(request.user.pk)
         return Response(entities.credential_account(found, base_url=rows.base_url(request)))
 
 
@@ -179,8 +180,8 @@ MAX_RELATIONSHIPS = 100
 
 
 class RelationshipsView(QueryView):
-    """GET /api/v1/accounts/relationships?id[]=...: the caller's follows both ways, in the order
-    asked, for the accounts that are shown."""
+    """GET /api/v1/accounts/relationships?id[]=...: the caller's follows, requests, blocks and
+    mutes both ways (queries/relations.py), in the order asked, for the accounts that are shown."""
 
     answers_list = True  # an array in the OpenAPI document
 
@@ -190,25 +191,7 @@ class RelationshipsView(QueryView):
         wanted = [as_id(v, field="id") for v in as_list(request.query_params, "id")[:MAX_RELATIONSHIPS]]
         ids = list(dict.fromkeys(i for i in wanted if i is not None))
         shown = rows.account_rows(ids)
-        me = request.user.pk
-        edges = set()
-        if shown:
-            edges = {
-                (a, b)
-                for a, b in fetchall(
-                    "SELECT follower_id, followee_id FROM read_follow_edge WHERE active AND"
-                    " ((follower_id = %(me)s AND followee_id = ANY(%(ids)s))"
-                    " OR (followee_id = %(me)s AND follower_id = ANY(%(ids)s)))",
-                    {"me": me, "ids": list(shown)},
-                )
-            }
-        return Response(
-            [
-                entities.relationship(i, following=(me, i) in edges, followed_by=(i, me) in edges)
-                for i in ids
-                if i in shown
-            ]
-        )
+        return Response(relations.relationships(request.user.pk, [i for i in ids if i in shown]))
 
 
 # Mastodon's DEFAULT_ACCOUNTS_LIMIT: GET /api/v1/accounts?id[]= reads the first 40 distinct ids.

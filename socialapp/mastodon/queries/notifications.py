@@ -1,8 +1,12 @@
 """Mastodon notifications: list, show, unread count, clear, dismiss
 (docs/mastodon-notifications-search.md).
 
-Our kinds map onto Mastodon's types: follow → `follow`, like → `favourite`, a comment on your
-post → `mention` (Mastodon shows a reply to you as a mention) and a mention → `mention`. The id
+Our kinds map onto Mastodon's types: follow → `follow`, follow_request → `follow_request` (someone
+asks to follow your locked account), like → `favourite`, a comment on your post → `mention`
+(Mastodon shows a reply to you as a mention) and a mention → `mention`. Our `report_resolved` (the
+outcome of your report) has no Mastodon type (Mastodon tells a reporter nothing through the API;
+its `moderation_warning` is for the reported account, `admin.report` for moderators), so no
+Mastodon list, count or filter ever shows it: our own API does. The id
 is the notification's per-recipient `seq` (socialapp/read/notifications/models.py), which sorts
 by arrival, so id paging works on it.
 
@@ -41,6 +45,7 @@ from socialapp.read.notifications.selectors import MARKER, RECIPIENT_MAY_SEE, SH
 # Mastodon type -> our kinds; our kind -> Mastodon type.
 TYPE_KINDS: dict[str, tuple[str, ...]] = {
     "follow": ("follow",),
+    "follow_request": ("follow_request",),
     "favourite": ("like",),
     "mention": ("comment", "mention"),
 }
@@ -48,7 +53,7 @@ KIND_TYPE = {kind: type_ for type_, kinds in TYPE_KINDS.items() for kind in kind
 ALL_KINDS = tuple(KIND_TYPE)
 
 # The status a notification is about: a post (a like, a mention in a post) or a comment (a comment
-# on your post, a mention in a comment); a follow has none.
+# on your post, a mention in a comment); a follow or follow request has none.
 STATUS_ID = (
     "CASE n.kind WHEN 'like' THEN n.post_id WHEN 'comment' THEN n.comment_id"
     " WHEN 'mention' THEN COALESCE(n.comment_id, n.post_id) END"
@@ -56,7 +61,7 @@ STATUS_ID = (
 ABOUT_VISIBLE = f"""(
   EXISTS (SELECT 1 FROM read_profile pr WHERE pr.user_id = n.actor_id AND {rows.ACCOUNT_VISIBLE})
   AND {RECIPIENT_MAY_SEE}
-  AND (n.kind = 'follow'
+  AND (n.kind IN ('follow', 'follow_request')
     OR ((n.kind = 'like' OR (n.kind = 'mention' AND n.comment_id IS NULL)) AND n.post_id IS NOT NULL)
     OR ((n.kind = 'comment' OR (n.kind = 'mention' AND n.comment_id IS NOT NULL)) AND n.comment_id IS NOT NULL))
 )"""

@@ -41,7 +41,8 @@ ACCOUNT_COLUMNS = (
     " pr.following_count, pr.post_count,"
     # Mastodon's last_status_at: one probe of read_post_author_idx (when, not what: liveness only).
     f" (SELECT p.created_at FROM read_post p WHERE p.author_id = pr.user_id AND {post_live('p')}"
-    " ORDER BY p.post_id DESC LIMIT 1)"
+    " ORDER BY p.post_id DESC LIMIT 1),"
+    " pr.locked"
 )
 
 
@@ -75,6 +76,7 @@ def _account(row: Sequence[Any]) -> AccountRow:
         following_count=row[6],
         statuses_count=row[7],
         last_status_at=row[8],
+        locked=bool(row[9]),
     )
 
 
@@ -98,7 +100,8 @@ def accounts(user_ids: Sequence[int], *, base_url: str) -> list[dict[str, Any]]:
 _POSTS_SQL = f"""
 SELECT p.post_id, p.author_id, p.body, p.created_at, p.edited_at, p.spoiler_text, p.sensitive, p.hashtags,
        p.mentions, NULL::bigint, NULL::bigint, p.like_count, p.comment_count,
-       EXISTS (SELECT 1 FROM read_like l WHERE l.post_id = p.post_id AND l.user_id = %(viewer)s AND l.active)
+       EXISTS (SELECT 1 FROM read_like l WHERE l.post_id = p.post_id AND l.user_id = %(viewer)s AND l.active),
+       p.visibility
 FROM read_post p WHERE p.post_id = ANY(%(ids)s) AND {post_shown(Context.DETAIL)}
 """
 _COMMENTS_SQL = f"""
@@ -108,7 +111,7 @@ SELECT c.comment_id, c.author_id, c.body, c.created_at, c.edited_at, c.spoiler_t
        0,
        (SELECT count(*) FROM read_comment r WHERE r.post_id = c.post_id AND r.in_reply_to_id = c.comment_id
           AND {comment_live("r")}),
-       false
+       false, c.visibility
 FROM read_comment c WHERE c.comment_id = ANY(%(ids)s) AND {comment_shown(Context.DETAIL)}
 """
 
@@ -147,6 +150,7 @@ def status_rows(status_ids: Iterable[int], *, viewer_id: int | None) -> dict[int
             favourites_count=row[11],
             replies_count=row[12],
             favourited=None if viewer_id is None else bool(row[13]),
+            visibility=row[14] or "public",
         )
     return out
 

@@ -6,6 +6,7 @@ from socialapp.mastodon.queries import (
     instance,
     markers,
     notifications,
+    relations,
     search,
     statuses,
     timelines,
@@ -20,4 +21,5 @@ urlpatterns = [
     *markers.urlpatterns,
     *search.urlpatterns,
     *favourites.urlpatterns,
+    *relations.urlpatterns,
 ]
