@@ -13,11 +13,15 @@ from socialapp.events.catalogue import ALL_EVENT_TYPES
 from socialapp.events.models import Event
 from socialapp.write.accounts.models import AuthToken
 from socialapp.write.accounts.services import user_suspend, user_unsuspend
+from socialapp.write.moderation.services import report_file, report_resolve
+from socialapp.write.posts.services import post_create
+from tests.command_support import client_for, make_user
 
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "a secret horse battery staple"
 NEW_PASSWORD = "another secret horse staple"
+REPORT_COMMENT = "only moderators may read this"
 CREDENTIAL_KEYS = re.compile(r"(^|_)(password|passwd|pwd|token|secret|hash|key|e?mail)(_|s?$)", re.I)
 
 
@@ -67,6 +71,10 @@ def test_no_event_payload_carries_private_data(moderator):
     assert ann.delete("/api/socialapp/v1/users/bob/block").status_code == 204
     assert bob.delete(f"/api/socialapp/v1/comments/{comment['id']}").status_code in (200, 204)
     assert ann.delete(f"/api/socialapp/v1/posts/{post['id']}").status_code in (200, 204)
+    report = ann.post("/api/socialapp/v1/reports", {"username": "bob", "comment": REPORT_COMMENT}, format="json")
+    assert report.status_code == 201, report.json()
+    secrets_seen.append(REPORT_COMMENT)  # the reporter's comment is for the moderators only
+    report_resolve(moderator=moderator, report_id=int(report.json()["id"]), action="none")
     r = ann.post(
         "/api/socialapp/v1/me/password", {"old_password": PASSWORD, "new_password": NEW_PASSWORD}, format="json"
     )
@@ -94,3 +102,27 @@ def _id(username: str) -> int:
     from socialapp.write.accounts.models import User
 
     return User.objects.get(username=username).pk
+
+
+def test_a_report_comment_never_reaches_the_log(alice, bob, moderator):
+    """Filed through both APIs and the service, resolved every way: the comment stays in the
+    write model (moderators read it in the admin), no payload carries it."""
+    post = post_create(author=bob, body="spam")
+    comments = [f"{REPORT_COMMENT} #{i}" for i in range(3)]
+    ours = client_for(alice).post(
+        "/api/socialapp/v1/reports",
+        {"username": "bob", "post_ids": [str(post.id)], "comment": comments[0]},
+        format="json",
+    )
+    mastodon = client_for(make_user("dan")).post("/api/v1/reports", {"account_id": str(bob.pk), "comment": comments[1]})
+    direct = report_file(reporter=make_user("eve"), target_id=bob.pk, comment=comments[2])
+    assert ours.status_code == 201 and mastodon.status_code == 200
+    report_resolve(moderator=moderator, report_id=int(ours.json()["id"]), action="delete_post")
+    report_resolve(moderator=moderator, report_id=int(mastodon.json()["id"]), action="none")
+    report_resolve(moderator=moderator, report_id=direct.pk, action="suspend")
+    log = list(Event.objects.filter(event_type__startswith="report."))
+    assert len(log) == 6
+    for event in Event.objects.all():
+        text = json.dumps(event.payload, ensure_ascii=False)
+        assert REPORT_COMMENT not in text, (event.event_type, text)
+        assert "comment" not in keys(event.payload) or event.event_type.startswith("comment."), event.event_type

@@ -77,6 +77,7 @@ def test_the_matrix_sees_the_routes_it_must():
         "/api/v1/blocks",
         "/api/v1/mutes",
         "/api/v1/follow_requests",
+        "/api/v1/reports",
     ):
         assert expected in paths, expected
 

@@ -46,7 +46,8 @@ OLD_PROFILE = (
     " FROM read_profile p WHERE p.user_id = %(id)s"
 )
 OLD_NOTIFICATION = (
-    "SELECT n.seq, n.kind, n.actor_id, n.actor_username, n.post_id, n.comment_id, n.created_at,"
+    "SELECT n.seq, n.kind, n.actor_id, n.actor_username, n.post_id, n.comment_id, n.report_id, n.report_action,"
+    " n.created_at,"
     " n.seq > COALESCE((SELECT up_to FROM read_notification_marker WHERE recipient_id = n.recipient_id), 0)"
     " AS unread FROM read_notification n WHERE n.recipient_id = %(v)s AND n.seq = %(id)s"
 )
@@ -89,6 +90,11 @@ def site(clean_read_models):
     s.comment = w.comment(i["bob"], s.mentioning, "reply to @ann 😀")
     s.edited_comment = w.comment(i["cat"], s.mentioning, "before")
     w.edit_comment(s.edited_comment, "after @bob")
+    # Issue 15's kinds: a pending follow request to ann, and a report of hers resolved.
+    pair = {"follower_id": i["cat"], "followee_id": i["ann"], "follower_username": "cat", "followee_username": "ann"}
+    w._emit("follow.requested", "follow_request", f"{i['cat']}:{i['ann']}", 1, {**pair, "at": w._now()}, i["cat"])
+    resolved = {"report_id": 77, "reporter_id": i["ann"], "reporter_username": "ann", "target_id": i["bob"]}
+    w._emit("report.resolved", "report", 77, 2, {**resolved, "action": "suspend", "at": w._now()}, None)
     s.apply()
     # Microsecond variety the factory's whole-second clock does not give: none, trailing zeros, one.
     execute("UPDATE read_post SET created_at = created_at + interval '0.12 seconds' WHERE post_id = %s", [s.plain])
@@ -198,6 +204,8 @@ def test_notifications_match_the_serializer(site) -> None:
     ]
     assert members["results"] == expected
     assert {dict(item)["unread"] for item in members["results"]} == {True}
+    assert [dict(item)["kind"] for item in members["results"]] == ["report_resolved", "follow_request"]
+    assert dict(dict(members["results"][0])["report"]) == {"id": "77", "action": "suspend"}
     assert signing.loads(members["next"], salt="socialapp.read.cursor") == [
         f"notifications:{site.ids['ann']}",
         [int(served[-1])],

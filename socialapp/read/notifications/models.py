@@ -18,13 +18,16 @@ class Notification(models.Model):
     recipient_id = models.BigIntegerField()
     position = models.BigIntegerField()  # the causing event's (a mention's: its earliest version's)
     seq = models.BigIntegerField()  # public id; see the module docstring
-    kind = models.CharField(max_length=16)  # follow | like | comment | mention
+    kind = models.CharField(max_length=16)  # follow | like | comment | mention | follow_request | report_resolved
     actor_id = models.BigIntegerField()
     actor_username = models.CharField(max_length=150)
     post_id = models.BigIntegerField(null=True)
     comment_id = models.BigIntegerField(null=True)
     source_key = models.CharField(max_length=64)  # what undoes it: follow:F:E, like:P:U, comment:C, post:P
     created_at = models.DateTimeField()
+    # A report_resolved notification's report and outcome (none | suspend | delete_post); null otherwise.
+    report_id = models.BigIntegerField(null=True)
+    report_action = models.CharField(max_length=16, null=True)  # noqa: DJ001 - null with report_id
 
     class Meta:
         db_table = "read_notification"

@@ -10,6 +10,14 @@ Likes and follows: one notification per (actor, target, kind) and window of
 NOTIFICATIONS_DEDUP_WINDOW_SECONDS, so a like/unlike or follow/unfollow loop does not notify
 every time: a repetition in the same window brings back the window's first notification, with
 its id (already read if it was read), never a new one (`_record_occurrence`, `_notify_once`).
+
+Since issue 15: a follow request notifies the followee (`follow_request`) while it is pending:
+approving, rejecting or withdrawing it removes the notification. The follow_request aggregate
+(one per pair, versions counting across request after request) orders them like follows, so a
+late `follow.requested` never brings back a request already answered. A resolved report notifies
+its reporter (`report_resolved`, with the report's id and the action taken); its actor is the
+reporter: the moderator who resolved it is never shown, and the reported account may be
+suspended or gone by then (docs/moderation.md).
 """
 
 from __future__ import annotations
@@ -78,13 +86,15 @@ def _seq(recipient: int, ref: str) -> int:
     return int(row[0])
 
 
-def _insert(*row: object) -> None:
+def _insert(*row: object, report: tuple[int | None, str | None] = (None, None)) -> None:
     """(recipient_id, position, seq, kind, actor_id, actor_username, post_id, comment_id,
-    source_key, created_at); callers hold the recipient's lock (`_lock_recipients`)."""
+    source_key, created_at), and a report_resolved's (report_id, report_action); callers hold
+    the recipient's lock (`_lock_recipients`)."""
     execute(
         "INSERT INTO read_notification (recipient_id, position, seq, kind, actor_id, actor_username, post_id,"
-        " comment_id, source_key, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-        row,
+        " comment_id, source_key, created_at, report_id, report_action)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+        [*row, *report],
     )
 
 
@@ -220,6 +230,10 @@ def _mention_ids(mentions: list[dict]) -> list[int]:
     return [int(m["user_id"]) for m in mentions or []]
 
 
+# The events whose notification is deduplicated per window (a loop of them notifies once).
+_OCCURRING = (EventType.POST_LIKED, EventType.USER_FOLLOWED, EventType.FOLLOW_REQUESTED)
+
+
 @register
 class NotificationsProjector(Projector):
     name = "notifications"
@@ -233,10 +247,10 @@ class NotificationsProjector(Projector):
         stale = _gates([key], "UPDATE")[key][0] >= event.aggregate_version
         gates = _gates([*extra, *(f"user:{u}" for u in users)])
         gone = any(gone for _, gone in gates.values())
-        if event.event_type in (EventType.POST_LIKED, EventType.USER_FOLLOWED):
+        if event.event_type in _OCCURRING:
             _record_occurrence(event, key)
         if stale:
-            if not gone and event.event_type in (EventType.POST_LIKED, EventType.USER_FOLLOWED):
+            if not gone and event.event_type in _OCCURRING:
                 standing = fetchone("SELECT created_at FROM read_notification WHERE source_key = %s", [key])
                 if standing is not None and _same_bucket(standing[0], event):
                     return False  # re-notify: the window's first occurrence may now be this one
@@ -254,6 +268,47 @@ class NotificationsProjector(Projector):
         execute("DELETE FROM read_notification WHERE source_key = %s", [key])
         if event.event_type == EventType.USER_FOLLOWED and not gone:
             _notify_once(event, p["followee_id"], "follow", p["follower_id"], p["follower_username"], key)
+
+    @handles(
+        EventType.FOLLOW_REQUESTED,
+        EventType.FOLLOW_REQUEST_APPROVED,
+        EventType.FOLLOW_REQUEST_REJECTED,
+        EventType.FOLLOW_REQUEST_WITHDRAWN,
+    )
+    def follow_request(self, event: EventMessage) -> None:
+        """Shown while pending: the newest version of the pair's request decides (a late
+        `follow.requested` after its answer is stale and changes nothing)."""
+        p = event.payload
+        key = f"follow_request:{p['follower_id']}:{p['followee_id']}"
+        gone = self._pairwise(event, key, [p["follower_id"], p["followee_id"]], [])
+        if gone is None:
+            return
+        execute("DELETE FROM read_notification WHERE source_key = %s", [key])
+        if event.event_type == EventType.FOLLOW_REQUESTED and not gone:
+            _notify_once(event, p["followee_id"], "follow_request", p["follower_id"], p["follower_username"], key)
+
+    @handles(EventType.REPORT_RESOLVED)
+    def report_resolved(self, event: EventMessage) -> None:
+        """Tell the reporter the outcome. A report is resolved once: no version to compare; the
+        reporter's tombstone (deactivation) keeps it from coming back after the deletion."""
+        p = event.payload
+        reporter = int(p["reporter_id"])
+        if _gates([f"user:{reporter}"])[f"user:{reporter}"][1]:
+            return
+        _lock_recipients([reporter])
+        _insert(
+            reporter,
+            event.position,
+            _seq(reporter, str(event.position)),
+            "report_resolved",
+            reporter,
+            p.get("reporter_username", ""),
+            None,
+            None,
+            f"report:{p['report_id']}",
+            event.occurred_at,
+            report=(int(p["report_id"]), p["action"]),
+        )
 
     @handles(EventType.POST_LIKED, EventType.POST_UNLIKED)
     def like(self, event: EventMessage) -> None:

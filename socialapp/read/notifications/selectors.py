@@ -38,6 +38,8 @@ RECIPIENT_MAY_SEE = (
 NOTIFICATION_JSON = (
     "json_build_object('id', n.seq::text, 'kind', n.kind, 'actor', json_build_object('id', n.actor_id::text,"
     " 'username', n.actor_username), 'post_id', n.post_id::text, 'comment_id', n.comment_id::text,"
+    " 'report', CASE WHEN n.report_id IS NOT NULL THEN json_build_object('id', n.report_id::text,"
+    " 'action', n.report_action) END,"
     f" 'created_at', {iso_datetime('n.created_at')}, 'unread', n.seq > {MARKER})::text"
 )
 

@@ -15,6 +15,7 @@ from socialapp.read.notifications.markers import mark_read
 from socialapp.read.notifications.serializers import MarkReadIn, MarkReadOut, NotificationOut, NotificationPageOut
 
 extend_schema_field(NotificationOut.ActorOut)(NotificationOut.get_actor)
+extend_schema_field(NotificationOut.ReportOut(allow_null=True))(NotificationOut.get_report)
 
 EXAMPLE = {
     "id": "1234",
@@ -22,6 +23,7 @@ EXAMPLE = {
     "actor": {"id": "43", "username": "bob"},
     "post_id": "7301234567890123456",
     "comment_id": None,
+    "report": None,
     "created_at": "2026-01-01T12:00:00Z",
     "unread": True,
 }
