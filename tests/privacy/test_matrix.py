@@ -96,6 +96,7 @@ class Endpoint:
     exact: bool = False
     token: bool = False
     target_found: bool = False  # a 200 means the target itself is shown
+    post_context: str | None = None  # the context of the posts it shows, when not `context`
 
     def __str__(self) -> str:
         return self.name + (" +token" if self.token else "")
@@ -190,7 +191,8 @@ ENDPOINTS: list[Endpoint] = [
              lambda mw, t: ("/api/v1/statuses", {"id[]": [str(i) for i in [*mw.posts, *mw.comments]]}), _statuses,
              lambda mw, r, t: set(mw.posts) | set(mw.comments), exact=True),
     Endpoint("mastodon context", "api/v1/statuses/<id:status_id>/context", "thread",
-             lambda mw, t: (f"/api/v1/statuses/{t}/context", {}), _context, _thread_of, per="status", exact=True),
+             lambda mw, t: (f"/api/v1/statuses/{t}/context", {}), _context, _thread_of, per="status", exact=True,
+             post_context="detail"),  # the post above a comment's thread: Context.DETAIL's own words
     Endpoint("mastodon favourited_by", "api/v1/statuses/<id:status_id>/favourited_by", "detail",
              lambda mw, t: (f"/api/v1/statuses/{t}/favourited_by", {}), _liked, _itself, per="post", exact=True,
              target_found=True),
@@ -263,6 +265,12 @@ EXCLUDED: dict[str, str] = {
     "api/v1/notifications/unread_count": "a count of what the notifications list shows: test_unread_counts",
     "api/v1/notifications/<id:notification_id>": "one notification of the list: test_one_notification_by_id",
     "api/v1/markers": "the caller's own read positions",
+    "api/socialapp/v1/me/blocks": "the caller's own blocks (accounts): test_own_relation_lists",
+    "api/socialapp/v1/me/mutes": "the caller's own mutes (accounts): test_own_relation_lists",
+    "api/socialapp/v1/me/follow-requests": "requests to follow the caller (accounts): test_own_relation_lists",
+    "api/v1/blocks": "the caller's own blocks (accounts): test_own_relation_lists",
+    "api/v1/mutes": "the caller's own mutes (accounts): test_own_relation_lists",
+    "api/v1/follow_requests": "requests to follow the caller (accounts): test_own_relation_lists",
 }
 
 
@@ -361,7 +369,8 @@ def test_matrix(mw: MatrixWorld, case: Endpoint, relation: str) -> None:
             assert response.status_code == 404, (str(case), relation, target, response.status_code)
         members = case.members(mw, relation, target)
         for sid in every:
-            allowed = mw.sees(relation, sid, case.context)
+            context = case.post_context if case.post_context and sid in mw.posts else case.context
+            allowed = mw.sees(relation, sid, context)
             got = sid in found
             findings.checked += 1
             if got and not allowed:
@@ -468,6 +477,41 @@ def test_source_is_the_authors_only(mw: MatrixWorld, relation: str) -> None:
     for sid in [*mw.posts, *mw.comments]:
         code = _get(client, f"/api/v1/statuses/{sid}/source", {}).status_code
         assert (code == 200) == RELATIONS[relation].author, (relation, mw.status(sid).visibility, code)
+
+
+@pytest.mark.parametrize("relation", [r for r, f in RELATIONS.items() if not f.anonymous])
+def test_own_relation_lists(mw: MatrixWorld, relation: str) -> None:
+    """Blocks, mutes and follow requests are private to who made them (docs/events.md): each
+    viewer's lists hold its own, and nobody learns from them who blocked or muted them."""
+    facts, client = RELATIONS[relation], _client(mw, relation, False)
+    if facts.author:
+        blocks = {mw.ids[n] for n, f in RELATIONS.items() if f.blocked_by_author}
+        mutes: set[int] = set()
+        requests = {mw.ids[n] for n, f in RELATIONS.items() if f.requested}
+    else:
+        blocks = {mw.author} if facts.blocks_author else set()
+        mutes = {mw.author} if facts.muting else set()
+        requests = set()
+
+    def ours(path: str) -> set[int]:
+        body = _get(client, f"{API}/{path}", {"limit": 100}).json()
+        return {int((item.get("user") or item.get("account") or item)["id"]) for item in body["results"]}
+
+    def theirs(path: str) -> set[int]:
+        return {int(a["id"]) for a in _get(client, f"/api/v1/{path}", {"limit": 80}).json()}
+
+    got = {
+        "me/blocks": (ours("me/blocks"), blocks),
+        "me/mutes": (ours("me/mutes"), mutes),
+        "me/follow-requests": (ours("me/follow-requests"), requests),
+        "/api/v1/blocks": (theirs("blocks"), blocks),
+        "/api/v1/mutes": (theirs("mutes"), mutes),
+        "/api/v1/follow_requests": (theirs("follow_requests"), requests),
+    }
+    wrong = {
+        k: {"got": {mw.name(i) for i in g}, "expected": {mw.name(i) for i in e}} for k, (g, e) in got.items() if g != e
+    }
+    assert not wrong, wrong
 
 
 # ----------------------------------------------------------------------------------- discovery
