@@ -125,8 +125,10 @@ def _notified(mw: MatrixWorld, relation: str, target: int | None) -> set[int]:
     author's mentions of them, unless blocked or muted with notifications."""
     facts = RELATIONS[relation]
     if facts.author:
-        # The author hides the notifications of those blocked either way (and mutes no one).
-        return {p for p, likers in mw.likes.items() if any(not RELATIONS[n].blocked for n in likers)}
+        # Likes and answers; the author hides those of users blocked either way (and mutes no one).
+        liked = {p for p, likers in mw.likes.items() if any(not RELATIONS[n].blocked for n in likers)}
+        answers = {c for c, s in mw.comments.items() if s.by != "author" and not RELATIONS[s.by].blocked}
+        return liked | answers | {mw.comments[c].post for c in answers}
     if not oracle.notified(facts):
         return set()
     return {p for p, post in mw.posts.items() if mw.ids[relation] in post.mentions}
@@ -151,6 +153,14 @@ def _thread_of(mw: MatrixWorld, relation: str, target: int | None) -> set[int]:
         return set()
     status = mw.status(target)
     return {status.post} if status.post is not None else _comments_of(mw, relation, target)
+
+
+def _by(mw: MatrixWorld, writer: str) -> set[int]:
+    return {s.id for s in [*mw.posts.values(), *mw.comments.values()] if s.by == writer}
+
+
+def _answers(mw: MatrixWorld) -> set[int]:
+    return {c for c, s in mw.comments.items() if s.by != "author"}
 
 
 def _user_posts(mw, target):
@@ -187,9 +197,13 @@ ENDPOINTS: list[Endpoint] = [
              lambda mw, t: (f"/api/v1/accounts/{mw.author}/statuses", {"limit": 40}), _statuses, _all_posts),
     Endpoint("mastodon status", "api/v1/statuses/<id:status_id>", "detail",
              lambda mw, t: (f"/api/v1/statuses/{t}", {}), _one, _itself, per="status", exact=True),
+    # At most 20 ids a call (Mastodon's limit): the author's statuses, then the others' answers.
     Endpoint("mastodon statuses batch", "api/v1/statuses", "detail",
-             lambda mw, t: ("/api/v1/statuses", {"id[]": [str(i) for i in [*mw.posts, *mw.comments]]}), _statuses,
-             lambda mw, r, t: set(mw.posts) | set(mw.comments), exact=True),
+             lambda mw, t: ("/api/v1/statuses", {"id[]": [str(i) for i in _by(mw, "author")]}), _statuses,
+             lambda mw, r, t: _by(mw, "author"), exact=True),
+    Endpoint("mastodon statuses batch of answers", "api/v1/statuses", "detail",
+             lambda mw, t: ("/api/v1/statuses", {"id[]": [str(i) for i in _answers(mw)]}), _statuses,
+             lambda mw, r, t: _answers(mw), exact=True),
     Endpoint("mastodon context", "api/v1/statuses/<id:status_id>/context", "thread",
              lambda mw, t: (f"/api/v1/statuses/{t}/context", {}), _context, _thread_of, per="status", exact=True,
              post_context="detail"),  # the post above a comment's thread: Context.DETAIL's own words
@@ -323,7 +337,7 @@ class Findings:
 
     def add(self, mw: MatrixWorld, what: str, case: Endpoint, relation: str, sid: int, detail: str = "") -> None:
         s = mw.status(sid)
-        kind = f"{s.kind} post" if s.post is None else f"comment on a {mw.posts[s.post].kind} post"
+        kind = f"{s.kind} post" if s.post is None else f"comment by {s.by} on a {mw.posts[s.post].kind} post"
         self.lines.append(
             f"{what}: viewer={relation} ({_relation_words(relation)}), {s.visibility} {kind} {sid},"
             f" endpoint={case} [{case.context}]{detail}"
@@ -475,7 +489,9 @@ def test_source_is_the_authors_only(mw: MatrixWorld, relation: str) -> None:
     client = _client(mw, relation, False)
     for sid in [*mw.posts, *mw.comments]:
         code = _get(client, f"/api/v1/statuses/{sid}/source", {}).status_code
-        assert (code == 200) == RELATIONS[relation].author, (relation, mw.status(sid).visibility, code)
+        # One's own only, and only while one may see it (a comment: while its post is visible).
+        expected = mw.status(sid).by == relation and mw.sees(relation, sid, "detail")
+        assert (code == 200) == expected, (relation, mw.status(sid).visibility, mw.status(sid).by, code)
 
 
 @pytest.mark.parametrize("relation", [r for r, f in RELATIONS.items() if not f.anonymous])

@@ -10,7 +10,8 @@ projector (search included, with Elasticsearch refreshed), as the pipeline would
 2. the author posts, in each visibility, a `plain` post mentioning the `addressed` viewers and a
    `shout` post mentioning every signed-in viewer, all with one hashtag and one search word, and
    answers each post with a comment of the same visibility;
-3. every signed-in viewer likes each post it may open at that moment (follows and mentions only);
+3. every signed-in viewer likes each post it may open at that moment (follows and mentions only),
+   and answers the public plain post;
 4. then the blocks and mutes: likes made before a block stay in the write model, so lists of
    likes and favourites must hide them by the rule, not by their absence.
 """
@@ -43,6 +44,7 @@ class Status:
     kind: str  # "plain" or "shout" (posts), "comment"
     mentions: frozenset[int]
     post: int | None = None  # a comment's post
+    by: str = "author"  # the relation name of its author
 
 
 @dataclass
@@ -72,10 +74,26 @@ class MatrixWorld:
     def status(self, sid: int) -> Status:
         return self.posts.get(sid) or self.comments[sid]
 
+    def between(self, viewer: str, writer: str) -> oracle.Facts:
+        """The facts between a viewer and the writer of a status: the relations are all with the
+        author, so for another writer they are the mirror of the writer's own (a block either way
+        is one), and nothing for anyone else."""
+        if writer == "author":
+            return RELATIONS[viewer]
+        if viewer == writer:
+            return oracle.Facts(author=True)
+        if RELATIONS[viewer].anonymous:
+            return oracle.Facts(anonymous=True)
+        if viewer == "author":
+            theirs = RELATIONS[writer]
+            return oracle.Facts(blocked_by_author=theirs.blocks_author, blocks_author=theirs.blocked_by_author)
+        return oracle.Facts()
+
     def sees(self, relation: str, sid: int, context: str) -> bool:
         """The oracle for one viewer and one status of the world; a comment is shown only where its
         post is visible as opened on purpose (docs/privacy.md)."""
-        facts, status = RELATIONS[relation], self.status(sid)
+        status = self.status(sid)
+        facts = self.between(relation, status.by)
         uid = self.ids.get(relation)
         visible = oracle.sees(facts, status.visibility, context, addressed=uid in status.mentions)
         if status.post is not None:
@@ -119,6 +137,13 @@ def build() -> MatrixWorld:
             if oracle.sees(before, post.visibility, "detail", addressed=ids[name] in post.mentions):
                 w.like(ids[name], pid)
                 mw.likes.setdefault(pid, set()).add(name)
+
+    # Every viewer answers the public plain post, before any block: the author's thread and
+    # notifications must then hide the answers of those blocked either way, by the rule.
+    public = next(p for p, s in mw.posts.items() if s.visibility == "public" and s.kind == "plain")
+    for name in everyone:
+        cid = w.comment(ids[name], public, f"{name} answers {WORD}")
+        mw.comments[cid] = Status(cid, "public", "comment", frozenset({author}), post=public, by=name)
 
     for name, facts in RELATIONS.items():
         if not facts.anonymous and not facts.author and not facts.requested:
