@@ -494,6 +494,20 @@ def test_source_is_the_authors_only(mw: MatrixWorld, relation: str) -> None:
         assert (code == 200) == expected, (relation, mw.status(sid).visibility, mw.status(sid).by, code)
 
 
+@pytest.mark.parametrize("relation", list(RELATIONS))
+def test_a_conditional_read_confirms_nothing_hidden(mw: MatrixWorld, relation: str) -> None:
+    """`If-None-Match` with the author's ETag: a viewer who may not see the post gets 404, never
+    a 304 that would confirm the post exists and what it says (read/common/conditional.py: preconditions
+    apply only to what would be a 2xx)."""
+    author, client, wrong = _client(mw, "author", False), _client(mw, relation, False), []
+    for pid in mw.posts:
+        tag = _get(author, f"{API}/posts/{pid}", {})["ETag"]
+        code = client.get(f"{API}/posts/{pid}", HTTP_IF_NONE_MATCH=tag).status_code
+        if (code in (200, 304)) != mw.sees(relation, pid, "detail"):
+            wrong.append((mw.posts[pid].visibility, mw.posts[pid].kind, code))
+    assert not wrong, wrong
+
+
 @pytest.mark.parametrize("relation", [r for r, f in RELATIONS.items() if not f.anonymous])
 def test_own_relation_lists(mw: MatrixWorld, relation: str) -> None:
     """Blocks, mutes and follow requests are private to who made them (docs/events.md): each
