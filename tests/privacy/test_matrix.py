@@ -233,6 +233,19 @@ ENDPOINTS: list[Endpoint] = [
              _statuses, _all_posts),
     Endpoint("mastodon public local", "api/v1/timelines/public", "public",
              lambda mw, t: ("/api/v1/timelines/public", {"limit": 40, "local": "true"}), _statuses, _all_posts),
+    # Small pages, walked by their Link headers: the rule must filter before the limit, or a
+    # page comes back short or empty while more follows (and a client stops there).
+    Endpoint("feed, pages of 2", "api/socialapp/v1/feed", "home", lambda mw, t: (f"{API}/feed", {"limit": 2}),
+             _ours, _home, signed_in=True, exact=True),
+    Endpoint("user posts, pages of 2", "api/socialapp/v1/users/<username:username>/posts", "profile",
+             lambda mw, t: (f"{API}/users/author/posts", {"limit": 2}), _ours, _all_posts),
+    Endpoint("mastodon public, pages of 2", "api/v1/timelines/public", "public",
+             lambda mw, t: ("/api/v1/timelines/public", {"limit": 2}), _statuses, _all_posts),
+    Endpoint("mastodon account statuses, pages of 2", "api/v1/accounts/<id:account_id>/statuses", "profile",
+             lambda mw, t: (f"/api/v1/accounts/{mw.author}/statuses", {"limit": 2}), _statuses, _all_posts),
+    Endpoint("mastodon notifications, pages of 2", "api/v1/notifications", "notifications",
+             lambda mw, t: ("/api/v1/notifications", {"limit": 2}), _mastodon_notifications, _notified,
+             signed_in=True, exact=True),
 ]  # fmt: skip
 
 # The consistency-token path: the same reads, carrying a token of the world's last events (the
@@ -319,7 +332,7 @@ def _pages(client: APIClient, path: str, params: dict[str, Any]) -> tuple[Any, l
     """The first response, and the bodies of it and of every next page (the `Link` header)."""
     first = response = _get(client, path, params)
     bodies: list[Json] = []
-    while response.status_code == 200 and len(bodies) < 20:
+    while response.status_code == 200 and len(bodies) < 80:
         body = response.json()
         items = body.get("results") if isinstance(body, dict) else body
         bodies.append(body)
