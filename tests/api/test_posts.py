@@ -74,6 +74,7 @@ def test_edit_by_author_keeps_edited_at_and_appends_post_edited(alice):
         "mentions",
         "spoiler_text",
         "sensitive",
+        "visibility",
         "edited_at",
     }
     assert read_token(r[HEADER]) == [(event.position, "post.edited")]

@@ -68,7 +68,14 @@ def _tags_mentions(body: str) -> tuple[list[str], list[dict]]:
 
 
 def post_created(
-    post_id: int, author_id: int, author: str, body: str, *, minutes: int = 0, version: int = 1
+    post_id: int,
+    author_id: int,
+    author: str,
+    body: str,
+    *,
+    minutes: int = 0,
+    version: int = 1,
+    visibility: str | None = None,
 ) -> EventMessage:
     tags, mentions = _tags_mentions(body)
     payload = {
@@ -81,10 +88,12 @@ def post_created(
         "mentions": mentions,
         "created_at": (BASE_TIME + timedelta(minutes=minutes)).isoformat(),
     }
+    if visibility is not None:  # None: an event from before issue 15 (public)
+        payload["visibility"] = visibility
     return event("post.created", "post", post_id, version, payload)
 
 
-def post_edited(post_id: int, author_id: int, body: str, version: int) -> EventMessage:
+def post_edited(post_id: int, author_id: int, body: str, version: int, visibility: str | None = None) -> EventMessage:
     tags, mentions = _tags_mentions(body)
     payload = {
         "post_id": post_id,
@@ -94,6 +103,8 @@ def post_edited(post_id: int, author_id: int, body: str, version: int) -> EventM
         "mentions": mentions,
         "edited_at": BASE_TIME.isoformat(),
     }
+    if visibility is not None:
+        payload["visibility"] = visibility
     return event("post.edited", "post", post_id, version, payload)
 
 

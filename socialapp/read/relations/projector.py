@@ -35,11 +35,15 @@ class RelationsProjector(Projector):
     @handles(EventType.USER_MUTED, EventType.USER_UNMUTED)
     def mute(self, event: EventMessage) -> None:
         """A repeated `user.muted` (new options on an active mute) is a newer version: it replaces
-        `notifications` and `expires_at`; `user.unmuted` keeps the last options."""
+        `notifications` and `expires_at`; `user.unmuted` resets them to the defaults, so that the
+        row is the same whichever order the events arrive in (an unmute applied before an older
+        mute inserts the row, which must then hold what the in-order row holds)."""
         p = event.payload
         muted = event.event_type == EventType.USER_MUTED
         options = (
-            {"notifications": bool(p.get("notifications", True)), "expires_at": p.get("expires_at")} if muted else {}
+            {"notifications": bool(p.get("notifications", True)), "expires_at": p.get("expires_at")}
+            if muted
+            else {"notifications": True, "expires_at": None}
         )
         versioned_toggle(
             "read_mute",
@@ -57,6 +61,8 @@ class RelationsProjector(Projector):
         EventType.FOLLOW_REQUEST_WITHDRAWN,
     )
     def follow_request(self, event: EventMessage) -> None:
+        """A request's end clears `requested_at`, so that an ended request's row is the same
+        whichever order its events arrive in."""
         p = event.payload
         pending = event.event_type == EventType.FOLLOW_REQUESTED
         versioned_toggle(
@@ -65,7 +71,7 @@ class RelationsProjector(Projector):
             event.aggregate_version,
             active=pending,
             position=event.position,
-            **({"requested_at": p["at"]} if pending else {}),
+            requested_at=p["at"] if pending else None,
         )
 
     @handles(EventType.USER_FOLLOWED, EventType.USER_UNFOLLOWED)

@@ -11,8 +11,8 @@ from socialapp.write.posts.services import post_delete
 
 @admin.register(Post)
 class PostAdmin(ModeratorAdmin):
-    list_display = ["id", "author", "short_body", "created_at", "edited_at", "deleted_at", "version"]
-    list_filter = [DeletedFilter, "created_at"]
+    list_display = ["id", "author", "short_body", "visibility", "created_at", "edited_at", "deleted_at", "version"]
+    list_filter = [DeletedFilter, "visibility", "created_at"]
     search_fields = ["body", "author__username"]
     list_select_related = ["author"]
     ordering = ["-id"]
