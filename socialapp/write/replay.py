@@ -18,7 +18,7 @@ State = dict[str, dict[Any, dict[str, Any]]]
 # What fold and snapshot compare of each entity besides its flag and version: the keys of its
 # created event's payload, and its columns alike.
 FIELDS = {
-    "users": ("username", "display_name", "bio"),  # no e-mail: it stays off the log (docs/events.md)
+    "users": ("username", "display_name", "bio", "locked"),  # no e-mail: it stays off the log (docs/events.md)
     "posts": ("author_id", "body", "hashtags", "mentions", "spoiler_text", "sensitive", "visibility"),
     "comments": (
         "post_id",
@@ -32,12 +32,31 @@ FIELDS = {
     ),
 }
 # Payload keys added after the first events were written: an older event without them meant
-# these values (no content warning, answering the post, public).
-DEFAULTS: dict[str, Any] = {"spoiler_text": "", "sensitive": False, "in_reply_to_id": None, "visibility": "public"}
+# these values (no content warning, answering the post, public, not locked).
+DEFAULTS: dict[str, Any] = {
+    "spoiler_text": "",
+    "sensitive": False,
+    "in_reply_to_id": None,
+    "visibility": "public",
+    "locked": False,
+}
+# The toggled pair aggregates: state key, aggregate type, payload keys of the pair.
+PAIRS = {
+    "likes": ("like", "post_id", "user_id"),
+    "follows": ("follow", "follower_id", "followee_id"),
+    "blocks": ("block", "blocker_id", "blocked_id"),
+    "mutes": ("mute", "muter_id", "muted_id"),
+    "follow_requests": ("follow_request", "follower_id", "followee_id"),
+}
+FOLLOW_REQUEST_ENDINGS = (
+    EventType.FOLLOW_REQUEST_APPROVED,
+    EventType.FOLLOW_REQUEST_REJECTED,
+    EventType.FOLLOW_REQUEST_WITHDRAWN,
+)
 
 
 def empty() -> State:
-    return {"users": {}, "posts": {}, "comments": {}, "likes": {}, "follows": {}}
+    return {"users": {}, "posts": {}, "comments": {}, **{table: {} for table in PAIRS}}
 
 
 def fold(events: Iterable[dict[str, Any]]) -> State:
@@ -62,7 +81,7 @@ def apply(state: State, event: dict[str, Any]) -> None:
     if kind == EventType.USER_REGISTERED:
         users[p["user_id"]] = {**_created("users", p, "deactivated"), "suspended": False}
     elif kind == EventType.PROFILE_UPDATED:
-        users[p["user_id"]].update(display_name=p["display_name"], bio=p["bio"])
+        users[p["user_id"]].update(display_name=p["display_name"], bio=p["bio"], locked=p.get("locked", False))
     elif kind == EventType.USER_DEACTIVATED:
         users[p["user_id"]]["deactivated"] = True
     elif kind in (EventType.USER_SUSPENDED, EventType.USER_UNSUSPENDED):
@@ -83,16 +102,25 @@ def apply(state: State, event: dict[str, Any]) -> None:
         state["likes"][(p["post_id"], p["user_id"])] = {"active": kind == EventType.POST_LIKED}
     elif kind in (EventType.USER_FOLLOWED, EventType.USER_UNFOLLOWED):
         state["follows"][(p["follower_id"], p["followee_id"])] = {"active": kind == EventType.USER_FOLLOWED}
+    elif kind in (EventType.USER_BLOCKED, EventType.USER_UNBLOCKED):
+        state["blocks"][(p["blocker_id"], p["blocked_id"])] = {"active": kind == EventType.USER_BLOCKED}
+    elif kind == EventType.USER_MUTED:
+        options = {"notifications": p.get("notifications", True), "expires_at": p.get("expires_at")}
+        state["mutes"][(p["muter_id"], p["muted_id"])] = {"active": True, **options}
+    elif kind == EventType.USER_UNMUTED:
+        state["mutes"][(p["muter_id"], p["muted_id"])]["active"] = False  # the options stay
+    elif kind == EventType.FOLLOW_REQUESTED or kind in FOLLOW_REQUEST_ENDINGS:
+        state["follow_requests"][(p["follower_id"], p["followee_id"])] = {"active": kind == EventType.FOLLOW_REQUESTED}
     else:
         raise ValueError(f"unknown event type {kind!r}")
-    table = {"user": users, "post": posts, "comment": comments, "like": state["likes"], "follow": state["follows"]}
+    table = {"user": users, "post": posts, "comment": comments, **{t: state[k] for k, (t, _a, _b) in PAIRS.items()}}
     row = table[event["aggregate_type"]].get(_key(event))
     if row is not None:
         row["version"] = version
 
 
 def _key(event: dict[str, Any]) -> Any:
-    if event["aggregate_type"] in ("like", "follow"):
+    if event["aggregate_type"] in {t for t, _a, _b in PAIRS.values()}:
         a, b = event["aggregate_id"].split(":")
         return (int(a), int(b))
     return int(event["aggregate_id"])
@@ -105,6 +133,7 @@ def snapshot() -> State:
     from socialapp.write.comments.models import Comment
     from socialapp.write.follows.models import Follow
     from socialapp.write.posts.models import Like, Post
+    from socialapp.write.relations.models import Block, FollowRequest, Mute
 
     state = empty()
     for table, model, flag, timestamp in [
@@ -118,10 +147,19 @@ def snapshot() -> State:
             if extra:
                 row["suspended"] = row.pop("suspended_at") is not None
             state[table][row.pop("id")] = row
-    for like in Like.objects.filter(version__gt=0):
-        state["likes"][(like.post_id, like.user_id)] = {"active": like.active, "version": like.version}
-    for f in Follow.objects.filter(version__gt=0):
-        state["follows"][(f.follower_id, f.followee_id)] = {"active": f.active, "version": f.version}
+    for table, model in [
+        ("likes", Like),
+        ("follows", Follow),
+        ("blocks", Block),
+        ("follow_requests", FollowRequest),
+        ("mutes", Mute),
+    ]:
+        _type, a, b = PAIRS[table]
+        columns = [a, b, "active", "version"] + (["notifications", "expires_at"] if model is Mute else [])
+        for row in model.objects.filter(version__gt=0).values(*columns):
+            if model is Mute:
+                row["expires_at"] = row["expires_at"] and row["expires_at"].isoformat()
+            state[table][(row.pop(a), row.pop(b))] = row
     return state
 
 

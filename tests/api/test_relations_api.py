@@ -29,7 +29,12 @@ def test_block_and_unblock(alice, bob):
     client_for(bob).put(f"{API}/users/alice/follow")
     r = a.put(f"{API}/users/BOB/block")
     assert r.status_code == 200 and r[HEADER]
-    assert r.json() == {"blocker_id": str(alice.pk), "blocked_id": str(bob.pk), "blocked_username": "bob", "blocking": True}
+    assert r.json() == {
+        "blocker_id": str(alice.pk),
+        "blocked_id": str(bob.pk),
+        "blocked_username": "bob",
+        "blocking": True,
+    }
     assert a.put(f"{API}/users/bob/block").status_code == 200  # again: nothing new
     assert [e.event_type for e in events(aggregate_type="block")] == ["user.blocked"]
     assert not Follow.objects.filter(active=True).exists()

@@ -106,3 +106,35 @@ def test_event_log_filters_by_type_aggregate_and_time(console, alice):
     assert {e.event_type for e in r.context["cl"].result_list} == {"user.registered"}
     r = console.get("/admin/events/event/?occurred_at__year=1999")
     assert list(r.context["cl"].result_list) == []
+
+
+def test_blocks_mutes_and_pending_follow_requests_are_listed_read_only(console, alice, bob):
+    from socialapp.write.accounts.services import profile_update
+    from socialapp.write.follows.services import user_follow
+    from socialapp.write.relations.models import Block, FollowRequest
+    from socialapp.write.relations.services import follow_request_reject, user_block, user_mute
+
+    carol = make_user("carol")
+    user_block(actor=alice, target_id=bob.pk)
+    user_mute(actor=alice, target_id=carol.pk, notifications=False, duration=60)
+    profile_update(user_id=carol.pk, locked=True)
+    user_follow(follower=bob, username="carol")
+    dan = make_user("dan")
+    user_follow(follower=dan, username="carol")
+    follow_request_reject(owner=carol, follower_id=dan.pk)
+    for url in [
+        "/admin/relations/block/?active__exact=1&q=alice",
+        "/admin/relations/mute/?notifications__exact=0&q=carol",
+    ]:
+        r = console.get(url)
+        assert r.status_code == 200, url
+    r = console.get("/admin/relations/followrequest/?q=carol")
+    assert r.status_code == 200 and b"bob" in r.content and b"dan" not in r.content  # pending only
+    block = Block.objects.get()
+    before = Event.objects.count()
+    assert console.get("/admin/relations/block/add/").status_code == 403
+    assert console.post(f"/admin/relations/block/{block.pk}/change/", {"active": ""}).status_code == 403
+    assert console.post(f"/admin/relations/block/{block.pk}/delete/", {"post": "yes"}).status_code == 403
+    request = FollowRequest.objects.get(follower=bob)
+    assert console.post(f"/admin/relations/followrequest/{request.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert Block.objects.get().active and Event.objects.count() == before

@@ -204,3 +204,27 @@ def test_two_moderators_deactivating_each_other_at_once_one_wins_the_other_is_re
         assert len(refused) == 1 and len([r for r in results if isinstance(r, User)]) == 1, results
         assert User.objects.filter(pk__in=[m.pk for m in mods], deactivated_at__isnull=False).count() == 1
     assert Event.objects.filter(event_type="user.deactivated").count() == 5
+
+
+@pytest.mark.parametrize("rounds", range(6))
+def test_a_block_racing_follows_and_likes_leaves_none_of_them(rounds):
+    """The pair lock: a follow or like either commits before the block (which then ends the
+    follow; a like is simply older than the block) or waits for it and is refused. Never a
+    follow that outlives the block."""
+    from socialapp.write.relations.services import user_block
+
+    alice, bob = make_user(f"alice{rounds}"), make_user(f"bob{rounds}")
+    post = post_create(author=bob, body="race the block")
+
+    def command(i: int) -> object:
+        if i == 0:
+            return user_block(actor=bob, target_id=alice.pk)
+        if i % 2:
+            return user_follow(follower=alice, username=bob.username)
+        return user_follow(follower=bob, username=alice.username)
+
+    results = race(command, n=5)
+    assert not [r for r in results if isinstance(r, Exception) and not isinstance(r, DomainError)], results
+    assert not Follow.objects.filter(active=True).exists()
+    liked = race(lambda i: post_like(post_id=post.id, user=alice), n=2)
+    assert all(isinstance(r, DomainError) for r in liked), liked

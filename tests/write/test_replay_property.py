@@ -20,6 +20,14 @@ from socialapp.write.comments.services import comment_create, comment_delete, co
 from socialapp.write.follows.services import user_follow, user_unfollow
 from socialapp.write.posts.models import Post
 from socialapp.write.posts.services import post_create, post_delete, post_edit, post_like, post_unlike
+from socialapp.write.relations.services import (
+    follow_request_approve,
+    follow_request_reject,
+    user_block,
+    user_mute,
+    user_unblock,
+    user_unmute,
+)
 from tests.command_support import make_user
 
 pytestmark = pytest.mark.django_db
@@ -54,6 +62,14 @@ command = st.one_of(
     ),
     st.tuples(st.just("reply"), user, index, bodies, warnings),
     st.tuples(st.just("edit_comment_cw"), st.none() | user, index, bodies, st.none() | warnings),
+    # Safety and privacy: locked accounts and follow requests, blocks, mutes.
+    st.tuples(st.just("lock"), user, st.booleans()),
+    st.tuples(st.just("approve"), user, user),
+    st.tuples(st.just("reject"), user, user),
+    st.tuples(st.just("block"), user, user),
+    st.tuples(st.just("unblock"), user, user),
+    st.tuples(st.just("mute"), user, user, st.booleans(), st.sampled_from([None, 0, 60, -5])),
+    st.tuples(st.just("unmute"), user, user),
 )
 
 
@@ -112,6 +128,20 @@ def run(cmd: tuple, users: list[User]) -> None:
             )
         case "edit_comment_cw":
             comment_edit(comment_id=pick_comment(args[0]), actor=actor, body=args[1], spoiler_text=args[2])
+        case "lock":
+            profile_update(user_id=actor.pk, locked=args[0])
+        case "approve":
+            follow_request_approve(owner=actor, follower_id=users[args[0]].pk)
+        case "reject":
+            follow_request_reject(owner=actor, follower_id=users[args[0]].pk)
+        case "block":
+            user_block(actor=actor, target_id=users[args[0]].pk)
+        case "unblock":
+            user_unblock(actor=actor, target_id=users[args[0]].pk)
+        case "mute":
+            user_mute(actor=actor, target_id=users[args[0]].pk, notifications=args[1], duration=args[2])
+        case "unmute":
+            user_unmute(actor=actor, target_id=users[args[0]].pk)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -14,12 +14,12 @@ urlpatterns = [
     path("users/<username:username>/mute", by_method(put=mute, delete=mute), name="user-mute"),
     path(
         "me/follow-requests/<username:username>/approve",
-        by_method(post=views.FollowRequestDecisionView.as_view(approve=True)),
+        by_method(post=views.FollowRequestApproveView.as_view()),
         name="follow-request-approve",
     ),
     path(
         "me/follow-requests/<username:username>/reject",
-        by_method(post=views.FollowRequestDecisionView.as_view(approve=False)),
+        by_method(post=views.FollowRequestRejectView.as_view()),
         name="follow-request-reject",
     ),
 ]

@@ -65,13 +65,12 @@ class MuteView(CommandView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class FollowRequestDecisionView(CommandView):
-    """POST me/follow-requests/<username>/approve or /reject (`approve` set per route)."""
+class _FollowRequestDecisionView(CommandView):
+    """Approve or reject the pending follow request of the user in the path to you."""
 
-    approve = True
+    approve: bool
 
-    @extend_schema(request=None, responses={200: FollowRequestOut})
-    def post(self, request: Request, username: str) -> Response:
+    def _decide(self, request: Request, username: str) -> Response:
         decide = services.follow_request_approve if self.approve else services.follow_request_reject
         follow_request = decide(owner=request.user, follower_id=user_id_by_username(username))
         self.aggregate = (AggregateType.FOLLOW_REQUEST, follow_request.aggregate_id)
@@ -83,3 +82,21 @@ class FollowRequestDecisionView(CommandView):
             "followed_by": self.approve,
         }
         return Response(FollowRequestOut(out).data)
+
+
+class FollowRequestApproveView(_FollowRequestDecisionView):
+    approve = True
+
+    @extend_schema(request=None, responses={200: FollowRequestOut}, summary="Approve a follow request: they follow you")
+    def post(self, request: Request, username: str) -> Response:
+        return self._decide(request, username)
+
+
+class FollowRequestRejectView(_FollowRequestDecisionView):
+    approve = False
+
+    @extend_schema(
+        request=None, responses={200: FollowRequestOut}, summary="Reject a follow request (they may ask again)"
+    )
+    def post(self, request: Request, username: str) -> Response:
+        return self._decide(request, username)
