@@ -7,12 +7,13 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 export DJANGO_SETTINGS_MODULE ?= socialapp.settings.dev
 PYTEST_ARGS ?=
 
-.PHONY: help venv services services-replica services-down services-status browser bench-tools migrate run test lint format bench conformance clean
+.PHONY: help venv services services-replica services-down services-status browser bench-tools migrate run test lint format bench bench-blocks conformance clean
 
 help:
 	@echo "make run      services up, migrations, API on :8000 + relay + workers (Ctrl-C stops all)"
 	@echo "make test     services up, the whole test suite against real services"
 	@echo "make bench    benchmarks (long); figures in bench/results/"
+	@echo "make bench-blocks  the home feed with 1,000 blocks + 1,000 mutes vs none"
 	@echo "make conformance   Mastodon.py's own test suite live against us; summary in .services/conformance/results.md"
 	@echo "make lint     ruff check, format check and the import contracts (pyproject.toml)"
 	@echo "make services-down   stop PostgreSQL (and its hot standby), RabbitMQ, Redis and Elasticsearch"
@@ -75,6 +76,10 @@ format: venv
 # DEBUG off for figures; seeds and rebuilds over millions of rows outlast the 30 s statement timeout.
 bench: migrate bench-tools
 	DJANGO_DEBUG=0 DATABASE_STATEMENT_TIMEOUT=0 $(BIN)/python -m bench.run_all
+
+# The home feed with 1,000 blocks + 1,000 mutes vs none (bench/blocks_mutes.py), alone.
+bench-blocks: migrate
+	DJANGO_DEBUG=0 DATABASE_STATEMENT_TIMEOUT=0 $(BIN)/python -m bench.run_all bench.blocks_mutes
 
 # Mastodon.py 2.3.3's own test suite, live against our server on :3000 (CONFORMANCE_PORT) on databases,
 # a vhost, indexes and cache keys of its own (devkit/conformance.py, docs/mastodon-conformance.md). Not part

@@ -25,6 +25,7 @@ BENCHMARKS = [
     "bench.feeds",
     "bench.search",
     "bench.reads",
+    "bench.blocks_mutes",
     "bench.system",
 ]
 
