@@ -68,4 +68,4 @@ def test_blocks_mutes_and_follow_requests_through_mastodon_py(live_stack) -> Non
         except MastodonNotFoundError:  # not projected yet
             return None
 
-    assert live_stack.wait(seen_by_cat, what="cat, an approved follower, reads it").id == status.id
+    assert live_stack.wait(seen_by_cat, what="cat, an approved follower, reads it").visibility == "private"
