@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
 
 from socialapp.write.common.admin import ModeratorAdmin
 from socialapp.write.moderation.models import Action, Report
@@ -54,7 +54,7 @@ class ReportAdmin(ModeratorAdmin):
                 lines.append((pid, "(no such post)"))
             else:
                 lines.append((pid, f"{'[deleted] ' if post.deleted_at else ''}{post.body}"))
-        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}: {}</li>", lines))
+        return format_html_join("", "<div>{}: {}</div>", lines)
 
     def _resolve(self, request: HttpRequest, queryset: QuerySet[Report], action: str, verb: str) -> None:
         self.run_command(

@@ -70,4 +70,4 @@ class Report(Aggregate):
         ]
 
     def __str__(self) -> str:
-        return f"report {self.pk} on {self.target_id} ({self.state})"
+        return f"report {self.pk} ({self.state})"
