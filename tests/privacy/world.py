@@ -21,8 +21,9 @@ class PrivacyWorld(World):
 def relate(world: World, author: int, viewer: int, facts: Facts) -> None:
     """The events that make `facts` true between `viewer` and `author` (mentions are the posts'
     business: `facts.addressed` viewers are named in them)."""
-    if facts.follows:
-        world.follow(viewer, author)
+    if facts.follows:  # the author is locked: an approved request (approval appends the follow)
+        world.request_follow(viewer, author)
+        world.approve(viewer, author)
     if facts.requested:
         world.request_follow(viewer, author)
     if facts.blocked_by_author:

@@ -5,8 +5,8 @@ the shared cache), one per relation to the author (tests/privacy/relations.py), 
 else appended to the real event log exactly as docs/events.md specifies, then applied to every
 projector (search included, with Elasticsearch refreshed), as the pipeline would:
 
-1. every user registers; the author locks the account; `follower` follows (before the lock's
-   effect matters: an approved follow), `requested` has a pending request;
+1. every user registers; the author locks the account; `follower`'s request is approved,
+   `requested`'s stays pending;
 2. the author posts, in each visibility, a `plain` post mentioning the `addressed` viewers and a
    `shout` post mentioning every signed-in viewer, all with one hashtag and one search word, and
    answers each post with a comment of the same visibility;
@@ -112,11 +112,9 @@ def build() -> MatrixWorld:
         ids[name] = w.register(name, uid=user.pk)
     mw = MatrixWorld(w, ids, tokens)
     author = ids["author"]
-    if RELATIONS["follower"].follows:
-        w.follow(ids["follower"], author)
     w.lock(author)
     for name, facts in RELATIONS.items():
-        if facts.requested:
+        if facts.requested or facts.follows:
             relate(w, author, ids[name], facts)
 
     addressed = [n for n, f in RELATIONS.items() if f.addressed and not f.author]
@@ -147,7 +145,7 @@ def build() -> MatrixWorld:
 
     for name, facts in RELATIONS.items():
         if not facts.anonymous and not facts.author and not facts.requested:
-            relate(w, author, ids[name], replace(facts, follows=False))  # follows came first
+            relate(w, author, ids[name], replace(facts, follows=False, requested=False))  # came first
 
     mw.log_start = _log_head()
     logged([e for e in w.events if e.event_type != "user.registered"])
