@@ -50,6 +50,7 @@ class Facts:
     blocked_by_author: bool = False
     blocks_author: bool = False
     mute: str | None = None  # None, "with notifications", "without notifications", "expired"
+    undone: str | None = None  # a relation made and then undone ("block", "mute"): it changes nothing
 
     @property
     def blocked(self) -> bool:

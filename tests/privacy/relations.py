@@ -1,6 +1,6 @@
 """The viewers of the privacy tests, each with one relation to the author (docs/privacy.md's
 second table and what lies just beside it: a follow request that was never approved, a mute that
-has expired, an addressed viewer who is blocked)."""
+has expired, an addressed viewer who is blocked, a block and a mute that were undone)."""
 
 from __future__ import annotations
 
@@ -19,5 +19,7 @@ RELATIONS: dict[str, Facts] = {
     "expired_muter": Facts(mute="expired"),
     "mentioned": Facts(addressed=True),
     "mentioned_blocked": Facts(addressed=True, blocked_by_author=True),
+    "unblocked": Facts(undone="block"),
+    "unmuted": Facts(undone="mute"),
 }
 SIGNED_IN = [name for name, facts in RELATIONS.items() if not facts.anonymous]

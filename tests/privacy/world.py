@@ -30,6 +30,12 @@ def relate(world: World, author: int, viewer: int, facts: Facts) -> None:
         world.block(author, viewer)
     if facts.blocks_author:
         world.block(viewer, author)
+    if facts.undone == "block":
+        world.block(author, viewer)
+        world.block(author, viewer, on=False)
+    if facts.undone == "mute":
+        world.mute(viewer, author)
+        world.mute(viewer, author, on=False)
     if facts.mute:
         expired = facts.mute == "expired"
         expires_at = (timezone.now() - timedelta(hours=1)).isoformat() if expired else None
