@@ -42,8 +42,13 @@ OLD_PROFILE = (
     "SELECT p.user_id, p.username, p.display_name, p.bio, p.registered_at, p.follower_count, p.following_count,"
     " p.post_count, p.version, EXISTS (SELECT 1 FROM read_follow_edge e WHERE e.follower_id = %(v)s"
     " AND e.followee_id = p.user_id AND e.active) AS followed_by_me, EXISTS (SELECT 1 FROM read_follow_edge e"
-    " WHERE e.follower_id = p.user_id AND e.followee_id = %(v)s AND e.active) AS follows_me"
-    " FROM read_profile p WHERE p.user_id = %(id)s"
+    " WHERE e.follower_id = p.user_id AND e.followee_id = %(v)s AND e.active) AS follows_me,"
+    " EXISTS (SELECT 1 FROM read_block b WHERE b.blocker_id = %(v)s AND b.blocked_id = p.user_id AND b.active)"
+    " AS blocking, EXISTS (SELECT 1 FROM read_block b WHERE b.blocker_id = p.user_id AND b.blocked_id = %(v)s"
+    " AND b.active) AS blocked_by, EXISTS (SELECT 1 FROM read_mute m WHERE m.muter_id = %(v)s"
+    " AND m.muted_id = p.user_id AND m.active AND (m.expires_at IS NULL OR m.expires_at > now())) AS muting,"
+    " EXISTS (SELECT 1 FROM read_follow_request r WHERE r.follower_id = %(v)s AND r.followee_id = p.user_id"
+    " AND r.active) AS requested FROM read_profile p WHERE p.user_id = %(id)s"
 )
 OLD_NOTIFICATION = (
     "SELECT n.seq, n.kind, n.actor_id, n.actor_username, n.post_id, n.comment_id, n.report_id, n.report_action,"

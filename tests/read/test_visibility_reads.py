@@ -157,3 +157,23 @@ def test_own_relation_lists(site) -> None:
     assert [(r["username"], bool(r["requested_at"])) for r in requests] == [("ann", True)]
     assert site.client().get(f"{API}/me/blocks").status_code == 401
     assert ids(site.client("cat").get(f"{API}/me/blocks")) == []
+
+
+def test_profile_carries_the_viewers_relation_flags(site) -> None:
+    w, i = site.world, site.ids
+    block(w, i["cat"], i["bob"])
+    mute(w, i["bob"], i["ann"])
+    request_follow(w, i["dan"], i["ann"])
+    apply_everything(w)
+
+    def flags(viewer: str | None, username: str) -> dict:
+        body = site.client(viewer).get(f"{API}/users/{username}").json()
+        return {k: body[k] for k in ("followed_by_me", "blocking", "blocked_by", "muting", "requested")}
+
+    nothing = {"followed_by_me": False, "blocking": False, "blocked_by": False, "muting": False, "requested": False}
+    assert flags("cat", "bob") == {**nothing, "blocking": True}
+    # (the command would also unfollow; these events are the block alone)
+    assert flags("bob", "cat") == {**nothing, "followed_by_me": True, "blocked_by": True}
+    assert flags("bob", "ann") == {**nothing, "followed_by_me": True, "muting": True}
+    assert flags("dan", "ann") == {**nothing, "requested": True}
+    assert flags(None, "ann") == nothing

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from socialapp.read.common import visibility
 from socialapp.read.common.rendered import iso_datetime, mentions_json
 from socialapp.read.common.sql import fetchall, fetchone
-from socialapp.read.common.visibility import Context, comment_visible, post_visible
+from socialapp.read.common.visibility import Context, comment_visible
 
 # The viewer's placeholder in every statement here (bound to a user id, or None when anonymous).
 VIEWER = "%(viewer)s"
@@ -43,7 +44,7 @@ Rendered = tuple[Any, ...]
 
 def _posts(where: str, params: dict[str, Any], limit: int, context: Context) -> list[Rendered]:
     return fetchall(
-        f"SELECT {POST_COLUMNS} FROM read_post p WHERE {where} AND {post_visible('p', VIEWER, context)}"
+        f"SELECT {POST_COLUMNS} FROM read_post p WHERE {where} AND {visibility.post_visible('p', VIEWER, context)}"
         " ORDER BY p.post_id DESC LIMIT %(n)s",
         {**params, "n": limit},
     )
@@ -58,19 +59,19 @@ def post_detail(*, post_id: int, viewer_id: int | None) -> tuple[int, str] | Non
         return None  # not an id PostgreSQL could hold: simply not found
     row = fetchone(
         f"SELECT p.version, {POST_JSON} FROM read_post p WHERE p.post_id = %(id)s"
-        f" AND {post_visible('p', VIEWER, Context.DETAIL)}",
+        f" AND {visibility.post_visible('p', VIEWER, Context.DETAIL)}",
         {"id": post_id, "viewer": viewer_id},
     )
     return (row[0], row[1]) if row else None
 
 
-def post_shown(post_id: int, viewer_id: int | None) -> bool:
+def post_visible(post_id: int, viewer_id: int | None) -> bool:
     """The post is live and `viewer_id` may open it (the gate of its comments and likers)."""
     if not 0 < post_id <= MAX_ID:
         return False
     return (
         fetchone(
-            f"SELECT 1 FROM read_post p WHERE p.post_id = %(id)s AND {post_visible('p', VIEWER, Context.DETAIL)}",
+            f"SELECT 1 FROM read_post p WHERE p.post_id = %(id)s AND {visibility.post_visible('p', VIEWER, Context.DETAIL)}",
             {"id": post_id, "viewer": viewer_id},
         )
         is not None
@@ -90,7 +91,7 @@ def tag_posts(*, tag: str, viewer_id: int | None, before: int | None, limit: int
     return fetchall(
         f"SELECT {POST_COLUMNS} FROM read_post_tag t JOIN read_post p ON p.post_id = t.post_id"
         f" WHERE t.tag = %(tag)s AND (%(b)s::bigint IS NULL OR t.post_id < %(b)s)"
-        f" AND {post_visible('p', VIEWER, Context.TAG)}"
+        f" AND {visibility.post_visible('p', VIEWER, Context.TAG)}"
         " ORDER BY t.post_id DESC LIMIT %(n)s",
         {"tag": tag.lower().lstrip("#"), "b": before, "viewer": viewer_id, "n": limit},
     )
@@ -99,7 +100,7 @@ def tag_posts(*, tag: str, viewer_id: int | None, before: int | None, limit: int
 def post_comments(*, post_id: int, viewer_id: int | None, after: int | None, limit: int) -> list[Rendered] | None:
     """Oldest first, as (comment_id, JSON text); None when the post itself is not visible to the
     viewer (opened on purpose: DETAIL); the comments as a thread (THREAD: mutes hide them too)."""
-    if not post_shown(post_id, viewer_id):
+    if not post_visible(post_id, viewer_id):
         return None
     return fetchall(
         f"SELECT c.comment_id, {COMMENT_JSON} FROM read_comment c WHERE c.post_id = %(p)s"
@@ -110,17 +111,19 @@ def post_comments(*, post_id: int, viewer_id: int | None, after: int | None, lim
     )
 
 
+# The reader (%(r)s) is the viewer: both halves of the union apply the rule in the HOME context.
+HOME_VISIBLE = visibility.post_visible("p", "%(r)s", Context.HOME)
 HOME_FEED_SQL = f"""
 WITH candidates AS (
   (SELECT e.post_id FROM feed_entry e JOIN read_post p ON p.post_id = e.post_id
-    WHERE e.reader_id = %(r)s AND (%(b)s::bigint IS NULL OR e.post_id < %(b)s) AND {post_visible("p", "%(r)s", Context.HOME)}
+    WHERE e.reader_id = %(r)s AND (%(b)s::bigint IS NULL OR e.post_id < %(b)s) AND {HOME_VISIBLE}
     ORDER BY e.post_id DESC LIMIT %(n)s)
   UNION
   (SELECT m.post_id FROM feed_author a JOIN feed_follow f ON f.followee_id = a.user_id AND f.follower_id = %(r)s
     CROSS JOIN LATERAL (
       SELECT fp.post_id FROM feed_post fp JOIN read_post p ON p.post_id = fp.post_id
       WHERE fp.author_id = f.followee_id AND NOT fp.fanned_out AND NOT fp.deleted
-        AND (%(b)s::bigint IS NULL OR fp.post_id < %(b)s) AND {post_visible("p", "%(r)s", Context.HOME)}
+        AND (%(b)s::bigint IS NULL OR fp.post_id < %(b)s) AND {HOME_VISIBLE}
       ORDER BY fp.post_id DESC LIMIT %(n)s) m
     WHERE a.has_unfanned AND f.active)
 )

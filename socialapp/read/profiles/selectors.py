@@ -21,6 +21,18 @@ PROFILE_MEMBERS = (
 FOLLOWS = "EXISTS (SELECT 1 FROM read_follow_edge e WHERE e.follower_id = {} AND e.followee_id = {} AND e.active)"
 
 
+# The viewer's relations with the profile's account (false when anonymous): primary-key probes of
+# the relations projector's tables, as the visibility rule makes them.
+RELATION_MEMBERS = (
+    "'blocking', EXISTS (SELECT 1 FROM read_block b WHERE b.blocker_id = %(v)s AND b.blocked_id = p.user_id"
+    " AND b.active), 'blocked_by', EXISTS (SELECT 1 FROM read_block b WHERE b.blocker_id = p.user_id"
+    " AND b.blocked_id = %(v)s AND b.active), 'muting', EXISTS (SELECT 1 FROM read_mute m WHERE m.muter_id = %(v)s"
+    " AND m.muted_id = p.user_id AND m.active AND (m.expires_at IS NULL OR m.expires_at > now())),"
+    " 'requested', EXISTS (SELECT 1 FROM read_follow_request r WHERE r.follower_id = %(v)s"
+    " AND r.followee_id = p.user_id AND r.active)"
+)
+
+
 def profile_id(*, username: str) -> int | None:
     """The id of a visible profile (lists keyed by user need it before their page query)."""
     row = fetchone(f"SELECT p.user_id FROM read_profile p WHERE p.username_lower = lower(%s) AND {VISIBLE}", [username])
@@ -32,7 +44,7 @@ def profile_by_username(*, username: str, viewer_id: int | None) -> tuple[int, s
     return fetchone(
         f"SELECT p.version, json_build_object({PROFILE_MEMBERS},"
         f" 'followed_by_me', {FOLLOWS.format('%(v)s', 'p.user_id')},"
-        f" 'follows_me', {FOLLOWS.format('p.user_id', '%(v)s')})::text"
+        f" 'follows_me', {FOLLOWS.format('p.user_id', '%(v)s')}, {RELATION_MEMBERS})::text"
         f" FROM read_profile p WHERE p.username_lower = lower(%(u)s) AND {VISIBLE}",
         {"u": username, "v": viewer_id},
     )

@@ -15,6 +15,10 @@ class ProfileOut(serializers.Serializer):
 class PublicProfileOut(ProfileOut):
     followed_by_me = serializers.BooleanField(help_text="whether you follow them (false when anonymous)")
     follows_me = serializers.BooleanField(help_text="whether they follow you (false when anonymous)")
+    blocking = serializers.BooleanField(help_text="whether you block them (false when anonymous)")
+    blocked_by = serializers.BooleanField(help_text="whether they block you (false when anonymous)")
+    muting = serializers.BooleanField(help_text="whether you mute them, unexpired (false when anonymous)")
+    requested = serializers.BooleanField(help_text="whether your request to follow them is pending")
 
 
 class MeOut(ProfileOut):

@@ -32,14 +32,27 @@ PROFILE_EXAMPLE = {
 
 class ProfileView(QueryView):
     permission_classes = [AllowAny]
-    projectors = ("profiles",)
+    projectors = ("profiles", "relations")
 
     @extend_schema(
         operation_id="users_retrieve",
-        summary="A profile with its counts and whether you follow them",
+        summary="A profile with its counts and your relations with them (follow, block, mute, request)",
         parameters=[*CONSISTENCY_PARAMETERS, *CONDITIONAL_PARAMETERS],
         responses={200: PublicProfileOut, 304: NOT_MODIFIED},
-        examples=[OpenApiExample("A profile", value={**PROFILE_EXAMPLE, "followed_by_me": True, "follows_me": False})],
+        examples=[
+            OpenApiExample(
+                "A profile",
+                value={
+                    **PROFILE_EXAMPLE,
+                    "followed_by_me": True,
+                    "follows_me": False,
+                    "blocking": False,
+                    "blocked_by": False,
+                    "muting": False,
+                    "requested": False,
+                },
+            )
+        ],
         tags=["queries"],
     )
     def get(self, request: Request, username: str) -> HttpResponseBase:
