@@ -226,3 +226,25 @@ def test_follow_request_notifications_and_no_report_resolved(site: Site) -> None
     assert one.status_code == 404
     count = listed(site, "/api/v1/notifications/unread_count", **{"types[]": ["follow_request", "report_resolved"]})
     assert count == {"count": 1}
+
+
+@pytest.mark.parametrize("url", ["/api/v1/blocks", "/api/v1/mutes", "/api/v1/follow_requests"])
+def test_every_list_pages_by_position_with_next_and_prev(site: Site, url: str) -> None:
+    i, rel = site.ids, Relate(site)
+    for name in ("bob", "cat", "dan", "eve"):
+        if url.endswith("blocks"):
+            rel.block(i["ann"], i[name])
+        elif url.endswith("mutes"):
+            rel.mute(i["ann"], i[name])
+        else:
+            rel.request(i[name], i["ann"])
+    first = no_default_queries(site.client("ann"), url, limit=3)
+    assert [a["username"] for a in first.json()] == ["eve", "dan", "cat"]
+    next_url, prev_url = (part.split(">")[0].lstrip("<") for part in first["Link"].split(", "))
+    assert "max_id=" in next_url and "min_id=" in prev_url and "limit=3" in next_url
+    assert [a["username"] for a in site.client("ann").get(next_url).json()] == ["bob"]
+    assert site.client("ann").get(prev_url).json() == []
+    since = site.client("ann").get(url, {"since_id": next_url.split("max_id=")[1]}).json()
+    assert [a["username"] for a in since] == ["eve", "dan"]  # newer than cat's row, newest first
+    last = site.client("ann").get(url, {"max_id": next_url.split("max_id=")[1].split("&")[0], "limit": 40})
+    assert [a["username"] for a in last.json()] == ["bob"]

@@ -76,8 +76,10 @@ class UnblockView(_RelationView):
 
 
 class MuteView(_RelationView):
-    """POST /api/v1/accounts/:id/mute: hide the account's statuses (`notifications`: and its
-    notifications; `duration`: for that many seconds, 0 forever)."""
+    """POST /api/v1/accounts/:id/mute: hide the account's statuses, and its notifications.
+
+    `notifications` false keeps its notifications; `duration` mutes for that many seconds (0 or
+    absent: until unmuted)."""
 
     scopes: ClassVar[dict[str, str]] = {"POST": "write:mutes"}
 

@@ -130,8 +130,9 @@ class BlocksView(_OwnListView):
 
 
 class MutesView(_OwnListView):
-    """GET /api/v1/mutes: the accounts you mute (unexpired), most recently muted first, each with
-    `mute_expires_at`."""
+    """GET /api/v1/mutes: the accounts you mute, most recently muted first.
+
+    Unexpired mutes only, each account with `mute_expires_at` (null: until unmuted)."""
 
     scopes: ClassVar[dict[str, str]] = {"GET": "read:mutes"}
     table, mine, other = "read_mute", "muter_id", "muted_id"
