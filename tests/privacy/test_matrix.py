@@ -521,6 +521,41 @@ def test_a_conditional_read_confirms_nothing_hidden(mw: MatrixWorld, relation: s
     assert not wrong, wrong
 
 
+@pytest.mark.parametrize("relation", [r for r, f in RELATIONS.items() if not f.anonymous and not f.author])
+def test_relationship_flags_both_ways(mw: MatrixWorld, relation: str) -> None:
+    """What each side of a relation is told about it (our profile's flags, Mastodon's
+    Relationship): one's own follows, requests, blocks and mutes; that one is blocked (as
+    Mastodon's `blocked_by`); never that one is muted (Mastodon has no such flag either)."""
+    facts, uid = RELATIONS[relation], mw.ids[relation]
+    viewer, author = _client(mw, relation, False), _client(mw, "author", False)
+    expected_viewer = {
+        "following": facts.follows, "requested": facts.requested, "blocking": facts.blocks_author,
+        "blocked_by": facts.blocked_by_author, "muting": facts.muting,
+        "muting_notifications": facts.mute == "with notifications",
+    }  # fmt: skip
+    expected_author = {
+        "followed_by": facts.follows, "requested_by": facts.requested, "blocking": facts.blocked_by_author,
+        "blocked_by": facts.blocks_author, "muting": False, "muting_notifications": False,
+    }  # fmt: skip
+    wrong = {}
+    for who, client, other, expected in (
+        (relation, viewer, mw.author, expected_viewer),
+        ("author", author, uid, expected_author),
+    ):
+        rel = _get(client, "/api/v1/accounts/relationships", {"id[]": [str(other)]}).json()
+        got = {k: rel[0][k] for k in expected} if rel else {}
+        if got != expected:
+            wrong[f"mastodon, as {who}"] = {k: got.get(k) for k in expected if got.get(k) != expected[k]}
+        name = "author" if other == mw.author else relation
+        profile = _get(client, f"{API}/users/{name}", {}).json()
+        ours = {"following": "followed_by_me", "followed_by": "follows_me", "blocking": "blocking",
+                "blocked_by": "blocked_by", "muting": "muting", "requested": "requested"}  # fmt: skip
+        for key, field_name in ours.items():
+            if key in expected and profile.get(field_name) != expected[key]:
+                wrong.setdefault(f"ours, as {who}", {})[field_name] = profile.get(field_name)
+    assert not wrong, wrong
+
+
 @pytest.mark.parametrize("relation", [r for r, f in RELATIONS.items() if not f.anonymous])
 def test_own_relation_lists(mw: MatrixWorld, relation: str) -> None:
     """Blocks, mutes and follow requests are private to who made them (docs/events.md): each
