@@ -35,11 +35,10 @@ Json = Any
 def mw(django_db_setup, django_db_blocker) -> Iterator[MatrixWorld]:
     """One world for the whole module (building it is most of the cost), removed at the end."""
     with django_db_blocker.unblock(), override_settings(SEARCH_HASHTAG_PUSH_SECONDS=0):
-        world = build()
         try:
-            yield world
+            yield build()
         finally:
-            tear_down(world)
+            tear_down()
 
 
 # ----------------------------------------------------------------------------------- endpoints

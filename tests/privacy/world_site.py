@@ -56,7 +56,6 @@ class MatrixWorld:
     comments: dict[int, Status] = field(default_factory=dict)
     likes: dict[int, set[str]] = field(default_factory=dict)  # post -> relations that liked it
     events: list[EventMessage] = field(default_factory=list)
-    log_start: int = 0
 
     @property
     def author(self) -> int:
@@ -147,7 +146,6 @@ def build() -> MatrixWorld:
         if not facts.anonymous and not facts.author and not facts.requested:
             relate(w, author, ids[name], replace(facts, follows=False, requested=False))  # came first
 
-    mw.log_start = _log_head()
     logged([e for e in w.events if e.event_type != "user.registered"])
     mw.events = logged([])
     indexes.drop_all()
@@ -158,18 +156,12 @@ def build() -> MatrixWorld:
     return mw
 
 
-def _log_head() -> int:
-    with connections["default"].cursor() as cursor:
-        cursor.execute("SELECT COALESCE(MAX(position), 0) FROM event_log")
-        return cursor.fetchone()[0]
-
-
-def tear_down(mw: MatrixWorld) -> None:
+def tear_down() -> None:
     """Leave the databases as the next module expects them: no users, no events, empty read models."""
     with connections["default"].cursor() as cursor:
         cursor.execute("DELETE FROM event_outbox")
         cursor.execute("DELETE FROM event_log")
-    get_user_model().objects.filter(pk__in=mw.ids.values()).delete()
+    get_user_model().objects.filter(username__in=list(RELATIONS)).delete()
     reset(list(REGISTRY))
     with connections["read"].cursor() as cursor:
         cursor.execute(
