@@ -194,7 +194,8 @@ def test_duplicated_and_shuffled_within_aggregates(db, seed: int) -> None:
         "read_comment",
         "read_status_version",
         "feed_entry",
-        "feed_follow",  # (feed_post not: a tombstone keeps no facts of the post it buried)
+        "feed_post",
+        "feed_follow",
         "read_block",
         "read_mute",
         "read_follow_request",

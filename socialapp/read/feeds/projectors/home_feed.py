@@ -276,6 +276,14 @@ class HomeFeedProjector(Projector):
                 ],
             )
         }  # a post missing here has a tombstone: it was deleted before we saw it created
+        buried = [p for p in posts if p not in created]
+        if buried:  # the tombstone takes the post's facts, so that every order leaves the same row
+            execute(
+                "UPDATE feed_post f SET visibility = t.v, audience_ids = coalesce((SELECT array_agg(x ORDER BY x)"
+                " FROM jsonb_array_elements_text(t.au) x), '{}')::bigint[]"
+                " FROM unnest(%s::bigint[], %s::text[], %s::jsonb[]) AS t(p, v, au) WHERE f.post_id = t.p",
+                [buried, [visibility[p] for p in buried], [json.dumps(audience[p]) for p in buried]],
+            )
         live = [(p, a) for p, a in posts.items() if p in created and not state[a][1]]
         celebrities = sorted({a for p, a in live if not flags[p]})
         if celebrities:
