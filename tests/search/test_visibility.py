@@ -86,3 +86,21 @@ def test_an_index_of_the_previous_mapping_gets_the_field_and_keeps_accepting_wri
     projector.apply(f.registered(1, "alice"))
     projector.apply(f.post_created(101, 1, "alice", "still indexed", visibility="followers"))
     assert visible_docs("posts")["101"]["visibility"] == "followers"
+
+
+def test_only_public_posts_count_towards_a_hashtag(projector: SearchProjector) -> None:
+    """A hashtag's count is public: a followers-only, unlisted or direct post must not reveal
+    itself through it, in any order of arrival (and deleting it takes nothing away)."""
+    from socialapp.read.common.sql import fetchall
+
+    evs = [f.registered(1, "alice")]
+    for pid, vis in VISIBILITIES.items():
+        evs.append(f.post_created(pid, 1, "alice", f"about #secret{pid} and #shared", visibility=vis))
+    evs.append(f.post_deleted(103, 1, version=2))
+    for seed in (0, 1, 2):
+        reset_state()
+        shuffled = list(evs)
+        random.Random(seed).shuffle(shuffled)
+        projector.apply_batch(shuffled)
+        counts = dict(fetchall("SELECT tag, post_count FROM search_hashtag WHERE post_count > 0"))
+        assert counts == {"secret101": 1, "secret105": 1, "shared": 2}, seed

@@ -223,7 +223,7 @@ class FeedPost(models.Model):
             GinIndex(
                 fields=["audience_ids"],
                 name="feed_post_audience_idx",
-                condition=models.Q(visibility__in=["followers", "direct"]),
+                condition=models.Q(visibility="followers") | models.Q(visibility="direct"),
             ),
             models.Index(fields=["author_id", "-post_id"], name="feed_post_author_idx"),
             models.Index(

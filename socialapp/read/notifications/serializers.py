@@ -22,7 +22,7 @@ class NotificationOut(serializers.Serializer):
         id = serializers.CharField()
         username = serializers.CharField()
 
-    class ReportOut(serializers.Serializer):
+    class NotificationReportOut(serializers.Serializer):
         id = serializers.CharField()
         action = serializers.ChoiceField(choices=["none", "suspend", "delete_post"])
 

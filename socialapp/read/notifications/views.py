@@ -15,7 +15,7 @@ from socialapp.read.notifications.markers import mark_read
 from socialapp.read.notifications.serializers import MarkReadIn, MarkReadOut, NotificationOut, NotificationPageOut
 
 extend_schema_field(NotificationOut.ActorOut)(NotificationOut.get_actor)
-extend_schema_field(NotificationOut.ReportOut(allow_null=True))(NotificationOut.get_report)
+extend_schema_field(NotificationOut.NotificationReportOut(allow_null=True))(NotificationOut.get_report)
 
 EXAMPLE = {
     "id": "1234",

@@ -10,12 +10,12 @@ class RelatedAccountOut(serializers.Serializer):
     display_name = serializers.CharField()
 
 
-class MuteOut(RelatedAccountOut):
+class MutedAccountOut(RelatedAccountOut):
     notifications = serializers.BooleanField(help_text="whether their notifications are muted too")
     expires_at = serializers.DateTimeField(allow_null=True, help_text="when the mute ends by itself; null: never")
 
 
-class FollowRequestOut(RelatedAccountOut):
+class RequestingAccountOut(RelatedAccountOut):
     requested_at = serializers.DateTimeField(allow_null=True, help_text="when they asked to follow you")
 
 
@@ -25,10 +25,10 @@ class BlockPageOut(serializers.Serializer):
 
 
 class MutePageOut(serializers.Serializer):
-    results = MuteOut(many=True)
+    results = MutedAccountOut(many=True)
     next = serializers.CharField(allow_null=True)
 
 
 class FollowRequestPageOut(serializers.Serializer):
-    results = FollowRequestOut(many=True)
+    results = RequestingAccountOut(many=True)
     next = serializers.CharField(allow_null=True)

@@ -95,8 +95,11 @@ def _parse_time(value: str | None) -> datetime | None:
 
 
 def _counted_tags(post: Row) -> set[str]:
-    """The tags this post counts towards: its own while it is visible, none otherwise."""
-    if post.created_at is None or post.deleted or post.author_deactivated:
+    """The tags this post counts towards: its own while it is live and public, none otherwise. A
+    hashtag's count is shown to everyone, so a followers-only, unlisted or direct post must not
+    move it (it would tell strangers that such a post exists); visibility never changes, so a
+    post counts from its creation to its removal or never."""
+    if post.created_at is None or post.deleted or post.author_deactivated or post.visibility != "public":
         return set()
     return set(post.hashtags)
 

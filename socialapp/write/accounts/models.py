@@ -38,7 +38,7 @@ class User(AbstractUser, Aggregate):
     # Reversible (user_suspend / user_unsuspend): hidden everywhere and locked out while set.
     suspended_at = models.DateTimeField(null=True, blank=True)
     # The account approves its followers: a follow becomes a follow request (docs/privacy.md).
-    locked = models.BooleanField(default=False)
+    locked = models.BooleanField(default=False, db_default=False)
 
     objects = UserManager()
 

@@ -29,6 +29,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='feedpost',
-            index=django.contrib.postgres.indexes.GinIndex(condition=models.Q(('visibility__in', ['followers', 'direct'])), fields=['audience_ids'], name='feed_post_audience_idx'),
+            index=django.contrib.postgres.indexes.GinIndex(condition=models.Q(('visibility', 'followers'), ('visibility', 'direct'), _connector='OR'), fields=['audience_ids'], name='feed_post_audience_idx'),
         ),
     ]
