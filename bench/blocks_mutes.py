@@ -19,6 +19,17 @@ Figures (bench/results/blocks_mutes.json and .png): latency of `selectors.home_f
 `GET feed` runs; 20 items, first page) for each group, samples interleaved pair by pair, p50 and
 p99, and PostgreSQL's planning + execution time of the same statement (EXPLAIN ANALYZE) for each;
 ratio = with relations / without (target <= 1.5).
+
+Then over HTTP (`http`): each reader gets a session through the command side's own path (a
+user row in this benchmark's write database, `token_issue`, the session record in the cache
+the query side authenticates from), the query side is served as bench/reads.py serves it
+(`start_web`: the shipped `web-queries` gunicorn line, DEBUG off, throttles out of the way) and
+wrk (bench/wrk_feed.lua, 8 connections, the group's tokens rotated request by request) reads
+`GET /api/socialapp/v1/feed` (first page, 20 items) for the group without relations, then the
+group with, back to back in one run, each warmed up and measured until at least
+BENCH_READS_MIN_REQUESTS requests (bench/reads.py's knobs: BENCH_READS_SECONDS,
+BENCH_READS_WARMUP_SECONDS, BENCH_READS_MAX_SECONDS, BENCH_READS_PORT). Requests/s, p50, p99 for
+each, ratios with relations / without (target <= 1.5). BENCH_BLOCKS_HTTP=0 skips this phase.
 """
 
 from __future__ import annotations
@@ -211,18 +222,80 @@ def measure(shape: Shape, alias: str = "read") -> dict:
     return out
 
 
+def readers_as_users(shape: Shape) -> None:
+    """The readers as users of the write database (the users the read models were seeded with,
+    same ids and names), so sessions can be issued to them as the command side issues them."""
+    from socialapp.write.accounts.models import User
+
+    for k in range(shape.readers):
+        for reader in (shape.with_relations(k), shape.without(k)):
+            User.objects.update_or_create(
+                pk=reader, defaults={"username": f"user{reader}", "email": f"user{reader}@bench.invalid"}
+            )
+
+
+def http(shape: Shape) -> dict:
+    """`GET feed` over HTTP with wrk, the group without relations then the group with, each warmed
+    up; req/s, p50 and p99 for each and the ratios."""
+    import tempfile
+    from pathlib import Path
+
+    import requests
+
+    from bench import reads
+    from bench.common import bench_env
+
+    readers_as_users(shape)
+    groups = {
+        "without": [shape.without(k) for k in range(shape.readers)],
+        "with_relations": [shape.with_relations(k) for k in range(shape.readers)],
+    }
+    path = "/api/socialapp/v1/feed"
+    out: dict = {"path": path, "connections": reads.CONNECTIONS, "wrk_threads": reads.THREADS,
+                 "readers_per_group": shape.readers, "min_requests": reads.MIN_REQUESTS,
+                 "warmup_seconds": reads.WARMUP_SECONDS}  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="bench-blocks-") as folder:
+        tokens = reads.issue_tokens(groups, Path(folder))
+        web = reads.start_web(
+            bench_env(API_THROTTLE_USER="1000000/s", API_THROTTLE_ANON="1000000/s"), "bench-blocks-web"
+        )
+        try:
+            for name, file in tokens.items():  # every reader's first page: 200, 20 items
+                for token in file.read_text().split():
+                    page = requests.get(
+                        f"http://127.0.0.1:{reads.PORT}{path}", headers={"Authorization": f"Bearer {token}"}, timeout=30
+                    )
+                    if not page.ok or len(page.json()["results"]) != 20:
+                        raise RuntimeError(f"{name}: {page.status_code} {page.text[:200]}")
+            for name, file in tokens.items():
+                out[name] = reads.figure(path, file)
+        finally:
+            web.stop()
+    for q in ("p50", "p99"):
+        out[f"ratio_{q}"] = round(out["with_relations"][f"{q}_ms"] / max(out["without"][f"{q}_ms"], 1e-9), 2)
+    out["ratio_req_per_s"] = round(out["with_relations"]["req_per_s"] / max(out["without"]["req_per_s"], 1e-9), 2)
+    out["target_ratio"] = TARGET_RATIO
+    out["meets_target"] = max(out["ratio_p50"], out["ratio_p99"]) <= TARGET_RATIO
+    return out
+
+
 def main() -> dict:
     from django.conf import settings
+    from django.core.cache import caches
 
     from bench.common import use_own_databases
 
-    use_own_databases("benchblocks", aliases=("read",))
+    use_own_databases("benchblocks")
+    settings.CACHES["default"]["KEY_PREFIX"] = "benchblocks"  # sessions apart from dev's
+    caches["default"].key_prefix = "benchblocks"
     shape = Shape()
     print(f"seeding {shape} …", flush=True)
     data = seed(shape)
     print(f"seeded {data}", flush=True)
     checked = check(shape)
     result = {"data": data, "check": checked, "debug": settings.DEBUG, "home_feed": measure(shape)}
+    if os.environ.get("BENCH_BLOCKS_HTTP", "1") != "0":
+        result["http"] = http(shape)
     write_json("blocks_mutes", result)
     chart(result)
     print(json.dumps(result, indent=2))
@@ -232,12 +305,32 @@ def main() -> dict:
 def chart(result: dict) -> None:
     r = result["home_feed"]
     labels = ["none", "1,000 blocks + 1,000 mutes"]
-    bar_charts("blocks_mutes", [
+    panels = [
         Bars(f"home feed p50 ms (x{r['ratio_p50']})", labels, [r["without"]["p50_ms"], r["with_relations"]["p50_ms"]]),
         Bars(f"home feed p99 ms (x{r['ratio_p99']})", labels, [r["without"]["p99_ms"], r["with_relations"]["p99_ms"]]),
         Bars(f"PostgreSQL p50 ms (x{r['server_ratio_p50']})", labels,
              [r["server_side_ms"]["without"]["p50_ms"], r["server_side_ms"]["with_relations"]["p50_ms"]]),
-    ])  # fmt: skip
+    ]  # fmt: skip
+    h = result.get("http")
+    if h:
+        panels += [
+            Bars(
+                f"HTTP GET feed p50 ms (x{h['ratio_p50']})",
+                labels,
+                [h["without"]["p50_ms"], h["with_relations"]["p50_ms"]],
+            ),
+            Bars(
+                f"HTTP GET feed p99 ms (x{h['ratio_p99']})",
+                labels,
+                [h["without"]["p99_ms"], h["with_relations"]["p99_ms"]],
+            ),
+            Bars(
+                f"HTTP GET feed req/s (x{h['ratio_req_per_s']})",
+                labels,
+                [h["without"]["req_per_s"], h["with_relations"]["req_per_s"]],
+            ),
+        ]
+    bar_charts("blocks_mutes", panels)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ Everything around the query is the product's: the query side's authentication (s
 in the cache), the same page size, keyset cursor and rendering (PostgreSQL builds each item's
 JSON with the product's own `iso_datetime`/`mentions_json`; `serve_rendered_page` joins the
 bytes), the same
-visibility rules (not deleted, author neither deactivated nor suspended). The indexes it uses
+visibility rules (not deleted, author neither deactivated nor suspended; no direct post by
+following alone, nothing across a block or from a muted author: docs/privacy.md). The indexes it uses
 are the write model's own: follows (follower, followee) unique, posts (author, id), likes
 (post, user) unique, comments (post, id).
 """
@@ -27,7 +28,7 @@ from socialapp.read.common.rendered import iso_datetime, mentions_json, serve_re
 NAIVE_FEED_SQL = f"""
 SELECT p.id, json_build_object('id', p.id::text, 'author', json_build_object('id', p.author_id::text,
     'username', u.username, 'display_name', u.display_name), 'body', p.body,
-  'hashtags', to_json(p.hashtags), 'mentions', {mentions_json("p.mentions")},
+  'hashtags', to_json(p.hashtags), 'mentions', {mentions_json("p.mentions")}, 'visibility', p.visibility,
   'created_at', {iso_datetime("p.created_at")}, 'edited_at', {iso_datetime("p.edited_at")},
   'like_count', (SELECT count(*) FROM posts_like l WHERE l.post_id = p.id AND l.active),
   'comment_count', (SELECT count(*) FROM comments_comment c WHERE c.post_id = p.id AND c.deleted_at IS NULL),
@@ -36,8 +37,12 @@ SELECT p.id, json_build_object('id', p.id::text, 'author', json_build_object('id
 FROM posts_post p JOIN accounts_user u ON u.id = p.author_id
 WHERE p.deleted_at IS NULL AND u.deactivated_at IS NULL AND u.suspended_at IS NULL
   AND (%(b)s::bigint IS NULL OR p.id < %(b)s)
-  AND (p.author_id = %(r)s OR p.author_id IN (
-       SELECT f.followee_id FROM follows_follow f WHERE f.follower_id = %(r)s AND f.active))
+  AND (p.author_id = %(r)s OR (p.visibility <> 'direct' AND p.author_id IN (
+       SELECT f.followee_id FROM follows_follow f WHERE f.follower_id = %(r)s AND f.active)
+     AND NOT EXISTS (SELECT 1 FROM relations_block b WHERE b.active AND ((b.blocker_id = %(r)s
+       AND b.blocked_id = p.author_id) OR (b.blocker_id = p.author_id AND b.blocked_id = %(r)s)))
+     AND NOT EXISTS (SELECT 1 FROM relations_mute m WHERE m.active AND m.muter_id = %(r)s
+       AND m.muted_id = p.author_id AND (m.expires_at IS NULL OR m.expires_at > now()))))
 ORDER BY p.id DESC LIMIT %(n)s
 """
 

@@ -164,6 +164,19 @@ def web_queries_command() -> tuple[list[str], dict[str, str]]:
     return args, env
 
 
+def start_web(env: dict[str, str], name: str) -> ChildProcess:
+    """The query side's server (`web_queries_command`, bench/settings.py) on PORT, once it answers."""
+    args, extra = web_queries_command()
+    web = ChildProcess(args, {**env, **extra, "DJANGO_SETTINGS_MODULE": "bench.settings"}, name)
+    try:
+        wait_for(lambda: requests.get(f"http://127.0.0.1:{PORT}/healthz", timeout=2).ok, timeout=60, what="web")
+    except BaseException:
+        web.stop()
+        raise
+    print(f"web: {' '.join(args)}", flush=True)
+    return web
+
+
 class Pipeline:
     """Relay, a worker per projector, the Celery task worker and the web server, on this
     benchmark's databases, vhost and cache prefix."""
@@ -189,11 +202,7 @@ class Pipeline:
                 raise RuntimeError(f"worker {name} exited:\n{worker.log()}")
         self.children.append(celery_worker(["celery"], name="bench-reads-tasks", env=self.env))
         self.children.append(start_relay(name="bench-reads-relay", env=self.env))
-        args, extra = web_queries_command()
-        web = ChildProcess(args, {**self.env, **extra, "DJANGO_SETTINGS_MODULE": "bench.settings"}, "bench-reads-web")
-        self.children.append(web)
-        wait_for(lambda: requests.get(f"http://127.0.0.1:{PORT}/healthz", timeout=2).ok, timeout=60, what="web")
-        print(f"web: {' '.join(args)}", flush=True)
+        self.children.append(start_web(self.env, "bench-reads-web"))
 
     def stop(self) -> None:
         for child in reversed(self.children):

@@ -6,26 +6,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.read.api_support import make_site
-from tests.read.conftest import reset
-from tests.read.relations_support import ALL, apply_everything, block, mute, set_visibility
+from tests.read.relations_support import apply_everything, block, mute, set_visibility, visibility_site
 
 pytestmark = pytest.mark.django_db(databases=["default", "read"])
 
 
 @pytest.fixture
 def site(db):
-    reset(ALL)
-    s = make_site("ann", "bob", "cat", "dan")
+    s = visibility_site()
     w, i = s.world, s.ids
-    w.follow(i["bob"], i["ann"])
-    w.follow(i["bob"], i["cat"])
-    w.follow(i["dan"], i["bob"])
-    s.ann_post = w.post(i["ann"], "ann says hi #tea")  # type: ignore[attr-defined]
-    s.cat_post = w.post(i["cat"], "cat says hi #tea @bob")  # type: ignore[attr-defined]
-    s.cat_comment = w.comment(i["cat"], s.ann_post, "cat answers")  # type: ignore[attr-defined]
-    s.dan_comment = w.comment(i["dan"], s.ann_post, "dan answers")  # type: ignore[attr-defined]
-    w.like(i["cat"], s.ann_post)
     w.like(i["dan"], s.ann_post)
     w.like(i["bob"], s.cat_post)
     return s

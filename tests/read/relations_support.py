@@ -1,10 +1,13 @@
 """Blocks, mutes, follow requests and per-post visibility for read-path tests: events in the
-shapes docs/events.md gives ("Safety and privacy"), appended to a factory World, and the
-columns the posts projector will fill (visibility, audience_ids) set directly until it does."""
+shapes docs/events.md gives ("Safety and privacy"), appended to a factory World; a status's
+visibility and audience can also be set on its row directly (`set_visibility`), so that a read
+path's test does not lean on the posts projector (tests/read/test_visibility_projections.py
+covers that), and the small world both APIs' per-path tests share (`visibility_site`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from socialapp.read.common.sql import execute
 from tests.read.conftest import apply_all
@@ -79,3 +82,23 @@ def set_comment_visibility(comment_id: int, visibility: str, audience: Iterable[
 
 def apply_everything(world: World) -> None:
     apply_all(world.events, names=ALL)
+
+
+def visibility_site() -> Any:
+    """ann, bob, cat, dan: bob follows ann and cat, dan follows bob; ann and cat post (#tea, cat
+    mentions bob), cat and dan answer ann's post, cat likes it. Not yet applied."""
+    from tests.read.api_support import make_site
+    from tests.read.conftest import reset
+
+    reset(ALL)
+    s = make_site("ann", "bob", "cat", "dan")
+    w, i = s.world, s.ids
+    w.follow(i["bob"], i["ann"])
+    w.follow(i["bob"], i["cat"])
+    w.follow(i["dan"], i["bob"])
+    s.ann_post = w.post(i["ann"], "ann says hi #tea")
+    s.cat_post = w.post(i["cat"], "cat says hi #tea @bob")
+    s.cat_comment = w.comment(i["cat"], s.ann_post, "cat answers")
+    s.dan_comment = w.comment(i["dan"], s.ann_post, "dan answers")
+    w.like(i["cat"], s.ann_post)
+    return s

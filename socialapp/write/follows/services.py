@@ -14,7 +14,7 @@ from socialapp.write.accounts.models import User
 from socialapp.write.common.aggregates import set_active
 from socialapp.write.follows.models import Follow
 from socialapp.write.relations.models import FollowRequest
-from socialapp.write.relations.services import end_follow_request, refuse_if_blocked
+from socialapp.write.relations.services import end_follow_request, follow_payload, refuse_if_blocked
 
 
 def _followee(follower: User, username: str) -> User:
@@ -48,13 +48,7 @@ def _set_follow(*, follower: User, followee: User, active: bool) -> tuple[Follow
         active=active,
         event_type=EventType.USER_FOLLOWED if active else EventType.USER_UNFOLLOWED,
         actor_id=follower.pk,
-        payload=lambda row: {
-            "follower_id": follower.pk,
-            "followee_id": followee.pk,
-            "follower_username": follower.username,
-            "followee_username": followee.username,
-            "at": row.changed_at.isoformat(),
-        },
+        payload=lambda row: follow_payload(follower, followee, row),
     )
     if follow is not None:
         follow.followee = followee  # already loaded: the caller need not fetch it again
@@ -81,13 +75,7 @@ def user_follow(*, follower: User, username: str) -> tuple[Follow | FollowReques
             active=True,
             event_type=EventType.FOLLOW_REQUESTED,
             actor_id=follower.pk,
-            payload=lambda row: {
-                "follower_id": follower.pk,
-                "followee_id": followee.pk,
-                "follower_username": follower.username,
-                "followee_username": followee.username,
-                "at": row.changed_at.isoformat(),
-            },
+            payload=lambda row: follow_payload(follower, followee, row),
         )
         request.followee = followee  # type: ignore[union-attr]  # activating never gives None
         return request, changed  # type: ignore[return-value]

@@ -66,7 +66,7 @@ def _actor_and_target(actor: User, target_id: int, *, verb: str, live: bool) -> 
     return users[actor.pk], target
 
 
-def _follow_payload(follower: User, followee: User, row: Follow | FollowRequest) -> dict:
+def follow_payload(follower: User, followee: User, row: Follow | FollowRequest) -> dict:
     """The payload of user.followed/unfollowed and of every follow.request_* event."""
     return {
         "follower_id": follower.pk,
@@ -86,7 +86,7 @@ def end_follow_request(follower: User, followee: User, *, event_type: str, actor
         active=False,
         event_type=event_type,
         actor_id=actor_id,
-        payload=lambda row: _follow_payload(follower, followee, row),
+        payload=lambda row: follow_payload(follower, followee, row),
     )
     if not changed:
         return None
@@ -102,7 +102,7 @@ def end_follow(follower: User, followee: User, *, actor_id: int) -> bool:
         active=False,
         event_type=EventType.USER_UNFOLLOWED,
         actor_id=actor_id,
-        payload=lambda row: _follow_payload(follower, followee, row),
+        payload=lambda row: follow_payload(follower, followee, row),
     )
     return changed
 
@@ -251,7 +251,7 @@ def follow_request_approve(*, owner: User, follower_id: int) -> FollowRequest:
         active=True,
         event_type=EventType.USER_FOLLOWED,
         actor_id=owner.pk,
-        payload=lambda row: _follow_payload(follower, owner, row),
+        payload=lambda row: follow_payload(follower, owner, row),
     )
     return request
 
