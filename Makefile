@@ -78,7 +78,7 @@ bench: migrate bench-tools
 	DJANGO_DEBUG=0 DATABASE_STATEMENT_TIMEOUT=0 $(BIN)/python -m bench.run_all
 
 # The home feed with 1,000 blocks + 1,000 mutes vs none (bench/blocks_mutes.py), alone.
-bench-blocks: migrate
+bench-blocks: migrate bench-tools
 	DJANGO_DEBUG=0 DATABASE_STATEMENT_TIMEOUT=0 $(BIN)/python -m bench.run_all bench.blocks_mutes
 
 # Mastodon.py 2.3.3's own test suite, live against our server on :3000 (CONFORMANCE_PORT) on databases,

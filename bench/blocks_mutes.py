@@ -25,11 +25,13 @@ user row in this benchmark's write database, `token_issue`, the session record i
 the query side authenticates from), the query side is served as bench/reads.py serves it
 (`start_web`: the shipped `web-queries` gunicorn line, DEBUG off, throttles out of the way) and
 wrk (bench/wrk_feed.lua, 8 connections, the group's tokens rotated request by request) reads
-`GET /api/socialapp/v1/feed` (first page, 20 items) for the group without relations, then the
-group with, back to back in one run, each warmed up and measured until at least
-BENCH_READS_MIN_REQUESTS requests (bench/reads.py's knobs: BENCH_READS_SECONDS,
-BENCH_READS_WARMUP_SECONDS, BENCH_READS_MAX_SECONDS, BENCH_READS_PORT). Requests/s, p50, p99 for
-each, ratios with relations / without (target <= 1.5). BENCH_BLOCKS_HTTP=0 skips this phase.
+`GET /api/socialapp/v1/feed` (first page, 20 items) in BENCH_BLOCKS_HTTP_ROUNDS (2) rounds,
+without relations then with, then with then without (ABBA: drift in the machine's load lands on
+both alike), each wrk run warmed up and measured until at least BENCH_READS_MIN_REQUESTS requests
+(bench/reads.py's knobs: BENCH_READS_SECONDS, BENCH_READS_WARMUP_SECONDS,
+BENCH_READS_MAX_SECONDS, BENCH_READS_PORT). Per group: requests/s, p50 and p99 as the mean of its
+runs (each run's own figures kept under `runs`); ratios with relations / without (target <= 1.5).
+BENCH_BLOCKS_HTTP=0 skips this phase.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from bench.measure import quantiles_ms
 from bench.report import Bars, bar_charts, write_json
 
 TARGET_RATIO = 1.5
+HTTP_ROUNDS = int(os.environ.get("BENCH_BLOCKS_HTTP_ROUNDS", "2"))  # measured wrk runs per group, order alternating
 
 
 @dataclass(frozen=True)
@@ -267,10 +270,19 @@ def http(shape: Shape) -> dict:
                     )
                     if not page.ok or len(page.json()["results"]) != 20:
                         raise RuntimeError(f"{name}: {page.status_code} {page.text[:200]}")
-            for name, file in tokens.items():
-                out[name] = reads.figure(path, file)
+            runs: dict[str, list[dict]] = {name: [] for name in tokens}
+            for i in range(HTTP_ROUNDS):  # without, with; then with, without; ...: order drift cancels
+                for name in list(tokens)[:: 1 if i % 2 == 0 else -1]:
+                    runs[name].append(reads.figure(path, tokens[name]))
         finally:
             web.stop()
+    for name, measured in runs.items():
+        out[name] = {
+            "requests": sum(r["requests"] for r in measured),
+            "errors": sum(r["errors"] for r in measured),
+            **{k: round(sum(r[k] for r in measured) / len(measured), 2) for k in ("req_per_s", "p50_ms", "p99_ms")},
+            "runs": measured,
+        }
     for q in ("p50", "p99"):
         out[f"ratio_{q}"] = round(out["with_relations"][f"{q}_ms"] / max(out["without"][f"{q}_ms"], 1e-9), 2)
     out["ratio_req_per_s"] = round(out["with_relations"]["req_per_s"] / max(out["without"]["req_per_s"], 1e-9), 2)
