@@ -161,3 +161,18 @@ def test_relationships(site) -> None:
 def test_wrong_methods_are_405(site) -> None:
     assert APIClient().post("/api/v1/accounts/lookup").status_code == 405
     assert site.client("ann").delete("/api/v1/accounts/verify_credentials").status_code == 405
+
+
+def test_account_statuses_exclude_direct(site) -> None:
+    """Mastodon's `exclude_direct`: the author listing their own profile keeps direct messages
+    out on request (Mastodon.py's test_account_statuses_exclude_direct); others never see them."""
+    ann = site.ids["ann"]
+    direct = site.world.post(ann, "just between us @bob", visibility="direct")
+    site.apply()
+    url = f"/api/v1/accounts/{ann}/statuses"
+    mine = site.client("ann")
+    assert str(direct) in ids(mine.get(url))
+    assert str(direct) not in ids(mine.get(url, {"exclude_direct": "true"}))
+    assert str(direct) in ids(site.client("bob").get(url))  # addressed: bob sees it on the profile
+    assert str(direct) not in ids(APIClient().get(url))
+    assert mine.get(url, {"exclude_direct": "maybe"}).status_code == 422

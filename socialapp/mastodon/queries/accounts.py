@@ -102,21 +102,25 @@ SELF_REPLY = (
 )
 
 
-def account_status_ids(account_id: int, page: Any, *, replies: bool, viewer: int | None) -> list[int]:
+def account_status_ids(
+    account_id: int, page: Any, *, replies: bool, viewer: int | None, direct: bool = True
+) -> list[int]:
     """An author's posts and comments that `viewer` may see on the profile (PROFILE: a muted
     author's still show, a blocked one's never), in the page's read order; without `replies`,
-    only the comments that continue their own thread."""
+    only the comments that continue their own thread; without `direct`, no direct status
+    (Mastodon's `exclude_direct`: a client listing its own profile keeps conversations out)."""
     post_where, direction, params = keyset("p.post_id", page)
+    not_direct = "" if direct else " AND {0}.visibility <> 'direct'"
     parts = [
         f"(SELECT p.post_id AS id FROM read_post p WHERE p.author_id = %(a)s AND {post_where}"
-        f" AND {rows.post_shown(Context.PROFILE)}"
+        f" AND {rows.post_shown(Context.PROFILE)}{not_direct.format('p')}"
         f" ORDER BY p.post_id {direction} LIMIT %(limit)s)"
     ]
     comment_where, _, more = keyset("c.comment_id", page, prefix="c_")
     params.update(more)
     parts.append(
         f"(SELECT c.comment_id FROM read_comment c WHERE c.author_id = %(a)s AND {comment_where}"
-        f" AND {rows.comment_shown(Context.PROFILE)}{'' if replies else ' AND ' + SELF_REPLY}"
+        f" AND {rows.comment_shown(Context.PROFILE)}{not_direct.format('c')}{'' if replies else ' AND ' + SELF_REPLY}"
         f" ORDER BY c.comment_id {direction} LIMIT %(limit)s)"
     )
     sql = f"SELECT id FROM ({' UNION ALL '.join(parts)}) s ORDER BY id {direction} LIMIT %(limit)s"
@@ -137,7 +141,10 @@ class AccountStatusesView(QueryView):
             return paged_response(request, page, [], [])  # no media stored, nothing pinned
         if q.get("tagged"):
             return paged_response(request, page, [], [])  # featured-tag filter: we have no featured tags
-        ids = account_status_ids(account_id, page, replies=not exclude_replies, viewer=viewer_id(request))
+        exclude_direct = as_bool(q.get("exclude_direct"), field="exclude_direct")
+        ids = account_status_ids(
+            account_id, page, replies=not exclude_replies, viewer=viewer_id(request), direct=not exclude_direct
+        )
         ordered = ids[::-1] if page.ascending else ids
         body = rows.statuses(ordered, viewer_id=viewer_id(request), base_url=rows.base_url(request))
         return paged_response(request, page, ids, body)
