@@ -30,9 +30,9 @@ from socialapp.mastodon.common.paging import page_from
 from socialapp.mastodon.queries import rows
 from socialapp.mastodon.queries.base import QueryView
 from socialapp.mastodon.queries.lists import keyset, paged_response
+from socialapp.read.common import visibility as rule
 from socialapp.read.common.sql import fetchall
 
-UNEXPIRED = "(m.expires_at IS NULL OR m.expires_at > now())"
 # The projectors whose writes these views wait for (queries/base.py): the relations' own, and the
 # profiles the accounts are rendered from.
 RELATIONS_PROJECTORS = ("relations", "profiles")
@@ -43,20 +43,12 @@ def relationships(me: int, ids: Sequence[int]) -> list[dict[str, Any]]:
     are shown). One query: every flag is an EXISTS probe of a primary key or partial index."""
     if not ids:
         return []
+    v = "%(me)s"
     found = fetchall(
-        "SELECT o.id,"
-        " EXISTS (SELECT 1 FROM read_relation_follow f WHERE f.follower_id = %(me)s AND f.followee_id = o.id"
-        " AND f.active),"
-        " EXISTS (SELECT 1 FROM read_relation_follow f WHERE f.follower_id = o.id AND f.followee_id = %(me)s"
-        " AND f.active),"
-        " EXISTS (SELECT 1 FROM read_follow_request r WHERE r.follower_id = %(me)s AND r.followee_id = o.id"
-        " AND r.active),"
-        " EXISTS (SELECT 1 FROM read_follow_request r WHERE r.follower_id = o.id AND r.followee_id = %(me)s"
-        " AND r.active),"
-        " EXISTS (SELECT 1 FROM read_block b WHERE b.blocker_id = %(me)s AND b.blocked_id = o.id AND b.active),"
-        " EXISTS (SELECT 1 FROM read_block b WHERE b.blocker_id = o.id AND b.blocked_id = %(me)s AND b.active),"
-        " (SELECT m.notifications FROM read_mute m WHERE m.muter_id = %(me)s AND m.muted_id = o.id AND m.active"
-        f" AND {UNEXPIRED})"
+        f"SELECT o.id, {rule.following(v, 'o.id')}, {rule.following('o.id', v)}, {rule.requesting(v, 'o.id')},"
+        f" {rule.requesting('o.id', v)}, {rule.blocking(v, 'o.id')}, {rule.blocking('o.id', v)},"
+        " (SELECT m.notifications FROM read_mute m WHERE m.muter_id = %(me)s AND m.muted_id = o.id"
+        f" AND {rule.mute_in_force('m')})"
         " FROM unnest(%(ids)s::bigint[]) AS o(id)",
         {"me": me, "ids": list(ids)},
     )
@@ -136,7 +128,7 @@ class MutesView(_OwnListView):
 
     scopes: ClassVar[dict[str, str]] = {"GET": "read:mutes"}
     table, mine, other = "read_mute", "muter_id", "muted_id"
-    extra = f" AND {UNEXPIRED}"
+    extra = f" AND {rule.mute_in_force('m')}"
     detail = "m.expires_at"
 
     def render(self, account: entities.AccountRow, detail: Any, *, base_url: str) -> dict[str, Any]:

@@ -83,20 +83,30 @@ def _v(viewer: str) -> str:
     return f"{viewer}::bigint"
 
 
+def blocking(blocker: str, blocked: str) -> str:
+    """SQL: `blocker` blocks `blocked` (a primary-key probe)."""
+    return (
+        f"EXISTS (SELECT 1 FROM read_block bk WHERE bk.blocker_id = {blocker} AND bk.blocked_id = {blocked}"
+        " AND bk.active)"
+    )
+
+
 def blocked_between(a: str, b: str) -> str:
     """SQL: either of users `a` and `b` blocks the other (two primary-key / index probes)."""
-    return (
-        f"(EXISTS (SELECT 1 FROM read_block bk WHERE bk.blocker_id = {a} AND bk.blocked_id = {b} AND bk.active)"
-        f" OR EXISTS (SELECT 1 FROM read_block bk WHERE bk.blocker_id = {b} AND bk.blocked_id = {a} AND bk.active))"
-    )
+    return f"({blocking(a, b)} OR {blocking(b, a)})"
+
+
+def mute_in_force(alias: str) -> str:
+    """SQL: the read_mute row `alias` mutes now (an expired mute is no mute: no event ends it)."""
+    return f"{alias}.active AND ({alias}.expires_at IS NULL OR {alias}.expires_at > now())"
 
 
 def muting(muter: str, muted: str, *, notifications_only: bool = False) -> str:
     """SQL: `muter` has an unexpired mute of `muted` (that also mutes notifications, if asked)."""
     also = " AND mt.notifications" if notifications_only else ""
     return (
-        f"EXISTS (SELECT 1 FROM read_mute mt WHERE mt.muter_id = {muter} AND mt.muted_id = {muted} AND mt.active"
-        f" AND (mt.expires_at IS NULL OR mt.expires_at > now()){also})"
+        f"EXISTS (SELECT 1 FROM read_mute mt WHERE mt.muter_id = {muter} AND mt.muted_id = {muted}"
+        f" AND {mute_in_force('mt')}{also})"
     )
 
 
@@ -104,6 +114,14 @@ def following(follower: str, followee: str) -> str:
     return (
         "EXISTS (SELECT 1 FROM read_relation_follow fw"
         f" WHERE fw.follower_id = {follower} AND fw.followee_id = {followee} AND fw.active)"
+    )
+
+
+def requesting(follower: str, followee: str) -> str:
+    """SQL: `follower` has a pending request to follow `followee`."""
+    return (
+        "EXISTS (SELECT 1 FROM read_follow_request rq"
+        f" WHERE rq.follower_id = {follower} AND rq.followee_id = {followee} AND rq.active)"
     )
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from socialapp.read.common.rendered import iso_datetime
 from socialapp.read.common.sql import fetchall, fetchone
-from socialapp.read.common.visibility import account_listed
+from socialapp.read.common.visibility import account_listed, blocking, muting, requesting
 
 VISIBLE = "p.registered_at IS NOT NULL AND p.deactivated_at IS NULL AND NOT p.suspended"
 # ProfileOut's members, in its order; each caller appends its own (overlay, e-mail, since).
@@ -24,12 +24,8 @@ FOLLOWS = "EXISTS (SELECT 1 FROM read_follow_edge e WHERE e.follower_id = {} AND
 # The viewer's relations with the profile's account (false when anonymous): primary-key probes of
 # the relations projector's tables, as the visibility rule makes them.
 RELATION_MEMBERS = (
-    "'blocking', EXISTS (SELECT 1 FROM read_block b WHERE b.blocker_id = %(v)s AND b.blocked_id = p.user_id"
-    " AND b.active), 'blocked_by', EXISTS (SELECT 1 FROM read_block b WHERE b.blocker_id = p.user_id"
-    " AND b.blocked_id = %(v)s AND b.active), 'muting', EXISTS (SELECT 1 FROM read_mute m WHERE m.muter_id = %(v)s"
-    " AND m.muted_id = p.user_id AND m.active AND (m.expires_at IS NULL OR m.expires_at > now())),"
-    " 'requested', EXISTS (SELECT 1 FROM read_follow_request r WHERE r.follower_id = %(v)s"
-    " AND r.followee_id = p.user_id AND r.active)"
+    f"'blocking', {blocking('%(v)s', 'p.user_id')}, 'blocked_by', {blocking('p.user_id', '%(v)s')},"
+    f" 'muting', {muting('%(v)s', 'p.user_id')}, 'requested', {requesting('%(v)s', 'p.user_id')}"
 )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from socialapp.read.common.rendered import iso_datetime
 from socialapp.read.common.sql import fetchall
+from socialapp.read.common.visibility import mute_in_force
 from socialapp.read.profiles.selectors import VISIBLE as PROFILE_SHOWN
 
 # The account an item is about, in the shape of our other short account objects.
@@ -37,7 +38,7 @@ def mutes(*, user_id: int, before: int | None, limit: int) -> list[tuple[int, st
         f"SELECT r.position, json_build_object({ACCOUNT_JSON}, 'notifications', r.notifications,"
         f" 'expires_at', {iso_datetime('r.expires_at')})::text"
         " FROM read_mute r JOIN read_profile p ON p.user_id = r.muted_id"
-        " WHERE r.muter_id = %(u)s AND r.active AND (r.expires_at IS NULL OR r.expires_at > now())"
+        f" WHERE r.muter_id = %(u)s AND {mute_in_force('r')}"
         f" AND {BEFORE} AND {PROFILE_SHOWN}"
         " ORDER BY r.position DESC LIMIT %(n)s",
         {"u": user_id, "b": before, "n": limit},
