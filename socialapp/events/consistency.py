@@ -26,6 +26,13 @@ def make_token(events: Iterable[Event]) -> str | None:
     return signing.dumps(pairs, salt=_SALT, compress=True)
 
 
+def token_for(pairs: Iterable[tuple[int, str]]) -> str | None:
+    """A token for (position, event type) pairs known without the Event rows: the streaming server
+    gives each pushed event's own (socialapp.streaming), so that a client resumes from it."""
+    pairs = [[int(position), str(event_type)] for position, event_type in pairs]
+    return signing.dumps(pairs, salt=_SALT, compress=True) if pairs else None
+
+
 def read_token(token: str) -> list[tuple[int, str]]:
     try:
         pairs = signing.loads(token, salt=_SALT)

@@ -429,3 +429,24 @@ SEARCH_MAX_QUERY_LENGTH = env.int("SEARCH_MAX_QUERY_LENGTH", default=512)  # cha
 SEARCH_MAX_TERMS = env.int("SEARCH_MAX_TERMS", default=32)  # clauses parsed from `q`
 # Full image only (analysis-common), e.g. "english": a ranking sub-field; see docs/search.md.
 SEARCH_LANGUAGE_ANALYZER = env.str("SEARCH_LANGUAGE_ANALYZER", default="")
+
+# --------------------------------------------------------------------------- streaming (docs/streaming.md)
+# Projectors publish a small message to the streams exchange after each feed, notification or
+# deletion effect commits (socialapp.read.push); off: nothing is published (streams stay quiet).
+STREAMING_PUSH = env.bool("STREAMING_PUSH", default=True)
+# What the instance documents advertise as `urls.streaming_api` (v1) and
+# `configuration.urls.streaming` (v2). Empty: the request's own origin as ws:// or wss:// (a proxy
+# in front sends /api/v1/streaming* and /api/socialapp/v1/stream to `web-streaming`, as
+# docker/nginx.conf does); `make run` sets it to the streaming process's own address.
+STREAMING_API_URL = env.str("STREAMING_API_URL", default="")
+STREAMING_HEARTBEAT_SECONDS = env.float("STREAMING_HEARTBEAT_SECONDS", default=15.0)  # `:thump` when idle
+# A connection's token is checked again this often; a revoked or expired one ends the stream.
+STREAMING_AUTH_RECHECK_SECONDS = env.float("STREAMING_AUTH_RECHECK_SECONDS", default=30.0)
+# Messages waiting for one connection; a client that falls this far behind is disconnected.
+STREAMING_CONNECTION_QUEUE = env.int("STREAMING_CONNECTION_QUEUE", default=256)
+# Recent message keys remembered per connection: a redelivered effect is not pushed twice.
+STREAMING_DEDUP_KEYS = env.int("STREAMING_DEDUP_KEYS", default=1024)
+# Statuses rendered per streaming process, kept for the connections that receive them next.
+STREAMING_RENDER_CACHE = env.int("STREAMING_RENDER_CACHE", default=4096)
+STREAMING_MAX_CONNECTIONS = env.int("STREAMING_MAX_CONNECTIONS", default=10000)  # per process; then 503
+STREAMING_BROKER_RETRY_MAX_SECONDS = env.float("STREAMING_BROKER_RETRY_MAX_SECONDS", default=5.0)
