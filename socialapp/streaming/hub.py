@@ -137,9 +137,12 @@ class Hub:
     def start(self) -> None:
         self._tasks = [asyncio.create_task(self._prepare_loop()), asyncio.create_task(self._deliver_loop())]
 
-    async def stop(self) -> None:
+    def close_all(self, reason: str) -> None:
         for conn in list(self.connections):
-            conn.close("server shutting down")
+            conn.close(reason)
+
+    async def stop(self) -> None:
+        self.close_all("server shutting down")
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

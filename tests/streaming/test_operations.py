@@ -84,7 +84,12 @@ def test_a_revoked_token_ends_the_stream(server, streams) -> None:
     # STREAMING_AUTH_RECHECK_SECONDS is 0.3 here.
     assert stream.ended.wait(10), "the stream outlived its token"
     assert public.ended.wait(10)
-    assert requests.get(server.url + "/api/v1/streaming/user", params={"access_token": w.token("alice")}, timeout=5).status_code == 401
+    assert (
+        requests.get(
+            server.url + "/api/v1/streaming/user", params={"access_token": w.token("alice")}, timeout=5
+        ).status_code
+        == 401
+    )
 
 
 def test_connection_limit(start_server, streams) -> None:
@@ -168,9 +173,7 @@ def test_the_server_reconnects_after_its_broker_connection_is_closed(server, str
 
     def ours() -> list[str]:
         response = requests.get(f"{base}/api/connections?columns=name,client_properties", auth=auth, timeout=10)
-        return [
-            c["name"] for c in response.json() if (c.get("client_properties") or {}).get("connection_name") == name
-        ]
+        return [c["name"] for c in response.json() if (c.get("client_properties") or {}).get("connection_name") == name]
 
     connections = wait_for(ours, timeout=30, what="the server's broker connection in the management API")
     for connection in connections:
