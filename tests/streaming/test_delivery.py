@@ -11,7 +11,7 @@ from websockets.sync.client import connect
 from devkit.processes import wait_for
 from socialapp.events.consistency import read_token
 from socialapp.read.push.messages import ROUTE_PUBLIC, Kind, route_hashtag, route_user
-from tests.streaming.conftest import World, message, metric, push, to_users
+from tests.streaming.conftest import World, bound_keys, message, metric, push, to_users
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, databases=["default", "read"])]
 
@@ -176,3 +176,34 @@ def test_websocket_token_as_subprotocol_and_refusal(server) -> None:
     with pytest.raises(Exception) as refused:
         connect(url)
     assert "401" in str(refused.value)
+
+
+def test_followers_of_an_author_not_fanned_out_listen_to_the_author(start_server, streams) -> None:
+    """Above FEED_CELEBRITY_THRESHOLD followers the home feed merges an author's posts at read
+    time: a follower's user stream binds `author.<id>` and gets them from there."""
+    from socialapp.read.push.messages import route_author
+
+    server = start_server(FEED_CELEBRITY_THRESHOLD="1")
+    w = World("alice", "bob", "carol", "dave")
+    alice, bob, carol = w.id("alice"), w.id("bob"), w.id("carol")
+    w.world.follow(alice, bob)
+    w.world.follow(carol, bob)
+    post = w.world.post(bob, "to the many", visibility="followers")
+    w.apply()
+    a = streams(server.url + "/api/v1/streaming/user", token=w.token("alice"))
+    d = streams(server.url + "/api/v1/streaming/user", token=w.token("dave"))
+    assert route_author(bob) in bound_keys()
+    marker = w.world.post(alice, "marker")
+    w.apply()
+    push(message(Kind.UPDATE, status=w.facts(post)), [route_author(bob)])
+    to_users(Kind.UPDATE, w.facts(marker), alice, w.id("dave"))
+    a.wait("update", 2)
+    d.wait("update")
+    assert [s["id"] for s in a.data("update")] == [str(post), str(marker)]
+    assert [s["id"] for s in d.data("update")] == [str(marker)]
+    # alice unfollows: on the relations push her stream lets the author's key go.
+    w.world.follow(alice, bob, on=False)
+    w.apply()
+    push(message(Kind.RELATIONS, recipients=(alice,), event_type="user.unfollowed"), [route_user(alice)])
+    wait_for(lambda: route_author(bob) not in bound_keys(), what="the author's key unbound")
+    assert carol  # carol follows too but has no stream here: nothing bound for her

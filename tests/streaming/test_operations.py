@@ -8,28 +8,14 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 import requests
-from django.conf import settings
 
 from devkit.processes import wait_for
 from socialapp.events.status import management_api
-from socialapp.read.push.messages import EXCHANGE, ROUTE_PUBLIC, Kind, route_hashtag, route_user
+from socialapp.read.push.messages import ROUTE_PUBLIC, Kind, route_hashtag, route_user
 from socialapp.streaming.broker import connection_name
-from tests.streaming.conftest import World, message, metric, push, to_users
+from tests.streaming.conftest import World, bound_keys, message, metric, push, to_users
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, databases=["default", "read"])]
-
-
-def vhost() -> str:
-    return quote(urlsplit(settings.CELERY_BROKER_URL).path.lstrip("/"), safe="")
-
-
-def bound_keys() -> set[str]:
-    base, auth = management_api()
-    response = requests.get(
-        f"{base}/api/exchanges/{vhost()}/{quote(EXCHANGE, safe='')}/bindings/source", auth=auth, timeout=10
-    )
-    response.raise_for_status()
-    return {b["routing_key"] for b in response.json()}
 
 
 def test_a_client_that_does_not_read_is_dropped(start_server) -> None:
