@@ -177,3 +177,23 @@ def test_the_server_reconnects_after_its_broker_connection_is_closed(server, str
     public.wait("update")
     assert [s["id"] for s in stream.data("update")] == [str(before), str(after)]
     assert not stream.ended.is_set()
+
+
+def test_the_server_never_touches_the_write_database(start_server, streams) -> None:
+    """With `default` pointing nowhere, authentication, relations and rendering still work: the
+    server reads the read database and the session cache only."""
+    server = start_server(DATABASE_URL="postgres://nobody:nothing@127.0.0.1:1/nowhere")
+    w = World("alice", "bob")
+    alice, bob = w.id("alice"), w.id("bob")
+    w.world.follow(alice, bob)
+    post = w.world.post(bob, "no default here")
+    w.world.like(bob, w.world.post(alice, "mine"))
+    w.apply()
+    stream = streams(server.url + "/api/v1/streaming/user", token=w.token("alice"))
+    to_users(Kind.UPDATE, w.facts(post), alice)
+    push(
+        message(Kind.NOTIFICATION, notification=w.latest_notification("alice"), recipients=(alice,)),
+        [route_user(alice)],
+    )
+    stream.wait("update")
+    stream.wait("notification")
