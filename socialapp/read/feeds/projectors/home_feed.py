@@ -26,6 +26,14 @@
   they live in a shadow or scratch schema; the rebuild sends them once they are live, the check
   runs them in place.
 
+Pushes (socialapp.read.push, after the commit; never while replaying): the statements that write
+or remove feed rows return their reader ids (per post, one array), and each post gets one message
+for all of them (`user.<id>` keys in CC): `update` for the author's own entry, the addressed
+audience and the inline fan-out together, one more per chunk job as it commits (jobs.py), and the
+author's channel `author.<id>` for a post not fanned out; `delete` for the readers whose feed held
+a deleted post or a deactivated author's posts (and the author's channel for those merged at read
+time). Unfollows and trims push nothing (Mastodon's streams do not either).
+
 Races are closed by locks: follow/unfollow lock the followee's `feed_author` row FOR UPDATE
 and `post.created` FOR SHARE, so a follow either sees the post or the fan-out sees the edge;
 a chunk locks its `feed_post` FOR SHARE and `post.deleted` FOR UPDATE, so a chunk never
