@@ -72,7 +72,8 @@ class Streams:
         """Everything published so far (publisher's connection in this thread), in order."""
         marker = f"sentinel:{uuid.uuid4()}"
         sent = PushMessage(Kind.UPDATE, marker, 0, "test", 0.0, 0.0)
-        assert publisher.publish(sent, [SENTINEL])
+        with override_settings(STREAMING_PUSH=True):  # also when a test turned pushes off
+            assert publisher.publish(sent, [SENTINEL])
         out: list[Delivered] = []
 
         def sentinel_seen() -> bool:
@@ -511,3 +512,17 @@ def test_one_transaction_publishes_its_messages_from_one_callback(
     assert len(flushes) == 1
     got = streams.drain()
     assert [(d.message.status.id, d.message.recipients) for d in got] == [(p, (a, f1)) for p in posts]
+
+
+@override_settings(STREAMING_PUSH=False)
+def test_push_off_publishes_nothing_and_changes_no_effect(clean, streams, committed) -> None:
+    w, (a, f1, b) = world("alice", "fan", "bob")
+    w.follow(f1, a)
+    pid = w.post(a, "quiet @bob #x")
+    w.edit(pid, "still quiet #y")
+    w.like(b, pid)
+    w.deactivate(a)
+    streams.bind(f"user.{a}", f"user.{f1}", f"user.{b}", "public", "hashtag.x", "hashtag.y")
+    committed(w.events)
+    assert streams.drain() == []
+    assert fetchall("SELECT reader_id FROM feed_entry") == []  # the deactivation still took the posts out

@@ -73,7 +73,7 @@ from socialapp.read.feeds.jobs import (
 from socialapp.read.feeds.maintenance import ADDRESSED_TO, trim
 from socialapp.read.feeds.rebuild import FeedRebuild, deferred_fanout
 from socialapp.read.push.messages import Kind, route_author, route_user
-from socialapp.read.push.publisher import event_effect, publish_after_commit
+from socialapp.read.push.publisher import event_effect, publish_after_commit, pushing
 
 TABLES = ("feed_author", "feed_follow", "feed_post", "feed_entry", "feed_fanout_job")
 # Event types applied set-based when consecutive in a batch (`HomeFeedProjector.handle`).
@@ -450,6 +450,11 @@ class HomeFeedProjector(Projector):
         # Their posts leave every feed: a `delete` per post to the readers whose feed held it (one
         # array per post from the server), and per post the feed merged at read time (the newest
         # FEED_MAX_ENTRIES: no feed shows older ones) to the author's channel.
+        if not pushing(self):
+            execute(
+                "DELETE FROM feed_entry WHERE post_id IN (SELECT post_id FROM feed_post WHERE author_id = %s)", [uid]
+            )
+            return
         held = fetchall(
             "WITH gone AS (DELETE FROM feed_entry WHERE post_id IN (SELECT post_id FROM feed_post WHERE author_id = %s)"
             " RETURNING post_id, reader_id) SELECT g.post_id, p.visibility, p.audience_ids, g.readers FROM"
