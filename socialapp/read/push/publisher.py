@@ -10,10 +10,9 @@ matter.
 One connection per process (and per thread: kombu channels are not thread-safe), opened lazily,
 so a Celery prefork child opens its own after the fork.
 
-Projectors call `publish_after_commit`: the messages a transaction registers wait in an outbox of
-that transaction and go out together, over this thread's connection, once it commits (one
-`on_commit` callback flushes them); a transaction that rolls back (or a savepoint of it that rolls
-back) publishes nothing of what it registered. Nothing is published while a projector replays
+Projectors call `publish_after_commit`: each message waits for its transaction's commit (Django's
+`on_commit`) and goes out over this thread's connection; a transaction that rolls back (or a
+savepoint of it that rolls back) publishes nothing of what it registered. Nothing is published while a projector replays
 (rebuilds and checks: the live apply already pushed, and the rows are not the live ones).
 """
 
@@ -174,62 +173,6 @@ def publish_many(items: Sequence[tuple[PushMessage, Sequence[str]]]) -> bool:
         return False
 
 
-class _Entry:
-    """A registered message; `confirm` is its own on_commit callback, which Django drops when the
-    savepoint it was registered in rolls back: only confirmed entries are published."""
-
-    __slots__ = ("confirmed", "message", "routes")
-
-    def __init__(self, message: PushMessage, routes: Sequence[str]) -> None:
-        self.message, self.routes, self.confirmed = message, routes, False
-
-    def confirm(self) -> None:
-        self.confirmed = True
-
-
-class _Outbox:
-    """The messages one transaction (on one database connection) registered, published by one
-    callback after its commit.
-
-    Django runs on_commit callbacks in registration order, so the flush must follow every
-    message's `confirm`: it is kept the last callback of the outbox (moved behind each new
-    `confirm`), registered outside any savepoint (a rolled-back savepoint drops its messages'
-    confirms, never the flush). This relies on the connection's `run_on_commit` list of
-    (savepoint ids, callback, robust), Django's representation since 4.2."""
-
-    def __init__(self, alias: str) -> None:
-        self.alias = alias
-        self.entries: list[_Entry] = []
-        self.done = False
-        self.flush_hook = self.flush  # one bound method object, found again by identity
-
-    def registered(self) -> bool:
-        """Whether this outbox belongs to the open transaction (a rollback discards the hooks)."""
-        hooks = connections[self.alias].run_on_commit
-        return not self.done and any(hook[1] is self.flush_hook for hook in reversed(hooks))
-
-    def add(self, message: PushMessage, routes: Sequence[str]) -> None:
-        entry = _Entry(message, list(routes))
-        self.entries.append(entry)
-        connection = connections[self.alias]
-        connection.on_commit(entry.confirm)
-        hooks = connection.run_on_commit
-        for index in range(len(hooks) - 2, -1, -1):
-            if hooks[index][1] is self.flush_hook:
-                del hooks[index]
-                break
-        hooks.append((set(), self.flush_hook, True))
-
-    def flush(self) -> None:
-        if self.done:
-            return
-        self.done = True
-        connection = connections[self.alias]
-        if getattr(connection, "push_outbox", None) is self:
-            connection.push_outbox = None
-        publish_many([(e.message, e.routes) for e in self.entries if e.confirmed])
-
-
 def pushing(projector: Projector | None = None) -> bool:
     """Whether an effect applied now is pushed: STREAMING_PUSH on and `projector` not replaying.
     Producers ask before gathering a message's facts (queries a rebuild's replay need not pay)."""
@@ -241,15 +184,18 @@ def publish_after_commit(
 ) -> None:
     """Publish `message` to `routes` once the transaction open on `using` commits (at once if
     none is open: the effect has committed). Skipped while `projector` replays, or with
-    STREAMING_PUSH off; messages of one transaction go out together (`_Outbox`)."""
+    STREAMING_PUSH off.
+
+    One plain `on_commit` callback per message, so Django's own rules apply: a rollback, or the
+    rollback of the savepoint it was registered in, drops it. The messages of one transaction are
+    still written back to back on one connection (no confirm is awaited), so batching them by
+    hand would save only the callbacks' own overhead, at the price of reaching into Django's
+    callback list."""
     if not routes or not pushing(projector):
         return
     connection = connections[using]
     if not connection.in_atomic_block:
-        publish_many([(message, routes)])
+        publish(message, routes)
         return
-    outbox = getattr(connection, "push_outbox", None)
-    if outbox is None or not outbox.registered():
-        outbox = _Outbox(using)
-        connection.push_outbox = outbox
-    outbox.add(message, routes)
+    routes = list(routes)
+    connection.on_commit(lambda: publish(message, routes))
