@@ -450,3 +450,10 @@ STREAMING_DEDUP_KEYS = env.int("STREAMING_DEDUP_KEYS", default=1024)
 STREAMING_RENDER_CACHE = env.int("STREAMING_RENDER_CACHE", default=4096)
 STREAMING_MAX_CONNECTIONS = env.int("STREAMING_MAX_CONNECTIONS", default=10000)  # per process; then 503
 STREAMING_BROKER_RETRY_MAX_SECONDS = env.float("STREAMING_BROKER_RETRY_MAX_SECONDS", default=5.0)
+# The resume of a home feed (`GET /api/socialapp/v1/feed?since=<post id>`, socialapp.read.feeds.
+# resume) also returns entries of OLDER posts written to the feed since this long before the
+# `since` post was created: a chunked fan-out or a lagging projector adds an older post after a
+# newer one was pushed. It must cover a statement's run to its commit, a push in flight at the
+# disconnect, and the clock difference between the write database (ids) and the read database
+# (milliseconds each, in practice); larger only costs duplicates the client drops by id.
+FEED_RESUME_OVERLAP_SECONDS = env.float("FEED_RESUME_OVERLAP_SECONDS", default=10.0)
