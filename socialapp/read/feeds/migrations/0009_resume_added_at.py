@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('read_feeds', '0007_fanout_visibility'),
+        ('read_feeds', '0008_fanout_job_event'),
     ]
 
     operations = [
