@@ -227,3 +227,32 @@ def test_the_schema_documents_since() -> None:
     for url in (FEED, NOTIFICATIONS):
         (param,) = [p for p in paths[url]["get"]["parameters"] if p["name"] == "since"]
         assert param["in"] == "query" and param["schema"]["pattern"] == "^[0-9]{1,19}$"
+
+
+def test_mastodon_home_and_notifications_honour_since_id_and_min_id(site) -> None:
+    """Mastodon's own resume (what its clients send after a stream reconnect): `since_id` (newest
+    first, newer than the id) and `min_id` (the page just above it, oldest first in the selector,
+    served newest first) on the home timeline and notifications, strictly by id, as Mastodon does
+    (a Mastodon client inserts what it gets above what it holds; our own `since` adds the overlap)."""
+    w, i = site.world, site.ids
+    since = site.old[-1]
+    new = [w.post(i["bob"], f"new {n}") for n in range(3)]
+    for n in range(2):
+        w.like(i["bob" if n else "cat"], site.old[0])
+    w.like(i["ann"], new[0])
+    apply_all(w.events[-6:])
+    ann = site.client("ann")
+    home = "/api/v1/timelines/home"
+    assert [int(s["id"]) for s in ann.get(home, {"since_id": since}).json()] == new[::-1]
+    assert [int(s["id"]) for s in ann.get(home, {"since_id": since, "limit": 2}).json()] == new[:0:-1]
+    assert [int(s["id"]) for s in ann.get(home, {"min_id": since, "limit": 2}).json()] == new[1::-1]
+    bob = site.client("bob")
+    notes = [int(n["id"]) for n in bob.get("/api/v1/notifications").json()]
+    assert len(notes) == 3  # ann's follow (the fixture's), then cat's and ann's likes
+    assert [int(n["id"]) for n in bob.get("/api/v1/notifications", {"since_id": notes[2]}).json()] == notes[:2]
+    assert [int(n["id"]) for n in bob.get("/api/v1/notifications", {"since_id": notes[2], "limit": 1}).json()] == [
+        notes[0]
+    ]
+    assert [int(n["id"]) for n in bob.get("/api/v1/notifications", {"min_id": notes[2], "limit": 1}).json()] == [
+        notes[1]
+    ]
