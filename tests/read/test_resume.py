@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
+import orjson
 import pytest
 from django.test import override_settings
 
@@ -256,3 +257,74 @@ def test_mastodon_home_and_notifications_honour_since_id_and_min_id(site) -> Non
     assert [int(n["id"]) for n in bob.get("/api/v1/notifications", {"min_id": notes[2], "limit": 1}).json()] == [
         notes[1]
     ]
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True, databases=["default", "read"])
+def test_a_client_that_reconnects_and_resumes_misses_nothing(monkeypatch) -> None:
+    """The protocol end to end over a real streaming server (our SSE stream): the client holds the
+    last update's id, the last notification's id and the last event's consistency token; it
+    disconnects; meanwhile a chunked fan-out delivers an OLDER post to its feed, a newer post and
+    a notification arrive; it reconnects and asks the feed and the notifications `since` what it
+    holds, with the token. Stream + resume = the feed and the notifications, nothing missing."""
+    from devkit.processes import child_env, wait_for
+    from devkit.streaming import start_streaming_server
+    from socialapp.read.push import publisher
+    from tests.privacy.stream_world import PROJECTORS
+    from tests.streaming.conftest import ENV, Stream
+
+    dispatched: list[int] = []
+    monkeypatch.setattr(type(REGISTRY["home_feed"]), "dispatch", staticmethod(dispatched.extend))
+    site = timed_site("ann", "star", "fan1", "fan2", "fan3", "pal", "cat")
+    w, i = site.world, site.ids
+    for fan in ("ann", "fan1", "fan2", "fan3"):
+        w.follow(i[fan], i["star"])
+    w.follow(i["ann"], i["pal"])
+    mine = w.post(i["ann"], "like this")
+
+    def apply(events) -> None:
+        apply_all(events, PROJECTORS)
+
+    server = start_streaming_server(env=child_env(**ENV))
+    try:
+        with override_settings(FEED_FANOUT_CHUNK=2):
+            apply(w.events)
+            initial = ids(site.client("ann").get(FEED))  # what the client loaded before streaming
+            url = server.url + "/api/socialapp/v1/stream"
+            stream = Stream(url, token=site.tokens["ann"], params={"stream": "user"})
+            older = w.post(i["star"], "to many, in chunks")  # ann's chunk waits
+            apply(w.events[-1:])
+            newer = w.post(i["pal"], "to one, inline")
+            w.like(i["cat"], mine)
+            apply(w.events[-2:])
+            update = stream.wait("update")[-1]
+            note = stream.wait("notification")[-1]
+            assert int(update["id"]) == newer and dispatched
+            held_post, held_note = int(update["id"]), int(note["id"])
+            token = orjson.loads(note["data"])["consistency_token"]  # the last event received
+            stream.close()  # the disconnect
+
+            for job in dispatched:
+                jobs.run_fanout_job(job)  # the older post reaches ann's feed now, pushed to no one
+            newest = w.post(i["pal"], "while away")
+            w.like(i["pal"], mine)
+            apply(w.events[-2:])
+
+            again = Stream(url, token=site.tokens["ann"], params={"stream": "user"})
+            ann = site.client("ann")
+            feed = ann.get(FEED, {"since": held_post}, HTTP_X_CONSISTENCY_TOKEN=token)
+            assert feed["X-Consistency-Satisfied"] == "true"
+            resumed_posts = ids(feed)
+            resumed_notes = ids(ann.get(NOTIFICATIONS, {"since": held_note}, HTTP_X_CONSISTENCY_TOKEN=token))
+            live = w.post(i["pal"], "after the reconnect")
+            apply(w.events[-1:])
+            wait_for(lambda: any(int(e["id"]) == live for e in again.named("update")), timeout=15, what="the live post")
+            again.close()
+    finally:
+        server.stop()
+        publisher.close()
+    assert older < newer and older in resumed_posts  # a post-id bound alone would have skipped it
+    assert initial == [mine]
+    held = {*initial, held_post, *resumed_posts, live}  # loaded, streamed, resumed, streamed again
+    assert held == set(ids(ann.get(FEED))) == {mine, older, newer, newest, live}
+    assert {held_note, *resumed_notes} == set(ids(ann.get(NOTIFICATIONS))) and len(resumed_notes) == 1
