@@ -14,6 +14,10 @@ tagged post is the world's last event. Every push of this process leaves through
 channel, and the streaming server delivers one queue's messages in order, so a stream that has
 received the fence has received everything before it that it was going to: what is missing then
 is missing, and no test waits on an absence.
+
+Then (`delete_everything`, once every stream has the fence) the author deletes every post and
+the fence posts again: the `delete` events each stream receives are held to the same oracle (a
+stream is told of a deletion only where it could have shown the status).
 """
 
 from __future__ import annotations
@@ -110,3 +114,18 @@ def build_streamed(open_streams: Callable[[MatrixWorld], None]) -> tuple[MatrixW
     apply_all(second, PROJECTORS)
     mw.events = [*first, *second]
     return mw, fence, fence_post
+
+
+def delete_everything(mw: MatrixWorld, fence: int) -> int:
+    """The author deletes every post of the world, then the fence posts again; returns that post's
+    id. Called once every stream has the first fence, so no update is rendered after its post
+    was deleted (a stream renders a status when its push arrives)."""
+    w, appended = mw.world, len(mw.world.events)
+    for pid in mw.posts:
+        w.delete(pid)
+    fence_post = w.post(fence, f"the fence again #{TAG}", "public")
+    third = _applied_since(max(e.position for e in mw.events), w.events[appended:])
+    assert third[-1].payload.get("post_id") == fence_post
+    apply_all(third, PROJECTORS)
+    mw.events = [*mw.events, *third]
+    return fence_post

@@ -28,7 +28,7 @@ from devkit.processes import child_env, wait_for
 from devkit.streaming import start_streaming_server
 from socialapp.read.push import publisher
 from tests.privacy.relations import RELATIONS
-from tests.privacy.stream_world import FENCE, build_streamed
+from tests.privacy.stream_world import FENCE, build_streamed, delete_everything
 from tests.privacy.test_matrix import Endpoint, Findings, _home, _notified
 from tests.privacy.world_site import TAG, MatrixWorld, tear_down
 from tests.streaming.conftest import ENV, Stream
@@ -62,14 +62,23 @@ APIS = [MASTODON, OURS]
 class Streamed:
     mw: MatrixWorld
     fence: int
-    fence_post: int
+    fence_posts: tuple[int, int]  # before and after the deletions
     received: dict[tuple[str, str, str], list[dict[str, str]]]  # (relation, kind, api) -> events
+
+    @property
+    def fence_post(self) -> int:
+        return self.fence_posts[0]
 
 
 def _status_id(api: str, event: dict[str, str]) -> int:
     """The status an `update` event carries: Mastodon's Status, or our {"post": ...}."""
     data = orjson.loads(event["data"])
     return int(data["id"] if api == MASTODON else data["post"]["id"])
+
+
+def _deleted_id(api: str, event: dict[str, str]) -> int:
+    """The status a `delete` event names: Mastodon's bare id, or our {"post_id": ...}."""
+    return int(event["data"]) if api == MASTODON else int(orjson.loads(event["data"])["post_id"])
 
 
 def _notified_ids(api: str, event: dict[str, str]) -> list[int]:
@@ -109,17 +118,21 @@ def streamed(django_db_setup, django_db_blocker) -> Iterator[Streamed]:
 
                 mw, fence, fence_post = build_streamed(open_streams)
 
-                def fenced(key: tuple[str, str, str]) -> bool:
-                    api = key[2]
-                    return any(_status_id(api, e) == fence_post for e in streams[key].named("update"))
+                def fenced(key: tuple[str, str, str], post: int) -> bool:
+                    return any(_status_id(key[2], e) == post for e in streams[key].named("update"))
 
-                wait_for(
-                    lambda: all(fenced(k) for k in streams),
-                    timeout=60,
-                    what="the fence on every stream: " + ", ".join(map(str, [k for k in streams if not fenced(k)][:5])),
-                )
+                def wait_for_fence(post: int) -> None:
+                    wait_for(
+                        lambda: all(fenced(k, post) for k in streams),
+                        timeout=60,
+                        what="the fence on every stream: " + ", ".join(str(k) for k in streams if not fenced(k, post)),
+                    )
+
+                wait_for_fence(fence_post)
+                second_fence = delete_everything(mw, fence)
+                wait_for_fence(second_fence)
                 received = {key: list(stream.events) for key, stream in streams.items()}
-                yield Streamed(mw, fence, fence_post, received)
+                yield Streamed(mw, fence, (fence_post, second_fence), received)
             finally:
                 for stream in streams.values():
                     stream.close()
@@ -141,22 +154,25 @@ def _expected(kind: Kind, notifications: bool) -> tuple[str, Callable[[MatrixWor
     return kind.context, lambda mw, r: set(mw.posts)  # a listing stream selects every post
 
 
-def _check(s: Streamed, relation: str, kind: Kind, api: str, notifications: bool) -> Findings:
+def _check(s: Streamed, relation: str, kind: Kind, api: str, what: str) -> Findings:
     mw, findings = s.mw, Findings()
     events = s.received[(relation, kind.name, api)]
+    notifications = what == "notification"
     if notifications:
         found = [sid for e in events if e.get("event") == "notification" for sid in _notified_ids(api, e)]
+    elif what == "delete":
+        found = [_deleted_id(api, e) for e in events if e.get("event") == "delete"]
     else:
         found = [_status_id(api, e) for e in events if e.get("event") == "update"]
     every = {*mw.posts, *mw.comments}
-    stray = [sid for sid in found if sid not in every and sid != s.fence_post]
+    stray = [sid for sid in found if sid not in every and sid not in s.fence_posts]
     assert not stray, f"{relation} {kind.name} ({api}): statuses from outside the world {stray}"
     if not notifications:
         twice = {sid for sid in found if found.count(sid) > 1}
         assert not twice, f"{relation} {kind.name} ({api}): pushed twice {twice}"
     context, members_of = _expected(kind, notifications)
     members = members_of(mw, relation)
-    label = f"{kind.name} stream ({api}){' notifications' if notifications else ''}"
+    label = f"{kind.name} stream ({api}), {what} events"
     case = Endpoint(label, "", context, lambda mw, t: ("", {}), lambda body: [], lambda mw, r, t: members, exact=True)
     for sid in sorted(every):
         allowed, got = mw.sees(relation, sid, context), sid in found
@@ -171,22 +187,25 @@ def _check(s: Streamed, relation: str, kind: Kind, api: str, notifications: bool
 
 
 CASES = [
-    (relation, kind, api, notifications)
+    (relation, kind, api, what)
     for relation, facts in RELATIONS.items()
     for kind in KINDS
     if not (kind.signed_in and facts.anonymous)
     for api in APIS
-    for notifications in ((False, True) if kind.name == "user" else (False,))
+    for what in (("update", "delete", "notification") if kind.name == "user" else ("update", "delete"))
 ]
 
 
 @pytest.mark.parametrize(
-    ("relation", "kind", "api", "notifications"),
+    ("relation", "kind", "api", "what"),
     CASES,
-    ids=[f"{r}-{k.name}{'-notifications' if n else ''}-{a}" for r, k, a, n in CASES],
+    ids=[f"{r}-{k.name}-{w}-{a}" for r, k, a, w in CASES],
 )
-def test_stream_matrix(streamed: Streamed, relation: str, kind: Kind, api: str, notifications: bool) -> None:
-    findings = _check(streamed, relation, kind, api, notifications)
+def test_stream_matrix(streamed: Streamed, relation: str, kind: Kind, api: str, what: str) -> None:
+    """`update` and `delete` events are held to the stream's selection and context (a stream is
+    told of a deletion exactly where it could have shown the status), `notification` events to
+    the notifications' selection in the NOTIFICATIONS context."""
+    findings = _check(streamed, relation, kind, api, what)
     assert findings.checked
     assert not findings.lines, "\n".join(findings.lines)
 
@@ -206,8 +225,8 @@ def test_the_stream_contexts_are_the_lists_own() -> None:
 
 def test_the_harness_saw_the_world(streamed: Streamed) -> None:
     """The matrix would pass vacuously on streams that deliver nothing but the fence: the
-    follower's user streams carry the author's posts, the author's its notifications, and the
-    anonymous public streams the public posts."""
+    follower's user streams carry the author's posts and their deletions, the author's its
+    notifications, and the anonymous public streams the public posts and their deletions."""
     fence = streamed.fence_post
     for api in APIS:
         follower = streamed.received[("follower", "user", api)]
@@ -215,3 +234,4 @@ def test_the_harness_saw_the_world(streamed: Streamed) -> None:
         assert [e for e in streamed.received[("author", "user", api)] if e.get("event") == "notification"]
         public = streamed.received[("anonymous", "public", api)]
         assert {_status_id(api, e) for e in public if e.get("event") == "update"} - {fence}
+        assert [e for e in follower if e.get("event") == "delete"] and [e for e in public if e.get("event") == "delete"]
