@@ -41,9 +41,6 @@ def written_since(since: int) -> datetime:
     return id_to_datetime(since) - timedelta(seconds=float(settings.FEED_RESUME_OVERLAP_SECONDS))
 
 
-#: SQL: the feed row `{row}` (its `post_id` and `added_at`) belongs to the resume bounded by
-#: %(s)s (the since id, NULL: no resume) and %(st)s (`written_since`).
-IN_RESUME = (
-    "(%(s)s::bigint IS NULL OR {row}.post_id > %(s)s"
-    " OR ({row}.post_id < %(s)s AND {row}.added_at >= %(st)s::timestamptz))"
-)
+#: SQL: the feed row `{row}` (its `post_id` and `added_at`) belongs to the resume from %(s)s
+#: (the since id) whose rows written since %(st)s (`written_since`) come back too.
+IN_RESUME = "({row}.post_id > %(s)s OR ({row}.post_id < %(s)s AND {row}.added_at >= %(st)s::timestamptz))"
