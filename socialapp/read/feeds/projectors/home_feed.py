@@ -141,7 +141,8 @@ class HomeFeedProjector(Projector):
     def check(self) -> CheckReport:
         """Live feeds == a replay of the events they applied, chunk jobs included. Feeds are
         compared within the cap (amortised trimming leaves order-dependent tails beyond it);
-        pending chunk jobs are not compared (their ids come from a sequence)."""
+        pending chunk jobs are not compared (their ids come from a sequence), nor when a row was
+        written (`added_at`: the resume's clock, socialapp.read.feeds.resume, not state)."""
 
         def run_scratch_jobs() -> None:
             for (job_id,) in fetchall("SELECT id FROM feed_fanout_job ORDER BY id"):
@@ -153,6 +154,8 @@ class HomeFeedProjector(Projector):
                 "feed_entry": "SELECT reader_id, post_id, author_id FROM (SELECT *, row_number() OVER"
                 " (PARTITION BY reader_id ORDER BY post_id DESC) AS n FROM {schema}.feed_entry) s"
                 f" WHERE n <= {int(settings.FEED_MAX_ENTRIES)}",
+                "feed_post": "SELECT post_id, author_id, fanned_out, deleted, visibility, audience_ids"
+                " FROM {schema}.feed_post",
                 "feed_fanout_job": "SELECT 1 WHERE false",
             },
             after_replay=run_scratch_jobs,
