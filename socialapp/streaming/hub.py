@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 
 Api = Literal["mastodon", "ours"]
 CLOSE: Any = object()  # the sentinel that ends a connection's writer
+HEARTBEAT: Any = object()  # the sentinel an SSE writer answers with `:thump` (Hub._heartbeats)
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,24 @@ class Hub:
     # ------------------------------------------------------------------ lifecycle
 
     def start(self) -> None:
-        self._tasks = [asyncio.create_task(self._prepare_loop()), asyncio.create_task(self._deliver_loop())]
+        self._tasks = [
+            asyncio.create_task(self._prepare_loop()),
+            asyncio.create_task(self._deliver_loop()),
+            asyncio.create_task(self._heartbeats()),
+        ]
+
+    async def _heartbeats(self) -> None:
+        """Every STREAMING_HEARTBEAT_SECONDS, a heartbeat into each idle SSE connection's queue,
+        as Mastodon's server beats on a fixed interval. One timer for the process rather than a
+        timeout on every writer's wait: a per-event `wait_for` was a quarter of the server's CPU
+        under load (bench/streaming.py's profile). A busy queue needs no heartbeat."""
+        interval = max(0.05, settings.STREAMING_HEARTBEAT_SECONDS)
+        while True:
+            await asyncio.sleep(interval)
+            for conn in list(self.connections):
+                if conn.transport == "sse" and conn.queue.empty() and not conn.closed.is_set():
+                    with contextlib.suppress(asyncio.QueueFull):
+                        conn.queue.put_nowait(HEARTBEAT)
 
     def close_all(self, reason: str) -> None:
         for conn in list(self.connections):

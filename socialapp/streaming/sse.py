@@ -3,7 +3,7 @@ Mastodon.py's strict parser reads them): LF line endings only, `key: value` with
 
     :)\\n                                   once, when the stream opens
     event: update\\ndata: {...}\\n\\n          one event (data: one line of JSON, or a bare id)
-    :thump\\n                               a heartbeat, every STREAMING_HEARTBEAT_SECONDS idle
+    :thump\\n                               a heartbeat, every STREAMING_HEARTBEAT_SECONDS (idle streams)
 
 with `Content-Type: text/event-stream`, `Cache-Control: no-store`, `X-Accel-Buffering: no` (a
 proxy must not buffer) and no compression. Our own stream adds an `id:` line (the status's or
@@ -22,14 +22,13 @@ import contextlib
 import time
 from collections.abc import Callable
 
-from django.conf import settings
 from starlette.types import Receive, Scope, Send
 
 from socialapp.streaming import metrics
-from socialapp.streaming.hub import CLOSE, Connection, Event, Hub
+from socialapp.streaming.hub import CLOSE, HEARTBEAT, Connection, Event, Hub
 
 OPEN = b":)\n"
-HEARTBEAT = b":thump\n"
+HEARTBEAT_FRAME = b":thump\n"
 HEADERS = [
     (b"content-type", b"text/event-stream"),
     (b"cache-control", b"no-store"),
@@ -86,24 +85,20 @@ class EventStream:
                 return
 
     async def _write(self, send: Send) -> None:
-        queue, heartbeat = self.conn.queue, max(0.05, settings.STREAMING_HEARTBEAT_SECONDS)
+        queue = self.conn.queue
         while True:
-            try:
-                item = await asyncio.wait_for(queue.get(), timeout=heartbeat)
-            except TimeoutError:
-                await send({"type": "http.response.body", "body": HEARTBEAT, "more_body": True})
-                continue
-            items = [item]
-            while item is not CLOSE and len(items) < BATCH and not queue.empty():
-                item = queue.get_nowait()
-                items.append(item)
-            events = [i for i in items if i is not CLOSE]
+            items = [await queue.get()]
+            while items[-1] is not CLOSE and len(items) < BATCH and not queue.empty():
+                items.append(queue.get_nowait())
+            events = [i for i in items if i is not CLOSE and i is not HEARTBEAT]
             if events:
                 await send({"type": "http.response.body", "body": b"".join(map(self.frame, events)), "more_body": True})
                 now = time.time()
                 for event in events:
                     metrics.PUSHED.labels(event.name).inc()
                     metrics.LATENCY.observe(max(0.0, now - event.occurred_at))
+            elif items[-1] is HEARTBEAT:
+                await send({"type": "http.response.body", "body": HEARTBEAT_FRAME, "more_body": True})
             if items[-1] is CLOSE:
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
                 return

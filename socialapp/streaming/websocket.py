@@ -23,7 +23,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from socialapp.streaming import metrics
 from socialapp.streaming.auth import authenticate, authorise, token_from
 from socialapp.streaming.channels import Channel, StreamError
-from socialapp.streaming.hub import CLOSE, Connection, Hub
+from socialapp.streaming.hub import CLOSE, HEARTBEAT, Connection, Hub
 
 
 def base_url_of(websocket: WebSocket) -> str:
@@ -96,6 +96,8 @@ async def _write(websocket: WebSocket, conn: Connection) -> None:
         event = await conn.queue.get()
         if event is CLOSE:
             return
+        if event is HEARTBEAT:  # SSE only; the WebSocket's own pings keep it alive
+            continue
         message = {"stream": event.channel.stream, "event": event.name, "payload": event.data}
         await websocket.send_text(orjson.dumps(message).decode())
         metrics.PUSHED.labels(event.name).inc()
