@@ -36,7 +36,7 @@ the streaming server (devkit.streaming.start_streaming_server: `uvicorn
 socialapp.streaming.asgi:application`, one process).
 
 The run: the Go client opens BENCH_STREAMING_CONNECTIONS (2,000) connections to
-BENCH_STREAMING_PATH (`/api/socialapp/v1/stream`; `/api/v1/streaming/user` for Mastodon's), one
+BENCH_STREAMING_PATH (`/api/socialapp/v1/stream?stream=user`; `/api/v1/streaming/user` for Mastodon's), one
 per reader. With all of them idle, the streaming process's RSS is read again: memory per idle
 connection = (RSS with N - RSS with 0) / N. Then the connections are held for
 BENCH_STREAMING_HOLD_SECONDS (60); during the first BENCH_STREAMING_POST_SECONDS (50) the client
@@ -107,7 +107,7 @@ class Shape:
     warmup_seconds: float = _env_float("BENCH_STREAMING_WARMUP_SECONDS", 5)
     pollers: int = _env_int("BENCH_STREAMING_POLLERS", 5)
     poll_ms: int = _env_int("BENCH_STREAMING_POLL_MS", 100)
-    path: str = os.environ.get("BENCH_STREAMING_PATH", "/api/socialapp/v1/stream")
+    path: str = os.environ.get("BENCH_STREAMING_PATH", "/api/socialapp/v1/stream?stream=user")
     web_port: int = _env_int("BENCH_STREAMING_WEB_PORT", 8768)
     stream_port: int = _env_int("BENCH_STREAMING_PORT", 8769)
 
@@ -220,10 +220,9 @@ class Stack:
         self.web = None
 
     def start(self) -> None:
-        from devkit.streaming import start_streaming_server
-
         from bench import reads
         from devkit.processes import celery_worker, start_relay, wait_for
+        from devkit.streaming import start_streaming_server
         from socialapp.events.topology import queue_name
 
         workers = {
