@@ -15,7 +15,9 @@ Data (a database pair of its own, `benchstream_<db>`, reseeded each run; SQL str
 write tables and the read models, as the pipeline would have left them): BENCH_STREAMING_READERS
 readers (2,000) and BENCH_STREAMING_AUTHORS authors (20); every author is followed by
 BENCH_STREAMING_AUDIENCE readers (100; consecutive readers from a per-author offset, so each
-reader follows AUTHORS * AUDIENCE / READERS authors). Every reader has a session issued by the
+reader follows AUTHORS * AUDIENCE / READERS authors), and the BENCH_STREAMING_POLLERS pollers of
+the baseline (users of their own, no stream; `Shape.poller` says why) follow one author each.
+Every reader, author and poller has a session issued by the
 command side's own path (`token_issue`: the row, and the record in the Redis session cache the
 streaming server authenticates from). FEED_FANOUT_CHUNK is BENCH_STREAMING_FANOUT_CHUNK (50):
 each post's fan-out is cut into AUDIENCE / 50 chunk jobs run by the Celery task worker, as an
@@ -66,6 +68,7 @@ p99 <= 200 ms at 100 posts/s.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
@@ -80,6 +83,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 CLIENT_SOURCE = Path(__file__).with_name("streaming_client")
 VHOST = "socialapp_bench_streaming"
+METRICS_TOKEN = "bench-streaming-metrics"  # the streaming server's /metrics secret in this run
 CACHE_PREFIX = "benchstream"
 PROJECTORS = os.environ.get("BENCH_STREAMING_PROJECTORS", "home_feed,posts,profiles,notifications,relations").split(",")
 TARGETS = {"connections": 2000, "p50_ms": 50, "p99_ms": 200, "post_rate": 100}
@@ -104,6 +108,8 @@ class Shape:
     hold_seconds: float = _env_float("BENCH_STREAMING_HOLD_SECONDS", 60)
     post_rate: float = _env_float("BENCH_STREAMING_POST_RATE", 100)
     post_seconds: float = _env_float("BENCH_STREAMING_POST_SECONDS", 50)
+    # A second run at a rate this machine sustains (0: none), same stack and connections count.
+    low_post_rate: float = _env_float("BENCH_STREAMING_LOW_POST_RATE", 10)
     warmup_seconds: float = _env_float("BENCH_STREAMING_WARMUP_SECONDS", 5)
     pollers: int = _env_int("BENCH_STREAMING_POLLERS", 5)
     poll_ms: int = _env_int("BENCH_STREAMING_POLL_MS", 100)
@@ -114,6 +120,17 @@ class Shape:
     def author(self, k: int) -> int:
         """User id of the k-th author (readers are 1..readers)."""
         return self.readers + 1 + k
+
+    def poller(self, k: int) -> int:
+        """User id of the k-th poller: a follower of author k % authors with no stream. Not one of
+        the readers: a poll of an empty home feed regenerates it, and a post that the
+        regeneration writes first is not pushed by the fan-out (its insert adds no row), which
+        would count as a missed push for a connected poller."""
+        return self.readers + self.authors + 1 + k
+
+    def all_followers(self, k: int) -> list[int]:
+        """The readers following the k-th author and the pollers that do."""
+        return self.followers(k) + [self.poller(j) for j in range(self.pollers) if j % max(1, self.authors) == k]
 
     def followers(self, k: int) -> list[int]:
         """The readers following the k-th author: `audience` consecutive ones from an offset that
@@ -131,9 +148,9 @@ def seed(shape: Shape) -> dict:
     from bench.network import CLEARED_READ_TABLES, WRITE_TABLES
     from bench.seed import T0, copy_rows
 
-    users = range(1, shape.readers + shape.authors + 1)
-    follows = [(f, shape.author(k)) for k in range(shape.authors) for f in shape.followers(k)]
-    follower_count = {shape.author(k): len(shape.followers(k)) for k in range(shape.authors)}
+    users = range(1, shape.readers + shape.authors + shape.pollers + 1)
+    follows = [(f, shape.author(k)) for k in range(shape.authors) for f in shape.all_followers(k)]
+    follower_count = {shape.author(k): len(shape.all_followers(k)) for k in range(shape.authors)}
     following_count: dict[int, int] = {}
     for f, _ in follows:
         following_count[f] = following_count.get(f, 0) + 1
@@ -161,7 +178,7 @@ def seed(shape: Shape) -> dict:
               ((u, follower_count.get(u, 0), False, False) for u in users))  # fmt: skip
     for alias in ("default", "read"):
         sql(alias, "ANALYZE")
-    return {"users": len(users), "follows": len(follows), "followers_per_author": shape.audience,
+    return {"users": len(users), "follows": len(follows), "followers_per_author": sorted(set(follower_count.values())),
             "authors_per_reader": round(len(follows) / shape.readers, 2)}  # fmt: skip
 
 
@@ -171,7 +188,7 @@ def issue_tokens(shape: Shape, folder: Path) -> dict[str, Path]:
     from bench import reads
 
     readers = [1 + i % shape.readers for i in range(shape.connections)]
-    pollers = [shape.followers(k % shape.authors)[k // shape.authors] for k in range(shape.pollers)]
+    pollers = [shape.poller(k) for k in range(shape.pollers)]
     files = reads.issue_tokens(
         {"readers": readers, "authors": [shape.author(k) for k in range(shape.authors)], "pollers": pollers}, folder
     )
@@ -214,6 +231,7 @@ class Stack:
             API_THROTTLE_USER="1000000/s",
             API_THROTTLE_ANON="1000000/s",
             STREAMING_MAX_CONNECTIONS=str(max(10000, 2 * shape.connections)),
+            METRICS_TOKEN=METRICS_TOKEN,
         )
         self.children: list = []
         self.streaming = None
@@ -322,7 +340,90 @@ def cpu_seconds_by_group(groups: dict[str, int]) -> dict[str, float]:
     return out
 
 
+def scrape_metrics(stack: Stack) -> dict:
+    """The streaming process's own counters and push-latency histogram (its /metrics)."""
+    import urllib.request
+
+    from prometheus_client.parser import text_string_to_metric_families
+
+    assert stack.streaming is not None
+    request = urllib.request.Request(
+        stack.streaming.url + "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            text = response.read().decode()
+    except OSError as exc:
+        return {"error": repr(exc)}
+    out: dict = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name.endswith("_created"):
+                continue
+            labels = ",".join(f"{k}={v}" for k, v in sorted(sample.labels.items()))
+            out[sample.name + (f"{{{labels}}}" if labels else "")] = sample.value
+    return out
+
+
 # ------------------------------------------------------------------------------ the run
+class BrokerProbe:
+    """A consumer of the streams exchange of its own, bound to `user.<id>` of one follower of
+    each author: every post's push message for that follower, stamped on arrival here. With the
+    message's `committed_at` (stamped by the projector as it publishes, after its commit) it splits
+    commit -> pushed into the pipeline (command commit -> feed effect published), the broker hop
+    (published -> consumed here: the raw broker latency) and the streaming server's hop
+    (published -> the SSE event at the Go client, for the same follower's connection)."""
+
+    def __init__(self, user_ids: list[int]) -> None:
+        import threading
+
+        self.user_ids = sorted(set(user_ids))
+        self.received: list[tuple[int, dict]] = []
+        self.stop_event = threading.Event()
+        self.ready = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.error: BaseException | None = None
+
+    def _run(self) -> None:
+        from django.conf import settings
+        from kombu import Connection, Consumer, Queue
+
+        from socialapp.read.push.messages import route_user
+        from socialapp.read.push.publisher import STREAMS_EXCHANGE
+
+        try:
+            with Connection(settings.CELERY_BROKER_URL) as connection:
+                channel = connection.channel()
+                STREAMS_EXCHANGE.declare(channel=channel)
+                queue = Queue(f"bench-streaming-probe-{os.getpid()}", exclusive=True, auto_delete=True, channel=channel)
+                queue.declare()
+                for user in self.user_ids:
+                    queue.bind_to(STREAMS_EXCHANGE, routing_key=route_user(user))
+
+                def on_message(body: bytes | dict, message: object) -> None:  # kombu decodes the JSON
+                    self.received.append((time.time_ns(), body if isinstance(body, dict) else json.loads(body)))
+
+                with Consumer(channel, [queue], callbacks=[on_message], accept=None, no_ack=True):
+                    self.ready.set()
+                    while not self.stop_event.is_set():
+                        with contextlib.suppress(TimeoutError):
+                            connection.drain_events(timeout=0.2)
+        except BaseException as exc:  # reported by stop(); the run goes on without the split
+            self.error = exc
+            self.ready.set()
+
+    def start(self) -> None:
+        self.thread.start()
+        self.ready.wait(30)
+
+    def stop(self) -> list[tuple[int, dict]]:
+        self.stop_event.set()
+        self.thread.join(10)
+        if self.error is not None:
+            print(f"broker probe failed: {self.error!r}", flush=True)
+        return self.received
+
+
 def run_client(client: Path, shape: Shape, tokens: dict[str, Path], stack: Stack, folder: Path) -> dict:
     """The Go client against the stack; RSS of the streaming process idle with 0 and with all
     connections; CPU per process group over the hold. Returns the client's JSON plus those."""
@@ -339,6 +440,8 @@ def run_client(client: Path, shape: Shape, tokens: dict[str, Path], stack: Stack
                  "-poll-tokens", str(tokens["pollers"]), "-poll-interval", f"{shape.poll_ms}ms"]  # fmt: skip
     assert stack.streaming is not None and stack.streaming.pid
     pid = stack.streaming.pid
+    probe = BrokerProbe([shape.followers(k)[0] for k in range(shape.authors)])
+    probe.start()
     rss_idle_0 = rss_kb(pid)
     proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
@@ -362,12 +465,16 @@ def run_client(client: Path, shape: Shape, tokens: dict[str, Path], stack: Stack
         rss_loaded = rss_kb(pid)
         if proc.wait(timeout=shape.hold_seconds + 120) != 0:
             raise RuntimeError(f"client exited {proc.returncode}")
+        server_metrics = scrape_metrics(stack)
     finally:
+        probed = probe.stop()
         if proc.poll() is None:
             proc.kill()
             proc.wait()
     result = json.loads(out.read_text())
     result["ready"] = ready
+    result["probe"] = {"users": probe.user_ids, "received": probed}
+    result["server_metrics"] = server_metrics
     result["rss_kb"] = {"idle_0": rss_idle_0, "idle_n": rss_idle_n, "loaded": rss_loaded}
     result["cpu_seconds"] = {
         "window_seconds": round(seconds, 1),
@@ -394,7 +501,7 @@ def figures(shape: Shape, raw: dict, ids: dict) -> dict:
     """Every figure of the JSON from the client's records, the warm-up's posts left out:
     connections, latencies, completeness, the polling baseline, memory and CPU."""
     readers, pollers = ids["readers"], ids["pollers"]
-    followers = {shape.author(k): set(shape.followers(k)) for k in range(shape.authors)}
+    followers = {shape.author(k): set(shape.all_followers(k)) for k in range(shape.authors)}
     warm_until = raw["post_started_ns"] + int(shape.warmup_seconds * 1e9)
     created = [p for p in raw["posts"] if p["status"] == 201 and p["id"]]
     posts = {  # the client rotates the authors' tokens by its sequence number
@@ -423,12 +530,36 @@ def figures(shape: Shape, raw: dict, ids: dict) -> dict:
         from_response.append((ns - post["responded_ns"]) / 1e6)
         first[sid] = min(first.get(sid, ns), ns)
         last[sid] = max(last.get(sid, ns), ns)
+    reached = {(readers[c], sid) for c, sid in seen}
+    missing_sample = []  # a few (reader, post, seconds from the first post to its commit): lost, or late?
+    for sid, post in posts.items():
+        for user in sorted(followers[post["author"]]):
+            if len(missing_sample) < 5 and conns_of_user.get(user) and (user, sid) not in reached:
+                missing_sample.append((user, sid, round((post["created_ns"] - raw["post_started_ns"]) / 1e9, 2)))
     polled = []
     for key, ns in raw["poll_first_seen_ns"].items():
         k, sid = key.split(":", 1)
         post = posts.get(sid)
         if post is not None and pollers[int(k)] in followers[post["author"]]:
             polled.append((ns - post["created_ns"]) / 1e6)
+    # the split, for the probe's followers: pipeline, broker, streaming server
+    arrival_of: dict[tuple[int, str], int] = {}
+    for conn, sid, ns in raw["arrivals"]:
+        key = (readers[conn], sid)
+        arrival_of[key] = min(arrival_of.get(key, ns), ns)
+    probed = set(raw["probe"]["users"])
+    pipeline_ms, broker_ms, hop_ms = [], [], []
+    for received_ns, message in raw["probe"]["received"]:
+        status = message.get("status") or {}
+        post = posts.get(str(status.get("id")))
+        if message.get("kind") != "update" or post is None:
+            continue
+        published_ns = int(message["committed_at"] * 1e9)
+        for user in probed.intersection(message.get("recipients") or ()):
+            pipeline_ms.append((published_ns - post["created_ns"]) / 1e6)
+            broker_ms.append((received_ns - published_ns) / 1e6)
+            if (user, str(status["id"])) in arrival_of:
+                hop_ms.append((arrival_of[(user, str(status["id"]))] - published_ns) / 1e6)
     rss = raw["rss_kb"]
     post_seconds = max(1e-9, (raw["post_ended_ns"] - raw["post_started_ns"]) / 1e9)
     quantiles = (0.5, 0.9, 0.99, 0.999)
@@ -465,12 +596,19 @@ def figures(shape: Shape, raw: dict, ids: dict) -> dict:
             "missing": expected - len(seen),
             "duplicates": duplicates,
             "to_non_followers": strangers,
+            "missing_sample": missing_sample,
             "per_s": round(len(seen) / post_seconds, 1),
         },
         "commit_to_pushed": _q(pushed, *quantiles),
         "response_to_pushed": _q(from_response, *quantiles),
         "commit_to_first_follower": _q([(first[s] - posts[s]["created_ns"]) / 1e6 for s in first], *quantiles),
         "commit_to_last_follower": _q([(last[s] - posts[s]["created_ns"]) / 1e6 for s in last], *quantiles),
+        "split": {
+            "followers_probed": len(probed),
+            "commit_to_published": _q(pipeline_ms, *quantiles),
+            "published_to_broker_consumer": _q(broker_ms, *quantiles),
+            "published_to_pushed": _q(hop_ms, *quantiles),
+        },
         "baseline_polling": {
             "pollers": shape.pollers,
             "interval_ms": shape.poll_ms,
@@ -486,6 +624,7 @@ def figures(shape: Shape, raw: dict, ids: dict) -> dict:
             "kb_per_idle_connection": round((rss["idle_n"] - rss["idle_0"]) / max(1, raw["ready"]["opened"]), 1),
         },
         "cpu_seconds_during_hold": raw["cpu_seconds"],
+        "server_metrics": raw["server_metrics"],
     }
     c, p = out["connections"], out["commit_to_pushed"]
     held = min(c["opened"], c["open_at_end"])
@@ -502,15 +641,36 @@ def figures(shape: Shape, raw: dict, ids: dict) -> dict:
     return out
 
 
+def drained(timeout: float = 180) -> float | None:
+    """Seconds until the running projectors applied the whole log and no fan-out chunk is
+    pending (a run's backlog gone before the next run); None if not in time."""
+    from devkit.processes import wait_for
+    from socialapp.events.status import projector_status
+    from socialapp.read.feeds.jobs import fanout_status
+
+    started = time.monotonic()
+    try:
+        wait_for(lambda: all(r.lag == 0 for r in projector_status(PROJECTORS))
+                 and fanout_status()["fanout_jobs_pending"] == 0, timeout=timeout, interval=0.5)  # fmt: skip
+    except AssertionError:
+        return None
+    return round(time.monotonic() - started, 1)
+
+
 def measure(shape: Shape) -> dict:
-    """Seed, start the stack, run the client, stop it; the result (not written). On the
-    databases, vhost and cache prefix this process uses now (`main` picks the benchmark's own)."""
+    """Seed, start the stack, run the client (at the target rate, then at `low_post_rate`), stop
+    the stack; the result (not written). On the databases, vhost and cache prefix this process
+    uses now (`main` picks the benchmark's own)."""
+    from dataclasses import replace
+
     from django.conf import settings
 
     limits = raise_open_files(2 * shape.connections + 1024)
     print(f"seeding {shape} …", flush=True)
     data = seed(shape)
     stack = Stack(shape)
+    rates = [shape.post_rate] + ([shape.low_post_rate] if 0 < shape.low_post_rate < shape.post_rate else [])
+    runs = []
     with tempfile.TemporaryDirectory(prefix="bench-streaming-") as name:
         folder = Path(name)
         client = build_client(folder)
@@ -518,13 +678,21 @@ def measure(shape: Shape) -> dict:
         ids = json.loads(tokens["reader_ids"].read_text())
         try:
             stack.start()
-            raw = run_client(client, shape, tokens, stack, folder)
+            for rate in rates:
+                waited = drained()
+                print(f"run at {rate} posts/s (pipeline drained in {waited} s)", flush=True)
+                at = replace(shape, post_rate=rate)
+                runs.append(
+                    {"drained_before_s": waited, **figures(at, run_client(client, at, tokens, stack, folder), ids)}
+                )
         finally:
             stack.stop()
     out = {"shape": asdict(shape), "data": data, "open_files": limits, "debug": settings.DEBUG,
            "cpu_count": os.cpu_count(), "projectors": PROJECTORS,
            "load_average_at_end": [round(x, 2) for x in os.getloadavg()]}  # fmt: skip
-    out.update(figures(shape, raw, ids))
+    out.update(runs[0])
+    if len(runs) > 1:
+        out["at_lower_rate"] = runs[1]
     return out
 
 
@@ -563,16 +731,24 @@ def chart(result: dict) -> None:
     series = {
         "commit -> pushed": result["commit_to_pushed"],
         "POST response -> pushed": result["response_to_pushed"],
-        f"commit -> seen polling every {result['baseline_polling']['interval_ms']} ms":
-            result["baseline_polling"]["commit_to_seen"],
-    }  # fmt: skip
-    width = 0.27
+        f"commit -> seen polling every {result['baseline_polling']['interval_ms']} ms": result["baseline_polling"][
+            "commit_to_seen"
+        ],
+    }
+    low = result.get("at_lower_rate")
+    if low:
+        rate = low["posts"]["achieved_per_s"]
+        series[f"commit -> pushed at {rate} posts/s"] = low["commit_to_pushed"]
+        series[f"commit -> seen polling at {rate} posts/s"] = low["baseline_polling"]["commit_to_seen"]  # fmt: skip
+    width = 0.8 / len(series)
     for i, (label, values) in enumerate(series.items()):
-        axes[0].bar([x + (i - 1) * width for x in range(len(qs))], [values.get(q, 0) for q in qs], width, label=label)
+        offset = (i - (len(series) - 1) / 2) * width
+        axes[0].bar([x + offset for x in range(len(qs))], [values.get(q, 0) for q in qs], width, label=label)
     axes[0].axhline(TARGETS["p50_ms"], color="green", linestyle=":", label="p50 target")
     axes[0].axhline(TARGETS["p99_ms"], color="red", linestyle=":", label="p99 target")
     axes[0].set_xticks(range(len(qs)), [q.removesuffix("_ms") for q in qs])
-    axes[0].set_ylabel("ms")
+    axes[0].set_ylabel("ms (log)")
+    axes[0].set_yscale("log")
     rate = result["posts"]["achieved_per_s"]
     axes[0].set_title(f"latency at {rate} posts/s, {result['deliveries']['per_s']:.0f} pushes/s")
     axes[0].legend(fontsize=7)
