@@ -76,6 +76,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -109,8 +110,12 @@ class Shape:
     post_rate: float = _env_float("BENCH_STREAMING_POST_RATE", 100)
     post_seconds: float = _env_float("BENCH_STREAMING_POST_SECONDS", 50)
     # A second run at a rate this machine sustains (0: none), same stack and connections count.
-    low_post_rate: float = _env_float("BENCH_STREAMING_LOW_POST_RATE", 10)
+    low_post_rate: float = _env_float("BENCH_STREAMING_LOW_POST_RATE", 5)
     warmup_seconds: float = _env_float("BENCH_STREAMING_WARMUP_SECONDS", 5)
+    # The streaming server alone: push messages published straight to the exchange (no command,
+    # no projector), this many a second, each to `audience` readers, for `synthetic_seconds`.
+    synthetic_rate: float = _env_float("BENCH_STREAMING_SYNTHETIC_RATE", 100)
+    synthetic_seconds: float = _env_float("BENCH_STREAMING_SYNTHETIC_SECONDS", 20)
     pollers: int = _env_int("BENCH_STREAMING_POLLERS", 5)
     poll_ms: int = _env_int("BENCH_STREAMING_POLL_MS", 100)
     path: str = os.environ.get("BENCH_STREAMING_PATH", "/api/socialapp/v1/stream?stream=user")
@@ -424,18 +429,24 @@ class BrokerProbe:
         return self.received
 
 
-def run_client(client: Path, shape: Shape, tokens: dict[str, Path], stack: Stack, folder: Path) -> dict:
+def run_client(
+    client: Path, shape: Shape, tokens: dict[str, Path], stack: Stack, folder: Path, synthetic: Callable | None = None
+) -> dict:
     """The Go client against the stack; RSS of the streaming process idle with 0 and with all
-    connections; CPU per process group over the hold. Returns the client's JSON plus those."""
+    connections; CPU per process group over the hold. Returns the client's JSON plus those.
+    With `synthetic`, the client only holds its streams and `synthetic()` (on a thread, from the
+    start of the hold) drives the load; its return value is the result's `synthetic`."""
     out = folder / "client.json"
     args = [
         str(client), "-stream-url", f"http://127.0.0.1:{shape.stream_port}{shape.path}",
         "-tokens", str(tokens["readers"]), "-connections", str(shape.connections),
-        "-hold", f"{shape.hold_seconds}s", "-post-url", f"http://127.0.0.1:{shape.web_port}/api/socialapp/v1/posts",
-        "-post-tokens", str(tokens["authors"]), "-post-rate", str(shape.post_rate),
-        "-post-duration", f"{shape.post_seconds}s", "-out", str(out), "-wait-stdin",
+        "-hold", f"{shape.hold_seconds}s", "-out", str(out), "-wait-stdin",
     ]  # fmt: skip
-    if shape.pollers:
+    if synthetic is None:
+        args += ["-post-url", f"http://127.0.0.1:{shape.web_port}/api/socialapp/v1/posts",
+                 "-post-tokens", str(tokens["authors"]), "-post-rate", str(shape.post_rate),
+                 "-post-duration", f"{shape.post_seconds}s"]  # fmt: skip
+    if shape.pollers and synthetic is None:
         args += ["-poll-url", f"http://127.0.0.1:{shape.web_port}/api/socialapp/v1/feed?limit=20",
                  "-poll-tokens", str(tokens["pollers"]), "-poll-interval", f"{shape.poll_ms}ms"]  # fmt: skip
     assert stack.streaming is not None and stack.streaming.pid
@@ -459,12 +470,21 @@ def run_client(client: Path, shape: Shape, tokens: dict[str, Path], stack: Stack
         started = time.monotonic()
         proc.stdin.write("go\n")
         proc.stdin.flush()
+        driven: list = []
+        driver = None
+        if synthetic is not None:
+            import threading
+
+            driver = threading.Thread(target=lambda: driven.append(synthetic()), daemon=True)
+            driver.start()
         time.sleep(max(0.0, shape.hold_seconds - 1))
         cpu_after = cpu_seconds_by_group(groups)
         seconds = time.monotonic() - started
         rss_loaded = rss_kb(pid)
         if proc.wait(timeout=shape.hold_seconds + 120) != 0:
             raise RuntimeError(f"client exited {proc.returncode}")
+        if driver is not None:
+            driver.join(60)
         server_metrics = scrape_metrics(stack)
     finally:
         probed = probe.stop()
@@ -475,6 +495,8 @@ def run_client(client: Path, shape: Shape, tokens: dict[str, Path], stack: Stack
     result["ready"] = ready
     result["probe"] = {"users": probe.user_ids, "received": probed}
     result["server_metrics"] = server_metrics
+    if synthetic is not None:
+        result["synthetic"] = driven[0] if driven else []
     result["rss_kb"] = {"idle_0": rss_idle_0, "idle_n": rss_idle_n, "loaded": rss_loaded}
     result["cpu_seconds"] = {
         "window_seconds": round(seconds, 1),
@@ -597,6 +619,9 @@ def figures(shape: Shape, raw: dict, ids: dict) -> dict:
             "duplicates": duplicates,
             "to_non_followers": strangers,
             "missing_sample": missing_sample,
+            # posts not pushed to any follower: lost whole (the streaming server renders a post
+            # once; a render before the posts projector wrote the row is None, and is cached)
+            "posts_pushed_to_nobody": sum(1 for sid in posts if sid not in first),
             "per_s": round(len(seen) / post_seconds, 1),
         },
         "commit_to_pushed": _q(pushed, *quantiles),
@@ -641,6 +666,73 @@ def figures(shape: Shape, raw: dict, ids: dict) -> dict:
     return out
 
 
+def publish_synthetic(shape: Shape, posts: list[tuple[int, int]]) -> list[tuple[int, list[int], int]]:
+    """`update` push messages for existing posts, published as the projectors publish them
+    (socialapp.read.push.publisher), synthetic_rate a second for synthetic_seconds, each to
+    `audience` readers with streams; a (reader, post) pair is used once. Returns (post id,
+    readers, publish time in unix ns) per message."""
+    from socialapp.read.push.messages import Kind, StatusFacts, route_user
+    from socialapp.read.push.publisher import effect, publish
+
+    used: set[tuple[int, int]] = set()
+    records = []
+    due = time.monotonic()
+    for i in range(int(shape.synthetic_rate * shape.synthetic_seconds)):
+        post_id, author = posts[i % len(posts)]
+        readers: list[int] = []
+        candidate = (i * shape.audience) % shape.readers
+        for _ in range(shape.readers):
+            reader = 1 + candidate % shape.readers
+            candidate += 1
+            if (reader, post_id) not in used:
+                used.add((reader, post_id))
+                readers.append(reader)
+                if len(readers) == min(shape.audience, shape.readers):
+                    break
+        if not readers:
+            break
+        time.sleep(max(0.0, due - time.monotonic()))
+        due += 1 / shape.synthetic_rate
+        message = effect(Kind.UPDATE, post_id, event_id=f"bench-synthetic-{i}", position=1, event_type="post.created",
+                         occurred_at=time.time(), status=StatusFacts(id=post_id, author_id=author, visibility="public"),
+                         recipients=tuple(readers))  # fmt: skip
+        publish(message, [route_user(r) for r in readers])
+        records.append((post_id, readers, time.time_ns()))
+    return records
+
+
+def synthetic_figures(shape: Shape, raw: dict, ids: dict) -> dict:
+    """Published -> pushed for the synthetic messages, deliveries, the server's CPU."""
+    readers = ids["readers"]
+    conns_of_user: dict[int, list[int]] = {}
+    for c, u in enumerate(readers[: shape.connections]):
+        conns_of_user.setdefault(u, []).append(c)
+    published: dict[tuple[int, str], int] = {}
+    for post_id, users, ns in raw["synthetic"]:
+        for u in users:
+            for c in conns_of_user.get(u, []):
+                published[(c, str(post_id))] = ns
+    latencies = []
+    seen = set()
+    for conn, sid, ns in raw["arrivals"]:
+        key = (conn, sid)
+        if key in published and key not in seen:
+            seen.add(key)
+            latencies.append((ns - published[key]) / 1e6)
+    seconds = max(1e-9, shape.synthetic_seconds)
+    return {
+        "messages": len(raw["synthetic"]),
+        "messages_per_s": round(len(raw["synthetic"]) / seconds, 1),
+        "deliveries": {"expected": len(published), "received": len(seen), "missing": len(published) - len(seen),
+                       "per_s": round(len(seen) / seconds, 1)},
+        "published_to_pushed": _q(latencies, 0.5, 0.9, 0.99, 0.999),
+        "connections": {"opened": raw["opened"], "open_at_end": raw["open_at_end"], "dropped": raw["dropped"],
+                        "drop_kinds": raw["drop_kinds"]},
+        "cpu_seconds_during_hold": raw["cpu_seconds"],
+        "server_metrics": raw["server_metrics"],
+    }  # fmt: skip
+
+
 def drained(timeout: float = 180) -> float | None:
     """Seconds until the running projectors applied the whole log and no fan-out chunk is
     pending (a run's backlog gone before the next run); None if not in time."""
@@ -671,6 +763,8 @@ def measure(shape: Shape) -> dict:
     stack = Stack(shape)
     rates = [shape.post_rate] + ([shape.low_post_rate] if 0 < shape.low_post_rate < shape.post_rate else [])
     runs = []
+    posts: list[tuple[int, int]] = []
+    synthetic = None
     with tempfile.TemporaryDirectory(prefix="bench-streaming-") as name:
         folder = Path(name)
         client = build_client(folder)
@@ -682,9 +776,17 @@ def measure(shape: Shape) -> dict:
                 waited = drained()
                 print(f"run at {rate} posts/s (pipeline drained in {waited} s)", flush=True)
                 at = replace(shape, post_rate=rate)
-                runs.append(
-                    {"drained_before_s": waited, **figures(at, run_client(client, at, tokens, stack, folder), ids)}
-                )
+                raw = run_client(client, at, tokens, stack, folder)
+                created = [(int(p["id"]), shape.author(p["seq"] % shape.authors)) for p in raw["posts"]
+                           if p["status"] == 201 and p["id"]]  # fmt: skip
+                posts = posts or created
+                runs.append({"drained_before_s": waited, **figures(at, raw, ids)})
+            if shape.synthetic_rate > 0 and posts:
+                waited = drained()
+                print(f"the streaming server alone, {shape.synthetic_rate} messages/s", flush=True)
+                at = replace(shape, hold_seconds=shape.synthetic_seconds + 5)
+                raw = run_client(client, at, tokens, stack, folder, synthetic=lambda: publish_synthetic(at, posts))
+                synthetic = {"drained_before_s": waited, **synthetic_figures(at, raw, ids)}
         finally:
             stack.stop()
     out = {"shape": asdict(shape), "data": data, "open_files": limits, "debug": settings.DEBUG,
@@ -693,6 +795,8 @@ def measure(shape: Shape) -> dict:
     out.update(runs[0])
     if len(runs) > 1:
         out["at_lower_rate"] = runs[1]
+    if synthetic is not None:
+        out["server_alone"] = synthetic
     return out
 
 
