@@ -37,30 +37,46 @@ worker per projector (all but search), the Celery task worker (fan-out chunks), 
 the streaming server (devkit.streaming.start_streaming_server: `uvicorn
 socialapp.streaming.asgi:application`, one process).
 
-The run: the Go client opens BENCH_STREAMING_CONNECTIONS (2,000) connections to
-BENCH_STREAMING_PATH (`/api/socialapp/v1/stream?stream=user`; `/api/v1/streaming/user` for Mastodon's), one
-per reader. With all of them idle, the streaming process's RSS is read again: memory per idle
-connection = (RSS with N - RSS with 0) / N. Then the connections are held for
-BENCH_STREAMING_HOLD_SECONDS (60); during the first BENCH_STREAMING_POST_SECONDS (50) the client
-posts BENCH_STREAMING_POST_RATE (100) posts/s, the authors' tokens rotated. Posts of the first
-BENCH_STREAMING_WARMUP_SECONDS (5) are the warm-up (connections, caches, plans) and left out of
-every figure.
+Three runs on one stack, the Go client opening BENCH_STREAMING_CONNECTIONS (2,000) connections
+to BENCH_STREAMING_PATH (`/api/socialapp/v1/stream?stream=user`; `/api/v1/streaming/user` for
+Mastodon's), one per reader, at the start of each (the projectors' backlog drained first):
 
-Figures (bench/results/streaming.json and .png):
+1. the target: with every connection idle, the streaming process's RSS is read again (memory per
+   idle connection = (RSS with N - RSS with 0) / N); then the connections are held for
+   BENCH_STREAMING_HOLD_SECONDS (60) and during the first BENCH_STREAMING_POST_SECONDS (50) the
+   client posts BENCH_STREAMING_POST_RATE (100) posts/s (open loop, at most 64 outstanding: a post
+   due beyond that is skipped and counted), the authors' tokens rotated. Posts of the first
+   BENCH_STREAMING_WARMUP_SECONDS (5) are the warm-up (connections, caches, plans) and left out;
+2. the same at BENCH_STREAMING_LOW_POST_RATE (5 posts/s; 0: skipped): a rate this shared 2-core
+   machine sustains, so that the latency is the pipeline's and not a queue's (`at_lower_rate`);
+3. the streaming server alone (`server_alone`): no command, no projector; `update` push messages
+   for posts of run 1 are published straight to the streams exchange the way the projectors
+   publish them (socialapp.read.push.publisher), BENCH_STREAMING_SYNTHETIC_RATE (100) a second for
+   BENCH_STREAMING_SYNTHETIC_SECONDS (20), each to AUDIENCE readers (10,000 pushes/s at the
+   defaults); published -> arrival at the client.
+
+Figures (bench/results/streaming.json and .png), for runs 1 and 2:
 - connections opened, failed, dropped before the end, open at the end; connect-phase timings;
 - commit -> pushed: for every (follower connection, post), arrival time minus the post's
   `created_at` as the command API returned it (set in the command's transaction just before its
-  commit: an upper bound of commit time -> pushed by the transaction's few ms), p50/p90/p99/max;
+  commit: an upper bound of commit time -> pushed by the transaction's few ms), p50/p90/p99/p99.9;
   also from the POST response's arrival at the client (after the commit: a lower bound); per post,
   the first and the last of its followers' arrivals; deliveries expected (a post's connected
-  followers), received, missing and duplicated;
-- the baseline, the same posts seen by polling: BENCH_STREAMING_POLLERS readers (5) poll their
-  home feed (`GET /api/socialapp/v1/feed`, first page) every BENCH_STREAMING_POLL_MS (100) ms;
-  commit -> first seen on the polled page, for each (poller, post of an author it follows). This
-  is what a client gets without push when it polls 10 times a second (50 requests/s for 5 users;
-  a real client polls far less often, and its latency grows by half its interval); the push
-  cannot beat the feed's own projection, which this bounds from above;
-- the processes' CPU seconds during the hold (from /proc), where the time goes on a 2-core box.
+  followers), received, missing (a sample of them), duplicated, to non-followers, and posts pushed
+  to nobody;
+- the split (`split`), from a broker probe of this process bound to `user.<id>` of one follower of
+  each author: command commit -> the feed effect's push message published (the pipeline: relay,
+  home-feed projector, fan-out chunk task; `committed_at` is stamped as it is published),
+  published -> consumed by the probe (the raw broker hop), published -> the SSE event at the Go
+  client for the same follower (broker + streaming server);
+- the baseline, the same posts seen by polling: BENCH_STREAMING_POLLERS users (5, following one
+  author each, no stream) poll their home feed (`GET /api/socialapp/v1/feed`, first page) every
+  BENCH_STREAMING_POLL_MS (100) ms; commit -> first seen on the polled page. That is what a client
+  gets without push when it polls 10 times a second (a real client polls far less often; its
+  latency grows by half its interval), and it bounds from above when the feed row became
+  readable, which a push follows;
+- the processes' CPU seconds during the hold (from /proc; `all` is the whole machine: other
+  users of this shared machine show as the difference), the streaming server's own /metrics.
 
 Targets (issue 16): >= 2,000 connections held for the minute; commit -> pushed p50 <= 50 ms and
 p99 <= 200 ms at 100 posts/s.
@@ -619,8 +635,9 @@ def figures(shape: Shape, raw: dict, ids: dict) -> dict:
             "duplicates": duplicates,
             "to_non_followers": strangers,
             "missing_sample": missing_sample,
-            # posts not pushed to any follower: lost whole (the streaming server renders a post
-            # once; a render before the posts projector wrote the row is None, and is cached)
+            # posts pushed to none of their followers within the hold: late (a backlog), or lost
+            # whole (the streaming server renders a post once; a render before the posts
+            # projector wrote the row is None, and that is cached). The split tells which.
             "posts_pushed_to_nobody": sum(1 for sid in posts if sid not in first),
             "per_s": round(len(seen) / post_seconds, 1),
         },
