@@ -847,7 +847,7 @@ def chart(result: dict) -> None:
 
     from bench.report import RESULTS
 
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.5))
+    fig, axes = plt.subplots(1, 4, figsize=(20, 4.8))
     qs = ["p50_ms", "p90_ms", "p99_ms", "p99.9_ms"]
     series = {
         "commit -> pushed": result["commit_to_pushed"],
@@ -872,7 +872,6 @@ def chart(result: dict) -> None:
     axes[0].set_yscale("log")
     rate = result["posts"]["achieved_per_s"]
     axes[0].set_title(f"latency at {rate} posts/s, {result['deliveries']['per_s']:.0f} pushes/s")
-    axes[0].legend(fontsize=7)
     c = result["connections"]
     axes[1].bar(["wanted", "opened", "open at end", "failed", "dropped"],
                 [c["wanted"], c["opened"], c["open_at_end"], c["failed"], c["dropped_before_end"]])  # fmt: skip
@@ -884,6 +883,25 @@ def chart(result: dict) -> None:
     )
     axes[2].set_ylabel("MiB")
     axes[2].set_title(f"streaming process RSS ({m['kb_per_idle_connection']} kB per idle connection)")
+    # where the time goes: the split at the rate this machine sustains, and the server alone
+    run = result.get("at_lower_rate") or result
+    parts = {
+        "commit -> published\n(pipeline)": run["split"]["commit_to_published"],
+        "published -> probe\n(broker)": run["split"]["published_to_broker_consumer"],
+        "published -> pushed\n(broker + server)": run["split"]["published_to_pushed"],
+    }
+    alone = result.get("server_alone")
+    if alone:
+        parts[f"server alone,\n{alone['deliveries']['per_s']:.0f} pushes/s"] = alone["published_to_pushed"]
+    for i, q in enumerate(("p50_ms", "p99_ms")):
+        axes[3].bar([x + (i - 0.5) * 0.4 for x in range(len(parts))], [v.get(q, 0) for v in parts.values()], 0.4,
+                    label=q.removesuffix("_ms"))  # fmt: skip
+    axes[3].set_xticks(range(len(parts)), list(parts), fontsize=7)
+    axes[3].set_yscale("log")
+    axes[3].set_ylabel("ms (log)")
+    axes[3].set_title(f"where the time goes at {run['posts']['achieved_per_s']} posts/s")
+    axes[3].legend(fontsize=7)
+    axes[0].legend(fontsize=6, loc="lower right")
     fig.tight_layout()
     RESULTS.mkdir(exist_ok=True)
     fig.savefig(RESULTS / "streaming.png", dpi=100)
