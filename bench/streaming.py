@@ -53,7 +53,9 @@ Mastodon's), one per reader, at the start of each (the projectors' backlog drain
    for posts of run 1 are published straight to the streams exchange the way the projectors
    publish them (socialapp.read.push.publisher), BENCH_STREAMING_SYNTHETIC_RATE (100) a second for
    BENCH_STREAMING_SYNTHETIC_SECONDS (20), each to AUDIENCE readers (10,000 pushes/s at the
-   defaults); published -> arrival at the client.
+   defaults); published -> arrival at the client. When py-spy is at hand (PATH, or
+   BENCH_STREAMING_PYSPY), it samples the streaming process meanwhile: `streaming_profile`, the
+   share of samples per function, is where the server's time goes.
 
 Figures (bench/results/streaming.json and .png), for runs 1 and 2:
 - connections opened, failed, dropped before the end, open at the end; connect-phase timings;
@@ -750,6 +752,48 @@ def synthetic_figures(shape: Shape, raw: dict, ids: dict) -> dict:
     }  # fmt: skip
 
 
+def pyspy() -> str | None:
+    """py-spy (a sampling profiler; not a dependency: BENCH_STREAMING_PYSPY names it, or PATH)."""
+    return os.environ.get("BENCH_STREAMING_PYSPY") or shutil.which("py-spy")
+
+
+def profiled(pid: int, seconds: float, work: Callable[[], object], folder: Path) -> tuple[object, dict | None]:
+    """`work()` while py-spy samples process `pid` for `seconds`; its result and a summary of
+    where the process spent the samples (share of samples per function, inclusive and own)."""
+    spy = pyspy()
+    if spy is None:
+        return work(), None
+    raw = folder / "profile.raw"
+    args = [spy, "record", "-p", str(pid), "-d", str(max(1, int(seconds))), "-r", "100", "--nonblocking",
+            "--format", "raw", "-o", str(raw)]  # fmt: skip
+    sampler = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        result = work()
+    finally:
+        sampler.wait(timeout=seconds + 30)
+    if not raw.exists():
+        return result, None
+    inclusive: dict[str, int] = {}
+    own: dict[str, int] = {}
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        n = int(count)
+        total += n
+        names = [f.split(" (")[0] + " (" + f.split(" (")[1].split(":")[0] + ")" if " (" in f else f
+                 for f in stack.split(";")]  # fmt: skip
+        own[names[-1]] = own.get(names[-1], 0) + n
+        for name in set(names):
+            inclusive[name] = inclusive.get(name, 0) + n
+
+    def top(counts: dict[str, int], k: int) -> dict[str, float]:
+        ranked = [kv for kv in sorted(counts.items(), key=lambda kv: -kv[1]) if "runpy" not in kv[0]][:k]
+        return {name: round(100 * n / max(1, total), 1) for name, n in ranked}
+
+    return result, {"samples": total, "rate_hz": 100, "inclusive_percent": top(inclusive, 30),
+                    "own_percent": top(own, 15)}  # fmt: skip
+
+
 def drained(timeout: float = 180) -> float | None:
     """Seconds until the running projectors applied the whole log and no fan-out chunk is
     pending (a run's backlog gone before the next run); None if not in time."""
@@ -802,8 +846,19 @@ def measure(shape: Shape) -> dict:
                 waited = drained()
                 print(f"the streaming server alone, {shape.synthetic_rate} messages/s", flush=True)
                 at = replace(shape, hold_seconds=shape.synthetic_seconds + 5)
-                raw = run_client(client, at, tokens, stack, folder, synthetic=lambda: publish_synthetic(at, posts))
-                synthetic = {"drained_before_s": waited, **synthetic_figures(at, raw, ids)}
+                profile: list = []
+
+                def drive() -> list:
+                    assert stack.streaming is not None and stack.streaming.pid
+                    records, summary = profiled(
+                        stack.streaming.pid, at.synthetic_seconds - 2, lambda: publish_synthetic(at, posts), folder
+                    )
+                    profile.append(summary)
+                    return records  # type: ignore[return-value]
+
+                raw = run_client(client, at, tokens, stack, folder, synthetic=drive)
+                synthetic = {"drained_before_s": waited, **synthetic_figures(at, raw, ids),
+                             "streaming_profile": profile[0] if profile else None}  # fmt: skip
         finally:
             stack.stop()
     out = {"shape": asdict(shape), "data": data, "open_files": limits, "debug": settings.DEBUG,
