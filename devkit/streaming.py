@@ -58,7 +58,7 @@ class StreamingServer:
         args = [
             sys.executable, "-m", "uvicorn", "socialapp.streaming.asgi:application",
             "--host", "127.0.0.1", "--port", str(self.port),
-            "--loop", "uvloop", "--http", "httptools", "--ws", "websockets",
+            "--loop", "uvloop", "--http", "httptools", "--ws", "websockets-sansio",
             "--no-access-log", "--timeout-graceful-shutdown", "3",
         ]  # fmt: skip
         self.process = ChildProcess(args, self.env, self.name)

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 import orjson
 import pytest
@@ -22,9 +23,11 @@ from django.conf import settings
 
 from devkit.processes import child_env, wait_for
 from devkit.streaming import StreamingServer, start_streaming_server
+from socialapp.events.status import management_api
 from socialapp.read.common.sql import fetchone
 from socialapp.read.push import publisher
 from socialapp.read.push.messages import (
+    EXCHANGE,
     Kind,
     NotificationFacts,
     PushMessage,
@@ -232,3 +235,16 @@ def metric(server: StreamingServer, name: str, labels: str = "") -> float:
             if head == name or head.startswith(name + "{"):
                 total += float(value)
     return total
+
+
+def vhost() -> str:
+    return quote(urlsplit(settings.CELERY_BROKER_URL).path.lstrip("/"), safe="")
+
+
+def bound_keys() -> set[str]:
+    base, auth = management_api()
+    response = requests.get(
+        f"{base}/api/exchanges/{vhost()}/{quote(EXCHANGE, safe='')}/bindings/source", auth=auth, timeout=10
+    )
+    response.raise_for_status()
+    return {b["routing_key"] for b in response.json()}

@@ -9,7 +9,7 @@ import requests
 from mastodon.streaming import StreamListener
 
 from socialapp.read.push.messages import ROUTE_PUBLIC, Kind, route_hashtag
-from tests.streaming.conftest import HOST, Stream, World, message, push, to_users
+from tests.streaming.conftest import HOST, World, message, push, to_users
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, databases=["default", "read"])]
 
@@ -96,7 +96,7 @@ def test_mastodon_py_parses_our_user_stream(server) -> None:
     def run() -> None:
         try:
             recorder.handle_stream(response)
-        except BaseException as exc:  # noqa: BLE001 - recorded for the assertion
+        except BaseException as exc:
             errors.append(exc)
 
     threading.Thread(target=run, daemon=True).start()
@@ -104,7 +104,9 @@ def test_mastodon_py_parses_our_user_stream(server) -> None:
     alice = w.id("alice")
     to_users(Kind.UPDATE, w.facts(post), alice)
     to_users(Kind.STATUS_UPDATE, w.facts(post), alice, event_type="post.edited")
-    push(message(Kind.NOTIFICATION, notification=w.latest_notification("alice"), recipients=(alice,)), [f"user.{alice}"])
+    push(
+        message(Kind.NOTIFICATION, notification=w.latest_notification("alice"), recipients=(alice,)), [f"user.{alice}"]
+    )
     to_users(Kind.DELETE, w.facts(post), alice, event_type="post.deleted")
     wait_for(lambda: recorder.deletes, timeout=15, what="the delete")
     response.close()
@@ -158,14 +160,20 @@ def test_scopes(server, streams) -> None:
     w = World("alice")
     user = get_user_model().objects.get(pk=w.id("alice"))
     notifications_only = token_issue(user=user, scope="read:notifications")
-    assert requests.get(
-        server.url + "/api/v1/streaming/user", params={"access_token": notifications_only}, timeout=5
-    ).status_code == 401
+    assert (
+        requests.get(
+            server.url + "/api/v1/streaming/user", params={"access_token": notifications_only}, timeout=5
+        ).status_code
+        == 401
+    )
     assert streams(server.url + "/api/v1/streaming/user/notification", token=notifications_only).status == 200
     write_only = token_issue(user=user, scope="write")
-    assert requests.get(
-        server.url + "/api/v1/streaming/public", params={"access_token": write_only}, timeout=5
-    ).status_code == 401
+    assert (
+        requests.get(
+            server.url + "/api/v1/streaming/public", params={"access_token": write_only}, timeout=5
+        ).status_code
+        == 401
+    )
 
 
 def test_hashtag_stream_by_folded_tag(server, streams) -> None:

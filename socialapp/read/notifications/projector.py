@@ -36,7 +36,7 @@ from socialapp.events.catalogue import EventType
 from socialapp.events.projector import REGISTRY, EventMessage, Projector, handles, register
 from socialapp.read.common.sql import READ, execute, fetchall, fetchone
 from socialapp.read.push.messages import Kind, NotificationFacts, StatusFacts, route_user
-from socialapp.read.push.publisher import event_effect, publish_after_commit
+from socialapp.read.push.publisher import event_effect, publish_after_commit, pushing
 
 TABLES = (
     "read_notification",
@@ -109,13 +109,14 @@ def _insert(event: EventMessage, *row: Any, report: tuple[int | None, str | None
         " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
         [recipient, position, abs(seq), *row[3:], *report],
     )
-    if seq < 0 and written:
+    projector = REGISTRY.get("notifications")
+    if seq < 0 and written and pushing(projector):
         facts = NotificationFacts(id=-seq, recipient_id=int(recipient), actor_id=actor, type=kind)
         status = _status_facts(event, post_id, comment_id)
         message = event_effect(
             Kind.NOTIFICATION, -seq, event, recipients=(int(recipient),), notification=facts, status=status
         )
-        publish_after_commit(message, [route_user(recipient)], using=READ, projector=REGISTRY.get("notifications"))
+        publish_after_commit(message, [route_user(recipient)], using=READ, projector=projector)
 
 
 def _status_facts(event: EventMessage, post_id: int | None, comment_id: int | None) -> StatusFacts | None:

@@ -230,13 +230,19 @@ class _Outbox:
         publish_many([(e.message, e.routes) for e in self.entries if e.confirmed])
 
 
+def pushing(projector: Projector | None = None) -> bool:
+    """Whether an effect applied now is pushed: STREAMING_PUSH on and `projector` not replaying.
+    Producers ask before gathering a message's facts (queries a rebuild's replay need not pay)."""
+    return bool(settings.STREAMING_PUSH) and not (projector is not None and projector.replaying)
+
+
 def publish_after_commit(
     message: PushMessage, routes: Sequence[str], *, using: str, projector: Projector | None = None
 ) -> None:
     """Publish `message` to `routes` once the transaction open on `using` commits (at once if
     none is open: the effect has committed). Skipped while `projector` replays, or with
     STREAMING_PUSH off; messages of one transaction go out together (`_Outbox`)."""
-    if not routes or not settings.STREAMING_PUSH or (projector is not None and projector.replaying):
+    if not routes or not pushing(projector):
         return
     connection = connections[using]
     if not connection.in_atomic_block:

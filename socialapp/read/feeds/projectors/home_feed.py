@@ -26,6 +26,14 @@
   they live in a shadow or scratch schema; the rebuild sends them once they are live, the check
   runs them in place.
 
+Pushes (socialapp.read.push, after the commit; never while replaying): the statements that write
+or remove feed rows return their reader ids (per post, one array), and each post gets one message
+for all of them (`user.<id>` keys in CC): `update` for the author's own entry, the addressed
+audience and the inline fan-out together, one more per chunk job as it commits (jobs.py), and the
+author's channel `author.<id>` for a post not fanned out; `delete` for the readers whose feed held
+a deleted post or a deactivated author's posts (and the author's channel for those merged at read
+time). Unfollows and trims push nothing (Mastodon's streams do not either).
+
 Races are closed by locks: follow/unfollow lock the followee's `feed_author` row FOR UPDATE
 and `post.created` FOR SHARE, so a follow either sees the post or the fan-out sees the edge;
 a chunk locks its `feed_post` FOR SHARE and `post.deleted` FOR UPDATE, so a chunk never
@@ -65,7 +73,7 @@ from socialapp.read.feeds.jobs import (
 from socialapp.read.feeds.maintenance import ADDRESSED_TO, trim
 from socialapp.read.feeds.rebuild import FeedRebuild, deferred_fanout
 from socialapp.read.push.messages import Kind, route_author, route_user
-from socialapp.read.push.publisher import event_effect, publish_after_commit
+from socialapp.read.push.publisher import event_effect, publish_after_commit, pushing
 
 TABLES = ("feed_author", "feed_follow", "feed_post", "feed_entry", "feed_fanout_job")
 # Event types applied set-based when consecutive in a batch (`HomeFeedProjector.handle`).
@@ -442,6 +450,11 @@ class HomeFeedProjector(Projector):
         # Their posts leave every feed: a `delete` per post to the readers whose feed held it (one
         # array per post from the server), and per post the feed merged at read time (the newest
         # FEED_MAX_ENTRIES: no feed shows older ones) to the author's channel.
+        if not pushing(self):
+            execute(
+                "DELETE FROM feed_entry WHERE post_id IN (SELECT post_id FROM feed_post WHERE author_id = %s)", [uid]
+            )
+            return
         held = fetchall(
             "WITH gone AS (DELETE FROM feed_entry WHERE post_id IN (SELECT post_id FROM feed_post WHERE author_id = %s)"
             " RETURNING post_id, reader_id) SELECT g.post_id, p.visibility, p.audience_ids, g.readers FROM"

@@ -42,7 +42,7 @@ from socialapp.read.common.sql import READ, execute, fetchall, fetchone, version
 from socialapp.read.common.suspension import apply_suspension
 from socialapp.read.common.visibility import Visibility
 from socialapp.read.push.messages import ROUTE_PUBLIC, Kind, StatusFacts, route_author, route_hashtag, route_user
-from socialapp.read.push.publisher import event_effect, publish_after_commit
+from socialapp.read.push.publisher import event_effect, publish_after_commit, pushing
 
 TABLES = ("read_post_author", "read_post", "read_comment", "read_like", "read_post_tag", "read_status_version")
 
@@ -382,7 +382,7 @@ class PostsProjector(Projector):
         _add_version(p["post_id"], event.aggregate_version, p, p["created_at"], hashtags=True)
         _scrub_posts("post_id = %s", [p["post_id"]])
         _replace_tags(p["post_id"])
-        found = _post_facts(int(p["post_id"]))
+        found = _post_facts(int(p["post_id"])) if pushing(self) else None
         if found is not None and found[1]:
             self._push(Kind.UPDATE, event, found[0], _listed_routes(found[0]))
 
@@ -394,12 +394,12 @@ class PostsProjector(Projector):
         if deactivated:  # the post row may be a placeholder that deactivation did not find
             execute("UPDATE read_post SET author_deactivated = true WHERE post_id = %s", [p["post_id"]])
         _set_visibility("read_post", "post_id", p["post_id"], p)
-        before = _post_facts(int(p["post_id"]))
+        before = _post_facts(int(p["post_id"])) if pushing(self) else None
         changed = _set_post_content(p, event.aggregate_version, edited_at=p["edited_at"])
         _add_version(p["post_id"], event.aggregate_version, p, p["edited_at"], hashtags=True)
         _scrub_posts("post_id = %s", [p["post_id"]])
         _replace_tags(p["post_id"])
-        if changed:
+        if changed and pushing(self):
             self._push_edit(event, int(p["post_id"]), before[0].hashtags if before else ())
 
     def _push_edit(self, event: EventMessage, post_id: int, old_tags: tuple[str, ...]) -> None:
@@ -428,7 +428,7 @@ class PostsProjector(Projector):
     def post_deleted(self, event: EventMessage) -> None:
         p = event.payload
         _lock_post(p["post_id"])
-        before = _post_facts(int(p["post_id"]))  # before the scrub erases its hashtags
+        before = _post_facts(int(p["post_id"])) if pushing(self) else None  # before the scrub erases its hashtags
         if before is not None and before[1]:  # it was shown: the listing streams drop it
             self._push(Kind.DELETE, event, before[0], _listed_routes(before[0]))
         execute(
