@@ -7,13 +7,14 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 export DJANGO_SETTINGS_MODULE ?= socialapp.settings.dev
 PYTEST_ARGS ?=
 
-.PHONY: help venv services services-replica services-down services-status browser bench-tools migrate run test lint format bench bench-blocks conformance clean
+.PHONY: help venv services services-replica services-down services-status browser bench-tools migrate run test lint format bench bench-blocks bench-streaming conformance clean
 
 help:
 	@echo "make run      services up, migrations, API on :8000 + relay + workers (Ctrl-C stops all)"
 	@echo "make test     services up, the whole test suite against real services"
 	@echo "make bench    benchmarks (long); figures in bench/results/"
 	@echo "make bench-blocks  the home feed with 1,000 blocks + 1,000 mutes vs none"
+	@echo "make bench-streaming  2,000 SSE connections held a minute, commit -> pushed latency at 100 posts/s"
 	@echo "make conformance   Mastodon.py's own test suite live against us; summary in .services/conformance/results.md"
 	@echo "make lint     ruff check, format check and the import contracts (pyproject.toml)"
 	@echo "make services-down   stop PostgreSQL (and its hot standby), RabbitMQ, Redis and Elasticsearch"
@@ -80,6 +81,11 @@ bench: migrate bench-tools
 # The home feed with 1,000 blocks + 1,000 mutes vs none (bench/blocks_mutes.py), alone.
 bench-blocks: migrate bench-tools
 	DJANGO_DEBUG=0 DATABASE_STATEMENT_TIMEOUT=0 $(BIN)/python -m bench.run_all bench.blocks_mutes
+
+# 2,000 SSE connections on one streaming process for a minute, commit -> pushed at 100 posts/s, memory
+# per idle connection (bench/streaming.py; its load client is Go, bench/streaming_client/).
+bench-streaming: migrate bench-tools
+	DJANGO_DEBUG=0 DATABASE_STATEMENT_TIMEOUT=0 $(BIN)/python -m bench.run_all bench.streaming
 
 # Mastodon.py 2.3.3's own test suite, live against our server on :3000 (CONFORMANCE_PORT) on databases,
 # a vhost, indexes and cache keys of its own (devkit/conformance.py, docs/mastodon-conformance.md). Not part

@@ -26,6 +26,7 @@ BENCHMARKS = [
     "bench.search",
     "bench.reads",
     "bench.blocks_mutes",
+    "bench.streaming",
     "bench.system",
 ]
 

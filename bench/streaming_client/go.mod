@@ -1,0 +1,3 @@
+module socialapp/bench/streaming_client
+
+go 1.19
