@@ -450,3 +450,8 @@ STREAMING_DEDUP_KEYS = env.int("STREAMING_DEDUP_KEYS", default=1024)
 STREAMING_RENDER_CACHE = env.int("STREAMING_RENDER_CACHE", default=4096)
 STREAMING_MAX_CONNECTIONS = env.int("STREAMING_MAX_CONNECTIONS", default=10000)  # per process; then 503
 STREAMING_BROKER_RETRY_MAX_SECONDS = env.float("STREAMING_BROKER_RETRY_MAX_SECONDS", default=5.0)
+# Threads of a streaming process that run its synchronous work (session checks, relations,
+# rendering through the query side's selectors): at most this many read-database connections.
+STREAMING_DB_THREADS = env.int("STREAMING_DB_THREADS", default=8)
+# Deliveries the broker may have in flight to one streaming process before it reads them.
+STREAMING_BROKER_PREFETCH = env.int("STREAMING_BROKER_PREFETCH", default=1000)

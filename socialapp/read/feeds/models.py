@@ -264,6 +264,11 @@ class FanoutJob(models.Model):
     after_follower = models.BigIntegerField()
     upto_follower = models.BigIntegerField(null=True)  # null: open-ended last chunk
     created_at = models.DateTimeField(auto_now_add=True)
+    # The post.created event the chunk's push names (id, log position, time); null on jobs written
+    # before pushes existed (those push nothing).
+    event_id = models.UUIDField(null=True)
+    event_position = models.BigIntegerField(null=True)
+    occurred_at = models.DateTimeField(null=True)
 
     class Meta:
         db_table = "feed_fanout_job"

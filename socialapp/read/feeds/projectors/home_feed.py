@@ -60,9 +60,12 @@ from socialapp.read.feeds.jobs import (
     plan_chunk_jobs,
     run_fanout_job,
     send_fanout_tasks,
+    status_facts,
 )
 from socialapp.read.feeds.maintenance import ADDRESSED_TO, trim
 from socialapp.read.feeds.rebuild import FeedRebuild, deferred_fanout
+from socialapp.read.push.messages import Kind, route_author, route_user
+from socialapp.read.push.publisher import event_effect, publish_after_commit
 
 TABLES = ("feed_author", "feed_follow", "feed_post", "feed_entry", "feed_fanout_job")
 # Event types applied set-based when consecutive in a batch (`HomeFeedProjector.handle`).
@@ -247,10 +250,12 @@ class HomeFeedProjector(Projector):
         posts: dict[int, int] = {}
         visibility: dict[int, str] = {}
         audience: dict[int, list[int]] = {}
+        origin: dict[int, EventMessage] = {}
         for event in events:
             post_id = int(event.payload["post_id"])
             if post_id in posts:
                 continue
+            origin[post_id] = event
             posts[post_id] = int(event.payload["author_id"])
             visibility[post_id] = event.payload.get("visibility") or "public"
             audience[post_id] = addressed(event.payload, visibility[post_id])
@@ -292,18 +297,56 @@ class HomeFeedProjector(Projector):
             )
         if not live or deferred_fanout():
             return
-        add_own_entries([p for p, _ in live], [a for _, a in live])
+        own = add_own_entries([p for p, _ in live], [a for _, a in live])
         readers = [(p, u, a) for p, a in live for u in audience[p] if u != a and not state[u][1]]
-        add_addressed_entries([p for p, _, _ in readers], [u for _, u, _ in readers], [a for _, _, a in readers])
+        added = add_addressed_entries(
+            [p for p, _, _ in readers], [u for _, u, _ in readers], [a for _, _, a in readers]
+        )
         to_followers = [(p, a) for p, a in live if visibility[p] != Visibility.DIRECT]
         chunk = settings.FEED_FANOUT_CHUNK
         inline = [(p, a) for p, a in to_followers if 0 < state[a][0] <= min(chunk, threshold)]
-        fan_out_posts([p for p, _ in inline], [a for _, a in inline], sum(state[a][0] for _, a in inline))
-        job_ids = [job for p, a in to_followers if chunk < state[a][0] <= threshold for job in plan_chunk_jobs(p, a)]
+        fanned_to = fan_out_posts([p for p, _ in inline], [a for _, a in inline], sum(state[a][0] for _, a in inline))
+        for p, a in live:
+            # Every reader whose feed got the post in this transaction (one message, their keys in
+            # CC), and the author's channel for a post the feed does not fan out (never a direct
+            # one: followers are not its audience).
+            got = [*own.get(p, ()), *added.get(p, ()), *fanned_to.get(p, ())]
+            unfanned = [route_author(a)] if not flags[p] and visibility[p] != Visibility.DIRECT else []
+            self._push(Kind.UPDATE, origin[p], p, a, visibility[p], audience[p], got, unfanned)
+        job_ids = [
+            job
+            for p, a in to_followers
+            if chunk < state[a][0] <= threshold
+            for job in plan_chunk_jobs(p, a, (origin[p].event_id, origin[p].position, origin[p].occurred_at))
+        ]
         if not job_ids or self.replaying:
             return
         dispatch = type(self).dispatch
         transaction.on_commit(lambda: dispatch(job_ids), using=READ)
+
+    def _push(
+        self,
+        kind: Kind,
+        event: EventMessage,
+        post_id: int,
+        author_id: int,
+        visibility: str,
+        audience: Sequence[int],
+        readers: Sequence[int],
+        channels: Sequence[str] = (),
+    ) -> None:
+        """One message about a post for these readers' streams (`user.<id>` keys) and channels,
+        published after the commit (socialapp.read.push)."""
+        routes = [*(route_user(r) for r in readers), *channels]
+        if routes:
+            message = event_effect(
+                kind,
+                post_id,
+                event,
+                recipients=tuple(readers),
+                status=status_facts(post_id, author_id, visibility, audience),
+            )
+            publish_after_commit(message, routes, using=READ, projector=self)
 
     def _follows(self, events: Sequence[EventMessage]) -> None:
         """Follow and unfollow events of distinct followers: the versioned toggles in one
@@ -361,9 +404,20 @@ class HomeFeedProjector(Projector):
             " ON CONFLICT (post_id) DO NOTHING",
             [p["post_id"], p["author_id"]],
         )
-        fetchone("SELECT 1 FROM feed_post WHERE post_id = %s FOR UPDATE", [p["post_id"]])
+        author, fanned_out, deleted, visibility, audience = fetchone(
+            "SELECT author_id, fanned_out, deleted, visibility, audience_ids FROM feed_post WHERE post_id = %s"
+            " FOR UPDATE",
+            [p["post_id"]],
+        )
         execute("UPDATE feed_post SET deleted = true WHERE post_id = %s", [p["post_id"]])
-        execute("DELETE FROM feed_entry WHERE post_id = %s", [p["post_id"]])
+        readers = [
+            r[0] for r in fetchall("DELETE FROM feed_entry WHERE post_id = %s RETURNING reader_id", [p["post_id"]])
+        ]
+        # The readers whose feed held it, and the author's channel if the feed merged it at read
+        # time instead (a tombstone's row is `fanned_out`: nobody ever saw it).
+        unfanned = not fanned_out and not deleted and visibility != Visibility.DIRECT
+        channels = [route_author(author)] if unfanned else []
+        self._push(Kind.DELETE, event, int(p["post_id"]), author, visibility, audience or (), sorted(readers), channels)
 
     @handles(EventType.USER_FOLLOWED, EventType.USER_UNFOLLOWED)
     def follow(self, event: EventMessage) -> None:
@@ -385,4 +439,35 @@ class HomeFeedProjector(Projector):
         execute("UPDATE feed_follow SET active = false WHERE followee_id = %s AND active", [uid])
         execute("UPDATE feed_author SET follower_count = 0 WHERE user_id = %s", [uid])
         execute("DELETE FROM feed_entry WHERE reader_id = %s", [uid])
-        execute("DELETE FROM feed_entry WHERE post_id IN (SELECT post_id FROM feed_post WHERE author_id = %s)", [uid])
+        # Their posts leave every feed: a `delete` per post to the readers whose feed held it (one
+        # array per post from the server), and per post the feed merged at read time (the newest
+        # FEED_MAX_ENTRIES: no feed shows older ones) to the author's channel.
+        held = fetchall(
+            "WITH gone AS (DELETE FROM feed_entry WHERE post_id IN (SELECT post_id FROM feed_post WHERE author_id = %s)"
+            " RETURNING post_id, reader_id) SELECT g.post_id, p.visibility, p.audience_ids, g.readers FROM"
+            " (SELECT post_id, array_agg(reader_id ORDER BY reader_id) AS readers FROM gone GROUP BY post_id) g"
+            " JOIN feed_post p USING (post_id)",
+            [uid],
+        )
+        merged = fetchall(
+            "SELECT post_id, visibility, audience_ids FROM feed_post WHERE author_id = %s AND NOT fanned_out"
+            " AND NOT deleted AND visibility <> 'direct' ORDER BY post_id DESC LIMIT %s",
+            [uid, settings.FEED_MAX_ENTRIES],
+        )
+        channels = {r[0]: [route_author(uid)] for r in merged}
+        facts = {r[0]: (r[1], r[2]) for r in merged}
+        readers: dict[int, list[int]] = {}
+        for post_id, visibility, audience, held_by in held:
+            facts[post_id], readers[post_id] = (visibility, audience), held_by
+        for post_id in sorted(facts):
+            visibility, audience = facts[post_id]
+            self._push(
+                Kind.DELETE,
+                event,
+                post_id,
+                uid,
+                visibility,
+                audience or (),
+                readers.get(post_id, ()),
+                channels.get(post_id, ()),
+            )

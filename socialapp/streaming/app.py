@@ -1,0 +1,162 @@
+"""The streaming server's routes (Starlette), and its process-wide hub and broker connection.
+
+    GET /api/v1/streaming/health                      200 "OK" (text/plain), as Mastodon's
+    GET /api/v1/streaming/<stream path>[?tag=]        Mastodon SSE: user, user/notification, public,
+                                                      public/local, public/remote, hashtag, hashtag/local
+    GET /api/v1/streaming?stream=<name>[&tag=]        the same, by name (Mastodon accepts both)
+    WS  /api/v1/streaming                             Mastodon's multiplexed WebSocket (websocket.py)
+    GET /api/socialapp/v1/stream?stream=user|public|hashtag[&tag=]   our SSE, our JSON shapes
+    GET /metrics                                      Prometheus text (METRICS_TOKEN bearer)
+
+Errors: `{"error": ...}` on Mastodon's routes, problem JSON on ours (401 no/invalid token or
+scope, 400 bad parameters, 404 unknown stream, 503 too many connections or sessions
+unavailable).
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from django.conf import settings
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp
+
+from socialapp.common.errors import PROBLEM_CONTENT_TYPE, problem
+from socialapp.streaming import channels, metrics, sse
+from socialapp.streaming.auth import authenticate, authorise, token_from
+from socialapp.streaming.broker import Broker
+from socialapp.streaming.channels import Channel, StreamError
+from socialapp.streaming.hub import Connection, Hub
+from socialapp.streaming.websocket import mastodon_websocket
+
+# Mastodon's path -> stream name (its channelNameFromPath); `only_media=true` adds `:media`.
+PATHS = {
+    "user": "user",
+    "user/notification": "user:notification",
+    "public": "public",
+    "public/local": "public:local",
+    "public/remote": "public:remote",
+    "hashtag": "hashtag",
+    "hashtag/local": "hashtag:local",
+}
+_PROBLEMS = {
+    400: ("bad-request", "Bad request"),
+    401: ("not-authenticated", "Authentication required"),
+    404: ("not-found", "Not found"),
+    503: ("service-unavailable", "Service unavailable"),
+}
+
+
+def base_url_of(request: Request) -> str:
+    return f"{request.url.scheme}://{request.headers.get('host', 'localhost')}"
+
+
+def mastodon_error(exc: StreamError) -> Response:
+    return JSONResponse({"error": exc.detail}, status_code=exc.status)
+
+
+def our_error(exc: StreamError) -> Response:
+    code, title = _PROBLEMS.get(exc.status, ("error", "Error"))
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    return JSONResponse(
+        problem(exc.status, code, title, exc.detail),
+        status_code=exc.status,
+        media_type=PROBLEM_CONTENT_TYPE,
+        headers=headers,
+    )
+
+
+async def _open(request: Request, channel_name: str | None, *, api: str) -> ASGIApp:
+    hub: Hub = request.app.state.hub
+    channel = Channel.parse(channel_name, request.query_params.get("tag"))
+    viewer = await authenticate(token_from(request.headers, request.query_params))
+    authorise(viewer, channel)
+    conn = Connection(api=api, viewer=viewer, base_url=base_url_of(request), transport="sse")  # type: ignore[arg-type]
+    await hub.open(conn)
+    try:
+        await hub.subscribe(conn, channel)
+    except BaseException:
+        await hub.close(conn)
+        raise
+    return sse.EventStream(hub, conn, sse.frame_mastodon if api == "mastodon" else sse.frame_ours)
+
+
+async def health(request: Request) -> Response:
+    return PlainTextResponse("OK")
+
+
+async def mastodon_stream(request: Request) -> ASGIApp:
+    path = request.path_params.get("path", "").strip("/")
+    name = request.query_params.get("stream") if not path else PATHS.get(path, f"unknown:{path}")
+    if path and name and name.startswith("public") and request.query_params.get("only_media") in ("true", "1"):
+        name = f"{name}:media"
+    try:
+        return await _open(request, name, api="mastodon")
+    except StreamError as exc:
+        return mastodon_error(exc)
+
+
+async def our_stream(request: Request) -> ASGIApp:
+    name = request.query_params.get("stream")
+    try:
+        if name is None:
+            raise StreamError(400, "The `stream` parameter is required (user, public or hashtag).")
+        if name not in channels.OURS:
+            raise StreamError(404, f"Unknown stream {name[:50]!r}: use user, public or hashtag.")
+        return await _open(request, channels.OURS[name], api="ours")
+    except StreamError as exc:
+        return our_error(exc)
+
+
+async def metrics_view(request: Request) -> Response:
+    if not settings.METRICS_TOKEN:
+        return PlainTextResponse("Not Found", status_code=404)
+    supplied = request.headers.get("authorization", "")
+    if not hmac.compare_digest(supplied.encode(), f"Bearer {settings.METRICS_TOKEN}".encode()):
+        return PlainTextResponse(
+            "metrics need Authorization: Bearer <METRICS_TOKEN>\n",
+            status_code=401,
+            headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+        )
+    return Response(generate_latest(metrics.REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+
+async def not_found(request: Request, exc: Exception) -> Response:
+    return JSONResponse({"error": "Not found"}, status_code=404)
+
+
+@asynccontextmanager
+async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    hub = Hub()
+    broker = Broker(settings.CELERY_BROKER_URL, hub.receive, hub.desired_keys)
+    hub.sync_keys = broker.sync
+    app.state.hub, app.state.broker = hub, broker
+    hub.start()
+    broker.start()
+    try:
+        yield
+    finally:
+        await hub.stop()
+        await broker.stop()
+
+
+def build() -> Starlette:
+    return Starlette(
+        routes=[
+            Route("/api/v1/streaming/health", health, methods=["GET", "HEAD"]),
+            Route("/api/v1/streaming", mastodon_stream, methods=["GET"]),
+            WebSocketRoute("/api/v1/streaming", mastodon_websocket),
+            WebSocketRoute("/api/v1/streaming/", mastodon_websocket),
+            Route("/api/v1/streaming/{path:path}", mastodon_stream, methods=["GET"]),
+            Route("/api/socialapp/v1/stream", our_stream, methods=["GET"]),
+            Route("/metrics", metrics_view, methods=["GET"]),
+        ],
+        exception_handlers={404: not_found},
+        lifespan=lifespan,
+    )
