@@ -30,10 +30,10 @@ def free_port() -> int:
 class StreamingServer:
     """One uvicorn process serving socialapp.streaming on 127.0.0.1:<port>."""
 
-    def __init__(self, *, port: int | None = None, env: dict[str, str] | None = None, name: str = "streaming") -> None:
+    def __init__(self, *, port: int | None = None, env: dict[str, str] | None = None, name: str | None = None) -> None:
         self.port = port or free_port()
         self.env = dict(env if env is not None else child_env())
-        self.name = name
+        self.name = name or f"streaming-{self.port}"  # the log file's name
         self.process: ChildProcess | None = None
 
     @property
@@ -58,13 +58,14 @@ class StreamingServer:
         args = [
             sys.executable, "-m", "uvicorn", "socialapp.streaming.asgi:application",
             "--host", "127.0.0.1", "--port", str(self.port),
-            "--loop", "uvloop", "--http", "httptools", "--ws", "websockets",
+            "--loop", "uvloop", "--http", "httptools", "--ws", "websockets-sansio",
             "--no-access-log", "--timeout-graceful-shutdown", "3",
         ]  # fmt: skip
         self.process = ChildProcess(args, self.env, self.name)
         process = self.process
+        # Healthy, and consuming from the broker (so a stream opened now hears what is published).
         wait_for(
-            lambda: process.proc.poll() is not None or self.healthy(),
+            lambda: process.proc.poll() is not None or (self.healthy() and "streaming: consuming" in process.log()),
             timeout=timeout,
             what=f"streaming server on port {self.port}",
         )
@@ -83,7 +84,7 @@ class StreamingServer:
             self.process.stop(signal.SIGKILL)
 
     def restart(self, *, timeout: float = 60.0) -> StreamingServer:
-        """Stop (if running) and start again on the same port."""
+        """Stop (if running) and start again on the same port (a new log file section)."""
         self.stop()
         return self.start(timeout=timeout)
 
@@ -95,7 +96,7 @@ class StreamingServer:
 
 
 def start_streaming_server(
-    *, port: int | None = None, env: dict[str, str] | None = None, name: str = "streaming"
+    *, port: int | None = None, env: dict[str, str] | None = None, name: str | None = None
 ) -> StreamingServer:
     """Start the streaming server and wait until its health endpoint answers."""
     return StreamingServer(port=port, env=env, name=name).start()

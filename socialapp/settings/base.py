@@ -458,3 +458,10 @@ STREAMING_BROKER_RETRY_MAX_SECONDS = env.float("STREAMING_BROKER_RETRY_MAX_SECON
 STREAMING_DB_THREADS = env.int("STREAMING_DB_THREADS", default=8)
 # Deliveries the broker may have in flight to one streaming process before it reads them.
 STREAMING_BROKER_PREFETCH = env.int("STREAMING_BROKER_PREFETCH", default=1000)
+# The resume of a home feed (`GET /api/socialapp/v1/feed?since=<post id>`, socialapp.read.feeds.
+# resume) also returns entries of OLDER posts written to the feed since this long before the
+# `since` post was created: a chunked fan-out or a lagging projector adds an older post after a
+# newer one was pushed. It must cover a statement's run to its commit, a push in flight at the
+# disconnect, and the clock difference between the write database (ids) and the read database
+# (milliseconds each, in practice); larger only costs duplicates the client drops by id.
+FEED_RESUME_OVERLAP_SECONDS = env.float("FEED_RESUME_OVERLAP_SECONDS", default=10.0)

@@ -15,9 +15,13 @@ unavailable).
 
 from __future__ import annotations
 
+import asyncio
 import hmac
-from collections.abc import AsyncIterator
+import signal
+import threading
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from django.conf import settings
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -131,6 +135,23 @@ async def not_found(request: Request, exc: Exception) -> Response:
     return JSONResponse({"error": "Not found"}, status_code=404)
 
 
+def _end_streams_on_exit(hub: Hub) -> None:
+    """On SIGTERM/SIGINT, end every stream at once (each writer sends its last chunk), then let
+    uvicorn's own handler shut down: its graceful wait would otherwise wait out streams that
+    never end by themselves. Clients reconnect, to another process or to this one restarted."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        previous = signal.getsignal(sig)
+        if not callable(previous):
+            continue
+
+        def handler(signum: int, frame: Any, previous: Callable[..., Any] = previous) -> None:
+            loop.call_soon_threadsafe(hub.close_all, "server shutting down")
+            previous(signum, frame)
+
+        signal.signal(sig, handler)
+
+
 @asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
     hub = Hub()
@@ -139,6 +160,8 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
     app.state.hub, app.state.broker = hub, broker
     hub.start()
     broker.start()
+    if threading.current_thread() is threading.main_thread():
+        _end_streams_on_exit(hub)
     try:
         yield
     finally:

@@ -7,7 +7,7 @@ bound, under one lock, so a connect and a disconnect racing on one key end in th
 Deliveries are consumed without acknowledgement (a push is a hint; the read model is the truth),
 with a prefetch so a burst does not flood the process.
 
-On connection loss (a broker restart, a closed connection) the queue is gone with it: the loop
+On connection loss (a broker restart, a closed connection, the queue deleted) the queue is gone with it: the loop
 reconnects with backoff (doubling, capped at STREAMING_BROKER_RETRY_MAX_SECONDS), declares the
 exchange and a new queue, and binds every key the hub wants at that moment. Clients stay
 connected meanwhile; what was published during the gap they recover by resuming from the read
@@ -103,6 +103,10 @@ class Broker:
         try:
             channel: AbstractChannel = await connection.channel()
             channel.close_callbacks.add(lambda *_: lost.set())
+            # The broker cancels the consumer when the queue is deleted (an operator, a policy):
+            # a session without its queue would be deaf, so it ends and the loop starts over.
+            underlay = await channel.get_underlay_channel()
+            underlay.on_consumer_cancel_callbacks.add(lambda *_: lost.set())
             await channel.set_qos(prefetch_count=settings.STREAMING_BROKER_PREFETCH)
             exchange = await channel.declare_exchange(EXCHANGE, aio_pika.ExchangeType.DIRECT, durable=True)
             queue = await channel.declare_queue("", exclusive=True, auto_delete=True)

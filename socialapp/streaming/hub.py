@@ -137,9 +137,12 @@ class Hub:
     def start(self) -> None:
         self._tasks = [asyncio.create_task(self._prepare_loop()), asyncio.create_task(self._deliver_loop())]
 
-    async def stop(self) -> None:
+    def close_all(self, reason: str) -> None:
         for conn in list(self.connections):
-            conn.close("server shutting down")
+            conn.close(reason)
+
+    async def stop(self) -> None:
+        self.close_all("server shutting down")
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -382,6 +385,7 @@ class Hub:
         name = str(message.kind)
         token = self._token(message) if any(c.api == "ours" for c, _ in targets) else None
         out = []
+        texts: dict[tuple, str | None] = {}  # this message's JSON per variant, dumped once
         for conn, channel in targets:
             if conn.user_id is not None and conn.relations is None:
                 continue  # not loaded yet: never deliver without the viewer's relations
@@ -390,12 +394,15 @@ class Hub:
             keys: tuple = (("key", message.key, channel),)
             if message.kind == Kind.UPDATE:
                 keys += (("update", facts.id, channel),)
-            if conn.api == "mastodon":
-                data = await self._mastodon_status(message, conn)
-            else:
-                if facts.post_id is not None:
-                    continue  # a comment: our streams carry posts (our feeds list no comments)
-                data = await self._our_post(message, token)
+            if conn.api == "ours" and facts.post_id is not None:
+                continue  # a comment: our streams carry posts (our feeds list no comments)
+            variant = (conn.api, conn.base_url, conn.viewer is not None) if conn.api == "mastodon" else ("ours",)
+            if variant not in texts:
+                if conn.api == "mastodon":
+                    texts[variant] = await self._mastodon_status(message, conn)
+                else:
+                    texts[variant] = await self._our_post(message, token)
+            data = texts[variant]
             if data is None:
                 continue
             out.append((conn, keys, Event(channel, name, data, str(facts.id), message.occurred_at)))

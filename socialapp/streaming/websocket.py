@@ -62,8 +62,8 @@ async def mastodon_websocket(websocket: WebSocket) -> None:
             for task in tasks:
                 with contextlib.suppress(BaseException):
                     await task
-        with contextlib.suppress(Exception):
-            await websocket.close(code=1000 if conn.close_reason is None else 1008)
+        with contextlib.suppress(Exception):  # a client that stopped reading may not take it
+            await asyncio.wait_for(websocket.close(code=1000 if conn.close_reason is None else 1008), timeout=2)
     finally:
         await hub.close(conn)
 

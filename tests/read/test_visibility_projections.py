@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from socialapp.read.common.sql import fetchall
-from tests.read.conftest import MINE, SNAPSHOT_ORDER, apply_all, reset
+from tests.read.conftest import MINE, SNAPSHOT_ORDER, apply_all, reset, state_columns
 from tests.read.factory import World, shuffled_within_aggregates
 
 pytestmark = pytest.mark.django_db(databases=["default", "read"])
@@ -24,7 +24,7 @@ ORDER = {
 
 
 def snapshot() -> dict[str, list[tuple]]:
-    return {t: fetchall(f"SELECT * FROM {t} ORDER BY {o}") for t, o in ORDER.items()}
+    return {t: fetchall(f"SELECT {state_columns(t)} FROM {t} ORDER BY {o}") for t, o in ORDER.items()}
 
 
 def clean() -> None:

@@ -85,6 +85,22 @@ def page_request(request: Request, scope: str, key_length: int = 1) -> PageReque
     return PageRequest(limit=limit, after=after)
 
 
+# The largest id PostgreSQL's bigint holds: every id of ours (snowflakes, sequences) is below it.
+MAX_ID = 2**63 - 1
+
+
+def since_param(request: Request, name: str = "since") -> int | None:
+    """The `since` of a resume (an id: a post's on the feed, a notification's on notifications),
+    or None when absent. Not a positive integer that a bigint holds: a 400 naming the parameter
+    (problem JSON), as for `limit`; never a guess."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 19) or not 0 < int(raw) <= MAX_ID:
+        raise ValidationFailed.on(name, f"{name} must be a positive integer id.")
+    return int(raw)
+
+
 def page_response(
     request: Request,
     *,

@@ -59,6 +59,17 @@ PAGE_PARAMETERS = [
 ]
 
 
+def since_parameter(description: str) -> OpenApiParameter:
+    """The `since` query parameter of a resume (feed, notifications): an id, as a string of
+    digits (ids are 64-bit: JSON numbers would lose precision in JavaScript clients)."""
+    return OpenApiParameter(
+        "since",
+        {"type": "string", "pattern": "^[0-9]{1,19}$"},
+        OpenApiParameter.QUERY,
+        description=description,
+    )
+
+
 def viewer_id(request: Request) -> int | None:
     """The caller's user id, None when anonymous (for `liked_by_me`, `followed_by_me`, ...)."""
     return request.user.pk if request.user and request.user.is_authenticated else None

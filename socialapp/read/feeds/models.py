@@ -9,6 +9,7 @@ before or after its aggregate's other events never resurrects anything.
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
+from django.db.models.functions import Now
 
 
 class PostAuthor(models.Model):
@@ -215,6 +216,9 @@ class FeedPost(models.Model):
     # `direct` (whether or not they follow).
     visibility = models.CharField(max_length=10, default="public", db_default="public")
     audience_ids = ArrayField(models.BigIntegerField(), default=list, db_default="{}")
+    # When this row was written (statement time): the read-time merge's half of a resume
+    # (`?since=`, socialapp.read.feeds.resume) finds posts the projector applied late by it.
+    added_at = models.DateTimeField(db_default=Now())
 
     class Meta:
         db_table = "feed_post"
@@ -244,6 +248,10 @@ class FeedEntry(models.Model):
     reader_id = models.BigIntegerField()
     post_id = models.BigIntegerField()
     author_id = models.BigIntegerField()
+    # When the entry was written (statement time), not when its post was: a chunked fan-out or a
+    # late projection adds an older post after newer ones were pushed, and a resume (`?since=`,
+    # socialapp.read.feeds.resume) must return it even though its id is below `since`.
+    added_at = models.DateTimeField(db_default=Now())
 
     class Meta:
         db_table = "feed_entry"

@@ -16,6 +16,7 @@ from socialapp.read.common import visibility
 from socialapp.read.common.rendered import iso_datetime, mentions_json
 from socialapp.read.common.sql import fetchall, fetchone
 from socialapp.read.common.visibility import Context, comment_visible
+from socialapp.read.feeds.resume import IN_RESUME, written_since
 
 # The viewer's placeholder in every statement here (bound to a user id, or None when anonymous).
 VIEWER = "%(viewer)s"
@@ -116,14 +117,15 @@ HOME_VISIBLE = visibility.post_visible("p", "%(r)s", Context.HOME)
 HOME_FEED_SQL = f"""
 WITH candidates AS (
   (SELECT e.post_id FROM feed_entry e JOIN read_post p ON p.post_id = e.post_id
-    WHERE e.reader_id = %(r)s AND (%(b)s::bigint IS NULL OR e.post_id < %(b)s) AND {HOME_VISIBLE}
+    WHERE e.reader_id = %(r)s AND (%(b)s::bigint IS NULL OR e.post_id < %(b)s) AND {IN_RESUME.format(row="e")}
+      AND {HOME_VISIBLE}
     ORDER BY e.post_id DESC LIMIT %(n)s)
   UNION
   (SELECT m.post_id FROM feed_author a JOIN feed_follow f ON f.followee_id = a.user_id AND f.follower_id = %(r)s
     CROSS JOIN LATERAL (
       SELECT fp.post_id FROM feed_post fp JOIN read_post p ON p.post_id = fp.post_id
       WHERE fp.author_id = f.followee_id AND NOT fp.fanned_out AND NOT fp.deleted
-        AND (%(b)s::bigint IS NULL OR fp.post_id < %(b)s) AND {HOME_VISIBLE}
+        AND (%(b)s::bigint IS NULL OR fp.post_id < %(b)s) AND {IN_RESUME.format(row="fp")} AND {HOME_VISIBLE}
       ORDER BY fp.post_id DESC LIMIT %(n)s) m
     WHERE a.has_unfanned AND f.active)
 )
@@ -133,8 +135,10 @@ ORDER BY p.post_id DESC LIMIT %(n)s
 """
 
 
-def home_feed(*, reader_id: int, before: int | None, limit: int) -> list[Rendered]:
+def home_feed(*, reader_id: int, before: int | None, limit: int, since: int | None = None) -> list[Rendered]:
     """Fanned-out entries merged with the posts of large followees that were not fanned out
     (hybrid fan-out). An empty first page may mean an evicted feed: the view regenerates it
-    (`maintenance.regenerate_if_empty`) and reads again."""
-    return fetchall(HOME_FEED_SQL, {"r": reader_id, "b": before, "n": limit})
+    (`maintenance.regenerate_if_empty`) and reads again. `since`: only the resume set after that
+    post (socialapp.read.feeds.resume: newer posts, and older ones written to the feed late)."""
+    st = written_since(since) if since is not None else None
+    return fetchall(HOME_FEED_SQL, {"r": reader_id, "b": before, "n": limit, "s": since, "st": st})

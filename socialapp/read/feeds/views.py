@@ -12,9 +12,15 @@ from rest_framework.request import Request
 
 from socialapp.common.errors import NotFound
 from socialapp.read.common.conditional import CONDITIONAL_PARAMETERS, NOT_MODIFIED, conditional_rendered
-from socialapp.read.common.pagination import PageRequest
+from socialapp.read.common.pagination import PageRequest, since_param
 from socialapp.read.common.rendered import serve_rendered_page
-from socialapp.read.common.views import CONSISTENCY_PARAMETERS, PAGE_PARAMETERS, QueryView, viewer_id
+from socialapp.read.common.views import (
+    CONSISTENCY_PARAMETERS,
+    PAGE_PARAMETERS,
+    QueryView,
+    since_parameter,
+    viewer_id,
+)
 from socialapp.read.feeds import maintenance, selectors
 from socialapp.read.feeds.selectors import Rendered
 from socialapp.read.feeds.serializers import PublicCommentPageOut, PublicPostOut, PublicPostPageOut
@@ -58,22 +64,35 @@ class HomeFeedView(QueryView):
     @extend_schema(
         operation_id="feed_home",
         summary="Your home feed, newest first",
-        parameters=[*PAGE_PARAMETERS, *CONSISTENCY_PARAMETERS],
+        parameters=[
+            *PAGE_PARAMETERS,
+            since_parameter(
+                "Resume after a stream disconnect: the id of the last post received. Returns the posts newer than it "
+                "and the older ones written to your feed since shortly before it was created (a chunked fan-out "
+                "delivers an older post late), newest first and paged as usual; drop the ids you already hold. "
+                "Send the last event's consistency token as X-Consistency-Token."
+            ),
+            *CONSISTENCY_PARAMETERS,
+        ],
         responses=PublicPostPageOut,
         examples=[POST_PAGE_EXAMPLE],
         tags=["queries"],
     )
     def get(self, request: Request) -> HttpResponseBase:
-        reader = request.user.pk
-        return _post_page(request, f"feed:{reader}", lambda **kw: home_feed_regenerated(reader_id=reader, **kw))
+        reader, since = request.user.pk, since_param(request)
+        return _post_page(
+            request, f"feed:{reader}", lambda **kw: home_feed_regenerated(reader_id=reader, since=since, **kw)
+        )
 
 
-def home_feed_regenerated(*, reader_id: int, before: int | None, limit: int) -> list[Rendered]:
+def home_feed_regenerated(
+    *, reader_id: int, before: int | None, limit: int, since: int | None = None
+) -> list[Rendered]:
     """The feed selector, with the one write a feed read may cause made explicit: an empty first
     page of a reader whose stored feed is empty (new, or evicted) regenerates it, then reads again."""
-    rows = selectors.home_feed(reader_id=reader_id, before=before, limit=limit)
+    rows = selectors.home_feed(reader_id=reader_id, before=before, limit=limit, since=since)
     if not rows and before is None and maintenance.regenerate_if_empty(reader_id):
-        rows = selectors.home_feed(reader_id=reader_id, before=before, limit=limit)
+        rows = selectors.home_feed(reader_id=reader_id, before=before, limit=limit, since=since)
     return rows
 
 

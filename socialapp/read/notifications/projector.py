@@ -18,6 +18,11 @@ late `follow.requested` never brings back a request already answered. A resolved
 its reporter (`report_resolved`, with the report's id and the action taken); its actor is the
 reporter: the moderator who resolved it is never shown, and the reported account may be
 suspended or gone by then (docs/moderation.md).
+
+Pushes (socialapp.read.push, after the commit): each notification written with a NEW id (its ref
+drawn for the first time) is a `notification` for its recipient's stream; one that comes back
+with its old id (a repetition inside the dedup window, a mention's earlier version arriving late)
+was pushed when it first appeared and is not pushed again.
 """
 
 from __future__ import annotations
@@ -28,8 +33,10 @@ from typing import Any
 from django.conf import settings
 
 from socialapp.events.catalogue import EventType
-from socialapp.events.projector import EventMessage, Projector, handles, register
-from socialapp.read.common.sql import execute, fetchall, fetchone
+from socialapp.events.projector import REGISTRY, EventMessage, Projector, handles, register
+from socialapp.read.common.sql import READ, execute, fetchall, fetchone
+from socialapp.read.push.messages import Kind, NotificationFacts, StatusFacts, route_user
+from socialapp.read.push.publisher import event_effect, publish_after_commit
 
 TABLES = (
     "read_notification",
@@ -75,27 +82,88 @@ def _lock_recipients(recipients: list[int]) -> None:
 
 
 def _seq(recipient: int, ref: str) -> int:
-    """The notification's id: the one it had before (rebuild, replay), else a new one."""
-    execute(
+    """The notification's id: the one it had before (rebuild, replay), else a new one (negated:
+    a first appearance, which `_insert` pushes)."""
+    row = fetchone(
         "INSERT INTO read_notification_ref (recipient_id, ref, seq) VALUES (%s, %s, nextval('read_notification_seq'))"
-        " ON CONFLICT DO NOTHING",
+        " ON CONFLICT DO NOTHING RETURNING seq",
         [recipient, ref],
+        using=READ,
     )
+    if row is not None:
+        return -int(row[0])
     row = fetchone("SELECT seq FROM read_notification_ref WHERE recipient_id = %s AND ref = %s", [recipient, ref])
     assert row is not None
     return int(row[0])
 
 
-def _insert(*row: object, report: tuple[int | None, str | None] = (None, None)) -> None:
+def _insert(event: EventMessage, *row: Any, report: tuple[int | None, str | None] = (None, None)) -> None:
     """(recipient_id, position, seq, kind, actor_id, actor_username, post_id, comment_id,
     source_key, created_at), and a report_resolved's (report_id, report_action); callers hold
-    the recipient's lock (`_lock_recipients`)."""
-    execute(
+    the recipient's lock (`_lock_recipients`). A negative `seq` (from `_seq`) is a new id: the
+    notification's first appearance, pushed to the recipient's stream after the commit."""
+    recipient, position, seq, kind, actor, _, post_id, comment_id, *_ = row
+    written = execute(
         "INSERT INTO read_notification (recipient_id, position, seq, kind, actor_id, actor_username, post_id,"
         " comment_id, source_key, created_at, report_id, report_action)"
         " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-        [*row, *report],
+        [recipient, position, abs(seq), *row[3:], *report],
     )
+    if seq < 0 and written:
+        facts = NotificationFacts(id=-seq, recipient_id=int(recipient), actor_id=actor, type=kind)
+        status = _status_facts(event, post_id, comment_id)
+        message = event_effect(
+            Kind.NOTIFICATION, -seq, event, recipients=(int(recipient),), notification=facts, status=status
+        )
+        publish_after_commit(message, [route_user(recipient)], using=READ, projector=REGISTRY.get("notifications"))
+
+
+def _status_facts(event: EventMessage, post_id: int | None, comment_id: int | None) -> StatusFacts | None:
+    """The facts of the status a notification is about (the comment, else the post): from the
+    posts projector's row once it has the status, else from the event when it is the status's
+    own (a mention or a comment notification applied here first), else what the event knows (a
+    like's post: its author; the visibility rule always lets the author see their post)."""
+    if post_id is None and comment_id is None:
+        return None
+    p = event.payload
+    if comment_id is not None:
+        row = fetchone(
+            "SELECT author_id, visibility, audience_ids FROM read_comment WHERE comment_id = %s"
+            " AND created_at IS NOT NULL",
+            [comment_id],
+            using=READ,
+        )
+        if row is None and int(p.get("comment_id") or 0) == int(comment_id):
+            row = (p.get("author_id") or 0, p.get("visibility") or "public", _payload_audience(p, comment=True))
+        author, visibility, audience = row or (0, "public", ())
+        return StatusFacts(
+            id=int(comment_id), author_id=int(author), visibility=visibility, audience_ids=tuple(audience or ()),
+            post_id=int(post_id) if post_id is not None else None,
+        )  # fmt: skip
+    row = fetchone(
+        "SELECT author_id, visibility, audience_ids, hashtags FROM read_post WHERE post_id = %s"
+        " AND created_at IS NOT NULL",
+        [post_id],
+        using=READ,
+    )
+    if row is None and "comment_id" not in p and "visibility" in p and int(p.get("post_id") or 0) == int(post_id):
+        row = (p["author_id"], p["visibility"], _payload_audience(p), p.get("hashtags") or ())
+    if row is None:
+        row = (p.get("post_author_id") or p.get("author_id") or 0, p.get("visibility") or "public", (), ())
+    author, visibility, audience, hashtags = row
+    return StatusFacts(
+        id=int(post_id), author_id=int(author), visibility=visibility, audience_ids=tuple(audience or ()),
+        hashtags=tuple(hashtags or ()),
+    )  # fmt: skip
+
+
+def _payload_audience(p: dict[str, Any], *, comment: bool = False) -> tuple[int, ...]:
+    """A status's audience as the posts projector derives it from the same facts (its mentions,
+    and for a comment its post's and the answered comment's authors)."""
+    ids = set(_mention_ids(p.get("mentions")))
+    if comment:
+        ids |= {int(u) for u in (p.get("post_author_id"), p.get("in_reply_to_account_id")) if u}
+    return tuple(sorted(ids))
 
 
 def _notify(
@@ -117,6 +185,7 @@ def _notify(
     position, occurred_at = at or (event.position, event.occurred_at)
     _lock_recipients([recipient])
     _insert(
+        event,
         recipient,
         position,
         _seq(recipient, str(position)),
@@ -142,7 +211,7 @@ def _record_mentions(event: EventMessage, source_key: str, mentioned: list[int])
         )
 
 
-def _materialize_mentions(source_key: str) -> None:
+def _materialize_mentions(event: EventMessage, source_key: str) -> None:
     """One `mention` notification per (user, post or comment) ever mentioned by any version,
     once the creation (the author) is known and while nothing involved is gone. Callers hold the
     gate locks of the source, its post, its author and the mentioned users."""
@@ -175,7 +244,7 @@ def _materialize_mentions(source_key: str) -> None:
             [uid, source_key],
         )  # an earlier version arrived late: same notification (same id), earlier cause
         seq = _seq(uid, f"mention:{source_key}")
-        _insert(uid, position, seq, "mention", author, username, post_id, comment_id, source_key, occurred_at)
+        _insert(event, uid, position, seq, "mention", author, username, post_id, comment_id, source_key, occurred_at)
 
 
 def _window_of(moment: datetime) -> int:
@@ -300,6 +369,7 @@ class NotificationsProjector(Projector):
             return
         _lock_recipients([reporter])
         _insert(
+            event,
             reporter,
             event.position,
             _seq(reporter, str(event.position)),
@@ -342,7 +412,7 @@ class NotificationsProjector(Projector):
             )
         _record_mentions(event, key, mentioned)
         if not gone and not gates[f"user:{p['author_id']}"][1]:
-            _materialize_mentions(key)
+            _materialize_mentions(event, key)
 
     @handles(EventType.COMMENT_CREATED, EventType.COMMENT_EDITED)
     def comment_written(self, event: EventMessage) -> None:
@@ -380,7 +450,7 @@ class NotificationsProjector(Projector):
                 post_id=p["post_id"],
                 comment_id=p["comment_id"],
             )
-        _materialize_mentions(comment_key)
+        _materialize_mentions(event, comment_key)
 
     @handles(EventType.COMMENT_DELETED)
     def comment_deleted(self, event: EventMessage) -> None:

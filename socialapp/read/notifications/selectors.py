@@ -44,14 +44,19 @@ NOTIFICATION_JSON = (
 )
 
 
-def notifications(*, recipient_id: int, before: int | None, limit: int) -> list[tuple[int, str]]:
-    """Newest first, as (seq, JSON text)."""
+def notifications(
+    *, recipient_id: int, before: int | None, limit: int, since: int | None = None
+) -> list[tuple[int, str]]:
+    """Newest first, as (seq, JSON text); `since`: only those with a higher id (a resume after a
+    stream disconnect: one recipient's ids commit in increasing order, models.py, so no
+    notification can appear below an id the client already received)."""
     return fetchall(
         f"SELECT n.seq, {NOTIFICATION_JSON}"
         " FROM read_notification n WHERE n.recipient_id = %(r)s AND (%(b)s::bigint IS NULL OR n.seq < %(b)s)"
+        " AND (%(s)s::bigint IS NULL OR n.seq > %(s)s)"
         f" AND {SHOWN} AND {RECIPIENT_MAY_SEE}"
         " ORDER BY n.seq DESC LIMIT %(n)s",
-        {"r": recipient_id, "b": before, "n": limit},
+        {"r": recipient_id, "b": before, "n": limit, "s": since},
     )
 
 

@@ -8,8 +8,9 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from socialapp.read.common.pagination import since_param
 from socialapp.read.common.rendered import serve_rendered_page
-from socialapp.read.common.views import CONSISTENCY_PARAMETERS, PAGE_PARAMETERS, QueryView
+from socialapp.read.common.views import CONSISTENCY_PARAMETERS, PAGE_PARAMETERS, QueryView, since_parameter
 from socialapp.read.notifications import selectors
 from socialapp.read.notifications.markers import mark_read
 from socialapp.read.notifications.serializers import MarkReadIn, MarkReadOut, NotificationOut, NotificationPageOut
@@ -36,17 +37,27 @@ class NotificationsView(QueryView):
     @extend_schema(
         operation_id="notifications_list",
         summary="Your notifications, newest first",
-        parameters=[*PAGE_PARAMETERS, *CONSISTENCY_PARAMETERS],
+        parameters=[
+            *PAGE_PARAMETERS,
+            since_parameter(
+                "Resume after a stream disconnect: the id of the last notification received. Returns only newer "
+                "ones, newest first and paged as usual (your notifications' ids are given in commit order, so none "
+                "can appear below one you received). Send the last event's consistency token as X-Consistency-Token."
+            ),
+            *CONSISTENCY_PARAMETERS,
+        ],
         responses=NotificationPageOut,
         examples=[OpenApiExample("A page", value={"results": [EXAMPLE], "next": None, "unread_count": 1})],
         tags=["queries"],
     )
     def get(self, request: Request) -> HttpResponse:
-        me = request.user.pk
+        me, since = request.user.pk, since_param(request)
         return serve_rendered_page(
             request,
             scope=f"notifications:{me}",
-            fetch=lambda page: selectors.notifications(recipient_id=me, before=page.key(0), limit=page.fetch_limit),
+            fetch=lambda page: selectors.notifications(
+                recipient_id=me, before=page.key(0), limit=page.fetch_limit, since=since
+            ),
             extra=lambda: {"unread_count": selectors.unread_count(me)},
         )
 

@@ -5,13 +5,21 @@ Every table is a toggled aggregate: `versioned_toggle` applies an event unless i
 holds that version or a newer one, so duplicates and any order of arrival end on the same rows,
 and the default replay check and schema-swap rebuild of the base class cover them. Nothing here
 is counted, so no handler needs more than its own row lock.
+
+Pushes (socialapp.read.push, after the commit): a change that took effect is a `relations` message
+for the stream of each user whose relation sets (visibility.Relations: blocks, blocked_by, mutes,
+notification_mutes, follows) it changed, so that their streams reload them: both parties of a
+block, the muter of a mute, the follower of a follow. A follow request changes none of the sets
+(an approval arrives as `user.followed`): no push.
 """
 
 from __future__ import annotations
 
 from socialapp.events.catalogue import EventType
 from socialapp.events.projector import EventMessage, Projector, handles, register
-from socialapp.read.common.sql import versioned_toggle
+from socialapp.read.common.sql import READ, versioned_toggle
+from socialapp.read.push.messages import Kind, route_user
+from socialapp.read.push.publisher import event_effect, publish_after_commit
 
 TABLES = ("read_block", "read_mute", "read_follow_request", "read_relation_follow")
 
@@ -21,16 +29,25 @@ class RelationsProjector(Projector):
     name = "relations"
     tables = TABLES
 
+    def _push(self, event: EventMessage, users: list[int], changed: bool) -> None:
+        """`relations` for these users' streams, if the event changed their sets. Keyed by the
+        first user (the acting one): one message, all of them in CC."""
+        if changed:
+            message = event_effect(Kind.RELATIONS, users[0], event, recipients=tuple(users))
+            publish_after_commit(message, [route_user(u) for u in users], using=READ, projector=self)
+
     @handles(EventType.USER_BLOCKED, EventType.USER_UNBLOCKED)
     def block(self, event: EventMessage) -> None:
         p = event.payload
-        versioned_toggle(
+        active = event.event_type == EventType.USER_BLOCKED
+        was = versioned_toggle(
             "read_block",
             {"blocker_id": int(p["blocker_id"]), "blocked_id": int(p["blocked_id"])},
             event.aggregate_version,
-            active=event.event_type == EventType.USER_BLOCKED,
+            active=active,
             position=event.position,
         )
+        self._push(event, [int(p["blocker_id"]), int(p["blocked_id"])], was is not None and was != active)
 
     @handles(EventType.USER_MUTED, EventType.USER_UNMUTED)
     def mute(self, event: EventMessage) -> None:
@@ -45,7 +62,7 @@ class RelationsProjector(Projector):
             if muted
             else {"notifications": True, "expires_at": None}
         )
-        versioned_toggle(
+        was = versioned_toggle(
             "read_mute",
             {"muter_id": int(p["muter_id"]), "muted_id": int(p["muted_id"])},
             event.aggregate_version,
@@ -53,6 +70,8 @@ class RelationsProjector(Projector):
             position=event.position,
             **options,
         )
+        # A repeated mute may change its options (notifications, expiry): pushed too.
+        self._push(event, [int(p["muter_id"])], was is not None and (was != muted or muted))
 
     @handles(
         EventType.FOLLOW_REQUESTED,
@@ -77,9 +96,11 @@ class RelationsProjector(Projector):
     @handles(EventType.USER_FOLLOWED, EventType.USER_UNFOLLOWED)
     def follow(self, event: EventMessage) -> None:
         p = event.payload
-        versioned_toggle(
+        active = event.event_type == EventType.USER_FOLLOWED
+        was = versioned_toggle(
             "read_relation_follow",
             {"follower_id": int(p["follower_id"]), "followee_id": int(p["followee_id"])},
             event.aggregate_version,
-            active=event.event_type == EventType.USER_FOLLOWED,
+            active=active,
         )
+        self._push(event, [int(p["follower_id"])], was is not None and was != active)

@@ -26,6 +26,14 @@
   they live in a shadow or scratch schema; the rebuild sends them once they are live, the check
   runs them in place.
 
+Pushes (socialapp.read.push, after the commit; never while replaying): the statements that write
+or remove feed rows return their reader ids (per post, one array), and each post gets one message
+for all of them (`user.<id>` keys in CC): `update` for the author's own entry, the addressed
+audience and the inline fan-out together, one more per chunk job as it commits (jobs.py), and the
+author's channel `author.<id>` for a post not fanned out; `delete` for the readers whose feed held
+a deleted post or a deactivated author's posts (and the author's channel for those merged at read
+time). Unfollows and trims push nothing (Mastodon's streams do not either).
+
 Races are closed by locks: follow/unfollow lock the followee's `feed_author` row FOR UPDATE
 and `post.created` FOR SHARE, so a follow either sees the post or the fan-out sees the edge;
 a chunk locks its `feed_post` FOR SHARE and `post.deleted` FOR UPDATE, so a chunk never
@@ -133,7 +141,8 @@ class HomeFeedProjector(Projector):
     def check(self) -> CheckReport:
         """Live feeds == a replay of the events they applied, chunk jobs included. Feeds are
         compared within the cap (amortised trimming leaves order-dependent tails beyond it);
-        pending chunk jobs are not compared (their ids come from a sequence)."""
+        pending chunk jobs are not compared (their ids come from a sequence), nor when a row was
+        written (`added_at`: the resume's clock, socialapp.read.feeds.resume, not state)."""
 
         def run_scratch_jobs() -> None:
             for (job_id,) in fetchall("SELECT id FROM feed_fanout_job ORDER BY id"):
@@ -145,6 +154,8 @@ class HomeFeedProjector(Projector):
                 "feed_entry": "SELECT reader_id, post_id, author_id FROM (SELECT *, row_number() OVER"
                 " (PARTITION BY reader_id ORDER BY post_id DESC) AS n FROM {schema}.feed_entry) s"
                 f" WHERE n <= {int(settings.FEED_MAX_ENTRIES)}",
+                "feed_post": "SELECT post_id, author_id, fanned_out, deleted, visibility, audience_ids"
+                " FROM {schema}.feed_post",
                 "feed_fanout_job": "SELECT 1 WHERE false",
             },
             after_replay=run_scratch_jobs,

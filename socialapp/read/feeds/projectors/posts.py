@@ -23,6 +23,12 @@ current mentions name, a comment's also its post's author (`post_author_id`) and
 comment's author, so every order of the same events leaves the same audience.
 Counts move by deltas on real flips; a handler locks the acting user's author
 row first (FOR SHARE), deactivation locks it FOR UPDATE, which serialises the two.
+
+Pushes (socialapp.read.push, after the commit): a live public post's creation is an `update` for
+the public and hashtag streams, its deletion a `delete` there; an edit that took effect is a
+`status.update` there if public, and for the author's and every reader's stream whose home feed
+holds it (the home feed's rows, read here) or the author's channel if the feed merges the author's
+posts at read time. Comments are in no timeline (socialapp.mastodon.queries.timelines): no push.
 """
 
 from __future__ import annotations
@@ -32,8 +38,11 @@ from typing import Any
 
 from socialapp.events.catalogue import EventType
 from socialapp.events.projector import EventMessage, Projector, handles, register
-from socialapp.read.common.sql import execute, fetchone, versioned_toggle
+from socialapp.read.common.sql import READ, execute, fetchall, fetchone, versioned_toggle
 from socialapp.read.common.suspension import apply_suspension
+from socialapp.read.common.visibility import Visibility
+from socialapp.read.push.messages import ROUTE_PUBLIC, Kind, StatusFacts, route_author, route_hashtag, route_user
+from socialapp.read.push.publisher import event_effect, publish_after_commit
 
 TABLES = ("read_post_author", "read_post", "read_comment", "read_like", "read_post_tag", "read_status_version")
 
@@ -199,10 +208,11 @@ def _replace_tags(post_id: int) -> None:
     )
 
 
-def _set_post_content(p: dict[str, Any], version: int, *, edited_at: str | None = None) -> None:
+def _set_post_content(p: dict[str, Any], version: int, *, edited_at: str | None = None) -> int:
     """This version's body, hashtags and mentions (and edit time), unless the row holds a newer
-    version. The caller rebuilds the tag timeline once it has scrubbed (`_replace_tags`)."""
-    execute(
+    version (then 0 rows change). The caller rebuilds the tag timeline once it has scrubbed
+    (`_replace_tags`)."""
+    return execute(
         "UPDATE read_post SET body = %s, hashtags = %s, mentions = %s, spoiler_text = %s, sensitive = %s,"
         " edited_at = COALESCE(%s::timestamptz, edited_at),"
         " version = %s, author_id = CASE WHEN author_id = 0 THEN %s ELSE author_id END"
@@ -273,10 +283,47 @@ def _set_reply_target(p: dict[str, Any]) -> None:
     )
 
 
+# A post's facts for a push, and whether it is shown at all (live: created, not deleted, author
+# neither deactivated nor suspended).
+_POST_FACTS = (
+    "SELECT p.author_id, p.visibility, p.audience_ids, p.hashtags, p.created_at IS NOT NULL AND NOT p.deleted"
+    " AND NOT p.author_deactivated AND NOT coalesce(a.suspended, false)"
+    " FROM read_post p LEFT JOIN read_post_author a ON a.user_id = p.author_id WHERE p.post_id = %s"
+)
+
+
+def _post_facts(post_id: int) -> tuple[StatusFacts, bool] | None:
+    row = fetchone(_POST_FACTS, [post_id], using=READ)
+    if row is None:
+        return None
+    author, visibility, audience, hashtags, live = row
+    facts = StatusFacts(
+        id=post_id,
+        author_id=int(author),
+        visibility=visibility,
+        audience_ids=tuple(audience or ()),
+        hashtags=tuple(hashtags or ()),
+    )
+    return facts, bool(live)
+
+
+def _listed_routes(facts: StatusFacts, extra_tags: tuple[str, ...] = ()) -> list[str]:
+    """The public and hashtag streams, for a public status (the only ones they list)."""
+    if facts.visibility != Visibility.PUBLIC:
+        return []
+    tags = dict.fromkeys(route_hashtag(t) for t in (*facts.hashtags, *extra_tags))
+    return [ROUTE_PUBLIC, *tags]
+
+
 @register
 class PostsProjector(Projector):
     name = "posts"
     tables = TABLES
+
+    def _push(self, kind: Kind, event: EventMessage, facts: StatusFacts, routes: list[str], readers=()) -> None:
+        if routes:
+            message = event_effect(kind, facts.id, event, recipients=tuple(readers), status=facts)
+            publish_after_commit(message, routes, using=READ, projector=self)
 
     # ---------------------------------------------------------------- users
     @handles(EventType.USER_REGISTERED, EventType.PROFILE_UPDATED)
@@ -335,6 +382,9 @@ class PostsProjector(Projector):
         _add_version(p["post_id"], event.aggregate_version, p, p["created_at"], hashtags=True)
         _scrub_posts("post_id = %s", [p["post_id"]])
         _replace_tags(p["post_id"])
+        found = _post_facts(int(p["post_id"]))
+        if found is not None and found[1]:
+            self._push(Kind.UPDATE, event, found[0], _listed_routes(found[0]))
 
     @handles(EventType.POST_EDITED)
     def post_edited(self, event: EventMessage) -> None:
@@ -344,15 +394,43 @@ class PostsProjector(Projector):
         if deactivated:  # the post row may be a placeholder that deactivation did not find
             execute("UPDATE read_post SET author_deactivated = true WHERE post_id = %s", [p["post_id"]])
         _set_visibility("read_post", "post_id", p["post_id"], p)
-        _set_post_content(p, event.aggregate_version, edited_at=p["edited_at"])
+        before = _post_facts(int(p["post_id"]))
+        changed = _set_post_content(p, event.aggregate_version, edited_at=p["edited_at"])
         _add_version(p["post_id"], event.aggregate_version, p, p["edited_at"], hashtags=True)
         _scrub_posts("post_id = %s", [p["post_id"]])
         _replace_tags(p["post_id"])
+        if changed:
+            self._push_edit(event, int(p["post_id"]), before[0].hashtags if before else ())
+
+    def _push_edit(self, event: EventMessage, post_id: int, old_tags: tuple[str, ...]) -> None:
+        """A live post's edit took effect: `status.update` for the streams that may show it: the
+        public and hashtag ones (the tags it had too) if public, its author's, and those of the
+        readers whose home feed holds it, or the author's channel if the feed merges it at read
+        time (reading the home feed's rows; a post it has not seen yet is in no feed)."""
+        found = _post_facts(post_id)
+        if found is None or not found[1]:
+            return
+        facts = found[0]
+        readers = sorted(
+            {
+                facts.author_id,
+                *(r[0] for r in fetchall("SELECT reader_id FROM feed_entry WHERE post_id = %s", [post_id], using=READ)),
+            }
+        )
+        unfanned = fetchone(
+            "SELECT NOT fanned_out FROM feed_post WHERE post_id = %s AND NOT deleted", [post_id], using=READ
+        )
+        channels = [route_author(facts.author_id)] if unfanned and unfanned[0] else []
+        routes = [*_listed_routes(facts, old_tags), *(route_user(r) for r in readers), *channels]
+        self._push(Kind.STATUS_UPDATE, event, facts, routes, readers)
 
     @handles(EventType.POST_DELETED)
     def post_deleted(self, event: EventMessage) -> None:
         p = event.payload
-        _placeholder_post(p["post_id"])
+        _lock_post(p["post_id"])
+        before = _post_facts(int(p["post_id"]))  # before the scrub erases its hashtags
+        if before is not None and before[1]:  # it was shown: the listing streams drop it
+            self._push(Kind.DELETE, event, before[0], _listed_routes(before[0]))
         execute(
             "UPDATE read_post SET deleted = true, version = GREATEST(version, %s),"
             " author_id = CASE WHEN author_id = 0 THEN %s ELSE author_id END WHERE post_id = %s",

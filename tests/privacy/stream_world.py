@@ -1,0 +1,112 @@
+"""The world of the privacy matrix, built for streams (tests/privacy/test_streams.py).
+
+A stream shows what happens while it is open, under the relations in force when it happens, so
+the order of tests/privacy/world_site.py (statuses first, then the blocks and mutes, to prove that
+lists hide by the rule what was made before a block) cannot be a stream's: here the relations come
+first, then the streams are opened (`open_streams`), then the statuses, likes and answers are
+appended and applied through the projectors in this process, which publish their pushes after
+each commit as in production. The statuses, likes and answers are world_site's exactly, so
+the same oracle (tests/privacy/oracle.py) and the same selections (test_matrix's `_home`,
+`_notified`) say what each stream must deliver.
+
+One user more, `fence`, outside the matrix: every signed-in viewer follows it, and its public,
+tagged post is the world's last event. Every push of this process leaves through one publisher
+channel, and the streaming server delivers one queue's messages in order, so a stream that has
+received the fence has received everything before it that it was going to: what is missing then
+is missing, and no test waits on an absence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from django.contrib.auth import get_user_model
+
+from socialapp.events.projector import REGISTRY
+from socialapp.write.accounts.services import token_issue
+from tests.privacy import oracle
+from tests.privacy.relations import RELATIONS, SIGNED_IN
+from tests.privacy.world import PrivacyWorld, relate
+from tests.privacy.world_site import TAG, VISIBILITIES, WORD, MatrixWorld, Status
+from tests.read.conftest import apply_all, logged
+
+FENCE = "fence"
+# Every projector but search (no stream reads Elasticsearch; a stream world needs no index), those
+# whose rows a push is rendered from first: the streaming server renders a status or a
+# notification when the push arrives, from `posts` (and `profiles`, `relations`), so a push of
+# `home_feed` or `notifications` sent before `posts` applied the same event finds nothing to render.
+# That race is a test of its own (test_streams.py, test_a_push_that_outruns_its_post); here every
+# push finds its rows, so that what a stream lacks is the rule's doing.
+RENDERED_FROM = ("posts", "profiles", "relations")
+PROJECTORS = [*RENDERED_FROM, *(name for name in REGISTRY if name not in RENDERED_FROM and name != "search")]
+
+
+def _applied_since(position: int, events: list) -> list:
+    """Append the factory's events to the real log, and return (as the pipeline carries them) those
+    above `position`: the ones just appended."""
+    return [e for e in logged(events) if e.position > position]
+
+
+def build_streamed(open_streams: Callable[[MatrixWorld], None]) -> tuple[MatrixWorld, int, int]:
+    """(world, fence user id, fence post id): relations applied, `open_streams(world)` called,
+    then the statuses, likes, answers and the fence applied."""
+    user_model = get_user_model()
+    w, ids, tokens = PrivacyWorld(), {}, {}
+    for name, facts in RELATIONS.items():
+        if facts.anonymous:
+            continue
+        user = user_model.objects.create_user(username=name, email=f"{name}@example.org", password="x-Passw0rd!")
+        tokens[name] = token_issue(user=user)
+        ids[name] = w.register(name, uid=user.pk)
+    fence_user = user_model.objects.create_user(username=FENCE, email=f"{FENCE}@example.org", password="x-Passw0rd!")
+    fence = w.register(FENCE, uid=fence_user.pk)
+    mw = MatrixWorld(w, ids, tokens)
+    author = ids["author"]
+
+    # 1. Relations: the author locks the account; follows (approved) and requests; then the
+    # blocks and mutes (a block after a follow, as in world_site); every viewer follows the fence.
+    w.lock(author)
+    for name, facts in RELATIONS.items():
+        if facts.requested or facts.follows:
+            relate(w, author, ids[name], facts)
+    for name, facts in RELATIONS.items():
+        if not facts.anonymous and not facts.author and not facts.requested:
+            relate(w, author, ids[name], replace(facts, follows=False, requested=False))
+    for name in SIGNED_IN:
+        w.follow(ids[name], fence)
+    first = _applied_since(0, [e for e in w.events if e.event_type != "user.registered"])
+    apply_all(first, PROJECTORS)
+    head = max(e.position for e in first)
+    appended = len(w.events)
+
+    open_streams(mw)
+
+    # 2. What the streams show: world_site's statuses, likes and answers, then the fence.
+    addressed = [n for n, f in RELATIONS.items() if f.addressed and not f.author]
+    everyone = [n for n in ids if n != "author"]
+    for visibility in VISIBILITIES:
+        for kind, named in (("plain", addressed), ("shout", everyone)):
+            mentions = " ".join(f"@{n}" for n in named)
+            pid = w.post(author, f"{kind} {visibility} {WORD} #{TAG} {mentions}", visibility)
+            mw.posts[pid] = Status(pid, visibility, kind, frozenset(ids[n] for n in named))
+            cid = w.comment(author, pid, f"the author answers {WORD}", visibility)
+            mw.comments[cid] = Status(cid, visibility, "comment", frozenset({author}), post=pid)
+    for name in everyone:
+        facts = RELATIONS[name]
+        before = oracle.Facts(follows=facts.follows, addressed=facts.addressed, requested=facts.requested)
+        for pid, post in mw.posts.items():
+            if oracle.sees(before, post.visibility, "detail", addressed=ids[name] in post.mentions):
+                w.like(ids[name], pid)
+                mw.likes.setdefault(pid, set()).add(name)
+    public = next(p for p, s in mw.posts.items() if s.visibility == "public" and s.kind == "plain")
+    for name in everyone:
+        cid = w.comment(ids[name], public, f"{name} answers {WORD}")
+        mw.comments[cid] = Status(cid, "public", "comment", frozenset({author}), post=public, by=name)
+    fence_post = w.post(fence, f"the fence #{TAG}", "public")
+
+    second = _applied_since(head, w.events[appended:])
+    assert second[-1].payload.get("post_id") == fence_post
+    apply_all(second, PROJECTORS)
+    mw.events = [*first, *second]
+    return mw, fence, fence_post
