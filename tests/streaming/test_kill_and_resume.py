@@ -58,7 +58,7 @@ class ResumingReader:
         self.last_token: str | None = None
         self.resumes = 0
         self._lock = threading.RLock()  # the stream's thread resumes, the test's thread pumps
-        self.stream = EventStream(f"{live.streaming_url}/api/socialapp/v1/stream", headers=self.auth)
+        self.stream = EventStream(f"{live.streaming_url}/api/socialapp/v1/stream?stream=user", headers=self.auth)
         self.stream.on_connect = self._connected
         self._seen_events = 0
 
