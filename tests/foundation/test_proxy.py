@@ -334,3 +334,46 @@ def test_the_real_api_through_the_proxy_split_and_revalidated(tmp_path) -> None:
         created = requests.post(f"{url}/api/socialapp/v1/posts", json={"body": "a command"}, headers=auth, timeout=10)
         assert created.status_code == 201 and created.headers["X-Side"] == "commands", created.text
         assert created.headers["X-Consistency-Token"]
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", "read"])
+def test_the_real_streaming_server_through_the_proxy_sse_and_websocket(tmp_path) -> None:
+    """The streaming server (uvicorn, devkit.streaming) behind the committed config: its health,
+    an SSE stream whose first bytes arrive while it stays open, and Mastodon's WebSocket: the
+    upgrade passes, and frames go both ways (a subscribe to an unknown stream is answered with
+    Mastodon's error message on the socket)."""
+    import websocket
+
+    from devkit.processes import child_env
+    from devkit.streaming import start_streaming_server
+    from tests.read.api_support import make_site
+
+    site = make_site("ann")
+    site.apply()
+    token = site.tokens["ann"]
+    server = start_streaming_server(env=child_env(), name="proxy-streaming")
+    echo = {name: ThreadingHTTPServer(("127.0.0.1", 0), _side(name)) for name in ("commands", "queries")}
+    try:
+        with (
+            serving(echo),
+            running_nginx(tmp_path, echo["commands"].server_port, echo["queries"].server_port, server.port) as url,
+        ):
+            health = requests.get(f"{url}/api/v1/streaming/health", timeout=5)
+            assert (health.status_code, health.text) == (200, "OK")
+            with requests.get(
+                f"{url}/api/v1/streaming/user", headers={"Authorization": f"Bearer {token}"}, stream=True, timeout=10
+            ) as sse:
+                assert sse.status_code == 200 and sse.headers["Content-Type"].startswith("text/event-stream")
+                assert next(sse.iter_lines(chunk_size=1)).startswith(b":")  # the opening comment, unbuffered
+            socket_ = websocket.create_connection(
+                f"ws://{url.split('://', 1)[1]}/api/v1/streaming?access_token={token}", timeout=10
+            )
+            try:
+                assert socket_.getstatus() == 101
+                socket_.send(json.dumps({"type": "subscribe", "stream": "no-such-stream"}))
+                answer = json.loads(socket_.recv())
+                assert answer["error"] and answer["status"] in (400, 404), answer
+            finally:
+                socket_.close()
+    finally:
+        server.stop()
