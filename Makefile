@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 .PHONY: help venv services services-replica services-down services-status browser bench-tools migrate run test lint format bench bench-blocks bench-streaming conformance clean
 
 help:
-	@echo "make run      services up, migrations, API on :8000 + relay + workers (Ctrl-C stops all)"
+	@echo "make run      services up, migrations, API on :8000, streams on :8100, relay, workers (Ctrl-C stops all)"
 	@echo "make test     services up, the whole test suite against real services"
 	@echo "make bench    benchmarks (long); figures in bench/results/"
 	@echo "make bench-blocks  the home feed with 1,000 blocks + 1,000 mutes vs none"
@@ -54,13 +54,17 @@ migrate: venv services
 	$(BIN)/python manage.py migrate --database read --noinput -v 0
 	$(BIN)/python manage.py search init
 
-# One web on :8000 serving both sides (no proxy: the split web-commands/web-queries is for deployments,
-# docs/ops.md), the relay, a Celery task worker, Celery beat and one worker per registered projector (each
-# process's $$PORT is its metrics port); honcho stops them all on Ctrl-C.
+# One web on :$(RUN_PORT) (8000) serving both sides (no proxy: the split web-commands/web-queries is for
+# deployments, docs/ops.md), the streaming server (web-streaming) on RUN_PORT + 100, the relay, a Celery task
+# worker, Celery beat and one worker per registered projector (each process's $$PORT is its metrics port);
+# honcho stops them all on Ctrl-C. honcho gives the n-th process type RUN_PORT + 100 n and web-streaming is
+# the second, so the instance documents advertise ws://127.0.0.1:<RUN_PORT + 100> (docs/streaming.md).
+RUN_PORT ?= 8000
 run: migrate
 	@mkdir -p .services
 	$(BIN)/python manage.py projections procfile --single-web > .services/Procfile.run
-	exec $(BIN)/honcho start -f .services/Procfile.run -d . -p 8000
+	STREAMING_API_URL=$${STREAMING_API_URL:-ws://127.0.0.1:$$(( $(RUN_PORT) + 100 ))} \
+		exec $(BIN)/honcho start -f .services/Procfile.run -d . -p $(RUN_PORT)
 
 test: venv services-replica browser
 	SOCIALAPP_REQUIRE_REPLICA=1 DJANGO_SETTINGS_MODULE=socialapp.settings.test $(BIN)/pytest $(PYTEST_ARGS)

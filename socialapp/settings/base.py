@@ -448,8 +448,14 @@ STREAMING_CONNECTION_QUEUE = env.int("STREAMING_CONNECTION_QUEUE", default=256)
 STREAMING_DEDUP_KEYS = env.int("STREAMING_DEDUP_KEYS", default=1024)
 # Statuses rendered per streaming process, kept for the connections that receive them next.
 STREAMING_RENDER_CACHE = env.int("STREAMING_RENDER_CACHE", default=4096)
+# A pushed status or notification whose row the posts projector has not committed yet (the pushing
+# projector runs independently of it) is rendered again, backing off, for up to this long.
+STREAMING_RENDER_WAIT_SECONDS = env.float("STREAMING_RENDER_WAIT_SECONDS", default=2.0)
 STREAMING_MAX_CONNECTIONS = env.int("STREAMING_MAX_CONNECTIONS", default=10000)  # per process; then 503
 STREAMING_BROKER_RETRY_MAX_SECONDS = env.float("STREAMING_BROKER_RETRY_MAX_SECONDS", default=5.0)
+# A stream opened while the process has no broker queue (starting, or the broker restarting) waits
+# this long for it, then gets 503: once admitted, its keys are bound (the resume protocol needs it).
+STREAMING_BROKER_WAIT_SECONDS = env.float("STREAMING_BROKER_WAIT_SECONDS", default=5.0)
 # Threads of a streaming process that run its synchronous work (session checks, relations,
 # rendering through the query side's selectors): at most this many read-database connections.
 STREAMING_DB_THREADS = env.int("STREAMING_DB_THREADS", default=8)

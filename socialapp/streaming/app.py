@@ -76,11 +76,27 @@ def our_error(exc: StreamError) -> Response:
     )
 
 
+async def broker_ready(app: Starlette) -> None:
+    """Admit a stream only while the process consumes from the broker (waiting up to
+    STREAMING_BROKER_WAIT_SECONDS, else 503): its keys are then bound before the response starts,
+    which the resume protocol relies on (docs/streaming.md: a client that reads the feed after
+    its stream opened misses nothing). Right after a start or a broker outage the queue does not
+    exist yet, and a push published then would be lost without the client knowing."""
+    broker = app.state.broker
+    if broker.connected.is_set():
+        return
+    try:
+        await asyncio.wait_for(broker.connected.wait(), timeout=max(0.0, settings.STREAMING_BROKER_WAIT_SECONDS))
+    except TimeoutError:
+        raise StreamError(503, "Streams are unavailable: the broker cannot be reached. Retry shortly.") from None
+
+
 async def _open(request: Request, channel_name: str | None, *, api: str) -> ASGIApp:
     hub: Hub = request.app.state.hub
     channel = Channel.parse(channel_name, request.query_params.get("tag"))
     viewer = await authenticate(token_from(request.headers, request.query_params))
     authorise(viewer, channel)
+    await broker_ready(request.app)
     conn = Connection(api=api, viewer=viewer, base_url=base_url_of(request), transport="sse")  # type: ignore[arg-type]
     await hub.open(conn)
     try:

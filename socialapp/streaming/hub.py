@@ -351,11 +351,25 @@ class Hub:
         return await self._statuses(message, targets)
 
     async def _cached(self, key: Hashable, fn: Callable[..., Any], *args: Any) -> Any:
+        """The rendering, from the LRU or made now. A None (the row isn't in the read model) is
+        retried with a short backoff for up to STREAMING_RENDER_WAIT_SECONDS and never cached:
+        the projector that pushed (home_feed, notifications) commits independently of the posts
+        projector whose rows the renderers read, so the push can arrive first; dropping it then
+        would lose the event for good."""
         hit, value = self.renders.get(key)
-        if not hit:
+        if hit:
+            return value
+        deadline = time.monotonic() + max(0.0, settings.STREAMING_RENDER_WAIT_SECONDS)
+        delay = 0.02
+        while True:
             value = await run_sync(fn, *args)
-            self.renders.put(key, value)
-        return value
+            if value is not None:
+                self.renders.put(key, value)
+                return value
+            if time.monotonic() + delay > deadline:
+                return None
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.25)
 
     def _token(self, message: PushMessage) -> str | None:
         return token_for([(message.position, message.event_type)])

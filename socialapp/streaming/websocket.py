@@ -40,6 +40,9 @@ async def mastodon_websocket(websocket: WebSocket) -> None:
         if websocket.query_params.get("stream"):
             initial = Channel.parse(websocket.query_params.get("stream"), websocket.query_params.get("tag"))
             authorise(viewer, initial)
+        from socialapp.streaming.app import broker_ready  # app imports this module
+
+        await broker_ready(websocket.app)
         conn = Connection(api="mastodon", viewer=viewer, base_url=base_url_of(websocket), transport="ws")
         await hub.open(conn)
     except StreamError as exc:

@@ -150,7 +150,11 @@ def test_procfile_runs_both_web_sides_relay_and_one_worker_per_registered_projec
     call_command("projections", "procfile", stdout=out)
     lines = out.getvalue().splitlines()
     assert lines[0].startswith("web-commands: ") and lines[1].startswith("web-queries: ")
-    assert lines[2].startswith("relay: ")
+    # The streaming server right after the web types: under honcho (`make run`, base port 8000) the
+    # second process type gets 8100, the address the Makefile gives STREAMING_API_URL.
+    assert lines[2].startswith("web-streaming: ") and "uvicorn socialapp.streaming.asgi:application " in lines[2]
+    assert "--workers ${WEB_STREAMING_WORKERS:-1} " in lines[2] and "--port $PORT " in lines[2]
+    assert lines[3].startswith("relay: ")
     # Each side sized on its own and ready when its own dependencies are (docs/ops.md).
     assert "READINESS_CHECKS=postgres_write,cache " in lines[0] and "${WEB_COMMANDS_WORKERS:-" in lines[0]
     assert "READINESS_CHECKS=postgres_read,elasticsearch,cache " in lines[1] and "${WEB_QUERIES_THREADS:-" in lines[1]
@@ -164,4 +168,5 @@ def test_procfile_runs_both_web_sides_relay_and_one_worker_per_registered_projec
     call_command("projections", "procfile", "--single-web", stdout=out)
     single = out.getvalue().splitlines()
     assert single[0].startswith("web: ") and "READINESS_CHECKS" not in single[0]
-    assert single[1:] == lines[2:]
+    assert single[1].startswith("web-streaming: ") and "--workers 1 " in single[1]
+    assert single[2:] == lines[3:]

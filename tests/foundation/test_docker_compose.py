@@ -35,7 +35,7 @@ def test_infrastructure_uses_official_images_with_health_checks():
 
 
 def test_app_services_share_one_environment_known_to_the_settings():
-    assert {"web-commands", "web-queries", "migrate", "relay"} <= set(APP_SERVICES)
+    assert {"web-commands", "web-queries", "web-streaming", "migrate", "relay"} <= set(APP_SERVICES)
     known = settings_variables()
     for name in APP_SERVICES:
         env = SERVICES[name]["environment"]
@@ -145,12 +145,16 @@ def test_proxy_routes_to_both_web_services_with_the_checked_config():
     assert proxy["image"].startswith("nginx:") and "/" not in proxy["image"]
     assert proxy["ports"] == ["8000:8000"]
     assert "./nginx.conf:/etc/nginx/nginx.conf:ro" in proxy["volumes"]
-    for web in WEB_SERVICES:
+    for web in [*WEB_SERVICES, "web-streaming"]:
         assert proxy["depends_on"][web]["condition"] == "service_healthy"
     assert proxy["healthcheck"]["test"]
     conf = (REPO / "docker" / "nginx.conf").read_text()
     upstreams = dict(re.findall(r"upstream (\w+) \{\s*server ([\w.-]+:\d+);", conf))
-    assert upstreams == {"commands": "web-commands:8000", "queries": "web-queries:8000"}
+    assert upstreams == {
+        "commands": "web-commands:8000",
+        "queries": "web-queries:8000",
+        "streaming": "web-streaming:8000",
+    }
     assert re.search(r"^\s*listen 8000;", conf, re.M)
 
 
@@ -175,3 +179,22 @@ def test_queries_read_a_streaming_standby_of_the_postgres_service():
     assert set(queries["depends_on"]) > {"postgres", "migrate"}, "the merge kept the shared dependencies"
     others = [n for n in APP_SERVICES if n != "web-queries"]
     assert not [n for n in others if "READ_REPLICA_URLS" in SERVICES[n]["environment"]], "queries only"
+
+
+def test_the_streaming_server_is_its_own_service_behind_the_proxy():
+    """docs/streaming.md: uvicorn serving the ASGI app, sized by WEB_STREAMING_WORKERS like the
+    Procfile's `web-streaming`, healthy when its own health route answers, reached through the
+    proxy only (which routes the streams to it: tests/foundation/test_proxy.py)."""
+    streaming = SERVICES["web-streaming"]
+    command = " ".join(streaming["command"])
+    assert command.startswith("uvicorn socialapp.streaming.asgi:application ")
+    assert "--host 0.0.0.0 --port 8000" in command and "--workers ${WEB_STREAMING_WORKERS:-1}" in command
+    assert "--lifespan on" in command
+    assert "ports" not in streaming, "reached through the proxy only"
+    assert "/api/v1/streaming/health" in " ".join(streaming["healthcheck"]["test"])
+    for infra in ("postgres", "rabbitmq", "redis"):
+        assert streaming["depends_on"][infra]["condition"] == "service_healthy", infra
+    assert "READ_REPLICA_URLS" not in streaming["environment"], "streams read the read primary (docs/streaming.md)"
+    assert "STREAMING_API_URL" not in streaming["environment"], "empty: the request's own origin, i.e. the proxy"
+    procfile = [line for line in (REPO / "Procfile").read_text().splitlines() if line.startswith("web-streaming: ")]
+    assert len(procfile) == 1 and "uvicorn socialapp.streaming.asgi:application" in procfile[0]

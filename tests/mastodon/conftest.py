@@ -7,6 +7,7 @@ from socialapp.write.accounts.services import token_issue
 from tests.command_support import alice, bob, moderator  # noqa: F401 - fixtures
 from tests.mastodon.live import live_stack  # noqa: F401 - fixture
 from tests.mastodon.query_support import build_site, clean_read_models  # noqa: F401 - fixture
+from tests.streaming.live import live_streaming  # noqa: F401 - fixture (the stack plus the streaming server)
 
 
 @pytest.fixture

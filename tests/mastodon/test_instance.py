@@ -29,7 +29,7 @@ def test_v1_instance(site, url) -> None:
     body = r.json()
     assert body["uri"] == "testserver" and body["version"] == VERSION
     assert mastodon_py_version(body["version"]) == (4, 2, 0)  # >= 4.0 (v2 instance), < 4.3 (no api_versions)
-    assert body["urls"] == {"streaming_api": None}
+    assert body["urls"] == {"streaming_api": "ws://testserver"}  # STREAMING_API_URL empty: our own origin
     # ann, bob, cat, dan (eve deactivated, sam suspended); ann's five posts and bob's one
     assert body["stats"] == {"user_count": 4, "status_count": 6, "domain_count": 0}
     assert body["configuration"]["statuses"]["max_characters"] == BODY_MAX_LENGTH == 500
@@ -48,7 +48,7 @@ def test_v2_instance(site, url) -> None:
     body = r.json()
     assert body["domain"] == "testserver" and body["version"] == VERSION
     assert "api_versions" not in body  # we claim 4.2: Mastodon.py only wants them from 4.3
-    assert body["configuration"]["urls"]["streaming"] is None
+    assert body["configuration"]["urls"]["streaming"] == "ws://testserver"
     assert body["configuration"]["statuses"]["max_characters"] == 500
     assert body["configuration"]["translation"] == {"enabled": False}
     assert body["registrations"]["enabled"] is True and body["registrations"]["approval_required"] is False
@@ -163,3 +163,23 @@ def test_activity_counts_weeks_from_the_read_models(site) -> None:
     weeks = [int(week["week"]) for week in body]
     assert weeks == sorted(weeks, reverse=True) and weeks[0] - weeks[1] == 7 * 86400
     assert weeks[0] <= now.timestamp() < weeks[0] + 86400  # the start of today (UTC)
+
+
+@pytest.mark.parametrize(
+    ("configured", "secure", "expected"),
+    [
+        ("", False, "ws://testserver"),
+        ("", True, "wss://testserver"),
+        ("ws://127.0.0.1:8100/", False, "ws://127.0.0.1:8100"),
+        ("wss://streaming.example", False, "wss://streaming.example"),
+    ],
+)
+def test_instance_documents_advertise_the_streaming_server(site, settings, configured, secure, expected) -> None:
+    """Mastodon.py reads `urls.streaming_api` (v1, else v2's `configuration.urls.streaming`) and
+    opens its streams there: the configured origin, else this request's own as ws/wss."""
+    settings.STREAMING_API_URL = configured
+    client = APIClient()
+    v1 = client.get("/api/v1/instance", secure=secure).json()
+    v2 = client.get("/api/v2/instance", secure=secure).json()
+    assert v1["urls"]["streaming_api"] == expected
+    assert v2["configuration"]["urls"]["streaming"] == expected

@@ -28,8 +28,12 @@ Mastodon 4.2 does with nothing configured: no rules, no peers (we federate with 
 translation; the activity buckets are counted from the read models (see `activity`), and
 `GET /health` is Mastodon's plain `OK` (our own probes stay `/healthz` and `/readyz`).
 
-No streaming yet: `urls.streaming_api` (v1) and `configuration.urls.streaming` (v2) are null, so
-clients that check it do not open a stream. No media: `max_media_attachments` is 0 and no MIME
+Streaming: `urls.streaming_api` (v1) and `configuration.urls.streaming` (v2) name the streaming
+server (`web-streaming`, docs/streaming.md) as Mastodon does, a `ws://` or `wss://` origin: the
+STREAMING_API_URL setting when set (`make run` points it at the streaming process's own port),
+else the request's own origin with its scheme turned into ws/wss (a proxy in front routes
+/api/v1/streaming* there, docker/nginx.conf). Mastodon.py turns it back into http(s) for SSE and
+appends /api/v1/streaming for its WebSocket transport. No media: `max_media_attachments` is 0 and no MIME
 type is supported. Registrations are open through this API (`POST /api/v1/accounts` with an app
 token, no approval) unless MASTODON_REGISTRATIONS_OPEN is false.
 Counts come from the profile read model (visible accounts, the posts they have live).
@@ -103,6 +107,20 @@ MEDIA_CONFIGURATION: dict[str, Any] = {
 POLLS_CONFIGURATION = {"max_options": 0, "max_characters_per_option": 0, "min_expiration": 0, "max_expiration": 0}
 
 
+def streaming_url(request: Request) -> str:
+    """Where clients open their streams: the configured origin, else this request's own as ws/wss
+    (the same host serves the streams through the proxy)."""
+    configured = str(getattr(settings, "STREAMING_API_URL", "") or "").rstrip("/")
+    if configured:
+        return configured
+    root = base_url(request)
+    return (
+        ("wss://" + root.removeprefix("https://"))
+        if root.startswith("https://")
+        else "ws://" + root.removeprefix("http://")
+    )
+
+
 def _common(request: Request) -> dict[str, Any]:
     return {
         "title": _setting("MASTODON_INSTANCE_TITLE", "socialapp"),
@@ -121,7 +139,7 @@ def instance_v1(request: Request) -> dict[str, Any]:
         **_common(request),
         "short_description": description,
         "email": _setting("MASTODON_INSTANCE_CONTACT_EMAIL", ""),
-        "urls": {"streaming_api": None},
+        "urls": {"streaming_api": streaming_url(request)},
         "stats": _stats(),
         "thumbnail": root + DEFAULT_AVATAR,
         "registrations": _registrations_open(),
@@ -149,7 +167,7 @@ def instance_v2(request: Request) -> dict[str, Any]:
         "icon": [],
         "configuration": {
             "urls": {
-                "streaming": None,
+                "streaming": streaming_url(request),
                 "status": None,
                 "about": None,
                 "privacy_policy": None,

@@ -93,7 +93,10 @@ class Command(BaseCommand):
         sized on their own through WEB_COMMANDS_* / WEB_QUERIES_* and each ready when its own
         dependencies are (READINESS_CHECKS): a router sends each method to its side
         (docker/nginx.conf, docs/ops.md). `--single-web` gives one `web` serving both, which is
-        what `make run` uses so that the API stays on one port without a proxy."""
+        what `make run` uses so that the API stays on one port without a proxy. Either way
+        `web-streaming` (uvicorn, the ASGI streaming server, docs/streaming.md) follows the web
+        types, sized by WEB_STREAMING_WORKERS (each worker holds its own broker connection and
+        its own connections' queue)."""
         from socialapp.events.topology import queue_name
 
         bin_ = ".venv/bin"
@@ -109,6 +112,13 @@ class Command(BaseCommand):
                     f"--workers ${{WEB_{role.upper()}_WORKERS:-{workers}}} --threads ${{WEB_{role.upper()}_THREADS:-4}}"
                 )
                 self.stdout.write(f"web-{role}: env READINESS_CHECKS={checks} {gunicorn} {sizing} --access-logfile -")
+        # Right after the web types: honcho gives the n-th process type base port + 100 n, so under
+        # `make run` (web on 8000) the streams are on 8100, the address its STREAMING_API_URL names.
+        streaming_workers = "1" if single_web else "${WEB_STREAMING_WORKERS:-1}"
+        self.stdout.write(
+            f"web-streaming: {bin_}/uvicorn socialapp.streaming.asgi:application --host 127.0.0.1 --port $PORT"
+            f" --workers {streaming_workers} --lifespan on --timeout-graceful-shutdown 5 --no-access-log"
+        )
         self.stdout.write(f"relay: {bin_}/python manage.py relay --metrics-port $PORT")
         self.stdout.write(
             f"tasks: {bin_}/celery -A socialapp worker -Q celery --concurrency 1 -n tasks@%h --loglevel INFO"
