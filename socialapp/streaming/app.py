@@ -171,7 +171,12 @@ def _end_streams_on_exit(hub: Hub) -> None:
 @asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
     hub = Hub()
-    broker = Broker(settings.CELERY_BROKER_URL, hub.receive, hub.desired_keys)
+    broker = Broker(
+        settings.CELERY_BROKER_URL,
+        hub.receive,
+        hub.desired_keys,
+        on_lost=lambda: hub.close_all("the broker connection was lost: reconnect and resume"),
+    )
     hub.sync_keys = broker.sync
     app.state.hub, app.state.broker = hub, broker
     hub.start()

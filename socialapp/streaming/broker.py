@@ -9,9 +9,11 @@ with a prefetch so a burst does not flood the process.
 
 On connection loss (a broker restart, a closed connection, the queue deleted) the queue is gone with it: the loop
 reconnects with backoff (doubling, capped at STREAMING_BROKER_RETRY_MAX_SECONDS), declares the
-exchange and a new queue, and binds every key the hub wants at that moment. Clients stay
-connected meanwhile; what was published during the gap they recover by resuming from the read
-model (docs/streaming.md).
+exchange and a new queue, and binds every key the hub wants at that moment. The streams that
+were open when the connection was lost are ended at once (`on_lost`): what was published while
+no queue existed is gone, and a stream that stayed open would hide that gap. Ended, the clients
+reconnect (admitted again once the process consumes, app.broker_ready) and resume from the read
+model (docs/streaming.md, "Resume"), so a stream answered 200 never has a silent hole.
 """
 
 from __future__ import annotations
@@ -44,8 +46,9 @@ class Broker:
         url: str,
         deliver: Callable[[bytes, list[str]], Awaitable[None]],
         desired: Callable[[], set[str]],
+        on_lost: Callable[[], None] | None = None,
     ) -> None:
-        self.url, self.deliver, self.desired = url, deliver, desired
+        self.url, self.deliver, self.desired, self.on_lost = url, deliver, desired, on_lost
         self.bound: set[str] = set()
         self.connected = asyncio.Event()
         self._lock = asyncio.Lock()
@@ -126,7 +129,10 @@ class Broker:
             # own sync calls, which waited for the lock and found the queue set.
             await lost.wait()
         finally:
+            was_consuming = self.connected.is_set()
             self.connected.clear()
+            if was_consuming and self.on_lost is not None:
+                self.on_lost()
             async with self._lock:
                 self._queue = self._exchange = None
                 self.bound = set()
