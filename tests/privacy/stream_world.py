@@ -39,9 +39,10 @@ FENCE = "fence"
 # Every projector but search (no stream reads Elasticsearch; a stream world needs no index), those
 # whose rows a push is rendered from first: the streaming server renders a status or a
 # notification when the push arrives, from `posts` (and `profiles`, `relations`), so a push of
-# `home_feed` or `notifications` sent before `posts` applied the same event finds nothing to render.
-# That race is a test of its own (test_streams.py, test_a_push_that_outruns_its_post); here every
-# push finds its rows, so that what a stream lacks is the rule's doing.
+# `home_feed` or `notifications` sent before `posts` applied the same event waits for it (the
+# server retries the render). That race is a test of its own
+# (tests/read/test_resume.py::test_a_feed_push_that_outruns_its_post_is_still_delivered); here every
+# push finds its rows at once, so that what a stream lacks is the rule's doing.
 RENDERED_FROM = ("posts", "profiles", "relations")
 PROJECTORS = [*RENDERED_FROM, *(name for name in REGISTRY if name not in RENDERED_FROM and name != "search")]
 

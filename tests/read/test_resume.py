@@ -332,17 +332,10 @@ def test_a_client_that_reconnects_and_resumes_misses_nothing(monkeypatch) -> Non
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True, databases=["default", "read"])
-@pytest.mark.xfail(
-    strict=False,
-    reason="the streaming server renders a status when its push arrives and drops the event (caching the "
-    "miss) if the `posts` projector has not applied the post yet; home_feed and notifications push "
-    "independently of `posts`, so a connected client misses it until it reconnects and resumes. Fix in "
-    "socialapp/streaming: wait (bounded) for the message's event to be applied by the projectors the "
-    "renderer reads (socialapp.read.common.consistency.wait_for_events), and never cache a miss",
-)
 def test_a_feed_push_that_outruns_its_post_is_still_delivered() -> None:
     """Projectors are independent: `home_feed` may apply (and push) a `post.created` before
-    `posts` has. The client must still receive the update once the post is there."""
+    `posts` has. The client must still receive the update once the post is there (the server
+    retries the render for up to STREAMING_RENDER_WAIT_SECONDS and never caches a miss)."""
     from devkit.processes import child_env, wait_for
     from devkit.streaming import start_streaming_server
     from socialapp.read.push import publisher
