@@ -64,6 +64,7 @@ run: migrate
 	@mkdir -p .services
 	$(BIN)/python manage.py projections procfile --single-web > .services/Procfile.run
 	STREAMING_API_URL=$${STREAMING_API_URL:-ws://127.0.0.1:$$(( $(RUN_PORT) + 100 ))} \
+	STREAMING_WEB_URL=$${STREAMING_WEB_URL:-http://127.0.0.1:$(RUN_PORT)} \
 		exec $(BIN)/honcho start -f .services/Procfile.run -d . -p $(RUN_PORT)
 
 test: venv services-replica browser

@@ -439,6 +439,9 @@ STREAMING_PUSH = env.bool("STREAMING_PUSH", default=True)
 # in front sends /api/v1/streaming* and /api/socialapp/v1/stream to `web-streaming`, as
 # docker/nginx.conf does); `make run` sets it to the streaming process's own address.
 STREAMING_API_URL = env.str("STREAMING_API_URL", default="")
+# The origin of the `uri`/`url` of statuses the streams render, when the streams are served from
+# another origin than the API (`make run` sets the API's); empty: the stream request's own origin.
+STREAMING_WEB_URL = env.str("STREAMING_WEB_URL", default="")
 STREAMING_HEARTBEAT_SECONDS = env.float("STREAMING_HEARTBEAT_SECONDS", default=15.0)  # `:thump` when idle
 # A connection's token is checked again this often; a revoked or expired one ends the stream.
 STREAMING_AUTH_RECHECK_SECONDS = env.float("STREAMING_AUTH_RECHECK_SECONDS", default=30.0)

@@ -58,7 +58,11 @@ _PROBLEMS = {
 
 
 def base_url_of(request: Request) -> str:
-    return f"{request.url.scheme}://{request.headers.get('host', 'localhost')}"
+    """The origin of the URLs in rendered statuses: STREAMING_WEB_URL when the streams are served
+    from another origin than the API (`make run`: :8100 beside :8000), else the request's own
+    (behind the proxy both are one origin)."""
+    configured = settings.STREAMING_WEB_URL.rstrip("/")
+    return configured or f"{request.url.scheme}://{request.headers.get('host', 'localhost')}"
 
 
 def mastodon_error(exc: StreamError) -> Response:

@@ -17,6 +17,7 @@ import contextlib
 import time
 
 import orjson
+from django.conf import settings
 from starlette.responses import JSONResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -27,6 +28,9 @@ from socialapp.streaming.hub import CLOSE, HEARTBEAT, Connection, Hub
 
 
 def base_url_of(websocket: WebSocket) -> str:
+    """As app.base_url_of, for a WebSocket (wss: the statuses' URLs are https)."""
+    if settings.STREAMING_WEB_URL:
+        return settings.STREAMING_WEB_URL.rstrip("/")
     scheme = "https" if websocket.url.scheme == "wss" else "http"
     return f"{scheme}://{websocket.headers.get('host', 'localhost')}"
 

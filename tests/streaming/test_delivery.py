@@ -207,3 +207,17 @@ def test_followers_of_an_author_not_fanned_out_listen_to_the_author(start_server
     push(message(Kind.RELATIONS, recipients=(alice,), event_type="user.unfollowed"), [route_user(alice)])
     wait_for(lambda: route_author(bob) not in bound_keys(), what="the author's key unbound")
     assert carol  # carol follows too but has no stream here: nothing bound for her
+
+
+def test_statuses_link_to_the_configured_web_origin(start_server, streams) -> None:
+    """Served from their own origin (`make run`: streams on :8100, the API on :8000), the streams
+    render the statuses' `uri` and `url` on STREAMING_WEB_URL, where clients open them."""
+    server = start_server(STREAMING_WEB_URL="http://api.example.test:8000/")
+    w = World("alice", "bob")
+    post = w.world.post(w.id("bob"), "linked #origin")
+    w.apply()
+    public = streams(server.url + "/api/v1/streaming/public")
+    push(message(Kind.UPDATE, status=w.facts(post)), [ROUTE_PUBLIC])
+    status = public.data("update") if public.wait("update") else []
+    assert status[0]["uri"].startswith("http://api.example.test:8000/"), status[0]["uri"]
+    assert status[0]["url"].startswith("http://api.example.test:8000/"), status[0]["url"]
