@@ -48,6 +48,17 @@ CLOSE: Any = object()  # the sentinel that ends a connection's writer
 HEARTBEAT: Any = object()  # the sentinel an SSE writer answers with `:thump` (Hub._heartbeats)
 
 
+async def cancel_all(tasks: Iterable[asyncio.Task[Any]]) -> None:
+    """Cancel a connection's tasks (reader, writer, watchers) and wait until each has finished,
+    whatever it raised: a transport's teardown, shared by sse.py and websocket.py."""
+    tasks = list(tasks)
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(BaseException):
+            await task
+
+
 @dataclass(frozen=True)
 class Event:
     """One event for one connection: what the writer frames (sse.py, websocket.py)."""

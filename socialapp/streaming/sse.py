@@ -25,7 +25,7 @@ from collections.abc import Callable
 from starlette.types import Receive, Scope, Send
 
 from socialapp.streaming import metrics
-from socialapp.streaming.hub import CLOSE, HEARTBEAT, Connection, Event, Hub
+from socialapp.streaming.hub import CLOSE, HEARTBEAT, Connection, Event, Hub, cancel_all
 
 OPEN = b":)\n"
 HEARTBEAT_FRAME = b":thump\n"
@@ -71,11 +71,7 @@ class EventStream:
         except OSError:
             pass  # the client went away mid-write
         finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(BaseException):
-                    await task
+            await cancel_all(tasks)
             await self.hub.close(conn)
 
     async def _watch(self, receive: Receive) -> None:

@@ -24,7 +24,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from socialapp.streaming import metrics
 from socialapp.streaming.auth import authenticate, authorise, token_from
 from socialapp.streaming.channels import Channel, StreamError
-from socialapp.streaming.hub import CLOSE, HEARTBEAT, Connection, Hub
+from socialapp.streaming.hub import CLOSE, HEARTBEAT, Connection, Hub, cancel_all
 
 
 def base_url_of(websocket: WebSocket) -> str:
@@ -64,11 +64,7 @@ async def mastodon_websocket(websocket: WebSocket) -> None:
         try:
             await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(BaseException):
-                    await task
+            await cancel_all(tasks)
         with contextlib.suppress(Exception):  # a client that stopped reading may not take it
             await asyncio.wait_for(websocket.close(code=1000 if conn.close_reason is None else 1008), timeout=2)
     finally:

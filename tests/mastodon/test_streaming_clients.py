@@ -12,12 +12,10 @@ ours would raise there, and the event would never reach the collector.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from tests.mastodon.clients import PASSWORD, client, make_user, registered_app
-from tests.streaming.live import Collector
+from tests.streaming.live import Collector, probe_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, databases=["default", "read"])]
 
@@ -42,25 +40,6 @@ def _follow(live, follower, followee) -> None:
     target = follower.account_lookup(followee.me().username)
     follower.account_follow(target.id)
     live.wait(lambda: follower.account_relationships([target.id])[0].following, what="the follow projected")
-
-
-def probe_until(live, post_probe, arrived, *, what: str, every: float = 1.0) -> list[str]:
-    """Wait until a stream is subscribed end to end: the server binds its broker queue once the
-    client has connected, so a probe post is made (again every `every` seconds, never a sleep)
-    until `arrived()` says one came through. Returns the probes' ids."""
-    probes: list[str] = []
-    last = [-every]
-
-    def check() -> bool:
-        if arrived():
-            return True
-        if time.monotonic() - last[0] >= every:
-            last[0] = time.monotonic()
-            probes.append(post_probe(len(probes)).id)
-        return False
-
-    live.wait(check, what=what, timeout=60)
-    return probes
 
 
 def test_stream_user_gets_updates_edits_deletes_and_notifications(live_streaming) -> None:
@@ -157,7 +136,7 @@ def test_websocket_transport_carries_the_user_and_hashtag_streams(live_streaming
         live.wait(socket.is_receiving, what="the WebSocket open")
         posts = probe_until(
             live,
-            lambda n: bob.status_post(f"over the socket {n} #ws", visibility="public"),
+            lambda n: bob.status_post(f"over the socket {n} #ws", visibility="public").id,
             lambda: user_events.of("update") and tag_events.of("update"),
             what="a #ws post on both subscriptions",
         )

@@ -29,10 +29,9 @@ from django.contrib.auth import get_user_model
 
 from socialapp.events.projector import REGISTRY
 from socialapp.write.accounts.services import token_issue
-from tests.privacy import oracle
 from tests.privacy.relations import RELATIONS, SIGNED_IN
 from tests.privacy.world import PrivacyWorld, relate
-from tests.privacy.world_site import TAG, VISIBILITIES, WORD, MatrixWorld, Status
+from tests.privacy.world_site import TAG, MatrixWorld, add_statuses
 from tests.read.conftest import apply_all, logged
 
 FENCE = "fence"
@@ -88,26 +87,7 @@ def build_streamed(open_streams: Callable[[MatrixWorld], None]) -> tuple[MatrixW
     open_streams(mw)
 
     # 2. What the streams show: world_site's statuses, likes and answers, then the fence.
-    addressed = [n for n, f in RELATIONS.items() if f.addressed and not f.author]
-    everyone = [n for n in ids if n != "author"]
-    for visibility in VISIBILITIES:
-        for kind, named in (("plain", addressed), ("shout", everyone)):
-            mentions = " ".join(f"@{n}" for n in named)
-            pid = w.post(author, f"{kind} {visibility} {WORD} #{TAG} {mentions}", visibility)
-            mw.posts[pid] = Status(pid, visibility, kind, frozenset(ids[n] for n in named))
-            cid = w.comment(author, pid, f"the author answers {WORD}", visibility)
-            mw.comments[cid] = Status(cid, visibility, "comment", frozenset({author}), post=pid)
-    for name in everyone:
-        facts = RELATIONS[name]
-        before = oracle.Facts(follows=facts.follows, addressed=facts.addressed, requested=facts.requested)
-        for pid, post in mw.posts.items():
-            if oracle.sees(before, post.visibility, "detail", addressed=ids[name] in post.mentions):
-                w.like(ids[name], pid)
-                mw.likes.setdefault(pid, set()).add(name)
-    public = next(p for p, s in mw.posts.items() if s.visibility == "public" and s.kind == "plain")
-    for name in everyone:
-        cid = w.comment(ids[name], public, f"{name} answers {WORD}")
-        mw.comments[cid] = Status(cid, "public", "comment", frozenset({author}), post=public, by=name)
+    add_statuses(w, mw, ids, author)
     fence_post = w.post(fence, f"the fence #{TAG}", "public")
 
     second = _applied_since(head, w.events[appended:])

@@ -100,6 +100,36 @@ class MatrixWorld:
         return visible
 
 
+def add_statuses(w: PrivacyWorld, mw: MatrixWorld, ids: dict[str, int], author: int) -> None:
+    """The world's statuses (a plain and a shout post of every visibility, each with the author's
+    answer), the likes of those who may see them, and every viewer's answer to the public plain
+    post: shared by the read-path matrix (build) and the streams' (stream_world)."""
+    addressed = [n for n, f in RELATIONS.items() if f.addressed and not f.author]
+    everyone = [n for n in ids if n != "author"]
+    for visibility in VISIBILITIES:
+        for kind, named in (("plain", addressed), ("shout", everyone)):
+            mentions = " ".join(f"@{n}" for n in named)
+            pid = w.post(author, f"{kind} {visibility} {WORD} #{TAG} {mentions}", visibility)
+            mw.posts[pid] = Status(pid, visibility, kind, frozenset(ids[n] for n in named))
+            cid = w.comment(author, pid, f"the author answers {WORD}", visibility)
+            mw.comments[cid] = Status(cid, visibility, "comment", frozenset({author}), post=pid)
+    # Likes, while only follows and mentions decide (no block or mute yet).
+    for name in everyone:
+        facts = RELATIONS[name]
+        before = oracle.Facts(follows=facts.follows, addressed=facts.addressed, requested=facts.requested)
+        for pid, post in mw.posts.items():
+            if oracle.sees(before, post.visibility, "detail", addressed=ids[name] in post.mentions):
+                w.like(ids[name], pid)
+                mw.likes.setdefault(pid, set()).add(name)
+
+    # Every viewer answers the public plain post, before any block: the author's thread and
+    # notifications must then hide the answers of those blocked either way, by the rule.
+    public = next(p for p, s in mw.posts.items() if s.visibility == "public" and s.kind == "plain")
+    for name in everyone:
+        cid = w.comment(ids[name], public, f"{name} answers {WORD}")
+        mw.comments[cid] = Status(cid, "public", "comment", frozenset({author}), post=public, by=name)
+
+
 def build() -> MatrixWorld:
     user_model = get_user_model()
     w, ids, tokens = PrivacyWorld(), {}, {}
@@ -116,31 +146,7 @@ def build() -> MatrixWorld:
         if facts.requested or facts.follows:
             relate(w, author, ids[name], facts)
 
-    addressed = [n for n, f in RELATIONS.items() if f.addressed and not f.author]
-    everyone = [n for n in ids if n != "author"]
-    for visibility in VISIBILITIES:
-        for kind, named in (("plain", addressed), ("shout", everyone)):
-            mentions = " ".join(f"@{n}" for n in named)
-            pid = w.post(author, f"{kind} {visibility} {WORD} #{TAG} {mentions}", visibility)
-            mw.posts[pid] = Status(pid, visibility, kind, frozenset(ids[n] for n in named))
-            cid = w.comment(author, pid, f"the author answers {WORD}", visibility)
-            mw.comments[cid] = Status(cid, visibility, "comment", frozenset({author}), post=pid)
-
-    # Likes, while only follows and mentions decide (no block or mute yet).
-    for name in everyone:
-        facts = RELATIONS[name]
-        before = oracle.Facts(follows=facts.follows, addressed=facts.addressed, requested=facts.requested)
-        for pid, post in mw.posts.items():
-            if oracle.sees(before, post.visibility, "detail", addressed=ids[name] in post.mentions):
-                w.like(ids[name], pid)
-                mw.likes.setdefault(pid, set()).add(name)
-
-    # Every viewer answers the public plain post, before any block: the author's thread and
-    # notifications must then hide the answers of those blocked either way, by the rule.
-    public = next(p for p, s in mw.posts.items() if s.visibility == "public" and s.kind == "plain")
-    for name in everyone:
-        cid = w.comment(ids[name], public, f"{name} answers {WORD}")
-        mw.comments[cid] = Status(cid, "public", "comment", frozenset({author}), post=public, by=name)
+    add_statuses(w, mw, ids, author)
 
     for name, facts in RELATIONS.items():
         if not facts.anonymous and not facts.author and not facts.requested:

@@ -22,9 +22,10 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 import requests
@@ -32,6 +33,8 @@ from mastodon import StreamListener
 
 from tests.mastodon.live import LiveStack, live_stack  # noqa: F401 - the fixture this one extends
 from tests.support import child_env
+
+T = TypeVar("T")
 
 
 def streaming_env() -> dict[str, str]:
@@ -195,3 +198,24 @@ class EventStream:
             data = json.loads(data)
         with self._lock:
             self.events.append(Event(name=block.get("event", "message"), data=data, id=block.get("id")))
+
+
+def probe_until(
+    live: Any, post_probe: Callable[[int], T], arrived: Callable[[], bool], *, what: str, every: float = 1.0
+) -> list[T]:
+    """Wait until a stream is subscribed end to end: the server binds its broker queue once the
+    client has connected, so a probe post is made (`post_probe(n)`, again every `every` seconds,
+    never a sleep) until `arrived()` says one came through. Returns what the probes returned."""
+    probes: list[T] = []
+    last = [-every]
+
+    def check() -> bool:
+        if arrived():
+            return True
+        if time.monotonic() - last[0] >= every:
+            last[0] = time.monotonic()
+            probes.append(post_probe(len(probes)))
+        return False
+
+    live.wait(check, what=what, timeout=60)
+    return probes

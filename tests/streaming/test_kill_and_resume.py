@@ -18,7 +18,6 @@ subscription is pushed, and the subscription comes first: nothing falls between.
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 
 import pytest
@@ -27,7 +26,7 @@ import requests
 from socialapp.write.accounts.services import token_issue
 from tests.mastodon.clients import PASSWORD, client, make_user, registered_app
 from tests.streaming import live as _live
-from tests.streaming.live import Collector, EventStream, LiveStreaming
+from tests.streaming.live import Collector, EventStream, LiveStreaming, probe_until
 
 live_stack, live_streaming = _live.live_stack, _live.live_streaming  # the fixtures, for this module
 
@@ -143,24 +142,6 @@ def _follow(live: LiveStreaming, token: str, username: str) -> None:
     assert answer.status_code in (200, 201, 204), answer.text
 
 
-def _probe_until(live: LiveStreaming, post_probe, arrived, *, what: str, every: float = 1.0) -> list[int]:
-    """Post probes (every `every` seconds, never a sleep) until `arrived()`: the server binds its
-    broker queue after the client connected."""
-    probes: list[int] = []
-    last = [-every]
-
-    def check() -> bool:
-        if arrived():
-            return True
-        if time.monotonic() - last[0] >= every:
-            last[0] = time.monotonic()
-            probes.append(post_probe(len(probes)))
-        return False
-
-    live.wait(check, what=what, timeout=60)
-    return probes
-
-
 def test_our_stream_survives_a_killed_server_and_resumes_with_every_post_once(live_streaming) -> None:
     live = live_streaming
     bob = make_user("bob")
@@ -177,7 +158,7 @@ def test_our_stream_survives_a_killed_server_and_resumes_with_every_post_once(li
             reader.pump()
         return all(reader.timeline for reader in readers)
 
-    probes = _probe_until(
+    probes = probe_until(
         live, lambda n: _post(live, bob_token, f"probe {n}"), all_got_one, what="both streams subscribed"
     )
     # From here on every post must reach both readers, once.
@@ -226,7 +207,7 @@ def test_mastodon_py_clients_resume_with_min_id_and_since_id_after_a_killed_serv
         for name in collectors
     }
     try:
-        _probe_until(
+        probe_until(
             live,
             lambda n: int(bob.status_post(f"probe {n}").id),
             lambda: all(c.of("update") for c in collectors.values()),
