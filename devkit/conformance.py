@@ -43,6 +43,7 @@ from pathlib import Path
 
 VERSION = "2.3.3"
 PORT = int(os.environ.get("CONFORMANCE_PORT", "3000"))
+STREAMING_PORT = PORT + 1  # the streaming server, advertised by the instance documents
 PREFIX = "conformance"
 VHOST = "socialapp_conformance"
 MODULES = [
@@ -56,6 +57,8 @@ MODULES = [
     "tests/test_notifications.py",
     "tests/test_search.py",
     "tests/test_errors.py",
+    "tests/test_streaming.py",
+    "tests/test_streaming_websocket.py",
 ]
 REPO = Path(__file__).resolve().parent.parent
 WORK = REPO / ".services" / "conformance"
@@ -246,7 +249,9 @@ def seed() -> dict[str, int]:
 
 @contextmanager
 def running_server() -> Iterator[None]:
-    """gunicorn on PORT, the relay, a worker for every projector and one for the default queue."""
+    """gunicorn on PORT, the streaming server on STREAMING_PORT (advertised as the instance's
+    streaming API, as Mastodon advertises its own), the relay, a worker for every projector and
+    one for the default queue."""
     import requests
 
     from devkit.processes import ChildProcess, celery_worker, child_env, start_relay, start_worker, wait_for
@@ -255,7 +260,14 @@ def running_server() -> Iterator[None]:
     with socket.socket() as probe:
         if probe.connect_ex(("127.0.0.1", PORT)) == 0:
             raise SystemExit(f"conformance: port {PORT} is taken; set CONFORMANCE_PORT")
-    env = child_env(DATABASE_CONN_MAX_AGE="60", SEARCH_HASHTAG_PUSH_SECONDS="0")
+    from devkit.streaming import start_streaming_server
+
+    env = child_env(
+        DATABASE_CONN_MAX_AGE="60",
+        SEARCH_HASHTAG_PUSH_SECONDS="0",
+        STREAMING_API_URL=f"ws://localhost:{STREAMING_PORT}",
+        STREAMING_WEB_URL=f"http://localhost:{PORT}",
+    )
     projectors = sorted(n for n, p in REGISTRY.items() if not type(p).__module__.startswith(("tests.", "bench.")))
     with ExitStack() as stack:
         web = ChildProcess(
@@ -264,6 +276,8 @@ def running_server() -> Iterator[None]:
             env, "conformance-web",
         )  # fmt: skip
         stack.callback(web.stop)
+        streaming = start_streaming_server(port=STREAMING_PORT, env=env, name="conformance-streaming")
+        stack.callback(streaming.stop)
         relay = start_relay(name="conformance-relay", env=env)
         stack.callback(relay.stop)
         worker = start_worker(projectors, name="conformance-projectors", env=env)
