@@ -454,6 +454,19 @@ def test_nothing_is_published_during_a_replay(clean, streams, django_capture_on_
     assert fetchall("SELECT reader_id FROM feed_entry") == [(a,)]  # applied all the same (b unfollowed)
 
 
+def test_a_dead_connection_is_replaced_and_the_push_sent(streams) -> None:
+    """A connection the broker dropped (a restart, an idle timeout) is found dead only by writing
+    on it: the publisher opens a new one and sends the message again, instead of losing the first
+    push of every projector process after each broker restart."""
+    streams.bind("user.77")
+    streams.drain()
+    sent = PushMessage(Kind.RELATIONS, f"dead:{uuid.uuid4()}", 1, "user.muted", 0.0, 0.0, recipients=(77,))
+    publisher._producer()
+    publisher._local.connection.connection.sock.close()  # the socket under the live connection
+    assert publisher.publish(sent, ["user.77"])
+    assert [d.message.key for d in streams.drain()] == [sent.key]
+
+
 def test_broker_unreachable_the_projector_still_applies_and_counts(clean, streams, committed) -> None:
     w, (a, b) = world("alice", "bob")
     committed(w.events)

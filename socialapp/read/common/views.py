@@ -64,7 +64,7 @@ def since_parameter(description: str) -> OpenApiParameter:
     digits (ids are 64-bit: JSON numbers would lose precision in JavaScript clients)."""
     return OpenApiParameter(
         "since",
-        {"type": "string", "pattern": "^[0-9]{1,19}$"},
+        {"type": "string", "pattern": "^[0-9]{1,19}$", "minLength": 1, "maxLength": 19},
         OpenApiParameter.QUERY,
         description=description,
     )

@@ -142,35 +142,39 @@ def publish(message: PushMessage, routes: Sequence[str]) -> bool:
 
 def publish_many(items: Sequence[tuple[PushMessage, Sequence[str]]]) -> bool:
     """Publish several messages in one go over this thread's connection, each stamped with
-    `committed_at` now. Never raises: a broker failure is logged and counted (every message not
-    yet sent), and the connection dropped for the next call to reopen. False: something was lost."""
-    items = [(m, r) for m, r in items if r]
-    if not items or not settings.STREAMING_PUSH:
+    `committed_at` now. A connection found dead (the broker restarted since the last publish,
+    which an idle connection without heartbeats only learns by writing) is replaced once and the
+    unsent messages sent again. Never raises: a broker still unreachable is logged and counted
+    (every message not sent), and the connection dropped for the next call to reopen. False:
+    something was lost."""
+    pending = [(_replace(m, committed_at=time.time()), r) for m, r in items if r]
+    if not pending or not settings.STREAMING_PUSH:
         return False
-    now = time.time()
-    sent = 0
-    try:
-        producer = _producer()
-        for message, routes in items:
-            for part, keys in _parts(_replace(message, committed_at=now), routes):
-                headers = {"CC": keys[1:]} if len(keys) > 1 else {}
-                producer.publish(
-                    part.encode(),
-                    routing_key=keys[0],
-                    headers=headers,
-                    delivery_mode=1,
-                    content_type="application/json",
-                    content_encoding="binary",
-                    retry=False,
-                )
-            PUBLISHED.labels(kind=str(message.kind)).inc()
-            sent += 1
-        return True
-    except Exception as exc:
-        FAILED.inc(len(items) - sent)
-        log.warning("push: publish failed (%s: %s); streams will miss this effect", type(exc).__name__, exc)
-        close()
-        return False
+    for attempt in (1, 2):
+        try:
+            producer = _producer()
+            while pending:
+                message, routes = pending[0]
+                for part, keys in _parts(message, routes):
+                    headers = {"CC": keys[1:]} if len(keys) > 1 else {}
+                    producer.publish(
+                        part.encode(),
+                        routing_key=keys[0],
+                        headers=headers,
+                        delivery_mode=1,
+                        content_type="application/json",
+                        content_encoding="binary",
+                        retry=False,
+                    )
+                PUBLISHED.labels(kind=str(message.kind)).inc()
+                pending.pop(0)
+            return True
+        except Exception as exc:
+            close()
+            if attempt == 2:
+                FAILED.inc(len(pending))
+                log.warning("push: publish failed (%s: %s); streams will miss this effect", type(exc).__name__, exc)
+    return False
 
 
 def pushing(projector: Projector | None = None) -> bool:
