@@ -91,12 +91,8 @@ def _parts(message: PushMessage, routes: Sequence[str]) -> list[tuple[PushMessag
         chunk = routes[start : start + limit]
         keys = set(chunk)
         recipients = tuple(r for r in message.recipients if route_user(r) in keys)
-        parts.append((_replace(message, recipients=recipients), chunk))
+        parts.append((replace(message, recipients=recipients), chunk))
     return parts
-
-
-def _replace(message: PushMessage, **changes: Any) -> PushMessage:
-    return replace(message, **changes)
 
 
 def epoch(iso: str) -> float:
@@ -147,7 +143,7 @@ def publish_many(items: Sequence[tuple[PushMessage, Sequence[str]]]) -> bool:
     unsent messages sent again. Never raises: a broker still unreachable is logged and counted
     (every message not sent), and the connection dropped for the next call to reopen. False:
     something was lost."""
-    pending = [(_replace(m, committed_at=time.time()), r) for m, r in items if r]
+    pending = [(replace(m, committed_at=time.time()), r) for m, r in items if r]
     if not pending or not settings.STREAMING_PUSH:
         return False
     for attempt in (1, 2):
