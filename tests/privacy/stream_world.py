@@ -28,10 +28,9 @@ from dataclasses import replace
 from django.contrib.auth import get_user_model
 
 from socialapp.events.projector import REGISTRY
-from socialapp.write.accounts.services import token_issue
 from tests.privacy.relations import RELATIONS, SIGNED_IN
 from tests.privacy.world import PrivacyWorld, relate
-from tests.privacy.world_site import TAG, MatrixWorld, add_statuses
+from tests.privacy.world_site import TAG, MatrixWorld, add_statuses, register_viewers
 from tests.read.conftest import apply_all, logged
 
 FENCE = "fence"
@@ -55,15 +54,11 @@ def _applied_since(position: int, events: list) -> list:
 def build_streamed(open_streams: Callable[[MatrixWorld], None]) -> tuple[MatrixWorld, int, int]:
     """(world, fence user id, fence post id): relations applied, `open_streams(world)` called,
     then the statuses, likes, answers and the fence applied."""
-    user_model = get_user_model()
-    w, ids, tokens = PrivacyWorld(), {}, {}
-    for name, facts in RELATIONS.items():
-        if facts.anonymous:
-            continue
-        user = user_model.objects.create_user(username=name, email=f"{name}@example.org", password="x-Passw0rd!")
-        tokens[name] = token_issue(user=user)
-        ids[name] = w.register(name, uid=user.pk)
-    fence_user = user_model.objects.create_user(username=FENCE, email=f"{FENCE}@example.org", password="x-Passw0rd!")
+    w = PrivacyWorld()
+    ids, tokens = register_viewers(w)
+    fence_user = get_user_model().objects.create_user(
+        username=FENCE, email=f"{FENCE}@example.org", password="x-Passw0rd!"
+    )
     fence = w.register(FENCE, uid=fence_user.pk)
     mw = MatrixWorld(w, ids, tokens)
     author = ids["author"]

@@ -100,6 +100,20 @@ class MatrixWorld:
         return visible
 
 
+def register_viewers(w: PrivacyWorld) -> tuple[dict[str, int], dict[str, str]]:
+    """A real user with a session for every signed-in viewer of RELATIONS, registered in `w`:
+    their ids and tokens by name (shared by build and stream_world)."""
+    ids: dict[str, int] = {}
+    tokens: dict[str, str] = {}
+    for name, facts in RELATIONS.items():
+        if facts.anonymous:
+            continue
+        user = get_user_model().objects.create_user(username=name, email=f"{name}@example.org", password="x-Passw0rd!")
+        tokens[name] = token_issue(user=user)
+        ids[name] = w.register(name, uid=user.pk)
+    return ids, tokens
+
+
 def add_statuses(w: PrivacyWorld, mw: MatrixWorld, ids: dict[str, int], author: int) -> None:
     """The world's statuses (a plain and a shout post of every visibility, each with the author's
     answer), the likes of those who may see them, and every viewer's answer to the public plain
@@ -131,14 +145,8 @@ def add_statuses(w: PrivacyWorld, mw: MatrixWorld, ids: dict[str, int], author: 
 
 
 def build() -> MatrixWorld:
-    user_model = get_user_model()
-    w, ids, tokens = PrivacyWorld(), {}, {}
-    for name, facts in RELATIONS.items():
-        if facts.anonymous:
-            continue
-        user = user_model.objects.create_user(username=name, email=f"{name}@example.org", password="x-Passw0rd!")
-        tokens[name] = token_issue(user=user)
-        ids[name] = w.register(name, uid=user.pk)
+    w = PrivacyWorld()
+    ids, tokens = register_viewers(w)
     mw = MatrixWorld(w, ids, tokens)
     author = ids["author"]
     w.lock(author)
