@@ -27,11 +27,14 @@ API_MODULES = [
     "socialapp.write.follows.urls",
     "socialapp.write.relations.urls",
     "socialapp.write.moderation.urls",
+    "socialapp.write.audit.urls",  # staff: an aggregate's events and past state, read from the log itself
     "socialapp.read.profiles.urls",
     "socialapp.read.feeds.urls",
     "socialapp.read.notifications.urls",
     "socialapp.read.search.urls",
     "socialapp.read.relations.urls",
+    "socialapp.read.trends.urls",
+    "socialapp.read.activity.urls",
 ]
 
 post_detail_commands = post_commands.PostDetailView.as_view()

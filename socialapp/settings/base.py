@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "socialapp.read.notifications",
     "socialapp.read.search",
     "socialapp.read.relations",  # blocks, mutes, follow requests: who may see whom (docs/privacy.md)
+    "socialapp.read.trends",  # trending tags and posts, tag history (docs/analytics.md)
+    "socialapp.read.activity",  # the staff dashboard's counters (docs/analytics.md)
     # The Mastodon-compatible face of both sides (no models): socialapp/mastodon/.
     "socialapp.mastodon",
 ]
