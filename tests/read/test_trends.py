@@ -45,7 +45,7 @@ def test_a_tag_used_by_many_accounts_trends_over_one_spammed_by_one_account(sett
     for i, uid in enumerate(crowd):
         at(w, ago(minutes=i), lambda uid=uid: w.post(uid, "look #rising"))
     for i in range(30):
-        at(w, ago(minutes=i % 50), lambda: w.post(spammer, f"buy #spam {i}"))
+        at(w, ago(minutes=i % 50), lambda i=i: w.post(spammer, f"buy #spam {i}"))
     apply_all(w.events, ["trends"])
     refresh(now=NOW)
     assert names() == ["rising"]
