@@ -113,10 +113,7 @@ class TrendingTagsView(QueryView):
 class LegacyTrendsView(TrendingTagsView):
     """`GET /api/v1/trends`: the deprecated name of trends/tags."""
 
-    @mastodon_schema(
-        "trends", "Trending hashtags (deprecated alias of trends/tags)", many=True, parameters=PARAMETERS,
-        operation_id="api_v1_trends_legacy",
-    )  # fmt: skip
+    @mastodon_schema("trends", "Trending hashtags (deprecated alias of trends/tags)", many=True, parameters=PARAMETERS)
     def get(self, request: Request) -> Response:
         return super().get(request)
 

@@ -56,9 +56,14 @@ def _hour(at: datetime) -> datetime:
 
 
 def _locked(table: str, key: str, value: int, columns: str) -> tuple:
-    """The fact row (inserted as a placeholder first if new), locked for this transaction."""
-    execute(f"INSERT INTO {table} ({key}) VALUES (%s) ON CONFLICT DO NOTHING", [value])
-    row = fetchone(f"SELECT {columns} FROM {table} WHERE {key} = %s FOR UPDATE", [value], using=READ)
+    """The fact row (inserted as a placeholder if new), locked for this transaction: one
+    statement (the no-op update of the key takes the row lock and returns the row as it is)."""
+    row = fetchone(
+        f"INSERT INTO {table} ({key}) VALUES (%s) ON CONFLICT ({key}) DO UPDATE SET {key} = EXCLUDED.{key}"
+        f" RETURNING {columns}",
+        [value],
+        using=READ,
+    )
     assert row is not None
     return row
 
@@ -195,9 +200,9 @@ class TrendsProjector(Projector):
     def like(self, event: EventMessage) -> None:
         p = event.payload
         post_id, user_id = int(p["post_id"]), int(p["user_id"])
-        execute("INSERT INTO trends_like (post_id, user_id) VALUES (%s, %s) ON CONFLICT DO NOTHING", [post_id, user_id])
         active, version, at = fetchone(
-            "SELECT active, version, at FROM trends_like WHERE post_id = %s AND user_id = %s FOR UPDATE",
+            "INSERT INTO trends_like (post_id, user_id) VALUES (%s, %s)"
+            " ON CONFLICT (post_id, user_id) DO UPDATE SET user_id = EXCLUDED.user_id RETURNING active, version, at",
             [post_id, user_id],
             using=READ,
         )  # type: ignore[misc]
