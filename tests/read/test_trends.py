@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from socialapp.events.projector import REGISTRY
 from socialapp.read.common.sql import fetchall
 from socialapp.read.trends.ranking import refresh
 from socialapp.read.trends.selectors import top_tags
@@ -187,6 +188,14 @@ def test_any_order_and_duplicates_give_the_same_rows() -> None:
         random.Random(seed).shuffle(shuffled)
         apply_all(shuffled + shuffled[: len(shuffled) // 3], ["trends"])  # and some delivered twice
         assert trends_snapshot() == in_order, seed
+    # Batches (one transaction each, the counters' deltas summed per batch), shuffled too.
+    reset(["trends"])
+    shuffled = list(events)
+    random.Random(3).shuffle(shuffled)
+    for i in range(0, len(shuffled), 40):
+        outcomes = REGISTRY["trends"].apply_batch(shuffled[i : i + 40])
+        assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
+    assert trends_snapshot() == in_order
     # The counters equal what the final facts imply.
     assert fetchall("SELECT count(*) FROM trends_post_hour WHERE likes < 0 OR comments < 0") == [(0,)]
     assert fetchall("SELECT coalesce(sum(likes), 0) FROM trends_post_hour") == fetchall(
@@ -350,3 +359,17 @@ def test_mastodon_search_hashtags_carry_history(site, settings) -> None:
 
     (tag,) = tag_entities(["topic"], base_url="http://testserver")
     assert len(tag["history"]) == 7 and sum(int(h["accounts"]) for h in tag["history"]) == 2
+
+
+def test_the_beat_refreshes_every_trends_refresh_seconds(settings) -> None:
+    from socialapp.read.trends import tasks
+
+    entry = settings.CELERY_BEAT_SCHEDULE["trends-refresh"]
+    assert entry["task"] == "trends.refresh" and entry["schedule"] == settings.TRENDS_REFRESH_SECONDS
+    settings.TRENDS_MIN_ACCOUNTS = 1
+    w = World()
+    (a,) = users(w, 1)
+    at(w, datetime.now(UTC), lambda: w.post(a, "#live"))
+    apply_all(w.events, ["trends"])
+    tasks.refresh.apply().get()
+    assert names("1h") == ["live"]

@@ -21,8 +21,11 @@ rebuild cover every table here. Times are the events' own `occurred_at`, never n
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from socialapp.events.catalogue import EventType
 from socialapp.events.projector import EventMessage, Projector, handles, register
@@ -80,76 +83,76 @@ def post_contribution(row: tuple) -> list[Use]:
     return [(tag, created_at, author_id) for tag in hashtags]
 
 
-def move_tag_uses(removed: Iterable[Use], added: Iterable[Use]) -> None:
-    """Apply the difference between two sets of uses to both tag counters (set-based: one
-    statement per table and direction); rows that reach zero are deleted."""
-    deltas: dict[tuple[str, datetime, datetime, int], int] = {}
-    for sign, uses in ((-1, removed), (1, added)):
-        for tag, at, author in uses:
-            key = (tag, _minute(at), _hour(at), author)
-            deltas[key] = deltas.get(key, 0) + sign
-    changes = sorted((k, d) for k, d in deltas.items() if d)  # a stable order: fewer lock cycles
-    if not changes:
-        return
-    per_minute: dict[tuple[str, datetime], int] = {}
-    per_hour: dict[tuple[str, datetime, int], int] = {}
-    for (tag, minute, hour, author), delta in changes:
-        per_minute[(tag, minute)] = per_minute.get((tag, minute), 0) + delta
-        per_hour[(tag, hour, author)] = per_hour.get((tag, hour, author), 0) + delta
-    minutes = [(k, d) for k, d in sorted(per_minute.items()) if d]
-    hours = [(k, d) for k, d in sorted(per_hour.items()) if d]
-    if minutes:
-        execute(
-            "INSERT INTO trends_tag_minute AS c (tag, minute, uses)"
-            " SELECT * FROM unnest(%s::text[], %s::timestamptz[], %s::int[])"
-            " ON CONFLICT (tag, minute) DO UPDATE SET uses = c.uses + EXCLUDED.uses",
-            [[k[0] for k, _ in minutes], [k[1] for k, _ in minutes], [d for _, d in minutes]],
-        )
-        execute(
-            "DELETE FROM trends_tag_minute c USING unnest(%s::text[], %s::timestamptz[]) AS k(tag, minute)"
-            " WHERE c.tag = k.tag AND c.minute = k.minute AND c.uses <= 0",
-            [[k[0] for k, _ in minutes], [k[1] for k, _ in minutes]],
-        )
-    if hours:
-        execute(
-            "INSERT INTO trends_tag_account_hour AS c (tag, hour, account_id, uses)"
-            " SELECT * FROM unnest(%s::text[], %s::timestamptz[], %s::bigint[], %s::int[])"
-            " ON CONFLICT (tag, hour, account_id) DO UPDATE SET uses = c.uses + EXCLUDED.uses",
-            [[k[0] for k, _ in hours], [k[1] for k, _ in hours], [k[2] for k, _ in hours], [d for _, d in hours]],
-        )
-        execute(
-            "DELETE FROM trends_tag_account_hour c"
-            " USING unnest(%s::text[], %s::timestamptz[], %s::bigint[]) AS k(tag, hour, account_id)"
-            " WHERE c.tag = k.tag AND c.hour = k.hour AND c.account_id = k.account_id AND c.uses <= 0",
-            [[k[0] for k, _ in hours], [k[1] for k, _ in hours], [k[2] for k, _ in hours]],
-        )
+@dataclass
+class Deltas:
+    """The counter changes of one batch, summed: handlers add to it, `flush` writes each counter
+    table with one upsert and one zero-row delete for the whole batch (the facts they read are
+    written at once; the counters are only ever written here)."""
+
+    tag: dict[tuple[str, datetime, datetime, int], int] = field(default_factory=dict)
+    engagement: dict[tuple[int, datetime], list[int]] = field(default_factory=dict)
+
+    def move_tag_uses(self, removed: Iterable[Use], added: Iterable[Use]) -> None:
+        for sign, uses in ((-1, removed), (1, added)):
+            for tag, at, author in uses:
+                key = (tag, _minute(at), _hour(at), author)
+                self.tag[key] = self.tag.get(key, 0) + sign
+
+    def move_engagement(
+        self, post_id: int, column: str, removed_at: datetime | None, added_at: datetime | None
+    ) -> None:
+        """One engaging account of `column` (likes or comments) moves from the hour of
+        `removed_at` to the hour of `added_at` (either None: nothing there)."""
+        index = 0 if column == "likes" else 1
+        for sign, at in ((-1, removed_at), (1, added_at)):
+            if at is not None:
+                counts = self.engagement.setdefault((post_id, _hour(at)), [0, 0])
+                counts[index] += sign
+
+    def flush(self) -> None:
+        per_minute: dict[tuple[str, datetime], int] = {}
+        per_hour: dict[tuple[str, datetime, int], int] = {}
+        for (tag, minute, hour, author), delta in self.tag.items():
+            per_minute[(tag, minute)] = per_minute.get((tag, minute), 0) + delta
+            per_hour[(tag, hour, author)] = per_hour.get((tag, hour, author), 0) + delta
+        # Sorted keys: concurrent batches lock shared counter rows in one order (no deadlock cycle).
+        minutes = sorted((k, d) for k, d in per_minute.items() if d)
+        hours = sorted((k, d) for k, d in per_hour.items() if d)
+        posts = sorted((k, d) for k, d in self.engagement.items() if any(d))
+        self.tag, self.engagement = {}, {}
+        if minutes:
+            _upsert("trends_tag_minute", ("tag", "minute"), ("text", "timestamptz"), ("uses",), minutes)
+        if hours:
+            _upsert(
+                "trends_tag_account_hour",
+                ("tag", "hour", "account_id"),
+                ("text", "timestamptz", "bigint"),
+                ("uses",),
+                hours,
+            )
+        if posts:
+            _upsert("trends_post_hour", ("post_id", "hour"), ("bigint", "timestamptz"), ("likes", "comments"), posts)
 
 
-# --------------------------------------------------------------------------------- engagement
-
-
-def move_engagement(post_id: int, column: str, removed_at: datetime | None, added_at: datetime | None) -> None:
-    """One engaging account of `column` (likes or comments) moves from the hour of `removed_at`
-    to the hour of `added_at` (either None: nothing there)."""
-    old = _hour(removed_at) if removed_at else None
-    new = _hour(added_at) if added_at else None
-    if old == new:
-        return
-    if new is not None:
-        execute(
-            f"INSERT INTO trends_post_hour AS c (post_id, hour, {column}) VALUES (%s, %s, 1)"
-            f" ON CONFLICT (post_id, hour) DO UPDATE SET {column} = c.{column} + 1",
-            [post_id, new],
-        )
-    if old is not None:
-        execute(
-            f"UPDATE trends_post_hour SET {column} = {column} - 1 WHERE post_id = %s AND hour = %s",
-            [post_id, old],
-        )
-        execute(
-            "DELETE FROM trends_post_hour WHERE post_id = %s AND hour = %s AND likes <= 0 AND comments <= 0",
-            [post_id, old],
-        )
+def _upsert(
+    table: str, keys: tuple[str, ...], types: tuple[str, ...], counts: tuple[str, ...], rows: list[tuple[Any, Any]]
+) -> None:
+    """Add each row's deltas to the counters of `table` (inserting missing rows), then delete
+    the rows of these keys whose counts all fell to zero."""
+    columns = [*keys, *counts]
+    key_arrays = [[k[i] for k, _ in rows] for i in range(len(keys))]
+    count_arrays = [[(d if isinstance(d, list) else [d])[i] for _, d in rows] for i in range(len(counts))]
+    casts = [f"%s::{t}[]" for t in types] + ["%s::int[]"] * len(counts)
+    execute(
+        f"INSERT INTO {table} AS c ({', '.join(columns)}) SELECT * FROM unnest({', '.join(casts)})"
+        f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET " + ", ".join(f"{c} = c.{c} + EXCLUDED.{c}" for c in counts),
+        [*key_arrays, *count_arrays],
+    )
+    execute(
+        f"DELETE FROM {table} c USING unnest({', '.join(casts[: len(keys)])}) AS k({', '.join(keys)})"
+        f" WHERE {' AND '.join(f'c.{k} = k.{k}' for k in keys)} AND {' AND '.join(f'c.{c} <= 0' for c in counts)}",
+        key_arrays,
+    )
 
 
 def first_live_comment(post_id: int, author_id: int) -> datetime | None:
@@ -161,10 +164,31 @@ def first_live_comment(post_id: int, author_id: int) -> datetime | None:
     return row[0] if row else None
 
 
+#: The batch being handled (set by `TrendsProjector.handle`, per thread or task).
+_deltas: ContextVar[Deltas | None] = ContextVar("trends_deltas", default=None)
+
+
 @register
 class TrendsProjector(Projector):
     name = "trends"
     tables = TABLES
+
+    def handle(self, events: Sequence[EventMessage]) -> None:
+        """Each event updates its fact row; the counters' deltas of the whole batch are summed
+        and written once at the end (in the same transaction)."""
+        deltas = Deltas()
+        token = _deltas.set(deltas)
+        try:
+            super().handle(events)
+        finally:
+            _deltas.reset(token)
+        deltas.flush()
+
+    @property
+    def deltas(self) -> Deltas:
+        current = _deltas.get()
+        assert current is not None, "trends handlers run inside handle()"
+        return current
 
     @handles(EventType.POST_CREATED, EventType.POST_EDITED, EventType.POST_DELETED)
     def post(self, event: EventMessage) -> None:
@@ -194,7 +218,7 @@ class TrendsProjector(Projector):
             " version = %s, hashtags = %s WHERE post_id = %s",
             [*new, post_id],
         )
-        move_tag_uses(post_contribution(row), post_contribution(new))
+        self.deltas.move_tag_uses(post_contribution(row), post_contribution(new))
 
     @handles(EventType.POST_LIKED, EventType.POST_UNLIKED)
     def like(self, event: EventMessage) -> None:
@@ -213,7 +237,7 @@ class TrendsProjector(Projector):
             "UPDATE trends_like SET active = %s, version = %s, at = %s WHERE post_id = %s AND user_id = %s",
             [liked, event.aggregate_version, now_at, post_id, user_id],
         )
-        move_engagement(post_id, "likes", at if active else None, now_at if liked else None)
+        self.deltas.move_engagement(post_id, "likes", at if active else None, now_at if liked else None)
 
     @handles(EventType.COMMENT_CREATED, EventType.COMMENT_DELETED)
     def comment(self, event: EventMessage) -> None:
@@ -235,7 +259,7 @@ class TrendsProjector(Projector):
                 "UPDATE trends_comment SET post_id = %s, author_id = %s, deleted = true WHERE comment_id = %s",
                 [post_id, author_id, comment_id],
             )
-        move_engagement(post_id, "comments", before, first_live_comment(post_id, author_id))
+        self.deltas.move_engagement(post_id, "comments", before, first_live_comment(post_id, author_id))
 
     @handles(EventType.USER_SUSPENDED, EventType.USER_UNSUSPENDED, EventType.USER_DEACTIVATED)
     def author(self, event: EventMessage) -> None:
