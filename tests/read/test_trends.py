@@ -170,6 +170,9 @@ def rich_world() -> World:
         for cid in cids[:2]:
             at(w, NOW, lambda cid=cid: w.delete_comment(cid))
     at(w, NOW, lambda: w.delete(posts[5]))
+    for e in w.events:  # a sensitive post (the factory's posts have no flag), later deleted
+        if e.event_type == "post.created" and e.payload["post_id"] == posts[5]:
+            e.payload["sensitive"] = True
     w.suspend(uids[1])
     w.unsuspend(uids[1])
     w.suspend(uids[2])

@@ -199,7 +199,9 @@ class TrendsProjector(Projector):
         author_id = int(p.get("author_id") or author_id)
         v = event.aggregate_version
         if event.event_type == EventType.POST_DELETED:
-            deleted, hashtags, version = True, [], max(version, v)
+            # A tombstone erases what it hides (the tags, the sensitive flag), so the row is the
+            # same whether the delete arrives before or after the post's other events.
+            deleted, hashtags, sensitive, version = True, [], False, max(version, v)
         else:
             if event.event_type == EventType.POST_CREATED:
                 created_at = occurred(event)
