@@ -2,8 +2,9 @@
 
 Ranking reads up to 14 days of counters across all tags, which is far too much for a request;
 the job does it every TRENDS_REFRESH_SECONDS (Celery beat, `trends.refresh`) with set-based SQL
-and keeps the best TRENDS_RANK_SIZE per window, so an endpoint reads a few indexed rows. Each
-window's rows are replaced in one transaction: readers see the old ranking or the new one.
+and keeps the best TRENDS_RANK_SIZE per window, so an endpoint reads a few indexed rows. Every
+window's rows are replaced in one transaction: readers see the old rankings or the new ones.
+Tags of all windows come from one scan of the last 14 days of hourly counters.
 
 Tag score (docs/analytics.md, "Trends"): `observed` is the tag's distinct accounts per hour,
 summed over the window's hours (one account counts at most once an hour, so one account spamming
@@ -25,7 +26,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from socialapp.read.common.sql import READ, execute
+from socialapp.read.common.sql import READ, execute, fetchall
 
 #: The windows, by name, in hours: the current (partial) hour and the ones before it.
 WINDOWS: dict[str, int] = {"1h": 1, "6h": 6, "24h": 24, "7d": 168}
@@ -35,27 +36,47 @@ LIKE_WEIGHT, COMMENT_WEIGHT = 1, 2
 
 HIDDEN_ACCOUNT = "EXISTS (SELECT 1 FROM trends_author a WHERE a.user_id = {col} AND (a.suspended OR a.deactivated))"
 
-TAG_RANK_SQL = f"""
+
+def _tag_rank_sql() -> str:
+    """One statement for every window: a single scan of the counters of the last 14 days (the
+    longest window and its baseline), aggregated per (tag, account) then per tag with one set of
+    FILTERed sums per window, scored, ranked per window and cut at %(size)s."""
+    per_account, per_tag, unpivot = [], [], []
+    for i, name in enumerate(WINDOWS):
+        per_account += [
+            f"count(*) FILTER (WHERE h.hour >= %(start_{i})s) AS ah{i}",
+            f"sum(h.uses) FILTER (WHERE h.hour >= %(start_{i})s) AS u{i}",
+            f"count(*) FILTER (WHERE h.hour >= %(base_{i})s AND h.hour < %(start_{i})s) AS b{i}",
+        ]
+        per_tag += [
+            f"sum(ah{i}) AS ah{i}",
+            f"sum(u{i}) AS u{i}",
+            f"count(*) FILTER (WHERE ah{i} > 0) AS a{i}",
+            f"sum(b{i})::float8 / %(periods_{i})s AS e{i}",
+        ]
+        unpivot.append(f"('{name}', t.ah{i}, t.u{i}, t.a{i}, t.e{i})")
+    return f"""
 INSERT INTO trends_tag_rank (period, rank, tag, score, uses, accounts, refreshed_at)
-WITH win AS (
-  SELECT h.tag, count(*) AS account_hours, sum(h.uses) AS uses, count(DISTINCT h.account_id) AS accounts
+WITH per_account AS (
+  SELECT h.tag, h.account_id, {", ".join(per_account)}
   FROM trends_tag_account_hour h
-  WHERE h.hour >= %(start)s AND h.hour <= %(now)s AND NOT {HIDDEN_ACCOUNT.format(col="h.account_id")}
-  GROUP BY h.tag HAVING count(DISTINCT h.account_id) >= %(min_accounts)s
-), base AS (
-  SELECT h.tag, count(*)::float8 / %(periods)s AS expected
-  FROM trends_tag_account_hour h JOIN win ON win.tag = h.tag
-  WHERE h.hour >= %(base_start)s AND h.hour < %(start)s AND NOT {HIDDEN_ACCOUNT.format(col="h.account_id")}
-  GROUP BY h.tag
+  WHERE h.hour >= %(scan_start)s AND h.hour <= %(now)s AND NOT {HIDDEN_ACCOUNT.format(col="h.account_id")}
+  GROUP BY h.tag, h.account_id
+), per_tag AS (
+  SELECT tag, {", ".join(per_tag)} FROM per_account GROUP BY tag
 ), scored AS (
-  SELECT win.tag, win.uses, win.accounts,
-    power(win.account_hours - coalesce(base.expected, 0), 2) / greatest(coalesce(base.expected, 0), 1) AS score
-  FROM win LEFT JOIN base ON base.tag = win.tag
-  WHERE win.account_hours > coalesce(base.expected, 0)
+  SELECT w.period, t.tag, w.uses, w.accounts,
+    power(w.observed - w.expected, 2) / greatest(w.expected, 1) AS score
+  FROM per_tag t CROSS JOIN LATERAL (VALUES {", ".join(unpivot)}) AS w(period, observed, uses, accounts, expected)
+  WHERE w.accounts >= %(min_accounts)s AND w.observed > w.expected
+), ranked AS (
+  SELECT *, row_number() OVER (PARTITION BY period ORDER BY score DESC, accounts DESC, tag) AS rank FROM scored
 )
-SELECT %(window)s, row_number() OVER (ORDER BY score DESC, accounts DESC, tag), tag, score, uses, accounts, %(now)s
-FROM scored ORDER BY score DESC, accounts DESC, tag LIMIT %(size)s
+SELECT period, rank, tag, score, uses, accounts, %(now)s FROM ranked WHERE rank <= %(size)s
 """
+
+
+TAG_RANK_SQL = _tag_rank_sql()
 
 POST_RANK_SQL = f"""
 INSERT INTO trends_post_rank (period, rank, post_id, score, likes, comments, refreshed_at)
@@ -80,24 +101,35 @@ def window_start(window: str, now: datetime) -> datetime:
 
 def refresh(*, now: datetime | None = None) -> dict[str, dict[str, int]]:
     """Recompute both rankings of every window as of `now` (default: the clock; tests pass the
-    time their events claim). Returns {window: {"tags": n, "posts": n}}."""
+    time their events claim), in one transaction. Returns {window: {"tags": n, "posts": n}}."""
     now = now or timezone.now()
-    counts: dict[str, dict[str, int]] = {}
-    for window, hours in WINDOWS.items():
+    tag_params: dict[str, object] = {
+        "now": now,
+        "min_accounts": settings.TRENDS_MIN_ACCOUNTS,
+        "size": settings.TRENDS_RANK_SIZE,
+    }
+    for i, (window, hours) in enumerate(WINDOWS.items()):
         start = window_start(window, now)
-        params = {
-            "window": window,
-            "now": now,
-            "start": start,
-            "base_start": start - timedelta(hours=BASELINE_HOURS),
-            "periods": BASELINE_HOURS / hours,
-            "min_accounts": settings.TRENDS_MIN_ACCOUNTS,
-            "size": settings.TRENDS_RANK_SIZE,
+        tag_params |= {
+            f"start_{i}": start,
+            f"base_{i}": start - timedelta(hours=BASELINE_HOURS),
+            f"periods_{i}": BASELINE_HOURS / hours,
         }
-        with transaction.atomic(using=READ):
-            execute("DELETE FROM trends_tag_rank WHERE period = %s", [window])
-            tags = execute(TAG_RANK_SQL, params)
-            execute("DELETE FROM trends_post_rank WHERE period = %s", [window])
-            posts = execute(POST_RANK_SQL, params)
-        counts[window] = {"tags": tags, "posts": posts}
+    tag_params["scan_start"] = min(v for k, v in tag_params.items() if k.startswith("base_"))
+    with transaction.atomic(using=READ):
+        execute("DELETE FROM trends_tag_rank")
+        execute(TAG_RANK_SQL, tag_params)
+        execute("DELETE FROM trends_post_rank")
+        for window in WINDOWS:
+            params = {
+                "window": window,
+                "now": now,
+                "start": window_start(window, now),
+                "size": settings.TRENDS_RANK_SIZE,
+            }
+            execute(POST_RANK_SQL, params)
+        counts = {window: {"tags": 0, "posts": 0} for window in WINDOWS}
+        for table, kind in (("trends_tag_rank", "tags"), ("trends_post_rank", "posts")):
+            for period, n in fetchall(f"SELECT period, count(*) FROM {table} GROUP BY period", using=READ):
+                counts[period][kind] = n
     return counts
