@@ -2,7 +2,8 @@
 
 Each handler locks the one fact row its event is about, computes what that fact contributed to
 the counters before and after the event (`*_contribution`), and moves the counters by the
-difference. A fact's contribution depends only on its row, and the row only on which events were
+difference (`Deltas`: summed over the batch, written once per table at the end of `handle`,
+in the same transaction). A fact's contribution depends only on its row, and the row only on which events were
 applied (never on their order: versions decide, deletes are tombstones), so the counters equal
 the sum of the final facts' contributions whatever the order: duplicates, redeliveries and a
 rebuild from the log give the same rows, and the base class's replay check and schema-swap
