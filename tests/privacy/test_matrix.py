@@ -301,6 +301,7 @@ EXCLUDED: dict[str, str] = {
     "api/v1/trends": "hashtag entities, no status",
     "api/v1/trends/tags": "hashtag entities, no status",
     "api/v1/trends/links": "always empty",
+    "api/v1/tags/<tag:tag>": "a hashtag entity, no status",
     # Only posts that engagement ranked, re-checked by post_visible(PUBLIC) as the public timeline
     # (which the matrix covers); blocks, mutes, deletes and suspensions: tests/read/test_trends.py.
     "api/socialapp/v1/trends/posts": "ranked posts under the public timeline's rule: tests/read/test_trends.py",

@@ -376,3 +376,12 @@ def test_the_beat_refreshes_every_trends_refresh_seconds(settings) -> None:
     apply_all(w.events, ["trends"])
     tasks.refresh.apply().get()
     assert names("1h") == ["live"]
+
+
+def test_mastodon_tag_by_name(site) -> None:
+    r = site.client().get("/api/v1/tags/Topic")
+    assert r.status_code == 200, r.content
+    assert r.json()["name"] == "topic" and len(r.json()["history"]) == 7
+    assert sum(int(h["uses"]) for h in r.json()["history"]) == 2
+    r = site.client().get("/api/v1/tags/never")
+    assert r.status_code == 404 and "error" in r.json()

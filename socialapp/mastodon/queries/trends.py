@@ -1,5 +1,6 @@
 """Mastodon trends: `GET /api/v1/trends/tags` (and its deprecated alias `/api/v1/trends`),
-`/api/v1/trends/statuses` and `/api/v1/trends/links` (docs/analytics.md, "Trends").
+`/api/v1/trends/statuses` and `/api/v1/trends/links`, and `GET /api/v1/tags/:name`
+(docs/analytics.md, "Trends").
 
 Mirrors Api::V1::Trends::*Controller: anonymous callers allowed, `limit` (tags: default 10, at
 most 20; statuses: default 20, at most 40; Mastodon clamps at twice the default) and `offset`,
@@ -140,9 +141,26 @@ class TrendingLinksView(QueryView):
         return Response([])
 
 
+class TagView(QueryView):
+    """`GET /api/v1/tags/:name`: one Tag entity with its history (Api::V1::TagsController#show);
+    404 for a tag no public post has used (we keep no other tag records). Following tags is not
+    served."""
+
+    projectors = ("trends",)
+    scopes: dict[str, str] = {}
+
+    @mastodon_schema("trends", "A hashtag, with its daily history")
+    def get(self, request: Request, tag: str) -> Response:
+        name = tag.lower().lstrip("#")
+        if not selectors.tag_known(name):
+            raise drf.NotFound("Record not found")
+        return Response(tag_entities([name], base_url=rows.base_url(request))[0])
+
+
 urlpatterns = [
     path("api/v1/trends", by_method(get=LegacyTrendsView.as_view()), name="mastodon-trends"),
     path("api/v1/trends/tags", by_method(get=TrendingTagsView.as_view()), name="mastodon-trends-tags"),
     path("api/v1/trends/statuses", by_method(get=TrendingStatusesView.as_view()), name="mastodon-trends-statuses"),
     path("api/v1/trends/links", by_method(get=TrendingLinksView.as_view()), name="mastodon-trends-links"),
+    path("api/v1/tags/<tag:tag>", by_method(get=TagView.as_view()), name="mastodon-tag"),
 ]

@@ -84,3 +84,9 @@ def tag_history(tags: list[str], *, now: datetime | None = None) -> dict[str, li
         ]
         for tag in tags
     }
+
+
+def tag_known(tag: str) -> bool:
+    """Whether a public post ever used `tag` (its per-minute counters have a row: a primary-key
+    probe). Tags only ever used in non-public posts are not revealed."""
+    return bool(fetchall("SELECT 1 FROM trends_tag_minute WHERE tag = %s LIMIT 1", [tag]))
