@@ -396,6 +396,14 @@ PROJECTOR_METRICS_PORT = env.int("PROJECTOR_METRICS_PORT", default=0)
 # late-ack tasks on connection loss (they are redelivered anyway; Celery 6 makes it the default).
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# --------------------------------------------------------------------------- trends (docs/analytics.md)
+# How often the refresh job rescores tags and posts into the rank tables that the trends endpoints
+# read: rankings are at most this much older than the counters (plus X-Read-Lag).
+TRENDS_REFRESH_SECONDS = env.int("TRENDS_REFRESH_SECONDS", default=30)
+# A tag trends only when at least this many distinct (shown) accounts used it in the window.
+TRENDS_MIN_ACCOUNTS = env.int("TRENDS_MIN_ACCOUNTS", default=3)
+# Tags and posts kept per window by the refresh (the deepest `offset + limit` a client can page to).
+TRENDS_RANK_SIZE = env.int("TRENDS_RANK_SIZE", default=200)
 # Periodic tasks, sent by exactly one `celery -A socialapp beat` process (Procfile, Compose) and
 # run by the task workers. A sweep that nobody ran within its interval expires (the next one comes).
 CELERY_BEAT_SCHEDULE = {
@@ -408,6 +416,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.sync_sessions",
         "schedule": AUTH_SESSION_SYNC_SECONDS,
         "options": {"expires": AUTH_SESSION_SYNC_SECONDS},
+    },
+    # Trends' rank tables, recomputed from the counters (socialapp.read.trends.ranking).
+    "trends-refresh": {
+        "task": "trends.refresh",
+        "schedule": TRENDS_REFRESH_SECONDS,
+        "options": {"expires": TRENDS_REFRESH_SECONDS},
     },
     # Status-creation Idempotency-Keys live an hour (socialapp.write.posts.idempotency).
     "posts-prune-idempotency-keys": {

@@ -80,7 +80,11 @@ def test_accounts_hashtags_and_everything_at_once(site: Site) -> None:
     assert set(accounts[0]) >= {"id", "username", "acct", "display_name", "url", "avatar", "followers_count"}
     assert ok(site.client().get(URL, {"q": "dave", "type": "accounts"}))["accounts"] == []  # deactivated
     tags = ok(site.client().get(URL, {"q": "#dess", "type": "hashtags"}))["hashtags"]
-    assert tags == [{"name": "dessert", "url": "http://testserver/tags/dessert", "history": [], "following": False}]
+    # history: 7 days from the trends model (not applied here: zeros), newest first (docs/analytics.md)
+    assert [{**t, "history": None} for t in tags] == [
+        {"name": "dessert", "url": "http://testserver/tags/dessert", "history": None, "following": False}
+    ]
+    assert [(h["uses"], h["accounts"]) for h in tags[0]["history"]] == [("0", "0")] * 7
     everything = ok(site.client("carol").get(URL, {"q": "carol"}))
     assert [a["username"] for a in everything["accounts"]] == ["carol"]
     assert isinstance(everything["statuses"], list) and isinstance(everything["hashtags"], list)

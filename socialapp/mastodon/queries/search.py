@@ -25,11 +25,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from socialapp.common.errors import ValidationFailed
-from socialapp.mastodon.common import entities
 from socialapp.mastodon.common.dispatch import by_method
 from socialapp.mastodon.common.params import as_bool, as_id
 from socialapp.mastodon.common.schema import mastodon_schema
-from socialapp.mastodon.queries import rows
+from socialapp.mastodon.queries import rows, trends
 from socialapp.mastodon.queries.base import QueryView
 from socialapp.read.common.sql import fetchall
 from socialapp.read.common.visibility import viewer_relations
@@ -140,7 +139,7 @@ def search(
         out["statuses"] = rows.statuses([int(hit["id"]) for hit in found], viewer_id=viewer, base_url=base_url)
     if "hashtags" in kinds:
         found = selectors.search_hashtags(q=q, limit=limit, offset=offset).results
-        out["hashtags"] = [entities.tag(hit["tag"], base_url=base_url) for hit in found]
+        out["hashtags"] = trends.tag_entities([hit["tag"] for hit in found], base_url=base_url)
     return out
 
 

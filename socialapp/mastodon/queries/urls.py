@@ -10,6 +10,7 @@ from socialapp.mastodon.queries import (
     search,
     statuses,
     timelines,
+    trends,
 )
 
 urlpatterns = [
@@ -22,4 +23,5 @@ urlpatterns = [
     *search.urlpatterns,
     *favourites.urlpatterns,
     *relations.urlpatterns,
+    *trends.urlpatterns,
 ]

@@ -1,3 +1,11 @@
-from django.urls import URLPattern
+"""Trends queries (docs/analytics.md, "Trends")."""
 
-urlpatterns: list[URLPattern] = []
+from django.urls import path
+
+from socialapp.read.trends import views
+
+urlpatterns = [
+    path("trends/tags", views.TrendingTagsView.as_view(), name="trends-tags"),
+    path("trends/posts", views.TrendingPostsView.as_view(), name="trends-posts"),
+    path("tags/<tag:tag>/history", views.TagHistoryView.as_view(), name="tag-history"),
+]
