@@ -247,3 +247,28 @@ def append_messages_now(events: list) -> list:
     """The events appended to the log now (occurred_at = now), read back as the pipeline carries them."""
     append_messages(events)
     return [m for batch in log_events(REGISTRY["activity"].event_types()) for m in batch]
+
+
+# ------------------------------------------------------------------------------- the page
+
+
+@pytest.mark.django_db(databases=BOTH)
+def test_the_page_is_for_staff_and_says_when_chartjs_is_missing(staff, member, settings) -> None:
+    from django.test import Client
+
+    page = "/admin/dashboard/"
+    assert Client().get(page).status_code == 302  # to the admin's login
+    client = Client()
+    client.force_login(member)
+    assert client.get(page).status_code == 302
+    client.force_login(staff)
+    index = client.get("/admin/")
+    assert index.status_code == 200 and b'href="/admin/dashboard/"' in index.content
+    with_charts = client.get(page, {"window": "6h"})
+    assert with_charts.status_code == 200
+    html = with_charts.content.decode()
+    assert "/static/vendor/chart.js/chart.min.js" in html and 'value="6h" selected' in html
+    assert 'data-url="/api/socialapp/v1/admin/dashboard"' in html and "dashboard-no-charts" not in html
+    settings.STATICFILES_DIRS = []  # as on a machine without libjs-chart.js
+    html = client.get(page).content.decode()
+    assert "Chart.js is not installed" in html and "chart.min.js" not in html

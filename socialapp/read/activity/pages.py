@@ -29,6 +29,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         "admin/activity/dashboard.html",
         {
             **admin.site.each_context(request),
+            "is_nav_sidebar_enabled": False,  # the charts take the width
             "title": "Dashboard",
             "windows": list(WINDOWS),
             "window": window if window in WINDOWS else DEFAULT_WINDOW,

@@ -67,6 +67,7 @@
       data.posts_per_hour.buckets.map((b) => label(b, 3600)),
       [{ label: "posts", data: data.posts_per_hour.values, backgroundColor: COLOURS[2] }]
     );
+    document.getElementById("tags-empty").hidden = data.top_tags.length > 0;
     draw(
       "chart-tags",
       "bar",
