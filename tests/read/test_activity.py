@@ -178,6 +178,12 @@ def test_samples_are_pruned_after_retention(settings) -> None:
     sample_projections(now)
     assert prune(now)["activity_projection_sample"] == len(REGISTRY)
     assert fetchall("SELECT count(DISTINCT sampled_at) FROM activity_projection_sample")[0][0] == 1
+    # The beat task (run here in-process): one more sample, nothing left to prune.
+    from socialapp.read.activity.tasks import sample_and_prune
+
+    done = sample_and_prune()
+    assert done["sampled"] == len(REGISTRY) and done["activity_projection_sample"] == 0
+    assert fetchall("SELECT count(DISTINCT sampled_at) FROM activity_projection_sample")[0][0] == 2
 
 
 # ------------------------------------------------------------------------------- the endpoint
