@@ -17,6 +17,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db import connections
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -214,6 +215,11 @@ def test_the_endpoint_is_for_staff_only(staff, member) -> None:
         assert denied.status_code == 403 and denied.json()["status"] == 403, denied.content
     for client in (bearer(staff), _session(staff)):
         assert client.get(URL).status_code == 200
+    staff_token = bearer(staff)
+    with CaptureQueriesContext(connections["default"]) as default:  # a bearer token: the read side only
+        assert staff_token.get(URL).status_code == 200
+        assert APIClient().get(URL).status_code == 401
+    assert default.captured_queries == []
 
 
 def _session(user) -> APIClient:
