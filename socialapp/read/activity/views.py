@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from socialapp.read.activity import selectors
 from socialapp.read.activity.serializers import DashboardOut, DashboardQueryIn
 from socialapp.read.common.authentication import CachedSessionAuthentication
-from socialapp.read.common.views import QueryView
+from socialapp.read.common.views import CONSISTENCY_PARAMETERS, QueryView
 
 
 class IsStaff(BasePermission):
@@ -67,7 +67,8 @@ class DashboardView(QueryView):
                 {"type": "string", "enum": list(selectors.WINDOWS)},
                 OpenApiParameter.QUERY,
                 description=f"default {selectors.DEFAULT_WINDOW}",
-            )
+            ),
+            *CONSISTENCY_PARAMETERS,
         ],
         responses={200: DashboardOut},
         examples=[OpenApiExample("Fifteen minutes", value=EXAMPLE, response_only=True)],
