@@ -14,6 +14,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from socialapp.common import errors, health
 from socialapp.common.dispatch import by_method
 from socialapp.events.metrics import metrics_view
+from socialapp.read.activity.pages import dashboard_page
 from socialapp.read.feeds import views as feed_queries
 from socialapp.read.profiles import views as profile_queries
 from socialapp.write.accounts import views as account_commands
@@ -62,6 +63,8 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", metrics_view, name="metrics"),
+    # The staff dashboard (docs/analytics.md): an admin page drawn from the `admin-dashboard` JSON.
+    path("admin/dashboard/", admin.site.admin_view(dashboard_page), name="admin-dashboard-page"),
     path("admin/", admin.site.urls),
     path("api/socialapp/v1/schema", SpectacularAPIView.as_view(), name="schema"),
     path("api/socialapp/v1/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

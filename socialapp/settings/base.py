@@ -406,6 +406,22 @@ TRENDS_MIN_ACCOUNTS = env.int("TRENDS_MIN_ACCOUNTS", default=3)
 TRENDS_RANK_SIZE = env.int("TRENDS_RANK_SIZE", default=200)
 # Periodic tasks, sent by exactly one `celery -A socialapp beat` process (Procfile, Compose) and
 # run by the task workers. A sweep that nobody ran within its interval expires (the next one comes).
+# --------------------------------------------------------------------------- the staff dashboard
+# (docs/analytics.md, "The dashboard".) Celery beat samples every projector's lag and dead letters
+# this often (task `activity.sample_projections`, which also prunes what is past retention).
+ACTIVITY_SAMPLE_SECONDS = env.float("ACTIVITY_SAMPLE_SECONDS", default=15.0)
+# Per-minute counters, per-hour active users and projection samples are kept this long (the
+# dashboard's longest window is 7 days).
+ACTIVITY_RETENTION_DAYS = env.int("ACTIVITY_RETENTION_DAYS", default=8)
+# Per-minute active-user rows (one per account per minute it acted: the largest table) are kept
+# this long; windows up to 24 hours use them, the 7-day window uses the per-hour rows.
+ACTIVITY_ACTOR_MINUTE_RETENTION_HOURS = env.int("ACTIVITY_ACTOR_MINUTE_RETENTION_HOURS", default=25)
+# Chart.js for the dashboard page, from Debian's `libjs-chart.js` (scripts/services, scripts/browser
+# and docker/Dockerfile install it), served as our own static files under /static/vendor/chart.js/
+# when the directory exists: no CDN. Without it the page says so instead of drawing charts.
+CHARTJS_DIR = env.str("CHARTJS_DIR", default="/usr/share/javascript/chart.js")
+STATICFILES_DIRS = [("vendor/chart.js", CHARTJS_DIR)] if Path(CHARTJS_DIR, "chart.min.js").is_file() else []
+
 CELERY_BEAT_SCHEDULE = {
     "feeds-resend-stale-fanout": {
         "task": "feeds.resend_stale_fanout",
@@ -428,6 +444,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "posts.prune_idempotency_keys",
         "schedule": 600,
         "options": {"expires": 600},
+    },
+    # The dashboard's projection lag and dead letters over time (socialapp.read.activity.sampling).
+    "activity-sample-projections": {
+        "task": "activity.sample_projections",
+        "schedule": ACTIVITY_SAMPLE_SECONDS,
+        "options": {"expires": ACTIVITY_SAMPLE_SECONDS},
     },
 }
 

@@ -1,3 +1,7 @@
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from socialapp.read.activity import views
+
+urlpatterns = [
+    path("admin/dashboard", views.DashboardView.as_view(), name="admin-dashboard"),
+]
