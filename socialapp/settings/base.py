@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "socialapp.write.oauth",  # OAuth 2 for Mastodon clients (apps, codes; tokens are sessions)
     "socialapp.write.relations",  # blocks, mutes, follow requests (docs/privacy.md)
     "socialapp.write.moderation",  # reports and their resolution
+    "socialapp.write.audit",  # staff: an aggregate's events and past states, folded from the log (no models)
     # THE EVENT LOG and its transport: the log lives with the write model.
     "socialapp.events",
     "socialapp.events.tracking",  # what each projector applied: plumbing, stored on `read`
