@@ -62,6 +62,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", metrics_view, name="metrics"),
+    path("admin/audit/", include("socialapp.write.audit.admin_views")),  # staff: events and past states
     path("admin/", admin.site.urls),
     path("api/socialapp/v1/schema", SpectacularAPIView.as_view(), name="schema"),
     path("api/socialapp/v1/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
