@@ -296,6 +296,10 @@ EXCLUDED: dict[str, str] = {
     "api/v1/blocks": "the caller's own blocks (accounts): test_own_relation_lists",
     "api/v1/mutes": "the caller's own mutes (accounts): test_own_relation_lists",
     "api/v1/follow_requests": "requests to follow the caller (accounts): test_own_relation_lists",
+    "api/socialapp/v1/admin/aggregates/<aggregate_type:aggregate_type>/<aggregate_id:aggregate_id>": "staff only: "
+    "an aggregate's state folded from the log (tests/audit/test_api.py::test_staff_only)",
+    "api/socialapp/v1/admin/aggregates/<aggregate_type:aggregate_type>/<aggregate_id:aggregate_id>/events": "staff "
+    "only: the log itself (tests/audit/test_api.py::test_staff_only)",
 }
 
 
