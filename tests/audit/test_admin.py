@@ -67,3 +67,8 @@ def test_not_staff_goes_to_the_login(alice):
     for c in (Client(), client):
         r = c.get(f"/admin/audit/user/{alice.pk}/")
         assert r.status_code == 302 and r["Location"].startswith("/admin/login/")
+
+
+def test_the_event_log_links_each_event_to_its_states(staff, alice):
+    page = staff.get("/admin/events/event/").content.decode()
+    assert f'href="/admin/audit/user/{alice.pk}/?version=1"' in page

@@ -166,3 +166,12 @@ def test_a_cursor_of_another_aggregate_is_refused(alice, moderator):
 def test_unknown_is_404(alice, moderator, path):
     post = post_create(author=alice, body="x")
     _problem(client_for(moderator).get(f"{API}/" + path.format(pid=post.pk)), 404)
+
+
+def test_no_private_data_in_what_staff_see(alice, moderator):
+    """The log holds no e-mail, password or token (docs/events.md); neither do these answers."""
+    profile_update(user_id=alice.pk, display_name="Alice", bio="bio")
+    client = client_for(moderator)
+    for url in (f"{API}/user/{alice.pk}/events", f"{API}/user/{alice.pk}", f"{API}/user/{alice.pk}?as_of=1"):
+        text = client.get(url).content.decode()
+        assert "u@example.org" not in text and "email" not in text and "password" not in text, url

@@ -90,7 +90,19 @@ def aggregate_exists(aggregate_type: str, aggregate_id: str) -> bool:
 
 
 def _messages(rows) -> list[dict[str, Any]]:
-    return [e.as_message() for e in rows.order_by("position").iterator(chunk_size=2000)]
+    """Fetched whole, not through `.iterator()`: a server-side cursor is planned for its first
+    rows (cursor_tuple_fraction), which here picked a walk of the whole log in position order
+    over the payload indexes (0.9 s instead of 1 ms on a 0.8M-event log; docs/analytics.md)."""
+    return [e.as_message() for e in rows.order_by("position")]
+
+
+FOLDED = ("position", "event_type", "aggregate_type", "aggregate_id", "aggregate_version", "payload")
+
+
+def _folded(rows) -> list[dict[str, Any]]:
+    """Only what `replay.apply` reads (no model instances, no envelope formatting): the profile
+    folds tens of thousands of events for a popular account."""
+    return [dict(zip(FOLDED, row, strict=True)) for row in rows.order_by("position").values_list(*FOLDED)]
 
 
 @dataclass(frozen=True)
@@ -155,21 +167,25 @@ def profile_as_of(user_id: int, user_events: list[dict[str, Any]], moment: dt.da
         return rows.filter(occurred_at__lte=moment) if moment is not None else rows
 
     # Indexed by payload (migration events.0005): who follows whom, posts by author.
-    follows = _messages(
+    follows = _folded(
         until(
             Event.objects.filter(aggregate_type=AggregateType.FOLLOW).filter(
                 Q(payload__follower_id=user_id) | Q(payload__followee_id=user_id)
             )
         )
     )
-    post_ids = list(
-        until(Event.objects.filter(event_type=EventType.POST_CREATED, payload__author_id=user_id)).values_list(
-            "aggregate_id", flat=True
-        )
+    post_ids = until(Event.objects.filter(event_type=EventType.POST_CREATED, payload__author_id=user_id)).values(
+        "aggregate_id"
     )
-    posts = _messages(until(Event.objects.filter(aggregate_type=AggregateType.POST, aggregate_id__in=post_ids)))
+    posts = _folded(until(Event.objects.filter(aggregate_type=AggregateType.POST, aggregate_id__in=post_ids)))
+    # Of the users on the other side, only those deactivated by then change a count: fold theirs.
     others = {a for e in follows for a in e["aggregate_id"].split(":")} - {key}
-    neighbours = _messages(until(Event.objects.filter(aggregate_type=AggregateType.USER, aggregate_id__in=others)))
+    gone_ids = until(
+        Event.objects.filter(
+            aggregate_type=AggregateType.USER, aggregate_id__in=others, event_type=EventType.USER_DEACTIVATED
+        )
+    ).values("aggregate_id")
+    neighbours = _folded(until(Event.objects.filter(aggregate_type=AggregateType.USER, aggregate_id__in=gone_ids)))
     everything = sorted([*user_events, *follows, *posts, *neighbours], key=lambda e: e["position"])
     state = replay.fold(everything)
     me = state["users"][user_id]
