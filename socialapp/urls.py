@@ -65,6 +65,7 @@ urlpatterns = [
     path("metrics", metrics_view, name="metrics"),
     # The staff dashboard (docs/analytics.md): an admin page drawn from the `admin-dashboard` JSON.
     path("admin/dashboard/", admin.site.admin_view(dashboard_page), name="admin-dashboard-page"),
+    path("admin/audit/", include("socialapp.write.audit.admin_views")),  # staff: events and past states
     path("admin/", admin.site.urls),
     path("api/socialapp/v1/schema", SpectacularAPIView.as_view(), name="schema"),
     path("api/socialapp/v1/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

@@ -14,6 +14,8 @@ log row (and all of its indexes: a column in a partial index's predicate rules o
 import uuid
 
 from django.db import models
+from django.db.models import Q
+from django.db.models.fields.json import KeyTransform
 
 
 class Event(models.Model):
@@ -40,6 +42,25 @@ class Event(models.Model):
         indexes = [
             models.Index(fields=["event_type", "position"], name="event_log_type_pos_idx"),
             models.Index(fields=["occurred_at"], name="event_log_occurred_idx"),
+            # The audit trail's lookups by payload (socialapp/write/audit/history.py): a user's
+            # posts and follows, for their profile as it read at a past time. Partial, so only
+            # those events pay for them. An aggregate's own events use the unique constraint's
+            # (aggregate_type, aggregate_id, aggregate_version) index.
+            models.Index(
+                KeyTransform("author_id", "payload"),
+                condition=Q(event_type="post.created"),
+                name="event_log_post_author_idx",
+            ),
+            models.Index(
+                KeyTransform("follower_id", "payload"),
+                condition=Q(aggregate_type="follow"),
+                name="event_log_follower_idx",
+            ),
+            models.Index(
+                KeyTransform("followee_id", "payload"),
+                condition=Q(aggregate_type="follow"),
+                name="event_log_followee_idx",
+            ),
         ]
 
     def __str__(self) -> str:

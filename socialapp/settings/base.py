@@ -11,6 +11,8 @@ from pathlib import Path
 
 import environ
 
+from socialapp.events.catalogue import AggregateType  # a plain enum (no Django): the audit routes' types
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -42,6 +44,7 @@ INSTALLED_APPS = [
     "socialapp.write.oauth",  # OAuth 2 for Mastodon clients (apps, codes; tokens are sessions)
     "socialapp.write.relations",  # blocks, mutes, follow requests (docs/privacy.md)
     "socialapp.write.moderation",  # reports and their resolution
+    "socialapp.write.audit",  # staff: an aggregate's events and past states, folded from the log (no models)
     # THE EVENT LOG and its transport: the log lives with the write model.
     "socialapp.events",
     "socialapp.events.tracking",  # what each projector applied: plumbing, stored on `read`
@@ -240,6 +243,18 @@ SPECTACULAR_SETTINGS = {
         "id": {"type": "integer", "format": "int64", "minimum": 0, "maximum": 2**63 - 1},
         "username": {"type": "string", "pattern": "^[A-Za-z0-9_]{3,30}$", "minLength": 3, "maxLength": 30},
         "tag": {"type": "string", "pattern": "^#?[^/#]{1,100}$", "minLength": 1, "maxLength": 101},
+        # The audit routes' (socialapp/write/audit/converters.py).
+        "aggregate_type": {
+            "type": "string",
+            "enum": [t.value for t in AggregateType],
+        },
+        "aggregate_id": {
+            "type": "string",
+            "pattern": "^[0-9]{1,19}(:[0-9]{1,19})?$",
+            "minLength": 1,
+            "maxLength": 39,
+            "description": "an id, or `<a>:<b>` for a pair aggregate (like, follow, block, mute, follow_request)",
+        },
     },
     # Paths shared by both sides (socialapp.common.dispatch.by_method) are documented per method,
     # each with the DRF view that serves it.

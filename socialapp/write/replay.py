@@ -2,7 +2,8 @@
 
 This is the command side's proof that its events tell the whole story: for any history,
 `fold(events) == snapshot()` (the property test drives random command sequences and checks
-it). It is also a debugging aid: fold one aggregate's events to see how it got where it is.
+it). It is also the audit trail's engine: `fold_aggregate` folds one aggregate's events (or a prefix
+of them) into its state at that version (socialapp/write/audit, docs/analytics.md).
 `fold` is pure: it takes event messages (`Event.as_message()` dicts) and knows no database.
 """
 
@@ -117,23 +118,36 @@ def apply(state: State, event: dict[str, Any]) -> None:
         state["reports"][p["report_id"]].update(state="resolved", action=p["action"])
     else:
         raise ValueError(f"unknown event type {kind!r}")
-    table = {
-        "user": users,
-        "post": posts,
-        "comment": comments,
-        "report": state["reports"],
-        **{t: state[k] for k, (t, _a, _b) in PAIRS.items()},
-    }
-    row = table[event["aggregate_type"]].get(_key(event))
+    row = state[TABLE_OF[event["aggregate_type"]]].get(key_of(event["aggregate_type"], event["aggregate_id"]))
     if row is not None:
         row["version"] = version
 
 
-def _key(event: dict[str, Any]) -> Any:
-    if event["aggregate_type"] in {t for t, _a, _b in PAIRS.values()}:
-        a, b = event["aggregate_id"].split(":")
+# Which part of the state each aggregate type folds into.
+TABLE_OF = {
+    "user": "users",
+    "post": "posts",
+    "comment": "comments",
+    "report": "reports",
+    **{t: k for k, (t, _a, _b) in PAIRS.items()},
+}
+PAIR_TYPES = frozenset(t for t, _a, _b in PAIRS.values())
+
+
+def key_of(aggregate_type: str, aggregate_id: str) -> Any:
+    """The state's key of an aggregate: an int id, or an (int, int) pair for the pair types."""
+    if aggregate_type in PAIR_TYPES:
+        a, b = aggregate_id.split(":")
         return (int(a), int(b))
-    return int(event["aggregate_id"])
+    return int(aggregate_id)
+
+
+def fold_aggregate(aggregate_type: str, aggregate_id: str, events: Iterable[dict[str, Any]]) -> dict[str, Any] | None:
+    """One aggregate's entity after `events` (its own, in version order; a prefix of them gives
+    its state at that version): the audit trail's past states (socialapp/write/audit) use this,
+    so they are folded by exactly the code the replay property tests check. None if the events
+    never created it."""
+    return fold(events)[TABLE_OF[aggregate_type]].get(key_of(aggregate_type, aggregate_id))
 
 
 def snapshot() -> State:

@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from socialapp.common.converters import IdConverter, TagConverter, UsernameConverter
+from socialapp.write.audit.converters import AggregateIdConverter, AggregateTypeConverter
 from tests.command_support import client_for, make_user
 
 PROBLEM = "application/problem+json"
@@ -67,14 +68,24 @@ WELL_FORMED = {
     IdConverter: ["0", "9223372036854775807"],
     UsernameConverter: ["nobody_here", "N0BODY"],
     TagConverter: ["nosuchtag", "%23nosuchtag", "caf%C3%A9"],
+    AggregateTypeConverter: ["follow_request", "report"],
+    AggregateIdConverter: ["0", "9223372036854775807", "1:9223372036854775807"],
 }
 # Refused by one converter in particular.
 REFUSED = {
     IdConverter: ["9223372036854775808", "99999999999999999999999", "abc"],
     UsernameConverter: ["ab", "a" * 31, "ann.b", "ann-b", "%C3%A9mile"],
     TagConverter: ["2024", "__", "%23", "a%23b", "a" * 101],
+    AggregateTypeConverter: ["users", "USER", "nosuchtype", "post.created"],
+    AggregateIdConverter: ["9223372036854775808", "1:9223372036854775808", "1:2:3", "1:", ":1", "abc"],
 }
-VALID = {IdConverter: "1", UsernameConverter: "alice", TagConverter: "django"}
+VALID = {
+    IdConverter: "1",
+    UsernameConverter: "alice",
+    TagConverter: "django",
+    AggregateTypeConverter: "user",
+    AggregateIdConverter: "1",
+}
 
 
 def test_every_api_route_with_parameters_was_found():
@@ -88,7 +99,9 @@ def test_every_api_route_with_parameters_was_found():
 def test_every_path_parameter_uses_a_checking_converter(route, converters):
     """Django's `str` takes NUL bytes and megabytes; `int` takes numbers no bigint holds."""
     for name, converter in converters.items():
-        assert type(converter) in VALID, f"{route}: <{name}> uses {type(converter).__name__}; use id/username/tag"
+        assert type(converter) in VALID, (
+            f"{route}: <{name}> uses {type(converter).__name__}; use id/username/tag (or the audit's)"
+        )
 
 
 def _url(route: str, converters: dict, name: str, value: str) -> str:

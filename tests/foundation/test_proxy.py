@@ -187,6 +187,7 @@ def _answers(url: str) -> bool:
         ("DELETE", "/api/socialapp/v1/posts/42", "commands"),
         ("POST", "/api/socialapp/v1/me/deactivate", "commands"),
         ("GET", "/api/socialapp/v1/auth/sessions", "commands"),
+        ("GET", "/api/socialapp/v1/admin/aggregates/post/42/events", "commands"),
         ("POST", "/api/socialapp/v1/auth/token", "commands"),
         ("GET", "/admin/", "commands"),
         ("POST", "/admin/login/", "commands"),

@@ -307,6 +307,10 @@ EXCLUDED: dict[str, str] = {
     "api/socialapp/v1/trends/posts": "ranked posts under the public timeline's rule: tests/read/test_trends.py",
     "api/v1/trends/statuses": "ranked posts under the public timeline's rule: tests/read/test_trends.py",
     "api/socialapp/v1/admin/dashboard": "staff only: counts per minute, no status (tests/read/test_activity.py)",
+    "api/socialapp/v1/admin/aggregates/<aggregate_type:aggregate_type>/<aggregate_id:aggregate_id>": "staff only: "
+    "an aggregate's state folded from the log (tests/audit/test_api.py::test_staff_only)",
+    "api/socialapp/v1/admin/aggregates/<aggregate_type:aggregate_type>/<aggregate_id:aggregate_id>/events": "staff "
+    "only: the log itself (tests/audit/test_api.py::test_staff_only)",
 }
 
 

@@ -7,6 +7,7 @@ from django.http import HttpRequest
 
 from socialapp.write.accounts.models import User
 from socialapp.write.accounts.services import user_deactivate, user_suspend, user_unsuspend
+from socialapp.write.audit.admin_links import AuditLinkMixin
 from socialapp.write.common.admin import ModeratorAdmin, TimestampSetFilter
 
 
@@ -21,7 +22,8 @@ class SuspendedFilter(TimestampSetFilter):
 
 
 @admin.register(User)
-class UserAdmin(ModeratorAdmin):
+class UserAdmin(AuditLinkMixin, ModeratorAdmin):
+    audit_aggregate_type = "user"
     list_display = [
         "id",
         "username",
@@ -46,7 +48,9 @@ class UserAdmin(ModeratorAdmin):
         "deactivated_at",
         "suspended_at",
         "version",
+        "audit_trail",
     ]
+    readonly_fields = ["audit_trail"]
     actions = ["deactivate_users", "suspend_users", "unsuspend_users"]
 
     @admin.action(description="Deactivate selected users (final)")

@@ -4,13 +4,16 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from socialapp.write.audit.admin_links import AuditLinkMixin
 from socialapp.write.comments.models import Comment
 from socialapp.write.comments.services import comment_delete
 from socialapp.write.common.admin import DeletedFilter, ModeratorAdmin
 
 
 @admin.register(Comment)
-class CommentAdmin(ModeratorAdmin):
+class CommentAdmin(AuditLinkMixin, ModeratorAdmin):
+    audit_aggregate_type = "comment"
+    readonly_fields = ["audit_trail"]
     list_display = ["id", "post_id", "author", "short_body", "created_at", "deleted_at", "version"]
     list_filter = [DeletedFilter, "created_at"]
     search_fields = ["body", "author__username", "post__id"]

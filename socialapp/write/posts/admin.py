@@ -4,13 +4,16 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from socialapp.write.audit.admin_links import AuditLinkMixin
 from socialapp.write.common.admin import DeletedFilter, ModeratorAdmin
 from socialapp.write.posts.models import Like, Post
 from socialapp.write.posts.services import post_delete
 
 
 @admin.register(Post)
-class PostAdmin(ModeratorAdmin):
+class PostAdmin(AuditLinkMixin, ModeratorAdmin):
+    audit_aggregate_type = "post"
+    readonly_fields = ["audit_trail"]
     list_display = ["id", "author", "short_body", "visibility", "created_at", "edited_at", "deleted_at", "version"]
     list_filter = [DeletedFilter, "visibility", "created_at"]
     search_fields = ["body", "author__username"]

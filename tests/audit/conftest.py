@@ -1,0 +1,1 @@
+from tests.command_support import alice, bob, moderator  # noqa: F401 - fixtures
