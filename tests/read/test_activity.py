@@ -29,6 +29,8 @@ from socialapp.read.activity.commands import COMMAND_OF, command_of
 from socialapp.read.activity.projector import TABLES
 from socialapp.read.activity.sampling import prune, sample_projections
 from socialapp.read.common.sql import execute, fetchall
+from socialapp.read.trends.ranking import refresh as refresh_trends
+from socialapp.read.trends.selectors import top_tags as trending_tags
 from socialapp.write.accounts.services import token_issue
 from socialapp.write.comments.services import comment_create
 from socialapp.write.follows.services import user_follow
@@ -248,11 +250,31 @@ def test_windows_fix_the_buckets_and_every_series_has_one_value_per_bucket(staff
         assert all(len(p["lag"]) == count and len(p["dead"]) == count for p in body["projections"])
         assert {p["name"] for p in body["projections"]} == set(REGISTRY)
         assert len(body["posts_per_hour"]["buckets"]) == (168 if window == "7d" else 24)
-        assert body["top_tags"] == []
+        assert body["top_tags"] == trending_tags(window="1h" if window == "15m" else window, limit=10)
         assert "X-Read-Lag" in r
     assert client.get(URL).json()["window"] == "1h"
     bad = client.get(URL, {"window": "2y"})
     assert bad.status_code == 400 and "window" in bad.json()["errors"], bad.content
+
+
+@pytest.mark.django_db(databases=BOTH)
+def test_top_tags_are_the_trends_ranking(staff) -> None:
+    """The dashboard shows the trends model's ranking, not a count of its own (docs/analytics.md);
+    its 15-minute window shows the last hour's, the shortest window trends rank."""
+    reset(["trends"])
+    w = World()
+    posters = [w.register(f"tagger{i}", uid=910_000 + i) for i in range(4)]
+    for uid in posters:
+        w.post(uid, "up #rising")
+    w.post(posters[0], "alone #quiet")
+    REGISTRY["trends"].apply_batch(append_messages_now(w.events))
+    refresh_trends()
+    client = bearer(staff)
+    for window in ("15m", "1h", "24h"):
+        top = client.get(URL, {"window": window}).json()["top_tags"]
+        assert [t["name"] for t in top] == ["rising"], top
+        assert top[0]["accounts"] == 4 and top[0]["score"] > 0
+        assert top == trending_tags(window="1h" if window == "15m" else window, limit=10)
 
 
 def append_messages_now(events: list) -> list:

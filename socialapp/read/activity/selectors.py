@@ -19,6 +19,7 @@ from typing import Any
 from django.utils import timezone
 
 from socialapp.read.common.sql import fetchall
+from socialapp.read.trends.selectors import top_tags as trending
 
 
 @dataclass(frozen=True)
@@ -45,12 +46,10 @@ ORIGIN = datetime(2000, 1, 1, tzinfo=UTC)  # date_bin's origin: buckets are mult
 
 
 def top_tags(window: str) -> list[dict[str, Any]]:
-    """The window's top tags for the dashboard: dicts with `name`, `score`, `uses`, `accounts`.
-
-    Empty for now: the trends read model is built beside this one. At the merge this becomes
-    `return socialapp.read.trends.selectors.top_tags(window=window, limit=TOP_TAGS_LIMIT)`
-    (the trends selector takes the same window names and returns those dicts, best first)."""
-    return []
+    """The window's top tags for the dashboard, best first: dicts with `name`, `score`, `uses`,
+    `accounts`, from the trends read model's last ranking (docs/analytics.md). Trends rank whole
+    hours at least, so the 15-minute window shows the last hour's."""
+    return trending(window="1h" if window == "15m" else window, limit=TOP_TAGS_LIMIT)
 
 
 def bucket_starts(window: Window, now: datetime) -> list[datetime]:
