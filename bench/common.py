@@ -54,7 +54,7 @@ def bench_env(**extra: str) -> dict[str, str]:
     return child_env(DATABASE_CONN_MAX_AGE=str(keep), **extra)
 
 
-def sql(alias: str, statement: str, params: list | None = None) -> list[tuple]:
+def sql(alias: str, statement: str, params: list | dict | None = None) -> list[tuple]:
     with connections[alias].cursor() as cursor:
         cursor.execute(statement, params)
         return cursor.fetchall() if cursor.description else []

@@ -27,6 +27,8 @@ BENCHMARKS = [
     "bench.reads",
     "bench.blocks_mutes",
     "bench.streaming",
+    "bench.trends",
+    "bench.audit",
     "bench.system",
 ]
 

@@ -14,9 +14,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from socialapp.events.projector import REGISTRY
-from socialapp.read.common.sql import fetchall
+from socialapp.read.common.sql import execute, fetchall
 from socialapp.read.trends.ranking import refresh
-from socialapp.read.trends.selectors import top_tags
+from socialapp.read.trends.selectors import tag_history, top_tags
 from tests.read.api_support import make_site
 from tests.read.conftest import apply_all, reset
 from tests.read.factory import World
@@ -288,6 +288,36 @@ def test_trending_tags_and_history(site) -> None:
     assert sum(h["uses"] for h in history) == 2 and sum(h["accounts"] for h in history) == 2
     assert r.json()["tag"] == "topic"
     assert top_tags() == [{"name": "topic", "score": 4.0, "uses": 2, "accounts": 2}]
+
+
+def test_ranked_tags_histories_are_the_refreshs_and_equal_the_live_ones(settings) -> None:
+    """A page of trending tags reads their histories from the refresh's cache (docs/analytics.md):
+    the same figures as computed live, as of that refresh; a tag outside the ranking is computed
+    live, and the next refresh brings the cache up to date."""
+    reset(["trends"])
+    settings.TRENDS_MIN_ACCOUNTS = 3
+    w = World()
+    crowd = users(w, 4, "hist")
+    for i, uid in enumerate(crowd[:3]):
+        at(w, ago(minutes=i), lambda uid=uid: w.post(uid, "now #cached"))
+    at(w, ago(days=2), lambda: w.post(crowd[0], "then #cached and #unranked"))
+    apply_all(w.events, ["trends"])
+    refresh(now=NOW)
+    assert names() == ["cached"]
+    assert fetchall("SELECT sum(uses) FROM trends_tag_history WHERE tag = 'cached'") == [(4,)]
+    both = tag_history(["cached", "unranked"], now=NOW)
+    assert [sum(h["uses"] for h in both[t]) for t in ("cached", "unranked")] == [4, 1]
+    assert both["cached"][2] == {"day": ago(days=2).date(), "uses": 1, "accounts": 1}
+    execute("DELETE FROM trends_tag_history")  # the live path gives the same figures
+    execute("UPDATE trends_tag_rank SET refreshed_at = refreshed_at - interval '2 days'")
+    assert tag_history(["cached", "unranked"], now=NOW) == both
+    refresh(now=NOW)
+    mark = len(w.events)
+    at(w, ago(minutes=1), lambda: w.post(crowd[3], "late #cached"))
+    apply_all(w.events[mark:], ["trends"])
+    assert tag_history(["cached"], now=NOW) == {"cached": both["cached"]}  # as of the last refresh
+    refresh(now=NOW)
+    assert sum(h["uses"] for h in tag_history(["cached"], now=NOW)["cached"]) == 5
 
 
 @pytest.mark.parametrize(

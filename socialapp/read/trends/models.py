@@ -172,3 +172,22 @@ class PostRank(models.Model):
 
     def __str__(self) -> str:
         return f"PostRank {self.pk}"
+
+
+class TagHistory(models.Model):
+    """The refresh job's 7-day history of every ranked tag (what Mastodon's trending Tag entities
+    carry): uses and distinct accounts per UTC day, computed as of `day_of` (the refresh's date).
+    Other tags' histories are computed when asked (a few tags, indexed)."""
+
+    pk = models.CompositePrimaryKey("tag", "day")
+    tag = models.CharField(max_length=100)
+    day = models.DateField()
+    uses = models.IntegerField()
+    accounts = models.IntegerField()
+    day_of = models.DateField(help_text="the UTC date of the refresh that wrote the row")
+
+    class Meta:
+        db_table = "trends_tag_history"
+
+    def __str__(self) -> str:
+        return f"TagHistory {self.pk}"

@@ -9,7 +9,7 @@ waiting for the next refresh (Mastodon had blocked accounts in trends: #34891).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -17,9 +17,13 @@ from django.utils import timezone
 from socialapp.read.common.sql import fetchall
 from socialapp.read.common.visibility import Context, post_visible
 from socialapp.read.feeds.selectors import POST_JSON
-from socialapp.read.trends.ranking import DEFAULT_WINDOW, HIDDEN_ACCOUNT, WINDOWS
-
-HISTORY_DAYS = 7
+from socialapp.read.trends.ranking import (
+    DEFAULT_WINDOW,
+    HISTORY_DAYS,
+    WINDOWS,
+    history_sql,
+    history_start,
+)
 
 
 def top_tags(*, window: str = DEFAULT_WINDOW, limit: int = 10, offset: int = 0) -> list[dict[str, Any]]:
@@ -65,17 +69,29 @@ def _post_params(window: str, viewer_id: int | None, limit: int, offset: int) ->
 def tag_history(tags: list[str], *, now: datetime | None = None) -> dict[str, list[dict[str, Any]]]:
     """Per tag, HISTORY_DAYS entries newest first (today, UTC, first): `day` (a date), `uses` and
     `accounts` (distinct accounts that day), from the hourly counters, leaving out accounts
-    suspended or deactivated now. Days without uses are zeros."""
-    today = (now or timezone.now()).astimezone(UTC).date()
-    first = today - timedelta(days=HISTORY_DAYS - 1)
-    start = datetime(first.year, first.month, first.day, tzinfo=UTC)
-    rows = fetchall(
-        "SELECT h.tag, (h.hour AT TIME ZONE 'UTC')::date AS day, sum(h.uses), count(DISTINCT h.account_id)"
-        " FROM trends_tag_account_hour h WHERE h.tag = ANY(%s) AND h.hour >= %s AND h.hour < %s"
-        f" AND NOT {HIDDEN_ACCOUNT.format(col='h.account_id')} GROUP BY 1, 2",
-        [list(tags), start, start + timedelta(days=HISTORY_DAYS)],
-    )
-    found: dict[tuple[str, date], tuple[int, int]] = {(r[0], r[1]): (int(r[2]), int(r[3])) for r in rows}
+    suspended or deactivated. Days without uses are zeros. Ranked tags come from the last
+    refresh's cache (as of that refresh, when it ran today); the others are computed now."""
+    start = history_start(now or timezone.now())
+    today = start.date() + timedelta(days=HISTORY_DAYS - 1)
+    found: dict[tuple[str, date], tuple[int, int]] = {}
+    cached = {
+        r[0]
+        for r in fetchall(
+            "SELECT DISTINCT tag FROM trends_tag_rank WHERE tag = ANY(%s) AND (refreshed_at AT TIME ZONE 'UTC')::date = %s",
+            [list(tags), today],
+        )
+    }
+    if cached:
+        rows = fetchall(
+            "SELECT tag, day, uses, accounts FROM trends_tag_history WHERE tag = ANY(%s) AND day_of = %s",
+            [list(cached), today],
+        )
+        found |= {(r[0], r[1]): (int(r[2]), int(r[3])) for r in rows}
+    live = [t for t in tags if t not in cached]
+    if live:
+        sql = history_sql("h.tag = ANY(%(tags)s)")
+        rows = fetchall(sql, {"tags": live, "history_start": start})
+        found |= {(r[0], r[1]): (int(r[2]), int(r[3])) for r in rows}
     days = [today - timedelta(days=i) for i in range(HISTORY_DAYS)]
     return {
         tag: [
