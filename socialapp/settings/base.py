@@ -239,6 +239,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Two `window` choice sets: trends rank whole hours (1h..7d), the dashboard also shows 15m.
+    "ENUM_NAME_OVERRIDES": {
+        "TrendsWindowEnum": ["1h", "6h", "24h", "7d"],
+        "DashboardWindowEnum": ["15m", "1h", "6h", "24h", "7d"],
+    },
     "PATH_CONVERTER_OVERRIDES": {
         "id": {"type": "integer", "format": "int64", "minimum": 0, "maximum": 2**63 - 1},
         "username": {"type": "string", "pattern": "^[A-Za-z0-9_]{3,30}$", "minLength": 3, "maxLength": 30},
