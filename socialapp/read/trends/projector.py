@@ -22,6 +22,7 @@ rebuild cover every table here. Times are the events' own `occurred_at`, never n
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from typing import Any
 
 from socialapp.events.catalogue import EventType
 from socialapp.events.projector import EventMessage, Projector, handles, register
-from socialapp.read.common.sql import READ, execute, fetchone
+from socialapp.read.common.sql import READ, execute, fetchall, fetchone
 
 TABLES = (
     "trends_post",
@@ -82,6 +83,20 @@ def post_contribution(row: tuple) -> list[Use]:
     if created_at is None or not public or deleted:
         return []
     return [(tag, created_at, author_id) for tag in hashtags]
+
+
+def _created_post_row(event: EventMessage) -> tuple:
+    """The row `post` writes for a `post.created` over a fresh placeholder (POST_COLUMNS order)."""
+    p = event.payload
+    return (
+        int(p["author_id"]),
+        occurred(event),
+        (p.get("visibility") or "public") == "public",
+        bool(p.get("sensitive", False)),
+        False,
+        event.aggregate_version,
+        [str(t).lower() for t in dict.fromkeys(p.get("hashtags") or [])],
+    )
 
 
 @dataclass
@@ -180,10 +195,76 @@ class TrendsProjector(Projector):
         deltas = Deltas()
         token = _deltas.set(deltas)
         try:
-            super().handle(events)
+            rest = self._first_events(events)
+            for event in rest:
+                self.handlers[event.event_type](self, event)
         finally:
             _deltas.reset(token)
         deltas.flush()
+
+    def _first_events(self, events: Sequence[EventMessage]) -> list[EventMessage]:
+        """The batch's most frequent case set-based: a `post.created`, `post.liked` or
+        `post.unliked` whose fact row does not exist yet inserts the row its handler would write
+        over a fresh placeholder, in one statement per table (ON CONFLICT DO NOTHING tells which
+        rows were new), and adds the same contribution. Returns the events left to their handlers
+        (a fact row already there: an edit or a delete arrived first, a later like of the pair)."""
+        posts: dict[int, EventMessage] = {}
+        likes: dict[tuple[int, int], EventMessage] = {}
+        rest: list[EventMessage] = []
+        for event in events:
+            p = event.payload
+            if event.event_type == EventType.POST_CREATED and int(p["post_id"]) not in posts:
+                posts[int(p["post_id"])] = event
+            elif (
+                event.event_type in (EventType.POST_LIKED, EventType.POST_UNLIKED)
+                and (key := (int(p["post_id"]), int(p["user_id"]))) not in likes
+            ):
+                likes[key] = event
+            else:
+                rest.append(event)
+        if posts:
+            rows = {pid: _created_post_row(e) for pid, e in posts.items()}
+            ids = sorted(rows)
+            columns = [list(c) for c in zip(*(rows[pid] for pid in ids), strict=True)]
+            new = {
+                r[0]
+                for r in fetchall(
+                    "INSERT INTO trends_post (post_id, author_id, created_at, public, sensitive, deleted, version,"
+                    " hashtags) SELECT p.post_id, p.author_id, p.created_at, p.public, p.sensitive, p.deleted, p.version,"
+                    " h.tags FROM unnest(%s::bigint[], %s::bigint[], %s::timestamptz[],"
+                    " %s::bool[], %s::bool[], %s::bool[], %s::int[]) WITH ORDINALITY"
+                    " AS p(post_id, author_id, created_at, public, sensitive, deleted, version, n)"
+                    " JOIN LATERAL (SELECT coalesce(array_agg(e.t ORDER BY e.i), '{}') AS tags"
+                    " FROM jsonb_array_elements_text((%s::jsonb)->(p.n::int - 1)) WITH ORDINALITY AS e(t, i)) h ON true"
+                    " ON CONFLICT (post_id) DO NOTHING RETURNING post_id",
+                    [ids, *columns[:6], json.dumps([list(c) for c in columns[6]])],
+                    using=READ,
+                )
+            }
+            for pid in ids:
+                if pid in new:
+                    self.deltas.move_tag_uses((), post_contribution(rows[pid]))
+                else:
+                    rest.append(posts[pid])
+        if likes:
+            keys = sorted(likes)
+            liked = [likes[k].event_type == EventType.POST_LIKED for k in keys]
+            at = [occurred(likes[k]) for k in keys]
+            new_pairs = set(
+                fetchall(
+                    "INSERT INTO trends_like (post_id, user_id, active, version, at)"
+                    " SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bool[], %s::int[], %s::timestamptz[])"
+                    " ON CONFLICT (post_id, user_id) DO NOTHING RETURNING post_id, user_id",
+                    [[k[0] for k in keys], [k[1] for k in keys], liked, [likes[k].aggregate_version for k in keys], at],
+                    using=READ,
+                )
+            )
+            for i, key in enumerate(keys):
+                if key in new_pairs:
+                    self.deltas.move_engagement(key[0], "likes", None, at[i] if liked[i] else None)
+                else:
+                    rest.append(likes[key])
+        return rest
 
     @property
     def deltas(self) -> Deltas:
