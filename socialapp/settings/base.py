@@ -418,8 +418,9 @@ CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # --------------------------------------------------------------------------- trends (docs/analytics.md)
 # How often the refresh job rescores tags and posts into the rank tables that the trends endpoints
-# read: rankings are at most this much older than the counters (plus X-Read-Lag).
-TRENDS_REFRESH_SECONDS = env.int("TRENDS_REFRESH_SECONDS", default=30)
+# read: rankings are at most this much older than the counters (plus X-Read-Lag). A refresh over a
+# million uses a day takes about 12 s (bench/results/trends.json): 60 s keeps it a fifth of a core.
+TRENDS_REFRESH_SECONDS = env.int("TRENDS_REFRESH_SECONDS", default=60)
 # A tag trends only when at least this many distinct (shown) accounts used it in the window.
 TRENDS_MIN_ACCOUNTS = env.int("TRENDS_MIN_ACCOUNTS", default=3)
 # Tags and posts kept per window by the refresh (the deepest `offset + limit` a client can page to).
