@@ -30,6 +30,7 @@ from socialapp.mastodon.common.params import as_bool, as_id
 from socialapp.mastodon.common.schema import mastodon_schema
 from socialapp.mastodon.queries import rows, trends
 from socialapp.mastodon.queries.base import QueryView
+from socialapp.mastodon.queries.paging import BadRequest, non_negative_int
 from socialapp.read.common.sql import fetchall
 from socialapp.read.common.visibility import viewer_relations
 from socialapp.read.search import selectors
@@ -62,26 +63,10 @@ PARAMETERS = [
 ]
 
 
-class BadRequest(drf.APIException):
-    status_code = 400
-
-
 class SignInRequired(drf.APIException):
     """401 with Mastodon's own wording (not the generic invalid-token text)."""
 
     status_code = 401
-
-
-def _int(value: str | None, *, field: str, default: int) -> int:
-    if value in (None, ""):
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise ValidationFailed.on(field, "is not a number") from None
-    if number < 0:
-        raise BadRequest("Pagination values for `offset` and `limit` must be positive")
-    return number
 
 
 def _query(request: Request) -> str:
@@ -161,8 +146,10 @@ class SearchView(QueryView):
         kind = request.query_params.get("type") or None
         if kind is not None and kind not in TYPES:
             raise ValidationFailed.on("type", f"must be one of {', '.join(TYPES)}")
-        limit = min(max(_int(request.query_params.get("limit"), field="limit", default=DEFAULT_LIMIT), 1), MAX_LIMIT)
-        offset = _int(request.query_params.get("offset"), field="offset", default=0)
+        limit = min(
+            max(non_negative_int(request.query_params.get("limit"), field="limit", default=DEFAULT_LIMIT), 1), MAX_LIMIT
+        )
+        offset = non_negative_int(request.query_params.get("offset"), field="offset", default=0)
         if not _signed_in(request):
             if request.query_params.get("offset") not in (None, ""):
                 raise SignInRequired("Search queries pagination is not supported without authentication")
@@ -193,8 +180,8 @@ class AccountSearchView(QueryView):
     )
     def get(self, request: Request) -> Response:
         q = _query(request)
-        limit = min(max(_int(request.query_params.get("limit"), field="limit", default=40), 1), 80)
-        offset = _int(request.query_params.get("offset"), field="offset", default=0)
+        limit = min(max(non_negative_int(request.query_params.get("limit"), field="limit", default=40), 1), 80)
+        offset = non_negative_int(request.query_params.get("offset"), field="offset", default=0)
         following = as_bool(request.query_params.get("following"), field="following")
         as_bool(request.query_params.get("resolve"), field="resolve")  # checked, then ignored (nothing remote)
         found = search(request, q=q, kinds=("accounts",), limit=limit, offset=offset, following=following)

@@ -23,12 +23,12 @@ from rest_framework import exceptions as drf
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from socialapp.common.errors import ValidationFailed
 from socialapp.mastodon.common import entities
 from socialapp.mastodon.common.dispatch import by_method
 from socialapp.mastodon.common.schema import mastodon_schema
 from socialapp.mastodon.queries import rows
 from socialapp.mastodon.queries.base import QueryView, viewer_id
+from socialapp.mastodon.queries.paging import non_negative_int
 from socialapp.read.trends import selectors
 from socialapp.read.trends.ranking import DEFAULT_WINDOW
 
@@ -39,27 +39,13 @@ PARAMETERS = [
 ]
 
 
-class BadRequest(drf.APIException):
-    status_code = 400
-
-
-def _int(request: Request, field: str, default: int) -> int:
-    value = request.query_params.get(field)
-    if value in (None, ""):
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise ValidationFailed.on(field, "is not a number") from None
-    if number < 0:
-        raise BadRequest("Pagination values for `offset` and `limit` must be positive")
-    return number
-
-
 def _page(request: Request, default_limit: int) -> tuple[int, int]:
     """(limit, offset) as Mastodon's limit_param: at most twice the default, at least 1."""
-    limit = min(max(_int(request, "limit", default_limit), 1), 2 * default_limit)
-    offset = min(_int(request, "offset", 0), MAX_OFFSET)
+    limit = min(
+        max(non_negative_int(request.query_params.get("limit"), field="limit", default=default_limit), 1),
+        2 * default_limit,
+    )
+    offset = min(non_negative_int(request.query_params.get("offset"), field="offset", default=0), MAX_OFFSET)
     return limit, offset
 
 
