@@ -20,7 +20,7 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("go") is None, reason="Go not installed (scripts/bench-tools)"),
 ]
 
-TINY = dict(readers=20, authors=2, audience=10, fanout_chunk=4, connections=20, hold_seconds=5, post_rate=4,
+TINY = dict(readers=20, authors=2, audience=10, fanout_chunk=4, connections=20, hold_seconds=8, post_rate=4,
             post_seconds=3, low_post_rate=2, warmup_seconds=0, pollers=1, poll_ms=200, synthetic_rate=10,
             synthetic_seconds=2)  # fmt: skip
 
