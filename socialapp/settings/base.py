@@ -486,8 +486,15 @@ SEARCH_BATCH_SIZE = env.int("SEARCH_BATCH_SIZE", default=200)  # events the sear
 SEARCH_HASHTAG_PUSH_SECONDS = env.float("SEARCH_HASHTAG_PUSH_SECONDS", default=1.0)
 SEARCH_MAX_QUERY_LENGTH = env.int("SEARCH_MAX_QUERY_LENGTH", default=512)  # characters of `q`
 SEARCH_MAX_TERMS = env.int("SEARCH_MAX_TERMS", default=32)  # clauses parsed from `q`
-# Full image only (analysis-common), e.g. "english": a ranking sub-field; see docs/search.md.
-SEARCH_LANGUAGE_ANALYZER = env.str("SEARCH_LANGUAGE_ANALYZER", default="")
+# Stemming and language detection in Python (socialapp/read/search/language.py, docs/search.md):
+# the languages lingua tells apart and query words are stemmed in (ISO 639-1, with a Snowball
+# stemmer); a post whose language is neither given nor detected with this confidence is indexed
+# in the default language.
+SEARCH_LANGUAGES = env.list(
+    "SEARCH_LANGUAGES", default=["en", "de", "fr", "es", "it", "pt", "nl", "sv", "da", "no", "fi", "ru"]
+)
+SEARCH_DEFAULT_LANGUAGE = env.str("SEARCH_DEFAULT_LANGUAGE", default="en")
+SEARCH_LANGUAGE_MIN_CONFIDENCE = env.float("SEARCH_LANGUAGE_MIN_CONFIDENCE", default=0.5)
 
 # --------------------------------------------------------------------------- streaming (docs/streaming.md)
 # Projectors publish a small message to the streams exchange after each feed, notification or

@@ -19,10 +19,12 @@ from elasticsearch import NotFoundError
 from socialapp.read.search.client import get_client, index_name
 
 KINDS = ("posts", "users", "hashtags")
-# 2: posts carry `visibility` (issue 15). An older live index gets the new field added in place
-# (`ensure_index`: adding a field to a mapping is allowed), so live writes keep working; its
-# older documents lack it until `search rebuild` (which `search init` asks for: `outdated`).
-SCHEMA_VERSION = 2
+# 2: posts carry `visibility` (issue 15). 3: posts carry `body_stemmed`, `language`, `has`,
+# `is_reply`, `sensitive`, `comment_count`, `engagement` and prefix-indexed `body_folded` (issue
+# 18). An older live index gets new fields added in place (`ensure_index`: adding a field to a
+# mapping is allowed), so live writes keep working; its older documents lack them until
+# `search rebuild` (which `search init` asks for: `outdated`).
+SCHEMA_VERSION = 3
 
 _HIDDEN = {"hidden": {"type": "boolean"}}
 
@@ -37,7 +39,20 @@ MAPPINGS: dict[str, dict[str, Any]] = {
             "author_username": {"type": "keyword"},  # lower-cased
             "author_display_name": {"type": "keyword", "index": False},
             "body": {"type": "text", "index": False},  # shown, never searched
-            "body_folded": {"type": "text", "analyzer": "standard"},
+            # Prefixes of 2-5 characters are indexed too: the last word of a query is a prefix.
+            "body_folded": {
+                "type": "text",
+                "analyzer": "standard",
+                "index_prefixes": {"min_chars": 2, "max_chars": 5},
+            },
+            # Folded Snowball stems of the body's words in `language` (language.py).
+            "body_stemmed": {"type": "text", "analyzer": "standard"},
+            "language": {"type": "keyword"},  # ISO 639-1: the client's, detected or the default
+            "has": {"type": "keyword"},  # subset of hashtag, mention, link (`has:` operator)
+            "is_reply": {"type": "boolean"},  # false: comments (replies) aren't indexed yet
+            "sensitive": {"type": "boolean"},
+            "comment_count": {"type": "integer"},
+            "engagement": {"type": "integer"},  # like_count + 2 * comment_count (ranking)
             "hashtags": {"type": "keyword"},
             "mentions": {"type": "keyword"},
             "created_at": {"type": "date"},
@@ -71,18 +86,7 @@ MAPPINGS: dict[str, dict[str, Any]] = {
 
 
 def mappings(kind: str) -> dict[str, Any]:
-    """The mapping of `kind`; with SEARCH_LANGUAGE_ANALYZER (full image only, e.g. "english"), the
-    folded body gets a `lang` sub-field analysed by it, used for ranking only (docs/search.md)."""
-    mapping = MAPPINGS[kind]
-    analyzer = settings.SEARCH_LANGUAGE_ANALYZER
-    if kind != "posts" or not analyzer:
-        return mapping
-    properties = dict(mapping["properties"])
-    properties["body_folded"] = {
-        **properties["body_folded"],
-        "fields": {"lang": {"type": "text", "analyzer": analyzer}},
-    }
-    return {**mapping, "_meta": {**mapping["_meta"], "language_analyzer": analyzer}, "properties": properties}
+    return MAPPINGS[kind]
 
 
 def index_settings() -> dict[str, Any]:
@@ -168,9 +172,7 @@ def outdated(kind: str) -> bool:
     current = es.indices.get_mapping(index=read_alias(kind))
     meta = next(iter(current.values()))["mappings"].get("_meta", {})
     wanted = mappings(kind)["_meta"]
-    return meta.get("schema_version") != SCHEMA_VERSION or meta.get("language_analyzer") != wanted.get(
-        "language_analyzer"
-    )
+    return meta.get("schema_version") != wanted.get("schema_version")
 
 
 def write_targets(kind: str) -> list[str]:

@@ -88,9 +88,6 @@ def posts_query(
     if parsed.words:
         words = " ".join(parsed.words)
         must.append({"match": {"body_folded": {"query": words, "operator": "and"}}})
-        if settings.SEARCH_LANGUAGE_ANALYZER:
-            # Ranking only: stems ("running" ~ "runs") lift hits; the set of hits stays the same.
-            should.append({"match": {"body_folded.lang": {"query": words}}})
     must.extend({"match_phrase": {"body_folded": {"query": phrase}}} for phrase in parsed.phrases)
     filters.extend({"term": {"hashtags": tag}} for tag in parsed.hashtags)
     filters.extend({"term": {"mentions": name}} for name in parsed.mentions)

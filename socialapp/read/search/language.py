@@ -1,0 +1,153 @@
+"""Which language a post is in, and its words' stems, computed in Python at index and query time.
+
+The Elasticsearch we install (the integ-test distribution) has no language analysers, so, as
+with folding (folding.py), the work happens here and documents carry the result: `body_stemmed`
+holds the folded Snowball stems of the body's words in the post's language. A post's language is
+the one its client gave (Mastodon's `language`), else the one lingua detects with enough
+confidence, else SEARCH_DEFAULT_LANGUAGE (an instance's default, as Mastodon has).
+
+Queries don't know their language, so a query word is stemmed in every language of
+SEARCH_LANGUAGES (usually one to three distinct stems) and matches a post whose stems contain
+any of them; `language:xx` narrows to one. Stems are taken from the lower-cased word as written
+(the stemmers know their accents: French `-ées`, German `-ungen`) and folded afterwards, so a
+query typed without accents still meets the folded stems of accented text.
+
+Libraries: PyStemmer (Snowball's C stemmers; the pure-Python `snowballstemmer` gives the same
+stems about ten times slower) and lingua-language-detector (Rust; low-accuracy mode, restricted
+to SEARCH_LANGUAGES: about 20 µs per post, 30 MB resident).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable
+from functools import lru_cache
+
+import Stemmer
+from django.conf import settings
+
+from socialapp.read.search.folding import fold
+
+# ISO 639-1 code -> Snowball algorithm (PyStemmer) and lingua's language name.
+STEMMERS: dict[str, str] = {
+    "ar": "arabic",
+    "ca": "catalan",
+    "cs": "czech",
+    "da": "danish",
+    "de": "german",
+    "el": "greek",
+    "en": "english",
+    "es": "spanish",
+    "et": "estonian",
+    "eu": "basque",
+    "fi": "finnish",
+    "fr": "french",
+    "ga": "irish",
+    "hi": "hindi",
+    "hu": "hungarian",
+    "hy": "armenian",
+    "id": "indonesian",
+    "it": "italian",
+    "lt": "lithuanian",
+    "nl": "dutch",
+    "no": "norwegian",
+    "nb": "norwegian",
+    "pl": "polish",
+    "pt": "portuguese",
+    "ro": "romanian",
+    "ru": "russian",
+    "sr": "serbian",
+    "sv": "swedish",
+    "ta": "tamil",
+    "tr": "turkish",
+    "yi": "yiddish",
+}
+_LINGUA_NAMES = {"no": "BOKMAL", "nb": "BOKMAL"}
+
+# A word as the index and the queries see it: a run of letters, digits or underscores. The
+# `standard` analyser of `body_stemmed` splits these stems the same way again.
+WORD = re.compile(r"\w+")
+
+_lock = threading.Lock()
+
+
+def configured_languages() -> list[str]:
+    """SEARCH_LANGUAGES that have a stemmer, in the setting's order."""
+    return [code for code in settings.SEARCH_LANGUAGES if code in STEMMERS]
+
+
+@lru_cache(maxsize=None)
+def _stemmer(code: str) -> Stemmer.Stemmer:
+    return Stemmer.Stemmer(STEMMERS[code], 10_000)
+
+
+def stems(words: Iterable[str], code: str | None) -> list[str]:
+    """The folded stems of lower-cased `words` in language `code`; no stemmer: the folded words."""
+    words = list(words)
+    if not code or code not in STEMMERS:
+        return [fold(w) for w in words]
+    with _lock:  # a Stemmer object is not thread-safe (its cache); the lock is uncontended
+        stemmed = _stemmer(code).stemWords(words)
+    return [fold(s) for s in stemmed]
+
+
+def stem_text(body: str, code: str | None) -> str:
+    """`body_stemmed`: the body's words stemmed in `code`, space-separated."""
+    return " ".join(stems(WORD.findall(body.lower()), code))
+
+
+def query_stems(word: str, codes: Iterable[str] | None = None) -> list[str]:
+    """The distinct stems of one query word in each of `codes` (default: SEARCH_LANGUAGES), the
+    folded word itself included, in a stable order. A word the analyser would split (`don't`)
+    gives the stems of its parts, space-separated, as one alternative."""
+    parts = WORD.findall(word.lower())
+    if not parts:
+        return []
+    out: list[str] = [" ".join(fold(p) for p in parts)]
+    for code in codes if codes is not None else configured_languages():
+        candidate = " ".join(stems(parts, code))
+        if candidate not in out:
+            out.append(candidate)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _detector():  # noqa: ANN202 - lingua's type, imported lazily (the model load is the slow part)
+    from lingua import Language, LanguageDetectorBuilder
+
+    codes = configured_languages()
+    languages = {getattr(Language, _LINGUA_NAMES.get(c, _lingua_name(c)), None) for c in codes}
+    languages.discard(None)
+    builder = LanguageDetectorBuilder.from_languages(*languages).with_low_accuracy_mode()
+    return builder.build()
+
+
+def _lingua_name(code: str) -> str:
+    from lingua import IsoCode639_1, Language
+
+    try:
+        return Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper())).name
+    except (AttributeError, ValueError):
+        return ""
+
+
+def detect(text: str) -> str | None:
+    """The ISO 639-1 code lingua is confident of (≥ SEARCH_LANGUAGE_MIN_CONFIDENCE), else None.
+    Needs at least two languages in SEARCH_LANGUAGES (one language: nothing to tell apart)."""
+    codes = configured_languages()
+    if len(codes) < 2 or not WORD.search(text):
+        return None if len(codes) != 1 else codes[0]
+    with _lock:
+        values = _detector().compute_language_confidence_values(text)
+    if not values or values[0].value < settings.SEARCH_LANGUAGE_MIN_CONFIDENCE:
+        return None
+    code = values[0].language.iso_code_639_1.name.lower()
+    return "no" if code == "nb" else code
+
+
+def document_language(given: str | None, body: str) -> str:
+    """The language a post is indexed in: the client's, else detected, else the default."""
+    if given:
+        return given.lower()
+    return detect(body) or settings.SEARCH_DEFAULT_LANGUAGE
