@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import Stemmer
 from django.conf import settings
@@ -77,7 +77,7 @@ def configured_languages() -> list[str]:
     return [code for code in settings.SEARCH_LANGUAGES if code in STEMMERS]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _stemmer(code: str) -> Stemmer.Stemmer:
     return Stemmer.Stemmer(STEMMERS[code], 10_000)
 
@@ -113,7 +113,7 @@ def query_stems(word: str, codes: Iterable[str] | None = None) -> list[str]:
 
 
 @lru_cache(maxsize=1)
-def _detector():  # noqa: ANN202 - lingua's type, imported lazily (the model load is the slow part)
+def _detector():  # lingua is imported lazily: loading its models is the slow part
     from lingua import Language, LanguageDetectorBuilder
 
     codes = configured_languages()
