@@ -117,6 +117,25 @@ class Vocabulary:
                 for w in words(text):
                     if w in self.family_of[lang]:
                         raise ValueError(f"{lang}: {w!r} in {text!r} is a form of {self.family_of[lang][w]}")
+            # A topic's hashtag is a word of the body: a form of another language only would be
+            # a word the labels cannot see (an English #running on a Spanish post).
+            for tags in V.HASHTAGS.values():
+                for tag in tags[lang]:
+                    w = fold(tag)
+                    if w not in self.family_of[lang] and any(w in other for other in self.family_of.values()):
+                        raise ValueError(f"{lang}: hashtag {tag!r} is a form of another language only")
+
+    def other_words(self) -> set[str]:
+        """Every word of the corpus that is no topic form: chatter, templates, phrase words,
+        hashtags, distractors, names (a prefix or a typo must not be one of them: a person who
+        types `plan` may well mean `plan`)."""
+        texts = [t for lang in V.LANGUAGES for t in (*V.FILLERS[lang], *V.TOPIC_TEMPLATES[lang],
+                 *V.PHRASE_TEMPLATES[lang], *V.DISTRACTORS[lang], *V.DISTRACTOR_TEMPLATES[lang],
+                 *V.GENERIC_HASHTAGS[lang], *V.FIRST_NAMES[lang], *V.SURNAMES[lang])]  # fmt: skip
+        texts += [alt for by_lang in V.PHRASES.values() for phrases in by_lang.values() for slots in phrases
+                  for slot in slots for alt in slot]  # fmt: skip
+        texts += [tag for by_lang in V.HASHTAGS.values() for tags in by_lang.values() for tag in tags]
+        return {w for t in texts for w in words(t)} - self.all_forms()
 
     def families_in(self, lang: str, tokens: list[str]) -> set[str]:
         known = self.family_of[lang]
@@ -398,19 +417,24 @@ class QueryMaker:
         self.public = [s for s in self.seen if s.public]
         self.made: list[Labelled] = []
         self.used: set[str] = set()
-        self.avoid = self.vocab.all_forms() | {w for lang in V.LANGUAGES for t in (*V.FILLERS[lang],
-                                                 *V.DISTRACTORS[lang]) for w in words(t)}  # fmt: skip
+        self.keys: set[tuple[str, str]] = set()  # (category, word family or word): no repeats
+        self.other = self.vocab.other_words()
+        self.avoid = self.vocab.all_forms() | self.other
 
     def label(self, grader: Grader) -> dict[str, int]:
         return {s.id: g for s in self.public if (g := grader(s))}
 
-    def add(self, q: str, category: str, language: str, grader: Grader, *, least: int = 3, note: str = "") -> bool:
-        if q in self.used:
+    def add(
+        self, q: str, category: str, language: str, grader: Grader, *, least: int = 3, note: str = "", key: str = ""
+    ) -> bool:
+        if q in self.used or (key and (category, key) in self.keys):
             return False
         relevant = self.label(grader)
         if len(relevant) < least:
             return False
         self.used.add(q)
+        if key:
+            self.keys.add((category, key))
         self.made.append(Labelled(q, category, language, relevant, note))
         return True
 
@@ -439,13 +463,13 @@ class QueryMaker:
         lang = self.lang_of(fid)
         lemma = self.vocab.forms[fid][0]
         if rng.random() < 0.6:
-            return self.add(self.typed(lemma), "plain", lang, word_grader(self.vocab, lemma))
+            return self.add(self.typed(lemma), "plain", lang, word_grader(self.vocab, lemma), key=fid)
         topic = self.vocab.topic_of[fid]
         others = [f for f in self.families(lang) if self.vocab.topic_of[f] == topic and f != fid]
         other = rng.choice(others)
         second = rng.choice(self.vocab.forms[other][:2])
         grader = all_of([word_grader(self.vocab, lemma), word_grader(self.vocab, second)])
-        return self.add(f"{self.typed(lemma)} {self.typed(second)}", "plain", lang, grader)
+        return self.add(f"{self.typed(lemma)} {self.typed(second)}", "plain", lang, grader, key=fid)
 
     def morphological(self) -> bool:
         rng = self.rng
@@ -457,7 +481,8 @@ class QueryMaker:
         grader = word_grader(self.vocab, form)
         if not any(g == 1 for g in self.label(grader).values()):
             return False  # no other inflection in the corpus: nothing morphological to find
-        return self.add(self.typed(form), "morphological", lang, grader, note=f"family of {self.vocab.forms[fid][0]}")
+        note = f"family of {self.vocab.forms[fid][0]}"
+        return self.add(self.typed(form), "morphological", lang, grader, note=note, key=fid)
 
     def typo(self) -> bool:
         rng = self.rng
@@ -468,9 +493,16 @@ class QueryMaker:
         if len(w) < 5:
             return False
         wrong = misspell(rng, w, 2 if len(w) >= 9 and rng.random() < 0.3 else 1, self.avoid)
-        if wrong is None:
+        if wrong is None or self.ambiguous(wrong, w):
             return False
-        return self.add(wrong, "typos", lang, word_grader(self.vocab, form), note=f"meant {form}")
+        return self.add(wrong, "typos", lang, word_grader(self.vocab, form), note=f"meant {form}", key=fid)
+
+    def ambiguous(self, typo: str, meant: str) -> bool:
+        """Whether another word of the corpus, not of the families meant, is as close to the typo
+        as the word meant (`joggr`: `jogger`, or German `joggt`?): then no one knows the intent."""
+        meant_forms = {fold(f) for fid in self.vocab.targets(meant) for f in self.vocab.forms[fid]}
+        d = edit_distance(typo, meant)
+        return any(edit_distance(typo, x) <= d for x in self.avoid - meant_forms if abs(len(x) - len(typo)) <= d)
 
     def prefix(self) -> bool:
         rng = self.rng
@@ -480,13 +512,15 @@ class QueryMaker:
         if len(form) < 6:
             return False
         pre = form[: rng.randint(4, len(form) - 1)]
+        if pre in self.other:
+            return False  # a word of its own
         if rng.random() < 0.75:
-            return self.add(pre, "prefixes", lang, prefix_grader(self.vocab, pre), note=f"typing {form}")
+            return self.add(pre, "prefixes", lang, prefix_grader(self.vocab, pre), note=f"typing {form}", key=fid)
         topic = self.vocab.topic_of[fid]
         other = rng.choice([f for f in self.families(lang) if self.vocab.topic_of[f] == topic and f != fid])
         first = self.vocab.forms[other][0]
         grader = all_of([word_grader(self.vocab, first), prefix_grader(self.vocab, pre)])
-        return self.add(f"{first} {pre}", "prefixes", lang, grader, note=f"typing {form}")
+        return self.add(f"{first} {pre}", "prefixes", lang, grader, note=f"typing {form}", key=fid)
 
     def phrase(self) -> bool:
         rng = self.rng
@@ -514,24 +548,26 @@ class QueryMaker:
             fid = rng.choice(theirs)
             lemma = vocab.forms[fid][0]
             return self.add(f"from:{author} {lemma}", "operators", self.lang_of(fid),
-                            gated(word_grader(vocab, lemma), lambda p: p.author == author), least=2)  # fmt: skip
+                            gated(word_grader(vocab, lemma), lambda p: p.author == author), least=2,
+                            key=lemma)  # fmt: skip
         if which in ("before", "after"):
             bound = rng.choice(GAP_DAYS)
             keep = (lambda p: p.day < bound) if which == "before" else (lambda p: p.day > bound)
-            return self.add(f"{which}:{bound.isoformat()} {lemma}", "operators", lang, gated(word, keep))
+            return self.add(f"{which}:{bound.isoformat()} {lemma}", "operators", lang, gated(word, keep), key=lemma)
         if which == "during":
             day = rng.choice(posting_days())
             return self.add(f"during:{day.isoformat()}", "operators", "", gated(None, lambda p: p.day == day))
         if which.startswith("has:"):
             facet = which[4:]
             keep = {"link": lambda p: p.link, "mention": lambda p: p.mention, "hashtag": lambda p: p.hashtag}[facet]
-            return self.add(f"{which} {lemma}", "operators", lang, gated(word, keep))
+            return self.add(f"{which} {lemma}", "operators", lang, gated(word, keep), key=lemma)
         if which == "language":
             shared = sorted({w for w in vocab.all_forms() if len(vocab.targets(w)) >= 2})
             w = rng.choice(shared)
             code = self.lang_of(rng.choice(sorted(vocab.targets(w))))
             return self.add(f"language:{code} {w}", "operators", code,
-                            gated(word_grader(vocab, w), lambda p: p.lang == code))  # fmt: skip
+                            gated(word_grader(vocab, w), lambda p: p.lang == code),
+                            key=" ".join(sorted(vocab.targets(w))))  # fmt: skip
         if which == "exclude":
             topic = vocab.topic_of[fid]
             other = rng.choice([f for f in self.families(lang) if vocab.topic_of[f] == topic and f != fid])
@@ -541,7 +577,7 @@ class QueryMaker:
                 return False  # the exclusion would exclude nothing
             targets = vocab.targets(excluded)
             keep = lambda p: not (p.families & targets) and fold(excluded) not in p.token_set  # noqa: E731
-            return self.add(f"{lemma} -{excluded}", "operators", lang, gated(word, keep))
+            return self.add(f"{lemma} -{excluded}", "operators", lang, gated(word, keep), key=lemma)
         raise ValueError(which)
 
     def make(self) -> list[Labelled]:
@@ -549,8 +585,11 @@ class QueryMaker:
         self.fill("plain", 20, self.plain)
         self.fill("morphological", 25, self.morphological)
         # Two classic misspellings, then generated ones.
-        self.add("libary", "typos", "en", word_grader(self.vocab, "library"), note="meant library")
-        self.add("runing", "typos", "en", word_grader(self.vocab, "running"), note="meant running")
+        self.add(
+            "libary", "typos", "en", word_grader(self.vocab, "library"), note="meant library", key="en:books:library"
+        )
+        self.add("runing", "typos", "en", word_grader(self.vocab, "running"), note="meant running",
+                 key="en:running:run")  # fmt: skip
         self.fill("typos", 23, self.typo)
         self.fill("prefixes", 20, self.prefix)
         self.fill("phrases", 20, self.phrase)
@@ -560,6 +599,22 @@ class QueryMaker:
             self.fill(f"operators ({which})", n, lambda w=which: self.operator(w))
         del rng
         return self.made
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Optimal string alignment distance: insertions, deletions, substitutions and swaps of
+    adjacent letters (Elasticsearch's fuzziness with transpositions counts alike)."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[-1]
 
 
 def misspell(rng: random.Random, w: str, edits: int, avoid: set[str]) -> str | None:

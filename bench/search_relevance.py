@@ -42,11 +42,12 @@ import json
 import math
 import os
 import random
+import re
 import statistics
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -112,6 +113,29 @@ def drop() -> None:
 
     indexes.drop_all()
     sql("read", "TRUNCATE search_post, search_user, search_hashtag, search_pending")
+
+
+# ------------------------------------------------------------------------------ dates
+# The corpus spans 2025; the new ranking weighs recency against the clock of the search, so the
+# posts are moved, by whole days, to end today (and the dates of `before:`/`after:`/`during:`
+# with them: whole days keep every label true). An instance's posts are of the past year too.
+_DATE_OPERATOR = re.compile(r"\b(before|after|during):(\d{4}-\d{2}-\d{2})\b")
+
+
+def shift_days(today: date | None = None) -> int:
+    """The whole days that move the corpus's last day to `today` (UTC)."""
+    return ((today or datetime.now(UTC).date()) - date(search_corpus.YEAR, 12, 31)).days
+
+
+def shifted_post(post: dict[str, Any], days: int) -> dict[str, Any]:
+    at = datetime.fromisoformat(post["created_at"].replace("Z", "+00:00")) + timedelta(days=days)
+    return {**post, "created_at": at.isoformat().replace("+00:00", "Z")}
+
+
+def shifted_query(q: str, days: int) -> str:
+    return _DATE_OPERATOR.sub(
+        lambda m: f"{m.group(1)}:{(date.fromisoformat(m.group(2)) + timedelta(days=days)).isoformat()}", q
+    )
 
 
 # ------------------------------------------------------------------------------ documents and seeding
@@ -279,9 +303,15 @@ def search_before(q: str, *, index: str | None = None, sort: str = "relevance", 
 
 
 def search_after(q: str, *, sort: str = "relevance", limit: int = K) -> list[str]:
+    """As the posts search view calls it: the last word of a `q` that does not end with a space
+    may be a prefix (query.open_ended)."""
+    from socialapp.read.search import query as search_query
     from socialapp.read.search.selectors import search_posts
 
-    return [r["id"] for r in search_posts(q=q, sort=sort, limit=limit).results]
+    kwargs: dict[str, Any] = {}
+    if hasattr(search_query, "open_ended"):
+        kwargs["open_end"] = search_query.open_ended(q)
+    return [r["id"] for r in search_posts(q=q, sort=sort, limit=limit, **kwargs).results]
 
 
 def run(system: Callable[[str], list[str]], q: str) -> tuple[list[str], str | None]:
@@ -326,13 +356,15 @@ def evaluate(queries: list[dict[str, Any]], systems: dict[str, Callable[[str], l
 def relevance(posts: list[dict[str, Any]], doc: dict[str, Any]) -> dict[str, Any]:
     """Index the corpus for both systems and evaluate the labelled queries."""
     reset()
-    print(f"indexing {len(posts)} posts for both systems …", flush=True)
-    seeded = seed(posts, baseline=True)
-    queries = doc["queries"]
+    days = shift_days()
+    print(f"indexing {len(posts)} posts for both systems (dates moved by {days} days) …", flush=True)
+    seeded = seed((shifted_post(p, days) for p in posts), baseline=True)
+    queries = [{**q, "q": shifted_query(q["q"], days)} for q in doc["queries"]]
     print(f"evaluating {len(queries)} queries …", flush=True)
     result = evaluate(queries, {"before": search_before, "after": search_after})
     return {
         "corpus": search_corpus.summary(posts, doc),
+        "dates_moved_by_days": days,
         "indexing": seeded,
         "metrics": {
             "ndcg@10": "DCG = sum over ranks i=1..10 of (2^grade - 1) / log2(i + 1), divided by the ideal DCG",
@@ -429,14 +461,17 @@ def latency(n_posts: int, samples: int, warmup: int) -> dict[str, Any]:
     from socialapp.read.search.selectors import search_hashtags, search_users
 
     reset()
+    days = shift_days()
     print(f"seeding {n_posts} posts (new documents, raw parallel bulk) …", flush=True)
     with stopwatch() as timer:
-        seeded = seed(search_corpus.generate_posts(LATENCY_SEED, n_posts), baseline=False)
+        made = search_corpus.generate_posts(LATENCY_SEED, n_posts)
+        seeded = seed((shifted_post(p, days) for p in made), baseline=False)
     seeded["seconds"] = round(timer.seconds, 1)
     print(f"seeded {json.dumps(seeded)}", flush=True)
     rng = random.Random(LATENCY_SEED)
     authors = search_corpus.make_authors(random.Random(LATENCY_SEED), max(50, n_posts // 30))[0]
-    pool = latency_queries(rng, authors, max(700, min(5000, samples)))
+    pool = [(kind, shifted_query(q, days), sort)
+            for kind, q, sort in latency_queries(rng, authors, max(700, min(5000, samples)))]  # fmt: skip
     live = indexes.read_alias("posts")
     systems: dict[str, Callable[[str, str], object]] = {
         "before": lambda q, sort: search_before(q, index=live, sort=sort),

@@ -342,7 +342,7 @@ PHRASES: Phrases = {
 # Hashtags a post about a topic may carry (written as shown; a tag is also a word of the body).
 HASHTAGS: dict[str, dict[str, list[str]]] = {
     "running": {"en": ["running", "Marathon"], "de": ["laufen", "Marathon"], "fr": ["course", "marathon"],
-                "es": ["correr", "running"]},
+                "es": ["correr", "maratón"]},
     "cycling": {"en": ["cycling", "bike"], "de": ["Fahrrad", "radeln"], "fr": ["vélo", "cyclisme"],
                 "es": ["bici", "ciclismo"]},
     "cooking": {"en": ["baking", "recipes"], "de": ["kochen", "backen"], "fr": ["cuisine", "pâtisserie"],

@@ -95,6 +95,7 @@ def test_the_vocabulary_keeps_chatter_and_distractors_out_of_the_families() -> N
     for lang, forms in vocab.family_of.items():
         assert "runway" not in forms and "laufwerk" not in forms, lang
     assert vocab.targets("läufer") == {"de:running:laufen"}
+    assert "plan" in vocab.other_words() and "running" not in vocab.other_words()
 
 
 # ------------------------------------------------------------------------------ the committed data
@@ -179,6 +180,17 @@ def test_both_parts_run_both_systems_at_a_tiny_size(settings, tmp_path) -> None:
     assert {"relevance", "latency"} <= set(written)
     assert json.loads((tmp_path / "search_relevance.json").read_text())["relevance"]["systems"]
     assert (tmp_path / "search_relevance.png").stat().st_size > 10_000
+
+
+def test_dates_move_by_whole_days_with_the_operators() -> None:
+    from bench.search_relevance import shift_days, shifted_post, shifted_query
+
+    days = shift_days(date(2026, 12, 31))
+    assert days == 365
+    assert shifted_post({"created_at": "2025-03-02T14:03:11Z"}, days)["created_at"] == "2026-03-02T14:03:11Z"
+    assert shifted_query("before:2025-03-01 run", days) == "before:2026-03-01 run"
+    assert shifted_query("after:2025-12-31 -x during:2025-01-01", 1) == "after:2026-01-01 -x during:2025-01-02"
+    assert shifted_query("runners", days) == "runners"
 
 
 def test_latency_queries_cover_the_mix() -> None:
