@@ -171,7 +171,7 @@ def test_both_parts_run_both_systems_at_a_tiny_size(settings, tmp_path) -> None:
         assert posts_search[name]["samples"] == 14
         assert posts_search[name]["p50_ms"] > 0 and posts_search[name]["p99_ms"] >= posts_search[name]["p50_ms"]
     assert set(posts_search["by_kind"]) <= set(latency["query_mix"])
-    assert {"ratio_p50", "ratio_p99"} <= set(posts_search)
+    assert {"ratio_p50", "ratio_p99", "kinds_both_answer"} <= set(posts_search)
     assert latency["users"]["samples"] > 0 and latency["hashtags"]["samples"] > 0
     assert set(latency["meets_targets"]) == {"p50", "p99", "vs_baseline"}
 
