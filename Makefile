@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 export DJANGO_SETTINGS_MODULE ?= socialapp.settings.dev
 PYTEST_ARGS ?=
 
-.PHONY: help venv services services-replica services-down services-status browser bench-tools migrate run test lint format bench bench-blocks bench-streaming bench-analytics conformance clean
+.PHONY: help venv services services-replica services-down services-status browser bench-tools migrate run test lint format bench bench-blocks bench-streaming bench-analytics bench-search-relevance conformance clean
 
 help:
 	@echo "make run      services up, migrations, API on :8000, streams on :8100, relay, workers (Ctrl-C stops all)"
@@ -16,6 +16,7 @@ help:
 	@echo "make bench-blocks  the home feed with 1,000 blocks + 1,000 mutes vs none"
 	@echo "make bench-streaming  2,000 SSE connections held a minute, commit -> pushed latency at 100 posts/s"
 	@echo "make bench-analytics  trends' share of the pipeline's cost, trends/tags at a million uses, audit lookups"
+	@echo "make bench-search-relevance  nDCG@10/recall@10 of search before vs after issue 18, posts search p50/p99 at 1M posts"
 	@echo "make conformance   Mastodon.py's own test suite live against us; summary in .services/conformance/results.md"
 	@echo "make lint     ruff check, format check and the import contracts (pyproject.toml)"
 	@echo "make services-down   stop PostgreSQL (and its hot standby), RabbitMQ, Redis and Elasticsearch"
@@ -97,6 +98,11 @@ bench-streaming: migrate bench-tools
 # the audit trail's lookups on an 800,000-event log (bench/audit.py).
 bench-analytics: migrate bench-tools
 	DJANGO_DEBUG=0 DATABASE_STATEMENT_TIMEOUT=0 $(BIN)/python -m bench.run_all bench.trends bench.audit
+
+# Search relevance (nDCG@10, recall@10 on the labelled corpus in bench/data/search_relevance/) and posts
+# search p50/p99 at 1,000,000 posts, the pre-issue-18 search vs the current one (bench/search_relevance.py).
+bench-search-relevance: migrate
+	DJANGO_DEBUG=0 DATABASE_STATEMENT_TIMEOUT=0 $(BIN)/python -m bench.run_all bench.search_relevance
 
 # Mastodon.py 2.3.3's own test suite, live against our server on :3000 (CONFORMANCE_PORT) on databases,
 # a vhost, indexes and cache keys of its own (devkit/conformance.py, docs/mastodon-conformance.md). Not part

@@ -24,6 +24,7 @@ BENCHMARKS = [
     "bench.pipeline",
     "bench.feeds",
     "bench.search",
+    "bench.search_relevance",
     "bench.reads",
     "bench.blocks_mutes",
     "bench.streaming",

@@ -90,7 +90,8 @@ def reset_databases() -> None:
     """Leave no million-row tables behind in the benchmark databases."""
     sql(
         "read",
-        "TRUNCATE search_post, search_user, search_like, search_hashtag, search_pending, projection_applied_event",
+        "TRUNCATE search_post, search_user, search_like, search_comment, search_hashtag, search_pending,"
+        " projection_applied_event",
     )
     sql("default", "TRUNCATE event_log, event_outbox, event_publish_failure, accounts_user CASCADE")
 

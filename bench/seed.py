@@ -94,22 +94,25 @@ def post_payload(post_id: int, author_id: int, text: str, tags: list[str], at: d
 
 
 def search_doc(payload: dict) -> dict:
-    """The posts index document the search projector makes of a `post.created` payload."""
-    from socialapp.read.search.folding import fold
+    """The posts index document the search projector makes of a `post.created` payload (the same
+    builder: language, stems and every field of the current mapping)."""
+    from socialapp.read.search.documents import post_document
 
-    return {
-        "hidden": False,
-        "post_id": payload["post_id"],
-        "author_id": payload["author_id"],
-        "author_username": payload["author_username"],
-        "author_display_name": payload["author_display_name"],
-        "body": payload["body"],
-        "body_folded": fold(payload["body"]),
-        "hashtags": payload["hashtags"],
-        "mentions": [],
-        "created_at": payload["created_at"],
-        "like_count": 0,
-    }
+    return post_document(
+        post_id=payload["post_id"],
+        author_id=payload["author_id"],
+        author_username=payload["author_username"],
+        author_display_name=payload["author_display_name"],
+        body=payload["body"],
+        hashtags=payload["hashtags"],
+        mentions=[],
+        created_at=payload["created_at"],
+        like_count=0,
+        comment_count=0,
+        visibility=payload.get("visibility") or "public",
+        language=payload.get("language") or "",
+        sensitive=bool(payload.get("sensitive")),
+    )
 
 
 # ------------------------------------------------------------------------------ feeds

@@ -180,6 +180,7 @@ def tear_down() -> None:
     with connections["read"].cursor() as cursor:
         cursor.execute(
             "DELETE FROM search_post; DELETE FROM search_user; DELETE FROM search_like; DELETE FROM search_hashtag;"
+            " DELETE FROM search_comment;"
             " DELETE FROM search_pending"
         )
     indexes.drop_all()

@@ -76,6 +76,8 @@ def post_created(
     minutes: int = 0,
     version: int = 1,
     visibility: str | None = None,
+    language: str | None = None,
+    sensitive: bool | None = None,
 ) -> EventMessage:
     tags, mentions = _tags_mentions(body)
     payload = {
@@ -90,10 +92,26 @@ def post_created(
     }
     if visibility is not None:  # None: an event from before issue 15 (public)
         payload["visibility"] = visibility
+    _optional(payload, language=language, sensitive=sensitive)
     return event("post.created", "post", post_id, version, payload)
 
 
-def post_edited(post_id: int, author_id: int, body: str, version: int, visibility: str | None = None) -> EventMessage:
+def _optional(payload: dict, **fields: Any) -> None:
+    """Fields later issues added (None: an older event without them): `language` (issue 18),
+    `sensitive` (with content warnings)."""
+    payload.update({k: v for k, v in fields.items() if v is not None})
+
+
+def post_edited(
+    post_id: int,
+    author_id: int,
+    body: str,
+    version: int,
+    visibility: str | None = None,
+    *,
+    language: str | None = None,
+    sensitive: bool | None = None,
+) -> EventMessage:
     tags, mentions = _tags_mentions(body)
     payload = {
         "post_id": post_id,
@@ -105,6 +123,7 @@ def post_edited(post_id: int, author_id: int, body: str, version: int, visibilit
     }
     if visibility is not None:
         payload["visibility"] = visibility
+    _optional(payload, language=language, sensitive=sensitive)
     return event("post.edited", "post", post_id, version, payload)
 
 
@@ -122,3 +141,47 @@ def liked(post_id: int, user_id: int, version: int, *, unlike: bool = False) -> 
         "at": BASE_TIME.isoformat(),
     }
     return event("post.unliked" if unlike else "post.liked", "like", f"{post_id}:{user_id}", version, payload)
+
+
+def comment_created(comment_id: int, post_id: int, author_id: int, body: str = "a comment") -> EventMessage:
+    payload = {
+        "comment_id": comment_id,
+        "post_id": post_id,
+        "post_author_id": 0,
+        "author_id": author_id,
+        "author_username": f"user{author_id}",
+        "author_display_name": f"User {author_id}",
+        "body": body,
+        "mentions": [],
+        "in_reply_to_id": None,
+        "in_reply_to_account_id": 0,
+        "spoiler_text": "",
+        "sensitive": False,
+        "visibility": "public",
+        "created_at": BASE_TIME.isoformat(),
+    }
+    return event("comment.created", "comment", comment_id, 1, payload)
+
+
+def comment_edited(comment_id: int, post_id: int, body: str, version: int = 2) -> EventMessage:
+    payload = {
+        "comment_id": comment_id,
+        "post_id": post_id,
+        "body": body,
+        "mentions": [],
+        "spoiler_text": "",
+        "sensitive": False,
+        "edited_at": BASE_TIME.isoformat(),
+    }
+    return event("comment.edited", "comment", comment_id, version, payload)
+
+
+def comment_deleted(comment_id: int, post_id: int, author_id: int, version: int = 2) -> EventMessage:
+    payload = {
+        "comment_id": comment_id,
+        "post_id": post_id,
+        "author_id": author_id,
+        "deleted_at": BASE_TIME.isoformat(),
+        "deleted_by": author_id,
+    }
+    return event("comment.deleted", "comment", comment_id, version, payload)

@@ -28,6 +28,7 @@ def reset_state() -> None:
     with connections["read"].cursor() as cursor:
         cursor.execute(
             "DELETE FROM search_post; DELETE FROM search_user; DELETE FROM search_like; DELETE FROM search_hashtag;"
+            " DELETE FROM search_comment;"
             " DELETE FROM search_pending"
         )
         cursor.execute("DELETE FROM projection_applied_event WHERE projector = 'search'")

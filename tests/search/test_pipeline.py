@@ -7,6 +7,7 @@ import pytest
 
 from socialapp.events.log import capture_events
 from socialapp.write.accounts.services import profile_update, user_deactivate, user_register
+from socialapp.write.comments.services import comment_create, comment_delete
 from socialapp.write.posts.services import post_create, post_delete, post_edit, post_like, post_unlike
 from tests.pipeline_support import running_pipeline
 from tests.support import service_stopped, wait_for
@@ -28,8 +29,12 @@ def test_commands_are_reflected_in_search(api, search_indexes) -> None:
         bob = user_register(username="bob", email="bob@example.org", password=None, display_name="Bob")
         kept = post_create(author=alice, body="Crème brûlée for @bob #dessert")
         gone = post_create(author=alice, body="creme to delete #dessert")
-        bobs = post_create(author=bob, body="bob's creme #dessert")
+        bobs = post_create(author=bob, body="bob's creme #dessert", spoiler_text="food")
         post_edit(post_id=kept.id, actor=alice, body="Crème brûlée edited #dessert #sweet")
+        comment_create(post_id=kept.id, author=bob, body="yum")
+        comment_create(post_id=kept.id, author=alice, body="thanks")
+        oops = comment_create(post_id=kept.id, author=bob, body="oops")
+        comment_delete(comment_id=oops.id, actor=bob)
         post_delete(post_id=gone.id, actor=alice)
         post_like(post_id=kept.id, user=bob)
         post_like(post_id=bobs.id, user=alice)
@@ -40,6 +45,9 @@ def test_commands_are_reflected_in_search(api, search_indexes) -> None:
         docs = visible_docs("posts")
         assert docs[str(kept.id)]["like_count"] == 1 and docs[str(bobs.id)]["like_count"] == 0
         assert docs[str(kept.id)]["hashtags"] == ["dessert", "sweet"]
+        assert (docs[str(kept.id)]["comment_count"], docs[str(kept.id)]["engagement"]) == (2, 5)
+        assert docs[str(kept.id)]["has"] == ["hashtag"] and docs[str(kept.id)]["sensitive"] is False
+        assert docs[str(bobs.id)]["sensitive"] is True  # a content warning makes it sensitive
         # Hashtag documents follow within SEARCH_HASHTAG_PUSH_SECONDS (the worker's timer).
         wait_for(
             lambda: (
@@ -54,7 +62,8 @@ def test_commands_are_reflected_in_search(api, search_indexes) -> None:
         pipeline.wait_applied(more)
         wait_for(lambda: _searchable(api, "creme") == {str(kept.id)}, timeout=30, what="bob hidden")
         assert api.get("/api/socialapp/v1/search/users", {"q": "bob"}).json()["results"] == []
-        assert visible_docs("posts")[str(kept.id)]["like_count"] == 0
+        kept_doc = visible_docs("posts")[str(kept.id)]
+        assert (kept_doc["like_count"], kept_doc["comment_count"], kept_doc["engagement"]) == (0, 1, 2)
 
 
 @pytest.mark.faults

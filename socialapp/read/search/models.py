@@ -58,6 +58,13 @@ class SearchPost(SyncedDocument):
     # Fixed at creation (docs/privacy.md): the query filters on it with `author_id`
     # (socialapp.read.common.visibility.search_filter). Kept on a hidden post (structure).
     visibility = models.CharField(max_length=10, default="public", db_default="public")
+    # The language its client gave (ISO 639-1, from post.created / post.edited), "" when none
+    # was: the document builder then detects it (socialapp.read.search.documents). Scrubbed on
+    # a hidden post, like the content it describes.
+    language = models.CharField(max_length=8, default="", db_default="")
+    sensitive = models.BooleanField(default=False, db_default=False)  # scrubbed on a hidden post
+    # Comments counted while created, not deleted and their author active (SearchComment).
+    comment_count = models.PositiveIntegerField(default=0, db_default=0)
 
     class Meta:
         db_table = "search_post"
@@ -85,6 +92,30 @@ class SearchLike(models.Model):
 
     def __str__(self) -> str:
         return f"like {self.post_id}:{self.user_id}"
+
+
+class SearchComment(models.Model):
+    """One row per comment the search projector has seen an event of, so that comment counts
+    move by state transitions (created, then deleted; both final), whatever the order: a
+    comment.deleted applied before its comment.created leaves `deleted` set and the creation
+    then counts for nothing. A comment counts towards its post while created, not deleted and
+    its author not deactivated (as read_post.comment_count in the feeds does); the author is
+    kept for the deactivation, which takes the author's counted comments off their posts.
+    No version column: both flags only ever go from false to true, and comment edits change
+    nothing that search holds. Comments themselves are not indexed (yet)."""
+
+    comment_id = models.BigIntegerField(primary_key=True)
+    post_id = models.BigIntegerField()
+    author_id = models.BigIntegerField(null=True)
+    created = models.BooleanField(default=False)
+    deleted = models.BooleanField(default=False)
+
+    class Meta:
+        db_table = "search_comment"
+        indexes = [models.Index(fields=["author_id"], name="search_comment_author")]
+
+    def __str__(self) -> str:
+        return f"comment {self.comment_id} on post {self.post_id}"
 
 
 class SearchHashtag(SyncedDocument):

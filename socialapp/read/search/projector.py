@@ -33,7 +33,7 @@ from django.db import connections
 from socialapp.events.catalogue import EventType
 from socialapp.events.projector import CheckReport, EventMessage, PermanentError, Projector, handles, register
 from socialapp.read.search import state, sync
-from socialapp.read.search.models import SearchLike, SearchPost
+from socialapp.read.search.models import SearchComment, SearchLike, SearchPost
 from socialapp.read.search.state import POSTS, USERS, Row, Table
 
 DB = "read"
@@ -133,10 +133,16 @@ def _retag(post: Row, before: set[str]) -> None:
 
 
 def _take_content(post: Row, payload: dict[str, Any], version: int) -> None:
-    """Body, tags and mentions of a post.created or post.edited at aggregate `version`."""
+    """Body, tags, mentions, language and sensitivity of a post.created or post.edited at
+    aggregate `version`. `language` is the client's (absent in events from before issue 18: ""),
+    resolved when the document is built (documents.py); a value no language code can be (over 8
+    characters) is treated as not given rather than failing the batch."""
     post.body = payload.get("body") or ""
     post.hashtags = [str(t).lower() for t in payload.get("hashtags") or []]
     post.mentions = [str(m["username"]).lower() for m in payload.get("mentions") or [] if m.get("username")]
+    code = str(payload.get("language") or "").strip().lower()
+    post.language = code if len(code) <= 8 else ""
+    post.sensitive = bool(payload.get("sensitive"))
     post.version = version
 
 
@@ -144,14 +150,18 @@ def _scrub(post: Row) -> None:
     """A deleted post or one whose author is deactivated keeps no content (whatever the order)."""
     if post.deleted or post.author_deactivated:
         post.body, post.hashtags, post.mentions, post.edited_at = "", [], [], None
+        post.language, post.sensitive = "", False
 
 
 #: What the check compares of the state tables (their first column names the row in reports).
 _STATE_COMPARED = {
     "search_post": "SELECT post_id, author_id, author_username, author_display_name, body, hashtags, mentions,"
-    " created_at, edited_at, version, deleted, author_deactivated, like_count, visibility FROM {schema}.search_post",
-    "search_user": "SELECT user_id, username, display_name, version, deactivated FROM {schema}.search_user",
+    " created_at, edited_at, version, deleted, author_deactivated, like_count, visibility, language, sensitive,"
+    " comment_count FROM {schema}.search_post",
+    "search_user": "SELECT user_id, username, display_name, version, deactivated, suspended, suspension_version"
+    " FROM {schema}.search_user",
     "search_like": "SELECT post_id, user_id, liked, version FROM {schema}.search_like",
+    "search_comment": "SELECT comment_id, post_id, author_id, created, deleted FROM {schema}.search_comment",
     "search_hashtag": "SELECT tag, post_count, last_used_at FROM {schema}.search_hashtag WHERE post_count > 0",
     # What Elasticsearch has not acknowledged yet: push state, not derived from the events.
     "search_pending": "SELECT kind, key FROM {schema}.search_pending WHERE false",
@@ -162,7 +172,7 @@ _STATE_COMPARED = {
 class SearchProjector(Projector):
     name = "search"
     database = DB
-    tables = ("search_post", "search_user", "search_like", "search_hashtag", "search_pending")
+    tables = ("search_post", "search_user", "search_like", "search_comment", "search_hashtag", "search_pending")
 
     @property
     def batch_size(self) -> int:  # type: ignore[override]
@@ -279,15 +289,22 @@ class SearchProjector(Projector):
         _write_back()  # posts created earlier in this batch must be in the table to be found
         liked = set(SearchLike.objects.using(DB).filter(user_id=user_id, liked=True).values_list("post_id", flat=True))
         authored = set(SearchPost.objects.using(DB).filter(author_id=user_id).values_list("post_id", flat=True))
+        commented = Counter(  # the user's comments that count, per post: they stop counting
+            SearchComment.objects.using(DB)
+            .filter(author_id=user_id, created=True, deleted=False)
+            .values_list("post_id", flat=True)
+        )
         removed: Counter[str] = Counter()
         latest: datetime | None = None
-        for _pk, post in sorted(_lock_many(POSTS, authored | liked).items()):
+        for _pk, post in sorted(_lock_many(POSTS, authored | liked | set(commented)).items()):
             before = _counted_tags(post)
             if post.author_id == user_id:
                 post.author_deactivated = True
                 _scrub(post)
             if post.post_id in liked:
                 post.like_count = max(0, post.like_count - 1)
+            if post.post_id in commented:
+                post.comment_count = max(0, post.comment_count - commented[post.post_id])
             _save(post)
             for tag in before - _counted_tags(post):
                 removed[tag] += 1
@@ -384,10 +401,53 @@ class SearchProjector(Projector):
             post.like_count = max(0, post.like_count + (1 if liked else -1))
             _save(post)
 
+    # ------------------------------------------------------------------ comments
+    @handles(EventType.COMMENT_CREATED, EventType.COMMENT_DELETED)
+    def on_comment(self, event: EventMessage) -> None:
+        """Comment counts by state transition (SearchComment): a comment counts while created,
+        not deleted and its author active, so the count moves only when a comment enters or
+        leaves that state, never per event. Creation and deletion are final flags, so any order
+        (a deletion before its creation included) ends in the same count. A deleted post keeps
+        its count (its document is a tombstone; its comments die with it without events, as in
+        the feeds' read_post.comment_count). comment.edited changes nothing search holds."""
+        p = event.payload
+        post_id, comment_id = int(p["post_id"]), int(p["comment_id"])
+        author_id = int(p["author_id"]) if p.get("author_id") is not None else None
+        author = _locked(USERS, author_id) if author_id is not None else None  # vs. its deactivation
+        post = _locked(POSTS, post_id)
+        creating = event.event_type == EventType.COMMENT_CREATED
+        with connections[DB].cursor() as cursor:
+            # One statement in the common case (the creation seen first): insert the row as this
+            # event leaves it; on a conflict the no-op update locks the existing row and returns
+            # its flags (`xmax = 0` only for a row this statement inserted).
+            cursor.execute(
+                "INSERT INTO search_comment AS c (comment_id, post_id, author_id, created, deleted)"
+                " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (comment_id) DO UPDATE SET post_id = c.post_id"
+                " RETURNING created, deleted, author_id, xmax = 0",
+                [comment_id, post_id, author_id, creating, not creating],
+            )
+            was_created, was_deleted, known_author, inserted = cursor.fetchone()
+            if inserted:
+                was_created = was_deleted = False
+            now_created, now_deleted = was_created or creating, was_deleted or not creating
+            if not inserted and ((now_created, now_deleted) != (was_created, was_deleted) or known_author is None):
+                cursor.execute(
+                    "UPDATE search_comment SET created = %s, deleted = %s, author_id = COALESCE(author_id, %s)"
+                    " WHERE comment_id = %s",
+                    [now_created, now_deleted, author_id, comment_id],
+                )
+        counted_before = was_created and not was_deleted
+        counted_now = now_created and not now_deleted
+        if counted_before != counted_now and not (author is not None and author.deactivated):
+            post.comment_count = max(0, post.comment_count + (1 if counted_now else -1))
+            _save(post)
+
 
 def _documents_of(event: EventMessage) -> set[tuple[str, str]]:
-    """The documents (kind, id) an event changes directly (a deactivation's cascade to the user's
-    posts and likes is not listed: those documents are quarantined without refusing the event)."""
+    """The documents (kind, id) an event changes directly: a post event's or a like's or a
+    comment's post, a user event's user, the hashtags of a post event (a deactivation's cascade
+    to the user's posts, likes and comments is not listed: those documents are quarantined
+    without refusing the event)."""
     p = event.payload
     docs = set()
     if p.get("post_id") is not None:

@@ -80,6 +80,9 @@ POSTS = Table(
         ("author_deactivated", "boolean", False),
         ("like_count", "integer", 0),
         ("visibility", "varchar", "public"),
+        ("language", "varchar", ""),
+        ("sensitive", "boolean", False),
+        ("comment_count", "integer", 0),
     ),
 )
 USERS = Table(

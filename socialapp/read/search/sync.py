@@ -8,8 +8,9 @@ are written as tombstones, never deleted, so their version outlives `index.gc_de
 late write of older content cannot resurrect them.
 
 Per flush and kind, one statement reads the pending documents joined to their state rows, as
-plain tuples already holding what the document needs (`hidden` computed in SQL); Python only
-folds text and orjson encodes each source once into an NDJSON buffer sent as is; acknowledged
+plain tuples already holding what the document needs (`hidden` computed in SQL, no query per
+post); Python derives the text fields (documents.py: folding, language, stems) and orjson
+encodes each source once into an NDJSON buffer sent as is; acknowledged
 documents leave `search_pending` in one DELETE (the state rows are not written again).
 
 Hashtag documents change with nearly every post (their counts), so they are not pushed with
@@ -33,7 +34,7 @@ from elasticsearch import ApiError, NotFoundError
 
 from socialapp.events.projector import TransientError
 from socialapp.read.search.client import get_client
-from socialapp.read.search.folding import fold
+from socialapp.read.search.documents import hashtag_document, post_document, tombstone, user_document
 from socialapp.read.search.indexes import write_alias, write_targets
 
 log = logging.getLogger(__name__)
@@ -70,7 +71,7 @@ Doc = tuple[str, int, dict[str, Any]]
 _COLUMNS = {
     "posts": "t.post_id, t.doc_version, (t.created_at IS NULL OR t.deleted OR t.author_deactivated),"
     " t.author_id, t.author_username, t.author_display_name, t.body, t.hashtags, t.mentions, t.created_at,"
-    " t.like_count, t.visibility",
+    " t.like_count, t.visibility, t.comment_count, t.language, t.sensitive",
     "users": "t.user_id, t.doc_version, (t.username IS NULL OR t.deactivated), t.username, t.display_name",
     "hashtags": "t.tag, t.doc_version, (t.post_count <= 0), t.post_count, t.last_used_at",
 }
@@ -95,40 +96,34 @@ _PENDING_SQL = {kind: _pending_sql(kind) for kind in KINDS}
 
 def _post_source(r: tuple[Any, ...]) -> dict[str, Any]:
     if r[2]:
-        return {"hidden": True, "post_id": r[0]}
-    return {
-        "hidden": False,
-        "post_id": r[0],
-        "author_id": r[3],
-        "author_username": r[4].lower(),
-        "author_display_name": r[5],
-        "body": r[6],
-        "body_folded": fold(r[6]),
-        "hashtags": r[7],
-        "mentions": r[8],
-        "created_at": r[9],  # a datetime: orjson writes ISO 8601
-        "like_count": r[10],
-        "visibility": r[11],
-    }
+        return tombstone("posts", r[0])
+    return post_document(
+        post_id=r[0],
+        author_id=r[3],
+        author_username=r[4],
+        author_display_name=r[5],
+        body=r[6],
+        hashtags=r[7],
+        mentions=r[8],
+        created_at=r[9],
+        like_count=r[10],
+        visibility=r[11],
+        comment_count=r[12],
+        language=r[13],
+        sensitive=r[14],
+    )
 
 
 def _user_source(r: tuple[Any, ...]) -> dict[str, Any]:
     if r[2]:
-        return {"hidden": True, "user_id": r[0]}
-    return {
-        "hidden": False,
-        "user_id": r[0],
-        "username": r[3],
-        "username_folded": fold(r[3]),
-        "display_name": r[4],
-        "display_name_folded": fold(r[4]),
-    }
+        return tombstone("users", r[0])
+    return user_document(user_id=r[0], username=r[3], display_name=r[4])
 
 
 def _hashtag_source(r: tuple[Any, ...]) -> dict[str, Any]:
     if r[2]:
-        return {"hidden": True, "tag": r[0]}
-    return {"hidden": False, "tag": r[0], "post_count": r[3], "last_used_at": r[4]}
+        return tombstone("hashtags", r[0])
+    return hashtag_document(tag=r[0], post_count=r[3], last_used_at=r[4])
 
 
 SHAPES = {"posts": _post_source, "users": _user_source, "hashtags": _hashtag_source}
