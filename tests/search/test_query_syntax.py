@@ -263,3 +263,22 @@ def test_snippet_is_a_window_around_the_first_match(api, search_indexes) -> None
     assert "<em>needle</em> &lt;i&gt;here&lt;/i&gt;" in hit["snippet"]
     assert len(hit["snippet"].replace("<em>", "").replace("</em>", "")) < 260
     assert hit["highlight"].count("<em>") == 1 and len(hit["highlight"]) > len(body)
+
+
+def test_scores_follow_the_documented_formula(search_indexes) -> None:
+    """text * (1 + 0.5 log10(1 + engagement)) * (1 + 0.5 * 0.5^(age / 7d)), docs/search.md."""
+    from socialapp.read.search import indexes
+    from socialapp.read.search.client import get_client
+    from socialapp.read.search.query import posts_query, ranked
+
+    index_posts(
+        post(1, "tea time", likes=9, at=NOW),  # 8 x 1.5 x 1.5
+        post(2, "tea time", likes=99, at=NOW - timedelta(days=7)),  # 8 x 2 x 1.25
+        post(3, "teas time", comments=5, at=NOW - timedelta(days=700)),  # 3 x (1 + 0.5 log10 11) x 1
+    )
+    body = ranked(posts_query(parse("tea "), author=None, since=None, until=None), origin=NOW)
+    hits = get_client().search(index=indexes.read_alias("posts"), query=body)["hits"]["hits"]
+    scores = {h["_id"]: h["_score"] for h in hits}
+    assert scores["2"] == pytest.approx(20.0, rel=0.01)  # (BM25's tie-breaking share is below 1 %)
+    assert scores["1"] == pytest.approx(18.0, rel=0.01)
+    assert scores["3"] == pytest.approx(3 * 1.5207, rel=0.01)

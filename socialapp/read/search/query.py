@@ -43,10 +43,17 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _LANGUAGE = re.compile(r"^([A-Za-z]{2})(?:[-_][A-Za-z0-9]{1,8})*$")
 
 # How much each kind of match of one word scores (constant_score boosts; see the module doc).
-EXACT, STEM, PREFIX, STEM_ANY, FUZZY = 4.0, 2.0, 1.5, 1.25, 1.0
+# The steps are wide enough that engagement and recency (at most x2.5 and x1.5, see `ranked`)
+# order posts within a kind of match and overturn it only for exceptional posts: the word
+# itself (8) against another form of it (3) needs about 2.7 times the boost.
+EXACT, STEM, PREFIX, STEM_ANY, FUZZY = 8.0, 3.0, 2.0, 1.25, 1.0
 # BM25 on the folded body, as a tie-breaker between posts whose words match equally: per word at
 # most idf * 1 ≈ 14.5 at a million posts, so at most ~0.15, below the 0.25 between two kinds.
 BM25_WEIGHT = 0.01
+# sort=relevance multiplies the text score by (1 + ENGAGEMENT_WEIGHT * log10(1 + engagement)) and
+# (1 + RECENCY_WEIGHT * 0.5^(age / SEARCH_RECENCY_HALF_LIFE)).
+ENGAGEMENT_WEIGHT = 0.5
+RECENCY_WEIGHT = 0.5
 FUZZY_MIN_CHARS = 5  # shorter words are never matched with typos
 FUZZINESS = "AUTO:5,8"  # 0 edits below 5 characters, 1 up to 7, 2 from 8
 FUZZY_PREFIX_LENGTH = 2  # a typo never touches the first two characters
@@ -445,16 +452,20 @@ def posts_query(
 
 
 def ranked(query: dict[str, Any], *, origin: datetime) -> dict[str, Any]:
-    """`sort=relevance`: score = text * (1 + log10(1 + engagement)) * (1 + 0.5^(age / half-life)),
-    age counted from `origin` (the first page's time, carried by the cursor, so later pages rank
-    with the same clock). Built-in function_score functions only (no scripting on the stripped
-    distribution): a weight of 1 summed with field_value_factor, then with an exp decay."""
+    """`sort=relevance`: score = text * (1 + 0.5 * log10(1 + engagement)) * (1 + 0.5 * 0.5^(age /
+    half-life)), age counted from `origin` (the first page's time, carried by the cursor, so later
+    pages rank with the same clock). Built-in function_score functions only (no scripting on the
+    stripped distribution): a weight of 1 summed with a weighted field_value_factor, then with a
+    weighted exp decay."""
     engagement = {
         "function_score": {
             "query": query,
             "functions": [
                 {"weight": 1},
-                {"field_value_factor": {"field": "engagement", "modifier": "log1p", "missing": 0}},
+                {
+                    "field_value_factor": {"field": "engagement", "modifier": "log1p", "missing": 0},
+                    "weight": ENGAGEMENT_WEIGHT,
+                },
             ],
             "score_mode": "sum",
             "boost_mode": "multiply",
@@ -467,7 +478,8 @@ def ranked(query: dict[str, Any], *, origin: datetime) -> dict[str, Any]:
                 "scale": settings.SEARCH_RECENCY_HALF_LIFE,
                 "decay": 0.5,
             }
-        }
+        },
+        "weight": RECENCY_WEIGHT,
     }
     return {
         "function_score": {
