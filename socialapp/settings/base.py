@@ -485,7 +485,10 @@ SEARCH_BATCH_SIZE = env.int("SEARCH_BATCH_SIZE", default=200)  # events the sear
 # next batch or the search worker's timer); 0: with every batch.
 SEARCH_HASHTAG_PUSH_SECONDS = env.float("SEARCH_HASHTAG_PUSH_SECONDS", default=1.0)
 SEARCH_MAX_QUERY_LENGTH = env.int("SEARCH_MAX_QUERY_LENGTH", default=512)  # characters of `q`
-SEARCH_MAX_TERMS = env.int("SEARCH_MAX_TERMS", default=32)  # clauses parsed from `q`
+SEARCH_MAX_TERMS = env.int("SEARCH_MAX_TERMS", default=32)  # tokens of `q` (words, phrases, operators)
+# sort=relevance: a post this old gets half the recency boost of a new one (an Elasticsearch time
+# unit; docs/search.md "Ranking").
+SEARCH_RECENCY_HALF_LIFE = env.str("SEARCH_RECENCY_HALF_LIFE", default="7d")
 # Stemming and language detection in Python (socialapp/read/search/language.py, docs/search.md):
 # the languages lingua tells apart and query words are stemmed in (ISO 639-1, with a Snowball
 # stemmer); a post whose language is neither given nor detected with this confidence is indexed

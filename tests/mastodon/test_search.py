@@ -169,3 +169,35 @@ def test_accounts_search_following_only(site: Site) -> None:
     # The caller is among the accounts a following-only search finds.
     assert [a["username"] for a in ok(carol.get(ACCOUNTS, {"q": "carol", "following": "true"}))] == ["carol"]
     assert carol.get(ACCOUNTS, {"q": "sam", "following": "maybe"}).status_code == 422
+
+
+def test_statuses_take_the_query_syntax(site: Site) -> None:
+    """The operators of our own search (docs/search.md), `from:me` meaning the caller; a
+    malformed operator is Mastodon's answer to a query syntax error, a 422."""
+    i = site.ids
+    anonymous, alice = site.client(), site.client("alice")
+    p1, p2 = str(i["p1"]), str(i["p2"])
+
+    def statuses(client, q: str) -> list[str]:
+        return sorted(s["id"] for s in ok(client.get(URL, {"q": q, "type": "statuses"}))["statuses"])
+
+    assert statuses(anonymous, "creme from:alice") == [p1]
+    assert statuses(anonymous, "creme -from:alice") == [p2]
+    assert statuses(alice, "from:me creme") == [p1]
+    assert statuses(anonymous, '"creme caramel"') == [p2]
+    assert statuses(anonymous, "#dessert -@bobby") == [p2]
+    assert statuses(anonymous, "cre") == sorted([p1, p2])  # the last word while typed
+    assert statuses(anonymous, "cre ") == []
+    assert statuses(anonymous, "creme after:2000-01-01") == sorted([p1, p2])
+    assert statuses(anonymous, "creme before:2000-01-01") == []
+    assert statuses(anonymous, "creme has:media") == []
+    assert statuses(anonymous, "foo:bar") == []  # an unknown operator: words nobody wrote
+    for client, q, named in (
+        (anonymous, "from:me creme", "from:me"),
+        (alice, "creme before:2026-13-01", "before:"),
+        (alice, "has:cats", "has:"),
+        (alice, "language:toolong", "language:"),
+    ):
+        response = client.get(URL, {"q": q})
+        assert response.status_code == 422, response.content
+        assert response.json()["error"].startswith("Validation failed: Q") and named in response.json()["error"]

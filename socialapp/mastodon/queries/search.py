@@ -34,7 +34,7 @@ from socialapp.mastodon.queries.paging import BadRequest, non_negative_int
 from socialapp.read.common.sql import fetchall
 from socialapp.read.common.visibility import viewer_relations
 from socialapp.read.search import selectors
-from socialapp.read.search.query import check_query
+from socialapp.read.search.query import check_query, open_ended, syntax_help
 
 TYPES = ("accounts", "statuses", "hashtags")
 # How many followees a `following=true` search filters on, newest follows first: far below
@@ -48,7 +48,7 @@ PARAMETERS = [
         "q",
         {"type": "string", "minLength": 1, "maxLength": settings.SEARCH_MAX_QUERY_LENGTH},
         required=True,
-        description="What to search for",
+        description="What to search for. Statuses: " + syntax_help("a 422 (Mastodon's answer to a query syntax error)"),
     ),
     OpenApiParameter("type", str, enum=TYPES, description="Only this kind of result"),
     OpenApiParameter("limit", int, description="Results per kind (default 20, at most 40)"),
@@ -100,9 +100,13 @@ def search(
     offset: int,
     account_id: int | None = None,
     following: bool = False,
+    open_end: bool = False,
 ) -> dict[str, list]:
     """Up to `limit` results of each kind in `kinds`, skipping `offset`, in Mastodon's shapes;
-    `following` narrows accounts to the signed-in caller's followees and the caller."""
+    `following` narrows accounts to the signed-in caller's followees and the caller. Statuses
+    take the query syntax of our own search (operators, `from:me` for the caller, the last word
+    a prefix when `open_end`); a malformed operator is a ValidationFailed, which Mastodon routes
+    answer 422 `Validation failed: Q …` as Mastodon answers its SyntaxError."""
     base_url = rows.base_url(request)
     viewer = request.user.pk if _signed_in(request) else None
     out: dict[str, list[Any]] = {"accounts": [], "statuses": [], "hashtags": []}
@@ -120,7 +124,9 @@ def search(
             if account is None:
                 return out  # nobody visible to search the statuses of
             author = account["username"]
-        found = selectors.search_posts(q=q, author=author, limit=limit, offset=offset, viewer=relations).results
+        found = selectors.search_posts(
+            q=q, author=author, limit=limit, offset=offset, viewer=relations, open_end=open_end
+        ).results
         out["statuses"] = rows.statuses([int(hit["id"]) for hit in found], viewer_id=viewer, base_url=base_url)
     if "hashtags" in kinds:
         found = selectors.search_hashtags(q=q, limit=limit, offset=offset).results
@@ -160,9 +166,17 @@ class SearchView(QueryView):
         account_id = as_id(request.query_params.get("account_id"), field="account_id")
         following = as_bool(request.query_params.get("following"), field="following")
         kinds = (kind,) if kind else TYPES
-        return Response(
-            search(request, q=q, kinds=kinds, limit=limit, offset=offset, account_id=account_id, following=following)
+        found = search(
+            request,
+            q=q,
+            kinds=kinds,
+            limit=limit,
+            offset=offset,
+            account_id=account_id,
+            following=following,
+            open_end=open_ended(request.query_params.get("q")),
         )
+        return Response(found)
 
 
 class AccountSearchView(QueryView):

@@ -9,10 +9,9 @@ The re-check reads the search state through the router: the request's read repli
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from elastic_transport import TransportError
@@ -22,12 +21,22 @@ from socialapp.common.errors import ServiceUnavailable, ValidationFailed
 from socialapp.read.common.visibility import Relations
 from socialapp.read.search import query as search_query
 from socialapp.read.search.client import get_client
-from socialapp.read.search.folding import HL_CLOSE, HL_OPEN, fold_with_offsets
+from socialapp.read.search.highlight import Highlighter, highlight, snippet
 from socialapp.read.search.indexes import read_alias
 from socialapp.read.search.models import SearchPost, SearchUser
 
 T = TypeVar("T")
-SNIPPET_CHARS = 200
+POST_SOURCE = [
+    "post_id",
+    "author_id",
+    "author_username",
+    "author_display_name",
+    "body",
+    "language",
+    "hashtags",
+    "created_at",
+    "like_count",
+]
 
 
 @dataclass
@@ -67,42 +76,6 @@ def _next(hits: list[dict], limit: int) -> list[Any] | None:
     return hits[-1]["sort"] if len(hits) == limit and hits else None
 
 
-def snippet(body: str, highlighted_folded: str | None) -> str:
-    """HTML-escaped excerpt of the ORIGINAL body with <em> around the matches found in the folded
-    copy (offsets map folded characters back to original ones)."""
-    if not highlighted_folded:
-        text = body[:SNIPPET_CHARS]
-        return html.escape(text) + ("…" if len(body) > SNIPPET_CHARS else "")
-    _folded, origin = fold_with_offsets(body)
-    spans: list[tuple[int, int]] = []
-    pos = 0
-    start: int | None = None
-    for char in highlighted_folded:
-        if char == HL_OPEN:
-            start = pos
-        elif char == HL_CLOSE:
-            if start is not None and start < pos <= len(origin):
-                spans.append((origin[start], origin[pos - 1] + 1))
-            start = None
-        else:
-            pos += 1
-    if not spans:
-        return snippet(body, None)
-    window_start = max(0, spans[0][0] - SNIPPET_CHARS // 4)
-    window_end = min(len(body), window_start + SNIPPET_CHARS)
-    out: list[str] = ["…"] if window_start > 0 else []
-    cursor = window_start
-    for a, b in spans:
-        if a < cursor or b > window_end:
-            continue
-        out += [html.escape(body[cursor:a]), "<em>", html.escape(body[a:b]), "</em>"]
-        cursor = b
-    out.append(html.escape(body[cursor:window_end]))
-    if window_end < len(body):
-        out.append("…")
-    return "".join(out)
-
-
 def search_posts(
     *,
     q: str,
@@ -114,39 +87,41 @@ def search_posts(
     after: list[Any] | None = None,
     offset: int = 0,
     viewer: Relations | None = None,
+    open_end: bool = False,
 ) -> Page:
-    """`viewer`: the searcher's relations (viewer_relations; None is anonymous: public posts only)."""
-    parsed = search_query.parse(q)
-    if sort == "recent" or not parsed.has_text:
-        order: list[Any] = [{"created_at": "desc"}, {"post_id": "desc"}]
-    else:
-        order = [{"_score": "desc"}, {"post_id": "desc"}]
-    body = {
-        "query": search_query.posts_query(parsed, author=author, since=since, until=until, viewer=viewer),
-        "highlight": search_query.HIGHLIGHT,
-        "_source": [
-            "post_id",
-            "author_id",
-            "author_username",
-            "author_display_name",
-            "body",
-            "hashtags",
-            "created_at",
-            "like_count",
-        ],
-    }
+    """`viewer`: the searcher's relations (viewer_relations; None is anonymous: public posts only,
+    and `from:me` is a 400). `open_end`: the raw `q` did not end with whitespace, so its last word
+    also matches as a prefix (query.open_ended). With `sort=relevance` the cursor key is the hit's
+    sort values plus the clock of the first page (epoch ms), so every page ranks recency alike."""
+    parsed = search_query.parse(q, viewer_id=viewer.user_id if viewer else None, open_end=open_end)
+    query = search_query.posts_query(parsed, author=author, since=since, until=until, viewer=viewer)
+    relevance = sort != "recent"
+    origin_ms = None
+    if relevance:
+        origin_ms = after[-1] if after else int(datetime.now(UTC).timestamp() * 1000)
+        if not isinstance(origin_ms, int) or isinstance(origin_ms, bool) or not 0 <= origin_ms < 2**53:
+            raise ValidationFailed.on("cursor", "Invalid cursor.")
+        after = after[:-1] if after else None
+    if relevance and parsed.has_text:
+        order: list[Any] = [{"_score": "desc"}, {"post_id": "desc"}]
+        query = search_query.ranked(query, origin=datetime.fromtimestamp(origin_ms / 1000, UTC))  # type: ignore[operator]
+    else:  # sort=recent, or nothing to rank by (only #tags, @names, operators): newest first
+        order = [{"created_at": "desc"}, {"post_id": "desc"}]
+    body = {"query": query, "_source": POST_SOURCE}
     hits = _search("posts", body, order, limit, after, offset)
     sources = [h["_source"] for h in hits]
     post_ids = [s["post_id"] for s in sources]
     author_ids = {s["author_id"] for s in sources}
     gone = set(SearchPost.objects.filter(post_id__in=post_ids, deleted=True).values_list("pk", flat=True))
     authors = {u.user_id: u for u in SearchUser.objects.filter(user_id__in=author_ids)}
+    highlighter = Highlighter(parsed)
     results = []
-    for hit, src in zip(hits, sources, strict=True):
+    for src in sources:
         author_row = authors.get(src["author_id"])
         if src["post_id"] in gone or (author_row is not None and (author_row.deactivated or author_row.suspended)):
             continue
-        highlighted = (hit.get("highlight") or {}).get("body_folded", [None])[0]
+        language = src.get("language") or None
+        spans = highlighter.spans(src["body"], language)
         results.append(
             {
                 "id": str(src["post_id"]),
@@ -156,13 +131,18 @@ def search_posts(
                     "display_name": author_row.display_name if author_row else src["author_display_name"],
                 },
                 "body": src["body"],
-                "snippet": snippet(src["body"], highlighted),
+                "snippet": snippet(src["body"], spans),
+                "highlight": highlight(src["body"], spans),
+                "language": language,
                 "hashtags": src["hashtags"],
                 "like_count": src["like_count"],
                 "created_at": src["created_at"],
             }
         )
-    return Page(results, _next(hits, limit))
+    next_key = _next(hits, limit)
+    if next_key is not None and origin_ms is not None:
+        next_key = [*next_key, origin_ms]
+    return Page(results, next_key)
 
 
 def search_users(

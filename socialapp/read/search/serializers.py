@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from socialapp.common.fields import StrictCharField, StrictRegexField
 from socialapp.common.text import raw_input_cap
+from socialapp.read.search.query import syntax_help
 
 
 class SearchQueryIn(serializers.Serializer):
@@ -20,6 +21,14 @@ class SearchQueryIn(serializers.Serializer):
 
 
 class PostSearchIn(SearchQueryIn):
+    q = StrictCharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        max_length=raw_input_cap(settings.SEARCH_MAX_QUERY_LENGTH),
+        help_text=syntax_help()
+        + " Required unless author, since or until is given. docs/search.md has the details and the ranking.",
+    )
     author = StrictRegexField(r"^@?\w[\w.]{0,149}$", max_length=151, required=False)
     since = serializers.DateTimeField(required=False)
     until = serializers.DateTimeField(required=False)
@@ -36,7 +45,16 @@ class PostHitOut(serializers.Serializer):
     id = serializers.CharField()
     author = HitAuthorOut()
     body = serializers.CharField()
-    snippet = serializers.CharField(help_text="HTML-escaped excerpt with <em> around the matches")
+    snippet = serializers.CharField(
+        help_text="HTML-escaped excerpt of at most 200 characters around the first match, <em> around the matches"
+    )
+    highlight = serializers.CharField(
+        help_text="The whole body, HTML-escaped, with <em> around every matched word (exact, other forms of it,"
+        " typos, the prefix being typed, phrases, tags and mentions): safe to render as HTML"
+    )
+    language = serializers.CharField(
+        allow_null=True, help_text="ISO 639-1 code the post is indexed in (given by its client or detected)"
+    )
     hashtags = serializers.ListField(child=serializers.CharField())
     like_count = serializers.IntegerField()
     created_at = serializers.DateTimeField()

@@ -13,7 +13,7 @@ from socialapp.read.common.pagination import page_request, page_response
 from socialapp.read.common.views import CONSISTENCY_PARAMETERS, PAGE_PARAMETERS, QueryView, viewer_id
 from socialapp.read.common.visibility import viewer_relations
 from socialapp.read.search import selectors
-from socialapp.read.search.query import check_query
+from socialapp.read.search.query import check_query, open_ended
 from socialapp.read.search.selectors import Page
 from socialapp.read.search.serializers import (
     HashtagHitOut,
@@ -51,9 +51,11 @@ class PostSearchView(SearchView):
         has_filter = any(data.get(k) for k in ("author", "since", "until"))
         q = check_query(data.get("q"), required=not has_filter)
         scope = f"search.posts.{data['sort']}"
-        page = page_request(request, scope, key_length=2)
+        # relevance: the hit's sort values and the first page's clock (selectors.search_posts)
+        page = page_request(request, scope, key_length=2 if data["sort"] == "recent" else 3)
         found = selectors.search_posts(
             q=q,
+            open_end=open_ended(data.get("q")),
             author=data.get("author"),
             since=data.get("since"),
             until=data.get("until"),
