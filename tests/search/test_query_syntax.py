@@ -134,9 +134,13 @@ def test_negated_words_phrases_tags_and_mentions(api, corpus) -> None:
     assert sorted(found(api, 'run -"the park in"')) == ["1", "2"]  # not that phrase
     assert found(api, "run -#fitness") == ["1"]
     assert found(api, "run -@bob") == ["1"]
-    # A negated word excludes the word itself, not its other forms.
-    assert found(api, "-runs run ") == ["1"]
-    assert "2" in found(api, "-running morning")
+    # A negated word excludes the word and its other forms in the post's own language...
+    assert found(api, "-runs run ") == []
+    assert "2" not in found(api, "-running morning")
+    assert sorted(found(api, "-run")) == ["3", "4", "5", "6", "7"]  # "runner" is its own stem in English
+    # ... but never through another language's stem (Danish stems runner to run).
+    assert sorted(found(api, "-runner park ")) == ["1"]
+    assert found(api, "-laufen park ") == ["1"]  # the German post goes, with its German stem
 
 
 def test_unknown_operators_are_words(api, corpus) -> None:

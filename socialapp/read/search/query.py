@@ -99,6 +99,7 @@ class ParsedQuery:
     hashtags: list[str] = field(default_factory=list)
     mentions: list[str] = field(default_factory=list)
     not_words: list[str] = field(default_factory=list)
+    not_originals: list[str] = field(default_factory=list)  # the excluded words lower-cased, unfolded
     not_phrases: list[str] = field(default_factory=list)
     not_hashtags: list[str] = field(default_factory=list)
     not_mentions: list[str] = field(default_factory=list)
@@ -189,6 +190,7 @@ def parse(q: str, *, viewer_id: int | None = None, open_end: bool = False) -> Pa
                 parsed.unmatchable |= not negated  # punctuation or emoji: the analyser keeps nothing
             elif negated:
                 parsed.not_words.append(folded)
+                parsed.not_originals.append(text.lower())
             else:
                 parsed.words.append(folded)
                 parsed.originals.append(text.lower())
@@ -392,6 +394,19 @@ def word_clause(
     return {"dis_max": {"queries": queries}}
 
 
+def exclusion_clauses(word: str, *, original: str, languages: list[str] | None = None) -> list[dict[str, Any]]:
+    """`-word`: the folded word itself, and its other forms in the post's own language (the
+    word's stem in language X in the `body_stemmed` of a post indexed in X), as Mastodon's
+    analysed exclusion does: `-match` also drops "matches". Never a stem of another language
+    (Danish `runner` -> `run` must not make `-runner` drop English posts about running)."""
+    clauses: list[dict[str, Any]] = [{"match": {"body_folded": {"query": word, "operator": "and"}}}]
+    for stem, codes in word_stems(original, languages).groups().items():
+        if stem:
+            stemmed = [{"match": {"body_stemmed": {"query": stem, "operator": "and"}}}, {"terms": {"language": codes}}]
+            clauses.append({"bool": {"filter": stemmed}})
+    return clauses
+
+
 def _constant(query: dict[str, Any], boost: float) -> dict[str, Any]:
     return {"constant_score": {"filter": query, "boost": boost}}
 
@@ -441,7 +456,8 @@ def posts_query(
             bounds["lt"] = until.isoformat()
         filters.append({"range": {"created_at": bounds}})
     must_not: list[dict[str, Any]] = [*parsed.exclusions]
-    must_not.extend({"match": {"body_folded": {"query": word, "operator": "and"}}} for word in parsed.not_words)
+    for word, original in zip(parsed.not_words, parsed.not_originals, strict=True):
+        must_not.extend(exclusion_clauses(word, original=original, languages=languages))
     must_not.extend({"match_phrase": {"body_folded": {"query": phrase}}} for phrase in parsed.not_phrases)
     must_not.extend({"term": {"hashtags": tag}} for tag in parsed.not_hashtags)
     must_not.extend({"term": {"mentions": name}} for name in parsed.not_mentions)
