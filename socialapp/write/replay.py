@@ -20,7 +20,7 @@ State = dict[str, dict[Any, dict[str, Any]]]
 # created event's payload, and its columns alike.
 FIELDS = {
     "users": ("username", "display_name", "bio", "locked"),  # no e-mail: it stays off the log (docs/events.md)
-    "posts": ("author_id", "body", "hashtags", "mentions", "spoiler_text", "sensitive", "visibility"),
+    "posts": ("author_id", "body", "hashtags", "mentions", "spoiler_text", "sensitive", "visibility", "language"),
     "comments": (
         "post_id",
         "author_id",
@@ -33,13 +33,14 @@ FIELDS = {
     ),
 }
 # Payload keys added after the first events were written: an older event without them meant
-# these values (no content warning, answering the post, public, not locked).
+# these values (no content warning, answering the post, public, not locked, no language given).
 DEFAULTS: dict[str, Any] = {
     "spoiler_text": "",
     "sensitive": False,
     "in_reply_to_id": None,
     "visibility": "public",
     "locked": False,
+    "language": "",
 }
 # The toggled pair aggregates: state key, aggregate type, payload keys of the pair.
 PAIRS = {
@@ -90,7 +91,7 @@ def apply(state: State, event: dict[str, Any]) -> None:
     elif kind == EventType.POST_CREATED:
         posts[p["post_id"]] = _created("posts", p, "deleted")
     elif kind == EventType.POST_EDITED:
-        posts[p["post_id"]].update(_content(p, "body", "hashtags", "mentions", "spoiler_text", "sensitive"))
+        posts[p["post_id"]].update(_content(p, "body", "hashtags", "mentions", "spoiler_text", "sensitive", "language"))
     elif kind == EventType.POST_DELETED:
         posts[p["post_id"]]["deleted"] = True
     elif kind == EventType.COMMENT_CREATED:

@@ -68,12 +68,16 @@ def status_create(
     sensitive: bool = False,
     idempotency_key: str | None = None,
     visibility: str | None = None,
+    language: str | None = None,
 ) -> tuple[Status, bool]:
     """A post, or (`in_reply_to_id` a post) a comment on it, or (a comment) a comment answering
     it on the same post. Returns (status, created): with an `idempotency_key` this user already
     used within the hour, the status it created then, and nothing is appended. `visibility` is
     ours (`followers`, not Mastodon's `private`); None: public for a post, the post's for a reply
-    (a reply is never less restricted than its post: comment_create)."""
+    (a reply is never less restricted than its post: comment_create). `language` (ISO 639-1,
+    None or "": not given) is a post's; our comments have none, so a reply's is checked like a
+    post's (a bad code is refused whatever it labels) and then dropped."""
+    language = posts.clean_language(language)
     key = idempotency.clean_key(idempotency_key)
     if key is not None:
         earlier = idempotency.claim(author.pk, key)
@@ -87,6 +91,7 @@ def status_create(
             spoiler_text=spoiler_text,
             sensitive=sensitive,
             visibility="public" if visibility is None else visibility,
+            language=language,
         )
     else:
         post_id, answered_id = in_reply_to_id, None
@@ -118,9 +123,11 @@ def status_edit(
     spoiler_text: str | None = None,
     sensitive: bool | None = None,
     visibility: str | None = None,
+    language: str | None = None,
 ) -> Status:
     """The author's edit of their post or comment (anyone else's: NotFound). `visibility` may
-    repeat the status's own; a different one is refused (ValidationFailed)."""
+    repeat the status's own; a different one is refused (ValidationFailed). `language` None
+    keeps a post's; a comment's is checked and dropped, as on creation."""
     status = own_status(status_id, actor)
     if isinstance(status, Post):
         return posts.post_edit(
@@ -130,7 +137,10 @@ def status_edit(
             spoiler_text=spoiler_text,
             sensitive=sensitive,
             visibility=visibility,
+            language=language,
         )
+    if language is not None:
+        posts.clean_language(language)
     return comments.comment_edit(
         comment_id=status.pk,
         actor=actor,

@@ -29,9 +29,10 @@ def test_create_post_parses_tags_and_mentions_and_appends_post_created(alice, bo
         "spoiler_text": "",
         "sensitive": False,
         "visibility": "public",
+        "language": "",
         "created_at": event.payload["created_at"],
     }
-    assert post["visibility"] == "public"
+    assert post["visibility"] == "public" and post["language"] == ""
 
 
 def test_post_ids_are_time_ordered(alice):
@@ -75,6 +76,7 @@ def test_edit_by_author_keeps_edited_at_and_appends_post_edited(alice):
         "spoiler_text",
         "sensitive",
         "visibility",
+        "language",
         "edited_at",
     }
     assert read_token(r[HEADER]) == [(event.position, "post.edited")]

@@ -27,7 +27,8 @@ def test_markers_instance_extras_and_following_search(live_stack) -> None:
     assert list(alice.instance_rules()) == [] and list(alice.instance_peers()) == []
     activity = alice.instance_activity()
     assert len(activity) == 12 and all(isinstance(week.statuses, int | str) for week in activity)
-    assert [lang.code for lang in alice.instance_languages()] == ["en"]
+    languages = {lang.code: lang.name for lang in alice.instance_languages()}  # what statuses take
+    assert len(languages) == 183 and languages["en"] == "English" and languages["fr"] == "French"
     assert alice.instance_extended_description().content == ""
     assert dict(alice.instance_translation_languages()) == {}
 

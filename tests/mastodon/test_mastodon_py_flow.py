@@ -66,8 +66,10 @@ def test_the_whole_flow_through_mastodon_py(live_stack) -> None:
     first = alice.status_post("Hello from Mastodon.py #conformance")
     assert first.account.id == me.id and "Hello from Mastodon.py" in first.content
     assert first.visibility == "public" and first.in_reply_to_id is None
-    bobs = bob.status_post("bob was here")
-    reply = alice.status_reply(bobs, "nice one")  # Mastodon.py prepends "@bob"
+    bobs = bob.status_post("bob was here", language="en")
+    assert bobs.language == "en" and first.language is None
+    reply = alice.status_reply(bobs, "nice one", language="en")  # Mastodon.py prepends "@bob"
+    assert reply.language is None  # comments have no language
     assert str(reply.in_reply_to_id) == str(bobs.id)
     assert str(reply.in_reply_to_account_id) == str(bob_account.id)
     assert [m.acct for m in reply.mentions] == ["bob"] and str(reply.mentions[0].id) == str(bob_account.id)
@@ -100,6 +102,7 @@ def test_the_whole_flow_through_mastodon_py(live_stack) -> None:
     unfaved = alice.status_unfavourite(bobs)
     assert unfaved.favourited is False
     live_stack.wait(lambda: bob.status(bobs.id).favourites_count == 0, what="the favourite count back to 0")
+    assert bob.status(bobs.id).language == "en"  # from the read model
     live_stack.wait(lambda: notification(bob, "favourite") is None, what="the favourite notification gone")
 
     # Follow, relationships, unfollow (the follow notification, like Mastodon's, goes with it).

@@ -38,6 +38,7 @@ bodies = st.sampled_from(
 )
 user = st.integers(0, USERS - 1)
 warnings = st.sampled_from(["", "cw", "  spoilers  ", "w" * 501, "\x07"])
+languages = st.sampled_from([None, "", "en", "FR", "de", "xx", "eng", "en-US"])  # the last three are refused
 index = st.integers(0, 2)  # which of the posts / comments made so far (modulo)
 command = st.one_of(
     st.tuples(st.just("profile"), user, st.sampled_from(["", "Name", "x" * 51]), st.sampled_from([None, "bio"])),
@@ -62,6 +63,9 @@ command = st.one_of(
     ),
     st.tuples(st.just("reply"), user, index, bodies, warnings),
     st.tuples(st.just("edit_comment_cw"), st.none() | user, index, bodies, st.none() | warnings),
+    # A post's language (Mastodon's `language`): set, changed alone, cleared, refused.
+    st.tuples(st.just("post_language"), user, bodies, languages),
+    st.tuples(st.just("edit_post_language"), st.none() | user, index, bodies, languages),
     # Safety and privacy: locked accounts and follow requests, blocks, mutes.
     st.tuples(st.just("lock"), user, st.booleans()),
     st.tuples(st.just("approve"), user, user),
@@ -117,6 +121,10 @@ def run(cmd: tuple, users: list[User]) -> None:
             post_create(author=actor, body=args[0], spoiler_text=args[1], sensitive=args[2])
         case "edit_post_cw":
             post_edit(post_id=pick_post(args[0]), actor=actor, body=args[1], spoiler_text=args[2], sensitive=args[3])
+        case "post_language":
+            post_create(author=actor, body=args[0], language=args[1])
+        case "edit_post_language":
+            post_edit(post_id=pick_post(args[0]), actor=actor, body=args[1], language=args[2])
         case "reply":
             answered = Comment.objects.filter(pk=pick_comment(args[0])).values_list("post_id", flat=True).first()
             comment_create(

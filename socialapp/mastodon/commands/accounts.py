@@ -8,7 +8,7 @@
   privacy other than public, `source[sensitive]` true, attribution domains. Values equal to our
   fixed behaviour are accepted as no-ops (clients send the whole form on every save): an
   all-blank set of fields, `bot=false`, `discoverable=true`... `source[language]` is accepted
-  and kept nowhere: no status records a language here (statuses ignore `language` too).
+  and kept nowhere: a status records the `language` it is posted with, never a default.
 - `POST /api/v1/accounts/:id/follow` and `/unfollow`: by account id; idempotent; answer the
   Relationship. Following yourself is a 422; an unknown or hidden account a 404.
 """

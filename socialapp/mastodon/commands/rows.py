@@ -98,6 +98,7 @@ def status_row(status: Post | Comment, *, viewer: User) -> StatusRow:
         replies_count=replies,
         favourited=favourited,
         visibility=status.visibility,
+        language=status.language if isinstance(status, Post) else "",  # comments have none
     )
 
 

@@ -11,18 +11,26 @@
   `visibility`, as Mastodon's does (its update service takes no visibility): clients send the
   whole compose form again, and the status keeps the visibility it was created with. (Our own
   API refuses a different visibility on an edit with a 422 instead: docs/privacy.md.)
+- `language` (both): the ISO 639 code of the status's language. We keep ISO 639-1 codes (any
+  case; a regional tag such as `pt-BR` or `zh_TW` keeps its language, `pt`, `zh`); anything else
+  is a 422 naming `language` rather than a status labelled with what no reader understands. Left
+  out or blank: none on creation, unchanged on an edit (as Mastodon's update service keeps it).
+  Replies are our comments, which have no language: theirs is checked, then dropped, so the reply
+  renders `"language": null`.
 - `POST /api/v1/statuses/:id/favourite|unfavourite`: our likes, which only posts have: a
   comment is a 422 saying so.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 from django.urls import URLPattern, path
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from socialapp.common import languages
 from socialapp.common.errors import ValidationFailed
 from socialapp.common.text import BODY_MAX_LENGTH, SPOILER_MAX_LENGTH
 from socialapp.mastodon.commands import rows
@@ -50,6 +58,23 @@ def _visibility(data: Any) -> str | None:
     return OUR_VISIBILITY[value]
 
 
+# `pt-BR`, `zh_TW`, `sr-Latn`: a BCP 47 language tag with a region or script after the language.
+_TAGGED = re.compile(r"^([A-Za-z]{2})[-_][A-Za-z0-9]{2,8}$")
+
+
+def _language(data: Any) -> str | None:
+    """Mastodon's `language` as our ISO 639-1 code, lower-case (None: not given). A regional tag
+    keeps its language (Mastodon lists `pt-BR`, `zh-TW` among its posting languages)."""
+    value = as_text(data.get("language"), field="language").strip()
+    if value == "":
+        return None
+    tagged = _TAGGED.match(value)
+    code = languages.normalise(tagged.group(1) if tagged else value)
+    if code is None:
+        raise ValidationFailed.on("language", "is not a valid ISO 639-1 language code")
+    return code
+
+
 def _refuse_unsupported(data: Any) -> None:
     if as_list(data, "media_ids"):
         raise not_supported("Media attachments are")
@@ -74,6 +99,7 @@ class StatusesView(CommandView):
     def post(self, request: Request) -> Response:
         data = body(request)
         visibility = _visibility(data)
+        language = _language(data)
         _refuse_unsupported(data)
         text = text_param(data, "status", limit=BODY_MAX_LENGTH)
         spoiler = text_param(data, "spoiler_text", limit=SPOILER_MAX_LENGTH)
@@ -87,6 +113,7 @@ class StatusesView(CommandView):
                 spoiler_text=spoiler or "",
                 sensitive=sensitive,
                 visibility=visibility,
+                language=language,
                 idempotency_key=request.headers.get("Idempotency-Key"),
             )
         return _answer(request, status)
@@ -96,19 +123,26 @@ class StatusView(CommandView):
     """PUT (edit) and DELETE /api/v1/statuses/:id (GET on the same path is queries.statuses).
 
     An edit replaces what it names, as Mastodon's does: `spoiler_text` and `sensitive` left out
-    mean none and false (Mastodon's controller passes every field to its update service)."""
+    mean none and false (Mastodon's controller passes every field to its update service);
+    `language` left out keeps the post's (Mastodon's update service falls back to it)."""
 
     scopes: ClassVar[dict[str, str]] = {"PUT": WRITE, "DELETE": WRITE}
 
     def put(self, request: Request, status_id: int) -> Response:
         data = body(request)
         _refuse_unsupported(data)
+        language = _language(data)
         text = text_param(data, "status", limit=BODY_MAX_LENGTH)
         spoiler = text_param(data, "spoiler_text", limit=SPOILER_MAX_LENGTH)
         sensitive = as_bool(data.get("sensitive"), field="sensitive")
         with renamed(FIELDS):
             status = services.status_edit(
-                status_id=status_id, actor=request.user, body=text or "", spoiler_text=spoiler, sensitive=sensitive
+                status_id=status_id,
+                actor=request.user,
+                body=text or "",
+                spoiler_text=spoiler,
+                sensitive=sensitive,
+                language=language,
             )
         return _answer(request, status)
 

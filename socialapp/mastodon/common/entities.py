@@ -53,6 +53,7 @@ class StatusRow(TypedDict):
     replies_count: int
     favourited: bool | None  # None: anonymous caller (Mastodon omits the viewer's flags then)
     visibility: NotRequired[str]  # our word (public, unlisted, followers, direct); public if absent
+    language: NotRequired[str]  # ISO 639-1 code the client gave; "" or absent: none (null)
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -150,7 +151,7 @@ def status(row: StatusRow, *, base_url: str) -> dict[str, Any]:
         "visibility": MASTODON_VISIBILITY.get(row.get("visibility") or "public", "public"),
         "sensitive": bool(row.get("sensitive")),
         "spoiler_text": row.get("spoiler_text") or "",
-        "language": None,
+        "language": row.get("language") or None,
         "in_reply_to_id": None if row.get("in_reply_to_id") is None else str(row["in_reply_to_id"]),
         "in_reply_to_account_id": (
             None if row.get("in_reply_to_account_id") is None else str(row["in_reply_to_account_id"])

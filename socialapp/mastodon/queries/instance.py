@@ -24,7 +24,8 @@ clients pick endpoints by it.
 
 The instance extras clients call (Mastodon.py's instance_rules/_peers/_activity/
 _extended_description/_languages/_translation_languages/_health, all at or below 4.2) answer as
-Mastodon 4.2 does with nothing configured: no rules, no peers (we federate with nobody), no
+Mastodon 4.2 does with nothing configured (`languages`: the ISO 639-1 codes statuses may be
+posted in, socialapp.common.languages): no rules, no peers (we federate with nobody), no
 translation; the activity buckets are counted from the read models (see `activity`), and
 `GET /health` is Mastodon's plain `OK` (our own probes stay `/healthz` and `/readyz`).
 
@@ -55,6 +56,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from socialapp.common.ids import min_id_for
+from socialapp.common.languages import ISO_639_1
 from socialapp.common.text import BODY_MAX_LENGTH
 from socialapp.mastodon.common.dispatch import by_method
 from socialapp.mastodon.common.entities import DEFAULT_AVATAR
@@ -328,12 +330,14 @@ class ExtendedDescriptionView(QueryView):
 
 
 class LanguagesView(QueryView):
-    """GET /api/v1/instance/languages (Mastodon 4.2): the languages the instance document lists."""
+    """GET /api/v1/instance/languages (Mastodon 4.0+): the languages a status may be posted in,
+    as Mastodon lists its own (clients fill their language pickers from it): every ISO 639-1
+    code `POST /api/v1/statuses` takes (socialapp.common.languages), with its English name."""
 
     answers_list = True
 
     def get(self, request: Request) -> Response:
-        return Response([{"code": "en", "name": "English"}])
+        return Response([{"code": code, "name": name} for code, name in ISO_639_1.items()])
 
 
 class TranslationLanguagesView(QueryView):

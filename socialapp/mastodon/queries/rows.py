@@ -101,7 +101,7 @@ _POSTS_SQL = f"""
 SELECT p.post_id, p.author_id, p.body, p.created_at, p.edited_at, p.spoiler_text, p.sensitive, p.hashtags,
        p.mentions, NULL::bigint, NULL::bigint, p.like_count, p.comment_count,
        EXISTS (SELECT 1 FROM read_like l WHERE l.post_id = p.post_id AND l.user_id = %(viewer)s AND l.active),
-       p.visibility
+       p.visibility, p.language
 FROM read_post p WHERE p.post_id = ANY(%(ids)s) AND {post_shown(Context.DETAIL)}
 """
 _COMMENTS_SQL = f"""
@@ -111,7 +111,7 @@ SELECT c.comment_id, c.author_id, c.body, c.created_at, c.edited_at, c.spoiler_t
        0,
        (SELECT count(*) FROM read_comment r WHERE r.post_id = c.post_id AND r.in_reply_to_id = c.comment_id
           AND {comment_live("r")}),
-       false, c.visibility
+       false, c.visibility, ''
 FROM read_comment c WHERE c.comment_id = ANY(%(ids)s) AND {comment_shown(Context.DETAIL)}
 """
 
@@ -151,6 +151,7 @@ def status_rows(status_ids: Iterable[int], *, viewer_id: int | None) -> dict[int
             replies_count=row[12],
             favourited=None if viewer_id is None else bool(row[13]),
             visibility=row[14] or "public",
+            language=row[15] or "",  # comments have none
         )
     return out
 

@@ -47,6 +47,9 @@ class ReadPost(models.Model):
     # A content warning and the sensitive flag (Mastodon's spoiler_text and sensitive).
     spoiler_text = models.CharField(max_length=500, default="", db_default="")
     sensitive = models.BooleanField(default=False, db_default=False)
+    # The ISO 639-1 code its client gave (`post.created`/`post.edited`; "" = none, and for events
+    # from before posts had one): Mastodon's Status `language`.
+    language = models.CharField(max_length=8, default="", db_default="")
     version = models.PositiveIntegerField(default=0)  # 0 = placeholder, not shown
     deleted = models.BooleanField(default=False)
     author_deactivated = models.BooleanField(default=False)

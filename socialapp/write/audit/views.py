@@ -121,6 +121,7 @@ class AggregateStateView(AuditView):
                         "spoiler_text": "",
                         "sensitive": False,
                         "visibility": "public",
+                        "language": "en",
                         "deleted": False,
                         "version": 2,
                     },

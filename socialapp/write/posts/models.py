@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 
 from socialapp.common.ids import NextId
+from socialapp.common.languages import MAX_LENGTH as LANGUAGE_MAX_LENGTH
 from socialapp.common.text import SPOILER_MAX_LENGTH
 from socialapp.common.visibility import MAX_LENGTH as VISIBILITY_MAX_LENGTH
 from socialapp.common.visibility import VALUES as VISIBILITIES
@@ -36,6 +37,9 @@ class Post(Aggregate):
     visibility = models.CharField(
         max_length=VISIBILITY_MAX_LENGTH, choices=VISIBILITY_CHOICES, default="public", db_default="public"
     )
+    # The language the client says it is written in (ISO 639-1, lower-case, checked by the
+    # services against socialapp.common.languages; "" = not given): search stems in it.
+    language = models.CharField(max_length=LANGUAGE_MAX_LENGTH, blank=True, default="", db_default="")
     created_at = models.DateTimeField()
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)

@@ -2,7 +2,9 @@
 
 from rest_framework import serializers
 
-from socialapp.common.fields import StrictCharField
+from socialapp.common.fields import StrictCharField, StrictRegexField
+from socialapp.common.languages import INVALID as INVALID_LANGUAGE
+from socialapp.common.languages import MAX_LENGTH as LANGUAGE_MAX_LENGTH
 from socialapp.common.text import BODY_MAX_LENGTH, raw_input_cap
 from socialapp.common.visibility import VALUES as VISIBILITIES
 
@@ -27,6 +29,23 @@ class StatusIn(BodyIn):
     )
 
 
+class PostIn(StatusIn):
+    """A post's body and visibility and, optional, its language: an ISO 639-1 code (any case,
+    stored lower-case; `""` for none). On an edit, left out keeps the post's language, `""`
+    clears it. The pattern is the shape; the service checks the code is a real one (a 400
+    problem naming `language` otherwise: `xx` has the shape but names no language)."""
+
+    language = StrictRegexField(
+        r"^[A-Za-z]{2}$",
+        max_length=LANGUAGE_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        error_messages={"invalid_format": INVALID_LANGUAGE},
+        help_text="The language the post is written in: an ISO 639-1 code such as `en` or `fr`"
+        ' (any case; stored lower-case), or `""` for none. Left out on an edit: unchanged.',
+    )
+
+
 class AuthorOut(serializers.Serializer):
     id = serializers.CharField()
     username = serializers.CharField()
@@ -45,6 +64,7 @@ class PostOut(serializers.Serializer):
     hashtags = serializers.ListField(child=serializers.CharField())
     mentions = MentionOut(many=True)
     visibility = serializers.ChoiceField(choices=VISIBILITIES)
+    language = serializers.CharField(help_text='ISO 639-1 code the client gave, `""` if none.')
     created_at = serializers.DateTimeField()
     edited_at = serializers.DateTimeField(allow_null=True)
     version = serializers.IntegerField()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from socialapp.common import languages
 from socialapp.common.errors import NotAuthorized, NotFound, ValidationFailed
 from socialapp.common.text import clean_body, clean_spoiler, parse_hashtags, parse_mentions
 from socialapp.common.visibility import VALUES as VISIBILITIES
@@ -53,6 +54,18 @@ def clean_visibility(value: object) -> str:
     return value
 
 
+def clean_language(value: object) -> str:
+    """A post's language: an ISO 639-1 code of socialapp.common.languages (any case, stored
+    lower-case), or "" for none given. Anything else (`eng`, `en-US`, `english`) is refused
+    rather than kept, since every reader (search's stemming, `language:xx`) compares codes."""
+    if value is None or value == "":
+        return ""
+    code = languages.normalise(value) if isinstance(value, str) else None
+    if code is None:
+        raise ValidationFailed.on("language", languages.INVALID)
+    return code
+
+
 def unchanged_visibility(asked: object, current: str) -> None:
     """An edit may repeat a status's visibility but never change it (docs/privacy.md: widening
     would show it where it was kept out, narrowing would leave copies already delivered)."""
@@ -62,10 +75,18 @@ def unchanged_visibility(asked: object, current: str) -> None:
 
 @transaction.atomic
 def post_create(
-    *, author: User, body: str, spoiler_text: str = "", sensitive: bool = False, visibility: str = "public"
+    *,
+    author: User,
+    body: str,
+    spoiler_text: str = "",
+    sensitive: bool = False,
+    visibility: str = "public",
+    language: str | None = None,
 ) -> Post:
-    """A post with its visibility (fixed from now on); its audience is the users it mentions."""
+    """A post with its visibility (fixed from now on); its audience is the users it mentions.
+    `language`: the ISO 639-1 code the client gives (None or "": not given)."""
     visibility = clean_visibility(visibility)
+    language = clean_language(language)
     lock_active_actor(author.pk)
     text = clean_body(body)
     spoiler, sensitive = content_warning(spoiler_text, sensitive, current=("", False))
@@ -77,6 +98,7 @@ def post_create(
         spoiler_text=spoiler,
         sensitive=sensitive,
         visibility=visibility,
+        language=language,
         created_at=timezone.now(),
         version=1,
     )
@@ -95,6 +117,7 @@ def post_create(
             "spoiler_text": post.spoiler_text,
             "sensitive": post.sensitive,
             "visibility": post.visibility,
+            "language": post.language,
             "created_at": post.created_at.isoformat(),
         },
     )
@@ -110,25 +133,28 @@ def post_edit(
     spoiler_text: str | None = None,
     sensitive: bool | None = None,
     visibility: str | None = None,
+    language: str | None = None,
 ) -> Post:
-    """Author only. The same content again changes nothing and appends nothing. `spoiler_text`
-    and `sensitive` left out (None) keep their values; `visibility` may only repeat the post's."""
+    """Author only. The same content again changes nothing and appends nothing. `spoiler_text`,
+    `sensitive` and `language` left out (None) keep their values (`language=""` clears it); a new
+    language alone is an edit like any other; `visibility` may only repeat the post's."""
     lock_active_actor(actor.pk)
     post = live_post(post_id, for_update=True)
     if post.author_id != actor.pk:
         raise NotAuthorized("Only the author may edit a post.")
     unchanged_visibility(visibility, post.visibility)
+    lang = post.language if language is None else clean_language(language)
     text = clean_body(body)
     spoiler, sensitive = content_warning(spoiler_text, sensitive, current=(post.spoiler_text, post.sensitive))
-    if (text, spoiler, sensitive) == (post.body, post.spoiler_text, post.sensitive):
+    if (text, spoiler, sensitive, lang) == (post.body, post.spoiler_text, post.sensitive, post.language):
         return post
-    post.body, post.spoiler_text, post.sensitive = text, spoiler, sensitive
+    post.body, post.spoiler_text, post.sensitive, post.language = text, spoiler, sensitive, lang
     post.hashtags = parse_hashtags(text)
     post.mentions = mentions_resolve(usernames=parse_mentions(text))
     post.edited_at = timezone.now()
     save_and_append(
         post,
-        update_fields=["body", "hashtags", "mentions", "spoiler_text", "sensitive", "edited_at"],
+        update_fields=["body", "hashtags", "mentions", "spoiler_text", "sensitive", "language", "edited_at"],
         event_type=EventType.POST_EDITED,
         actor_id=actor.pk,
         payload={
@@ -140,6 +166,7 @@ def post_edit(
             "spoiler_text": post.spoiler_text,
             "sensitive": post.sensitive,
             "visibility": post.visibility,
+            "language": post.language,
             "edited_at": post.edited_at.isoformat(),
         },
     )

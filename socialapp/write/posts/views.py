@@ -14,28 +14,30 @@ from socialapp.write.posts import services
 
 
 class PostCreateView(CommandView):
-    @extend_schema(request=s.StatusIn, responses={201: s.PostOut})
+    @extend_schema(request=s.PostIn, responses={201: s.PostOut})
     def post(self, request: Request) -> Response:
-        data = s.StatusIn(data=request.data)
+        data = s.PostIn(data=request.data)
         data.is_valid(raise_exception=True)
         post = services.post_create(
             author=request.user,
             body=data.validated_data["body"],
             visibility=data.validated_data.get("visibility", "public"),
+            language=data.validated_data.get("language"),
         )
         return Response(s.PostOut(post).data, status=status.HTTP_201_CREATED)
 
 
 class PostDetailView(CommandView):
-    @extend_schema(request=s.StatusIn, responses={200: s.PostOut})
+    @extend_schema(request=s.PostIn, responses={200: s.PostOut})
     def patch(self, request: Request, post_id: int) -> Response:
-        data = s.StatusIn(data=request.data)
+        data = s.PostIn(data=request.data)
         data.is_valid(raise_exception=True)
         post = services.post_edit(
             post_id=post_id,
             actor=request.user,
             body=data.validated_data["body"],
             visibility=data.validated_data.get("visibility"),
+            language=data.validated_data.get("language"),
         )
         self.aggregate = (AggregateType.POST, post.id)
         return Response(s.PostOut(post).data)

@@ -4,12 +4,13 @@ Order-proofing: content fields move only forward in aggregate version; a post or
 is created as a placeholder by whichever event comes first and remembers deletion as a
 tombstone, so a late `comment.created` after `post.deleted` adds a hidden row and never shows
 the post again. Deletion and author deactivation scrub: a hidden post or comment keeps no body,
-hashtags, mentions, content warning or edit time, and every handler that may write content ends by scrubbing the
-row if it is hidden (`_scrub_posts`, `_scrub_comments`), so that every order of the same events
-leaves the same row (a late, older create or edit never brings content back). A comment is
-hidden when it is deleted, its author is deactivated or its post is deleted; comment handlers
-lock the post row before the comment's, and `post.deleted` updates the post first,
-so a comment written concurrently with its post's deletion is scrubbed by one or the other.
+hashtags, mentions, content warning, language or edit time, and every handler that may write
+content ends by scrubbing the row if it is hidden (`_scrub_posts`, `_scrub_comments`), so that
+every order of the same events leaves the same row (a late, older create or edit never brings
+content back). A comment is hidden when it is deleted, its author is deactivated or its post
+is deleted; comment handlers lock the post row before the comment's, and `post.deleted` updates
+the post first, so a comment written concurrently with its post's deletion is scrubbed by one
+or the other.
 Edit history (read_status_version) is one row per create or edit event, keyed by its aggregate
 version: a repeated event adds nothing, an older edit arriving late still takes its place, and the
 scrubs delete a hidden status's versions (after every write, as for content), so no order of
@@ -106,7 +107,9 @@ def _set_created(table: str, key: str, row_id: int, p: dict[str, Any], author: t
     )
 
 
-_SCRUB = "body = '', hashtags = '{}', mentions = '[]', edited_at = NULL, spoiler_text = '', sensitive = false"
+_SCRUB = (
+    "body = '', hashtags = '{}', mentions = '[]', edited_at = NULL, spoiler_text = '', sensitive = false, language = ''"
+)
 
 
 def _scrub_posts(where: str, params: list[Any]) -> None:
@@ -117,7 +120,7 @@ def _scrub_posts(where: str, params: list[Any]) -> None:
     execute(
         f"UPDATE read_post SET {_SCRUB} WHERE ({where}) AND (deleted OR author_deactivated)"
         " AND (body <> '' OR hashtags <> '{}' OR mentions <> '[]' OR edited_at IS NOT NULL"
-        " OR spoiler_text <> '' OR sensitive)",
+        " OR spoiler_text <> '' OR sensitive OR language <> '')",
         params,
     )
     _post_audience(where, params)
@@ -209,12 +212,13 @@ def _replace_tags(post_id: int) -> None:
 
 
 def _set_post_content(p: dict[str, Any], version: int, *, edited_at: str | None = None) -> int:
-    """This version's body, hashtags and mentions (and edit time), unless the row holds a newer
-    version (then 0 rows change). The caller rebuilds the tag timeline once it has scrubbed
-    (`_replace_tags`)."""
+    """This version's body, hashtags, mentions, content warning and language (and edit time),
+    unless the row holds a newer version (then 0 rows change). The caller rebuilds the tag
+    timeline once it has scrubbed (`_replace_tags`). Events from before posts had a language
+    carry none: ""."""
     return execute(
         "UPDATE read_post SET body = %s, hashtags = %s, mentions = %s, spoiler_text = %s, sensitive = %s,"
-        " edited_at = COALESCE(%s::timestamptz, edited_at),"
+        " language = %s, edited_at = COALESCE(%s::timestamptz, edited_at),"
         " version = %s, author_id = CASE WHEN author_id = 0 THEN %s ELSE author_id END"
         " WHERE post_id = %s AND version < %s",
         [
@@ -223,6 +227,7 @@ def _set_post_content(p: dict[str, Any], version: int, *, edited_at: str | None 
             json.dumps(p.get("mentions") or []),
             p.get("spoiler_text") or "",
             bool(p.get("sensitive")),
+            p.get("language") or "",
             edited_at,
             version,
             p["author_id"],
