@@ -27,9 +27,9 @@ from typing import Any
 from django.conf import settings
 
 from socialapp.common.errors import ValidationFailed
+from socialapp.common.languages import ISO_639_1
 from socialapp.read.common.visibility import Relations, search_filter
 from socialapp.read.search.folding import fold
-from socialapp.read.search.iso639 import ISO_639_1
 from socialapp.read.search.language import WORD, configured_languages, stems
 
 # A quoted phrase (an unbalanced quote runs to the end), optionally negated, or any other run of
