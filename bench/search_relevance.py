@@ -356,6 +356,31 @@ def evaluate(queries: list[dict[str, Any]], systems: dict[str, Callable[[str], l
     return {"systems": summary, "queries": per_query}
 
 
+def detection(posts: list[dict[str, Any]]) -> dict[str, Any]:
+    """How often the language a document is indexed in (documents.post_document: detected by
+    lingua, else the default) is the post's true language, over the posts whose client gave
+    none; and what building a document costs, cold (each body built once)."""
+    from socialapp.read.search import documents
+
+    documents._text_fields.cache_clear()
+    unlabelled = [p for p in posts if not p["language"]]
+    started = time.perf_counter()
+    built = [new_document(p) for p in unlabelled]
+    seconds = time.perf_counter() - started
+    right = sum(d["language"] == p["true_language"] for d, p in zip(built, unlabelled, strict=True))
+    by_language: dict[str, list[int]] = {}
+    for d, p in zip(built, unlabelled, strict=True):
+        by_language.setdefault(p["true_language"], [0, 0])[d["language"] == p["true_language"]] += 1
+    return {
+        "posts_without_given_language": len(unlabelled),
+        "indexed_in_true_language": round(right / max(1, len(unlabelled)), 4),
+        "by_true_language": {k: round(v[1] / max(1, sum(v)), 4) for k, v in sorted(by_language.items())},
+        "document_build_us_cold": round(seconds / max(1, len(unlabelled)) * 1e6, 1),
+        "languages_configured": list(settings.SEARCH_LANGUAGES),
+        "min_confidence": settings.SEARCH_LANGUAGE_MIN_CONFIDENCE,
+    }
+
+
 def relevance(posts: list[dict[str, Any]], doc: dict[str, Any]) -> dict[str, Any]:
     """Index the corpus for both systems and evaluate the labelled queries."""
     reset()
@@ -369,6 +394,7 @@ def relevance(posts: list[dict[str, Any]], doc: dict[str, Any]) -> dict[str, Any
         "corpus": search_corpus.summary(posts, doc),
         "dates_moved_by_days": days,
         "indexing": seeded,
+        "language_detection": detection(posts),
         "metrics": {
             "ndcg@10": "DCG = sum over ranks i=1..10 of (2^grade - 1) / log2(i + 1), divided by the ideal DCG",
             "recall@10": "|relevant ∩ top 10| / min(10, |relevant|), relevant = grade >= 1",

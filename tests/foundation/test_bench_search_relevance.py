@@ -162,6 +162,8 @@ def test_both_parts_run_both_systems_at_a_tiny_size(settings, tmp_path) -> None:
             assert 0 <= figures["ndcg@10"] <= 1 and 0 <= figures["recall@10"] <= 1
     for row in relevance["queries"]:
         assert {"before", "after"} <= set(row) and row["relevant"] > 0
+    detection = relevance["language_detection"]
+    assert detection["posts_without_given_language"] > 0 and 0 <= detection["indexed_in_true_language"] <= 1
     # the old search knew no operators and no fuzziness: a typo finds nothing there
     typos = [r for r in relevance["queries"] if r["category"] == "typos"]
     assert all(r["before"]["returned"] == 0 for r in typos)
