@@ -575,6 +575,100 @@ def latency(n_posts: int, samples: int, warmup: int) -> dict[str, Any]:
     }
 
 
+# ------------------------------------------------------------------------------ profile
+def _without(query: dict[str, Any], drop: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+    """A copy of `query` whose per-word dis_max lists lose the clauses `drop` picks."""
+    copy = json.loads(json.dumps(query))
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if "dis_max" in node:
+                node["dis_max"]["queries"] = [c for c in node["dis_max"]["queries"] if not drop(c)]
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(copy)
+    return copy
+
+
+def profile(n_posts: int, samples: int) -> dict[str, Any]:
+    """Where a posts search's time goes: the selector in process, its Elasticsearch call, and
+    Elasticsearch's own `took` for the new query, the same without the ranking functions, without
+    typo clauses, without the any-language stem clause, and for the baseline query (ids only),
+    per kind of query, on a seeded index of `n_posts`."""
+    from socialapp.read.search import indexes, selectors
+    from socialapp.read.search import query as search_query
+    from socialapp.read.search.client import get_client
+
+    reset()
+    days = shift_days()
+    seeded = seed((shifted_post(p, days) for p in search_corpus.generate_posts(LATENCY_SEED, n_posts)), baseline=False)
+    es, live = get_client(), indexes.read_alias("posts")
+    rng = random.Random(LATENCY_SEED)
+    authors = search_corpus.make_authors(random.Random(LATENCY_SEED), max(50, n_posts // 30))[0]
+    pool = [(kind, shifted_query(q, days), sort) for kind, q, sort in latency_queries(rng, authors, samples + 300)]
+    es_calls: list[float] = []
+    real_search = selectors._search
+
+    def timed_search(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return real_search(*args, **kwargs)
+        finally:
+            es_calls.append((time.perf_counter() - started) * 1000)
+
+    def took(query: dict[str, Any], order: list[Any]) -> int:
+        body = {"query": query, "size": K, "sort": order, "track_total_hits": False, "_source": False}
+        return es.search(index=live, **body)["took"]
+
+    is_fuzzy = lambda clause: "fuzziness" in json.dumps(clause)  # noqa: E731
+    is_any = lambda clause: clause.get("constant_score", {}).get("boost") == search_query.STEM_ANY  # noqa: E731
+    names = ("selector_ms", "es_call_ms", "took_ms", "took_no_ranking_ms", "took_no_typos_ms",
+             "took_no_any_language_stems_ms", "took_baseline_ms")  # fmt: skip
+    figures: dict[str, dict[str, list[float]]] = {}
+    selectors._search = timed_search
+    try:
+        for i, (kind, q, sort) in enumerate(pool):
+            es_calls.clear()
+            started = time.perf_counter()
+            try:
+                search_after(q, sort=sort)
+            except ValidationFailed:
+                continue
+            selector_ms = (time.perf_counter() - started) * 1000
+            parsed = search_query.parse(q, open_end=search_query.open_ended(q))
+            text = search_query.posts_query(parsed, author=None, since=None, until=None)
+            by_score = sort != "recent" and parsed.has_text
+            order = (
+                [{"_score": "desc"}, {"post_id": "desc"}] if by_score else [{"created_at": "desc"}, {"post_id": "desc"}]
+            )
+            full = search_query.ranked(text, origin=datetime.now(UTC)) if by_score else text
+            old = search_baseline.parse(q)
+            old_query = search_baseline.posts_query(old, author=None, since=None, until=None)
+            old_order = order if old.has_text or not by_score else [{"created_at": "desc"}, {"post_id": "desc"}]
+            row = (selector_ms, sum(es_calls), took(full, order), took(text, order),
+                   took(_without(text, is_fuzzy), order), took(_without(text, is_any), order),
+                   took(old_query, old_order))  # fmt: skip
+            if i < 300:
+                continue  # warm-up
+            bucket = figures.setdefault(kind, {name: [] for name in names})
+            for name, value in zip(names, row, strict=True):
+                bucket[name].append(float(value))
+    finally:
+        selectors._search = real_search
+    p50 = lambda values: round(statistics.median(values), 2)  # noqa: E731
+    return {
+        "posts": n_posts,
+        "seed": seeded,
+        "samples": sum(len(b["took_ms"]) for b in figures.values()),
+        "p50_by_kind": {kind: {name: p50(values) for name, values in b.items()} for kind, b in sorted(figures.items())},
+        "p50_overall": {name: p50([v for b in figures.values() for v in b[name]]) for name in names},
+    }
+
+
 # ------------------------------------------------------------------------------ results
 def write_results(section: str, figures: dict[str, Any], results: Path = RESULTS) -> dict[str, Any]:
     """Replace one section of search_relevance.json (the other part's figures stay) and redraw."""
@@ -657,11 +751,20 @@ def main_latency() -> dict[str, Any]:
     return write_results("latency", figures)
 
 
+def main_profile() -> dict[str, Any]:
+    use_bench_environment()
+    figures = profile(N_POSTS, N_SAMPLES)
+    print(f"profile {json.dumps(figures['p50_overall'])}", flush=True)
+    drop()
+    return write_results("latency_profile", figures)
+
+
 def main() -> dict[str, Any]:
     main_relevance()
-    return main_latency()
+    main_latency()
+    return main_profile()
 
 
 if __name__ == "__main__":
     part = sys.argv[1:] or ["all"]
-    {"relevance": main_relevance, "latency": main_latency, "all": main}[part[0]]()
+    {"relevance": main_relevance, "latency": main_latency, "profile": main_profile, "all": main}[part[0]]()

@@ -150,6 +150,7 @@ def test_both_parts_run_both_systems_at_a_tiny_size(settings, tmp_path) -> None:
     try:
         relevance = bench.relevance(posts, {**doc, "queries": queries})
         latency = bench.latency(300, samples=14, warmup=2)
+        profile = bench.profile(300, samples=14)
     finally:
         bench.drop()
 
@@ -176,6 +177,11 @@ def test_both_parts_run_both_systems_at_a_tiny_size(settings, tmp_path) -> None:
     assert {"ratio_p50", "ratio_p99", "kinds_both_answer"} <= set(posts_search)
     assert latency["users"]["samples"] > 0 and latency["hashtags"]["samples"] > 0
     assert set(latency["meets_targets"]) == {"p50", "p99", "vs_baseline"}
+
+    assert profile["samples"] > 0 and set(profile["p50_overall"]) == {
+        "selector_ms", "es_call_ms", "took_ms", "took_no_ranking_ms", "took_no_typos_ms",
+        "took_no_any_language_stems_ms", "took_baseline_ms",
+    }  # fmt: skip
 
     bench.write_results("relevance", relevance, results=tmp_path)
     written = bench.write_results("latency", latency, results=tmp_path)
