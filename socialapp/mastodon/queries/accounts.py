@@ -130,6 +130,7 @@ def account_status_ids(
 class AccountStatusesView(QueryView):
     """GET /api/v1/accounts/:id/statuses (public)."""
 
+    pages_with_link = True  # a Link header (next/prev): the OpenAPI document says so
     answers_list = True  # an array in the OpenAPI document
 
     def get(self, request: Request, account_id: int) -> Response:
@@ -151,6 +152,7 @@ class AccountStatusesView(QueryView):
 
 
 class _FollowListView(QueryView):
+    pages_with_link = True  # a Link header (next/prev): the OpenAPI document says so
     answers_list = True  # an array in the OpenAPI document
     mine: ClassVar[str]  # the edge column naming the account whose list this is
     other: ClassVar[str]

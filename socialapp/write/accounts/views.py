@@ -33,6 +33,7 @@ class RegisterView(CommandView):
 class TokenView(CommandView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    schema_errors = {401: "Wrong username or password (InvalidCredentials)"}  # the OpenAPI document's
     throttle_classes = throttling.LOGIN_THROTTLES
 
     @extend_schema(request=s.TokenIn, responses={200: s.TokenOut})
