@@ -203,6 +203,13 @@ def test_bad_input_is_a_documented_400_or_mastodon_422(schema, site) -> None:
     check_against_document(schema, "/api/v1/statuses", "post", response)
 
 
+def test_a_taken_username_is_a_documented_409(schema, site) -> None:
+    data = {"username": "ann", "email": "other@example.org", "password": "a-l0nger-Passw0rd!"}
+    response = APIClient().post("/api/socialapp/v1/auth/register", data, format="json")
+    assert response.status_code == 409 and "username" in response.json()["errors"]
+    check_against_document(schema, "/api/socialapp/v1/auth/register", "post", response)
+
+
 def test_a_body_over_the_limit_is_a_documented_413_on_both_apis(schema, site, settings) -> None:
     client = site.client("ann")
     body = '{"body": "' + "x" * settings.DATA_UPLOAD_MAX_MEMORY_SIZE + '"}'
