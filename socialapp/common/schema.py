@@ -198,12 +198,15 @@ def error_rules(view: Any, method: str, operation: dict[str, Any], mastodon: boo
     if mastodon:
         if method in _BODY_METHODS:
             errors.setdefault(400, "Malformed request body")
+        if "query" in located:
+            errors.setdefault(400, "A parameter is missing or not a number (Mastodon answers these 400)")
         if has_body or "query" in located or method in _BODY_METHODS or getattr(view, "answers_list", False):
             errors.setdefault(422, "Validation failed")
     elif has_body or located & {"query", "header"}:
         errors.setdefault(400, "Invalid input: the `errors` member names each field and what is wrong with it")
-    if has_body or (mastodon and method in _BODY_METHODS):
+    if has_body or (mastodon and method in _BODY_METHODS):  # where a body is parsed
         errors.setdefault(413, "Request body over DATA_UPLOAD_MAX_MEMORY_SIZE (problem details on both APIs)")
+        errors.setdefault(415, "Unsupported media type: a Content-Type none of the view's parsers reads")
     if view.get_throttles():
         errors.setdefault(429, "Too many requests: retry after `Retry-After` seconds")
     return errors
@@ -221,12 +224,20 @@ URI_TOO_LONG = {
 
 
 def _error_response(status: int, description: str, mastodon: bool, existing: dict[str, Any] | None) -> dict[str, Any]:
-    mastodon = mastodon and status != 413  # Django's handler answers it, before any view: one shape
-    ref = "#/components/schemas/" + ("MastodonError" if mastodon else "Problem")
-    content_type = "application/json" if mastodon else PROBLEM_CONTENT_TYPE
+    """Problem details; on Mastodon routes Mastodon's shape, except what is answered before any
+    view, in problem details on both APIs: 413 (Django's handler400) and the 400 of a NUL byte in
+    the URL (RejectNulMiddleware), which a Mastodon 400 may therefore be in either shape."""
+    problem = {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    mastodon_error = {"application/json": {"schema": {"$ref": "#/components/schemas/MastodonError"}}}
+    if not mastodon or status == 413:
+        content = problem
+    elif status == 400:
+        content = {**mastodon_error, **problem}
+    else:
+        content = mastodon_error
     response: dict[str, Any] = {
         "description": (existing or {}).get("description") or description,
-        "content": {content_type: {"schema": {"$ref": ref}}},
+        "content": content,
     }
     headers = dict((existing or {}).get("headers", {}))
     if status == 401:

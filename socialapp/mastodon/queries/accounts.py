@@ -80,6 +80,8 @@ def local_username(acct: str, host: str) -> str | None:
 class LookupView(QueryView):
     """GET /api/v1/accounts/lookup?acct= (public)."""
 
+    schema_errors = {404: "No account by that `acct`"}  # the OpenAPI document's
+
     def get(self, request: Request) -> Response:
         acct = request.query_params.get("acct") or ""
         username = local_username(acct[:300], request.get_host())
