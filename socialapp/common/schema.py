@@ -13,6 +13,7 @@ schema views document.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from typing import Any
 
@@ -264,9 +265,9 @@ def document_errors(result: dict[str, Any], generator: Any, request: Any, public
     503; `Link` on paged lists and Mastodon's `X-RateLimit-*` where the view sends them.
     A response the view declared itself keeps its description; its body is the shared schema."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
-    schemas["Problem"] = PROBLEM_SCHEMA
-    schemas["MastodonError"] = MASTODON_ERROR_SCHEMA
-    result["components"]["headers"] = HEADERS
+    schemas["Problem"] = copy.deepcopy(PROBLEM_SCHEMA)
+    schemas["MastodonError"] = copy.deepcopy(MASTODON_ERROR_SCHEMA)
+    result["components"]["headers"] = copy.deepcopy(HEADERS)
     views = _views_by_operation(generator)
     for path, operations in result.get("paths", {}).items():
         mastodon = is_mastodon_path(path)
@@ -282,19 +283,24 @@ def document_errors(result: dict[str, Any], generator: Any, request: Any, public
                 if status[0] in "45" and status not in rules:
                     responses[status] = _error_response(int(status), "", mastodon, response)
             if any(p.get("in") == "query" for p in operation.get("parameters", [])):
-                responses["414"] = URI_TOO_LONG
+                responses["414"] = copy.deepcopy(URI_TOO_LONG)
             _document_headers(view, operation, mastodon)
     return result
 
 
+# Answers the throttles never counted: authentication runs before them (401), a 304 is not an
+# answer of the view's, and 413/414 are refused outside DRF (Django's handler400, gunicorn).
+_UNCOUNTED = ("304", "401", "413", "414")
+
+
 def _document_headers(view: Any, operation: dict[str, Any], mastodon: bool) -> None:
-    """X-RateLimit-* on the answers the throttles counted (all but 304 and 401: authentication
-    runs before the throttles), where the view sends them; `Link` on every paged list: Mastodon's
-    (`pages_with_link`) and ours (a `cursor` parameter: socialapp/common/pagination.py)."""
+    """X-RateLimit-* on the answers the throttles counted, where the view sends them; `Link` on
+    every paged list: Mastodon's (`pages_with_link`) and ours (a `cursor` parameter:
+    socialapp/common/pagination.py)."""
     paged = any(p.get("in") == "query" and p.get("name") == "cursor" for p in operation.get("parameters", []))
     for status, response in operation["responses"].items():
         headers = response.setdefault("headers", {})
-        if getattr(view, "sends_rate_limit_headers", False) and view.get_throttles() and status not in ("304", "401"):
+        if getattr(view, "sends_rate_limit_headers", False) and view.get_throttles() and status not in _UNCOUNTED:
             for name in RATE_LIMIT_HEADERS:
                 headers.setdefault(name, _header(name))
         if status.startswith("2") and (paged or getattr(view, "pages_with_link", False)):
