@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 export DJANGO_SETTINGS_MODULE ?= socialapp.settings.dev
 PYTEST_ARGS ?=
 
-.PHONY: help venv services services-replica services-down services-status browser bench-tools migrate run test lint format bench bench-blocks bench-streaming bench-analytics bench-search-relevance conformance clean
+.PHONY: help openapi venv services services-replica services-down services-status browser bench-tools migrate run test lint format bench bench-blocks bench-streaming bench-analytics bench-search-relevance conformance clean
 
 help:
 	@echo "make run      services up, migrations, API on :8000, streams on :8100, relay, workers (Ctrl-C stops all)"
@@ -19,6 +19,7 @@ help:
 	@echo "make bench-search-relevance  nDCG@10/recall@10 of search before vs after issue 18, posts search p50/p99 at 1M posts"
 	@echo "make conformance   Mastodon.py's own test suite live against us; summary in .services/conformance/results.md"
 	@echo "make lint     ruff check, format check and the import contracts (pyproject.toml)"
+	@echo "make openapi  regenerate docs/openapi.yaml (the committed API contract; a test compares it with the server's)"
 	@echo "make services-down   stop PostgreSQL (and its hot standby), RabbitMQ, Redis and Elasticsearch"
 
 $(STAMP): requirements.txt requirements-dev.txt
@@ -71,6 +72,13 @@ run: migrate
 
 test: venv services-replica browser
 	SOCIALAPP_REQUIRE_REPLICA=1 DJANGO_SETTINGS_MODULE=socialapp.settings.test $(BIN)/pytest $(PYTEST_ARGS)
+
+# The committed OpenAPI document: the schema the server generates (no database or service needed;
+# byte-stable). tests/foundation/test_openapi_guard.py fails until it is regenerated after an API
+# change, and compares it with docs/openapi-baseline.yaml (the last released API version) for
+# breaking changes (devkit/openapi_guard.py, docs/api.md).
+openapi: venv
+	DJANGO_SETTINGS_MODULE=socialapp.settings.test $(BIN)/python manage.py spectacular --file docs/openapi.yaml --validate --fail-on-warn
 
 lint: venv
 	$(BIN)/ruff check .

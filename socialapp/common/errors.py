@@ -64,7 +64,20 @@ class Conflict(DomainError):
 
 
 class ServiceUnavailable(DomainError):
+    """A dependency is down (the session cache, Elasticsearch): 503 with `Retry-After`."""
+
     status, code, title = 503, "service-unavailable", "Service unavailable"
+    retry_after = 5  # seconds: outages of the cache or Elasticsearch are not expected to be shorter
+
+
+def error_headers(exc: DomainError, challenge: str = "Bearer") -> dict[str, str] | None:
+    """The headers a domain error's answer carries, in both APIs: the 401 challenge, and
+    `Retry-After` where the error says when to retry (503)."""
+    headers = {"WWW-Authenticate": challenge} if exc.status == 401 else {}
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
+    return headers or None
 
 
 _DRF_CODES: dict[type[drf.APIException], tuple[str, str]] = {
@@ -110,7 +123,7 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
             problem(exc.status, exc.code, exc.title, exc.detail, errors=exc.errors),
             status=exc.status,
             content_type=PROBLEM_CONTENT_TYPE,
-            headers={"WWW-Authenticate": "Bearer"} if exc.status == 401 else None,
+            headers=error_headers(exc),
         )
     if isinstance(exc, Http404):
         exc = drf.NotFound()
@@ -158,9 +171,14 @@ def server_error_view(request: HttpRequest) -> JsonResponse:
 def bad_request_view(
     request: HttpRequest, exception: Exception | None = None, *, detail: str | None = None
 ) -> JsonResponse:
-    """Django's handler400 (and RejectNulMiddleware's answer)."""
+    """Django's handler400 (and RejectNulMiddleware's answer). A body over
+    DATA_UPLOAD_MAX_MEMORY_SIZE (Django raises RequestDataTooBig as the body is read, on either
+    API) is 413 Content Too Large (RFC 9110 15.5.14), in this one shape on both APIs."""
     if detail is None and isinstance(exception, RequestDataTooBig):
-        detail = f"The request body is too large (at most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes)."
+        size = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return _json_problem(
+            413, "content-too-large", "Content too large", f"The request body is too large (at most {size} bytes)."
+        )
     return _json_problem(400, "bad-request", "Bad request", detail or "The request could not be understood")
 
 

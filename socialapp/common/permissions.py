@@ -55,6 +55,13 @@ class TokenScope(BasePermission):
             raise OutOfScope(f"This token was not granted the `{needed}` scope.")
         return True
 
+    def schema_errors_for(self, view: Any, method: str) -> dict[int, str]:
+        """For the OpenAPI document (socialapp.common.schema.document_errors): a 403 wherever a
+        token is read (a view without authenticators never sees one)."""
+        if not view.get_authenticators():
+            return {}
+        return {403: "Not allowed: the token lacks the scope, or the caller may not act on this resource"}
+
 
 class ScopeCheckedView:
     """Mixed into both sides' API view bases: the view's own permissions, and always the token's

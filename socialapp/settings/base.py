@@ -264,10 +264,13 @@ SPECTACULAR_SETTINGS = {
     # Paths shared by both sides (socialapp.common.dispatch.by_method) are documented per method,
     # each with the DRF view that serves it.
     "PREPROCESSING_HOOKS": ["socialapp.common.schema.document_shared_paths"],
-    # Every operation tagged by area: ours by area, Mastodon's as `mastodon: <area>`.
+    # Every operation tagged by area: ours by area, Mastodon's as `mastodon: <area>`; every
+    # operation's error responses (problem+json; Mastodon's shape on its routes) and the headers
+    # they set, by rules read from the view (socialapp/common/schema.py).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "socialapp.common.schema.tag_by_area",
+        "socialapp.common.schema.document_errors",
     ],
 }
 # Throttle counters and cached metrics live in a cache shared by every process: Redis, started

@@ -16,7 +16,11 @@ from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from tests.read.api_support import make_site
 
@@ -124,7 +128,10 @@ schema = schemathesis.openapi.from_dict(generated_schema()).exclude(
 def test_fuzz_every_operation_authenticated(case) -> None:
     site = _site()
     response = case.call(app=_app(), headers={"Authorization": f"Bearer {site.tokens['fuzz']}"})
-    case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])
+    case.validate_response(
+        response,
+        checks=[not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance],
+    )
 
 
 _cache: dict = {}

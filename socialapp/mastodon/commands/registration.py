@@ -170,6 +170,9 @@ class RegisterView(CommandView):
     authentication_classes = [AppTokenAuthentication]
     permission_classes = [AppScope]
     throttle_classes = throttling.REGISTER_THROTTLES
+    schema_errors = {
+        403: "Registrations are closed (MASTODON_REGISTRATIONS_OPEN=false), or the app lacks write:accounts"
+    }
 
     def post(self, request: Request) -> Response:
         if not registrations_open():

@@ -47,6 +47,7 @@ def report_entity(report: Report, *, base_url: str) -> dict[str, Any]:
 
 class ReportsView(CommandView):
     scopes: ClassVar[dict[str, str]] = {"POST": "write:reports"}
+    schema_errors = {404: "No such account to report"}  # the OpenAPI document's
 
     def post(self, request: Request) -> Response:
         data = body(request)

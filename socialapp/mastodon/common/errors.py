@@ -17,7 +17,7 @@ from rest_framework import exceptions as drf
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from socialapp.common.errors import DomainError, ValidationFailed
+from socialapp.common.errors import DomainError, ValidationFailed, error_headers
 
 NOT_FOUND = "Record not found"
 INVALID_TOKEN = "The access token is invalid"
@@ -46,14 +46,12 @@ def error_body(status: int, detail: str) -> dict[str, str]:
 
 def mastodon_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's exception handler for Mastodon views (`MastodonView.get_exception_handler`)."""
-    headers: dict[str, str] = {}
     if isinstance(exc, ValidationFailed):
         return Response({"error": _validation_text(exc.errors or exc.detail)}, status=422)
     if isinstance(exc, DomainError):
         detail = NOT_FOUND if exc.status == 404 else exc.detail
-        if exc.status == 401:
-            headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
-        return Response({"error": detail}, status=exc.status, headers=headers or None)
+        headers = error_headers(exc, challenge='Bearer error="invalid_token"')
+        return Response({"error": detail}, status=exc.status, headers=headers)
     if isinstance(exc, Http404):
         exc = drf.NotFound(NOT_FOUND)
     elif isinstance(exc, DjangoPermissionDenied):

@@ -43,12 +43,21 @@ class RouteScope(BasePermission):
             raise OutOfScope()
         return True
 
+    def schema_errors_for(self, view: Any, method: str) -> dict[int, str]:
+        """For the OpenAPI document (socialapp.common.schema.document_errors): a 403 only where
+        the method needs a scope."""
+        if getattr(view, "scopes", {}).get(method) is None:
+            return {}
+        return {403: "This action is outside the authorized scopes"}
+
 
 class MastodonView(APIView):
     """Mastodon's request and error conventions; each side's base adds its authentication."""
 
     scopes: ClassVar[dict[str, str]] = {}
     answers_list: ClassVar[bool] = False  # a JSON array: the OpenAPI document says so
+    sends_rate_limit_headers: ClassVar[bool] = True  # X-RateLimit-* (finalize_response): documented
+    pages_with_link: ClassVar[bool] = False  # a paged list with a Link header: documented
     schema = MastodonAutoSchema()  # tags, ids, summaries and free-form shapes (common/schema.py)
     permission_classes = [RouteScope]
     parser_classes = [JSONParser, FormParser, MultiPartParser]

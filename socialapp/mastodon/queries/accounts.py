@@ -80,6 +80,8 @@ def local_username(acct: str, host: str) -> str | None:
 class LookupView(QueryView):
     """GET /api/v1/accounts/lookup?acct= (public)."""
 
+    schema_errors = {404: "No account by that `acct`"}  # the OpenAPI document's
+
     def get(self, request: Request) -> Response:
         acct = request.query_params.get("acct") or ""
         username = local_username(acct[:300], request.get_host())
@@ -130,6 +132,7 @@ def account_status_ids(
 class AccountStatusesView(QueryView):
     """GET /api/v1/accounts/:id/statuses (public)."""
 
+    pages_with_link = True  # a Link header (next/prev): the OpenAPI document says so
     answers_list = True  # an array in the OpenAPI document
 
     def get(self, request: Request, account_id: int) -> Response:
@@ -151,6 +154,7 @@ class AccountStatusesView(QueryView):
 
 
 class _FollowListView(QueryView):
+    pages_with_link = True  # a Link header (next/prev): the OpenAPI document says so
     answers_list = True  # an array in the OpenAPI document
     mine: ClassVar[str]  # the edge column naming the account whose list this is
     other: ClassVar[str]

@@ -25,6 +25,7 @@ from socialapp.read.common.visibility import Context
 class FavouritesView(QueryView):
     """GET /api/v1/favourites (`read:favourites`; 20 a page by default, at most 40, as Mastodon)."""
 
+    pages_with_link = True  # a Link header (next/prev): the OpenAPI document says so
     answers_list = True  # an array in the OpenAPI document
     scopes = {"GET": "read:favourites"}
 

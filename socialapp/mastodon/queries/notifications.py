@@ -124,6 +124,7 @@ def render(found: Sequence[Sequence[Any]], *, viewer_id: int, base_url: str) -> 
 
 
 class NotificationsView(QueryView):
+    pages_with_link = True  # a Link header (next/prev): the OpenAPI document says so
     scopes = {"GET": "read:notifications"}
 
     @mastodon_schema("notifications", "Your notifications, newest first (Link header pages)", many=True)

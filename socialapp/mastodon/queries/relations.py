@@ -85,6 +85,7 @@ def follow_requests_count(me: int) -> int:
 class _OwnListView(QueryView):
     """An account list of the caller's own, paged by the row's log position."""
 
+    pages_with_link = True  # a Link header (next/prev): the OpenAPI document says so
     answers_list = True  # an array in the OpenAPI document
     projectors = RELATIONS_PROJECTORS
     table: ClassVar[str]

@@ -138,6 +138,7 @@ class SearchView(QueryView):
     """Anonymous callers allowed; with a token, read:search (`authorize_if_got_token!`)."""
 
     projectors = ("search", "posts", "profiles", "relations")  # the session's writes it waits for (queries/base.py)
+    schema_errors = {503: "Search is unavailable (Elasticsearch cannot be reached or is not initialised)"}
 
     scopes: dict[str, str] = {}
 
@@ -183,6 +184,7 @@ class AccountSearchView(QueryView):
     """`GET /api/v1/accounts/search`: accounts only, read:accounts, a list (Mastodon's shape)."""
 
     projectors = ("search", "profiles", "relations")
+    schema_errors = {503: "Search is unavailable (Elasticsearch cannot be reached or is not initialised)"}
 
     scopes = {"GET": "read:accounts"}
 

@@ -117,6 +117,7 @@ def _post_of(comment_id: int) -> int:
 class FavouritedByView(QueryView):
     """GET /api/v1/statuses/:id/favourited_by (public; accounts, paged by the liker's id)."""
 
+    pages_with_link = True  # a Link header (next/prev): the OpenAPI document says so
     answers_list = True  # an array in the OpenAPI document
 
     def get(self, request: Request, status_id: int) -> Response:

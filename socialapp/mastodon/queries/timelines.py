@@ -87,6 +87,7 @@ def _respond(request: Request, page: Page, ids: list[int]) -> Response:
 class HomeView(QueryView):
     """GET /api/v1/timelines/home (read:statuses)."""
 
+    pages_with_link = True  # a Link header (next/prev): the OpenAPI document says so
     answers_list = True  # an array in the OpenAPI document
 
     scopes = {"GET": "read:statuses"}
@@ -110,6 +111,7 @@ def _nothing_remote_or_media(request: Request) -> bool:
 class PublicView(QueryView):
     """GET /api/v1/timelines/public (public)."""
 
+    pages_with_link = True  # a Link header (next/prev): the OpenAPI document says so
     answers_list = True  # an array in the OpenAPI document
 
     def get(self, request: Request) -> Response:
@@ -122,6 +124,7 @@ class PublicView(QueryView):
 class TagView(QueryView):
     """GET /api/v1/timelines/tag/:hashtag (public)."""
 
+    pages_with_link = True  # a Link header (next/prev): the OpenAPI document says so
     answers_list = True  # an array in the OpenAPI document
 
     def get(self, request: Request, tag: str) -> Response:

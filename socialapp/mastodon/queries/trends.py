@@ -87,6 +87,7 @@ def tag_entities(names: list[str], *, base_url: str) -> list[dict[str, Any]]:
 
 
 class TrendingTagsView(QueryView):
+    pages_with_link = True  # a Link header (next/prev): the OpenAPI document says so
     projectors = ("trends",)
     scopes: dict[str, str] = {}
 
@@ -106,6 +107,7 @@ class LegacyTrendsView(TrendingTagsView):
 
 
 class TrendingStatusesView(QueryView):
+    pages_with_link = True  # a Link header (next/prev): the OpenAPI document says so
     projectors = ("trends", "posts", "relations")
     scopes: dict[str, str] = {}
 

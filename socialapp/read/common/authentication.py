@@ -70,6 +70,8 @@ class QuerySession:
 
 class CachedSessionAuthentication(BaseAuthentication):
     keyword = KEYWORD
+    # The OpenAPI document's error responses (socialapp.common.schema.document_errors).
+    schema_errors = {503: "Sessions cannot be checked right now (the shared cache is down); retry shortly"}
 
     def authenticate(self, request: Request) -> tuple[SessionUser, QuerySession] | None:
         secret = bearer_secret(request)

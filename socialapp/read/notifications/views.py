@@ -71,6 +71,7 @@ class MarkReadView(QueryView):
         summary="Mark your notifications read (all, or up to an id)",
         request=MarkReadIn,
         responses=MarkReadOut,
+        parameters=CONSISTENCY_PARAMETERS,  # it waits for a token and answers X-Read-Lag, as every query
         examples=[
             OpenApiExample("Up to an id", value={"up_to": "1234"}, request_only=True),
             OpenApiExample("Result", value={"unread_count": 0}, response_only=True),

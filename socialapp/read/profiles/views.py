@@ -65,6 +65,8 @@ class ProfileView(QueryView):
 
 class MeView(QueryView):
     permission_classes = [IsAuthenticated]
+    # The OpenAPI document's: a profile the read model has not applied yet.
+    schema_errors = {404: "Your profile is not in the read model yet: retry with your X-Consistency-Token"}
     projectors = ("profiles",)
 
     @extend_schema(

@@ -42,6 +42,7 @@ class SearchView(QueryView):
     means pushed to Elasticsearch, searchable after its refresh interval."""
 
     projectors = ("search", "relations")
+    schema_errors = {503: "Search is unavailable (Elasticsearch cannot be reached or is not initialised)"}
 
 
 class PostSearchView(SearchView):

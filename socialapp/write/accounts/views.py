@@ -19,6 +19,7 @@ class RegisterView(CommandView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
     throttle_classes = throttling.REGISTER_THROTTLES
+    schema_errors = {409: "The username is taken (`errors.username`)"}  # the OpenAPI document's
 
     @extend_schema(request=s.RegisterIn, responses={201: s.RegisteredOut})
     def post(self, request: Request) -> Response:
@@ -33,6 +34,7 @@ class RegisterView(CommandView):
 class TokenView(CommandView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    schema_errors = {401: "Wrong username or password (InvalidCredentials)"}  # the OpenAPI document's
     throttle_classes = throttling.LOGIN_THROTTLES
 
     @extend_schema(request=s.TokenIn, responses={200: s.TokenOut})
@@ -55,6 +57,8 @@ class MeView(CommandView):
 
 
 class DeactivateView(CommandView):
+    schema_errors = {409: "The account is already deactivated"}  # the OpenAPI document's
+
     @extend_schema(request=None, responses={200: s.AccountOut})
     def post(self, request: Request) -> Response:
         user = services.user_deactivate(user_id=request.user.pk, actor=request.user)

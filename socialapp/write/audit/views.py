@@ -25,7 +25,6 @@ from socialapp.write.audit.serializers import (
     AggregateStateOut,
     AsOfIn,
     LogEventOut,
-    ProblemOut,
 )
 
 
@@ -40,9 +39,9 @@ class IsStaff(BasePermission):
 
 
 ERRORS = {
-    401: OpenApiResponse(ProblemOut, description="not signed in"),
-    403: OpenApiResponse(ProblemOut, description="not staff"),
-    404: OpenApiResponse(ProblemOut, description="no such aggregate (or version, or not yet at that time)"),
+    401: OpenApiResponse(description="not signed in"),
+    403: OpenApiResponse(description="not staff"),
+    404: OpenApiResponse(description="no such aggregate (or version, or not yet at that time)"),
 }
 
 
@@ -57,7 +56,7 @@ class AggregateEventsView(AuditView):
         parameters=[AggregateEventsIn],
         responses={
             200: AggregateEventsPageOut,
-            400: OpenApiResponse(ProblemOut, description="bad limit or cursor"),
+            400: OpenApiResponse(description="bad limit or cursor"),
             **ERRORS,
         },
         examples=[
@@ -102,7 +101,7 @@ class AggregateStateView(AuditView):
         operation_id="admin_aggregate_state",
         summary="An aggregate's state at a version or time, folded from the log (staff only)",
         parameters=[AsOfIn],
-        responses={200: AggregateStateOut, 400: OpenApiResponse(ProblemOut, description="bad as_of"), **ERRORS},
+        responses={200: AggregateStateOut, 400: OpenApiResponse(description="bad as_of"), **ERRORS},
         examples=[
             OpenApiExample(
                 "A post at version 2",

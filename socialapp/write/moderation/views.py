@@ -33,6 +33,7 @@ def _target_id(data: dict) -> int:
 
 class ReportCreateView(CommandView):
     token_scopes: ClassVar[dict[str, str]] = {"POST": "write:reports"}
+    schema_errors = {404: "No such user to report (unknown, deactivated or suspended)"}  # the OpenAPI document's
 
     @extend_schema(
         operation_id="reports_create",
