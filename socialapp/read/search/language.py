@@ -7,8 +7,8 @@ the one its client gave (Mastodon's `language`), else the one lingua detects wit
 confidence, else SEARCH_DEFAULT_LANGUAGE (an instance's default, as Mastodon has).
 
 Queries don't know their language, so a query word is stemmed in every language of
-SEARCH_LANGUAGES (usually one to three distinct stems) and matches a post whose stems contain
-any of them; `language:xx` narrows to one. Stems are taken from the lower-cased word as written
+SEARCH_LANGUAGES (query.word_stems: usually one to three distinct stems), each matching posts
+indexed in its language; `language:xx` narrows to one. Stems are taken from the lower-cased word as written
 (the stemmers know their accents: French `-ées`, German `-ungen`) and folded afterwards, so a
 query typed without accents still meets the folded stems of accented text.
 
@@ -95,21 +95,6 @@ def stems(words: Iterable[str], code: str | None) -> list[str]:
 def stem_text(body: str, code: str | None) -> str:
     """`body_stemmed`: the body's words stemmed in `code`, space-separated."""
     return " ".join(stems(WORD.findall(body.lower()), code))
-
-
-def query_stems(word: str, codes: Iterable[str] | None = None) -> list[str]:
-    """The distinct stems of one query word in each of `codes` (default: SEARCH_LANGUAGES), the
-    folded word itself included, in a stable order. A word the analyser would split (`don't`)
-    gives the stems of its parts, space-separated, as one alternative."""
-    parts = WORD.findall(word.lower())
-    if not parts:
-        return []
-    out: list[str] = [" ".join(fold(p) for p in parts)]
-    for code in codes if codes is not None else configured_languages():
-        candidate = " ".join(stems(parts, code))
-        if candidate not in out:
-            out.append(candidate)
-    return out
 
 
 @lru_cache(maxsize=1)
