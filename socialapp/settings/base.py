@@ -266,11 +266,13 @@ SPECTACULAR_SETTINGS = {
     "PREPROCESSING_HOOKS": ["socialapp.common.schema.document_shared_paths"],
     # Every operation tagged by area: ours by area, Mastodon's as `mastodon: <area>`; every
     # operation's error responses (problem+json; Mastodon's shape on its routes) and the headers
-    # they set, by rules read from the view (socialapp/common/schema.py).
+    # they set, by rules read from the view; `security: []` where no credentials are taken
+    # (socialapp/common/schema.py).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "socialapp.common.schema.tag_by_area",
         "socialapp.common.schema.document_errors",
+        "socialapp.common.schema.anonymous_security",
     ],
 }
 # Throttle counters and cached metrics live in a cache shared by every process: Redis, started
