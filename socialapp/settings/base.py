@@ -264,6 +264,8 @@ SPECTACULAR_SETTINGS = {
     # Paths shared by both sides (socialapp.common.dispatch.by_method) are documented per method,
     # each with the DRF view that serves it.
     "PREPROCESSING_HOOKS": ["socialapp.common.schema.document_shared_paths"],
+    # An operation's description is its view's docstring, never that of a view base (view_base).
+    "GET_LIB_DOC_EXCLUDES": "socialapp.common.viewdocs.doc_excludes",
     # Every operation tagged by area: ours by area, Mastodon's as `mastodon: <area>`; every
     # operation's error responses (problem+json; Mastodon's shape on its routes) and the headers
     # they set, by rules read from the view; `security: []` where no credentials are taken
