@@ -4,13 +4,13 @@ schema (devkit/clients.py puts the package `socialapp_client` on PYTHONPATH):
     python flow.py http://127.0.0.1:8000
 
 Two users register (a second registration of the same name is a 409 problem, read as the
-`Problem` model), bob follows ann, ann posts, bob reads his home feed and searches with the post's
-X-Consistency-Token (the read waits until the write reached that read model: no polling, but for
-search's refresh interval), ann
-deletes the post and a read with the delete's token is a 404 problem. Exits non-zero, saying
-which step failed and what the server answered, when anything differs. mypy --strict checks this
-file against the generated package: a schema change that breaks a call here fails the check
-before the flow runs.
+`Problem` model), bob follows ann (ann's profile and notifications show it), ann posts, bob
+reads his home feed and searches with the post's X-Consistency-Token (the read waits until the
+write reached that read model: no polling, but for search's refresh interval), ann deletes the
+post and a read with the delete's token is a 404 problem. Exits non-zero, saying which step
+failed and what the server answered, when anything differs. mypy --strict checks this file
+against the generated package: a schema change that breaks a call here fails the check before
+the flow runs.
 """
 
 from __future__ import annotations
@@ -22,19 +22,24 @@ from typing import Any, TypeVar
 
 from socialapp_client import AuthenticatedClient, Client
 from socialapp_client.api.accounts import api_socialapp_v1_auth_register_create as register
+from socialapp_client.api.notifications import notifications_list
 from socialapp_client.api.posts import api_socialapp_v1_posts_create as create_post
 from socialapp_client.api.posts import api_socialapp_v1_posts_destroy as delete_post
 from socialapp_client.api.posts import posts_retrieve as get_post
 from socialapp_client.api.search import api_socialapp_v1_search_posts_retrieve as search_posts
 from socialapp_client.api.timelines import feed_home
 from socialapp_client.api.users import api_socialapp_v1_users_follow_update as follow
+from socialapp_client.api.users import users_retrieve
 from socialapp_client.models import (
     FollowOut,
+    KindEnum,
+    NotificationPageOut,
     PostInRequest,
     PostOut,
     PostSearchPageOut,
     Problem,
     PublicPostPageOut,
+    PublicProfileOut,
     RegisteredOut,
     RegisterInRequest,
 )
@@ -100,10 +105,21 @@ def main(base_url: str) -> None:
     followed = follow.sync_detailed(ann.username, client=as_bob)
     if not parsed(followed, FollowOut, "bob follows ann").following:
         raise FlowError("bob follows ann: `following` is false")
-    feed = feed_home.sync_detailed(client=as_bob, x_consistency_token=consistency_token(followed, "follow"))
+    follow_token = consistency_token(followed, "follow")
+    feed = feed_home.sync_detailed(client=as_bob, x_consistency_token=follow_token)
     parsed(feed, PublicPostPageOut, "bob's feed after the follow")
     satisfied(feed, "bob's feed after the follow")
-    print("bob follows ann (read back with the follow's token)")
+    seen = users_retrieve.sync_detailed(ann.username, client=as_bob, x_consistency_token=follow_token)
+    profile = parsed(seen, PublicProfileOut, "ann's profile as bob")
+    if not profile.followed_by_me or profile.follower_count != 1:
+        raise FlowError(
+            f"ann's profile as bob: followed_by_me {profile.followed_by_me}, {profile.follower_count} followers"
+        )
+    told = notifications_list.sync_detailed(client=as_ann, x_consistency_token=follow_token)
+    notes = parsed(told, NotificationPageOut, "ann's notifications").results
+    if [(note.kind, note.actor.username) for note in notes] != [(KindEnum.FOLLOW, bob.username)]:
+        raise FlowError(f"ann's notifications: expected bob's follow, got {[note.to_dict() for note in notes]}")
+    print("bob follows ann (read back with the follow's token: bob's feed, ann's profile, ann's notifications)")
 
     word = f"pyflow{run}"
     created = create_post.sync_detailed(client=as_ann, body=PostInRequest(body=f"Hello from Python, {word} #clients"))

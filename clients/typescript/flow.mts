@@ -5,12 +5,13 @@
  *     node flow.mjs http://127.0.0.1:8000
  *
  * Two users register (a second registration of the same name is a 409 problem+json body, typed
- * as the schema's `Problem`), bob follows ann, ann posts, bob reads his home feed and searches with
- * the post's X-Consistency-Token (the read waits until the write reached that read model: no
- * polling, but for search's refresh interval), ann deletes the post and a read with the delete's
- * token is a 404 problem. Exits 1, saying which step failed and what the server answered, when
- * anything differs. `tsc` (strict) checks this file against the generated types first: a schema
- * change that breaks a call here fails the check before the flow runs.
+ * as the schema's `Problem`), bob follows ann (ann's profile and notifications show it), ann
+ * posts, bob reads his home feed and searches with the post's X-Consistency-Token (the read waits
+ * until the write reached that read model: no polling, but for search's refresh interval), ann
+ * deletes the post and a read with the delete's token is a 404 problem. Exits 1, saying which
+ * step failed and what the server answered, when anything differs. `tsc` (strict) checks this
+ * file against the generated types first: a schema change that breaks a call here fails the
+ * check before the flow runs.
  */
 import createClient from "openapi-fetch";
 import type { components, paths } from "./schema.js";
@@ -81,12 +82,22 @@ async function main(baseUrl: string): Promise<void> {
     params: { path: { username: ann.account.username } },
   });
   if (!follow.data?.following) throw new FlowError(`bob follows ann: ${described(follow.response, follow.error)}`);
-  let feed = await bob.client.GET("/api/socialapp/v1/feed", {
-    params: { header: { [TOKEN]: consistencyToken(follow.response, "follow") } },
-  });
+  const followToken = consistencyToken(follow.response, "follow");
+  let feed = await bob.client.GET("/api/socialapp/v1/feed", { params: { header: { [TOKEN]: followToken } } });
   if (feed.data === undefined) throw new FlowError(`bob's feed after the follow: ${described(feed.response, feed.error)}`);
   satisfied(feed.response, "bob's feed after the follow");
-  console.log("bob follows ann (read back with the follow's token)");
+  const profile = await bob.client.GET("/api/socialapp/v1/users/{username}", {
+    params: { path: { username: ann.account.username }, header: { [TOKEN]: followToken } },
+  });
+  if (!profile.data?.followed_by_me || profile.data.follower_count !== 1) {
+    throw new FlowError(`ann's profile as bob: ${described(profile.response, profile.error)} ${JSON.stringify(profile.data)}`);
+  }
+  const told = await ann.client.GET("/api/socialapp/v1/notifications", { params: { header: { [TOKEN]: followToken } } });
+  const notes = told.data?.results.map((note) => `${note.kind}:${note.actor.username}`);
+  if (notes?.join() !== `follow:${bob.account.username}`) {
+    throw new FlowError(`ann's notifications: expected bob's follow, got ${described(told.response, told.error)} ${notes}`);
+  }
+  console.log("bob follows ann (read back with the follow's token: bob's feed, ann's profile, ann's notifications)");
 
   const word = `tsflow${run}`;
   const created = await ann.client.POST("/api/socialapp/v1/posts", {

@@ -1,9 +1,10 @@
 """Generated clients prove the API contract (issue 19): from the LIVE schema of a running server,
 openapi-python-client and openapi-typescript (+ openapi-fetch) generate our own API's clients,
 mypy --strict and tsc (strict) check them together with a flow that uses them, and each flow runs
-against the server: register, a 409 problem read as the `Problem` model, follow, post, the home
-feed and search read with the post's X-Consistency-Token, delete, and a 404 problem with the
-delete's token (clients/python/flow.py, clients/typescript/flow.mts).
+against the server: register, a 409 problem read as the `Problem` model, follow (the followee's
+profile and notifications read with the follow's X-Consistency-Token), post, the home feed and
+search read with the post's token, delete, and a 404 problem with the delete's token
+(clients/python/flow.py, clients/typescript/flow.mts).
 
 The server is tests/mastodon/live.py's `live_stack`: pytest-django's live server with the relay
 and the projector workers beside it, so that consistency tokens are really waited on. The tools
@@ -20,8 +21,6 @@ import pytest
 from devkit import clients
 from devkit.clients import Step
 from tests.mastodon.live import live_stack  # noqa: F401 - fixture
-
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, databases=["default", "read"])]
 
 
 def test_own_api_keeps_our_paths_and_the_components_they_reach() -> None:
@@ -51,6 +50,8 @@ def test_own_api_keeps_our_paths_and_the_components_they_reach() -> None:
     assert "/api/v1/statuses" in schema["paths"]  # the input is left whole
 
 
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True, databases=["default", "read"])
 def test_generated_clients_type_check_and_run_a_flow_against_the_live_server(live_stack, tmp_path) -> None:  # noqa: F811
     installed = clients.install()
     assert installed.ok, installed.report()
