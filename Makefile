@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 export DJANGO_SETTINGS_MODULE ?= socialapp.settings.dev
 PYTEST_ARGS ?=
 
-.PHONY: help openapi venv services services-replica services-down services-status browser bench-tools migrate run test lint format bench bench-blocks bench-streaming bench-analytics bench-search-relevance conformance clean
+.PHONY: help openapi venv services services-replica services-down services-status browser clients bench-tools migrate run test lint format bench bench-blocks bench-streaming bench-analytics bench-search-relevance conformance clean
 
 help:
 	@echo "make run      services up, migrations, API on :8000, streams on :8100, relay, workers (Ctrl-C stops all)"
@@ -45,6 +45,12 @@ services-down:
 browser:
 	@scripts/browser
 
+# The client generators and checkers for tests/contract/test_generated_clients.py, pinned: openapi-python-client
+# and mypy in .services/clients-venv, openapi-typescript, openapi-fetch and typescript by `npm ci` in
+# clients/typescript (scripts/clients; idempotent).
+clients:
+	@scripts/clients
+
 # wrk from Debian for the read benchmark (bench/reads.py); idempotent.
 bench-tools:
 	@scripts/bench-tools
@@ -70,7 +76,7 @@ run: migrate
 	STREAMING_WEB_URL=$${STREAMING_WEB_URL:-http://127.0.0.1:$(RUN_PORT)} \
 		exec $(BIN)/honcho start -f .services/Procfile.run -d . -p $(RUN_PORT)
 
-test: venv services-replica browser
+test: venv services-replica browser clients
 	SOCIALAPP_REQUIRE_REPLICA=1 DJANGO_SETTINGS_MODULE=socialapp.settings.test $(BIN)/pytest $(PYTEST_ARGS)
 
 # The committed OpenAPI document: the schema the server generates (no database or service needed;

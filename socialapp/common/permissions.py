@@ -16,6 +16,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
 from socialapp.common import scopes as scope_rules
+from socialapp.common.viewdocs import view_base
 
 # Routes of our API whose scope is narrower than plain `write`, by URL name (their apps keep no
 # scope table of their own).
@@ -63,6 +64,7 @@ class TokenScope(BasePermission):
         return {403: "Not allowed: the token lacks the scope, or the caller may not act on this resource"}
 
 
+@view_base
 class ScopeCheckedView:
     """Mixed into both sides' API view bases: the view's own permissions, and always the token's
     scope check, so views that set `permission_classes` keep it too."""

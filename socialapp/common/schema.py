@@ -288,6 +288,20 @@ def document_errors(result: dict[str, Any], generator: Any, request: Any, public
     return result
 
 
+def anonymous_security(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """POSTPROCESSING_HOOKS entry, after `document_errors` (which reads `{}` as "anonymous callers
+    are served"): an operation that takes no credentials at all (register, token) says
+    `security: []`, not drf-spectacular's `[{}]`. Both mean "no authentication" in OpenAPI, but
+    openapi-python-client reads any non-empty list as "a token is required" and typed those
+    operations `client: AuthenticatedClient`, so a generated client could not register without a
+    token (docs/api.md, "Generated clients"). `[{"bearerAuth": []}, {}]` (optional) is left as is."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if isinstance(operation, dict) and operation.get("security") == [{}]:
+                operation["security"] = []
+    return result
+
+
 # Answers the throttles never counted: authentication runs before them (401), a 304 is not an
 # answer of the view's, and 413/414 are refused outside DRF (Django's handler400, gunicorn).
 _UNCOUNTED = ("304", "401", "413", "414")

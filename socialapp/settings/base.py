@@ -264,13 +264,17 @@ SPECTACULAR_SETTINGS = {
     # Paths shared by both sides (socialapp.common.dispatch.by_method) are documented per method,
     # each with the DRF view that serves it.
     "PREPROCESSING_HOOKS": ["socialapp.common.schema.document_shared_paths"],
+    # An operation's description is its view's docstring, never that of a view base (view_base).
+    "GET_LIB_DOC_EXCLUDES": "socialapp.common.viewdocs.doc_excludes",
     # Every operation tagged by area: ours by area, Mastodon's as `mastodon: <area>`; every
     # operation's error responses (problem+json; Mastodon's shape on its routes) and the headers
-    # they set, by rules read from the view (socialapp/common/schema.py).
+    # they set, by rules read from the view; `security: []` where no credentials are taken
+    # (socialapp/common/schema.py).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "socialapp.common.schema.tag_by_area",
         "socialapp.common.schema.document_errors",
+        "socialapp.common.schema.anonymous_security",
     ],
 }
 # Throttle counters and cached metrics live in a cache shared by every process: Redis, started

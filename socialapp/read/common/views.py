@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from socialapp.common.permissions import ScopeCheckedView
 from socialapp.common.replicas import pinned_for_request
+from socialapp.common.viewdocs import view_base
 from socialapp.read.common import lag
 from socialapp.read.common.authentication import CachedSessionAuthentication
 from socialapp.read.common.consistency import HEADER, SATISFIED_HEADER, wait_for_token
@@ -75,6 +76,7 @@ def viewer_id(request: Request) -> int | None:
     return request.user.pk if request.user and request.user.is_authenticated else None
 
 
+@view_base
 class QueryView(ScopeCheckedView, APIView):
     """Subclasses name the projectors whose read models they serve."""
 

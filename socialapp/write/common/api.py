@@ -17,6 +17,7 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework.views import APIView
 
 from socialapp.common.permissions import ScopeCheckedView
+from socialapp.common.viewdocs import view_base
 from socialapp.events.consistency import HEADER, make_token
 from socialapp.events.log import capture_events
 from socialapp.events.models import Event
@@ -41,6 +42,7 @@ class CommandSchema(AutoSchema):
 Aggregate = tuple[str, str | int]
 
 
+@view_base
 class CommandView(ScopeCheckedView, APIView):
     """In a handler, set `self.aggregate = (aggregate_type, aggregate_id)` to name the fallback,
     or `self.aggregates = [...]` for several candidates, the first with an event winning (an
