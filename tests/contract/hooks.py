@@ -93,7 +93,8 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
     if not _positive(case):
         return
     key = (case.method.upper(), case.operation.path)
-    if case.method.upper() == "GET":
+    generated_token = any(k.lower() == TOKEN_HEADER.lower() for k in (case.headers or {}))
+    if case.method.upper() == "GET" or generated_token:  # a query, or the read side's mark-read
         headers = {k: v for k, v in (case.headers or {}).items() if k.lower() != TOKEN_HEADER.lower()}
         with _lock:
             if _latest_token:
