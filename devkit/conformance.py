@@ -271,7 +271,7 @@ def running_server() -> Iterator[None]:
     projectors = sorted(n for n, p in REGISTRY.items() if not type(p).__module__.startswith(("tests.", "bench.")))
     with ExitStack() as stack:
         web = ChildProcess(
-            [str(Path(sys.executable).parent / "gunicorn"), "socialapp.wsgi", "--bind", f"127.0.0.1:{PORT}",
+            [str(Path(sys.executable).parent / "gunicorn"), "socialapp.wsgi", "-c", "python:socialapp.gunicorn_conf", "--bind", f"127.0.0.1:{PORT}",
              "--workers", "2", "--threads", "4", "--access-logfile", "-"],
             env, "conformance-web",
         )  # fmt: skip

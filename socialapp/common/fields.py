@@ -74,3 +74,44 @@ class StrictIntegerField(serializers.IntegerField):
         if isinstance(data, bool) or not isinstance(data, int):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+def documented_as(field: serializers.Field, schema: dict[str, Any]) -> serializers.Field:
+    """`field`, documented in the OpenAPI document with `schema` instead of what drf-spectacular
+    reads from it: for the fields whose exact rules the services check (a text's length after
+    trimming, its characters; a username's shape), so the document states them."""
+    from drf_spectacular.utils import extend_schema_field  # (schema generation only)
+
+    description = getattr(field, "help_text", None)
+    documented = {**schema, **({"description": str(description)} if description else {})}
+    # On a class of its own: a serializer deep-copies its declared fields by re-instantiating their
+    # class, which keeps class attributes (drf-spectacular's annotation) and drops instance ones.
+    documented_class = extend_schema_field(documented)(type(type(field).__name__, (type(field),), {}))
+    return documented_class(*field._args, **field._kwargs)
+
+
+def clean_text_field(
+    max_length: int, *, min_length: int = 0, multiline: bool = True, **kwargs: Any
+) -> serializers.Field:
+    """A user-written text (a body, a bio, a display name, a report's comment): a StrictCharField
+    capped at `raw_input_cap(max_length)` raw characters, documented with the exact rules
+    `clean_text(max_length=..., min_length=..., multiline=...)` checks in the service."""
+    from socialapp.common.text import raw_input_cap, text_schema
+
+    field_class = StrictCharField if min_length < 1 else _BlankLeftToServiceCharField
+    # allow_blank=False where the text may not be blank, so that the document has no "" alternative
+    # (drf-spectacular adds one to an allow_blank field); "" still reaches the service, whose 400
+    # names the field with the service's message.
+    field = field_class(
+        trim_whitespace=False, allow_blank=min_length < 1, max_length=raw_input_cap(max_length), **kwargs
+    )
+    return documented_as(field, text_schema(max_length, min_length=min_length, multiline=multiline))
+
+
+class _BlankLeftToServiceCharField(StrictCharField):
+    """A StrictCharField that hands "" to the service (which refuses it with its own message)."""
+
+    def run_validation(self, data: Any = empty) -> Any:
+        if data == "":
+            return ""
+        return super().run_validation(data)

@@ -212,6 +212,23 @@ ISO_639_1: dict[str, str] = {
 CODES: tuple[str, ...] = tuple(sorted(ISO_639_1))
 
 
+def _code_pattern(codes: tuple[str, ...]) -> str:
+    """A regular expression of exactly `codes`, in any case (`[Ee][Nn]`): what the API accepts,
+    stated in the OpenAPI document (JSON Schema patterns have no case-insensitive flag)."""
+    by_first: dict[str, list[str]] = {}
+    for code in codes:
+        by_first.setdefault(code[0], []).append(code[1])
+    either = "".join
+    parts = [
+        f"[{first.upper()}{first}][{either(c.upper() + c for c in seconds)}]" for first, seconds in by_first.items()
+    ]
+    return "^(?:" + "|".join(parts) + ")$"
+
+
+#: Any code of the list, in any case: the shape and the list in one rule.
+CODE_PATTERN = _code_pattern(CODES)
+
+
 def normalise(value: str) -> str | None:
     """The code `value` names (case-insensitive, surrounding blanks ignored), lower-case, or None
     if it is not an ISO 639-1 code of the list. "" is not a code: callers decide what blank means."""

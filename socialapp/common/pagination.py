@@ -8,12 +8,14 @@ above it while a client pages never shift or repeat what follows.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.core import signing
 from django.utils.http import urlencode
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,9 +25,17 @@ from socialapp.common.fields import StrictCharField
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
-# Our cursors are well under 200 characters; anything much longer is not one of ours, and is
-# refused before its signature is computed or its payload decompressed.
-CURSOR_MAX_LENGTH = 1024
+# Our cursors are well under 200 characters (the longest, a relevance search's, ~160); anything
+# much longer is not one of ours, and is refused before its signature is computed or its payload
+# decompressed. Also what keeps the longest schema-valid request line under gunicorn's limit
+# (tests/contract/test_request_line.py).
+CURSOR_MAX_LENGTH = 512
+# What Django's signing writes (URL-safe base64, `:` between value, timestamp and signature, a
+# leading `.` when compressed): a cursor is one of ours only if it has this shape. Being ASCII
+# needing no percent-encoding, a valid cursor costs at most CURSOR_MAX_LENGTH bytes of request
+# line (tests/contract/test_request_line.py).
+CURSOR_PATTERN = "^[A-Za-z0-9_.:-]+$"
+_CURSOR_RE = re.compile(CURSOR_PATTERN)
 _SALT = "socialapp.read.cursor"  # (named when only the query side paged; kept: cursors in use stay valid)
 
 
@@ -77,6 +87,8 @@ def page_request(request: Request, scope: str, key_length: int = 1) -> PageReque
     raw_cursor = request.query_params.get("cursor")
     after = None
     if raw_cursor is not None:
+        if not _CURSOR_RE.fullmatch(raw_cursor):
+            raise ValidationFailed.on("cursor", "Invalid cursor.")
         try:
             cursor_scope, after = signing.loads(raw_cursor, salt=_SALT)
         except (signing.BadSignature, ValueError, TypeError):
@@ -90,6 +102,48 @@ def page_request(request: Request, scope: str, key_length: int = 1) -> PageReque
 MAX_ID = 2**63 - 1
 
 
+def decimal_range_pattern(maximum: int) -> str:
+    """A regular expression of the decimal numbers 1..maximum, no leading zero: what the schema
+    states for an id and what the server checks, the same rule (a bare `[0-9]{1,19}` would let
+    the schema promise 0 and 9999999999999999999, which the server refuses)."""
+    digits = str(maximum)
+    shorter = f"[1-9][0-9]{{0,{len(digits) - 2}}}" if len(digits) > 1 else ""
+    same_length = []
+    for i, d in enumerate(digits):  # numbers of len(digits) digits whose first difference is below d
+        low = "1" if i == 0 else "0"
+        if int(d) > int(low):
+            rest = len(digits) - i - 1
+            tail = f"[0-9]{{{rest}}}" if rest else ""
+            same_length.append(f"{digits[:i]}[{low}-{int(d) - 1}]{tail}")
+    same_length.append(digits)
+    return "^(?:" + "|".join([p for p in [shorter, *same_length] if p]) + ")$"
+
+
+ID_PATTERN = decimal_range_pattern(MAX_ID)
+_ID_RE = re.compile(ID_PATTERN)
+
+
+def id_schema() -> dict[str, Any]:
+    """The OpenAPI schema of an id sent as a string of digits (ids are 64-bit: JSON numbers would
+    lose precision in JavaScript clients)."""
+    return {"type": "string", "pattern": ID_PATTERN, "minLength": 1, "maxLength": len(str(MAX_ID))}
+
+
+# Our API's paging parameters as the OpenAPI document states them: what `page_request` enforces.
+LIMIT_PARAMETER = OpenApiParameter(
+    "limit",
+    {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+    OpenApiParameter.QUERY,
+    description=f"1..{MAX_LIMIT}, default {DEFAULT_LIMIT}",
+)
+CURSOR_PARAMETER = OpenApiParameter(
+    "cursor",
+    {"type": "string", "minLength": 1, "maxLength": CURSOR_MAX_LENGTH, "pattern": CURSOR_PATTERN},
+    OpenApiParameter.QUERY,
+    description="`next` of the previous page (opaque; only a cursor this list answered is valid)",
+)
+
+
 def since_param(request: Request, name: str = "since") -> int | None:
     """The `since` of a resume (an id: a post's on the feed, a notification's on notifications),
     or None when absent. Not a positive integer that a bigint holds: a 400 naming the parameter
@@ -97,7 +151,7 @@ def since_param(request: Request, name: str = "since") -> int | None:
     raw = request.query_params.get(name)
     if raw is None:
         return None
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 19) or not 0 < int(raw) <= MAX_ID:
+    if not _ID_RE.fullmatch(raw):
         raise ValidationFailed.on(name, f"{name} must be a positive integer id.")
     return int(raw)
 

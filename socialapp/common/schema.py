@@ -20,6 +20,8 @@ from typing import Any
 from django.urls import URLPattern, URLResolver
 from drf_spectacular.generators import EndpointEnumerator
 
+from socialapp.gunicorn_conf import REQUEST_LINE_LIMIT
+
 Endpoint = tuple[str, str, str, Any]  # (path, path_regex, method, view), as drf-spectacular passes them
 
 _UNDOCUMENTED = {"HEAD", "OPTIONS", "TRACE", "CONNECT"}
@@ -213,13 +215,15 @@ def error_rules(view: Any, method: str, operation: dict[str, Any], mastodon: boo
     return errors
 
 
-# gunicorn (our WSGI server, Procfile) refuses a request line over its limit_request_line (4094
-# bytes) with 414 and an HTML page, before the application runs: only query parameters can make a
-# request line that long (path parameters are bounded), so operations that take them list it, in
-# gunicorn's shape. docs/api.md.
+# gunicorn (our WSGI server, Procfile) refuses a request line over its limit_request_line
+# (socialapp/gunicorn_conf.py) with 414 and an HTML page, before the application runs: only query
+# parameters can make a request line that long (path parameters are bounded), and only when they
+# break the schema's bounds (tests/contract/test_request_line.py), so operations that take them
+# list it, in gunicorn's shape. docs/api.md.
 URI_TOO_LONG = {
-    "description": "URI Too Long: the request line exceeds gunicorn's limit_request_line (4094 bytes); "
-    "answered by the WSGI server before the application, as an HTML page, not in the API's error shape",
+    "description": f"URI Too Long: the request line exceeds gunicorn's limit_request_line ({REQUEST_LINE_LIMIT} "
+    "bytes), which no request within the schema's bounds does; answered by the WSGI server before the "
+    "application, as an HTML page, not in the API's error shape",
     "content": {"text/html": {"schema": {"type": "string"}}},
 }
 

@@ -19,10 +19,12 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from django.http import HttpRequest, HttpResponse
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
+
+from socialapp.common.viewdocs import view_base
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +100,28 @@ def rate_limit_headers(throttles: Iterable[Any], now: datetime | None = None) ->
         "X-RateLimit-Remaining": str(max(limit - count, 0)),
         "X-RateLimit-Reset": reset.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
     }
+
+
+@view_base
+class RateLimitHeadersMixin:
+    """For an APIView: X-RateLimit-Limit/-Remaining/-Reset (`rate_limit_headers`) on every answer
+    its throttles counted, a 429 included, from the counts the throttles' one Redis round trip
+    already returned. Mixed into both sides' API views (socialapp/read/common/views.py,
+    socialapp/write/common/api.py); `sends_rate_limit_headers` tells the OpenAPI document
+    (socialapp/common/schema.py) to list them."""
+
+    sends_rate_limit_headers: ClassVar[bool] = True
+
+    def get_throttles(self) -> list[Any]:
+        """The throttles DRF checks this request with, kept for their counts (the headers)."""
+        self._throttles = super().get_throttles()  # type: ignore[misc]
+        return self._throttles
+
+    def finalize_response(self, request: Any, response: Any, *args: Any, **kwargs: Any) -> Any:
+        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        for name, value in rate_limit_headers(getattr(self, "_throttles", ())).items():
+            response[name] = value
+        return response
 
 
 class AnonThrottle(FailOpenMixin, WindowCounterMixin, AnonRateThrottle):

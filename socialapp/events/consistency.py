@@ -8,6 +8,7 @@ Positions, not a high-water mark, because positions commit out of order.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from django.core import signing
@@ -17,6 +18,13 @@ from socialapp.events.models import Event
 
 HEADER = "X-Consistency-Token"
 _SALT = "socialapp.consistency"
+# A token is what Django's signing writes (URL-safe base64, `:` separators, a leading `.` when
+# compressed). A command appends a handful of events: its token is well under 1 KB; anything
+# longer or of another shape is not one of ours and is refused before its signature is computed.
+TOKEN_MAX_LENGTH = 2048
+TOKEN_PATTERN = "^[A-Za-z0-9_.:-]+$"
+_TOKEN_RE = re.compile(TOKEN_PATTERN)
+TOKEN_SCHEMA = {"type": "string", "minLength": 1, "maxLength": TOKEN_MAX_LENGTH, "pattern": TOKEN_PATTERN}
 
 
 def make_token(events: Iterable[Event]) -> str | None:
@@ -34,6 +42,8 @@ def token_for(pairs: Iterable[tuple[int, str]]) -> str | None:
 
 
 def read_token(token: str) -> list[tuple[int, str]]:
+    if len(token) > TOKEN_MAX_LENGTH or not _TOKEN_RE.fullmatch(token):
+        raise ValidationFailed.on(HEADER, "Malformed or tampered consistency token.")
     try:
         pairs = signing.loads(token, salt=_SALT)
         return [(int(position), str(event_type)) for position, event_type in pairs]

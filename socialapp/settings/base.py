@@ -230,7 +230,7 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "socialapp API",
     "DESCRIPTION": "Commands change the write model and answer with an X-Consistency-Token; "
     "queries read the read models only.",
-    "VERSION": "1.0.0",
+    "VERSION": "2.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     # The API's own path converters (socialapp/common/converters.py), documented as they match.
@@ -274,6 +274,10 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "socialapp.common.schema.tag_by_area",
         "socialapp.common.schema.document_errors",
+        # Rules over several fields (minProperties, oneOf) and links between operations
+        # (socialapp/common/contract.py).
+        "socialapp.common.contract.state_serializer_rules",
+        "socialapp.common.contract.link_operations",
         "socialapp.common.schema.anonymous_security",
     ],
 }

@@ -151,3 +151,45 @@ def test_user_rate_is_one_window_counter_per_client(monkeypatch):
     [key] = redis.Redis.from_url(location).keys(f"{prefix}:*throttle_user_{first.pk}:n")
     assert int(redis.Redis.from_url(location).get(key)) == 5  # refused requests count too
     assert 0 < redis.Redis.from_url(location).ttl(key) <= 60
+
+
+@pytest.mark.django_db(databases=["default", "read"])
+def test_our_api_announces_its_rate_limits_on_commands_queries_and_the_429(monkeypatch):
+    """X-RateLimit-Limit/-Remaining/-Reset on our API as on the Mastodon routes (one
+    implementation: socialapp.common.throttling.RateLimitHeadersMixin): on a command, a query and
+    the 429 that ends the window; the OpenAPI document lists them on every throttled answer."""
+    from datetime import UTC, datetime
+
+    from rest_framework.throttling import UserRateThrottle
+
+    from tests.command_support import client_for, make_user
+
+    monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", {**RATES, "user": "3/min"})
+    c = client_for(make_user())
+    first = c.patch("/api/socialapp/v1/me", {"bio": "a"}, format="json")
+    second = c.get("/api/socialapp/v1/feed")
+    third = c.get("/api/socialapp/v1/notifications")
+    refused = c.get("/api/socialapp/v1/feed")
+    assert [r.status_code for r in (first, second, third, refused)] == [200, 200, 200, 429]
+    assert [r["X-RateLimit-Remaining"] for r in (first, second, third, refused)] == ["2", "1", "0", "0"]
+    for r in (first, second, third, refused):
+        assert r["X-RateLimit-Limit"] == "3"
+        reset = datetime.strptime(r["X-RateLimit-Reset"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+        assert 0 < (reset - datetime.now(UTC)).total_seconds() <= 61
+
+
+def test_the_openapi_document_lists_the_rate_limit_headers_of_our_api():
+    from django.test import Client as PlainClient
+
+    schema = PlainClient().get("/api/socialapp/v1/schema", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    for path, method, status in [
+        ("/api/socialapp/v1/feed", "get", "200"),
+        ("/api/socialapp/v1/feed", "get", "429"),
+        ("/api/socialapp/v1/posts", "post", "201"),
+        ("/api/socialapp/v1/auth/register", "post", "400"),
+    ]:
+        headers = schema["paths"][path][method]["responses"][status]["headers"]
+        assert {"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"} <= set(headers), (path, status)
+    assert "X-RateLimit-Limit" not in schema["paths"]["/api/socialapp/v1/feed"]["get"]["responses"]["401"].get(
+        "headers", {}
+    )

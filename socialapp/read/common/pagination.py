@@ -4,12 +4,16 @@ with the same module."""
 
 from socialapp.common.pagination import (
     CURSOR_MAX_LENGTH,
+    CURSOR_PARAMETER,
     DEFAULT_LIMIT,
+    ID_PATTERN,
+    LIMIT_PARAMETER,
     MAX_ID,
     MAX_LIMIT,
     PageIn,
     PageRequest,
     encode_cursor,
+    id_schema,
     next_link,
     page_request,
     page_response,
@@ -18,12 +22,16 @@ from socialapp.common.pagination import (
 
 __all__ = [
     "CURSOR_MAX_LENGTH",
+    "CURSOR_PARAMETER",
     "DEFAULT_LIMIT",
+    "ID_PATTERN",
+    "LIMIT_PARAMETER",
     "MAX_ID",
     "MAX_LIMIT",
     "PageIn",
     "PageRequest",
     "encode_cursor",
+    "id_schema",
     "next_link",
     "page_request",
     "page_response",

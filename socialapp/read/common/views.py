@@ -14,18 +14,21 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from socialapp.common.errors import ValidationFailed
 from socialapp.common.permissions import ScopeCheckedView
 from socialapp.common.replicas import pinned_for_request
+from socialapp.common.throttling import RateLimitHeadersMixin
 from socialapp.common.viewdocs import view_base
+from socialapp.events.consistency import TOKEN_SCHEMA
 from socialapp.read.common import lag
 from socialapp.read.common.authentication import CachedSessionAuthentication
 from socialapp.read.common.consistency import HEADER, SATISFIED_HEADER, wait_for_token
-from socialapp.read.common.pagination import CURSOR_MAX_LENGTH
+from socialapp.read.common.pagination import CURSOR_PARAMETER, LIMIT_PARAMETER, id_schema
 
 CONSISTENCY_PARAMETERS = [
     OpenApiParameter(
         HEADER,
-        OpenApiTypes.STR,
+        TOKEN_SCHEMA,
         OpenApiParameter.HEADER,
         description="Token from a command's response: answer only once this read model applied the command's "
         "events (bounded wait, CONSISTENCY_WAIT_SECONDS).",
@@ -49,13 +52,8 @@ CONSISTENCY_PARAMETERS = [
     ),
 ]
 PAGE_PARAMETERS = [
-    OpenApiParameter("limit", OpenApiTypes.INT, OpenApiParameter.QUERY, description="1..100, default 20"),
-    OpenApiParameter(
-        "cursor",
-        {"type": "string", "maxLength": CURSOR_MAX_LENGTH},
-        OpenApiParameter.QUERY,
-        description="`next` of the previous page",
-    ),
+    LIMIT_PARAMETER,
+    CURSOR_PARAMETER,
     OpenApiParameter("Link", OpenApiTypes.STR, OpenApiParameter.HEADER, response=True, description='<url>; rel="next"'),
 ]
 
@@ -65,7 +63,7 @@ def since_parameter(description: str) -> OpenApiParameter:
     digits (ids are 64-bit: JSON numbers would lose precision in JavaScript clients)."""
     return OpenApiParameter(
         "since",
-        {"type": "string", "pattern": "^[0-9]{1,19}$", "minLength": 1, "maxLength": 19},
+        id_schema(),
         OpenApiParameter.QUERY,
         description=description,
     )
@@ -77,7 +75,7 @@ def viewer_id(request: Request) -> int | None:
 
 
 @view_base
-class QueryView(ScopeCheckedView, APIView):
+class QueryView(RateLimitHeadersMixin, ScopeCheckedView, APIView):
     """Subclasses name the projectors whose read models they serve."""
 
     authentication_classes = [CachedSessionAuthentication]
@@ -93,7 +91,12 @@ class QueryView(ScopeCheckedView, APIView):
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
-        self.consistency = wait_for_token(request.headers.get(HEADER), self.projectors)
+        if not hasattr(self, request.method.lower()):
+            return  # a method the view does not serve: its 405, not the token's 400 (DRF answers after `initial`)
+        token = request.headers.get(HEADER)
+        if token == "":  # sent but empty: not a token (the schema's minLength), not "no token"
+            raise ValidationFailed.on(HEADER, "Malformed or tampered consistency token.")
+        self.consistency = wait_for_token(token, self.projectors)
 
     def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)

@@ -25,6 +25,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from django.conf import settings
+from drf_spectacular.utils import OpenApiParameter
 
 from socialapp.common.errors import ValidationFailed
 from socialapp.common.languages import ISO_639_1
@@ -135,11 +136,23 @@ class ParsedQuery:
         return self.languages or None
 
 
+def query_parameter(*, required: bool, description: str | None = None) -> OpenApiParameter:
+    """`q` as the OpenAPI document states it, from the rules of `check_query`: at most
+    SEARCH_MAX_QUERY_LENGTH characters, no NUL (RejectNulMiddleware refuses it in any URL),
+    and, where required, something besides whitespace."""
+    pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$" if required else r"^[^\u0000]*$"
+    schema = {"type": "string", "maxLength": settings.SEARCH_MAX_QUERY_LENGTH, "pattern": pattern}
+    if required:
+        schema["minLength"] = 1
+    return OpenApiParameter("q", schema, OpenApiParameter.QUERY, required=required, description=description)
+
+
 def check_query(q: str | None, *, required: bool = True) -> str:
-    q = (q or "").strip()
+    raw = q or ""
+    q = raw.strip()
     if required and not q:
         raise ValidationFailed.on("q", "Give something to search for.")
-    if len(q) > settings.SEARCH_MAX_QUERY_LENGTH:
+    if len(raw) > settings.SEARCH_MAX_QUERY_LENGTH:  # the raw value: what the schema's maxLength bounds
         raise ValidationFailed.on("q", f"At most {settings.SEARCH_MAX_QUERY_LENGTH} characters.")
     if "\x00" in q:
         raise ValidationFailed.on("q", "Control characters are not allowed.")

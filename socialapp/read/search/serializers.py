@@ -5,9 +5,11 @@ from __future__ import annotations
 from django.conf import settings
 from rest_framework import serializers
 
-from socialapp.common.fields import StrictCharField, StrictRegexField
-from socialapp.common.text import raw_input_cap
+from socialapp.common.fields import StrictCharField, StrictRegexField, documented_as
+from socialapp.common.text import USERNAME_PATTERN, raw_input_cap
 from socialapp.read.search.query import syntax_help
+
+DATE_TIME_SCHEMA = {"type": "string", "format": "date-time", "maxLength": 40}
 
 
 class SearchQueryIn(serializers.Serializer):
@@ -29,9 +31,10 @@ class PostSearchIn(SearchQueryIn):
         help_text=syntax_help()
         + " Required unless author, since or until is given. docs/search.md has the details and the ranking.",
     )
-    author = StrictRegexField(r"^@?\w[\w.]{0,149}$", max_length=151, required=False)
-    since = serializers.DateTimeField(required=False)
-    until = serializers.DateTimeField(required=False)
+    author = StrictRegexField(rf"^@?{USERNAME_PATTERN}$", max_length=31, required=False)
+    # ISO 8601 as Django parses it: at most 12 fraction digits, so never over 40 characters.
+    since = documented_as(serializers.DateTimeField(required=False), DATE_TIME_SCHEMA)
+    until = documented_as(serializers.DateTimeField(required=False), DATE_TIME_SCHEMA)
     sort = serializers.ChoiceField(choices=["relevance", "recent"], required=False, default="relevance")
 
 

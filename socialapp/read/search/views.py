@@ -13,7 +13,7 @@ from socialapp.read.common.pagination import page_request, page_response
 from socialapp.read.common.views import CONSISTENCY_PARAMETERS, PAGE_PARAMETERS, QueryView, viewer_id
 from socialapp.read.common.visibility import viewer_relations
 from socialapp.read.search import selectors
-from socialapp.read.search.query import check_query, open_ended
+from socialapp.read.search.query import check_query, open_ended, query_parameter
 from socialapp.read.search.selectors import Page
 from socialapp.read.search.serializers import (
     HashtagHitOut,
@@ -46,7 +46,15 @@ class SearchView(QueryView):
 
 
 class PostSearchView(SearchView):
-    @extend_schema(parameters=[PostSearchIn, *PAGE_PARAMETERS, *CONSISTENCY_PARAMETERS], responses=PostSearchPageOut)
+    @extend_schema(
+        parameters=[
+            PostSearchIn,
+            query_parameter(required=False, description=PostSearchIn().fields["q"].help_text),
+            *PAGE_PARAMETERS,
+            *CONSISTENCY_PARAMETERS,
+        ],
+        responses=PostSearchPageOut,
+    )
     def get(self, request: Request) -> Response:
         data = _validated(PostSearchIn, request)
         has_filter = any(data.get(k) for k in ("author", "since", "until"))
@@ -69,7 +77,10 @@ class PostSearchView(SearchView):
 
 
 class UserSearchView(SearchView):
-    @extend_schema(parameters=[SearchQueryIn, *PAGE_PARAMETERS, *CONSISTENCY_PARAMETERS], responses=UserSearchPageOut)
+    @extend_schema(
+        parameters=[SearchQueryIn, query_parameter(required=True), *PAGE_PARAMETERS, *CONSISTENCY_PARAMETERS],
+        responses=UserSearchPageOut,
+    )
     def get(self, request: Request) -> Response:
         q = check_query(_validated(SearchQueryIn, request).get("q"))
         page = page_request(request, "search.users", key_length=2)
@@ -81,7 +92,8 @@ class UserSearchView(SearchView):
 
 class HashtagSearchView(SearchView):
     @extend_schema(
-        parameters=[SearchQueryIn, *PAGE_PARAMETERS, *CONSISTENCY_PARAMETERS], responses=HashtagSearchPageOut
+        parameters=[SearchQueryIn, query_parameter(required=False), *PAGE_PARAMETERS, *CONSISTENCY_PARAMETERS],
+        responses=HashtagSearchPageOut,
     )
     def get(self, request: Request) -> Response:
         q = check_query(_validated(SearchQueryIn, request).get("q"), required=False)

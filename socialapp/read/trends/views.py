@@ -26,7 +26,10 @@ PROJECTORS = ("trends", "posts", "relations")
 
 
 def _validated(serializer_class: type[serializers.Serializer], request: Request) -> dict:
-    serializer = serializer_class(data=request.query_params)
+    # A plain dict, not the QueryDict: DRF reads an empty value of a QueryDict (an HTML form's
+    # empty field) as "absent", so `?window=` would get the default; here it is a 400, as the
+    # schema says (an enum value, an integer).
+    serializer = serializer_class(data=request.query_params.dict())
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
 

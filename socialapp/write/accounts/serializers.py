@@ -2,24 +2,33 @@
 
 from rest_framework import serializers
 
-from socialapp.common.fields import StrictBooleanField, StrictCharField
-from socialapp.common.text import raw_input_cap
+from socialapp.common.fields import StrictBooleanField, StrictCharField, clean_text_field, documented_as
+from socialapp.common.text import USERNAME_PATTERN
 from socialapp.write.accounts.services import BIO_MAX, DISPLAY_NAME_MAX, EMAIL_MAX
 
 # Exact lengths and alphabets are checked by the service (one rule, one place); these fields
 # take JSON strings only and cap the raw input (socialapp.common.fields).
-USERNAME_INPUT_MAX = 150  # the column's length; the service allows 3 to 30
+USERNAME_INPUT_MAX = 150  # the column's length (a login names any account)
+USERNAME_MAX = 30  # a new account's (USERNAME_PATTERN, which the service checks)
 PASSWORD_INPUT_MAX = 1024  # so that hashing cannot be turned into a denial of service
 
 
 class RegisterIn(serializers.Serializer):
-    username = StrictCharField(trim_whitespace=False, max_length=USERNAME_INPUT_MAX)
-    email = StrictCharField(max_length=EMAIL_MAX)
-    password = StrictCharField(trim_whitespace=False, write_only=True, max_length=PASSWORD_INPUT_MAX)
-    display_name = StrictCharField(
-        required=False, allow_blank=True, trim_whitespace=False, max_length=raw_input_cap(DISPLAY_NAME_MAX)
+    username = documented_as(
+        StrictCharField(trim_whitespace=False, max_length=USERNAME_MAX),
+        {"type": "string", "minLength": 3, "maxLength": 30, "pattern": f"^{USERNAME_PATTERN}$"},
     )
-    bio = StrictCharField(required=False, allow_blank=True, trim_whitespace=False, max_length=raw_input_cap(BIO_MAX))
+    email = documented_as(
+        StrictCharField(max_length=EMAIL_MAX), {"type": "string", "format": "email", "maxLength": EMAIL_MAX}
+    )
+    # Django's AUTH_PASSWORD_VALIDATORS: at least 8 characters (the rest, not too common, not all
+    # digits, not like the username, no schema can state: a 400 naming `password`).
+    password = documented_as(
+        StrictCharField(trim_whitespace=False, write_only=True, max_length=PASSWORD_INPUT_MAX),
+        {"type": "string", "writeOnly": True, "minLength": 8, "maxLength": PASSWORD_INPUT_MAX},
+    )
+    display_name = clean_text_field(DISPLAY_NAME_MAX, multiline=False, required=False)
+    bio = clean_text_field(BIO_MAX, required=False)
 
 
 class TokenIn(serializers.Serializer):
@@ -36,13 +45,14 @@ class PasswordIn(serializers.Serializer):
 
 
 class ProfileIn(serializers.Serializer):
-    display_name = StrictCharField(
-        required=False, allow_blank=True, trim_whitespace=False, max_length=raw_input_cap(DISPLAY_NAME_MAX)
-    )
-    bio = StrictCharField(required=False, allow_blank=True, trim_whitespace=False, max_length=raw_input_cap(BIO_MAX))
+    display_name = clean_text_field(DISPLAY_NAME_MAX, multiline=False, required=False)
+    bio = clean_text_field(BIO_MAX, required=False)
     locked = StrictBooleanField(
         required=False, help_text="true: you approve your followers (a follow becomes a follow request)"
     )
+
+    # The OpenAPI document states `validate`'s rule (socialapp/common/constraints.py).
+    schema_constraints = {"minProperties": 1}
 
     def validate(self, attrs):
         if not attrs:

@@ -16,11 +16,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from socialapp.common.errors import NotFound
-from socialapp.common.pagination import page_request, page_response
+from socialapp.common.pagination import CURSOR_PARAMETER, LIMIT_PARAMETER, page_request, page_response
 from socialapp.common.permissions import ScopeCheckedView
+from socialapp.common.throttling import RateLimitHeadersMixin
 from socialapp.write.audit import history
 from socialapp.write.audit.serializers import (
-    AggregateEventsIn,
     AggregateEventsPageOut,
     AggregateStateOut,
     AsOfIn,
@@ -45,7 +45,7 @@ ERRORS = {
 }
 
 
-class AuditView(ScopeCheckedView, APIView):
+class AuditView(RateLimitHeadersMixin, ScopeCheckedView, APIView):
     permission_classes = [IsAuthenticated, IsStaff]
 
 
@@ -53,7 +53,7 @@ class AggregateEventsView(AuditView):
     @extend_schema(
         operation_id="admin_aggregate_events",
         summary="An aggregate's events, in log order (staff only)",
-        parameters=[AggregateEventsIn],
+        parameters=[LIMIT_PARAMETER, CURSOR_PARAMETER],
         responses={
             200: AggregateEventsPageOut,
             400: OpenApiResponse(description="bad limit or cursor"),

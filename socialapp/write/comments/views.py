@@ -11,7 +11,7 @@ from socialapp.events.catalogue import AggregateType
 from socialapp.write.comments import services
 from socialapp.write.comments.serializers import CommentOut
 from socialapp.write.common.api import CommandView
-from socialapp.write.posts.serializers import StatusIn
+from socialapp.write.posts.serializers import BodyIn, StatusIn
 
 
 class CommentCreateView(CommandView):
@@ -29,7 +29,7 @@ class CommentCreateView(CommandView):
 
 
 class CommentDetailView(CommandView):
-    @extend_schema(request=StatusIn, responses={200: CommentOut})
+    @extend_schema(request=BodyIn, responses={200: CommentOut})
     def patch(self, request: Request, comment_id: int) -> Response:
         data = StatusIn(data=request.data)
         data.is_valid(raise_exception=True)

@@ -17,6 +17,7 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework.views import APIView
 
 from socialapp.common.permissions import ScopeCheckedView
+from socialapp.common.throttling import RateLimitHeadersMixin
 from socialapp.common.viewdocs import view_base
 from socialapp.events.consistency import HEADER, make_token
 from socialapp.events.log import capture_events
@@ -38,12 +39,24 @@ class CommandSchema(AutoSchema):
             ),
         ]
 
+    def _get_request_for_media_type(self, serializer: Any, direction: str = "request") -> Any:
+        """A PATCH body as the command validates it: with its required fields (our commands
+        validate a PATCH with the whole serializer, not DRF's partial one; drf-spectacular would
+        document every field of a PATCH as optional)."""
+        if self.method != "PATCH":
+            return super()._get_request_for_media_type(serializer, direction)
+        self.method = "PUT"
+        try:
+            return super()._get_request_for_media_type(serializer, direction)
+        finally:
+            self.method = "PATCH"
+
 
 Aggregate = tuple[str, str | int]
 
 
 @view_base
-class CommandView(ScopeCheckedView, APIView):
+class CommandView(RateLimitHeadersMixin, ScopeCheckedView, APIView):
     """In a handler, set `self.aggregate = (aggregate_type, aggregate_id)` to name the fallback,
     or `self.aggregates = [...]` for several candidates, the first with an event winning (an
     unlike of a never-liked post falls back to the post itself)."""

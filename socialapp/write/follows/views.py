@@ -15,6 +15,9 @@ from socialapp.write.relations.models import FollowRequest
 
 
 class FollowView(CommandView):
+    # The caller naming themself (a rule about who calls, not the request's shape).
+    schema_errors = {400: "You cannot follow or unfollow yourself"}
+
     @extend_schema(request=None, responses={200: FollowOut})
     def put(self, request: Request, username: str) -> Response:
         row, _changed = services.user_follow(follower=request.user, username=username)

@@ -2,8 +2,8 @@
 
 from rest_framework import serializers
 
-from socialapp.common.fields import StrictCharField, StrictRegexField
-from socialapp.common.text import USERNAME_PATTERN, raw_input_cap
+from socialapp.common.fields import StrictRegexField, clean_text_field
+from socialapp.common.text import USERNAME_PATTERN
 from socialapp.write.moderation.models import COMMENT_MAX_LENGTH, POST_IDS_MAX, Category
 
 ID_PATTERN = r"^[0-9]{1,19}$"
@@ -19,14 +19,20 @@ class ReportIn(serializers.Serializer):
         child=StrictRegexField(ID_PATTERN, max_length=19), max_length=POST_IDS_MAX, required=False, default=list
     )
     category = serializers.ChoiceField(choices=Category.values, required=False, default=Category.OTHER)
-    comment = StrictCharField(
-        trim_whitespace=False,
-        allow_blank=True,
+    comment = clean_text_field(
+        COMMENT_MAX_LENGTH,
         required=False,
         default="",
-        max_length=raw_input_cap(COMMENT_MAX_LENGTH),
         help_text=f"why (at most {COMMENT_MAX_LENGTH} characters); seen by moderators only",
     )
+
+    # The OpenAPI document states `validate`'s rule (socialapp/common/constraints.py).
+    schema_constraints = {
+        "oneOf": [
+            {"required": ["username"], "not": {"required": ["user_id"]}},
+            {"required": ["user_id"], "not": {"required": ["username"]}},
+        ]
+    }
 
     def validate(self, attrs: dict) -> dict:
         if ("username" in attrs) == ("user_id" in attrs):

@@ -2,10 +2,11 @@
 
 from rest_framework import serializers
 
-from socialapp.common.fields import StrictCharField, StrictRegexField
+from socialapp.common.fields import StrictRegexField, clean_text_field
+from socialapp.common.languages import CODE_PATTERN as LANGUAGE_CODE_PATTERN
 from socialapp.common.languages import INVALID as INVALID_LANGUAGE
 from socialapp.common.languages import MAX_LENGTH as LANGUAGE_MAX_LENGTH
-from socialapp.common.text import BODY_MAX_LENGTH, raw_input_cap
+from socialapp.common.text import BODY_MAX_LENGTH
 from socialapp.common.visibility import VALUES as VISIBILITIES
 
 
@@ -13,7 +14,7 @@ class BodyIn(serializers.Serializer):
     """A body to write; its rules (length, characters) are the service's, shared with comments.
     Here: a JSON string, and a cap on the raw input before the service's per-character work."""
 
-    body = StrictCharField(trim_whitespace=False, allow_blank=True, max_length=raw_input_cap(BODY_MAX_LENGTH))
+    body = clean_text_field(BODY_MAX_LENGTH, min_length=1)
 
 
 class StatusIn(BodyIn):
@@ -29,14 +30,13 @@ class StatusIn(BodyIn):
     )
 
 
-class PostIn(StatusIn):
-    """A post's body and visibility and, optional, its language: an ISO 639-1 code (any case,
-    stored lower-case; `""` for none). On an edit, left out keeps the post's language, `""`
-    clears it. The pattern is the shape; the service checks the code is a real one (a 400
-    problem naming `language` otherwise: `xx` has the shape but names no language)."""
+class LanguageIn(serializers.Serializer):
+    """A post's language, optional: an ISO 639-1 code (any case, stored lower-case; `""` for
+    none). On an edit, left out keeps the post's language, `""` clears it. The pattern lists the
+    codes (socialapp.common.languages.CODE_PATTERN): `xx` has the shape of one but is refused."""
 
     language = StrictRegexField(
-        r"^[A-Za-z]{2}$",
+        LANGUAGE_CODE_PATTERN,
         max_length=LANGUAGE_MAX_LENGTH,
         required=False,
         allow_blank=True,
@@ -44,6 +44,16 @@ class PostIn(StatusIn):
         help_text="The language the post is written in: an ISO 639-1 code such as `en` or `fr`"
         ' (any case; stored lower-case), or `""` for none. Left out on an edit: unchanged.',
     )
+
+
+class PostIn(StatusIn, LanguageIn):
+    """A post's body and visibility and, optional, its language (LanguageIn)."""
+
+
+class PostEditIn(BodyIn, LanguageIn):
+    """An edit of a post, as documented: its body and, optional, its language. The visibility is
+    fixed at creation: an edit may repeat it (PostIn is what the view reads), a different one is
+    a 400 problem naming `visibility`; left out, it is unchanged."""
 
 
 class AuthorOut(serializers.Serializer):

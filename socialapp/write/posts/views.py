@@ -28,7 +28,7 @@ class PostCreateView(CommandView):
 
 
 class PostDetailView(CommandView):
-    @extend_schema(request=s.PostIn, responses={200: s.PostOut})
+    @extend_schema(request=s.PostEditIn, responses={200: s.PostOut})
     def patch(self, request: Request, post_id: int) -> Response:
         data = s.PostIn(data=request.data)
         data.is_valid(raise_exception=True)

@@ -15,6 +15,9 @@ from socialapp.write.relations.serializers import BlockOut, FollowRequestOut, Mu
 
 
 class BlockView(CommandView):
+    # The caller naming themself (a rule about who calls, not the request's shape).
+    schema_errors = {400: "You cannot block or unblock yourself"}
+
     @extend_schema(
         request=None, responses={200: BlockOut}, summary="Block a user (ends follows and requests both ways)"
     )
@@ -39,6 +42,9 @@ class BlockView(CommandView):
 
 
 class MuteView(CommandView):
+    # The caller naming themself (a rule about who calls, not the request's shape).
+    schema_errors = {400: "You cannot mute or unmute yourself; or an invalid body"}
+
     @extend_schema(request=MuteIn, responses={200: MuteOut}, summary="Mute a user (again, with new options)")
     def put(self, request: Request, username: str) -> Response:
         data = MuteIn(data=request.data)

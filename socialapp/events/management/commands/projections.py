@@ -100,7 +100,7 @@ class Command(BaseCommand):
         from socialapp.events.topology import queue_name
 
         bin_ = ".venv/bin"
-        gunicorn = f"{bin_}/gunicorn socialapp.wsgi --bind 127.0.0.1:$PORT"
+        gunicorn = f"{bin_}/gunicorn socialapp.wsgi -c python:socialapp.gunicorn_conf --bind 127.0.0.1:$PORT"
         if single_web:
             self.stdout.write(f"web: {gunicorn} --workers 2 --threads 4 --access-logfile -")
         else:
