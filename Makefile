@@ -96,7 +96,10 @@ format: venv
 	$(BIN)/ruff check --fix .
 
 # DEBUG off for figures; seeds and rebuilds over millions of rows outlast the 30 s statement timeout.
+# Also the convergence workload test at its full size (`make test` runs it at 2,000 events).
 bench: migrate bench-tools
+	SOCIALAPP_CONVERGENCE_EVENTS=5000 SOCIALAPP_TEST_TAG=_bench DJANGO_SETTINGS_MODULE=socialapp.settings.test \
+		$(BIN)/pytest -q -p no:cacheprovider tests/read/test_convergence_workload.py
 	DJANGO_DEBUG=0 DATABASE_STATEMENT_TIMEOUT=0 $(BIN)/python -m bench.run_all
 
 # The home feed with 1,000 blocks + 1,000 mutes vs none (bench/blocks_mutes.py), alone.

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from django.db import connections
 
-from devkit.processes import ChildProcess, start_relay, start_worker
+from devkit.processes import ChildProcess, start_relay, start_worker, stop_all
 from socialapp.events.projector import REGISTRY
 from tests.support import wait_for
 
@@ -99,13 +99,15 @@ def running_pipeline(
     """Relay + one worker process per projector for the duration of the block."""
     unknown = [p for p in projectors if p not in REGISTRY]
     assert not unknown, f"unknown projectors {unknown}; registered: {sorted(REGISTRY)}"
+    started: list[ChildProcess] = []
     with ExitStack() as stack:
+        stack.callback(stop_all, started)  # at once, whichever of them started
         relay_process = start_relay(env=env) if relay else None
         if relay_process:
-            stack.callback(relay_process.stop)
+            started.append(relay_process)
         pipeline = Pipeline(list(projectors), relay_process)
         for name in projectors:
             worker = start_worker([name], env=env)
-            stack.callback(worker.stop)
+            started.append(worker)
             pipeline.workers[name] = worker
         yield pipeline

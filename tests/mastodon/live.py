@@ -25,6 +25,7 @@ from typing import TypeVar
 
 import pytest
 
+from devkit.processes import ChildProcess, stop_all
 from socialapp.read.search import indexes
 from tests.pipeline_support import Pipeline, app_projectors, start_relay, start_worker
 from tests.support import celery_worker, child_env, wait_for
@@ -64,12 +65,14 @@ def live_stack(live_server, settings) -> Iterator[LiveStack]:
     indexes.ensure_indexes()
     env = pipeline_env()
     projectors = app_projectors()
+    started: list[ChildProcess] = []
     with ExitStack() as stack:
+        stack.callback(stop_all, started)  # at once, whichever of them started
         relay = start_relay(env=env)
-        stack.callback(relay.stop)
+        started.append(relay)
         worker = start_worker(projectors, name="mastodon-projectors", env=env)
-        stack.callback(worker.stop)
+        started.append(worker)
         chunks = celery_worker(["celery"], name="mastodon-fanout", extra=["-P", "solo"], env=env)
-        stack.callback(chunks.stop)
+        started.append(chunks)
         pipeline = Pipeline(projectors, relay, {name: worker for name in projectors})
         yield LiveStack(url=live_server.url.rstrip("/"), pipeline=pipeline)
