@@ -148,10 +148,10 @@ def main(base_url: str) -> None:
         raise FlowError(f"search {word!r}: expected [{post.id}], got {[hit.id for hit in hits]}")
     print(f"search {word!r} finds it: {hits[0].snippet}")
 
-    deleted = delete_post.sync_detailed(int(post.id), client=as_ann)
+    deleted = delete_post.sync_detailed(post.id, client=as_ann)
     if deleted.status_code != 204:
         raise FlowError(f"ann deletes the post: HTTP {int(deleted.status_code)}: {deleted.content!r}")
-    gone = get_post.sync_detailed(int(post.id), client=as_bob, x_consistency_token=consistency_token(deleted, "delete"))
+    gone = get_post.sync_detailed(post.id, client=as_bob, x_consistency_token=consistency_token(deleted, "delete"))
     problem = parsed(gone, Problem, "read the deleted post")
     if problem.status != 404:
         raise FlowError(f"read the deleted post: expected a 404 problem, got {problem}")

@@ -25,17 +25,6 @@ const SEARCH_REFRESH_WAIT_MS = 10_000; // ten of Elasticsearch's refresh interva
 
 class FlowError extends Error {}
 
-/**
- * A post id for a path parameter. Ids are 64-bit and come as strings in every body (a JSON number
- * would lose precision past 2^53), but the path parameters are documented as `integer` (int64),
- * which openapi-typescript types as `number`: `Number(id)` would round 386461179028963330 to
- * 386461179028963300 and address another post. openapi-fetch writes the value into the path as is,
- * so the exact string is passed where the generated type says number.
- */
-function pathId(id: string): number {
-  return id as unknown as number;
-}
-
 /** What the server answered, for a failure message: a problem's type, detail and errors. */
 function described(response: Response, error: Problem | string | undefined): string {
   const body = typeof error === "string" || error === undefined ? String(error ?? "") : JSON.stringify(error);
@@ -135,11 +124,11 @@ async function main(baseUrl: string): Promise<void> {
   console.log(`search ${word} finds it: ${hits[0].snippet}`);
 
   const deleted = await ann.client.DELETE("/api/socialapp/v1/posts/{post_id}", {
-    params: { path: { post_id: pathId(post.id) } },
+    params: { path: { post_id: post.id } },
   });
   if (deleted.response.status !== 204) throw new FlowError(`ann deletes the post: ${described(deleted.response, deleted.error)}`);
   const gone = await bob.client.GET("/api/socialapp/v1/posts/{post_id}", {
-    params: { path: { post_id: pathId(post.id) }, header: { [TOKEN]: consistencyToken(deleted.response, "delete") } },
+    params: { path: { post_id: post.id }, header: { [TOKEN]: consistencyToken(deleted.response, "delete") } },
   });
   if (gone.error === undefined || gone.error.status !== 404) {
     throw new FlowError(`read the deleted post: expected a 404 problem, got ${described(gone.response, gone.error)}`);

@@ -245,7 +245,10 @@ SPECTACULAR_SETTINGS = {
         "DashboardWindowEnum": ["15m", "1h", "6h", "24h", "7d"],
     },
     "PATH_CONVERTER_OVERRIDES": {
-        "id": {"type": "integer", "format": "int64", "minimum": 0, "maximum": 2**63 - 1},
+        # A string, as ids are in every body: a JSON/JavaScript number loses precision past 2^53, and a
+        # generated TypeScript client typed the path id as `number` (API 2.0.0; docs/api.md). Ids past
+        # the bigint range match no resource (404, socialapp/common/converters.py).
+        "id": {"type": "string", "pattern": "^[0-9]{1,19}$", "minLength": 1, "maxLength": 19},
         "username": {"type": "string", "pattern": "^[A-Za-z0-9_]{3,30}$", "minLength": 3, "maxLength": 30},
         "tag": {"type": "string", "pattern": "^#?[^/#]{1,100}$", "minLength": 1, "maxLength": 101},
         # The audit routes' (socialapp/write/audit/converters.py).
