@@ -82,4 +82,5 @@ def test_authorize_form_with_nul_or_garbage_is_an_error_page():
         r = client.post("/oauth/authorize", fields)
         assert r.status_code == 400, (fields, r.status_code)
     assert client.post("/oauth/authorize", {"client_id": NUL}).status_code == 400  # NUL: refused before any lookup
-    assert Client().get("/oauth/authorize?client_id=x%00").status_code == 401  # no such client (Doorkeeper's 401)
+    assert Client().get("/oauth/authorize?client_id=x%00").status_code == 400  # a NUL in the URL: RejectNulMiddleware
+    assert Client().get("/oauth/authorize?client_id=x").status_code == 401  # no such client (Doorkeeper's 401)

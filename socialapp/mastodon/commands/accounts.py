@@ -137,7 +137,7 @@ UPDATE_CREDENTIALS_BODY["application/json"]["properties"].update(
         "description": "Profile fields: " + NOT_SUPPORTED + " (blank names and values are accepted)",
     },
     attribution_domains={
-        "anyOf": [{"type": "array", "items": BLANK}, BLANK],
+        "anyOf": [{"type": "array", "items": {k: v for k, v in BLANK.items() if k != "nullable"}}, BLANK],
         "description": "Attribution domains: " + NOT_SUPPORTED + " (blank ones are accepted)",
     },
 )

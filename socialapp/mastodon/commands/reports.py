@@ -57,6 +57,7 @@ class ReportsView(CommandView):
                     "type": "array",
                     "items": JSON_ID_OR_BLANK,
                     "maxItems": POST_IDS_MAX,
+                    "nullable": True,
                     "description": "Its statuses the report is about (posts; a reply's id is not found)",
                 },
                 "comment": text(COMMENT_MAX_LENGTH, nullable=True, description="Why"),

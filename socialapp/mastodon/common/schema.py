@@ -228,6 +228,7 @@ MEDIA_IDS: dict[str, Any] = {
     "type": "array",
     "items": JSON_ID,
     "maxItems": 0,
+    "nullable": True,
     "description": "Media attachments: " + NOT_SUPPORTED,
 }
 POLL: dict[str, Any] = {

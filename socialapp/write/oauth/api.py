@@ -58,7 +58,7 @@ CLIENT = {
     "client_secret": _string("The app's client_secret"),
 }
 # A URI urlsplit reads with a scheme and a host or a path, no fragment (services._clean_redirect_uris).
-_URI = r"[A-Za-z][A-Za-z0-9+.\-]*:(//[^/?#\x00-\x20\x7F-\x9F\[\]]+[^#\x00-\x20\x7F-\x9F]*|(?!//)[^?#\x00-\x20\x7F-\x9F][^#\x00-\x20\x7F-\x9F]*)"
+_URI = r"[A-Za-z][A-Za-z0-9+.\-]*:(//[^/?#\s\x00-\x20\x7F-\x9F\[\]]+[^#\s\x00-\x20\x7F-\x9F]*|(?!//)[^?#\s\x00-\x20\x7F-\x9F][^#\s\x00-\x20\x7F-\x9F]*)"
 _OOB = re.escape(services.OOB)
 _SCOPES = "(" + "|".join(sorted(scope_rules.KNOWN)) + ")"
 SCOPES = {
