@@ -230,7 +230,7 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "socialapp API",
     "DESCRIPTION": "Commands change the write model and answer with an X-Consistency-Token; "
     "queries read the read models only.",
-    "VERSION": "1.0.0",
+    "VERSION": "2.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     # The API's own path converters (socialapp/common/converters.py), documented as they match.

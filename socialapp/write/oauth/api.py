@@ -116,6 +116,23 @@ class OAuthView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
     parser_classes = [JSONParser, FormParser, MultiPartParser]
+    sends_rate_limit_headers = True  # X-RateLimit-*, as on every Mastodon route: documented
+
+    def get_throttles(self) -> list[Any]:
+        """The throttles DRF checks this request with, kept for their counts (the headers)."""
+        self._throttles = self.throttles_for_request()
+        return self._throttles
+
+    def throttles_for_request(self) -> list[Any]:
+        return super().get_throttles()
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        """Mastodon's X-RateLimit-* on every answer the throttles counted, as the Mastodon
+        routes send them (socialapp.mastodon.common.views.MastodonView)."""
+        response = super().finalize_response(request, response, *args, **kwargs)
+        for name, value in throttling.rate_limit_headers(getattr(self, "_throttles", ())).items():
+            response[name] = value
+        return response
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, OAuthError):
@@ -246,7 +263,7 @@ class TokenView(OAuthView):
     read_fields = ("grant_type", "client_id", "client_secret", "code", "redirect_uri", "code_verifier")
     read_fields += ("username", "password", "scope")
 
-    def get_throttles(self) -> list[Any]:
+    def throttles_for_request(self) -> list[Any]:
         if self.request is None:  # the OpenAPI generator's view: both kinds of limit apply
             return [*(throttle() for throttle in throttling.LOGIN_THROTTLES), throttling.AnonThrottle()]
         if self.field("grant_type") == "password":

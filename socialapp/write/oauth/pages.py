@@ -30,6 +30,7 @@ from socialapp.write.oauth import services
 from socialapp.write.oauth.models import Application
 from socialapp.write.oauth.services import OOB, OAuthError
 
+CHALLENGE = 'Basic realm="oauth"'  # a 401 names its scheme (RFC 9110), as the token endpoint's
 FALSE_WORDS = ("", "0", "false", "False", "no", "off", "None")
 PARAMS = ("response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge", "code_challenge_method")
 
@@ -123,7 +124,7 @@ class AuthorizeView(View):
                 )
             except InvalidCredentials:
                 response = self._page(request, grant, signed_in=False, error="Unknown username or wrong password.")
-                response.status_code = 401
+                response.status_code, response["WWW-Authenticate"] = 401, CHALLENGE
                 return response
         code = services.code_issue(
             app=grant.app,
@@ -156,4 +157,7 @@ class AuthorizeView(View):
 
 def _error_page(request: HttpRequest, exc: OAuthError) -> HttpResponse:
     context = {"error": exc.error, "description": exc.description}
-    return render(request, "oauth/error.html", context, status=401 if exc.status == 401 else 400)
+    response = render(request, "oauth/error.html", context, status=401 if exc.status == 401 else 400)
+    if response.status_code == 401:
+        response["WWW-Authenticate"] = CHALLENGE
+    return response

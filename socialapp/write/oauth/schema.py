@@ -66,6 +66,7 @@ def _responses(post: bool) -> dict[str, Any]:
             "description": "An error page: no application has this client_id"
             + ("; or the page again: unknown username or wrong password" if post else ""),
             "content": copy.deepcopy(_HTML),
+            "headers": {"WWW-Authenticate": {"$ref": "#/components/headers/WWW-Authenticate"}},
         },
     }
     if post:
