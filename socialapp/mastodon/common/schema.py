@@ -20,7 +20,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 
 from socialapp.common import languages
-from socialapp.common.request_schema import ID_OR_BLANK, JSON_ID, NO_NUL, boolean, either_case, text
+from socialapp.common.request_schema import ID_OR_BLANK, JSON_ID, NO_NUL, boolean, either_case
 from socialapp.common.schema import operation_tag
 
 OBJECT = OpenApiResponse(response=OpenApiTypes.OBJECT, description="A Mastodon entity (docs.joinmastodon.org)")
@@ -206,10 +206,6 @@ def offset_paging(*, default: int, maximum: int) -> list[OpenApiParameter]:
         ),
         query("offset", {"type": "integer", "minimum": 0, "default": 0}, "Results to skip", blank=True),
     ]
-
-
-def text_param(name: str, max_length: int, description: str, *, required: bool = False) -> OpenApiParameter:
-    return query(name, text(max_length, required=required), description, required=required)
 
 
 # --------------------------------------------------------------------------- request bodies
