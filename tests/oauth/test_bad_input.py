@@ -84,3 +84,8 @@ def test_authorize_form_with_nul_or_garbage_is_an_error_page():
     assert client.post("/oauth/authorize", {"client_id": NUL}).status_code == 400  # NUL: refused before any lookup
     assert Client().get("/oauth/authorize?client_id=x%00").status_code == 400  # a NUL in the URL: RejectNulMiddleware
     assert Client().get("/oauth/authorize?client_id=x").status_code == 401  # no such client (Doorkeeper's 401)
+
+
+def test_a_redirect_uri_urlsplit_cannot_read_is_a_422_not_a_500():
+    r = APIClient().post("/api/v1/apps", {"client_name": "x", "redirect_uris": "https://[broken/cb"}, format="json")
+    assert r.status_code == 422 and "Invalid redirect URI" in r.json()["error"]
