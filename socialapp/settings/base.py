@@ -277,6 +277,9 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "socialapp.common.schema.tag_by_area",
         "socialapp.common.schema.document_errors",
+        # The OAuth routes at the paths clients call, and the HTML authorize page (after the
+        # errors, which are derived from views found by their generated paths).
+        "socialapp.write.oauth.schema.document_oauth",
         # Rules over several fields (minProperties, oneOf) and links between operations
         # (socialapp/common/contract.py).
         "socialapp.common.contract.state_serializer_rules",

@@ -30,22 +30,22 @@ def test_the_page_names_the_app_and_the_scopes_with_and_without_trailing_slash()
 
 
 @pytest.mark.parametrize(
-    ("change", "error"),
+    ("change", "error", "status"),
     [
-        ({"client_id": "unknown"}, "invalid_client"),
-        ({"redirect_uri": "https://evil.example/"}, "invalid_grant"),
-        ({"scope": "read write follow push admin:read"}, "invalid_scope"),
-        ({"response_type": "token"}, "unsupported_response_type"),
-        ({"code_challenge": "short", "code_challenge_method": "S256"}, "invalid_request"),
+        ({"client_id": "unknown"}, "invalid_client", 401),  # Doorkeeper's status for invalid_client
+        ({"redirect_uri": "https://evil.example/"}, "invalid_grant", 400),
+        ({"scope": "read write follow push admin:read"}, "invalid_scope", 400),
+        ({"response_type": "token"}, "unsupported_response_type", 400),
+        ({"code_challenge": "short", "code_challenge_method": "S256"}, "invalid_request", 400),
     ],
 )
-def test_a_bad_request_gets_an_error_page_never_a_redirect(change, error):
+def test_a_bad_request_gets_an_error_page_never_a_redirect(change, error, status):
     app = register_app(scopes="read write", redirect_uris=REDIRECT)
     url = authorize_url(app, redirect_uri=REDIRECT)
     for key, value in change.items():
         url = re.sub(rf"{key}=[^&]*", f"{key}={value}", url) if f"{key}=" in url else f"{url}&{key}={value}"
     page = Client().get(url)
-    assert page.status_code == 400 and error.encode() in page.content, page.content
+    assert page.status_code == status and error.encode() in page.content, page.content
 
 
 def test_csrf_is_enforced():

@@ -76,10 +76,16 @@ def test_authorize_form_with_nul_or_garbage_is_an_error_page():
     client = Client()
     for fields in (
         {"client_id": app["client_id"], "redirect_uri": OOB, "username": NUL, "password": "x", "decision": "approve"},
-        {"client_id": NUL},
         {},
         {"client_id": app["client_id"], "redirect_uri": OOB, "code_challenge": "x" * 500},
     ):
         r = client.post("/oauth/authorize", fields)
         assert r.status_code == 400, (fields, r.status_code)
-    assert Client().get("/oauth/authorize?client_id=x%00").status_code == 400
+    assert client.post("/oauth/authorize", {"client_id": NUL}).status_code == 400  # NUL: refused before any lookup
+    assert Client().get("/oauth/authorize?client_id=x%00").status_code == 400  # a NUL in the URL: RejectNulMiddleware
+    assert Client().get("/oauth/authorize?client_id=x").status_code == 401  # no such client (Doorkeeper's 401)
+
+
+def test_a_redirect_uri_urlsplit_cannot_read_is_a_422_not_a_500():
+    r = APIClient().post("/api/v1/apps", {"client_name": "x", "redirect_uris": "https://[broken/cb"}, format="json")
+    assert r.status_code == 422 and "Invalid redirect URI" in r.json()["error"]

@@ -24,11 +24,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from socialapp.common.errors import NotFound, ValidationFailed
+from socialapp.common.request_schema import FORM_TYPES, boolean, request_body, text
 from socialapp.mastodon.commands import rows
 from socialapp.mastodon.commands.base import CommandView
 from socialapp.mastodon.commands.params import body, not_supported, renamed, text_param
 from socialapp.mastodon.common.dispatch import by_method
 from socialapp.mastodon.common.params import as_bool, as_list
+from socialapp.mastodon.common.schema import BLANK, NOT_SUPPORTED
 from socialapp.write.accounts.models import User
 from socialapp.write.accounts.services import profile_update
 from socialapp.write.follows import services as follows
@@ -94,8 +96,61 @@ def unsupported_profile_changes(request: Request, data: Mapping[str, Any]) -> No
         raise not_supported("Attribution domains are")
 
 
+_PAIR = {"type": "object", "properties": {"name": BLANK, "value": BLANK}}
+_BLANK_IMAGE = {**BLANK, "description": "Images: " + NOT_SUPPORTED + " (blank is accepted)"}
+PROFILE_FIELDS: dict[str, Any] = {
+    "display_name": text(DISPLAY_NAME_LIMIT, multiline=False, nullable=True, description="Absent: unchanged"),
+    "note": text(NOTE_LIMIT, nullable=True, description="The bio; absent: unchanged"),
+    "locked": boolean("Approve followers; absent or blank: unchanged"),
+    "avatar": _BLANK_IMAGE,
+    "header": _BLANK_IMAGE,
+    "avatar_description": _BLANK_IMAGE,
+    "header_description": _BLANK_IMAGE,
+    **{
+        name: boolean(f"Always {str(fixed).lower()} here: {what} not supported", only=fixed)
+        for name, fixed, what in FIXED_FLAGS
+    },
+    "source": {
+        "properties": {
+            "privacy": {
+                "type": "string",
+                "enum": ["public", "", None],
+                "nullable": True,
+                "description": "Default visibility: public only",
+            },
+            "sensitive": boolean("false only", only=False),
+            "language": {"description": "Accepted and kept nowhere: a status records its own language"},
+        },
+        "description": "Posting defaults (a form sends `source[privacy]`...)",
+    },
+}
+# JSON only: Mastodon.py's form keys (`fields_attributes[0][name]`) are refused unless blank too.
+UPDATE_CREDENTIALS_BODY = request_body(PROFILE_FIELDS, forms=FORM_TYPES)  # multipart: Mastodon.py's
+UPDATE_CREDENTIALS_BODY["application/json"]["properties"].update(
+    fields_attributes={
+        "anyOf": [
+            {"type": "array", "items": _PAIR},
+            {"type": "object", "additionalProperties": _PAIR},
+            {"type": "string", "maxLength": 0},
+        ],
+        "nullable": True,
+        "description": "Profile fields: " + NOT_SUPPORTED + " (blank names and values are accepted)",
+    },
+    attribution_domains={
+        "anyOf": [{"type": "array", "items": {k: v for k, v in BLANK.items() if k != "nullable"}}, BLANK],
+        "description": "Attribution domains: " + NOT_SUPPORTED + " (blank ones are accepted)",
+    },
+)
+for _form in FORM_TYPES:
+    UPDATE_CREDENTIALS_BODY[_form]["properties"]["attribution_domains[]"] = {
+        "type": "array",
+        "items": {k: v for k, v in BLANK.items() if k != "nullable"},
+    }
+
+
 class UpdateCredentialsView(CommandView):
     scopes: ClassVar[dict[str, str]] = {"PATCH": "write:accounts"}
+    schema_bodies: ClassVar[dict[str, Any]] = {"PATCH": UPDATE_CREDENTIALS_BODY}
 
     def patch(self, request: Request) -> Response:
         data = body(request)
@@ -115,8 +170,21 @@ class FollowView(CommandView):
 
     scopes: ClassVar[dict[str, str]] = {"POST": "write:follows"}  # `follow` covers it
     active: ClassVar[bool] = True
+    schema_bodies: ClassVar[dict[str, Any]] = {
+        "POST": request_body(
+            {
+                "reblogs": boolean("Accepted (there are no reblogs)"),
+                "notify": boolean("Accepted (no such notifications)"),
+                "languages": {"description": "Accepted and ignored (every status is shown)"},
+            }
+        )
+    }
 
     def post(self, request: Request, account_id: int) -> Response:
+        if self.active:  # checked, then ignored: a malformed option is a 422 that changes nothing
+            data = body(request)
+            as_bool(data.get("reblogs"), field="reblogs")
+            as_bool(data.get("notify"), field="notify")
         other = User.objects.filter(pk=account_id, deactivated_at__isnull=True, suspended_at__isnull=True).first()
         if other is None:
             raise NotFound("No such user.")
@@ -136,6 +204,7 @@ class FollowView(CommandView):
 
 class UnfollowView(FollowView):
     active = False
+    schema_bodies: ClassVar[dict[str, Any]] = {}
 
 
 urlpatterns: list[URLPattern] = [

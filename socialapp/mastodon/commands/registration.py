@@ -34,6 +34,7 @@ from rest_framework.response import Response
 from socialapp.common import scopes as scope_rules
 from socialapp.common import throttling
 from socialapp.common.errors import Conflict, NotAuthorized, ValidationFailed
+from socialapp.common.request_schema import boolean, request_body
 from socialapp.common.sessions import hash_token
 from socialapp.common.text import USERNAME_PATTERN
 from socialapp.mastodon.commands.base import CommandView
@@ -166,8 +167,41 @@ def refusal(details: Details) -> Response:
     return Response({"error": "Validation failed: " + ", ".join(messages), "details": details}, status=422)
 
 
+def _password_min_length() -> int:
+    for validator in settings.AUTH_PASSWORD_VALIDATORS:
+        if validator["NAME"].endswith("MinimumLengthValidator"):
+            return int(validator.get("OPTIONS", {}).get("min_length", 8))
+    return 1
+
+
+REGISTRATION_BODY = request_body(
+    {
+        "username": {"type": "string", "pattern": f"^{USERNAME_PATTERN}$", "description": "Not taken (any case)"},
+        "email": {"type": "string", "format": "email", "maxLength": EMAIL_MAX, "description": "Not taken"},
+        "password": {
+            "type": "string",
+            "minLength": _password_min_length(),
+            "maxLength": PASSWORD_MAX,
+            "pattern": "^[^\\x00]*[^\\x00\\s\\d][^\\x00]*$",
+            "description": "Not entirely numeric, not too common, not too similar to the username or e-mail",
+        },
+        "agreement": boolean("The server's terms, accepted", only=True, nullable=False),
+        "locale": {
+            "type": "string",
+            "pattern": f"^({_LOCALE.pattern})?$",
+            "nullable": True,
+            "description": "Accepted and kept nowhere",
+        },
+        "reason": {"description": "Kept nowhere: registrations need no approval here"},
+        "date_of_birth": {"description": "Ignored: there is no minimum age"},
+    },
+    required=("username", "email", "password", "agreement"),
+)
+
+
 class RegisterView(CommandView):
     authentication_classes = [AppTokenAuthentication]
+    schema_bodies: ClassVar[dict[str, Any]] = {"POST": REGISTRATION_BODY}
     permission_classes = [AppScope]
     throttle_classes = throttling.REGISTER_THROTTLES
     schema_errors = {

@@ -25,12 +25,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from socialapp.common.errors import ValidationFailed
+from socialapp.common.request_schema import boolean, request_body
 from socialapp.mastodon.commands import rows
 from socialapp.mastodon.commands.base import CommandView
 from socialapp.mastodon.commands.params import body
 from socialapp.mastodon.common.dispatch import by_method
 from socialapp.mastodon.common.params import as_bool
 from socialapp.write.relations import services
+from socialapp.write.relations.services import MUTE_DURATION_MAX
 
 
 def duration_param(value: Any) -> int | None:
@@ -82,6 +84,20 @@ class MuteView(_RelationView):
     absent: until unmuted)."""
 
     scopes: ClassVar[dict[str, str]] = {"POST": "write:mutes"}
+    schema_bodies: ClassVar[dict[str, Any]] = {
+        "POST": request_body(
+            {
+                "notifications": boolean("Mute their notifications too (default true)"),
+                "duration": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "maximum": MUTE_DURATION_MAX,
+                    "nullable": True,
+                    "description": "Seconds; 0 or absent: until unmuted",
+                },
+            }
+        )
+    }
 
     def act(self, request: Request, account_id: int) -> None:
         data = body(request)

@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from socialapp.common.errors import NotFound, ValidationFailed
+from socialapp.common.request_schema import JSON_ID, JSON_ID_OR_BLANK, boolean, request_body, text
 from socialapp.mastodon.commands import rows
 from socialapp.mastodon.commands.base import CommandView
 from socialapp.mastodon.commands.params import body, text_param
@@ -48,6 +49,30 @@ def report_entity(report: Report, *, base_url: str) -> dict[str, Any]:
 class ReportsView(CommandView):
     scopes: ClassVar[dict[str, str]] = {"POST": "write:reports"}
     schema_errors = {404: "No such account to report"}  # the OpenAPI document's
+    schema_bodies: ClassVar[dict[str, Any]] = {
+        "POST": request_body(
+            {
+                "account_id": {**JSON_ID, "description": "The account reported"},
+                "status_ids": {
+                    "type": "array",
+                    "items": JSON_ID_OR_BLANK,
+                    "maxItems": POST_IDS_MAX,
+                    "nullable": True,
+                    "description": "Its statuses the report is about (posts; a reply's id is not found)",
+                },
+                "comment": text(COMMENT_MAX_LENGTH, nullable=True, description="Why"),
+                "category": {
+                    "type": "string",
+                    "enum": [*Category.values, "", None],
+                    "nullable": True,
+                    "description": "Blank or absent: other",
+                },
+                "forward": boolean("Accepted: nothing is remote"),
+                "rule_ids": {"description": "Ignored: this server publishes no rules"},
+            },
+            required=("account_id",),
+        )
+    }
 
     def post(self, request: Request) -> Response:
         data = body(request)

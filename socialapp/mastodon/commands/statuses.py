@@ -27,11 +27,13 @@ import re
 from typing import Any, ClassVar
 
 from django.urls import URLPattern, path
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from socialapp.common import languages
 from socialapp.common.errors import ValidationFailed
+from socialapp.common.request_schema import JSON_ID_OR_BLANK, boolean, request_body, text
 from socialapp.common.text import BODY_MAX_LENGTH, SPOILER_MAX_LENGTH
 from socialapp.mastodon.commands import rows
 from socialapp.mastodon.commands.base import CommandView
@@ -39,9 +41,11 @@ from socialapp.mastodon.commands.params import body, not_supported, renamed, tex
 from socialapp.mastodon.common.dispatch import by_method
 from socialapp.mastodon.common.entities import OUR_VISIBILITY
 from socialapp.mastodon.common.params import as_bool, as_id, as_list, as_text
+from socialapp.mastodon.common.schema import LANGUAGE, MEDIA_IDS, POLL, SCHEDULED_AT
 from socialapp.write import statuses as services
 from socialapp.write.comments.models import Comment
 from socialapp.write.posts import services as posts
+from socialapp.write.posts.models import IDEMPOTENCY_KEY_MAX_LENGTH
 
 WRITE = "write:statuses"
 # Our field names in service errors, as the client sent them.
@@ -84,6 +88,43 @@ def _refuse_unsupported(data: Any) -> None:
         raise not_supported("Scheduled statuses are")  # never publish now what was meant for later
 
 
+# The compose form, as StatusesView and StatusView read it (the OpenAPI document's).
+_COMMON_FIELDS: dict[str, Any] = {
+    "status": text(BODY_MAX_LENGTH, required=True, description="The text (at least one character that is not blank)"),
+    "spoiler_text": text(SPOILER_MAX_LENGTH, nullable=True, description="A content warning (blank: none)"),
+    "sensitive": boolean("Mark the status sensitive (default false)"),
+    "language": LANGUAGE,
+    "media_ids": MEDIA_IDS,
+    "poll": POLL,
+    "scheduled_at": SCHEDULED_AT,
+}
+VISIBILITIES = (*OUR_VISIBILITY, "")
+CREATE_BODY = request_body(
+    {
+        **_COMMON_FIELDS,
+        "in_reply_to_id": {**JSON_ID_OR_BLANK, "nullable": True, "description": "The status this one answers"},
+        "visibility": {
+            "type": "string",
+            "enum": [*VISIBILITIES, None],
+            "nullable": True,
+            "description": "public, unlisted, private (followers only) or direct; blank or absent: public "
+            "(a reply is at least as restricted as what it answers)",
+        },
+    },
+    required=("status",),
+)
+EDIT_BODY = request_body(
+    {**_COMMON_FIELDS, "visibility": {"description": "Ignored: a status keeps the visibility it was created with"}},
+    required=("status",),
+)
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    {"type": "string", "maxLength": IDEMPOTENCY_KEY_MAX_LENGTH, "pattern": "^[\\x20-\\x7E]*$"},
+    OpenApiParameter.HEADER,
+    description="A retry with the same key answers the first attempt's status",
+)
+
+
 def _answer(request: Request, status: Any, *, source: bool = False) -> Response:
     out = rows.status(status, viewer=request.user, base_url=rows.base_url(request))
     if source:
@@ -95,6 +136,9 @@ class StatusesView(CommandView):
     """POST /api/v1/statuses."""
 
     scopes: ClassVar[dict[str, str]] = {"POST": WRITE}
+    schema_errors = {404: "`in_reply_to_id`: no such status, or not visible to you"}  # the OpenAPI document's
+    schema_bodies: ClassVar[dict[str, Any]] = {"POST": CREATE_BODY}
+    schema_query: ClassVar[list[Any]] = [IDEMPOTENCY_KEY]
 
     def post(self, request: Request) -> Response:
         data = body(request)
@@ -127,6 +171,7 @@ class StatusView(CommandView):
     `language` left out keeps the post's (Mastodon's update service falls back to it)."""
 
     scopes: ClassVar[dict[str, str]] = {"PUT": WRITE, "DELETE": WRITE}
+    schema_bodies: ClassVar[dict[str, Any]] = {"PUT": EDIT_BODY}
 
     def put(self, request: Request, status_id: int) -> Response:
         data = body(request)

@@ -20,7 +20,7 @@ def as_bool(value: Any, *, field: str, default: bool = False) -> bool:
         return default
     if isinstance(value, bool):
         return value
-    text = str(value).strip().lower()
+    text = str(value).lower()  # exactly a word of the lists (the OpenAPI document's pattern)
     if text in _TRUE:
         return True
     if text in _FALSE:

@@ -22,12 +22,14 @@ from django.urls import path
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from socialapp.common.errors import NotFound
-from socialapp.common.text import USERNAME_PATTERN
+from socialapp.common.errors import NotFound, ValidationFailed
+from socialapp.common.request_schema import NO_NUL
+from socialapp.common.text import HASHTAG_MAX, USERNAME_PATTERN
 from socialapp.mastodon.common import entities
 from socialapp.mastodon.common.dispatch import by_method
 from socialapp.mastodon.common.paging import page_from
 from socialapp.mastodon.common.params import as_bool, as_id, as_list
+from socialapp.mastodon.common.schema import ACCT_MAX, flag_param, ids_param, paging, query
 from socialapp.mastodon.queries import relations, rows
 from socialapp.mastodon.queries.base import QueryView, viewer_id
 from socialapp.mastodon.queries.lists import keyset, paged_response
@@ -35,6 +37,7 @@ from socialapp.read.common.sql import fetchall, fetchone
 from socialapp.read.common.visibility import Context
 
 _USERNAME = re.compile(rf"^{USERNAME_PATTERN}$")
+TAGGED_MAX = HASHTAG_MAX + 1  # a hashtag, with its `#`
 
 
 def visible_account(account_id: int) -> None:
@@ -81,10 +84,18 @@ class LookupView(QueryView):
     """GET /api/v1/accounts/lookup?acct= (public)."""
 
     schema_errors = {404: "No account by that `acct`"}  # the OpenAPI document's
+    schema_query: ClassVar[list[Any]] = [
+        query(
+            "acct",
+            {"type": "string", "minLength": 1, "maxLength": ACCT_MAX, "pattern": NO_NUL},
+            "`username` or `username@this-domain` (a leading `@` is allowed)",
+            required=True,
+        )
+    ]
 
     def get(self, request: Request) -> Response:
         acct = request.query_params.get("acct") or ""
-        username = local_username(acct[:300], request.get_host())
+        username = local_username(acct[:ACCT_MAX], request.get_host())
         row = None
         if username is not None:
             row = fetchone(
@@ -134,17 +145,34 @@ class AccountStatusesView(QueryView):
 
     pages_with_link = True  # a Link header (next/prev): the OpenAPI document says so
     answers_list = True  # an array in the OpenAPI document
+    schema_query: ClassVar[list[Any]] = [
+        *paging(),
+        flag_param("exclude_replies", "Leave out replies to others (self-replies stay)"),
+        flag_param("exclude_reblogs", "Accepted: there are no reblogs"),
+        flag_param("only_media", "Only statuses with media: none here, so an empty page"),
+        flag_param("pinned", "Only pinned statuses: none here, so an empty page"),
+        flag_param("exclude_direct", "Leave out direct statuses"),
+        query(
+            "tagged",
+            {"type": "string", "maxLength": TAGGED_MAX, "pattern": NO_NUL},
+            "Only statuses with this featured hashtag: there are no featured tags, so a non-blank "
+            "value is an empty page",
+        ),
+    ]
 
     def get(self, request: Request, account_id: int) -> Response:
         visible_account(account_id)
         page, q = page_from(request), request.query_params
         exclude_replies = as_bool(q.get("exclude_replies"), field="exclude_replies")
+        exclude_direct = as_bool(q.get("exclude_direct"), field="exclude_direct")  # checked before any answer
         as_bool(q.get("exclude_reblogs"), field="exclude_reblogs")  # no reblogs: nothing to exclude
-        if as_bool(q.get("only_media"), field="only_media") or as_bool(q.get("pinned"), field="pinned"):
+        only_media = as_bool(q.get("only_media"), field="only_media")
+        if as_bool(q.get("pinned"), field="pinned") or only_media:
             return paged_response(request, page, [], [])  # no media stored, nothing pinned
+        if len(q.get("tagged") or "") > TAGGED_MAX:
+            raise ValidationFailed.on("tagged", f"is too long (maximum is {TAGGED_MAX} characters)")
         if q.get("tagged"):
             return paged_response(request, page, [], [])  # featured-tag filter: we have no featured tags
-        exclude_direct = as_bool(q.get("exclude_direct"), field="exclude_direct")
         ids = account_status_ids(
             account_id, page, replies=not exclude_replies, viewer=viewer_id(request), direct=not exclude_direct
         )
@@ -156,6 +184,7 @@ class AccountStatusesView(QueryView):
 class _FollowListView(QueryView):
     pages_with_link = True  # a Link header (next/prev): the OpenAPI document says so
     answers_list = True  # an array in the OpenAPI document
+    schema_query: ClassVar[list[Any]] = paging(default=40, maximum=80)
     mine: ClassVar[str]  # the edge column naming the account whose list this is
     other: ClassVar[str]
 
@@ -195,6 +224,9 @@ class RelationshipsView(QueryView):
     mutes both ways (queries/relations.py), in the order asked, for the accounts that are shown."""
 
     answers_list = True  # an array in the OpenAPI document
+    schema_query: ClassVar[list[Any]] = [
+        ids_param("id", f"The accounts (the first {MAX_RELATIONSHIPS} are read, as Mastodon)")
+    ]
 
     scopes = {"GET": "read:follows"}
 
@@ -214,6 +246,9 @@ class AccountsView(QueryView):
     order asked (public, as Mastodon)."""
 
     answers_list = True  # an array in the OpenAPI document
+    schema_query: ClassVar[list[Any]] = [
+        ids_param("id", f"The accounts (the first {MAX_BATCH_ACCOUNTS} distinct ones are read, as Mastodon)")
+    ]
 
     def get(self, request: Request) -> Response:
         wanted = [as_id(v, field="id") for v in as_list(request.query_params, "id")]

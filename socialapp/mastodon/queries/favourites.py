@@ -9,12 +9,15 @@ min_id are positions, not status ids, as Mastodon's are favourite ids.
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from django.urls import URLPattern, path
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from socialapp.mastodon.common.dispatch import by_method
 from socialapp.mastodon.common.paging import page_from
+from socialapp.mastodon.common.schema import paging
 from socialapp.mastodon.queries import rows
 from socialapp.mastodon.queries.base import QueryView
 from socialapp.mastodon.queries.lists import keyset, paged_response
@@ -27,6 +30,7 @@ class FavouritesView(QueryView):
 
     pages_with_link = True  # a Link header (next/prev): the OpenAPI document says so
     answers_list = True  # an array in the OpenAPI document
+    schema_query: ClassVar[list[Any]] = paging(default=20, maximum=40)
     scopes = {"GET": "read:favourites"}
 
     def get(self, request: Request) -> Response:

@@ -19,15 +19,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import path
-from drf_spectacular.utils import OpenApiParameter
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from socialapp.common.errors import ValidationFailed
+from socialapp.common.request_schema import JSON_ID, request_body
 from socialapp.mastodon.common.dispatch import by_method
 from socialapp.mastodon.common.entities import iso
 from socialapp.mastodon.common.params import as_id, as_list
-from socialapp.mastodon.common.schema import mastodon_schema
+from socialapp.mastodon.common.schema import mastodon_schema, strings_param
 from socialapp.mastodon.queries.base import QueryView
 from socialapp.read.notifications import markers
 from socialapp.read.notifications.markers import TIMELINES, Marker
@@ -64,19 +64,34 @@ def wanted(data: Any) -> dict[str, int]:
     return out
 
 
+MARKERS_BODY = request_body(
+    {
+        timeline: {
+            "type": "object",
+            "nullable": True,
+            "properties": {"last_read_id": {**JSON_ID, "description": "The newest item read"}},
+            "required": ["last_read_id"],
+            "description": f"The {timeline} marker (a form sends `{timeline}[last_read_id]`)",
+        }
+        for timeline in TIMELINES
+    },
+    description="The markers to move; other keys are ignored",
+)
+
+
 class MarkersView(QueryView):
     scopes = {"GET": "read:statuses", "POST": "write:statuses"}
 
     @mastodon_schema(
         "markers",
         "Your read markers among the timelines asked for (home, notifications)",
-        parameters=[OpenApiParameter("timeline[]", str, many=True, enum=TIMELINES, description="home, notifications")],
+        parameters=[strings_param("timeline", f"Timelines ({', '.join(TIMELINES)}; other names are left out)")],
     )
     def get(self, request: Request) -> Response:
         timelines = as_list(request.GET, "timeline")
         return Response(render(markers.get_markers(user_id=request.user.pk, timelines=timelines)))
 
-    @mastodon_schema("markers", "Move your read markers forward (the read side's own state)")
+    @mastodon_schema("markers", "Move your read markers forward (the read side's own state)", request=MARKERS_BODY)
     def post(self, request: Request) -> Response:
         moves = wanted(request.data)  # an object: MastodonView.initial refused anything else
         for timeline, last_read_id in moves.items():

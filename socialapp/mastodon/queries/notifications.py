@@ -31,11 +31,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from socialapp.common.errors import NotFound, ValidationFailed
+from socialapp.common.request_schema import ID_OR_BLANK
 from socialapp.mastodon.common import entities
 from socialapp.mastodon.common.dispatch import by_method
 from socialapp.mastodon.common.paging import Page, link_header, newest_first, page_from
 from socialapp.mastodon.common.params import as_id, as_list
-from socialapp.mastodon.common.schema import mastodon_schema
+from socialapp.mastodon.common.schema import mastodon_schema, paging, query, strings_param
 from socialapp.mastodon.queries import rows
 from socialapp.mastodon.queries.base import QueryView
 from socialapp.read.common.sql import READ, fetchall, fetchone
@@ -66,6 +67,13 @@ ABOUT_VISIBLE = f"""(
     OR ((n.kind = 'comment' OR (n.kind = 'mention' AND n.comment_id IS NOT NULL)) AND n.comment_id IS NOT NULL))
 )"""
 _SELECT = f"SELECT n.seq, n.kind, n.actor_id, {STATUS_ID}, n.created_at FROM read_notification n"
+
+
+FILTERS = [
+    strings_param("types", f"Only these types ({', '.join(TYPE_KINDS)}; others select nothing)"),
+    strings_param("exclude_types", "Leave out these types (unknown ones are ignored, as Mastodon does)"),
+    query("account_id", ID_OR_BLANK, "Only notifications from this account", blank=True),
+]
 
 
 def kinds_for(types: Sequence[str], exclude_types: Sequence[str]) -> tuple[str, ...]:
@@ -127,7 +135,12 @@ class NotificationsView(QueryView):
     pages_with_link = True  # a Link header (next/prev): the OpenAPI document says so
     scopes = {"GET": "read:notifications"}
 
-    @mastodon_schema("notifications", "Your notifications, newest first (Link header pages)", many=True)
+    @mastodon_schema(
+        "notifications",
+        "Your notifications, newest first (Link header pages)",
+        many=True,
+        parameters=[*paging(default=40, maximum=80), *FILTERS],
+    )
     def get(self, request: Request) -> Response:
         page = page_from(request, default=40, maximum=80)
         kinds = kinds_for(as_list(request.GET, "types"), as_list(request.GET, "exclude_types"))
@@ -177,7 +190,19 @@ class UnreadCountView(QueryView):
 
     scopes = {"GET": "read:notifications"}
 
-    @mastodon_schema("notifications", "How many of your notifications are above your read marker (capped)")
+    @mastodon_schema(
+        "notifications",
+        "How many of your notifications are above your read marker (capped)",
+        parameters=[
+            query(
+                "limit",
+                {"type": "integer", "default": COUNT_DEFAULT},
+                f"Count at most this many: default {COUNT_DEFAULT}; its absolute value is used, at most {COUNT_MAXIMUM}",
+                blank=True,
+            ),
+            *FILTERS,
+        ],
+    )
     def get(self, request: Request) -> Response:
         limit = count_limit(request.GET.get("limit"))
         kinds = kinds_for(as_list(request.GET, "types"), as_list(request.GET, "exclude_types"))

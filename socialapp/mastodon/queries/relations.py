@@ -27,6 +27,7 @@ from rest_framework.response import Response
 from socialapp.mastodon.common import entities
 from socialapp.mastodon.common.dispatch import by_method
 from socialapp.mastodon.common.paging import page_from
+from socialapp.mastodon.common.schema import paging
 from socialapp.mastodon.queries import rows
 from socialapp.mastodon.queries.base import QueryView
 from socialapp.mastodon.queries.lists import keyset, paged_response
@@ -87,6 +88,7 @@ class _OwnListView(QueryView):
 
     pages_with_link = True  # a Link header (next/prev): the OpenAPI document says so
     answers_list = True  # an array in the OpenAPI document
+    schema_query: ClassVar[list[Any]] = paging(default=40, maximum=80)
     projectors = RELATIONS_PROJECTORS
     table: ClassVar[str]
     mine: ClassVar[str]  # the column naming the caller

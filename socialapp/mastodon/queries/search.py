@@ -25,9 +25,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from socialapp.common.errors import ValidationFailed
+from socialapp.common.request_schema import ID_OR_BLANK
 from socialapp.mastodon.common.dispatch import by_method
 from socialapp.mastodon.common.params import as_bool, as_id
-from socialapp.mastodon.common.schema import mastodon_schema
+from socialapp.mastodon.common.schema import flag_param, mastodon_schema, offset_paging, query
 from socialapp.mastodon.queries import rows, trends
 from socialapp.mastodon.queries.base import QueryView
 from socialapp.mastodon.queries.paging import BadRequest, non_negative_int
@@ -46,20 +47,24 @@ MAX_WINDOW = 10_000  # Elasticsearch's index.max_result_window: from + size beyo
 PARAMETERS = [
     OpenApiParameter(
         "q",
-        {"type": "string", "minLength": 1, "maxLength": settings.SEARCH_MAX_QUERY_LENGTH},
+        {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": settings.SEARCH_MAX_QUERY_LENGTH,
+            "pattern": "^[^\\x00]*[^\\s\\x00][^\\x00]*$",  # not blank (400)
+        },
         required=True,
         description="What to search for. Statuses: " + syntax_help("a 422 (Mastodon's answer to a query syntax error)"),
     ),
-    OpenApiParameter("type", str, enum=TYPES, description="Only this kind of result"),
-    OpenApiParameter("limit", int, description="Results per kind (default 20, at most 40)"),
-    OpenApiParameter("offset", int, description="Results to skip (signed-in callers only)"),
-    OpenApiParameter("resolve", bool, description="Ignored (no remote resources); signed-in callers only"),
-    OpenApiParameter("following", bool, description="Only accounts you follow (and yourself); signed-in callers"),
-    OpenApiParameter(
-        "account_id",
-        {"type": "string", "pattern": "^[0-9]{1,19}$", "maxLength": 19},
-        description="Statuses by this account only",
-    ),
+    query("type", {"type": "string", "enum": list(TYPES)}, "Only this kind of result", blank=True),
+    *offset_paging(default=DEFAULT_LIMIT, maximum=MAX_LIMIT),
+    flag_param("resolve", "Ignored (no remote resources); signed-in callers only"),
+    flag_param("following", "Only accounts you follow (and yourself); signed-in callers"),
+    query("account_id", ID_OR_BLANK, "Statuses by this account only", blank=True),
+]
+ACCOUNT_PARAMETERS = [
+    *[p for p in PARAMETERS if p.name in ("q", "resolve", "following")],
+    *offset_paging(default=40, maximum=80),
 ]
 
 
@@ -157,10 +162,11 @@ class SearchView(QueryView):
             max(non_negative_int(request.query_params.get("limit"), field="limit", default=DEFAULT_LIMIT), 1), MAX_LIMIT
         )
         offset = non_negative_int(request.query_params.get("offset"), field="offset", default=0)
+        resolve = as_bool(request.query_params.get("resolve"), field="resolve")  # changes nothing signed in
         if not _signed_in(request):
             if request.query_params.get("offset") not in (None, ""):
                 raise SignInRequired("Search queries pagination is not supported without authentication")
-            if as_bool(request.query_params.get("resolve"), field="resolve"):
+            if resolve:
                 raise SignInRequired(
                     "Search queries that resolve remote resources are not supported without authentication"
                 )
@@ -192,7 +198,7 @@ class AccountSearchView(QueryView):
         "accounts",
         "Search accounts by username or display name",
         many=True,
-        parameters=[p for p in PARAMETERS if p.name in ("q", "limit", "offset", "resolve", "following")],
+        parameters=ACCOUNT_PARAMETERS,
     )
     def get(self, request: Request) -> Response:
         q = _query(request)

@@ -19,7 +19,7 @@ Mastodon's favourite id in the cursors and the Link header.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import Any, ClassVar
 
 from django.urls import URLPattern, path
 from rest_framework.request import Request
@@ -31,6 +31,7 @@ from socialapp.mastodon.common import entities
 from socialapp.mastodon.common.dispatch import by_method
 from socialapp.mastodon.common.paging import page_from
 from socialapp.mastodon.common.params import as_id, as_list
+from socialapp.mastodon.common.schema import ids_param, paging
 from socialapp.mastodon.queries import rows
 from socialapp.mastodon.queries.base import QueryView, viewer_id
 from socialapp.mastodon.queries.lists import keyset, paged_response
@@ -119,6 +120,7 @@ class FavouritedByView(QueryView):
 
     pages_with_link = True  # a Link header (next/prev): the OpenAPI document says so
     answers_list = True  # an array in the OpenAPI document
+    schema_query: ClassVar[list[Any]] = paging(default=40, maximum=80)
 
     def get(self, request: Request, status_id: int) -> Response:
         viewer = viewer_id(request)
@@ -208,6 +210,9 @@ class StatusesView(QueryView):
     order asked (POST on the same path is commands.statuses; socialapp/mastodon/urls.py composes)."""
 
     answers_list = True  # an array in the OpenAPI document
+    schema_query: ClassVar[list[Any]] = [
+        ids_param("id", f"The statuses (the first {MAX_BATCH_STATUSES} distinct ones are read, as Mastodon)")
+    ]
 
     def get(self, request: Request) -> Response:
         wanted = [as_id(v, field="id") for v in as_list(request.query_params, "id")]

@@ -14,6 +14,8 @@ timeline here, as Mastodon's public timelines leave replies out by default).
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from django.urls import URLPattern, path
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,6 +23,7 @@ from rest_framework.response import Response
 from socialapp.mastodon.common.dispatch import by_method
 from socialapp.mastodon.common.paging import Page, page_from
 from socialapp.mastodon.common.params import as_bool
+from socialapp.mastodon.common.schema import flag_param, paging
 from socialapp.mastodon.queries import rows
 from socialapp.mastodon.queries.base import QueryView, viewer_id
 from socialapp.mastodon.queries.lists import keyset, paged_response
@@ -89,6 +92,7 @@ class HomeView(QueryView):
 
     pages_with_link = True  # a Link header (next/prev): the OpenAPI document says so
     answers_list = True  # an array in the OpenAPI document
+    schema_query: ClassVar[list[Any]] = paging()
 
     scopes = {"GET": "read:statuses"}
 
@@ -101,11 +105,19 @@ class HomeView(QueryView):
         return _respond(request, page, ids)
 
 
+PUBLIC_FILTERS = [
+    flag_param("local", "Only local statuses: every status is local, so this changes nothing"),
+    flag_param("remote", "Only remote statuses: none here, so an empty page"),
+    flag_param("only_media", "Only statuses with media: none here, so an empty page"),
+]
+
+
 def _nothing_remote_or_media(request: Request) -> bool:
     q = request.query_params
     as_bool(q.get("local"), field="local")  # every post is local: accepted, changes nothing
     remote = as_bool(q.get("remote"), field="remote")
-    return remote or as_bool(q.get("only_media"), field="only_media")
+    only_media = as_bool(q.get("only_media"), field="only_media")  # checked whatever `remote` says
+    return remote or only_media
 
 
 class PublicView(QueryView):
@@ -113,6 +125,7 @@ class PublicView(QueryView):
 
     pages_with_link = True  # a Link header (next/prev): the OpenAPI document says so
     answers_list = True  # an array in the OpenAPI document
+    schema_query: ClassVar[list[Any]] = [*paging(), *PUBLIC_FILTERS]
 
     def get(self, request: Request) -> Response:
         page = page_from(request)
@@ -126,6 +139,7 @@ class TagView(QueryView):
 
     pages_with_link = True  # a Link header (next/prev): the OpenAPI document says so
     answers_list = True  # an array in the OpenAPI document
+    schema_query: ClassVar[list[Any]] = [*paging(), *PUBLIC_FILTERS]
 
     def get(self, request: Request, tag: str) -> Response:
         page = page_from(request)

@@ -18,14 +18,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.urls import path
-from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions as drf
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from socialapp.mastodon.common import entities
 from socialapp.mastodon.common.dispatch import by_method
-from socialapp.mastodon.common.schema import mastodon_schema
+from socialapp.mastodon.common.schema import mastodon_schema, offset_paging
 from socialapp.mastodon.queries import rows
 from socialapp.mastodon.queries.base import QueryView, viewer_id
 from socialapp.mastodon.queries.paging import non_negative_int
@@ -33,10 +32,8 @@ from socialapp.read.trends import selectors
 from socialapp.read.trends.ranking import DEFAULT_WINDOW
 
 MAX_OFFSET = 10_000
-PARAMETERS = [
-    OpenApiParameter("limit", int, description="Results (tags: default 10, at most 20; statuses: 20, at most 40)"),
-    OpenApiParameter("offset", int, description="Results to skip"),
-]
+TAG_PARAMETERS = offset_paging(default=10, maximum=20)  # links page the same way
+STATUS_PARAMETERS = offset_paging(default=20, maximum=40)
 
 
 def _page(request: Request, default_limit: int) -> tuple[int, int]:
@@ -91,7 +88,7 @@ class TrendingTagsView(QueryView):
     projectors = ("trends",)
     scopes: dict[str, str] = {}
 
-    @mastodon_schema("trends", "Trending hashtags", many=True, parameters=PARAMETERS)
+    @mastodon_schema("trends", "Trending hashtags", many=True, parameters=TAG_PARAMETERS)
     def get(self, request: Request) -> Response:
         limit, offset = _page(request, 10)
         names = [t["name"] for t in selectors.top_tags(window=DEFAULT_WINDOW, limit=limit, offset=offset)]
@@ -101,7 +98,9 @@ class TrendingTagsView(QueryView):
 class LegacyTrendsView(TrendingTagsView):
     """`GET /api/v1/trends`: the deprecated name of trends/tags."""
 
-    @mastodon_schema("trends", "Trending hashtags (deprecated alias of trends/tags)", many=True, parameters=PARAMETERS)
+    @mastodon_schema(
+        "trends", "Trending hashtags (deprecated alias of trends/tags)", many=True, parameters=TAG_PARAMETERS
+    )
     def get(self, request: Request) -> Response:
         return super().get(request)
 
@@ -111,7 +110,7 @@ class TrendingStatusesView(QueryView):
     projectors = ("trends", "posts", "relations")
     scopes: dict[str, str] = {}
 
-    @mastodon_schema("trends", "Trending statuses you may see", many=True, parameters=PARAMETERS)
+    @mastodon_schema("trends", "Trending statuses you may see", many=True, parameters=STATUS_PARAMETERS)
     def get(self, request: Request) -> Response:
         limit, offset = _page(request, 20)
         viewer = viewer_id(request)
@@ -123,7 +122,7 @@ class TrendingLinksView(QueryView):
     projectors = ()
     scopes: dict[str, str] = {}
 
-    @mastodon_schema("trends", "Trending links (none: we hold no link previews)", many=True, parameters=PARAMETERS)
+    @mastodon_schema("trends", "Trending links (none: we hold no link previews)", many=True, parameters=TAG_PARAMETERS)
     def get(self, request: Request) -> Response:
         _page(request, 10)  # checked like Mastodon's, then nothing to page
         return Response([])

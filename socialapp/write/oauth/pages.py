@@ -18,7 +18,9 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
+from django.utils.decorators import method_decorator
 from django.views import View
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from socialapp.common import throttling
 from socialapp.common.errors import InvalidCredentials
@@ -28,6 +30,7 @@ from socialapp.write.oauth import services
 from socialapp.write.oauth.models import Application
 from socialapp.write.oauth.services import OOB, OAuthError
 
+CHALLENGE = 'Basic realm="oauth"'  # a 401 names its scheme (RFC 9110), as the token endpoint's
 FALSE_WORDS = ("", "0", "false", "False", "no", "off", "None")
 PARAMS = ("response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge", "code_challenge_method")
 
@@ -45,9 +48,11 @@ class AuthorizeRequest:
 
 def _read(params: QueryDict) -> AuthorizeRequest:
     """Check the authorization request's parameters (OAuthError: shown, not redirected)."""
+    if not params.get("client_id"):  # Doorkeeper: a missing client_id is invalid_request (400)
+        raise OAuthError("invalid_request", "`client_id` is required.")
     app = services.app_find(params.get("client_id"))
     if app is None:
-        raise OAuthError("invalid_client", "Unknown application (client_id).")
+        raise OAuthError("invalid_client", "Unknown application (client_id).", 401)  # Doorkeeper's 401
     redirect_uri = services.check_redirect_uri(app, params.get("redirect_uri"))
     if params.get("response_type", "code") != "code":
         raise OAuthError("unsupported_response_type", "Only response_type=code is supported.")
@@ -80,6 +85,10 @@ def _throttled(request: HttpRequest) -> int | None:
     return int(max(waits)) + 1 if waits else None
 
 
+# CSRF protects the form's POST only, checked in the view rather than before it: a method the page
+# does not serve (PUT, QUERY...) is then a 405 with Allow, not the middleware's 403.
+@method_decorator(csrf_exempt, name="dispatch")
+@method_decorator(csrf_protect, name="post")
 class AuthorizeView(View):
     template = "oauth/authorize.html"
 
@@ -115,7 +124,7 @@ class AuthorizeView(View):
                 )
             except InvalidCredentials:
                 response = self._page(request, grant, signed_in=False, error="Unknown username or wrong password.")
-                response.status_code = 401
+                response.status_code, response["WWW-Authenticate"] = 401, CHALLENGE
                 return response
         code = services.code_issue(
             app=grant.app,
@@ -147,4 +156,8 @@ class AuthorizeView(View):
 
 
 def _error_page(request: HttpRequest, exc: OAuthError) -> HttpResponse:
-    return render(request, "oauth/error.html", {"error": exc.error, "description": exc.description}, status=400)
+    context = {"error": exc.error, "description": exc.description}
+    response = render(request, "oauth/error.html", context, status=401 if exc.status == 401 else 400)
+    if response.status_code == 401:
+        response["WWW-Authenticate"] = CHALLENGE
+    return response

@@ -79,7 +79,10 @@ def _clean_redirect_uris(value: Any) -> list[str]:
     if len(uris) > URIS_MAX:
         raise OAuthError("invalid_request", f"At most {URIS_MAX} redirect URIs.", 422)
     for uri in uris:
-        parts = urlsplit(uri)
+        try:
+            parts = urlsplit(uri)
+        except ValueError:  # e.g. an unbalanced `[` in the host ("Invalid IPv6 URL")
+            raise OAuthError("invalid_request", f"Invalid redirect URI: {uri[:100]}", 422) from None
         if len(uri) > URI_MAX or (uri != OOB and not (parts.scheme and (parts.netloc or parts.path))):
             raise OAuthError("invalid_request", f"Invalid redirect URI: {uri[:100]}", 422)
         if parts.fragment:
