@@ -2,7 +2,13 @@
 
 from rest_framework import serializers
 
-from socialapp.common.fields import StrictBooleanField, StrictCharField, clean_text_field, documented_as
+from socialapp.common.fields import (
+    StrictBooleanField,
+    StrictCharField,
+    clean_text_field,
+    documented_as,
+    plain_text_field,
+)
 from socialapp.common.text import USERNAME_PATTERN
 from socialapp.write.accounts.services import BIO_MAX, DISPLAY_NAME_MAX, EMAIL_MAX
 
@@ -32,16 +38,16 @@ class RegisterIn(serializers.Serializer):
 
 
 class TokenIn(serializers.Serializer):
-    username = StrictCharField(max_length=USERNAME_INPUT_MAX)
-    password = StrictCharField(trim_whitespace=False, max_length=PASSWORD_INPUT_MAX)
-    label = StrictCharField(
-        required=False, allow_blank=True, max_length=100, help_text="your name for this session (e.g. 'laptop')"
+    username = plain_text_field(USERNAME_INPUT_MAX)
+    password = plain_text_field(PASSWORD_INPUT_MAX, trim_whitespace=False)
+    label = plain_text_field(
+        100, required=False, allow_blank=True, help_text="your name for this session (e.g. 'laptop')"
     )
 
 
 class PasswordIn(serializers.Serializer):
-    old_password = StrictCharField(trim_whitespace=False, max_length=PASSWORD_INPUT_MAX)
-    new_password = StrictCharField(trim_whitespace=False, max_length=PASSWORD_INPUT_MAX)
+    old_password = plain_text_field(PASSWORD_INPUT_MAX, trim_whitespace=False)
+    new_password = plain_text_field(PASSWORD_INPUT_MAX, trim_whitespace=False)
 
 
 class ProfileIn(serializers.Serializer):

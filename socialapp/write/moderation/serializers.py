@@ -1,12 +1,13 @@
-"""Input and output shapes of the report command. Ids are strings in JSON."""
+"""Input and output shapes of the report command. Ids are strings in JSON, 1 to 2^63-1 without a
+leading zero (pagination.ID_PATTERN): the schema promises exactly what the service accepts (a
+bare `[0-9]{1,19}` promised `"0"`, which the service refuses)."""
 
 from rest_framework import serializers
 
 from socialapp.common.fields import StrictRegexField, clean_text_field
+from socialapp.common.pagination import ID_PATTERN
 from socialapp.common.text import USERNAME_PATTERN
 from socialapp.write.moderation.models import COMMENT_MAX_LENGTH, POST_IDS_MAX, Category
-
-ID_PATTERN = r"^[0-9]{1,19}$"
 
 
 class ReportIn(serializers.Serializer):
