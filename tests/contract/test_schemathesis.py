@@ -1,9 +1,9 @@
-"""Our API against its own OpenAPI document: schemathesis' `st` CLI, every check, every phase.
+"""Both APIs against their OpenAPI document: schemathesis' `st` CLI, every check, every phase.
 
 A real gunicorn (socialapp/gunicorn_conf.py, as deployed) on this run's test databases, with the
 event pipeline beside it (the relay, every projector, the fan-out worker), so that what the fuzzer
-writes reaches the read models and its reads converge. `st run` then fuzzes every operation under
-/api/socialapp/ with all checks (status codes, content types, headers, response schemas,
+writes reaches the read models and its reads converge. `st run` then fuzzes every operation of
+our API (/api/socialapp/), the Mastodon face (/api/v1/, /api/v2/) and OAuth (/oauth/) with all checks (status codes, content types, headers, response schemas,
 schema-valid requests accepted, schema-violating ones refused, auth, methods, resources still
 there after creation and gone after deletion) in all phases (the examples, the coverage phase's
 boundaries, random fuzzing, and stateful sequences that follow the document's links). Any
@@ -43,6 +43,8 @@ BIN = Path(sys.executable).parent
 SCHEMA_PATH = "/api/socialapp/v1/schema"
 SEED = os.environ.get("SOCIALAPP_CONTRACT_SEED", "20261202")
 EXAMPLES = os.environ.get("SOCIALAPP_CONTRACT_EXAMPLES", "5")
+# Both APIs of the document: ours, and the Mastodon face with its OAuth routes.
+INCLUDE = "^/(api/socialapp/|api/v[12]/|oauth/)"
 
 
 def _free_port() -> int:
@@ -87,7 +89,7 @@ def api_server() -> Iterator[str]:
 
 
 @pytest.mark.django_db(transaction=True, databases=["default", "read"])
-def test_our_api_passes_every_schemathesis_check(api_server: str) -> None:
+def test_both_apis_pass_every_schemathesis_check(api_server: str) -> None:
     seed = [] if SEED == "random" else ["--seed", SEED]
     command = [
         str(BIN / "st"), "--config-file", str(HERE / "schemathesis.toml"),
@@ -95,7 +97,7 @@ def test_our_api_passes_every_schemathesis_check(api_server: str) -> None:
         "--checks", "all",
         "--phases", "examples,coverage,fuzzing,stateful",
         "--workers", "1",  # more: CPython 3.11 + hypothesis threads ("AST constructor recursion depth mismatch")
-        "--include-path-regex", "^/api/socialapp/",
+        "--include-path-regex", INCLUDE,
         "--max-examples", EXAMPLES,
         "--request-timeout", "30",
         *seed,
