@@ -106,8 +106,9 @@ def rate_limit_headers(throttles: Iterable[Any], now: datetime | None = None) ->
 class RateLimitHeadersMixin:
     """For an APIView: X-RateLimit-Limit/-Remaining/-Reset (`rate_limit_headers`) on every answer
     its throttles counted, a 429 included, from the counts the throttles' one Redis round trip
-    already returned. Mixed into both sides' API views (socialapp/read/common/views.py,
-    socialapp/write/common/api.py); `sends_rate_limit_headers` tells the OpenAPI document
+    already returned. Mixed into every API view base: both sides' (socialapp/read/common/views.py,
+    socialapp/write/common/api.py), the Mastodon face's (socialapp/mastodon/common/views.py) and
+    OAuth's (socialapp/write/oauth/api.py); `sends_rate_limit_headers` tells the OpenAPI document
     (socialapp/common/schema.py) to list them."""
 
     sends_rate_limit_headers: ClassVar[bool] = True

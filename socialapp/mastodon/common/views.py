@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from socialapp.common import scopes as scope_rules
 from socialapp.common.errors import ValidationFailed
 from socialapp.common.parsers import JSONParser
-from socialapp.common.throttling import rate_limit_headers
+from socialapp.common.throttling import RateLimitHeadersMixin
 from socialapp.mastodon.common.errors import OutOfScope, mastodon_exception_handler
 from socialapp.mastodon.common.schema import MastodonAutoSchema
 
@@ -51,12 +51,11 @@ class RouteScope(BasePermission):
         return {403: "This action is outside the authorized scopes"}
 
 
-class MastodonView(APIView):
+class MastodonView(RateLimitHeadersMixin, APIView):
     """Mastodon's request and error conventions; each side's base adds its authentication."""
 
     scopes: ClassVar[dict[str, str]] = {}
     answers_list: ClassVar[bool] = False  # a JSON array: the OpenAPI document says so
-    sends_rate_limit_headers: ClassVar[bool] = True  # X-RateLimit-* (finalize_response): documented
     pages_with_link: ClassVar[bool] = False  # a paged list with a Link header: documented
     schema = MastodonAutoSchema()  # tags, ids, summaries and free-form shapes (common/schema.py)
     permission_classes = [RouteScope]
@@ -72,16 +71,3 @@ class MastodonView(APIView):
         super().initial(request, *args, **kwargs)
         if request.method in ("POST", "PUT", "PATCH", "DELETE") and not isinstance(request.data, Mapping):
             raise ValidationFailed("Body must be an object")
-
-    def get_throttles(self) -> list[Any]:
-        """The throttles DRF checks this request with, kept for their counts (the headers)."""
-        self._throttles = super().get_throttles()
-        return self._throttles
-
-    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
-        """X-RateLimit-* on every answer the throttles counted, a 429 included (Mastodon's
-        headers; the counts come from the one Redis round trip the throttle already made)."""
-        response = super().finalize_response(request, response, *args, **kwargs)
-        for name, value in rate_limit_headers(getattr(self, "_throttles", ())).items():
-            response[name] = value
-        return response

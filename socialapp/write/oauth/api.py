@@ -109,30 +109,22 @@ TOKEN_BODY = request_body(
 REVOKE_BODY = request_body({**CLIENT, "token": _string("The token to revoke")})
 
 
-class OAuthView(APIView):
+class OAuthView(throttling.RateLimitHeadersMixin, APIView):
     """No session authentication (the client authenticates with its own credentials), forms or
     JSON, and OAuth's error body for every refusal (a bad body, a rate limit included)."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
     parser_classes = [JSONParser, FormParser, MultiPartParser]
-    sends_rate_limit_headers = True  # X-RateLimit-*, as on every Mastodon route: documented
 
     def get_throttles(self) -> list[Any]:
-        """The throttles DRF checks this request with, kept for their counts (the headers)."""
+        """The throttles DRF checks this request with (`throttles_for_request`: the token route
+        adds the login throttles), kept for the X-RateLimit-* counts (RateLimitHeadersMixin)."""
         self._throttles = self.throttles_for_request()
         return self._throttles
 
     def throttles_for_request(self) -> list[Any]:
         return super().get_throttles()
-
-    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
-        """Mastodon's X-RateLimit-* on every answer the throttles counted, as the Mastodon
-        routes send them (socialapp.mastodon.common.views.MastodonView)."""
-        response = super().finalize_response(request, response, *args, **kwargs)
-        for name, value in throttling.rate_limit_headers(getattr(self, "_throttles", ())).items():
-            response[name] = value
-        return response
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, OAuthError):
