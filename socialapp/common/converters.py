@@ -17,9 +17,8 @@ import unicodedata
 
 from django.urls import register_converter
 
+from socialapp.common.ids import BIGINT_MAX
 from socialapp.common.text import HASHTAG_MAX, USERNAME_PATTERN, is_hashtag
-
-BIGINT_MAX = 2**63 - 1  # ids are PostgreSQL bigints (snowflakes)
 
 
 class IdConverter:

@@ -90,18 +90,15 @@ def documented_as(field: serializers.Field, schema: dict[str, Any]) -> serialize
     return documented_class(*field._args, **field._kwargs)
 
 
-# DRF gives every CharField a ProhibitNullCharactersValidator (PostgreSQL cannot store U+0000),
-# which drf-spectacular does not document: a field with no pattern of its own states it with this.
-NUL_FREE_PATTERN = "^[^\\u0000]*$"
-
-
 def plain_text_field(max_length: int, **kwargs: Any) -> serializers.Field:
     """A StrictCharField whose characters the service does not restrict (a password, a login name,
     a session's label), documented with what DRF still refuses: blank unless `allow_blank`, and
     NUL (the schema promised `"\\u0000"` to a fuzzer, which the server refuses with a 400)."""
+    from socialapp.common.text import NO_NUL  # DRF's ProhibitNullCharactersValidator, stated
+
     # minLength 1 whatever `allow_blank`: drf-spectacular adds the blank alternative to an
     # allow_blank field itself (`oneOf: [this, {maxLength: 0}]`), which must not match "" twice.
-    schema: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": max_length, "pattern": NUL_FREE_PATTERN}
+    schema: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": max_length, "pattern": NO_NUL}
     if kwargs.get("write_only"):
         schema["writeOnly"] = True
     return documented_as(StrictCharField(max_length=max_length, **kwargs), schema)

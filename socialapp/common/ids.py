@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from django.db.models import Func
 
+BIGINT_MAX = 2**63 - 1  # every id of ours is a PostgreSQL bigint: snowflakes and sequences
 EPOCH_MS = 1_704_067_200_000  # 2024-01-01T00:00:00Z
 SEQUENCE_BITS = 22
 
@@ -45,3 +46,21 @@ def id_to_datetime(snowflake: int) -> datetime:
 def min_id_for(moment: datetime) -> int:
     """The smallest id that could have been generated at `moment` (for time-range queries)."""
     return (int(moment.timestamp() * 1000) - EPOCH_MS) << SEQUENCE_BITS
+
+
+def id_pattern(*, leading_zeros: bool) -> str:
+    """A regular expression of the decimal ids a bigint holds, for the OpenAPI document and the
+    server's own check (one rule: a bare `[0-9]{1,19}` would promise 9999999999999999999).
+    `leading_zeros`: 0..BIGINT_MAX, zeros in front allowed (what Mastodon's routes and our path
+    converter read); otherwise 1..BIGINT_MAX written without them (our query parameters and body
+    ids, which name a resource only so)."""
+    digits = str(BIGINT_MAX)
+    first_low = 0 if leading_zeros else 1
+    shorter = f"[0-9]{{1,{len(digits) - 1}}}" if leading_zeros else f"[1-9][0-9]{{0,{len(digits) - 2}}}"
+    same_length = []  # numbers of len(digits) digits whose first difference from BIGINT_MAX is below it
+    for i, d in enumerate(digits):
+        low = first_low if i == 0 else 0
+        if int(d) > low:
+            rest = len(digits) - i - 1
+            same_length.append(f"{digits[:i]}[{low}-{int(d) - 1}]" + (f"[0-9]{{{rest}}}" if rest else ""))
+    return "^(?:" + "|".join([shorter, *same_length, digits]) + ")$"

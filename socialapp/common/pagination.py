@@ -22,6 +22,7 @@ from rest_framework.response import Response
 
 from socialapp.common.errors import ValidationFailed
 from socialapp.common.fields import StrictCharField
+from socialapp.common.ids import BIGINT_MAX, id_pattern
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -98,28 +99,8 @@ def page_request(request: Request, scope: str, key_length: int = 1) -> PageReque
     return PageRequest(limit=limit, after=after)
 
 
-# The largest id PostgreSQL's bigint holds: every id of ours (snowflakes, sequences) is below it.
-MAX_ID = 2**63 - 1
-
-
-def decimal_range_pattern(maximum: int) -> str:
-    """A regular expression of the decimal numbers 1..maximum, no leading zero: what the schema
-    states for an id and what the server checks, the same rule (a bare `[0-9]{1,19}` would let
-    the schema promise 0 and 9999999999999999999, which the server refuses)."""
-    digits = str(maximum)
-    shorter = f"[1-9][0-9]{{0,{len(digits) - 2}}}" if len(digits) > 1 else ""
-    same_length = []
-    for i, d in enumerate(digits):  # numbers of len(digits) digits whose first difference is below d
-        low = "1" if i == 0 else "0"
-        if int(d) > int(low):
-            rest = len(digits) - i - 1
-            tail = f"[0-9]{{{rest}}}" if rest else ""
-            same_length.append(f"{digits[:i]}[{low}-{int(d) - 1}]{tail}")
-    same_length.append(digits)
-    return "^(?:" + "|".join([p for p in [shorter, *same_length] if p]) + ")$"
-
-
-ID_PATTERN = decimal_range_pattern(MAX_ID)
+MAX_ID = BIGINT_MAX  # the largest id: 1..MAX_ID without a leading zero is an id (ids.id_pattern)
+ID_PATTERN = id_pattern(leading_zeros=False)
 _ID_RE = re.compile(ID_PATTERN)
 
 

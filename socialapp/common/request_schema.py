@@ -14,34 +14,18 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from socialapp.common.text import raw_input_cap
-
-BIGINT_MAX = 2**63 - 1
-
-
-def _at_most(limit: str) -> str:
-    """A regex for strings of len(limit) ASCII digits whose value is at most `limit`."""
-    options = []
-    for i, digit in enumerate(limit):
-        if digit != "0":
-            below = f"[0-{int(digit) - 1}]" if digit != "1" else "0"
-            rest = len(limit) - i - 1
-            options.append(limit[:i] + below + (f"[0-9]{{{rest}}}" if rest else ""))
-    options.append(limit)
-    return "|".join(options)
-
+from socialapp.common.ids import BIGINT_MAX, id_pattern
+from socialapp.common.text import FORBIDDEN_CLASS, raw_input_cap
 
 # A Mastodon id: 1 to 19 ASCII digits, at most a PostgreSQL bigint (socialapp.mastodon.common.
 # params.as_id, the `id` path converter).
-ID_PATTERN = f"^([0-9]{{1,18}}|{_at_most(str(BIGINT_MAX))})$"
+ID_PATTERN = id_pattern(leading_zeros=True)
 ID: dict[str, Any] = {"type": "string", "pattern": ID_PATTERN, "minLength": 1, "maxLength": 19}
 # Where a blank id means none (the paging cursors, `id[]` items): Mastodon's clients send them so.
 ID_OR_BLANK: dict[str, Any] = {"type": "string", "pattern": f"^({ID_PATTERN[1:-1]})?$", "maxLength": 19}
 # An id in a JSON body: Mastodon's string, or a number (what some clients send).
 JSON_ID: dict[str, Any] = {"anyOf": [ID, {"type": "integer", "minimum": 0, "maximum": BIGINT_MAX}]}
 JSON_ID_OR_BLANK: dict[str, Any] = {"anyOf": [ID_OR_BLANK, {"type": "integer", "minimum": 0, "maximum": BIGINT_MAX}]}
-# A text with no NUL (a query string holding one is refused before any view: RejectNulMiddleware).
-NO_NUL = "^[^\\x00]*$"
 
 
 def either_case(word: str) -> str:
@@ -75,19 +59,14 @@ def boolean(description: str = "", *, only: bool | None = None, nullable: bool =
     return schema
 
 
-# What socialapp.common.text.clean_text refuses: C0/C1 controls but tab, newline and carriage
-# return (a CR becomes a newline), and the BMP noncharacters.
-_FORBIDDEN = r"\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\uFDD0-\uFDEF\uFFFE\uFFFF"
-_SINGLE_LINE_FORBIDDEN = r"\x00-\x1F\x7F-\x9F\uFDD0-\uFDEF\uFFFE\uFFFF"
-
-
 def text(max_length: int, *, required: bool = False, multiline: bool = True, **extra: Any) -> dict[str, Any]:
     """A text field as clean_text takes it: no control characters (single-line: no tab or line
     break inside), at most `max_length` code points once trimmed, and at most raw_input_cap's
     raw characters (the cap views apply before cleaning); `required` (min_length=1): not blank."""
-    chars = f"[^{_FORBIDDEN if multiline else _SINGLE_LINE_FORBIDDEN}]"
-    solid = rf"[^\s{_FORBIDDEN}]"  # neither blank nor forbidden
-    blank = rf"[^\S{_FORBIDDEN}]"  # blank, not forbidden: trimmed away
+    forbidden = FORBIDDEN_CLASS + ("" if multiline else r"\t\n\r")
+    chars = f"[^{forbidden}]"
+    solid = rf"[^\s{FORBIDDEN_CLASS}]"  # neither blank nor forbidden
+    blank = rf"[^\S{FORBIDDEN_CLASS}]"  # blank, not forbidden: trimmed away
     core = f"{solid}({chars}{{0,{max_length - 2}}}{solid})?" if max_length >= 2 else solid
     pattern = f"^{blank}*{core}{blank}*$" if required else f"^{blank}*({core})?{blank}*$"
     schema: dict[str, Any] = {"type": "string", "maxLength": raw_input_cap(max_length), "pattern": pattern}

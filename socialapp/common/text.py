@@ -114,8 +114,14 @@ def parse_mentions(body: str) -> list[str]:
 # controls but newline, carriage return (read as a newline) and tab, and the BMP noncharacters.
 # Not stated, still refused: lone surrogates (not characters at all: no valid UTF-8 text holds one,
 # and regex engines such as the Rust one of JSON Schema validators cannot name them) and the
-# astral noncharacters (U+1FFFE..., which need the `u` flag).
-_FORBIDDEN_CLASS = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufdd0-\ufdef\ufffe\uffff"
+# astral noncharacters (U+1FFFE..., which need the `u` flag). Shared by the Mastodon face's text
+# fields (socialapp.common.request_schema.text).
+FORBIDDEN_CLASS = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufdd0-\ufdef\ufffe\uffff"
+
+
+# A string with no NUL: DRF refuses one in every CharField, Django's middleware in a query string
+# (PostgreSQL cannot store U+0000).
+NO_NUL = "^[^\\u0000]*$"
 
 
 def text_schema(max_length: int, *, min_length: int = 0, multiline: bool = True) -> dict[str, object]:
@@ -123,7 +129,7 @@ def text_schema(max_length: int, *, min_length: int = 0, multiline: bool = True)
     limit, the characters it refuses and, with `min_length` 1, something besides whitespace.
     (`clean_text` counts after trimming and NFC: a text the schema allows is never refused for
     its length; padding with whitespace the schema would refuse is trimmed and accepted.)"""
-    forbidden = _FORBIDDEN_CLASS + ("" if multiline else r"\t\n\r")
+    forbidden = FORBIDDEN_CLASS + ("" if multiline else r"\t\n\r")
     allowed = f"[^{forbidden}]"
     pattern = f"^{allowed}*$" if min_length < 1 else f"^{allowed}*[^\\s{forbidden}]{allowed}*$"
     schema: dict[str, object] = {"type": "string", "maxLength": max_length, "pattern": pattern}

@@ -20,8 +20,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 
 from socialapp.common import languages
-from socialapp.common.request_schema import ID_OR_BLANK, JSON_ID, NO_NUL, boolean, either_case
+from socialapp.common.request_schema import ID_OR_BLANK, JSON_ID, boolean, either_case
 from socialapp.common.schema import operation_tag
+from socialapp.common.text import NO_NUL
 
 OBJECT = OpenApiResponse(response=OpenApiTypes.OBJECT, description="A Mastodon entity (docs.joinmastodon.org)")
 LIST = OpenApiResponse(

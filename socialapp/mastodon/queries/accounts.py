@@ -23,8 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from socialapp.common.errors import NotFound, ValidationFailed
-from socialapp.common.request_schema import NO_NUL
-from socialapp.common.text import HASHTAG_MAX, USERNAME_PATTERN
+from socialapp.common.text import HASHTAG_MAX, NO_NUL, USERNAME_PATTERN
 from socialapp.mastodon.common import entities
 from socialapp.mastodon.common.dispatch import by_method
 from socialapp.mastodon.common.paging import page_from

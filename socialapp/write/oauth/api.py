@@ -26,8 +26,9 @@ from rest_framework.views import APIView
 from socialapp.common import scopes as scope_rules
 from socialapp.common import throttling
 from socialapp.common.parsers import JSONParser
-from socialapp.common.request_schema import NO_NUL, request_body
+from socialapp.common.request_schema import request_body
 from socialapp.common.sessions import bearer_secret
+from socialapp.common.text import NO_NUL
 from socialapp.write.oauth import services
 from socialapp.write.oauth.models import Application
 from socialapp.write.oauth.services import NAME_MAX, URI_MAX, URIS_MAX, WEBSITE_MAX, OAuthError

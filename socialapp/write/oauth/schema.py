@@ -17,7 +17,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from socialapp.common.request_schema import FORM_TYPES, NO_NUL
+from socialapp.common.request_schema import FORM_TYPES
+from socialapp.common.text import NO_NUL
 from socialapp.write.oauth.services import OOB, PKCE_METHODS
 
 SLASHED = ("/api/v1/apps/", "/api/v1/apps/verify_credentials/", "/oauth/token/", "/oauth/revoke/")
