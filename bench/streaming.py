@@ -516,9 +516,11 @@ def run_client(
     if synthetic is not None:
         result["synthetic"] = driven[0] if driven else []
     result["rss_kb"] = {"idle_0": rss_idle_0, "idle_n": rss_idle_n, "loaded": rss_loaded}
+    # To the clock tick (10 ms), not to 0.1 s: the smoke test's streaming server uses a few
+    # hundredths of a second in its short hold, which 0.1 s rounded to 0.0 (a measurement lost).
     result["cpu_seconds"] = {
         "window_seconds": round(seconds, 1),
-        **{k: round(cpu_after.get(k, 0) - v, 1) for k, v in cpu_before.items()},
+        **{k: round(cpu_after.get(k, 0) - v, 2) for k, v in cpu_before.items()},
     }
     return result
 
