@@ -29,6 +29,7 @@ from django.utils import timezone
 from socialapp.common.errors import NotAuthorized
 from socialapp.events.log import append_event
 from socialapp.events.models import Event
+from socialapp.write.common import rows
 from socialapp.write.common.models import Aggregate
 
 A = TypeVar("A", bound=Aggregate)
@@ -40,9 +41,14 @@ def lock_shared(model: type[M], ids: Iterable[int]) -> dict[int, M]:
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    table = model._meta.db_table
-    rows = model.objects.raw(f'SELECT * FROM "{table}" WHERE id = ANY(%s) ORDER BY id FOR SHARE', [wanted])
-    return {row.pk: row for row in rows}
+    # Written out (socialapp.write.common.rows), not `objects.raw`: every command runs this.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT {rows.columns(model, "t")} FROM "{model._meta.db_table}" t WHERE id = ANY(%s) ORDER BY id FOR SHARE',
+            [wanted],
+        )
+        found = [rows.instance(model, row) for row in cursor.fetchall()]
+    return {row.pk: row for row in found}
 
 
 def append_to(aggregate: Aggregate, *, event_type: str, payload: dict[str, Any], actor_id: int | None) -> Event:
