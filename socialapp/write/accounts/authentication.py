@@ -20,6 +20,7 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
+from socialapp.common import rows
 from socialapp.common.sessions import (
     BEARER_SCHEME_NAME,
     BEARER_SECURITY_DEFINITION,
@@ -27,12 +28,11 @@ from socialapp.common.sessions import (
     bearer_secret,
     hash_token,
 )
-from socialapp.write.common import rows
 
 
 def _live_token(model: type[Any], key_hash: str, now: datetime) -> Any:
     """The unexpired session of this hash with its user (`token.user`), or None: one indexed
-    SELECT joining the user, written out once (socialapp.write.common.rows) rather than compiled
+    SELECT joining the user, written out once (socialapp.common.rows) rather than compiled
     by the ORM on every command request."""
     user_model = model._meta.get_field("user").related_model
     split = rows.width(model)

@@ -26,10 +26,10 @@ from typing import Any, TypeVar
 from django.db import connection, models
 from django.utils import timezone
 
+from socialapp.common import rows
 from socialapp.common.errors import NotAuthorized
 from socialapp.events.log import append_event
 from socialapp.events.models import Event
-from socialapp.write.common import rows
 from socialapp.write.common.models import Aggregate
 
 A = TypeVar("A", bound=Aggregate)
@@ -41,7 +41,7 @@ def lock_shared(model: type[M], ids: Iterable[int]) -> dict[int, M]:
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    # Written out (socialapp.write.common.rows), not `objects.raw`: every command runs this.
+    # Written out (socialapp.common.rows), not `objects.raw`: every command runs this.
     with connection.cursor() as cursor:
         cursor.execute(
             f'SELECT {rows.columns(model, "t")} FROM "{model._meta.db_table}" t WHERE id = ANY(%s) ORDER BY id FOR SHARE',

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from socialapp.common import languages
+from socialapp.common import languages, rows
 from socialapp.common.errors import NotAuthorized, NotFound, ValidationFailed
 from socialapp.common.text import clean_body, clean_spoiler, parse_hashtags, parse_mentions
 from socialapp.common.visibility import VALUES as VISIBILITIES
@@ -90,17 +90,19 @@ def post_create(
     lock_active_actor(author.pk)
     text = clean_body(body)
     spoiler, sensitive = content_warning(spoiler_text, sensitive, current=("", False))
-    post = Post.objects.create(
-        author=author,
-        body=text,
-        hashtags=parse_hashtags(text),
-        mentions=mentions_resolve(usernames=parse_mentions(text)),
-        spoiler_text=spoiler,
-        sensitive=sensitive,
-        visibility=visibility,
-        language=language,
-        created_at=timezone.now(),
-        version=1,
+    post = rows.insert(  # a prepared INSERT, not the ORM's compiler (socialapp.common.rows)
+        Post(
+            author=author,
+            body=text,
+            hashtags=parse_hashtags(text),
+            mentions=mentions_resolve(usernames=parse_mentions(text)),
+            spoiler_text=spoiler,
+            sensitive=sensitive,
+            visibility=visibility,
+            language=language,
+            created_at=timezone.now(),
+            version=1,
+        )
     )
     append_to(
         post,
