@@ -35,9 +35,8 @@ def _readers(model: type[models.Model]) -> tuple[tuple[str, ...], tuple[Callable
 
 
 def _chained(chain: list[Callable], field: models.Field) -> Callable:
-    connection = connections["default"]
-
     def convert(value: Any) -> Any:
+        connection = connections["default"]  # this thread's (converters get the connection)
         for converter in chain:
             value = converter(value, field, connection)
         return value
@@ -93,3 +92,18 @@ def insert(obj: M, using: str = "default") -> M:
     obj._state.adding = False
     obj._state.db = using
     return obj
+
+
+def fetch(model: type[M], sql: str, params: Sequence[Any], *, extra: tuple[str, ...] = ()) -> list[M]:
+    """Instances of `model` from `sql`, whose first columns are `columns(model, ...)`; the
+    columns after them are set on each instance under the names in `extra` (as `raw()` does)."""
+    n = width(model)
+    with connections["default"].cursor() as cursor:
+        cursor.execute(sql, params)
+        found = []
+        for row in cursor.fetchall():
+            obj = instance(model, row[:n])
+            for name, value in zip(extra, row[n:], strict=True):
+                setattr(obj, name, value)
+            found.append(obj)
+    return found

@@ -99,14 +99,15 @@ def set_active(
             f"INSERT INTO {table} (version, active, changed_at, {', '.join(columns)})"
             f" VALUES (1, true, %s, {', '.join(['%s'] * len(columns))})"
             f" ON CONFLICT ({', '.join(columns)}) DO UPDATE SET version = {table}.version + 1, active = true,"
-            f" changed_at = EXCLUDED.changed_at WHERE NOT {table}.active RETURNING *"
+            f" changed_at = EXCLUDED.changed_at WHERE NOT {table}.active RETURNING {rows.columns(model, table)}"
         )
     else:
         sql = (
             f"UPDATE {table} SET version = version + 1, active = false, changed_at = %s"
-            f" WHERE {' AND '.join(f'{c} = %s' for c in columns)} AND active RETURNING *"
+            f" WHERE {' AND '.join(f'{c} = %s' for c in columns)} AND active RETURNING {rows.columns(model, table)}"
         )
-    changed = next(iter(model.objects.raw(sql, [now, *key.values()])), None)
+    found = rows.fetch(model, sql, [now, *key.values()])  # written out: rows.fetch, not objects.raw
+    changed = found[0] if found else None
     if changed is None:
         return model.objects.filter(**key).first(), False
     append_to(changed, event_type=event_type, payload=payload(changed), actor_id=actor_id)

@@ -25,12 +25,14 @@ def live_post(post_id: int, *, for_update: bool, moderator: bool = False) -> Pos
         post = Post.objects.select_for_update(of=("self",)).select_related("author").filter(pk=post_id).first()
         author_gone = post is not None and (post.author.deactivated_at or post.author.suspended_at) is not None
     else:
-        rows = Post.objects.raw(
-            "SELECT p.*, COALESCE(u.deactivated_at, u.suspended_at) AS author_deactivated_at FROM posts_post p"
+        found = rows.fetch(
+            Post,
+            f"SELECT {rows.columns(Post, 'p')}, COALESCE(u.deactivated_at, u.suspended_at) FROM posts_post p"
             " JOIN accounts_user u ON u.id = p.author_id WHERE p.id = %s FOR SHARE OF p",
             [post_id],
+            extra=("author_deactivated_at",),
         )
-        post = next(iter(rows), None)
+        post = found[0] if found else None
         author_gone = post is not None and post.author_deactivated_at is not None
     if post is None or post.deleted_at is not None or (author_gone and not moderator):
         raise NotFound("No such post.")
