@@ -14,6 +14,8 @@ from rest_framework.renderers import JSONRenderer
 from socialapp.common import rows
 from socialapp.events.models import Event
 from socialapp.write.accounts.models import AuthToken, User
+from socialapp.write.comments import serializers as cs
+from socialapp.write.comments.services import comment_create, comment_edit
 from socialapp.write.posts import serializers as s
 from socialapp.write.posts.models import Post
 from socialapp.write.posts.services import post_create, post_edit
@@ -36,6 +38,15 @@ def test_post_out_is_what_the_documented_serializer_gives(alice, bob):
     # Read back through the ORM, not the instance the service built: the same answer.
     fresh = Post.objects.select_related("author").get(pk=post.id)
     assert rendered(s.post_out(fresh)) == rendered(s.post_out(edited))
+
+
+def test_comment_out_is_what_the_documented_serializer_gives(alice, bob):
+    post = post_create(author=bob, body="a post", visibility="followers")
+    comment = comment_create(post_id=post.id, author=alice, body="hi @bob", visibility="public")
+    assert rendered(cs.comment_out(comment)) == rendered(cs.CommentOut(comment).data)
+    edited = comment_edit(comment_id=comment.id, actor=alice, body="edited @nobody")
+    assert edited.edited_at is not None
+    assert rendered(cs.comment_out(edited)) == rendered(cs.CommentOut(edited).data)
 
 
 def test_the_api_answers_a_post_in_the_serializer_shape(alice, bob):

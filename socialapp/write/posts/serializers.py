@@ -85,6 +85,11 @@ class PostOut(serializers.Serializer):
 _DATETIME = serializers.DateTimeField()  # unbound: its to_representation needs no parent
 
 
+def datetime_out(value: Any) -> str:
+    """A datetime as a DateTimeField answers it (ISO 8601 in UTC, `Z`)."""
+    return _DATETIME.to_representation(value)
+
+
 def post_out(post: Any) -> dict[str, Any]:
     """`PostOut(post).data`, built directly: every post create and edit answers with it, and a
     serializer instance deep-copies its ten declared fields (and its nested serializers') on
@@ -99,8 +104,8 @@ def post_out(post: Any) -> dict[str, Any]:
         "mentions": [{"user_id": str(m["user_id"]), "username": str(m["username"])} for m in post.mentions],
         "visibility": post.visibility,
         "language": str(post.language),
-        "created_at": _DATETIME.to_representation(post.created_at),
-        "edited_at": None if post.edited_at is None else _DATETIME.to_representation(post.edited_at),
+        "created_at": datetime_out(post.created_at),
+        "edited_at": None if post.edited_at is None else datetime_out(post.edited_at),
         "version": int(post.version),
     }
 
