@@ -31,7 +31,8 @@ BENCH_SYSTEM_LATENCY_SAMPLES=100 BENCH_SYSTEM_LATENCY_RATE=50):
 BENCH_SYSTEM_AUTHORS (200), BENCH_SYSTEM_SECONDS (30, per step), BENCH_SYSTEM_RATES
 ("100,150,200,250,300,400,500"), BENCH_SYSTEM_CONNECTIONS (4), BENCH_SYSTEM_LATENCY_RATE (100),
 BENCH_SYSTEM_LATENCY_SAMPLES (10000), BENCH_SYSTEM_LATENCY_CONNECTIONS (16), BENCH_SYSTEM_DRAIN_TIMEOUT (600 s),
-BENCH_SYSTEM_WEB_WORKERS (2) and BENCH_SYSTEM_WEB_THREADS (4).
+BENCH_SYSTEM_WEB_WORKERS (2), BENCH_SYSTEM_WEB_THREADS (4) and BENCH_SYSTEM_PREFIX ("benchsys": databases
+`benchsys_*`, vhost `socialapp_bench_system`; another prefix gives a run data of its own).
 Figures go to bench/results/system.json and system.png.
 """
 
@@ -77,8 +78,10 @@ LATENCY_SAMPLES = int(os.environ.get("BENCH_SYSTEM_LATENCY_SAMPLES", "10000"))
 DRAIN_TIMEOUT = float(os.environ.get("BENCH_SYSTEM_DRAIN_TIMEOUT", "600"))
 WEB_WORKERS = os.environ.get("BENCH_SYSTEM_WEB_WORKERS", "2")
 WEB_THREADS = os.environ.get("BENCH_SYSTEM_WEB_THREADS", "4")
-VHOST = "socialapp_bench_system"
-PREFIX = "benchsys"
+# Databases, vhost, index and cache prefix of this run: another name lets a second checkout run
+# the benchmark on the same machine without sharing (or dropping) the first one's data.
+PREFIX = os.environ.get("BENCH_SYSTEM_PREFIX", "benchsys")
+VHOST = "socialapp_bench_system" if PREFIX == "benchsys" else f"socialapp_bench_{PREFIX}"
 LUA = Path(__file__).resolve().parent / "wrk" / "commands.lua"
 SUSTAINED_DRAIN_S = 1.0  # the issue's "lag < 1 s when the load stops"
 CLK_TCK = os.sysconf("SC_CLK_TCK")

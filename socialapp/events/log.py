@@ -22,6 +22,7 @@ from typing import Any
 from django.db import connections, transaction
 from django.utils import timezone
 
+from socialapp.common import rows
 from socialapp.events.catalogue import ALL_EVENT_TYPES
 from socialapp.events.models import Event
 
@@ -62,15 +63,18 @@ def append_event(
     if aggregate_version < 1:
         raise ValueError("aggregate versions start at 1")
     json.dumps(payload, allow_nan=False)  # JSON-safe or fail loudly, before anything is written
-    event = Event.objects.using(using).create(
-        event_type=event_type,
-        aggregate_type=str(aggregate_type),
-        aggregate_id=str(aggregate_id),
-        aggregate_version=aggregate_version,
-        actor_id=actor_id,
-        occurred_at=timezone.now(),
-        schema_version=schema_version,
-        payload=payload,
+    event = rows.insert(  # a prepared INSERT: every command appends (socialapp.common.rows)
+        Event(
+            event_type=event_type,
+            aggregate_type=str(aggregate_type),
+            aggregate_id=str(aggregate_id),
+            aggregate_version=aggregate_version,
+            actor_id=actor_id,
+            occurred_at=timezone.now(),
+            schema_version=schema_version,
+            payload=payload,
+        ),
+        using,
     )
     captured = _captured.get()
     if captured is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from socialapp.common import rows
 from socialapp.common.errors import NotAuthorized, NotFound, ValidationFailed
 from socialapp.common.text import clean_body, parse_mentions
 from socialapp.common.visibility import most_restricted
@@ -22,12 +23,12 @@ def _answered_comment(comment_id: int, post: Post) -> Comment:
     """The comment a new one answers, locked FOR SHARE (a racing delete of it waits or wins,
     as for the post): live, its author neither deactivated nor suspended, and on `post` (a
     thread never crosses posts)."""
-    rows = Comment.objects.raw(
+    found = Comment.objects.raw(
         "SELECT c.*, COALESCE(u.deactivated_at, u.suspended_at) AS author_gone_at FROM comments_comment c"
         " JOIN accounts_user u ON u.id = c.author_id WHERE c.id = %s FOR SHARE OF c",
         [comment_id],
     )
-    answered = next(iter(rows), None)
+    answered = next(iter(found), None)
     if answered is None or answered.deleted_at is not None or answered.author_gone_at is not None:
         raise NotFound("No such comment.")
     if answered.post_id != post.id:
@@ -57,17 +58,19 @@ def comment_create(
     refuse_if_blocked(author.pk, post.author_id, answered.author_id if answered else None)
     text = clean_body(body)
     spoiler, sensitive = content_warning(spoiler_text, sensitive, current=("", False))
-    comment = Comment.objects.create(
-        post=post,
-        author=author,
-        body=text,
-        mentions=mentions_resolve(usernames=parse_mentions(text)),
-        in_reply_to=answered,
-        spoiler_text=spoiler,
-        sensitive=sensitive,
-        visibility=most_restricted(asked or post.visibility, post.visibility).value,
-        created_at=timezone.now(),
-        version=1,
+    comment = rows.insert(  # a prepared INSERT (socialapp.common.rows)
+        Comment(
+            post=post,
+            author=author,
+            body=text,
+            mentions=mentions_resolve(usernames=parse_mentions(text)),
+            in_reply_to=answered,
+            spoiler_text=spoiler,
+            sensitive=sensitive,
+            visibility=most_restricted(asked or post.visibility, post.visibility).value,
+            created_at=timezone.now(),
+            version=1,
+        )
     )
     append_to(
         comment,

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from socialapp.events.catalogue import AggregateType
 from socialapp.write.comments import services
-from socialapp.write.comments.serializers import CommentOut
+from socialapp.write.comments.serializers import CommentOut, comment_out
 from socialapp.write.common.api import CommandView
 from socialapp.write.posts.serializers import BodyIn, StatusIn
 
@@ -25,7 +25,7 @@ class CommentCreateView(CommandView):
             body=data.validated_data["body"],
             visibility=data.validated_data.get("visibility"),
         )
-        return Response(CommentOut(comment).data, status=status.HTTP_201_CREATED)
+        return Response(comment_out(comment), status=status.HTTP_201_CREATED)
 
 
 class CommentDetailView(CommandView):
@@ -40,7 +40,7 @@ class CommentDetailView(CommandView):
             visibility=data.validated_data.get("visibility"),
         )
         self.aggregate = (AggregateType.COMMENT, comment.id)
-        return Response(CommentOut(comment).data)
+        return Response(comment_out(comment))
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request: Request, comment_id: int) -> Response:

@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 from django.db import connection, models
 from django.utils import timezone
 
+from socialapp.common import rows
 from socialapp.common.errors import NotAuthorized
 from socialapp.events.log import append_event
 from socialapp.events.models import Event
@@ -40,9 +41,14 @@ def lock_shared(model: type[M], ids: Iterable[int]) -> dict[int, M]:
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    table = model._meta.db_table
-    rows = model.objects.raw(f'SELECT * FROM "{table}" WHERE id = ANY(%s) ORDER BY id FOR SHARE', [wanted])
-    return {row.pk: row for row in rows}
+    # Written out (socialapp.common.rows), not `objects.raw`: every command runs this.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT {rows.columns(model, "t")} FROM "{model._meta.db_table}" t WHERE id = ANY(%s) ORDER BY id FOR SHARE',
+            [wanted],
+        )
+        found = [rows.instance(model, row) for row in cursor.fetchall()]
+    return {row.pk: row for row in found}
 
 
 def append_to(aggregate: Aggregate, *, event_type: str, payload: dict[str, Any], actor_id: int | None) -> Event:
@@ -93,14 +99,15 @@ def set_active(
             f"INSERT INTO {table} (version, active, changed_at, {', '.join(columns)})"
             f" VALUES (1, true, %s, {', '.join(['%s'] * len(columns))})"
             f" ON CONFLICT ({', '.join(columns)}) DO UPDATE SET version = {table}.version + 1, active = true,"
-            f" changed_at = EXCLUDED.changed_at WHERE NOT {table}.active RETURNING *"
+            f" changed_at = EXCLUDED.changed_at WHERE NOT {table}.active RETURNING {rows.columns(model, table)}"
         )
     else:
         sql = (
             f"UPDATE {table} SET version = version + 1, active = false, changed_at = %s"
-            f" WHERE {' AND '.join(f'{c} = %s' for c in columns)} AND active RETURNING *"
+            f" WHERE {' AND '.join(f'{c} = %s' for c in columns)} AND active RETURNING {rows.columns(model, table)}"
         )
-    changed = next(iter(model.objects.raw(sql, [now, *key.values()])), None)
+    found = rows.fetch(model, sql, [now, *key.values()])  # written out: rows.fetch, not objects.raw
+    changed = found[0] if found else None
     if changed is None:
         return model.objects.filter(**key).first(), False
     append_to(changed, event_type=event_type, payload=payload(changed), actor_id=actor_id)

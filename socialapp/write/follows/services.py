@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from socialapp.common import rows
 from socialapp.common.errors import NotAuthorized, NotFound, ValidationFailed
 from socialapp.events.catalogue import EventType
 from socialapp.write.accounts.models import User
@@ -23,8 +24,10 @@ def _followee(follower: User, username: str) -> User:
     deactivation of either waits for us."""
     users = {
         u.pk: u
-        for u in User.objects.raw(
-            'SELECT * FROM "accounts_user" WHERE id = %s OR lower(username) = %s ORDER BY id FOR SHARE',
+        for u in rows.fetch(
+            User,
+            f"SELECT {rows.columns(User, 'u')} FROM accounts_user u WHERE id = %s OR lower(username) = %s"
+            " ORDER BY id FOR SHARE",
             [follower.pk, username.lower()],
         )
     }

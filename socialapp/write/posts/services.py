@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from socialapp.common import languages
+from socialapp.common import languages, rows
 from socialapp.common.errors import NotAuthorized, NotFound, ValidationFailed
 from socialapp.common.text import clean_body, clean_spoiler, parse_hashtags, parse_mentions
 from socialapp.common.visibility import VALUES as VISIBILITIES
@@ -25,12 +25,14 @@ def live_post(post_id: int, *, for_update: bool, moderator: bool = False) -> Pos
         post = Post.objects.select_for_update(of=("self",)).select_related("author").filter(pk=post_id).first()
         author_gone = post is not None and (post.author.deactivated_at or post.author.suspended_at) is not None
     else:
-        rows = Post.objects.raw(
-            "SELECT p.*, COALESCE(u.deactivated_at, u.suspended_at) AS author_deactivated_at FROM posts_post p"
+        found = rows.fetch(
+            Post,
+            f"SELECT {rows.columns(Post, 'p')}, COALESCE(u.deactivated_at, u.suspended_at) FROM posts_post p"
             " JOIN accounts_user u ON u.id = p.author_id WHERE p.id = %s FOR SHARE OF p",
             [post_id],
+            extra=("author_deactivated_at",),
         )
-        post = next(iter(rows), None)
+        post = found[0] if found else None
         author_gone = post is not None and post.author_deactivated_at is not None
     if post is None or post.deleted_at is not None or (author_gone and not moderator):
         raise NotFound("No such post.")
@@ -90,17 +92,19 @@ def post_create(
     lock_active_actor(author.pk)
     text = clean_body(body)
     spoiler, sensitive = content_warning(spoiler_text, sensitive, current=("", False))
-    post = Post.objects.create(
-        author=author,
-        body=text,
-        hashtags=parse_hashtags(text),
-        mentions=mentions_resolve(usernames=parse_mentions(text)),
-        spoiler_text=spoiler,
-        sensitive=sensitive,
-        visibility=visibility,
-        language=language,
-        created_at=timezone.now(),
-        version=1,
+    post = rows.insert(  # a prepared INSERT, not the ORM's compiler (socialapp.common.rows)
+        Post(
+            author=author,
+            body=text,
+            hashtags=parse_hashtags(text),
+            mentions=mentions_resolve(usernames=parse_mentions(text)),
+            spoiler_text=spoiler,
+            sensitive=sensitive,
+            visibility=visibility,
+            language=language,
+            created_at=timezone.now(),
+            version=1,
+        )
     )
     append_to(
         post,

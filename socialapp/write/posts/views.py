@@ -24,7 +24,7 @@ class PostCreateView(CommandView):
             visibility=data.validated_data.get("visibility", "public"),
             language=data.validated_data.get("language"),
         )
-        return Response(s.PostOut(post).data, status=status.HTTP_201_CREATED)
+        return Response(s.post_out(post), status=status.HTTP_201_CREATED)
 
 
 class PostDetailView(CommandView):
@@ -40,7 +40,7 @@ class PostDetailView(CommandView):
             language=data.validated_data.get("language"),
         )
         self.aggregate = (AggregateType.POST, post.id)
-        return Response(s.PostOut(post).data)
+        return Response(s.post_out(post))
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request: Request, post_id: int) -> Response:
