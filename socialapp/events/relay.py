@@ -30,6 +30,7 @@ or a crash costs at most one sweep interval.
 
 from __future__ import annotations
 
+import gc
 import logging
 import random
 import threading
@@ -37,7 +38,6 @@ import time
 from typing import Any, NamedTuple
 
 import psycopg
-from amqp import Message
 from django.conf import settings
 from django.db import connections, transaction
 from kombu import Connection
@@ -45,6 +45,7 @@ from kombu import Connection
 from socialapp.events import faults, metrics
 from socialapp.events.confirms import open_confirm_channel, release_quietly, wait_for_confirms
 from socialapp.events.topology import EVENTS_EXCHANGE, declare, queue_name, subscribers
+from socialapp.events.wire import PublishFrames
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +113,7 @@ class Relay:
         self._acked: set[int] = set()
         self._nacked: set[int] = set()
         self._returned: set[str] = set()
+        self._frames: PublishFrames | None = None
 
     # ------------------------------------------------------------------ broker
     def _on_return(self, exc: Exception, exchange: str, routing_key: str, message: Any) -> None:
@@ -156,6 +158,7 @@ class Relay:
             release_quietly(self._connection, "the relay's broker connection")
         self._connection = None
         self._channel = None
+        self._frames = None
         self._check_channel = None
         self._checked.clear()
 
@@ -189,22 +192,6 @@ class Relay:
                 missing.append(name)
         return missing
 
-    def _publish(self, channel: Any, row: Row) -> int:
-        """Send one message (no wait); returns its delivery tag."""
-        message = Message(
-            row.body.encode(),
-            content_type="application/json",
-            content_encoding="utf-8",
-            application_headers={},
-            delivery_mode=2,
-            message_id=row.event_id,
-            type=row.event_type,
-        )
-        channel.basic_publish(message, exchange=EVENTS_EXCHANGE.name, routing_key=row.event_type, mandatory=True)
-        self._sent += 1
-        self._outstanding.add(self._sent)
-        return self._sent
-
     def _publish_all(self, channel: Any, rows: list[Row]) -> tuple[list[int], list[tuple[Row, str]], Exception | None]:
         """Publish the rows, then wait for their confirms; returns the positions confirmed (and
         not returned), the rows refused ("returned" or "nacked") and the error that stopped the
@@ -212,8 +199,17 @@ class Relay:
         tags: list[tuple[int, Row]] = []
         error: Exception | None = None
         try:
-            for row in rows:
-                tags.append((self._publish(channel, row), row))
+            if self._frames is None or self._frames.channel is not channel:
+                self._frames = PublishFrames(channel)
+            exchange = EVENTS_EXCHANGE.name
+            frames = self._frames.build(
+                (exchange, r.event_type, r.body.encode(), r.event_id, r.event_type) for r in rows
+            )
+            for row in rows:  # the broker numbers confirms 1, 2, ... per channel, in publish order
+                self._sent += 1
+                self._outstanding.add(self._sent)
+                tags.append((self._sent, row))
+            self._frames.write(frames, len(rows))
             wait_for_confirms(self._connection, self._outstanding)  # type: ignore[arg-type]
         except Exception as exc:  # broker gone or silent: keep what was confirmed, then reconnect
             error = exc
@@ -300,6 +296,7 @@ class Relay:
     def run(self, stop: threading.Event | None = None) -> None:
         """Publish on every NOTIFY and every sweep until `stop` is set; survive broker and DB outages."""
         stop = stop or threading.Event()
+        gc.freeze()  # what start-up built lives as long as the process: no collection walks it again
         listener: psycopg.Connection | None = None
         failures = 0
         while not stop.is_set():
