@@ -6,7 +6,7 @@ and never publish the same row in normal operation. There is no "highest positio
 positions commit out of order, and a cursor would skip the late ones. A row leaves the work list
 (one DELETE per batch) in the transaction that locked it, after the broker confirmed it.
 
-The message body is built by PostgreSQL (`json_build_object(...)::text`) and published as bytes:
+The message body is built by PostgreSQL (JSON text concatenated in SQL) and published as bytes:
 no model instance, no decode and re-encode of the payload in Python. EVERY event is published,
 whether or not a projector of this process handles its type: the events exchange has an
 alternate exchange, so what no projector queue is bound for lands in `events.unrouted` instead of
@@ -70,13 +70,20 @@ _OCCURRED_AT = (
 )
 
 #: One batch of the work list, each row with its message body built by PostgreSQL (the keys of
-#: `Event.as_message()`; `payload` is the stored jsonb, never decoded in Python).
+#: `Event.as_message()`; `payload` is the stored jsonb, never decoded in Python). Concatenated
+#: text rather than `json_build_object(...)`: that function looks up how to encode each of its ten
+#: arguments on every row, which made it ~20 us of the server's CPU per event, most of the take
+#: (bench.pipeline, EXPLAIN ANALYZE); the concatenation costs about half. Strings that are not
+#: safe as they are (types, aggregate id) go through `to_json`; ids, numbers and the formatted
+#: timestamp need no escaping; `payload::text` is the jsonb's own JSON.
 TAKE_BATCH = (
-    "SELECT o.position, e.event_id::text, e.event_type, json_build_object("
-    "'event_id', e.event_id, 'position', e.position, 'event_type', e.event_type,"
-    " 'aggregate_type', e.aggregate_type, 'aggregate_id', e.aggregate_id,"
-    " 'aggregate_version', e.aggregate_version, 'actor_id', e.actor_id,"
-    f" 'occurred_at', {_OCCURRED_AT}, 'schema_version', e.schema_version, 'payload', e.payload)::text"
+    "SELECT o.position, e.event_id::text, e.event_type, concat("
+    '\'{"event_id":"\', e.event_id, \'","position":\', e.position,'
+    " ',\"event_type\":', to_json(e.event_type::text), ',\"aggregate_type\":', to_json(e.aggregate_type::text),"
+    " ',\"aggregate_id\":', to_json(e.aggregate_id::text), ',\"aggregate_version\":', e.aggregate_version,"
+    " ',\"actor_id\":', coalesce(e.actor_id::text, 'null'),"
+    f' \',"occurred_at":"\', {_OCCURRED_AT}, \'","schema_version":\', e.schema_version,'
+    " ',\"payload\":', e.payload::text, '}')"
     " FROM event_outbox o JOIN event_log e ON e.position = o.position"
     " WHERE NOT EXISTS (SELECT 1 FROM event_publish_failure f"
     "  WHERE f.position = o.position AND f.next_attempt_at > now())"
