@@ -75,7 +75,11 @@ _OCCURRED_AT = (
 #: arguments on every row, which made it ~20 us of the server's CPU per event, most of the take
 #: (bench.pipeline, EXPLAIN ANALYZE); the concatenation costs about half. Strings that are not
 #: safe as they are (types, aggregate id) go through `to_json`; ids, numbers and the formatted
-#: timestamp need no escaping; `payload::text` is the jsonb's own JSON.
+#: timestamp need no escaping; `payload::text` is the jsonb's own JSON. The work-list rows are
+#: taken (and locked) first, then each one's log row is looked up by primary key (`LATERAL ...
+#: OFFSET 0` cannot be turned into a merge join): with statistics that do not know the log has
+#: grown (a fresh or truncated log, a bulk append), the planner used to merge-join from the start
+#: of `event_log`, walking every published row on every batch (35,000 rows: 230 ms instead of 40).
 TAKE_BATCH = (
     "SELECT o.position, e.event_id::text, e.event_type, concat("
     '\'{"event_id":"\', e.event_id, \'","position":\', e.position,'
@@ -84,10 +88,12 @@ TAKE_BATCH = (
     " ',\"actor_id\":', coalesce(e.actor_id::text, 'null'),"
     f' \',"occurred_at":"\', {_OCCURRED_AT}, \'","schema_version":\', e.schema_version,'
     " ',\"payload\":', e.payload::text, '}')"
-    " FROM event_outbox o JOIN event_log e ON e.position = o.position"
-    " WHERE NOT EXISTS (SELECT 1 FROM event_publish_failure f"
-    "  WHERE f.position = o.position AND f.next_attempt_at > now())"
-    " ORDER BY o.position LIMIT %s FOR UPDATE OF o SKIP LOCKED"
+    " FROM (SELECT o.position FROM event_outbox o"
+    "  WHERE NOT EXISTS (SELECT 1 FROM event_publish_failure f"
+    "   WHERE f.position = o.position AND f.next_attempt_at > now())"
+    "  ORDER BY o.position LIMIT %s FOR UPDATE OF o SKIP LOCKED) AS o"
+    " CROSS JOIN LATERAL (SELECT * FROM event_log e WHERE e.position = o.position OFFSET 0) AS e"
+    " ORDER BY o.position"
 )
 
 #: Marking published = leaving the work list (and forgetting any earlier refusal), one statement.
