@@ -20,7 +20,7 @@ Figures (bench/results/pipeline.json and pipeline.png):
 - `cpu_us_per_event`: CPU microseconds per event of each process (from /proc) during the
   headline pipeline run (`relay`, `worker`, `broker`: RabbitMQ's beam.smp, `postgres`: the
   backends connected to this benchmark's databases) and the per-batch raw run (`publisher`,
-  `consumer`, `broker`). Steadier than the rates on a shared machine: the rates measure who got
+  `consumer`, `broker`; `postgres` includes autovacuum on its databases). Steadier than the rates on a shared machine: the rates measure who got
   the cores, these what each event costs. The broker is shared with anything else using it.
 
 Each measured phase follows a warm-up round. Completion is polled four times a second with one
@@ -142,19 +142,25 @@ def pids_where(match: Callable[[str, str], bool]) -> list[int]:
     return found
 
 
-def cpu_snapshot(pids: dict[str, int]) -> dict[str, float]:
-    """CPU seconds of the named processes, the broker and this benchmark's PostgreSQL backends."""
-    snap = {name: cpu_seconds(pid) for name, pid in pids.items()}
-    snap["broker"] = sum(cpu_seconds(p) for p in pids_where(lambda comm, _cmd: comm == "beam.smp"))
-    backends = pids_where(lambda comm, cmd: comm == "postgres" and "benchpipe" in cmd)
-    snap["postgres"] = sum(cpu_seconds(p) for p in backends)
-    snap["_backends"] = float(len(backends))
+def cpu_snapshot(pids: dict[str, int]) -> dict[str, dict[int, float]]:
+    """CPU seconds of the named processes, of the broker and of this benchmark's PostgreSQL
+    processes (its backends and any autovacuum worker on its databases), by pid."""
+    snap = {name: {pid: cpu_seconds(pid)} for name, pid in pids.items()}
+    snap["broker"] = {p: cpu_seconds(p) for p in pids_where(lambda comm, _cmd: comm == "beam.smp")}
+    snap["postgres"] = {
+        p: cpu_seconds(p) for p in pids_where(lambda comm, cmd: comm == "postgres" and "benchpipe" in cmd)
+    }
     return snap
 
 
-def cpu_per_event(before: dict[str, float], after: dict[str, float], n: int) -> dict[str, float]:
-    """Microseconds of CPU per event by process, and their total."""
-    out = {name: round((after[name] - before[name]) / n * 1e6, 1) for name in before if not name.startswith("_")}
+def cpu_per_event(before: dict[str, dict[int, float]], after: dict[str, dict[int, float]], n: int) -> dict[str, float]:
+    """Microseconds of CPU per event by process group, and their total: per pid, what it used
+    between the snapshots (all of it for a process that started in between; a process that ended
+    in between is not counted)."""
+    out = {}
+    for name, pids in after.items():
+        used = sum(cpu - before.get(name, {}).get(pid, 0.0) for pid, cpu in pids.items() if cpu)
+        out[name] = round(used / n * 1e6, 1)
     out["total"] = round(sum(out.values()), 1)
     return out
 
@@ -319,7 +325,7 @@ def raw_rate(n: int, prefetch: int, ack_every: int) -> tuple[float, dict[str, fl
         while consumer.stdout.readline().strip() != "ready":
             if consumer.poll() is not None:
                 raise RuntimeError("the raw consumer exited")
-        cpu_before = {"publisher": time.process_time(), **cpu_snapshot({})}
+        cpu_before = {"publisher": {0: time.process_time()}, **cpu_snapshot({})}
         consumer_cpu_before = cpu_seconds(consumer.pid)
         publisher = Connection(url)
         channel = publisher.channel()
@@ -342,7 +348,7 @@ def raw_rate(n: int, prefetch: int, ack_every: int) -> tuple[float, dict[str, fl
             while outstanding:
                 publisher.drain_events(timeout=10)
         publisher.release()
-        cpu_after = {"publisher": time.process_time(), **cpu_snapshot({})}
+        cpu_after = {"publisher": {0: time.process_time()}, **cpu_snapshot({})}
         out, _ = consumer.communicate(timeout=600)
         finished = float(out.split("done ")[-1])
         consumer_cpu = float(out.split("cpu ")[-1].split()[0]) - consumer_cpu_before
