@@ -16,7 +16,12 @@ Figures (bench/results/pipeline.json and pipeline.png):
 - `latency_ms` p50/p99/max: commit to applied (the tracking row's applied_at), one event per
   transaction through `append_event` (NOTIFY included), paced so that the pipeline is not
   saturated; BENCH_PIPELINE_LATENCY_SAMPLES (1,000) samples;
-- `batch_sweep`: the pipeline's rate per EVENTS_BATCH_SIZE (BENCH_PIPELINE_BATCHES, "1,10,100").
+- `batch_sweep`: the pipeline's rate per EVENTS_BATCH_SIZE (BENCH_PIPELINE_BATCHES, "1,10,100");
+- `cpu_us_per_event`: CPU microseconds per event of each process (from /proc) during the
+  headline pipeline run (`relay`, `worker`, `broker`: RabbitMQ's beam.smp, `postgres`: the
+  backends connected to this benchmark's databases) and the per-batch raw run (`publisher`,
+  `consumer`, `broker`; `postgres` includes autovacuum on its databases). Steadier than the rates on a shared machine: the rates measure who got
+  the cores, these what each event costs. The broker is shared with anything else using it.
 
 Each measured phase follows a warm-up round. Completion is polled four times a second with one
 index-only count (the end time is the database's `applied_at`, not the poll's), so polling does
@@ -39,6 +44,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 
 import django
 import django.apps
@@ -108,6 +114,57 @@ def worker_prefetch(batch_size: int) -> int:
     return settings.EVENTS_PREFETCH if batch_size == 1 else max(settings.EVENTS_PREFETCH, 2 * batch_size)
 
 
+# ------------------------------------------------------------------------------ CPU per process
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far (0 once it is gone)."""
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()  # noqa: SIM115 - one read
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime (fields 14, 15)
+
+
+def pids_where(match: Callable[[str, str], bool]) -> list[int]:
+    """Processes whose (comm, cmdline) match."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                comm = open(f"/proc/{entry}/comm").read().strip()  # noqa: SIM115
+                cmdline = open(f"/proc/{entry}/cmdline", "rb").read().replace(b"\0", b" ").decode(errors="replace")  # noqa: SIM115
+            except OSError:
+                continue
+            if match(comm, cmdline):
+                found.append(int(entry))
+    return found
+
+
+def cpu_snapshot(pids: dict[str, int]) -> dict[str, dict[int, float]]:
+    """CPU seconds of the named processes, of the broker and of this benchmark's PostgreSQL
+    processes (its backends and any autovacuum worker on its databases), by pid."""
+    snap = {name: {pid: cpu_seconds(pid)} for name, pid in pids.items()}
+    snap["broker"] = {p: cpu_seconds(p) for p in pids_where(lambda comm, _cmd: comm == "beam.smp")}
+    snap["postgres"] = {
+        p: cpu_seconds(p) for p in pids_where(lambda comm, cmd: comm == "postgres" and "benchpipe" in cmd)
+    }
+    return snap
+
+
+def cpu_per_event(before: dict[str, dict[int, float]], after: dict[str, dict[int, float]], n: int) -> dict[str, float]:
+    """Microseconds of CPU per event by process group, and their total: per pid, what it used
+    between the snapshots (all of it for a process that started in between; a process that ended
+    in between is not counted)."""
+    out = {}
+    for name, pids in after.items():
+        used = sum(cpu - before.get(name, {}).get(pid, 0.0) for pid, cpu in pids.items() if cpu)
+        out[name] = round(used / n * 1e6, 1)
+    out["total"] = round(sum(out.values()), 1)
+    return out
+
+
 # ------------------------------------------------------------------------------ measurements
 def backlog(n: int) -> float:
     """Commit `n` events in one transaction (and wake the relay); returns the commit's wall time."""
@@ -145,8 +202,9 @@ def wait_all_applied(total: int, timeout: float = 600) -> float:
     return float(last)
 
 
-def pipeline_rate(env: dict[str, str], batch_size: int, n: int) -> float:
-    """Events/s from the backlog's commit to its last application (after a warm-up round)."""
+def pipeline_rate(env: dict[str, str], batch_size: int, n: int, relay_pid: int) -> tuple[float, dict[str, float]]:
+    """Events/s from the backlog's commit to its last application (after a warm-up round), and
+    the CPU microseconds per event of each process meanwhile."""
     worker = start_worker(
         [NoopProjector.name], name=f"bench-{batch_size}", env={**env, "EVENTS_BATCH_SIZE": str(batch_size)}
     )
@@ -155,11 +213,14 @@ def pipeline_rate(env: dict[str, str], batch_size: int, n: int) -> float:
         before = applied_count() + warm
         backlog(warm)  # warm-up: connections, plans, the broker's queue
         wait_all_applied(before)
+        pids = {"relay": relay_pid, "worker": worker.pid}
+        cpu_before = cpu_snapshot(pids)
         committed = backlog(n)
         finished = wait_all_applied(before + n)
+        cpu = cpu_per_event(cpu_before, cpu_snapshot(pids), n)
     finally:
         worker.stop()
-    return n / (finished - committed)
+    return n / (finished - committed), cpu
 
 
 def latency(env: dict[str, str], n: int) -> dict[str, float]:
@@ -236,13 +297,14 @@ def raw_consume(url: str, n: int, prefetch: int, ack_every: int) -> None:
             while count < n:
                 with contextlib.suppress(TimeoutError):
                     conn.drain_events(timeout=1)
+    print(f"cpu {time.process_time()}", flush=True)
     print(f"done {last}", flush=True)
 
 
-def raw_rate(n: int, prefetch: int, ack_every: int) -> float:
+def raw_rate(n: int, prefetch: int, ack_every: int) -> tuple[float, dict[str, float]]:
     """kombu alone: confirmed persistent publishes (batches of EVENTS_RELAY_BATCH, confirms awaited
     per batch) to a quorum queue, consumed in another process with manual acks (one per message,
-    or one `multiple` ack per `ack_every`)."""
+    or one `multiple` ack per `ack_every`); and the CPU microseconds per event of each process."""
     from amqp import Message
 
     url = settings.CELERY_BROKER_URL
@@ -252,7 +314,7 @@ def raw_rate(n: int, prefetch: int, ack_every: int) -> float:
         queue.purge()
     body = sample_body()
 
-    def publish(count: int) -> float:
+    def publish(count: int) -> tuple[float, dict[str, float]]:
         consumer = subprocess.Popen(
             [sys.executable, "-m", "bench.pipeline", "raw-consume", url, str(count), str(prefetch), str(ack_every)],
             stdout=subprocess.PIPE,
@@ -263,6 +325,8 @@ def raw_rate(n: int, prefetch: int, ack_every: int) -> float:
         while consumer.stdout.readline().strip() != "ready":
             if consumer.poll() is not None:
                 raise RuntimeError("the raw consumer exited")
+        cpu_before = {"publisher": {0: time.process_time()}, **cpu_snapshot({})}
+        consumer_cpu_before = cpu_seconds(consumer.pid)
         publisher = Connection(url)
         channel = publisher.channel()
         channel.confirm_select()
@@ -284,9 +348,14 @@ def raw_rate(n: int, prefetch: int, ack_every: int) -> float:
             while outstanding:
                 publisher.drain_events(timeout=10)
         publisher.release()
+        cpu_after = {"publisher": {0: time.process_time()}, **cpu_snapshot({})}
         out, _ = consumer.communicate(timeout=600)
         finished = float(out.split("done ")[-1])
-        return count / (finished - started)
+        consumer_cpu = float(out.split("cpu ")[-1].split()[0]) - consumer_cpu_before
+        cpu = {k: v for k, v in cpu_per_event(cpu_before, cpu_after, count).items() if k not in ("postgres", "total")}
+        cpu["consumer"] = round(consumer_cpu / count * 1e6, 1)
+        cpu["total"] = round(sum(cpu.values()), 1)
+        return count / (finished - started), cpu
 
     publish(max(200, n // 10))  # warm-up
     return publish(n)
@@ -302,7 +371,8 @@ def profile(n: int) -> dict:
 
     from socialapp.events.relay import Relay
     from socialapp.events.topology import declare, projector_queue
-    from socialapp.events.worker import MessageHandler
+    from socialapp.events.wire import BulkFrameReader
+    from socialapp.events.worker import DeliveryConsumer, MessageHandler
 
     only_noop()
     projector = REGISTRY[NoopProjector.name]
@@ -333,6 +403,7 @@ def profile(n: int) -> dict:
     batch = settings.EVENTS_BATCH_SIZE
     with Connection(settings.CELERY_BROKER_URL) as conn:
         channel = conn.channel()
+        BulkFrameReader.install(conn.connection)  # as the worker does
         handler = MessageHandler(projector, channel, batch_size=batch, multiple_acks=True)
         delivered = 0
 
@@ -342,8 +413,8 @@ def profile(n: int) -> dict:
             handler(message)
 
         prof = cProfile.Profile()
-        with Consumer(channel, queues=[projector_queue(projector)], on_message=on_message,
-                      prefetch_count=worker_prefetch(batch), auto_declare=False):  # fmt: skip
+        with DeliveryConsumer(channel, queues=[projector_queue(projector)], on_message=on_message,
+                              prefetch_count=worker_prefetch(batch), auto_declare=False):  # fmt: skip
             started = time.perf_counter()
             prof.enable()
             while delivered < n:
@@ -374,14 +445,14 @@ def main() -> None:
         return
     relay = start_relay(name="bench-relay", env=env, command=[sys.executable, "-m", "bench.pipeline", "relay"])
     try:
-        sweep = {b: round(pipeline_rate(env, b, max(500, EVENTS // 4)), 1) for b in BATCHES}
+        sweep = {b: round(pipeline_rate(env, b, max(500, EVENTS // 4), relay.pid)[0], 1) for b in BATCHES}
         print(f"batch size -> events/s: {sweep}", flush=True)
-        pipeline = pipeline_rate(env, settings.EVENTS_BATCH_SIZE, EVENTS)
+        pipeline, pipeline_cpu = pipeline_rate(env, settings.EVENTS_BATCH_SIZE, EVENTS, relay.pid)
         prefetch = worker_prefetch(settings.EVENTS_BATCH_SIZE)
         # The headline baseline acks like the worker (one `multiple` ack per batch); the other
         # is kombu's plain one ack per message.
-        raw = raw_rate(EVENTS, prefetch, settings.EVENTS_BATCH_SIZE)
-        raw_per_message = raw_rate(EVENTS, prefetch, 1)
+        raw, raw_cpu = raw_rate(EVENTS, prefetch, settings.EVENTS_BATCH_SIZE)
+        raw_per_message, _ = raw_rate(EVENTS, prefetch, 1)
         lat = latency(env, LATENCY_SAMPLES)
     finally:
         relay.stop()
@@ -394,6 +465,7 @@ def main() -> None:
         "raw_per_message_ack_events_per_s": round(raw_per_message, 1),
         "ratio_vs_per_message_ack": round(pipeline / raw_per_message, 3),
         "latency_ms": lat,
+        "cpu_us_per_event": {"pipeline": pipeline_cpu, "raw": raw_cpu},
         "batch_sweep": sweep,
         "batch_size": settings.EVENTS_BATCH_SIZE,
         "prefetch": prefetch,

@@ -293,13 +293,15 @@ class Projector:
             return set()
         with connections[self.database].cursor() as cursor:
             # Shared with every other apply; a rebuild's switch takes it exclusively, so no apply
-            # straddles the switch (socialapp.events.rebuild).
-            cursor.execute("SELECT pg_advisory_xact_lock_shared(hashtext(%s))", [self.lock_key])
+            # straddles the switch (socialapp.events.rebuild). Taken by the same statement as the
+            # tracking insert (one round trip, not two): the materialised CTE runs before the
+            # first row is joined, so before anything is inserted.
             cursor.execute(
-                "INSERT INTO projection_applied_event (projector, event_id, position, applied_at)"
-                " SELECT %s, e.id, e.pos, now() FROM unnest(%s::uuid[], %s::bigint[]) AS e(id, pos)"
+                "WITH lock AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared(hashtext(%s)))"
+                " INSERT INTO projection_applied_event (projector, event_id, position, applied_at)"
+                " SELECT %s, e.id, e.pos, now() FROM lock, unnest(%s::uuid[], %s::bigint[]) AS e(id, pos)"
                 " ON CONFLICT (projector, event_id) DO NOTHING RETURNING event_id",
-                [self.name, [e.event_id for e in events], [e.position for e in events]],
+                [self.lock_key, self.name, [e.event_id for e in events], [e.position for e in events]],
             )
             return {row[0] if isinstance(row[0], uuid.UUID) else uuid.UUID(str(row[0])) for row in cursor.fetchall()}
 

@@ -39,6 +39,7 @@ What happens to a message:
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import random
 import select
@@ -49,6 +50,10 @@ from typing import Any
 import orjson
 from celery import bootsteps
 from celery.signals import celeryd_after_setup
+from kombu import Consumer
+from kombu.exceptions import MessageStateError
+
+from socialapp.events.wire import BulkFrameReader
 
 log = logging.getLogger(__name__)
 
@@ -94,30 +99,50 @@ class ProjectorConsumerStep(bootsteps.ConsumerStep):
         # (the hub; `-P solo` on py-amqp has one). Without it every projector takes one at a time.
         self.batching = getattr(c, "hub", None) is not None
         super().start(c)
-        if any(handler.batch_size > 1 for handler in self.handlers):
-            self._timer_entry = c.timer.call_repeatedly(settings.EVENTS_BATCH_WAIT_MS / 1000, self._drain_all)
-            self._watch_socket(c)
+        # Everything imported and built so far (Django, Celery, the projectors) lives as long as the
+        # process: out of the collector's generations, a collection no longer walks it again and
+        # again while deliveries allocate (it showed as ~10 % of the worker's CPU under load).
+        gc.freeze()
+        batching = any(handler.batch_size > 1 for handler in self.handlers)
+        watched = self.batching and self._watch_socket(c, batching)
+        if batching:
+            # The bound on a partial batch's wait where the socket is not watched; where it is,
+            # `on_tick` applies a partial batch as soon as the socket is empty, and the timer is
+            # only a safety net: 50 wake-ups a second of an idle worker were wasted CPU.
+            wait = settings.EVENTS_BATCH_WAIT_MS / 1000
+            self._timer_entry = c.timer.call_repeatedly(max(wait, 1.0) if watched else wait, self._drain_all)
 
-    def _watch_socket(self, c: Any) -> None:
-        """Adaptive batches: on every turn of the event loop, if the broker's socket holds nothing
+    def _watch_socket(self, c: Any, batching: bool) -> bool:
+        """On every turn of the event loop: process the frames the bulk reader already holds
+        (`wire.BulkFrameReader`); then (adaptive batches) if the broker's socket holds nothing
         more to read, apply the partial batches now rather than at the timer. Under load the
         socket always has more (batches fill up); a lone event is applied at once. The timer
         stays as the bound (EVENTS_BATCH_WAIT_MS)."""
         try:
-            sock = c.connection.connection.sock  # py-amqp's socket under kombu's connection
-            fileno = sock.fileno()
+            connection = c.connection.connection  # py-amqp's connection under kombu's
+            fileno = connection.sock.fileno()
         except Exception:
-            return  # another transport: the timer alone decides
+            return False  # another transport: the timer alone decides
         poller = select.poll()
         poller.register(fileno, select.POLLIN)
+        reader = connection.transport.__dict__.get("read_frame")
+        buffered = reader.has_frame if isinstance(reader, BulkFrameReader) else lambda: False
 
         def on_tick() -> None:
-            if any(handler.pending for handler in self.handlers) and not poller.poll(0):
+            # Frames read in bulk but not yet processed: the socket does not look readable, and
+            # the hub would sleep in its poll until the next timer. Process them now.
+            while buffered():
+                try:
+                    connection.drain_events(timeout=0)
+                except TimeoutError:
+                    break
+            if batching and any(handler.pending for handler in self.handlers) and not poller.poll(0) and not buffered():
                 self._drain_all()
 
         self._tick = on_tick
         c.hub.on_tick.add(on_tick)
         self._hub = c.hub
+        return True
 
     def stop(self, c: Any) -> None:
         self._finish()
@@ -149,7 +174,6 @@ class ProjectorConsumerStep(bootsteps.ConsumerStep):
 
     def get_consumers(self, channel: Any) -> list[Any]:
         from django.conf import settings
-        from kombu import Consumer
 
         from socialapp.events.projector import REGISTRY
         from socialapp.events.topology import declare_on, projector_queue
@@ -162,6 +186,7 @@ class ProjectorConsumerStep(bootsteps.ConsumerStep):
             raise RuntimeError(f"no registered projector named {unknown} (registered: {sorted(REGISTRY)})")
         projectors = [REGISTRY[name] for name in _selected]
         declare_on(channel, projectors)
+        BulkFrameReader.install(channel.connection)  # each (re)connection has a new transport
         self._start_metrics_server()
         consumers = []
         for projector in projectors:
@@ -172,10 +197,10 @@ class ProjectorConsumerStep(bootsteps.ConsumerStep):
             self.handlers.append(handler)
             prefetch = settings.EVENTS_PREFETCH if batch_size == 1 else max(settings.EVENTS_PREFETCH, 2 * batch_size)
             consumers.append(
-                Consumer(
+                DeliveryConsumer(
                     channel,
                     queues=[projector_queue(projector)],
-                    on_message=handler,  # raw messages: decoded by the handler (orjson)
+                    on_message=handler,  # raw deliveries: decoded by the handler (orjson)
                     accept=["json"],
                     prefetch_count=prefetch,
                     auto_declare=False,
@@ -196,6 +221,56 @@ class ProjectorConsumerStep(bootsteps.ConsumerStep):
             ProjectorConsumerStep._metrics_started = True
 
 
+class Delivery:
+    """One delivery as the handler needs it: body, properties, tag, and settling on its channel.
+
+    kombu's `Message` does the same with more work per message (content-type and decoder set-up,
+    copies of the properties); the handler decodes the body itself (orjson), so that work was
+    wasted. Settling twice raises, as kombu's does."""
+
+    __slots__ = ("body", "channel", "delivery_info", "delivery_tag", "properties", "state")
+
+    def __init__(self, raw: Any) -> None:
+        self.channel = raw.channel
+        self.body = raw.body
+        self.properties = raw.properties
+        self.delivery_info = raw.delivery_info
+        self.delivery_tag = raw.delivery_tag
+        self.state: str | None = None
+
+    @property
+    def headers(self) -> dict[str, Any]:
+        return self.properties.get("application_headers") or {}
+
+    @property
+    def acknowledged(self) -> bool:
+        return self.state is not None
+
+    def _settle(self, state: str) -> None:
+        if self.state is not None:
+            raise MessageStateError(f"delivery {self.delivery_tag} already settled ({self.state})")
+        self.state = state
+
+    def ack(self, multiple: bool = False) -> None:
+        self._settle("ACK")
+        self.channel.basic_ack(self.delivery_tag, multiple=multiple)
+
+    def reject(self, requeue: bool = False) -> None:
+        self._settle("REQUEUED" if requeue else "REJECTED")
+        self.channel.basic_reject(self.delivery_tag, requeue=requeue)
+
+    def requeue(self) -> None:
+        self.reject(requeue=True)
+
+
+class DeliveryConsumer(Consumer):
+    """A kombu consumer that hands `on_message` a `Delivery` (py-amqp's message, no kombu
+    `Message`, no decoding): Celery still starts, cancels and restarts it like any consumer."""
+
+    def _receive_callback(self, message: Any) -> None:
+        self.on_message(Delivery(message))  # type: ignore[misc]
+
+
 def batch_size_of(projector: Any) -> int:
     """The projector's own `batch_size`, or EVENTS_BATCH_SIZE when it sets none (0)."""
     from django.conf import settings
@@ -212,6 +287,7 @@ class MessageHandler:
         self.batch_size = batch_size
         self.multiple_acks = multiple_acks
         self.pending: list[tuple[Any, Any, Any]] = []  # (event, body, message), not yet applied
+        self._checked_at = -1e9  # when the database connections were last checked (monotonic)
 
     def __call__(self, message: Any) -> None:
         from socialapp.events import metrics
@@ -255,7 +331,7 @@ class MessageHandler:
         what = events[0].event_id if len(events) == 1 else f"a batch of {len(events)}"
         attempt = 0
         while True:
-            close_old_connections()  # once per batch: CONN_HEALTH_CHECKS' `SELECT 1` with it
+            self._check_connections(close_old_connections)
             started = time.perf_counter()
             try:
                 outcomes = self.projector.apply_batch(events)
@@ -271,6 +347,7 @@ class MessageHandler:
                     return
                 metrics.FAILED.labels(name, "transient").inc()
                 self._close_connections()
+                self._checked_at = -1e9  # check again before the retry
                 if attempt < settings.EVENTS_RETRY_ATTEMPTS:
                     delay = backoff(attempt)
                     attempt += 1
@@ -301,6 +378,19 @@ class MessageHandler:
         self._ack(done)
         self._observe(applied, elapsed / len(items))
 
+    def _check_connections(self, close_old_connections: Any) -> None:
+        """Django's per-request connection upkeep (close obsolete or broken connections; with
+        CONN_HEALTH_CHECKS, a `SELECT 1` before the next use), at most once per
+        EVENTS_CONNECTION_CHECK_SECONDS rather than before every batch: under a steady stream of
+        small batches it was one more round trip per batch. A connection that breaks in between
+        fails its batch as a transient error, which closes it and retries (`_process`)."""
+        from django.conf import settings
+
+        now = time.monotonic()
+        if now - self._checked_at >= settings.EVENTS_CONNECTION_CHECK_SECONDS:
+            close_old_connections()
+            self._checked_at = now
+
     def _ack(self, messages: list[Any]) -> None:
         """Ack after the commit: one `basic.ack multiple=True` for the batch when this projector
         has the channel to itself (every earlier delivery of the channel is settled by then: the
@@ -311,7 +401,7 @@ class MessageHandler:
             last = max(messages, key=lambda message: message.delivery_tag)
             last.ack(multiple=True)
             for message in messages:
-                message._state = "ACK"  # settled by the `multiple` ack (kombu tracks each message)
+                message.state = "ACK"  # settled by the `multiple` ack
             return
         for message in messages:
             message.ack()

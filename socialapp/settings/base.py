@@ -396,6 +396,10 @@ EVENTS_BATCH_SIZE = env.int("EVENTS_BATCH_SIZE", default=100)
 # A partial batch is applied at once when the broker has nothing more buffered, at the latest
 # after this long; a batching projector's prefetch is raised to twice its batch size.
 EVENTS_BATCH_WAIT_MS = env.int("EVENTS_BATCH_WAIT_MS", default=20)
+# A projector worker checks its database connections (Django's CONN_HEALTH_CHECKS `SELECT 1`,
+# CONN_MAX_AGE) at most this often, not before every batch; a connection that broke in between
+# fails that batch as a transient error (closed, retried).
+EVENTS_CONNECTION_CHECK_SECONDS = env.float("EVENTS_CONNECTION_CHECK_SECONDS", default=1.0)
 # The relay publishes on every commit (LISTEN/NOTIFY) and sweeps at this interval regardless.
 EVENTS_RELAY_SWEEP_SECONDS = env.float("EVENTS_RELAY_SWEEP_SECONDS", default=1.0)
 # Log rows the relay publishes per batch (then waits for the broker's confirms).

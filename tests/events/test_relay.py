@@ -219,3 +219,25 @@ def test_the_message_body_built_in_sql_is_what_as_message_gives(only_probe):
         event.refresh_from_db()
         assert bodies[event.position] == event.as_message()
     assert "." not in bodies[events[0].position]["occurred_at"]  # no microseconds: none written
+
+
+def test_the_sql_built_body_escapes_strings_and_writes_a_missing_actor_as_null(only_probe):
+    """The body is concatenated text in SQL: an aggregate id with quotes, backslashes and control
+    characters, a payload with the same, and no actor must still give `as_message()` exactly."""
+    import json
+
+    from django.db import connections
+
+    from socialapp.events.relay import TAKE_BATCH
+
+    with transaction.atomic():
+        event = append_event(
+            event_type="post.created", aggregate_type="post", aggregate_id='q"\\\n\té-' + uuid.uuid4().hex[:8],
+            aggregate_version=1, payload={"body": 'say "hi" \\ \n ünïcode', "n": [1, None, 2.5]}, actor_id=None,
+        )  # fmt: skip
+    with transaction.atomic(), connections["default"].cursor() as cursor:
+        cursor.execute(TAKE_BATCH, [100])
+        bodies = {row[0]: json.loads(row[3]) for row in cursor.fetchall()}
+    event.refresh_from_db()
+    assert bodies[event.position] == event.as_message()
+    assert bodies[event.position]["actor_id"] is None
