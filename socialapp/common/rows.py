@@ -77,7 +77,7 @@ def _insert_sql(model: type[models.Model]) -> tuple[tuple[models.Field, ...], st
 
 def insert(obj: M, using: str = "default") -> M:
     """INSERT `obj` as `obj.save()` would (the same values, the key the database makes set on
-    it), in one prepared statement."""
+    it), in one statement built once per model."""
     fields, sql = _insert_sql(type(obj))
     connection = connections[using]
     values = []

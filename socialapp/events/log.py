@@ -63,7 +63,7 @@ def append_event(
     if aggregate_version < 1:
         raise ValueError("aggregate versions start at 1")
     json.dumps(payload, allow_nan=False)  # JSON-safe or fail loudly, before anything is written
-    event = rows.insert(  # a prepared INSERT: every command appends (socialapp.common.rows)
+    event = rows.insert(  # an INSERT built once per process: every command appends (socialapp.common.rows)
         Event(
             event_type=event_type,
             aggregate_type=str(aggregate_type),

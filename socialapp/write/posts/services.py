@@ -92,7 +92,7 @@ def post_create(
     lock_active_actor(author.pk)
     text = clean_body(body)
     spoiler, sensitive = content_warning(spoiler_text, sensitive, current=("", False))
-    post = rows.insert(  # a prepared INSERT, not the ORM's compiler (socialapp.common.rows)
+    post = rows.insert(  # an INSERT built once per process, not the ORM's compiler (socialapp.common.rows)
         Post(
             author=author,
             body=text,
