@@ -294,6 +294,8 @@ CACHES = {"default": env.cache("CACHE_URL", default="redis://127.0.0.1:6379/0")}
 CACHES["default"]["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX", default="socialapp")
 if CACHES["default"]["BACKEND"].endswith("RedisCache"):
     CACHES["default"].setdefault("OPTIONS", {}).update({"socket_connect_timeout": 1, "socket_timeout": 1})
+    # Django's backend, keeping one Redis client per pool (socialapp/common/cache.py: cheaper per call).
+    CACHES["default"]["BACKEND"] = "socialapp.common.cache.RedisCache"
 
 # --------------------------------------------------------------------------- Celery / RabbitMQ
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="amqp://socialapp:socialapp@127.0.0.1:5672/socialapp")
