@@ -383,6 +383,10 @@ AUTH_MAX_SESSIONS = env.int("AUTH_MAX_SESSIONS", default=50)
 # beat runs `accounts.sync_sessions` this often: last uses seen by queries reach the table (the
 # sliding expiry commands check), and records missing from the cache (restart, eviction) return.
 AUTH_SESSION_SYNC_SECONDS = env.float("AUTH_SESSION_SYNC_SECONDS", default=60.0)
+# Our API's query views reuse a session record their process read from the cache for this long
+# (0: every request reads it), so a session ended by a command stops answering queries within
+# this bound instead of at once (socialapp/read/common/authentication.py, docs/read-models.md).
+QUERY_AUTH_CACHE_SECONDS = env.float("QUERY_AUTH_CACHE_SECONDS", default=1.0)
 # Rows one admin action may touch at once (deactivate, suspend, ...).
 ADMIN_BULK_ACTION_LIMIT = env.int("ADMIN_BULK_ACTION_LIMIT", default=50)
 

@@ -21,7 +21,7 @@ from socialapp.common.throttling import RateLimitHeadersMixin
 from socialapp.common.viewdocs import view_base
 from socialapp.events.consistency import TOKEN_SCHEMA
 from socialapp.read.common import lag
-from socialapp.read.common.authentication import CachedSessionAuthentication
+from socialapp.read.common.authentication import LocallyCachedSessionAuthentication
 from socialapp.read.common.consistency import HEADER, SATISFIED_HEADER, wait_for_token
 from socialapp.read.common.pagination import CURSOR_PARAMETER, LIMIT_PARAMETER, id_schema
 
@@ -78,7 +78,7 @@ def viewer_id(request: Request) -> int | None:
 class QueryView(RateLimitHeadersMixin, ScopeCheckedView, APIView):
     """Subclasses name the projectors whose read models they serve."""
 
-    authentication_classes = [CachedSessionAuthentication]
+    authentication_classes = [LocallyCachedSessionAuthentication]
     projectors: ClassVar[tuple[str, ...]] = ()
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
