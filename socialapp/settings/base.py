@@ -133,6 +133,16 @@ for _db in DATABASES.values():
             ("idle_in_transaction_session_timeout", DATABASE_IDLE_IN_TRANSACTION_TIMEOUT),
         )
     )
+# The hottest query statements (the home feed's) are prepared once per connection of `read` and
+# its replicas instead of planned on every request (socialapp/read/common/sql.py, PreparingCursor).
+# false for a transaction-pooling proxy (PgBouncer in transaction mode) in front of the read
+# database: prepared statements live in a server connection such a proxy does not keep for us.
+READ_DATABASE_PREPARED = env.bool("READ_DATABASE_PREPARED", default=True)
+if READ_DATABASE_PREPARED:
+    for _alias in ["read", *READ_REPLICAS]:
+        # psycopg's threshold for preparing on its own: only PreparingCursor asks (Django's cursors
+        # bind on the client and never prepare); without a threshold psycopg prepares nothing.
+        DATABASES[_alias]["OPTIONS"]["prepare_threshold"] = 1_000_000
 DATABASE_ROUTERS = ["socialapp.common.db_router.SideRouter"]
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -57,6 +57,23 @@ def test_feed_pages_newest_first_with_link_header(site) -> None:
     assert first["author"]["username"] == "bob" and first["liked_by_me"] is False
 
 
+def test_the_feed_statements_are_prepared_and_page_alike(site) -> None:
+    """READ_DATABASE_PREPARED (on by default): the feed's statements run as prepared statements
+    on `read` (socialapp.read.common.sql.PreparingCursor), with the same pages as unprepared."""
+    from socialapp.read.common.sql import fetchall
+    from socialapp.read.feeds.selectors import HOME_FEED_SQL
+
+    bob = site.client("bob")
+    expected = [str(p) for p in site.world.expected_feed(site.ids["bob"], 1000)]
+    assert walk(bob, "/api/socialapp/v1/feed", 2) == expected
+    since = bob.get("/api/socialapp/v1/feed", {"since": expected[-1]})
+    assert since.status_code == 200 and set(expected[:-1]) <= set(ids(since))
+    prepared = fetchall("SELECT statement FROM pg_prepared_statements WHERE NOT from_sql", using="read")
+    assert sum("WITH candidates AS" in s for (s,) in prepared) >= 2, prepared  # the plain feed and the resume
+    params = {"r": site.ids["bob"], "b": None, "n": 50}
+    assert fetchall(HOME_FEED_SQL, params, prepare=True) == fetchall(HOME_FEED_SQL, params)
+
+
 @pytest.mark.parametrize("query", [{"limit": 0}, {"limit": 101}, {"limit": "x"}, {"cursor": "garbage"}])
 def test_bad_limit_or_cursor_is_400_problem(site, query) -> None:
     r = site.client("bob").get("/api/socialapp/v1/feed", query)

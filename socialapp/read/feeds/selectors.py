@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from psycopg.types.numeric import Int8
+
 from socialapp.read.common import visibility
 from socialapp.read.common.rendered import iso_datetime, mentions_json
 from socialapp.read.common.sql import fetchall, fetchone
@@ -150,9 +152,11 @@ def home_feed(*, reader_id: int, before: int | None, limit: int, since: int | No
     """Fanned-out entries merged with the posts of large followees that were not fanned out
     (hybrid fan-out). An empty first page may mean an evicted feed: the view regenerates it
     (`maintenance.regenerate_if_empty`) and reads again. `since`: only the resume set after that
-    post (socialapp.read.feeds.resume: newer posts, and older ones written to the feed late)."""
+    post (socialapp.read.feeds.resume: newer posts, and older ones written to the feed late).
+    Both statements are fixed texts, prepared once per connection (sql.PreparingCursor)."""
+    # Ids as bigint whatever their size: one prepared statement per connection, not one per
+    # combination of the smallest integer types psycopg would pick for each value.
+    params = {"r": Int8(reader_id), "b": None if before is None else Int8(before), "n": limit}
     if since is None:
-        return fetchall(HOME_FEED_SQL, {"r": reader_id, "b": before, "n": limit})
-    return fetchall(
-        HOME_FEED_RESUME_SQL, {"r": reader_id, "b": before, "n": limit, "s": since, "st": written_since(since)}
-    )
+        return fetchall(HOME_FEED_SQL, params, prepare=True)
+    return fetchall(HOME_FEED_RESUME_SQL, {**params, "s": Int8(since), "st": written_since(since)}, prepare=True)
