@@ -1,4 +1,5 @@
-"""The base of every query view: authentication from the shared cache (never `default`), one
+"""The base of every query view: authentication from the shared cache (never `default`; held in
+the process up to QUERY_AUTH_CACHE_SECONDS), the general rate limits counted in batches, one
 read replica pinned for the whole request (when READ_REPLICA_URLS has any), the read-your-writes
 wait before, the lag header after."""
 
@@ -24,6 +25,7 @@ from socialapp.read.common import lag
 from socialapp.read.common.authentication import LocallyCachedSessionAuthentication
 from socialapp.read.common.consistency import HEADER, SATISFIED_HEADER, wait_for_token
 from socialapp.read.common.pagination import CURSOR_PARAMETER, LIMIT_PARAMETER, id_schema
+from socialapp.read.common.throttling import QUERY_THROTTLES
 
 CONSISTENCY_PARAMETERS = [
     OpenApiParameter(
@@ -79,6 +81,7 @@ class QueryView(RateLimitHeadersMixin, ScopeCheckedView, APIView):
     """Subclasses name the projectors whose read models they serve."""
 
     authentication_classes = [LocallyCachedSessionAuthentication]
+    throttle_classes = QUERY_THROTTLES  # the general rates, sent to the cache in batches (throttling.py)
     projectors: ClassVar[tuple[str, ...]] = ()
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
