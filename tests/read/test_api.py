@@ -74,6 +74,32 @@ def test_the_feed_statements_are_prepared_and_page_alike(site) -> None:
     assert fetchall(HOME_FEED_SQL, params, prepare=True) == fetchall(HOME_FEED_SQL, params)
 
 
+@pytest.mark.parametrize(
+    "accept", [None, "", "*/*", "application/json", "application/json, text/plain, */*", "text/html", "text/*"]
+)
+def test_the_negotiation_shortcut_answers_as_drf_does(site, accept) -> None:
+    """QueryView.perform_content_negotiation skips DRF's negotiation for the plain Accept headers:
+    the same renderer and media type as DRF's own, and DRF's answer for the rest."""
+    from rest_framework.negotiation import DefaultContentNegotiation
+    from rest_framework.test import APIRequestFactory
+
+    from socialapp.read.feeds.views import HomeFeedView
+
+    for query in ("", "?format=json", "?format=xml"):
+        extra = {} if accept is None else {"HTTP_ACCEPT": accept}
+        view = HomeFeedView()
+        view.format_kwarg = None
+        request = view.initialize_request(APIRequestFactory().get(f"/api/socialapp/v1/feed{query}", **extra))
+        try:
+            expected = DefaultContentNegotiation().select_renderer(request, view.get_renderers(), None)
+        except Exception as exc:  # e.g. 404 for an unknown ?format=, 406 for an unacceptable Accept
+            with pytest.raises(type(exc)):
+                view.perform_content_negotiation(request)
+            continue
+        renderer, media_type = view.perform_content_negotiation(request)
+        assert (type(renderer), media_type) == (type(expected[0]), expected[1]), (accept, query)
+
+
 @pytest.mark.parametrize("query", [{"limit": 0}, {"limit": 101}, {"limit": "x"}, {"cursor": "garbage"}])
 def test_bad_limit_or_cursor_is_400_problem(site, query) -> None:
     r = site.client("bob").get("/api/socialapp/v1/feed", query)
