@@ -71,7 +71,10 @@ def test_the_feed_statements_are_prepared_and_page_alike(site) -> None:
     prepared = fetchall("SELECT statement FROM pg_prepared_statements WHERE NOT from_sql", using="read")
     assert sum("WITH candidates AS" in s for (s,) in prepared) >= 2, prepared  # the plain feed and the resume
     params = {"r": site.ids["bob"], "b": None, "n": 50}
-    assert fetchall(HOME_FEED_SQL, params, prepare=True) == fetchall(HOME_FEED_SQL, params)
+    with CaptureQueriesContext(connections["read"]) as read:
+        assert fetchall(HOME_FEED_SQL, params, prepare=True) == fetchall(HOME_FEED_SQL, params)
+    prepared_sql, plain_sql = (q["sql"] for q in read.captured_queries)
+    assert prepared_sql == plain_sql and f"reader_id = {site.ids['bob']}" in prepared_sql  # logged as it ran
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import connections
-from django.db.backends.postgresql.base import ServerBindingCursor
+from django.db.backends.postgresql.base import CursorDebugWrapper, ServerBindingCursor
+from django.db.backends.utils import CursorWrapper
 
 from socialapp.common.replicas import is_replica, query_alias, stick_to_primary
 
@@ -35,6 +36,16 @@ class PreparingCursor(ServerBindingCursor):
         return super().execute(query, params, prepare=True if prepare is None else prepare, binary=binary)
 
 
+class PreparedDebugWrapper(CursorDebugWrapper):
+    """The queries log (DEBUG, the tests' CaptureQueriesContext) of a PreparingCursor: the
+    statement with its parameters inlined. Django's own wrapper reads it back from psycopg's last
+    client-side query, which a prepared execution does not have (it logged None)."""
+
+    def execute(self, sql: Any, params: Any = None) -> Any:
+        with self.debug_sql(self.db.ops.compose_sql(sql, params)):
+            return CursorWrapper.execute(self, sql, params)
+
+
 def _cursor(alias: str, prepare: bool) -> Any:
     """Django's cursor on `alias`; with `prepare`, Django's wrapper (execute wrappers, the
     queries log of tests and DEBUG) around a PreparingCursor on the same connection."""
@@ -46,7 +57,7 @@ def _cursor(alias: str, prepare: bool) -> Any:
     connection.validate_thread_sharing()
     with connection.wrap_database_errors:
         raw = PreparingCursor(connection.connection)
-    return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+    return PreparedDebugWrapper(raw, connection) if connection.queries_logged else connection.make_cursor(raw)
 
 
 def execute(sql: str, params: Any = None, *, using: str = READ) -> int:
