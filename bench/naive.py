@@ -22,7 +22,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from socialapp.read.common.authentication import CachedSessionAuthentication
+from socialapp.read.common.authentication import LocallyCachedSessionAuthentication
 from socialapp.read.common.rendered import iso_datetime, mentions_json, serve_rendered_page
 
 NAIVE_FEED_SQL = f"""
@@ -57,7 +57,7 @@ def naive_home_feed(*, reader_id: int, before: int | None, limit: int) -> list[t
 class NaiveFeedView(APIView):
     """`GET /bench/naive-feed`: the same page as `GET /api/socialapp/v1/feed`, from the write tables."""
 
-    authentication_classes = [CachedSessionAuthentication]
+    authentication_classes = [LocallyCachedSessionAuthentication]
     permission_classes = [IsAuthenticated]
 
     def get(self, request: Request) -> HttpResponse:

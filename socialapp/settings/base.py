@@ -133,6 +133,16 @@ for _db in DATABASES.values():
             ("idle_in_transaction_session_timeout", DATABASE_IDLE_IN_TRANSACTION_TIMEOUT),
         )
     )
+# The hottest query statements (the home feed's) are prepared once per connection of `read` and
+# its replicas instead of planned on every request (socialapp/read/common/sql.py, PreparingCursor).
+# false for a transaction-pooling proxy (PgBouncer in transaction mode) in front of the read
+# database: prepared statements live in a server connection such a proxy does not keep for us.
+READ_DATABASE_PREPARED = env.bool("READ_DATABASE_PREPARED", default=True)
+if READ_DATABASE_PREPARED:
+    for _alias in ["read", *READ_REPLICAS]:
+        # psycopg's threshold for preparing on its own: only PreparingCursor asks (Django's cursors
+        # bind on the client and never prepare); without a threshold psycopg prepares nothing.
+        DATABASES[_alias]["OPTIONS"]["prepare_threshold"] = 1_000_000
 DATABASE_ROUTERS = ["socialapp.common.db_router.SideRouter"]
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -294,6 +304,8 @@ CACHES = {"default": env.cache("CACHE_URL", default="redis://127.0.0.1:6379/0")}
 CACHES["default"]["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX", default="socialapp")
 if CACHES["default"]["BACKEND"].endswith("RedisCache"):
     CACHES["default"].setdefault("OPTIONS", {}).update({"socket_connect_timeout": 1, "socket_timeout": 1})
+    # Django's backend, keeping one Redis client per pool (socialapp/common/cache.py: cheaper per call).
+    CACHES["default"]["BACKEND"] = "socialapp.common.cache.RedisCache"
 
 # --------------------------------------------------------------------------- Celery / RabbitMQ
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="amqp://socialapp:socialapp@127.0.0.1:5672/socialapp")
@@ -381,6 +393,10 @@ AUTH_MAX_SESSIONS = env.int("AUTH_MAX_SESSIONS", default=50)
 # beat runs `accounts.sync_sessions` this often: last uses seen by queries reach the table (the
 # sliding expiry commands check), and records missing from the cache (restart, eviction) return.
 AUTH_SESSION_SYNC_SECONDS = env.float("AUTH_SESSION_SYNC_SECONDS", default=60.0)
+# Our API's query views reuse a session record their process read from the cache for this long
+# (0: every request reads it), so a session ended by a command stops answering queries within
+# this bound instead of at once (socialapp/read/common/authentication.py, docs/read-models.md).
+QUERY_AUTH_CACHE_SECONDS = env.float("QUERY_AUTH_CACHE_SECONDS", default=1.0)
 # Rows one admin action may touch at once (deactivate, suspend, ...).
 ADMIN_BULK_ACTION_LIMIT = env.int("ADMIN_BULK_ACTION_LIMIT", default=50)
 

@@ -45,3 +45,6 @@ REST_FRAMEWORK = {
 # One Redis for every run: each run's keys under its own prefix (never `cache.clear()`: FLUSHDB).
 CACHES["default"]["KEY_PREFIX"] = f"test_socialapp{TEST_TAG}"
 METRICS_TOKEN = "test-metrics-token"
+# Revocation at once on the query side too, as most tests expect right after a logout or a
+# suspension; tests/read/test_query_auth.py turns the one-second reuse on where it tests it.
+QUERY_AUTH_CACHE_SECONDS = 0.0

@@ -57,6 +57,52 @@ def test_feed_pages_newest_first_with_link_header(site) -> None:
     assert first["author"]["username"] == "bob" and first["liked_by_me"] is False
 
 
+def test_the_feed_statements_are_prepared_and_page_alike(site) -> None:
+    """READ_DATABASE_PREPARED (on by default): the feed's statements run as prepared statements
+    on `read` (socialapp.read.common.sql.PreparingCursor), with the same pages as unprepared."""
+    from socialapp.read.common.sql import fetchall
+    from socialapp.read.feeds.selectors import HOME_FEED_SQL
+
+    bob = site.client("bob")
+    expected = [str(p) for p in site.world.expected_feed(site.ids["bob"], 1000)]
+    assert walk(bob, "/api/socialapp/v1/feed", 2) == expected
+    since = bob.get("/api/socialapp/v1/feed", {"since": expected[-1]})
+    assert since.status_code == 200 and set(expected[:-1]) <= set(ids(since))
+    prepared = fetchall("SELECT statement FROM pg_prepared_statements WHERE NOT from_sql", using="read")
+    assert sum("WITH candidates AS" in s for (s,) in prepared) >= 2, prepared  # the plain feed and the resume
+    params = {"r": site.ids["bob"], "b": None, "n": 50}
+    with CaptureQueriesContext(connections["read"]) as read:
+        assert fetchall(HOME_FEED_SQL, params, prepare=True) == fetchall(HOME_FEED_SQL, params)
+    prepared_sql, plain_sql = (q["sql"] for q in read.captured_queries)
+    assert prepared_sql == plain_sql and f"reader_id = {site.ids['bob']}" in prepared_sql  # logged as it ran
+
+
+@pytest.mark.parametrize(
+    "accept", [None, "", "*/*", "application/json", "application/json, text/plain, */*", "text/html", "text/*"]
+)
+def test_the_negotiation_shortcut_answers_as_drf_does(site, accept) -> None:
+    """QueryView.perform_content_negotiation skips DRF's negotiation for the plain Accept headers:
+    the same renderer and media type as DRF's own, and DRF's answer for the rest."""
+    from rest_framework.negotiation import DefaultContentNegotiation
+    from rest_framework.test import APIRequestFactory
+
+    from socialapp.read.feeds.views import HomeFeedView
+
+    for query in ("", "?format=json", "?format=xml"):
+        extra = {} if accept is None else {"HTTP_ACCEPT": accept}
+        view = HomeFeedView()
+        view.format_kwarg = None
+        request = view.initialize_request(APIRequestFactory().get(f"/api/socialapp/v1/feed{query}", **extra))
+        try:
+            expected = DefaultContentNegotiation().select_renderer(request, view.get_renderers(), None)
+        except Exception as exc:  # e.g. 404 for an unknown ?format=, 406 for an unacceptable Accept
+            with pytest.raises(type(exc)):
+                view.perform_content_negotiation(request)
+            continue
+        renderer, media_type = view.perform_content_negotiation(request)
+        assert (type(renderer), media_type) == (type(expected[0]), expected[1]), (accept, query)
+
+
 @pytest.mark.parametrize("query", [{"limit": 0}, {"limit": 101}, {"limit": "x"}, {"cursor": "garbage"}])
 def test_bad_limit_or_cursor_is_400_problem(site, query) -> None:
     r = site.client("bob").get("/api/socialapp/v1/feed", query)

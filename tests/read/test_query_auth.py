@@ -178,3 +178,53 @@ def test_cache_down_queries_answer_503_and_commands_carry_on():
     assert query_status(again) == 401
     sync_sessions()
     assert query_status(again) == 200
+
+
+# --------------------------------------------------------------------------- held in the process
+# Our API's query views reuse a session record for QUERY_AUTH_CACHE_SECONDS (the test settings
+# turn it off; production's default is 1 s): revocation within that bound, never longer.
+
+
+@override_settings(QUERY_AUTH_CACHE_SECONDS=1.0)
+def test_a_held_session_needs_no_cache_read_and_no_write_database():
+    client = login()
+    assert query_status(client) == 200  # read from the cache, then held
+    backend = cache._cache
+    calls = []
+    original = backend.get_many
+    backend.get_many = lambda *a, **k: calls.append(a) or original(*a, **k)
+    try:
+        assert query_status(client) == 200
+    finally:
+        backend.get_many = original
+    assert calls == []  # answered from the process's copy
+    assert query_status(APIClient()) == 401  # anonymous: still refused where a caller is needed
+
+
+@override_settings(QUERY_AUTH_CACHE_SECONDS=1.0)
+def test_revocation_reaches_held_sessions_within_the_bound():
+    first, second = login(), login()
+    assert query_status(first) == 200 and query_status(second) == 200
+    ended = time.monotonic()
+    assert first.post("/api/socialapp/v1/auth/logout").status_code == 204
+    wait_for(lambda: query_status(first) == 401, timeout=3, interval=0.05, what="the held session to end")
+    assert time.monotonic() - ended <= 1.0 + 0.5  # the bound, plus a test machine's scheduling
+    assert query_status(second) == 200
+
+
+@override_settings(QUERY_AUTH_CACHE_SECONDS=1.0)
+def test_a_refused_token_is_not_held():
+    client = login()
+    key = session_key(hash_token(client.secret))
+    record = cache.get(key)
+    cache.delete(key)
+    assert query_status(client) == 401
+    cache.set(key, record, 60)  # published again (the periodic task): accepted at once
+    assert query_status(client) == 200
+
+
+@override_settings(QUERY_AUTH_CACHE_SECONDS=60.0, AUTH_TOKEN_TTL_SECONDS=2, AUTH_TOKEN_TOUCH_SECONDS=3600)
+def test_a_held_session_still_expires():
+    client = login()
+    assert query_status(client) == 200
+    wait_for(lambda: query_status(client) == 401, timeout=10, interval=0.2, what="the held session to expire")

@@ -1,4 +1,5 @@
-"""The base of every query view: authentication from the shared cache (never `default`), one
+"""The base of every query view: authentication from the shared cache (never `default`; held in
+the process up to QUERY_AUTH_CACHE_SECONDS), the general rate limits counted in batches, one
 read replica pinned for the whole request (when READ_REPLICA_URLS has any), the read-your-writes
 wait before, the lag header after."""
 
@@ -12,6 +13,7 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from socialapp.common.errors import ValidationFailed
@@ -21,9 +23,10 @@ from socialapp.common.throttling import RateLimitHeadersMixin
 from socialapp.common.viewdocs import view_base
 from socialapp.events.consistency import TOKEN_SCHEMA
 from socialapp.read.common import lag
-from socialapp.read.common.authentication import CachedSessionAuthentication
+from socialapp.read.common.authentication import LocallyCachedSessionAuthentication
 from socialapp.read.common.consistency import HEADER, SATISFIED_HEADER, wait_for_token
 from socialapp.read.common.pagination import CURSOR_PARAMETER, LIMIT_PARAMETER, id_schema
+from socialapp.read.common.throttling import QUERY_THROTTLES
 
 CONSISTENCY_PARAMETERS = [
     OpenApiParameter(
@@ -51,6 +54,8 @@ CONSISTENCY_PARAMETERS = [
         "the bounded wait ran out. Absent without a token.",
     ),
 ]
+# Accept headers whose negotiation with the JSON renderer alone always ends on application/json.
+_PLAIN_ACCEPT = frozenset({"*/*", "application/json", "application/json, text/plain, */*"})
 PAGE_PARAMETERS = [
     LIMIT_PARAMETER,
     CURSOR_PARAMETER,
@@ -78,7 +83,8 @@ def viewer_id(request: Request) -> int | None:
 class QueryView(RateLimitHeadersMixin, ScopeCheckedView, APIView):
     """Subclasses name the projectors whose read models they serve."""
 
-    authentication_classes = [CachedSessionAuthentication]
+    authentication_classes = [LocallyCachedSessionAuthentication]
+    throttle_classes = QUERY_THROTTLES  # the general rates, sent to the cache in batches (throttling.py)
     projectors: ClassVar[tuple[str, ...]] = ()
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
@@ -88,6 +94,22 @@ class QueryView(RateLimitHeadersMixin, ScopeCheckedView, APIView):
             return super().dispatch(request, *args, **kwargs)
         with pinned_for_request():
             return super().dispatch(request, *args, **kwargs)
+
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> tuple[Any, str]:
+        """Nearly every query accepts anything, or JSON, and JSON is all these views render: that
+        answer without DRF's negotiation (Accept parsed into media types and matched against each
+        renderer, per request), which still decides every other case (another Accept, `?format=`)
+        and gives the same answer for these (tests/read/test_api.py)."""
+        renderers = self.get_renderers()
+        if (
+            request.META.get("HTTP_ACCEPT", "*/*") in _PLAIN_ACCEPT
+            and len(renderers) == 1
+            and renderers[0].media_type == "application/json"
+            and self.format_kwarg is None
+            and api_settings.URL_FORMAT_OVERRIDE not in request.query_params
+        ):
+            return renderers[0], "application/json"
+        return super().perform_content_negotiation(request, force)
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)

@@ -1,5 +1,6 @@
 """Reads of posts, comments, hashtag timelines and home feeds: `read` alias only, and never a
 write (regenerating an evicted feed is the view's explicit step: socialapp.read.feeds.maintenance).
+Every statement here is a fixed text, prepared once per connection (sql.PreparingCursor).
 
 Visibility is re-checked here on every read, for the viewer and the place the status is read in,
 by the one rule (socialapp.read.common.visibility: liveness, per-post visibility, blocks, mutes)
@@ -11,6 +12,8 @@ rewriting anyone's stored feed.
 from __future__ import annotations
 
 from typing import Any
+
+from psycopg.types.numeric import Int8
 
 from socialapp.read.common import visibility
 from socialapp.read.common.rendered import iso_datetime, mentions_json
@@ -43,11 +46,19 @@ COMMENT_JSON = (
 Rendered = tuple[Any, ...]
 
 
+def _bigints(params: dict[str, Any]) -> dict[str, Any]:
+    """Ids (and the viewer) bound as bigint whatever their size, None as NULL: each prepared
+    statement then has one parameter signature, not one per combination of the smallest integer
+    types psycopg would pick for each value (sql.PreparingCursor)."""
+    return {k: Int8(v) if isinstance(v, int) and not isinstance(v, bool) else v for k, v in params.items()}
+
+
 def _posts(where: str, params: dict[str, Any], limit: int, context: Context) -> list[Rendered]:
     return fetchall(
         f"SELECT {POST_COLUMNS} FROM read_post p WHERE {where} AND {visibility.post_visible('p', VIEWER, context)}"
         " ORDER BY p.post_id DESC LIMIT %(n)s",
-        {**params, "n": limit},
+        {**_bigints(params), "n": limit},
+        prepare=True,
     )
 
 
@@ -61,7 +72,8 @@ def post_detail(*, post_id: int, viewer_id: int | None) -> tuple[int, str] | Non
     row = fetchone(
         f"SELECT p.version, {POST_JSON} FROM read_post p WHERE p.post_id = %(id)s"
         f" AND {visibility.post_visible('p', VIEWER, Context.DETAIL)}",
-        {"id": post_id, "viewer": viewer_id},
+        _bigints({"id": post_id, "viewer": viewer_id}),
+        prepare=True,
     )
     return (row[0], row[1]) if row else None
 
@@ -73,7 +85,8 @@ def post_visible(post_id: int, viewer_id: int | None) -> bool:
     return (
         fetchone(
             f"SELECT 1 FROM read_post p WHERE p.post_id = %(id)s AND {visibility.post_visible('p', VIEWER, Context.DETAIL)}",
-            {"id": post_id, "viewer": viewer_id},
+            _bigints({"id": post_id, "viewer": viewer_id}),
+            prepare=True,
         )
         is not None
     )
@@ -94,7 +107,8 @@ def tag_posts(*, tag: str, viewer_id: int | None, before: int | None, limit: int
         f" WHERE t.tag = %(tag)s AND (%(b)s::bigint IS NULL OR t.post_id < %(b)s)"
         f" AND {visibility.post_visible('p', VIEWER, Context.TAG)}"
         " ORDER BY t.post_id DESC LIMIT %(n)s",
-        {"tag": tag.lower().lstrip("#"), "b": before, "viewer": viewer_id, "n": limit},
+        {**_bigints({"b": before, "viewer": viewer_id}), "tag": tag.lower().lstrip("#"), "n": limit},
+        prepare=True,
     )
 
 
@@ -108,7 +122,8 @@ def post_comments(*, post_id: int, viewer_id: int | None, after: int | None, lim
         " AND (%(a)s::bigint IS NULL OR c.comment_id > %(a)s)"
         f" AND {comment_visible('c', VIEWER, Context.THREAD)}"
         " ORDER BY c.comment_id LIMIT %(n)s",
-        {"p": post_id, "a": after, "n": limit, "viewer": viewer_id},
+        {**_bigints({"p": post_id, "a": after, "viewer": viewer_id}), "n": limit},
+        prepare=True,
     )
 
 
@@ -150,9 +165,11 @@ def home_feed(*, reader_id: int, before: int | None, limit: int, since: int | No
     """Fanned-out entries merged with the posts of large followees that were not fanned out
     (hybrid fan-out). An empty first page may mean an evicted feed: the view regenerates it
     (`maintenance.regenerate_if_empty`) and reads again. `since`: only the resume set after that
-    post (socialapp.read.feeds.resume: newer posts, and older ones written to the feed late)."""
+    post (socialapp.read.feeds.resume: newer posts, and older ones written to the feed late).
+    Both statements are fixed texts, prepared once per connection (sql.PreparingCursor)."""
+    params = {**_bigints({"r": reader_id, "b": before}), "n": limit}
     if since is None:
-        return fetchall(HOME_FEED_SQL, {"r": reader_id, "b": before, "n": limit})
+        return fetchall(HOME_FEED_SQL, params, prepare=True)
     return fetchall(
-        HOME_FEED_RESUME_SQL, {"r": reader_id, "b": before, "n": limit, "s": since, "st": written_since(since)}
+        HOME_FEED_RESUME_SQL, {**params, **_bigints({"s": since}), "st": written_since(since)}, prepare=True
     )
