@@ -491,6 +491,9 @@ class OverlappedPush:
     def __init__(self, projector: SearchProjector, events: Sequence[EventMessage], future: Future[Any]) -> None:
         self.projector, self.events, self.future = projector, events, future
 
+    def done(self) -> bool:
+        return self.future.done()
+
     def result(self) -> dict[Any, PermanentError]:
         rejected = self.future.result()
         refused, unmatched = _refusals([*SearchProjector._carried, *rejected], self.events)
