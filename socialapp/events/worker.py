@@ -245,20 +245,20 @@ class MessageHandler:
             self.drain()
 
     def ready(self) -> bool:
-        """Worth a drain on an idle turn: a partial batch that waited `min_wait`, or pushes to settle."""
+        """Worth a drain on an idle turn: a partial batch that waited `min_wait`, or a push that
+        returned (never wait for one here: the timer also fires between two full batches)."""
         if self.pending:
             return time.monotonic() - self.first_at >= self.min_wait
-        return bool(self.inflight)
+        return bool(self.inflight) and self.inflight[0][2].done()
 
     def drain(self, *, final: bool = False) -> None:
-        """Apply whatever is pending (the timer calls this for partial batches); with nothing
-        pending, or `final`, also wait for the pushes in flight and settle their batches."""
+        """Apply whatever is pending (the timer calls this for partial batches), and settle the
+        batches whose pushes returned (`final`: wait for every push in flight)."""
         items, self.pending = self.pending, []
         try:
             if items:
                 self._process(items)
-            if final or not items:
-                self._settle_inflight()
+            self._settle_inflight(wait=final)
         except BaseException:
             # Never leave a delivery unsettled: a later `multiple` ack would cover it unapplied.
             for batch in [items, *(entry[0] for entry in self.inflight)]:
@@ -269,11 +269,11 @@ class MessageHandler:
             self.inflight = []
             raise
 
-    def _settle_inflight(self) -> None:
-        """Wait for the pushes in flight, oldest first, and settle their batches; a batch whose
-        push failed is applied again on the synchronous path (duplicates for the state, then
-        the push with its retries, backoff and dead letters)."""
-        while self.inflight:
+    def _settle_inflight(self, *, wait: bool = True) -> None:
+        """Settle the batches whose pushes returned, oldest first (`wait`: wait for every push in
+        flight); a batch whose push failed is applied again on the synchronous path (duplicates
+        for the state, then the push with its retries, backoff and dead letters)."""
+        while self.inflight and (wait or self.inflight[0][2].done()):
             items, outcomes, push, elapsed = self.inflight.pop(0)
             try:
                 refused = push.result()
