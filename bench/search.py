@@ -21,10 +21,13 @@ development data. Every figure comes from one run, in this order:
    refresh) plus one refresh, beside raw single-threaded `helpers.bulk` of the same documents
    into the same index plus one refresh, and the ratio; both legs warmed up first. Also the same
    number appended live (500 per transaction, bounded by this process's writer), and the
-   projector alone in process, one event per apply and in batches;
+   projector alone in process, one event per apply, in batches, and in batches whose pushes
+   overlap the next batch's apply (as the worker runs it);
 3. commit-to-searchable p50/p90/p99/max over BENCH_SEARCH_PROBES posts: from the commit of
    `post_create` (the real command, paced at BENCH_SEARCH_BACKGROUND_RATE: the background load)
-   to a search finding the post (one poller, every BENCH_SEARCH_POLL_MS; includes the 1 s refresh);
+   to a search finding the post (one poller, every BENCH_SEARCH_POLL_MS; includes the 1 s refresh),
+   and the cost of that steady stream: CPU ms per post of the search worker, the relay and
+   Elasticsearch, bulk requests and refreshes per 100 posts;
 4. search latency p50/p99 of the posts search selector (Elasticsearch + the read-DB visibility
    re-check), users and hashtags, on the whole corpus.
 
@@ -128,6 +131,38 @@ def start_search_pipeline(env: dict[str, str]) -> tuple:
     return relay, worker
 
 
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(sessions: dict[int, str]) -> dict[str, float]:
+    """CPU seconds used so far (reaped children included) by the processes of each session (the
+    relay's and the worker's, by the session leader's pid) and by Elasticsearch, from /proc."""
+    from pathlib import Path
+
+    ticks = dict.fromkeys([*sessions.values(), "elasticsearch"], 0)
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            raw = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        comm, rest = raw[raw.index("(") + 1 : raw.rindex(")")], raw[raw.rindex(")") + 2 :].split()
+        used = sum(int(v) for v in rest[11:15])
+        if int(rest[3]) in sessions:
+            ticks[sessions[int(rest[3])]] += used
+        elif comm == "java" and b"elasticsearch" in Path(f"/proc/{pid}/cmdline").read_bytes():
+            ticks["elasticsearch"] += used
+    return {kind: n / CLK_TCK for kind, n in ticks.items()}
+
+
+def es_requests() -> dict[str, int]:
+    """Bulk requests and refreshes so far on the benchmark's indexes (every shard counted)."""
+    from socialapp.read.search.client import get_client
+
+    total = get_client().indices.stats(index=f"{settings.ELASTICSEARCH_INDEX_PREFIX}-*", metric="bulk,refresh")
+    total = total["_all"]["total"]
+    return {"bulk_requests": total["bulk"]["total_operations"], "refreshes": total["refresh"]["total"]}
+
+
 def wait_pushed(lo: int, hi: int, timeout: float = 900) -> None:
     """Until every post with an id in [lo, hi) is in the search state and none is pending: all
     acknowledged by Elasticsearch. Polls the read database ten times a second and never forces
@@ -196,6 +231,20 @@ def measure_indexing(rng: random.Random) -> dict:
         len(batch), lambda: [projector.apply_batch(batch[i : i + size]) for i in range(0, len(batch), size)]
     )
 
+    def overlapped(todo: list[EventMessage]) -> None:
+        """As the worker does it: each batch's push runs while the next batch applies."""
+        push = None
+        for i in range(0, len(todo), size):
+            _outcomes, following = projector._apply_batch_overlapped(todo[i : i + size])
+            if push is not None:
+                push.result()
+            push = following
+        if push is not None:
+            push.result()
+
+    again = events(8 << 40, min(5000, N_PIPELINE))
+    overlapped_rate = rate(len(again), lambda: overlapped(again))
+
     # Through the pipeline: a relay that routes to the search queue only + one search worker
     # process (batches of SEARCH_BATCH_SIZE). Capacity: the documents' events committed in one
     # transaction, timed from that commit until all are acknowledged by Elasticsearch, then one
@@ -229,7 +278,7 @@ def measure_indexing(rng: random.Random) -> dict:
             wait_pushed(SEARCH_ID_BASE + offset, SEARCH_ID_BASE + offset + len(payloads))
             es.indices.refresh(index=alias)
         live_s = timer.seconds
-        latency = measure_commit_to_searchable(rng)
+        latency = measure_commit_to_searchable(rng, {relay.pid: "relay", worker.pid: "search worker"})
     finally:
         worker.stop()
         relay.stop()
@@ -245,11 +294,12 @@ def measure_indexing(rng: random.Random) -> dict:
         "live_append_events_per_s": round(len(payloads) / appended_s),
         "projector_in_process_per_event_docs_per_s": round(per_event_rate),
         "projector_in_process_batched_docs_per_s": round(batched_rate),
+        "projector_in_process_overlapped_docs_per_s": round(overlapped_rate),
         "commit_to_searchable": latency,
     }
 
 
-def measure_commit_to_searchable(rng: random.Random) -> dict:
+def measure_commit_to_searchable(rng: random.Random, sessions: dict[int, str]) -> dict:
     """Commit of `post_create` (the real command, paced at BENCH_SEARCH_BACKGROUND_RATE a second:
     the commands are the background load) to the post being returned by an Elasticsearch search.
 
@@ -257,7 +307,12 @@ def measure_commit_to_searchable(rng: random.Random) -> dict:
     which of the outstanding posts a search finds (one small `terms` query: no refresh forced,
     a few requests a second rather than one loop per probe). A sample is the time from the
     commit to the answer that first contains the post, so it overstates by up to one poll
-    interval. The first BENCH_SEARCH_WARMUP posts are not counted."""
+    interval. The first BENCH_SEARCH_WARMUP posts are not counted.
+
+    Also the cost of that steady stream: CPU seconds of the search worker, the relay and
+    Elasticsearch per post (from /proc, over the whole paced phase and until the last post is
+    searchable; Elasticsearch's includes the poller's searches and anything else using it), and
+    the bulk requests and refreshes Elasticsearch counted on the benchmark's indexes."""
     import threading
 
     from socialapp.read.search import indexes
@@ -310,6 +365,7 @@ def measure_commit_to_searchable(rng: random.Random) -> dict:
         created += 1
 
     poller = threading.Thread(target=poll)
+    cpu_before, es_before = cpu_seconds(sessions), es_requests()
     poller.start()
     started = time.perf_counter()
     try:
@@ -323,7 +379,11 @@ def measure_commit_to_searchable(rng: random.Random) -> dict:
         done.set()
         finished.set()
         poller.join()
+    cpu = {kind: used - cpu_before[kind] for kind, used in cpu_seconds(sessions).items()}
+    es_after = es_requests()
     return {
+        "cpu_ms_per_post": {kind: round(used * 1000 / created, 2) for kind, used in cpu.items()},
+        "es_per_100_posts": {k: round((es_after[k] - es_before[k]) * 100 / created, 1) for k in es_after},
         "samples": len(samples),
         "never_searchable": len(outstanding),
         "background_commands_per_s": round(created / elapsed, 1),

@@ -108,9 +108,15 @@ class ProjectorConsumerStep(bootsteps.ConsumerStep):
         if batching:
             # The bound on a partial batch's wait where the socket is not watched; where it is,
             # `on_tick` applies a partial batch as soon as the socket is empty, and the timer is
-            # only a safety net: 50 wake-ups a second of an idle worker were wasted CPU.
+            # only a safety net: 50 wake-ups a second of an idle worker were wasted CPU. A projector
+            # that lets partial batches collect (`batch_wait_ms`) or pushes overlapped needs the timer
+            # on that scale, since an idle hub wakes for nothing else.
             wait = settings.EVENTS_BATCH_WAIT_MS / 1000
-            self._timer_entry = c.timer.call_repeatedly(max(wait, 1.0) if watched else wait, self._drain_all)
+            interval = max(wait, 1.0) if watched else wait
+            for handler in self.handlers:
+                if handler.min_wait or handler.overlapped is not None:
+                    interval = min(interval, max(handler.min_wait, wait))
+            self._timer_entry = c.timer.call_repeatedly(interval, self._drain_all)
 
     def _watch_socket(self, c: Any, batching: bool) -> bool:
         """On every turn of the event loop: process the frames the bulk reader already holds
@@ -136,7 +142,7 @@ class ProjectorConsumerStep(bootsteps.ConsumerStep):
                     connection.drain_events(timeout=0)
                 except TimeoutError:
                     break
-            if batching and any(handler.pending for handler in self.handlers) and not poller.poll(0) and not buffered():
+            if batching and any(handler.ready() for handler in self.handlers) and not poller.poll(0) and not buffered():
                 self._drain_all()
 
         self._tick = on_tick
@@ -161,13 +167,15 @@ class ProjectorConsumerStep(bootsteps.ConsumerStep):
         if self._tick is not None:
             self._hub.on_tick.discard(self._tick)
             self._tick = None
-        self._drain_all()
+        self._drain_all(final=True)
         self.handlers = []
 
-    def _drain_all(self) -> None:
+    def _drain_all(self, *, final: bool = False) -> None:
         for handler in self.handlers:
+            if not (final or handler.ready()):
+                continue
             try:
-                handler.drain()
+                handler.drain(final=final)
             except Exception as exc:
                 log.warning("%s: could not apply a pending batch (%s: %s)", handler.projector.name,
                             type(exc).__name__, _short(exc))  # fmt: skip
@@ -195,7 +203,11 @@ class ProjectorConsumerStep(bootsteps.ConsumerStep):
             # other projector's deliveries share it.
             handler = MessageHandler(projector, channel, batch_size=batch_size, multiple_acks=len(projectors) == 1)
             self.handlers.append(handler)
-            prefetch = settings.EVENTS_PREFETCH if batch_size == 1 else max(settings.EVENTS_PREFETCH, 2 * batch_size)
+            # Room for the batch being collected, the one applying and (overlapped pushes) the one pushing.
+            depth = 3 if handler.overlapped else 2
+            prefetch = (
+                settings.EVENTS_PREFETCH if batch_size == 1 else max(settings.EVENTS_PREFETCH, depth * batch_size)
+            )
             consumers.append(
                 DeliveryConsumer(
                     channel,
@@ -288,6 +300,13 @@ class MessageHandler:
         self.multiple_acks = multiple_acks
         self.pending: list[tuple[Any, Any, Any]] = []  # (event, body, message), not yet applied
         self._checked_at = -1e9  # when the database connections were last checked (monotonic)
+        self.first_at = 0.0  # when the oldest pending message arrived
+        # A projector may let partial batches collect (`batch_wait_ms`) and push to an external
+        # store while its next batch applies (`apply_batch_overlapped`, search): then a batch's
+        # messages are settled once its push returned, in order (`inflight`).
+        self.min_wait = (getattr(projector, "batch_wait_ms", 0) or 0) / 1000 if batch_size > 1 else 0.0
+        self.overlapped = getattr(projector, "apply_batch_overlapped", None) if batch_size > 1 else None
+        self.inflight: list[tuple[list[tuple[Any, Any, Any]], list[Any], Any, float]] = []
 
     def __call__(self, message: Any) -> None:
         from socialapp.events import metrics
@@ -301,25 +320,56 @@ class MessageHandler:
             metrics.FAILED.labels(self.projector.name, "permanent").inc()
             message.reject(requeue=False)
             return
+        if not self.pending:
+            self.first_at = time.monotonic()
         self.pending.append((event, body, message))
         if len(self.pending) >= self.batch_size:
             self.drain()
 
-    def drain(self) -> None:
-        """Apply whatever is pending (the timer calls this for partial batches)."""
+    def ready(self) -> bool:
+        """Worth a drain on an idle turn: a partial batch that waited `min_wait`, or a push that
+        returned (never wait for one here: the timer also fires between two full batches)."""
+        if self.pending:
+            return time.monotonic() - self.first_at >= self.min_wait
+        return bool(self.inflight) and self.inflight[0][2].done()
+
+    def drain(self, *, final: bool = False) -> None:
+        """Apply whatever is pending (the timer calls this for partial batches), and settle the
+        batches whose pushes returned (`final`: wait for every push in flight)."""
         items, self.pending = self.pending, []
-        if items:
-            try:
+        try:
+            if items:
                 self._process(items)
-            except BaseException:
-                # Never leave a delivery unsettled: a later `multiple` ack would cover it unapplied.
-                for _event, _body, message in items:
+            self._settle_inflight(wait=final)
+        except BaseException:
+            # Never leave a delivery unsettled: a later `multiple` ack would cover it unapplied.
+            for batch in [items, *(entry[0] for entry in self.inflight)]:
+                for _event, _body, message in batch:
                     if not message.acknowledged:
                         with contextlib.suppress(Exception):
                             message.requeue()
-                raise
+            self.inflight = []
+            raise
 
-    def _process(self, items: list[tuple[Any, Any, Any]]) -> None:
+    def _settle_inflight(self, *, wait: bool = True) -> None:
+        """Settle the batches whose pushes returned, oldest first (`wait`: wait for every push in
+        flight); a batch whose push failed is applied again on the synchronous path (duplicates
+        for the state, then the push with its retries, backoff and dead letters)."""
+        while self.inflight and (wait or self.inflight[0][2].done()):
+            items, outcomes, push, elapsed = self.inflight.pop(0)
+            try:
+                refused = push.result()
+            except Exception as exc:
+                log.warning("%s: push of a batch of %d failed (%s: %s); applying it again", self.projector.name,
+                            len(items), type(exc).__name__, _short(exc))  # fmt: skip
+                self._process(items, overlap=False)
+                continue
+            for index, (event, _body, _message) in enumerate(items):
+                if event.event_id in refused and not isinstance(outcomes[index], Exception):
+                    outcomes[index] = refused[event.event_id]
+            self._settle(items, outcomes, elapsed)
+
+    def _process(self, items: list[tuple[Any, Any, Any]], *, overlap: bool = True) -> None:
         from django.conf import settings
         from django.db import close_old_connections
 
@@ -330,11 +380,15 @@ class MessageHandler:
         events = [event for event, _body, _message in items]
         what = events[0].event_id if len(events) == 1 else f"a batch of {len(events)}"
         attempt = 0
+        push = None
         while True:
             self._check_connections(close_old_connections)
             started = time.perf_counter()
             try:
-                outcomes = self.projector.apply_batch(events)
+                if overlap and self.overlapped is not None:
+                    outcomes, push = self.overlapped(events)
+                else:
+                    outcomes = self.projector.apply_batch(events)
                 break
             except Exception as exc:
                 if not is_transient(exc):  # a bug outside any one event (after_commit, the batch plumbing)
@@ -363,6 +417,17 @@ class MessageHandler:
                     self._requeue_at_tail(body, message, exc)
                 return
         elapsed = time.perf_counter() - started
+        if push is not None:
+            self._settle_inflight()  # the earlier pushes ran while this batch applied
+            self.inflight.append((items, outcomes, push, elapsed))
+            return
+        self._settle(items, outcomes, elapsed)
+
+    def _settle(self, items: list[tuple[Any, Any, Any]], outcomes: list[Any], elapsed: float) -> None:
+        """Ack what was applied or skipped, dead-letter or requeue what failed."""
+        from socialapp.events import metrics
+
+        name = self.projector.name
         done: list[Any] = []  # acked together, after every failed one was settled on its own
         applied: list[Any] = []
         for (event, body, message), outcome in zip(items, outcomes, strict=True):

@@ -518,6 +518,12 @@ SEARCH_REFRESH_INTERVAL = env.str("SEARCH_REFRESH_INTERVAL", default="1s")
 SEARCH_GC_DELETES = env.str("SEARCH_GC_DELETES", default="60s")
 SEARCH_BULK_CHUNK = env.int("SEARCH_BULK_CHUNK", default=500)  # documents per bulk request
 SEARCH_BATCH_SIZE = env.int("SEARCH_BATCH_SIZE", default=200)  # events the search worker applies per commit
+# How long the search worker lets a partial batch collect (fewer commits and bulk requests under a
+# steady stream; 0: apply as soon as the broker has nothing more to deliver).
+SEARCH_BATCH_WAIT_MS = env.int("SEARCH_BATCH_WAIT_MS", default=50)
+# The search worker pushes a batch to Elasticsearch on a thread of its own while it applies the next
+# batch (acks after the push); off: each batch waits for its own push.
+SEARCH_OVERLAP_PUSHES = env.bool("SEARCH_OVERLAP_PUSHES", default=True)
 # Hashtag documents are pushed at most this often, at most this long after their change (by the
 # next batch or the search worker's timer); 0: with every batch.
 SEARCH_HASHTAG_PUSH_SECONDS = env.float("SEARCH_HASHTAG_PUSH_SECONDS", default=1.0)

@@ -4,7 +4,10 @@
 (the base class's guard), then `after_commit` flushes dirty rows to Elasticsearch in bulk. If
 Elasticsearch is down the flush raises `SearchUnavailable` (transient): the pipeline retries the
 messages with backoff; the retry is a duplicate for the state (skipped) but its flush pushes what
-is still dirty, so nothing is lost. Workers hand it up to `batch_size` messages at a time.
+is still dirty, so nothing is lost. Workers hand it up to `batch_size` messages at a time, let
+partial batches collect for `batch_wait_ms`, and call `apply_batch_overlapped`: the push then runs
+on the pusher thread (pusher.py) while the worker applies the next batch, and the worker acks a
+batch once its push returned.
 
 Re-ordering is handled in the state: each field group keeps the aggregate version it came from,
 deletion and deactivation are final and scrub: a hidden post keeps no body, tags, mentions or
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future
 from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
@@ -31,8 +35,17 @@ from django.conf import settings
 from django.db import connections
 
 from socialapp.events.catalogue import EventType
-from socialapp.events.projector import CheckReport, EventMessage, PermanentError, Projector, handles, register
-from socialapp.read.search import state, sync
+from socialapp.events.projector import (
+    CheckReport,
+    EventMessage,
+    Outcome,
+    PermanentError,
+    Projector,
+    handles,
+    is_transient,
+    register,
+)
+from socialapp.read.search import pusher, state, sync
 from socialapp.read.search.models import SearchComment, SearchLike, SearchPost
 from socialapp.read.search.state import POSTS, USERS, Row, Table
 
@@ -178,6 +191,14 @@ class SearchProjector(Projector):
     def batch_size(self) -> int:  # type: ignore[override]
         return settings.SEARCH_BATCH_SIZE
 
+    @property
+    def batch_wait_ms(self) -> int:
+        """How long the worker lets a partial batch collect before applying it (0: as soon as
+        the broker's socket is empty). Under a steady stream this turns one commit and one bulk
+        request per event or two into one per SEARCH_BATCH_WAIT_MS; the refresh interval (1 s)
+        dwarfs the wait in commit-to-searchable."""
+        return settings.SEARCH_BATCH_WAIT_MS
+
     # ------------------------------------------------------------------ delivery
     def handle(self, events: Sequence[EventMessage]) -> None:
         """Lock every user, then every post, the events name (one statement each, in key order),
@@ -213,16 +234,30 @@ class SearchProjector(Projector):
         if self.replaying:
             return {}
         rejected: list[sync.Rejected] = []
-        sync.flush(("posts", "users"), rejected=rejected)
-        sync.push_hashtags_if_due(rejected=rejected)
-        refused: dict[Any, PermanentError] = {}
-        for item in rejected:
-            for event in events:
-                if (item.kind, item.key) in _documents_of(event):
-                    refused[event.event_id] = PermanentError(
-                        f"elasticsearch rejected {item.kind} document {item.key}: {item.reason}"
-                    )
-        return refused
+        sync.push_batch(rejected)
+        return _refusals(rejected, events)[0]
+
+    @property
+    def apply_batch_overlapped(self) -> Callable[[Sequence[EventMessage]], tuple[list[Outcome], OverlappedPush]] | None:
+        """What the worker calls instead of `apply_batch` (below), None when SEARCH_OVERLAP_PUSHES
+        is off (then every batch waits for its own push, as `apply_batch` does)."""
+        return self._apply_batch_overlapped if settings.SEARCH_OVERLAP_PUSHES else None
+
+    def _apply_batch_overlapped(self, events: Sequence[EventMessage]) -> tuple[list[Outcome], OverlappedPush]:
+        """The worker's form of `apply_batch` (socialapp.events.worker): the state is committed
+        exactly as there, but the push is only started, on the pusher thread (pusher.py), so
+        that it overlaps the worker's next batch; the worker settles this batch's messages once
+        `OverlappedPush.result()` returned, and redoes the batch with `apply_batch` (duplicates
+        for the state, a synchronous push with retries) if it raised."""
+        try:
+            outcomes = self._apply_atomically(events)
+        except Exception as exc:
+            if is_transient(exc):
+                raise
+            outcomes = [exc] if len(events) == 1 else [self._apply_alone(event) for event in events]
+        return outcomes, OverlappedPush(self, events, pusher.submit())
+
+    _carried: list[sync.Rejected] = []  # refusals of the last overlapped push no event of its batch made
 
     # ------------------------------------------------------------------ operations
     def status(self) -> dict[str, int]:
@@ -441,6 +476,48 @@ class SearchProjector(Projector):
         if counted_before != counted_now and not (author is not None and author.deactivated):
             post.comment_count = max(0, post.comment_count + (1 if counted_now else -1))
             _save(post)
+
+
+class OverlappedPush:
+    """A batch's push running on the pusher thread; `result()` waits for it and names the events
+    whose documents Elasticsearch refused for good.
+
+    A push sends everything pending when it starts, which may include documents of the batch
+    applied after it (committed before the push read them). A refusal no event of its own batch
+    explains is therefore carried to the next push's result, and dropped after that one: the
+    next batch is the only other one that can have made it. Results are taken in order (the
+    worker's one thread), so the carry needs no lock."""
+
+    def __init__(self, projector: SearchProjector, events: Sequence[EventMessage], future: Future[Any]) -> None:
+        self.projector, self.events, self.future = projector, events, future
+
+    def done(self) -> bool:
+        return self.future.done()
+
+    def result(self) -> dict[Any, PermanentError]:
+        rejected = self.future.result()
+        refused, unmatched = _refusals([*SearchProjector._carried, *rejected], self.events)
+        SearchProjector._carried = [item for item in unmatched if item in rejected]
+        return refused
+
+
+def _refusals(
+    rejected: Iterable[sync.Rejected], events: Sequence[EventMessage]
+) -> tuple[dict[Any, PermanentError], list[sync.Rejected]]:
+    """The events whose documents were refused (with the reason), and the refusals none explains."""
+    refused: dict[Any, PermanentError] = {}
+    unmatched: list[sync.Rejected] = []
+    for item in rejected:
+        found = False
+        for event in events:
+            if (item.kind, item.key) in _documents_of(event):
+                found = True
+                refused[event.event_id] = PermanentError(
+                    f"elasticsearch rejected {item.kind} document {item.key}: {item.reason}"
+                )
+        if not found:
+            unmatched.append(item)
+    return refused, unmatched
 
 
 def _documents_of(event: EventMessage) -> set[tuple[str, str]]:

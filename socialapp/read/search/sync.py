@@ -176,8 +176,8 @@ def pending_count(kinds: Iterable[str] = KINDS) -> int:
         return cursor.fetchone()[0]
 
 
-def _bulk_lines(docs: list[Doc], targets: list[str]) -> Iterator[bytes]:
-    for key, version, source in docs:
+def _bulk_lines(docs: Iterable[tuple[Doc, list[str]]]) -> Iterator[bytes]:
+    for (key, version, source), targets in docs:
         encoded = orjson.dumps(source)
         for target in targets:
             yield orjson.dumps(
@@ -200,7 +200,8 @@ def bulk_write_many(
     *,
     rejected: list[Rejected] | None = None,
 ) -> None:
-    """Bulk requests of at most SEARCH_BULK_CHUNK documents each, every body one NDJSON buffer
+    """Bulk requests of at most SEARCH_BULK_CHUNK documents each (every kind in the same
+    requests: one request for a batch's posts, users and hashtags), every body one NDJSON buffer
     that orjson encoded (sent as is: the client serialises nothing).
 
     Documents refused for good raise SearchIndexingError, or, when `rejected` is given, are
@@ -213,12 +214,12 @@ def bulk_write_many(
         targets = targets or write_targets_many(list(batches))
         client = get_client()
         chunk = settings.SEARCH_BULK_CHUNK
-        for kind, docs in batches.items():
-            for i in range(0, len(docs), chunk):
-                body = b"\n".join(_bulk_lines(docs[i : i + chunk], targets[kind])) + b"\n"
-                response = client.bulk(operations=body, filter_path=_FILTER)
-                if response.get("errors"):
-                    errors += [e for e in response["items"] if next(iter(e.values())).get("status", 200) >= 300]
+        every = [(doc, targets[kind]) for kind, docs in batches.items() for doc in docs]
+        for i in range(0, len(every), chunk):
+            body = b"\n".join(_bulk_lines(every[i : i + chunk])) + b"\n"
+            response = client.bulk(operations=body, filter_path=_FILTER)
+            if response.get("errors"):
+                errors += [e for e in response["items"] if next(iter(e.values())).get("status", 200) >= 300]
     except (TransportError, ApiError) as exc:
         if isinstance(exc, ApiError) and exc.meta.status < 500 and exc.meta.status != 429:
             raise SearchIndexingError(str(exc)) from exc
@@ -257,13 +258,15 @@ def write_targets_many(kinds: list[str]) -> dict[str, list[str]]:
     return {kind: sorted(indexes) or write_targets(kind) for kind, indexes in out.items()}
 
 
-def _mark_synced(kind: str, docs: list[Doc]) -> None:
-    """Acknowledged: the pending rows go, unless a newer change listed a newer version since."""
+def _mark_synced(batches: dict[str, list[Doc]]) -> None:
+    """Acknowledged: the pending rows go (every kind in one statement), unless a newer change
+    listed a newer version since."""
+    rows = [(kind, d[0], d[1]) for kind, docs in batches.items() for d in docs]
     with connections["read"].cursor() as cursor:
         cursor.execute(
-            "DELETE FROM search_pending p USING unnest(%s::text[], %s::bigint[]) AS d(key, ver)"
-            " WHERE p.kind = %s AND p.key = d.key AND p.doc_version <= d.ver",
-            [[d[0] for d in docs], [d[1] for d in docs], kind],
+            "DELETE FROM search_pending p USING unnest(%s::text[], %s::text[], %s::bigint[]) AS d(kind, key, ver)"
+            " WHERE p.kind = d.kind AND p.key = d.key AND p.doc_version <= d.ver",
+            [[r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]],
         )
 
 
@@ -305,9 +308,8 @@ def flush(
             log.error("search: %s document %s rejected by Elasticsearch, quarantined: %s", *vars(item).values())
         if rejected is not None:
             rejected += refused
-        for kind, docs in batches.items():
-            _mark_synced(kind, docs)
-            sent += len(docs)
+        _mark_synced(batches)
+        sent += sum(len(docs) for docs in batches.values())
         kinds = [kind for kind, docs in batches.items() if len(docs) == chunk]
         if not kinds:
             break
@@ -328,13 +330,24 @@ def push_hashtags_if_due(*, rejected: list[Rejected] | None = None, now: float |
     """Push pending hashtag documents if the last push is old enough that waiting for the next
     tick could exceed SEARCH_HASHTAG_PUSH_SECONDS; otherwise leave them for the timer. Returns
     how many documents were sent."""
+    return flush(["hashtags"], rejected=rejected) if hashtags_due(now) else 0
+
+
+def hashtags_due(now: float | None = None) -> bool:
+    """Whether pending hashtag documents should go now (else they are left for the timer)."""
     bound = settings.SEARCH_HASHTAG_PUSH_SECONDS
     now = time.monotonic() if now is None else now
     if bound > 0 and now - _hashtags.pushed_at < bound - tick_seconds():
         _hashtags.waiting = True
-        return 0
+        return False
     _hashtags.waiting = False
-    return flush(["hashtags"], rejected=rejected)
+    return True
+
+
+def push_batch(rejected: list[Rejected]) -> int:
+    """What a batch pushes: pending posts and users, and hashtags when due, in the same bulk
+    requests (also after duplicates only: an earlier delivery may have failed to push)."""
+    return flush(("posts", "users", "hashtags") if hashtags_due() else ("posts", "users"), rejected=rejected)
 
 
 def push_waiting_hashtags() -> int:
