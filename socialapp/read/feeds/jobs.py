@@ -205,12 +205,31 @@ def status_facts(post_id: int, author_id: int, visibility: str, audience: list[i
     return StatusFacts(id=int(post_id), author_id=int(author_id), visibility=visibility, audience_ids=tuple(audience))
 
 
+def chunk_bounds() -> tuple[list[int], int, int]:
+    """Where chunks end, by follower rank (1-based, in follower id order): the first chunk holds
+    FEED_FANOUT_CHUNK followers (the first readers get the post soon), each next one twice the
+    one before up to FEED_FANOUT_CHUNK_MAX, then chunks of that size: fewer chunks, so less of
+    the per-chunk overhead (a transaction, the job row, the post's lock, the trim probe, a task
+    message and a push), while a post's first chunks still run in parallel. Returns (the ranks
+    that end the growing chunks, the rank after which chunks are FEED_FANOUT_CHUNK_MAX, that
+    size). FEED_FANOUT_CHUNK_MAX at or below FEED_FANOUT_CHUNK: equal chunks."""
+    first = max(1, int(settings.FEED_FANOUT_CHUNK))
+    largest = max(first, int(settings.FEED_FANOUT_CHUNK_MAX))
+    ends, size, end = [], first, 0
+    while size < largest:
+        end += size
+        ends.append(end)
+        size *= 2
+    return ends, end, largest
+
+
 def plan_chunk_jobs(post_id: int, author_id: int, event: tuple[object, int, str] | None = None) -> list[int]:
-    """Cut the author's active followers into chunks of FEED_FANOUT_CHUNK (by follower id; the
-    last chunk open-ended, so a follower who arrives meanwhile is covered) and write one
+    """Cut the author's active followers into chunks (by follower id, sizes from `chunk_bounds`;
+    the last chunk open-ended, so a follower who arrives meanwhile is covered) and write one
     `feed_fanout_job` row per chunk; returns the job ids (for the tasks to send). `event`: the
     post.created's (id, position, occurred_at), which each chunk's push names."""
     event_id, position, occurred_at = event or (None, None, None)
+    ends, steady, size = chunk_bounds()
     return [
         r[0]
         for r in fetchall(
@@ -219,12 +238,15 @@ def plan_chunk_jobs(post_id: int, author_id: int, event: tuple[object, int, str]
             " SELECT %(post)s, %(author)s, coalesce(lag(b) OVER (ORDER BY b NULLS LAST), -1), b, now(),"
             " %(event)s, %(position)s, %(at)s FROM ("
             " SELECT follower_id AS b FROM (SELECT follower_id, row_number() OVER (ORDER BY follower_id) AS n"
-            " FROM feed_follow WHERE followee_id = %(author)s AND active) s WHERE n %% %(chunk)s = 0"
+            " FROM feed_follow WHERE followee_id = %(author)s AND active) s"
+            " WHERE n = ANY(%(ends)s) OR (n > %(steady)s AND (n - %(steady)s) %% %(chunk)s = 0)"
             " UNION ALL SELECT NULL) bounds ORDER BY b NULLS LAST RETURNING id",
             {
                 "post": post_id,
                 "author": author_id,
-                "chunk": max(1, int(settings.FEED_FANOUT_CHUNK)),
+                "ends": ends,
+                "steady": steady,
+                "chunk": size,
                 "event": event_id,
                 "position": position,
                 "at": occurred_at,
