@@ -409,6 +409,7 @@ def rebuild_rate() -> dict:
         "feed_rows": rebuilt[0],
         "same_feeds_as_seeded": rebuilt == seeded,
         "fanout_jobs_sent": len(sent),
+        **{key: value for key, value in result.items() if key.endswith("_ms")},  # the phases' times
     }
 
 
