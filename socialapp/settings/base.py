@@ -332,6 +332,9 @@ ELASTICSEARCH_TIMEOUT = env.float("ELASTICSEARCH_TIMEOUT", default=5.0)
 # --------------------------------------------------------------------------- product knobs
 FEED_MAX_ENTRIES = env.int("FEED_MAX_ENTRIES", default=1000)
 FEED_FANOUT_CHUNK = env.int("FEED_FANOUT_CHUNK", default=500)
+# A larger fan-out's chunks grow from FEED_FANOUT_CHUNK, doubling, up to this many followers each
+# (docs/feeds.md; at or below FEED_FANOUT_CHUNK: equal chunks).
+FEED_FANOUT_CHUNK_MAX = env.int("FEED_FANOUT_CHUNK_MAX", default=2000)
 # Amortised trimming (docs/feeds.md): a fan-out probes about one added feed row in
 # FEED_TRIM_CHECK_EVERY, and trims that feed back to FEED_MAX_ENTRIES only once it holds more than
 # FEED_MAX_ENTRIES + FEED_TRIM_SLACK entries.

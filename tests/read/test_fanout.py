@@ -54,7 +54,7 @@ def star_world(n_followers: int) -> tuple[World, int, list[int]]:
     return w, star, fans
 
 
-@override_settings(FEED_FANOUT_CHUNK=3)
+@override_settings(FEED_FANOUT_CHUNK=3, FEED_FANOUT_CHUNK_MAX=3)
 def test_large_fanout_is_split_into_chunk_jobs(
     clean_read_models, dispatched, django_capture_on_commit_callbacks
 ) -> None:
@@ -73,7 +73,23 @@ def test_large_fanout_is_split_into_chunk_jobs(
     assert fetchone("SELECT count(*) FROM feed_fanout_job") == (0,)
 
 
-@override_settings(FEED_FANOUT_CHUNK=3)
+@override_settings(FEED_FANOUT_CHUNK=2, FEED_FANOUT_CHUNK_MAX=5)
+def test_chunks_grow_from_a_small_first_one_up_to_the_largest(
+    clean_read_models, dispatched, django_capture_on_commit_callbacks
+) -> None:
+    """The first chunk is small (its readers get the post soon), the next ones double up to
+    FEED_FANOUT_CHUNK_MAX (fewer chunks for a large fan-out); every follower exactly once."""
+    assert jobs.chunk_bounds() == ([2, 6], 6, 5)  # 2, then 4, then chunks of 5
+    w, star, fans = star_world(17)
+    with django_capture_on_commit_callbacks(using="read", execute=True):
+        apply_all(w.events)
+        pid = w.post(star, "to all")
+        apply_all(w.events[-1:])
+    assert [jobs.run_fanout_job(job) for job in dispatched] == [2, 4, 5, 5, 1]  # the last open-ended
+    assert all(stored_feed(f) == [pid] for f in fans)
+
+
+@override_settings(FEED_FANOUT_CHUNK=3, FEED_FANOUT_CHUNK_MAX=3)
 def test_chunk_after_delete_adds_nothing_and_late_follower_is_covered(
     clean_read_models, dispatched, django_capture_on_commit_callbacks
 ) -> None:
@@ -94,7 +110,7 @@ def test_chunk_after_delete_adds_nothing_and_late_follower_is_covered(
 
 
 def test_resend_stale_jobs_finds_lost_messages(clean_read_models, dispatched, settings) -> None:
-    settings.FEED_FANOUT_CHUNK = 2
+    settings.FEED_FANOUT_CHUNK = settings.FEED_FANOUT_CHUNK_MAX = 2
     w, star, _ = star_world(5)
     apply_all(w.events)
     w.post(star, "x")
@@ -259,7 +275,9 @@ def test_a_feed_is_trimmed_to_the_cap_only_once_past_cap_plus_slack(clean_read_m
     assert stored_feed(quiet) == [last, *posts[::-1]]  # 5 entries: untouched
 
 
-@override_settings(FEED_MAX_ENTRIES=5, FEED_TRIM_SLACK=3, FEED_TRIM_CHECK_EVERY=1, FEED_FANOUT_CHUNK=1)
+@override_settings(
+    FEED_MAX_ENTRIES=5, FEED_TRIM_SLACK=3, FEED_TRIM_CHECK_EVERY=1, FEED_FANOUT_CHUNK=1, FEED_FANOUT_CHUNK_MAX=1
+)
 def test_a_chunk_job_trims_past_cap_plus_slack_too(
     clean_read_models, dispatched, django_capture_on_commit_callbacks
 ) -> None:
@@ -278,7 +296,7 @@ def test_a_chunk_job_trims_past_cap_plus_slack_too(
     assert all(stored_feed(f) == newest[:5] for f in fans)  # the ninth entry crossed cap + slack
 
 
-@override_settings(FEED_FANOUT_CHUNK=2)
+@override_settings(FEED_FANOUT_CHUNK=2, FEED_FANOUT_CHUNK_MAX=2)
 def test_a_chunk_respects_an_unfollow_applied_before_it_runs(
     clean_read_models, dispatched, django_capture_on_commit_callbacks
 ) -> None:

@@ -35,7 +35,7 @@ def lost_chunks(monkeypatch):
     fans = [w.register(f"fan{i}") for i in range(7)]
     for fan in fans:
         w.follow(fan, star)
-    with override_settings(FEED_FANOUT_CHUNK=3):
+    with override_settings(FEED_FANOUT_CHUNK=3, FEED_FANOUT_CHUNK_MAX=3):
         apply_all(w.events)
         post = w.post(star, "to all")
         apply_all(w.events[-1:])

@@ -242,7 +242,7 @@ def test_author_deactivation_deletes_their_posts_from_the_feeds_that_held_them(c
     assert [(d.message.status.id, d.keys) for d in deletes] == [(p1, [f"user.{f1}"]), (p2, [f"user.{f1}"])]
 
 
-@override_settings(FEED_FANOUT_CHUNK=3)
+@override_settings(FEED_FANOUT_CHUNK=3, FEED_FANOUT_CHUNK_MAX=3)
 def test_chunked_fanout_pushes_each_chunk_after_it_commits(
     clean, streams, committed, monkeypatch, django_capture_on_commit_callbacks
 ) -> None:

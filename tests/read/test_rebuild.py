@@ -36,6 +36,7 @@ def test_rebuild_from_the_log_equals_live_application(settings) -> None:
 
     assert apply_live(logged(scenario().events)), "the scenario must exercise chunked fan-out"
     live = snapshot()
+    indexes = feed_entry_indexes()
     for name in MINE:
         with mock.patch("socialapp.read.feeds.jobs.send_fanout_tasks") as send:
             result = REGISTRY[name].rebuild_strategy().run()
@@ -48,6 +49,17 @@ def test_rebuild_from_the_log_equals_live_application(settings) -> None:
             for job in jobs:
                 run_fanout_job(job)
     assert snapshot() == live
+    # The feeds were filled without their indexes, built again afterwards under the same names.
+    assert feed_entry_indexes() == indexes
+
+
+def feed_entry_indexes() -> list[tuple]:
+    from socialapp.read.common.sql import fetchall
+
+    return fetchall(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename = 'feed_entry'"
+        " ORDER BY indexname"
+    )
 
 
 def test_convergence_check_finds_drift(settings) -> None:

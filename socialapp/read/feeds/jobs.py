@@ -24,6 +24,7 @@ import logging
 from django.conf import settings
 from django.db import IntegrityError, connections, transaction
 
+from socialapp.common.ids import BIGINT_MAX
 from socialapp.read.common.sql import READ, fetchall, fetchone
 from socialapp.read.feeds.maintenance import trim_overfull_sql, trim_params
 from socialapp.read.push.messages import Kind, StatusFacts, route_user
@@ -40,10 +41,13 @@ FANOUT_CHUNK_TASK = "feeds.fanout_chunk"
 # a unique violation, and it is run again with `ON CONFLICT DO NOTHING` (`_run`). The plain insert
 # skips the speculative-insertion probe of every row: about 1.5x the rows/s here.
 # `{lock}`: a chunk job's statement locks the follow rows it reads (`FOR SHARE OF f`; see _RUN_JOB).
+# The chunk's range is one index range (an open-ended chunk ends at the largest id): written as
+# `upto IS NULL OR id <= upto`, the upper end was a filter, and each chunk of a post read every
+# follower from its start to the end of the list (ten chunks of 500: 27,500 rows for 5,000).
 _INSERT = (
     "INSERT INTO feed_entry (reader_id, post_id, author_id) SELECT f.follower_id, j.post_id, j.author_id"
     " FROM job j JOIN feed_follow f ON f.followee_id = j.author_id AND f.active"
-    " AND f.follower_id > j.after_follower AND (j.upto_follower IS NULL OR f.follower_id <= j.upto_follower)"
+    " AND f.follower_id > j.after_follower AND f.follower_id <= coalesce(j.upto_follower, %(last_id)s)"
     "{lock}{conflict} RETURNING reader_id, post_id"
 )
 # The readers of the rows just added whose feed is probed for an amortised trim. The trim's
@@ -76,7 +80,7 @@ def _params(**extra: object) -> dict[str, object]:
     params: dict[str, object] = dict(trim_params())
     params["cap"] = max(0, int(params["cap"]) - 1)  # see _DUE: the snapshot misses the new entry
     params["over"] = max(0, int(params["over"]) - 1)
-    return {**params, "every": max(1, int(settings.FEED_TRIM_CHECK_EVERY)), **extra}
+    return {**params, "every": max(1, int(settings.FEED_TRIM_CHECK_EVERY)), "last_id": BIGINT_MAX, **extra}
 
 
 def _run(statements: tuple[str, str], params: dict[str, object], *, plain: bool = True) -> list[tuple]:
@@ -205,12 +209,31 @@ def status_facts(post_id: int, author_id: int, visibility: str, audience: list[i
     return StatusFacts(id=int(post_id), author_id=int(author_id), visibility=visibility, audience_ids=tuple(audience))
 
 
+def chunk_bounds() -> tuple[list[int], int, int]:
+    """Where chunks end, by follower rank (1-based, in follower id order): the first chunk holds
+    FEED_FANOUT_CHUNK followers (the first readers get the post soon), each next one twice the
+    one before up to FEED_FANOUT_CHUNK_MAX, then chunks of that size: fewer chunks, so less of
+    the per-chunk overhead (a transaction, the job row, the post's lock, the trim probe, a task
+    message and a push), while a post's first chunks still run in parallel. Returns (the ranks
+    that end the growing chunks, the rank after which chunks are FEED_FANOUT_CHUNK_MAX, that
+    size). FEED_FANOUT_CHUNK_MAX at or below FEED_FANOUT_CHUNK: equal chunks."""
+    first = max(1, int(settings.FEED_FANOUT_CHUNK))
+    largest = max(first, int(settings.FEED_FANOUT_CHUNK_MAX))
+    ends, size, end = [], first, 0
+    while size < largest:
+        end += size
+        ends.append(end)
+        size *= 2
+    return ends, end, largest
+
+
 def plan_chunk_jobs(post_id: int, author_id: int, event: tuple[object, int, str] | None = None) -> list[int]:
-    """Cut the author's active followers into chunks of FEED_FANOUT_CHUNK (by follower id; the
-    last chunk open-ended, so a follower who arrives meanwhile is covered) and write one
+    """Cut the author's active followers into chunks (by follower id, sizes from `chunk_bounds`;
+    the last chunk open-ended, so a follower who arrives meanwhile is covered) and write one
     `feed_fanout_job` row per chunk; returns the job ids (for the tasks to send). `event`: the
     post.created's (id, position, occurred_at), which each chunk's push names."""
     event_id, position, occurred_at = event or (None, None, None)
+    ends, steady, size = chunk_bounds()
     return [
         r[0]
         for r in fetchall(
@@ -219,12 +242,15 @@ def plan_chunk_jobs(post_id: int, author_id: int, event: tuple[object, int, str]
             " SELECT %(post)s, %(author)s, coalesce(lag(b) OVER (ORDER BY b NULLS LAST), -1), b, now(),"
             " %(event)s, %(position)s, %(at)s FROM ("
             " SELECT follower_id AS b FROM (SELECT follower_id, row_number() OVER (ORDER BY follower_id) AS n"
-            " FROM feed_follow WHERE followee_id = %(author)s AND active) s WHERE n %% %(chunk)s = 0"
+            " FROM feed_follow WHERE followee_id = %(author)s AND active) s"
+            " WHERE n = ANY(%(ends)s) OR (n > %(steady)s AND (n - %(steady)s) %% %(chunk)s = 0)"
             " UNION ALL SELECT NULL) bounds ORDER BY b NULLS LAST RETURNING id",
             {
                 "post": post_id,
                 "author": author_id,
-                "chunk": max(1, int(settings.FEED_FANOUT_CHUNK)),
+                "ends": ends,
+                "steady": steady,
+                "chunk": size,
                 "event": event_id,
                 "position": position,
                 "at": occurred_at,
