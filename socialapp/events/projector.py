@@ -211,12 +211,7 @@ class Projector:
         duplicates). An event whose effect an external store refused (`after_commit_batch`) gets
         that refusal as its outcome: the worker dead-letters it alone.
         """
-        try:
-            outcomes = self._apply_atomically(events)
-        except Exception as exc:
-            if is_transient(exc):
-                raise
-            outcomes = [exc] if len(events) == 1 else [self._apply_alone(event) for event in events]
+        outcomes = self.apply_outcomes(events)
         refused = self.after_commit_batch(events)
         for index, event in enumerate(events):
             if event.event_id in refused and not isinstance(outcomes[index], Exception):
@@ -246,6 +241,17 @@ class Projector:
             if is_transient(exc):
                 raise
             return exc
+
+    def apply_outcomes(self, events: Sequence[EventMessage]) -> list[Outcome]:
+        """The batch's effect committed and one outcome per event, without the external push: one
+        transaction, or (an event failed there) one transaction per event so a poison event costs
+        only itself; transient errors are raised for the caller to retry the whole batch."""
+        try:
+            return self._apply_atomically(events)
+        except Exception as exc:
+            if is_transient(exc):
+                raise
+            return [exc] if len(events) == 1 else [self._apply_alone(event) for event in events]
 
     def _apply_atomically(self, events: Sequence[EventMessage]) -> list[Outcome]:
         outcomes: list[Outcome] = []

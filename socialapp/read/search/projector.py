@@ -42,7 +42,6 @@ from socialapp.events.projector import (
     PermanentError,
     Projector,
     handles,
-    is_transient,
     register,
 )
 from socialapp.read.search import pusher, state, sync
@@ -249,12 +248,7 @@ class SearchProjector(Projector):
         that it overlaps the worker's next batch; the worker settles this batch's messages once
         `OverlappedPush.result()` returned, and redoes the batch with `apply_batch` (duplicates
         for the state, a synchronous push with retries) if it raised."""
-        try:
-            outcomes = self._apply_atomically(events)
-        except Exception as exc:
-            if is_transient(exc):
-                raise
-            outcomes = [exc] if len(events) == 1 else [self._apply_alone(event) for event in events]
+        outcomes = self.apply_outcomes(events)
         return outcomes, OverlappedPush(self, events, pusher.submit())
 
     _carried: list[sync.Rejected] = []  # refusals of the last overlapped push no event of its batch made
