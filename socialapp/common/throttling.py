@@ -93,11 +93,10 @@ _scripts: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 
 
 def _window_script(backend: Any, key: str) -> Any:
-    """The window script bound to one long-lived client per cache backend (Django makes one
-    backend per thread). Django's RedisCache builds a new `redis.Redis` on every `get_client()`
-    (and a pipeline another): each fills a dict of about 170 response callbacks, which cost more
-    CPU than the round trip itself. The script object runs EVALSHA, and loads the script once if
-    the server does not know it (a restarted Redis included)."""
+    """The window script registered once per cache backend (Django makes one backend per
+    thread) on the client that backend keeps (socialapp.common.cache: one per pool), instead of a
+    `register_script` (a SHA-1 of the source) per request. The script object runs EVALSHA, and
+    loads the script once if the server does not know it (a restarted Redis included)."""
     script = _scripts.get(backend)
     if script is None:
         script = _scripts[backend] = backend.get_client(key, write=True).register_script(_WINDOW_LUA)
