@@ -45,6 +45,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 import django
 import django.apps
@@ -68,6 +69,8 @@ from socialapp.events.projector import REGISTRY, EventMessage, Projector, handle
 
 EVENTS = int(os.environ.get("BENCH_PIPELINE_EVENTS", "20000"))
 LATENCY_SAMPLES = int(os.environ.get("BENCH_PIPELINE_LATENCY_SAMPLES", "1000"))
+COLLECT_MS = int(os.environ.get("BENCH_PIPELINE_COLLECT_MS", "20"))
+RELAY_COLLECT_MS = int(os.environ.get("BENCH_PIPELINE_RELAY_COLLECT_MS", "5"))
 BATCHES = [int(b) for b in os.environ.get("BENCH_PIPELINE_BATCHES", "1,10,100").split(",") if b]
 VHOST = "socialapp_bench_pipeline"
 POLL_SECONDS = 0.25
@@ -223,14 +226,19 @@ def pipeline_rate(env: dict[str, str], batch_size: int, n: int, relay_pid: int) 
     return n / (finished - committed), cpu
 
 
-def latency(env: dict[str, str], n: int) -> dict[str, float]:
-    """Commit to applied, one event per transaction through append_event, paced."""
+def latency(env: dict[str, str], n: int, relay_pid: int) -> dict[str, Any]:
+    """Commit to applied, one event per transaction through append_event, paced; and the CPU
+    microseconds per event of each process meanwhile (at this rate batches hold an event or two,
+    so this is what an event costs when the pipeline is not saturated)."""
     worker = start_worker([NoopProjector.name], name="bench-latency", env=env)
     try:
         before = applied_count()
         commits: dict[str, float] = {}
         warm = 50
+        cpu_before: dict[str, dict[int, float]] = {}
         for i in range(n + warm):
+            if i == warm:
+                cpu_before = cpu_snapshot({"relay": relay_pid, "worker": worker.pid})
             with transaction.atomic():
                 event = append_event(event_type="post.created", aggregate_type="post",
                                      aggregate_id=f"lat-{time.time_ns()}", aggregate_version=1,
@@ -239,6 +247,7 @@ def latency(env: dict[str, str], n: int) -> dict[str, float]:
                 commits[str(event.event_id)] = time.time()
             time.sleep(0.005)  # paced: ~150 events/s, far below saturation
         wait_all_applied(before + n + warm)
+        cpu = cpu_per_event(cpu_before, cpu_snapshot({"relay": relay_pid, "worker": worker.pid}), n)
     finally:
         worker.stop()
     rows = sql(
@@ -248,7 +257,7 @@ def latency(env: dict[str, str], n: int) -> dict[str, float]:
         [NoopProjector.name, list(commits)],
     )
     ms = [(float(applied) - commits[eid]) * 1000 for eid, applied in rows]
-    return {**quantiles_ms(ms, 0.5, 0.99, 1, suffix=""), "events": len(ms)}
+    return {**quantiles_ms(ms, 0.5, 0.99, 1, suffix=""), "events": len(ms), "cpu_us_per_event": cpu}
 
 
 def sample_body() -> bytes:
@@ -453,7 +462,16 @@ def main() -> None:
         # is kombu's plain one ack per message.
         raw, raw_cpu = raw_rate(EVENTS, prefetch, settings.EVENTS_BATCH_SIZE)
         raw_per_message, _ = raw_rate(EVENTS, prefetch, 1)
-        lat = latency(env, LATENCY_SAMPLES)
+        lat = latency(env, LATENCY_SAMPLES, relay.pid)
+    finally:
+        relay.stop()
+    # The same paced stream with partial batches left to collect (EVENTS_BATCH_COLLECT_MS in the
+    # worker, EVENTS_RELAY_COLLECT_MS in the relay): what the waits save per event, what they add.
+    collect_env = {**env, "EVENTS_BATCH_COLLECT_MS": str(COLLECT_MS), "EVENTS_RELAY_COLLECT_MS": str(RELAY_COLLECT_MS)}
+    relay = start_relay(name="bench-relay-collect", env=collect_env,
+                        command=[sys.executable, "-m", "bench.pipeline", "relay"])  # fmt: skip
+    try:
+        lat_collect = latency(collect_env, LATENCY_SAMPLES, relay.pid)
     finally:
         relay.stop()
         drop_vhost(VHOST)
@@ -465,6 +483,11 @@ def main() -> None:
         "raw_per_message_ack_events_per_s": round(raw_per_message, 1),
         "ratio_vs_per_message_ack": round(pipeline / raw_per_message, 3),
         "latency_ms": lat,
+        "latency_collecting_ms": {
+            "EVENTS_BATCH_COLLECT_MS": COLLECT_MS,
+            "EVENTS_RELAY_COLLECT_MS": RELAY_COLLECT_MS,
+            **lat_collect,
+        },
         "cpu_us_per_event": {"pipeline": pipeline_cpu, "raw": raw_cpu},
         "batch_sweep": sweep,
         "batch_size": settings.EVENTS_BATCH_SIZE,
@@ -477,7 +500,16 @@ def main() -> None:
         [
             Bars("events/s", ["pipeline", "raw kombu", "raw, ack each"], [pipeline, raw, raw_per_message]),
             Bars("events/s by batch size", [str(b) for b in sweep], list(sweep.values())),
-            Bars("commit -> applied, ms", ["p50", "p99", "max"], [lat["p50"], lat["p99"], lat["max"]]),
+            Bars(
+                "commit -> applied, ms (paced)",
+                ["p50", "p99", "p50 collecting", "p99 collecting"],
+                [lat["p50"], lat["p99"], lat_collect["p50"], lat_collect["p99"]],
+            ),
+            Bars(
+                "CPU us per event (paced)",
+                ["immediate", "collecting"],
+                [lat["cpu_us_per_event"]["total"], lat_collect["cpu_us_per_event"]["total"]],
+            ),
         ],
     )
     print_figures({k: v for k, v in result.items() if k != "batch_sweep"})

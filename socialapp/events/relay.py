@@ -321,6 +321,8 @@ class Relay:
                 # Wait for a commit's NOTIFY, or sweep after the interval anyway.
                 for _ in listener.notifies(timeout=settings.EVENTS_RELAY_SWEEP_SECONDS, stop_after=1):
                     pass
+                if settings.EVENTS_RELAY_COLLECT_MS:
+                    stop.wait(settings.EVENTS_RELAY_COLLECT_MS / 1000)
             except Exception as exc:
                 failures += 1
                 delay = min(10.0, 0.1 * 2**failures) * random.uniform(0.5, 1.0)

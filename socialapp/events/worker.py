@@ -44,6 +44,7 @@ import logging
 import random
 import select
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -91,10 +92,12 @@ class ProjectorConsumerStep(bootsteps.ConsumerStep):
         self._timer_entry: Any = None
         self._tick: Any = None  # the hub's on_tick callback (adaptive batches)
         self._hub: Any = None
+        self._timer: Any = None  # the worker's timer (one-shot waits of collecting batches)
 
     def start(self, c: Any) -> None:
         from django.conf import settings
 
+        self._timer = getattr(c, "timer", None)
         # Batches need the event loop's timer, which runs in the thread that delivers messages
         # (the hub; `-P solo` on py-amqp has one). Without it every projector takes one at a time.
         self.batching = getattr(c, "hub", None) is not None
@@ -114,7 +117,9 @@ class ProjectorConsumerStep(bootsteps.ConsumerStep):
             wait = settings.EVENTS_BATCH_WAIT_MS / 1000
             interval = max(wait, 1.0) if watched else wait
             for handler in self.handlers:
-                if handler.min_wait or handler.overlapped is not None:
+                # A collecting batch has its own one-shot timer (`_collect_timer`); pushes in
+                # flight are settled on the next turn, which only this timer guarantees.
+                if handler.overlapped is not None or (handler.min_wait and not watched):
                     interval = min(interval, max(handler.min_wait, wait))
             self._timer_entry = c.timer.call_repeatedly(interval, self._drain_all)
 
@@ -202,6 +207,8 @@ class ProjectorConsumerStep(bootsteps.ConsumerStep):
             # `multiple` acks settle every earlier delivery of the channel: only safe when no
             # other projector's deliveries share it.
             handler = MessageHandler(projector, channel, batch_size=batch_size, multiple_acks=len(projectors) == 1)
+            if handler.min_wait and self._timer is not None:
+                handler.on_first = self._collect_timer(handler)
             self.handlers.append(handler)
             # Room for the batch being collected, the one applying and (overlapped pushes) the one pushing.
             depth = 3 if handler.overlapped else 2
@@ -220,6 +227,22 @@ class ProjectorConsumerStep(bootsteps.ConsumerStep):
             )
             log.info("projector %s consuming %s (batches of %d)", projector.name, projector.event_types(), batch_size)
         return consumers
+
+    def _collect_timer(self, handler: MessageHandler) -> Any:
+        """What a collecting handler calls when a batch's first message arrives: apply the batch
+        once it waited `min_wait`, unless it filled up or the idle socket applied it first. One
+        timer entry per batch, not a repeating timer: an idle worker does not wake for nothing."""
+
+        def due() -> None:
+            if handler.pending and handler.ready():
+                try:
+                    handler.drain()
+                except Exception as exc:
+                    log.warning("%s: could not apply a pending batch (%s: %s)", handler.projector.name,
+                                type(exc).__name__, _short(exc))  # fmt: skip
+
+        # A hair later than the wait, so that `ready()` holds when the timer fires.
+        return lambda: self._timer.call_after(handler.min_wait + 0.001, due)
 
     _metrics_started = False
 
@@ -304,9 +327,15 @@ class MessageHandler:
         # A projector may let partial batches collect (`batch_wait_ms`) and push to an external
         # store while its next batch applies (`apply_batch_overlapped`, search): then a batch's
         # messages are settled once its push returned, in order (`inflight`).
-        self.min_wait = (getattr(projector, "batch_wait_ms", 0) or 0) / 1000 if batch_size > 1 else 0.0
+        wait_ms = getattr(projector, "batch_wait_ms", None)
+        if wait_ms is None:
+            from django.conf import settings
+
+            wait_ms = settings.EVENTS_BATCH_COLLECT_MS
+        self.min_wait = wait_ms / 1000 if batch_size > 1 else 0.0
         self.overlapped = getattr(projector, "apply_batch_overlapped", None) if batch_size > 1 else None
         self.inflight: list[tuple[list[tuple[Any, Any, Any]], list[Any], Any, float]] = []
+        self.on_first: Callable[[], Any] | None = None  # schedules the collecting wait (the worker's timer)
 
     def __call__(self, message: Any) -> None:
         from socialapp.events import metrics
@@ -320,9 +349,12 @@ class MessageHandler:
             metrics.FAILED.labels(self.projector.name, "permanent").inc()
             message.reject(requeue=False)
             return
-        if not self.pending:
+        first = not self.pending
+        if first:
             self.first_at = time.monotonic()
         self.pending.append((event, body, message))
+        if first and self.on_first is not None and self.batch_size > 1:
+            self.on_first()
         if len(self.pending) >= self.batch_size:
             self.drain()
 
