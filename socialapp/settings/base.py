@@ -133,7 +133,7 @@ for _db in DATABASES.values():
             ("idle_in_transaction_session_timeout", DATABASE_IDLE_IN_TRANSACTION_TIMEOUT),
         )
     )
-# The hottest query statements (the home feed's) are prepared once per connection of `read` and
+# The read side's statements (queries and projectors) are prepared once per connection of `read` and
 # its replicas instead of planned on every request (socialapp/read/common/sql.py, PreparingCursor).
 # false for a transaction-pooling proxy (PgBouncer in transaction mode) in front of the read
 # database: prepared statements live in a server connection such a proxy does not keep for us.
