@@ -215,7 +215,9 @@ class Pipeline:
                 raise RuntimeError(f"worker {name} exited:\n{worker.log()}")
         self.children.append(celery_worker(["celery"], name="bench-reads-tasks", env=self.env))
         self.children.append(start_relay(name="bench-reads-relay", env=self.env))
-        self.web = start_web(self.env, "bench-reads-web")
+        # Connections held for the whole run (production's 60 s would close and reopen them in a
+        # long figure): a backend that exits takes its CPU out of /proc, and CpuAccount with it.
+        self.web = start_web({**self.env, "DATABASE_CONN_MAX_AGE": "3600"}, "bench-reads-web")
         self.children.append(self.web)
 
     def stop(self) -> None:
@@ -293,8 +295,8 @@ class CpuAccount:
     benchmark's databases also apart), wrk (this process's reaped children: wrk is the only one
     reaped during a run) and the rest of the machine's busy time (the pipeline's workers, the
     writer in this process, the hot standby, whatever else shares the machine). A backend that
-    exits during the run takes its CPU with it; the web server's connections stay open
-    (CONN_MAX_AGE), so the feed's backends do not."""
+    exits during the run takes its CPU with it; the web server holds its connections for the
+    whole benchmark (Pipeline.start), so the pages' backends do not."""
 
     def __init__(self, web_session: int) -> None:
         backend = sql("read", "SELECT pg_backend_pid()")[0][0]
