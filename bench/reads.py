@@ -31,7 +31,9 @@ second, smaller data set (a profiling run beside the full-scale one) never resee
 
 Output: bench/results/reads.json and reads.png; the issue's targets with pass/fail flags. Per
 bracket also `server_side_ms`: PostgreSQL's planning + execution time of each implementation's
-query (EXPLAIN ANALYZE, 50 readers, under the same write load), the database's share of a request.
+query (EXPLAIN ANALYZE, 50 readers, under the same write load), the database's share of a request,
+and `statement_cpu`: a backend's CPU per execution of each page statement, prepared as the
+product runs it (microseconds from /proc/<pid>/schedstat, so a busy machine's queueing is left out).
 Every figure (/healthz, each bracket and implementation) also has `cpu_ms_per_request` and
 `cores_busy` by process group over its measured wrk run (`CpuAccount`: the gunicorn server,
 the primary PostgreSQL, with the backends on this benchmark's databases apart, wrk, and the rest
@@ -387,6 +389,35 @@ def server_side(readers: list[int]) -> dict[str, dict[str, float]]:
     return {impl: quantiles_ms(values, 0.5, 0.99, digits=3) for impl, values in times.items()}
 
 
+def statement_cpu(readers: list[int], rounds: int = 5) -> dict[str, dict[str, float]]:
+    """The CPU a PostgreSQL backend spends per execution of each implementation's page statement,
+    prepared as the product runs it (the feed's generic plan, no planning), read from the
+    backend's /proc/<pid>/schedstat (nanoseconds on CPU) around `rounds` passes over the readers:
+    time waiting for a core on a busy machine is not counted, unlike EXPLAIN ANALYZE's clock.
+    p50 and minimum over the passes, microseconds; the protocol's own work is included."""
+    import psycopg
+    from django.db import connections
+    from psycopg.types.numeric import Int8
+
+    from socialapp.read.feeds.selectors import HOME_FEED_SQL
+
+    result = {}
+    for impl, alias, query in (("read_model", "read", HOME_FEED_SQL), ("naive_join", "default", NAIVE_FEED_SQL)):
+        with psycopg.connect(**connections[alias].get_connection_params(), autocommit=True) as conn:
+            schedstat = Path(f"/proc/{conn.info.backend_pid}/schedstat")
+            cursor = psycopg.Cursor(conn)  # server-side binding, whatever the alias's cursor class
+            per_pass = []
+            for round_ in range(rounds + 1):  # the first pass warms the plan cache and the buffers
+                before = int(schedstat.read_text().split()[0])
+                for reader in readers:
+                    cursor.execute(query, {"r": Int8(reader), "b": None, "n": 21}, prepare=True)
+                    cursor.fetchall()
+                if round_:
+                    per_pass.append((int(schedstat.read_text().split()[0]) - before) / len(readers) / 1000)
+        result[impl] = {"p50_us": round(sorted(per_pass)[len(per_pass) // 2], 1), "min_us": round(min(per_pass), 1)}
+    return result
+
+
 def same_pages(tokens: dict[str, Path]) -> dict[str, bool]:
     """Before the load: both implementations give one reader per bracket the same page."""
     same = {}
@@ -467,6 +498,7 @@ def main() -> dict:
                     }
                 for name in BRACKETS:  # still under the write load, after the HTTP figures
                     brackets[name]["server_side_ms"] = server_side(readers[name][:SERVER_SIDE_READERS])
+                    brackets[name]["statement_cpu"] = statement_cpu(readers[name][:SERVER_SIDE_READERS])
             drain_seconds = drained()
         finally:
             pipeline.stop()
