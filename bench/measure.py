@@ -1,5 +1,5 @@
 """Measuring, the same way in every benchmark: one percentile, latency summaries, timers,
-warm-up and rates.
+warm-up and rates, and processes' CPU time from /proc.
 
     samples = sample_ms(run, 400)                  # after warm_up(run)
     quantiles_ms(samples, 0.5, 0.99)               # {"p50_ms": ..., "p99_ms": ...}
@@ -8,14 +8,18 @@ warm-up and rates.
         with timer.paused():                       # bookkeeping that is not the measured work
             count()
     rate = n / timer.seconds
+    before = {s.pid: s.seconds for s in proc_stats()}   # CPU seconds by process (utime + stime)
 """
 
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -102,3 +106,59 @@ def sample_ms(run: Callable[[], object], n: int) -> list[float]:
         run()
         samples.append((time.perf_counter() - started) * 1000)
     return samples
+
+
+# ------------------------------------------------------------------------------ CPU from /proc
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class ProcStat:
+    """What /proc/<pid>/stat says of one process that CPU accounting needs."""
+
+    pid: int
+    comm: str
+    ppid: int
+    session: int
+    seconds: float  # utime + stime, plus that of its reaped children (cutime + cstime)
+
+
+def proc_stat(pid: int | str) -> ProcStat | None:
+    """One process's stat, None if it is gone. `comm` may hold spaces and parentheses: it is
+    whatever lies between the first "(" and the last ")"."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    rest = raw[raw.rindex(")") + 2 :].split()
+    return ProcStat(
+        pid=int(pid),
+        comm=raw[raw.index("(") + 1 : raw.rindex(")")],
+        ppid=int(rest[1]),
+        session=int(rest[3]),
+        seconds=sum(int(v) for v in rest[11:15]) / CLK_TCK,
+    )
+
+
+def proc_stats() -> Iterator[ProcStat]:
+    """Every process on the machine (those that exit while listed are skipped)."""
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        stat = proc_stat(pid)
+        if stat is not None:
+            yield stat
+
+
+def cmdline(pid: int | str) -> str:
+    """A process's command line (a PostgreSQL backend's says its database), "" if it is gone."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine spent busy so far, summed over its cores (/proc/stat: every
+    state but idle and iowait; guest time is already counted in user)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
+    return (user + nice + system + irq + softirq + steal) / CLK_TCK

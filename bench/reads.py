@@ -31,7 +31,13 @@ second, smaller data set (a profiling run beside the full-scale one) never resee
 
 Output: bench/results/reads.json and reads.png; the issue's targets with pass/fail flags. Per
 bracket also `server_side_ms`: PostgreSQL's planning + execution time of each implementation's
-query (EXPLAIN ANALYZE, 50 readers, under the same write load), the database's share of a request.
+query (EXPLAIN ANALYZE, 50 readers, under the same write load), the database's share of a request,
+and `statement_cpu`: a backend's CPU per execution of each page statement, prepared as the
+product runs it (microseconds from /proc/<pid>/schedstat, so a busy machine's queueing is left out).
+Every figure (/healthz, each bracket and implementation) also has `cpu_ms_per_request` and
+`cores_busy` by process group over its measured wrk run (`CpuAccount`: the gunicorn server,
+the primary PostgreSQL, with the backends on this benchmark's databases apart, wrk, and the rest
+of the machine's busy time), drawn stacked in the PNG's third panel: where a request's CPU goes.
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ import json
 import os
 import random
 import re
+import resource
 import shlex
 import subprocess
 import sys
@@ -49,6 +56,7 @@ import time
 from collections import Counter
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import django
 
@@ -62,7 +70,7 @@ from django.core.management import call_command  # noqa: E402
 
 from bench.common import bench_env, drop_vhost, sql, use_own_databases, use_own_vhost  # noqa: E402
 from bench.load import open_loop  # noqa: E402
-from bench.measure import quantiles_ms, stopwatch  # noqa: E402
+from bench.measure import cmdline, machine_busy_seconds, proc_stat, proc_stats, quantiles_ms, stopwatch  # noqa: E402
 from bench.naive import NAIVE_FEED_SQL  # noqa: E402
 from bench.network import NetworkShape, seed_network  # noqa: E402
 from bench.report import write_json  # noqa: E402
@@ -194,6 +202,7 @@ class Pipeline:
             API_THROTTLE_ANON="60000000/min",
         )
         self.children: list[ChildProcess] = []
+        self.web: ChildProcess | None = None
 
     def start(self) -> None:
         workers = {  # started together, then awaited (one by one they take a minute on 2 busy cores)
@@ -208,7 +217,10 @@ class Pipeline:
                 raise RuntimeError(f"worker {name} exited:\n{worker.log()}")
         self.children.append(celery_worker(["celery"], name="bench-reads-tasks", env=self.env))
         self.children.append(start_relay(name="bench-reads-relay", env=self.env))
-        self.children.append(start_web(self.env, "bench-reads-web"))
+        # Connections held for the whole run (production's 60 s would close and reopen them in a
+        # long figure): a backend that exits takes its CPU out of /proc, and CpuAccount with it.
+        self.web = start_web({**self.env, "DATABASE_CONN_MAX_AGE": "3600"}, "bench-reads-web")
+        self.children.append(self.web)
 
     def stop(self) -> None:
         for child in reversed(self.children):
@@ -273,6 +285,64 @@ class Writer:
             self.latencies_ms.append((time.perf_counter() - started) * 1000)
 
 
+# ------------------------------------------------------------------------------ CPU by process group
+CPU_GROUPS = ("web", "postgres", "wrk", "rest")
+
+
+class CpuAccount:
+    """CPU seconds by process group, read from /proc before and after a measured wrk run, so
+    that each figure says where a request's CPU went (`cpu_ms_per_request`): the gunicorn server
+    (master and workers: the web child's session), the primary PostgreSQL (its postmaster and
+    every process it forked: backends of any database, background workers; the backends on this
+    benchmark's databases also apart), wrk (this process's reaped children: wrk is the only one
+    reaped during a run) and the rest of the machine's busy time (the pipeline's workers, the
+    writer in this process, the hot standby, whatever else shares the machine). A backend that
+    exits during the run takes its CPU with it; the web server holds its connections for the
+    whole benchmark (Pipeline.start), so the pages' backends do not."""
+
+    def __init__(self, web_session: int) -> None:
+        backend = sql("read", "SELECT pg_backend_pid()")[0][0]
+        stat = proc_stat(backend)
+        if stat is None:
+            raise RuntimeError("the read database is not on this machine: no CPU account of PostgreSQL")
+        self.postmaster = stat.ppid
+        self.web_session = web_session
+        self.databases = (f" {DB_PREFIX}_socialapp ", f" {DB_PREFIX}_socialapp_read ")
+
+    def snapshot(self) -> dict[str, float]:
+        seconds = dict.fromkeys(("web", "postgres", "postgres_bench_backends"), 0.0)
+        for stat in proc_stats():
+            if stat.session == self.web_session:
+                seconds["web"] += stat.seconds
+            elif stat.pid == self.postmaster or stat.ppid == self.postmaster:
+                seconds["postgres"] += stat.seconds
+                if any(name in f" {cmdline(stat.pid)} " for name in self.databases):
+                    seconds["postgres_bench_backends"] += stat.seconds
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        seconds["wrk"] = children.ru_utime + children.ru_stime
+        seconds["machine"] = machine_busy_seconds()
+        return seconds
+
+    @staticmethod
+    def per_request(before: dict[str, float], after: dict[str, float], requests_: int, wall: float) -> dict:
+        """CPU ms per request by group (`rest`: the machine's busy time less the named groups),
+        and the cores each group kept busy on average over the run."""
+        used = {k: max(0.0, after[k] - before[k]) for k in before}
+        used["rest"] = max(0.0, used["machine"] - used["web"] - used["postgres"] - used["wrk"])
+        n = max(requests_, 1)
+        return {
+            "cpu_ms_per_request": {
+                **{g: round(1000 * used[g] / n, 3) for g in CPU_GROUPS},
+                "total": round(1000 * used["machine"] / n, 3),
+                "postgres_bench_backends": round(1000 * used["postgres_bench_backends"] / n, 3),
+            },
+            "cores_busy": {
+                **{g: round(used[g] / wall, 2) for g in CPU_GROUPS},
+                "total": round(used["machine"] / wall, 2),
+            },
+        }
+
+
 # ------------------------------------------------------------------------------ wrk
 def wrk(path: str, seconds: float, tokens: Path | None) -> dict:
     """One wrk run; its done() summary with req/s and latencies in ms."""
@@ -293,11 +363,14 @@ def wrk(path: str, seconds: float, tokens: Path | None) -> dict:
     }
 
 
-def figure(path: str, tokens: Path | None) -> dict:
-    """Warm-up, then a measured run long enough for MIN_REQUESTS at the warm-up's rate."""
+def figure(path: str, tokens: Path | None, cpu: CpuAccount) -> dict:
+    """Warm-up, then a measured run long enough for MIN_REQUESTS at the warm-up's rate, with the
+    CPU each process group spent during it."""
     warm = wrk(path, WARMUP_SECONDS, tokens)
     seconds = min(MAX_SECONDS, max(SECONDS, 1.15 * MIN_REQUESTS / max(warm["req_per_s"], 1e-9)))
+    before, started = cpu.snapshot(), time.monotonic()
     result = wrk(path, seconds, tokens)
+    result.update(CpuAccount.per_request(before, cpu.snapshot(), result["requests"], time.monotonic() - started))
     result["enough_requests"] = result["requests"] >= MIN_REQUESTS
     print(f"  {path:24} {json.dumps(result)}", flush=True)
     return result
@@ -314,6 +387,35 @@ def server_side(readers: list[int]) -> dict[str, dict[str, float]]:
             plan = _json(sql(alias, "EXPLAIN (ANALYZE, FORMAT JSON) " + query, {"r": reader, "b": None, "n": 21})[0][0])
             times[impl].append(plan[0]["Planning Time"] + plan[0]["Execution Time"])  # type: ignore[index]
     return {impl: quantiles_ms(values, 0.5, 0.99, digits=3) for impl, values in times.items()}
+
+
+def statement_cpu(readers: list[int], rounds: int = 5) -> dict[str, dict[str, float]]:
+    """The CPU a PostgreSQL backend spends per execution of each implementation's page statement,
+    prepared as the product runs it (the feed's generic plan, no planning), read from the
+    backend's /proc/<pid>/schedstat (nanoseconds on CPU) around `rounds` passes over the readers:
+    time waiting for a core on a busy machine is not counted, unlike EXPLAIN ANALYZE's clock.
+    p50 and minimum over the passes, microseconds; the protocol's own work is included."""
+    import psycopg
+    from django.db import connections
+    from psycopg.types.numeric import Int8
+
+    from socialapp.read.feeds.selectors import HOME_FEED_SQL
+
+    result = {}
+    for impl, alias, query in (("read_model", "read", HOME_FEED_SQL), ("naive_join", "default", NAIVE_FEED_SQL)):
+        with psycopg.connect(**connections[alias].get_connection_params(), autocommit=True) as conn:
+            schedstat = Path(f"/proc/{conn.info.backend_pid}/schedstat")
+            cursor = psycopg.Cursor(conn)  # server-side binding, whatever the alias's cursor class
+            per_pass = []
+            for round_ in range(rounds + 1):  # the first pass warms the plan cache and the buffers
+                before = int(schedstat.read_text().split()[0])
+                for reader in readers:
+                    cursor.execute(query, {"r": Int8(reader), "b": None, "n": 21}, prepare=True)
+                    cursor.fetchall()
+                if round_:
+                    per_pass.append((int(schedstat.read_text().split()[0]) - before) / len(readers) / 1000)
+        result[impl] = {"p50_us": round(sorted(per_pass)[len(per_pass) // 2], 1), "min_us": round(min(per_pass), 1)}
+    return result
 
 
 def same_pages(tokens: dict[str, Path]) -> dict[str, bool]:
@@ -371,6 +473,8 @@ def main() -> dict:
         tokens = issue_tokens(readers, Path(folder))
         try:
             pipeline.start()
+            assert pipeline.web is not None
+            cpu = CpuAccount(pipeline.web.pid)
             same = same_pages(tokens)
             print(f"same first page from both implementations: {same}", flush=True)
 
@@ -379,10 +483,10 @@ def main() -> dict:
                 stopwatch() as load_timer,
                 open_loop(lambda i: writer.command(rngs[i]), WRITE_RATE, WRITERS) as writes,
             ):
-                healthz = figure("/healthz", None)
+                healthz = figure("/healthz", None, cpu)
                 for name in BRACKETS:
-                    read_model = figure("/api/socialapp/v1/feed", tokens[name])
-                    naive = figure("/bench/naive-feed", tokens[name])
+                    read_model = figure("/api/socialapp/v1/feed", tokens[name], cpu)
+                    naive = figure("/bench/naive-feed", tokens[name], cpu)
                     brackets[name] = {
                         "readers": len(readers[name]),
                         "read_model": read_model,
@@ -394,6 +498,7 @@ def main() -> dict:
                     }
                 for name in BRACKETS:  # still under the write load, after the HTTP figures
                     brackets[name]["server_side_ms"] = server_side(readers[name][:SERVER_SIDE_READERS])
+                    brackets[name]["statement_cpu"] = statement_cpu(readers[name][:SERVER_SIDE_READERS])
             drain_seconds = drained()
         finally:
             pipeline.stop()
@@ -432,7 +537,7 @@ def chart(result: dict) -> None:
 
     names = list(result["brackets"])
     quantiles = ("p50", "p99", "p99.9")
-    fig, axes = plt.subplots(1, 2, figsize=(13, 4.5))
+    fig, axes = plt.subplots(1, 3, figsize=(19, 4.5))
     width = 0.13
     for i, (impl, q) in enumerate((impl, q) for impl in ("read_model", "naive_join") for q in quantiles):
         values = [result["brackets"][b][impl][f"{q}_ms"] for b in names]
@@ -452,10 +557,29 @@ def chart(result: dict) -> None:
     axes[1].set_xticks(range(len(names)), [f"{b} followees" for b in names])
     axes[1].set_title("requests/s")
     axes[1].legend(fontsize=7)
+    cpu_chart(axes[2], result)
     fig.tight_layout()
     RESULTS.mkdir(exist_ok=True)
     fig.savefig(RESULTS / "reads.png", dpi=100)
     plt.close(fig)
+
+
+def cpu_chart(ax: Any, result: dict) -> None:
+    """CPU ms per request by process group (stacked), for /healthz and each bracket and implementation."""
+    figures = [("/healthz", result["healthz"])] + [
+        (f"{b}\n{'read' if impl == 'read_model' else 'naive'}", result["brackets"][b][impl])
+        for b in result["brackets"]
+        for impl in ("read_model", "naive_join")
+    ]
+    bottoms = [0.0] * len(figures)
+    for group in CPU_GROUPS:
+        values = [f["cpu_ms_per_request"][group] for _, f in figures]
+        ax.bar(range(len(figures)), values, 0.6, bottom=bottoms, label=group)
+        bottoms = [b + v for b, v in zip(bottoms, values, strict=True)]
+    ax.set_xticks(range(len(figures)), [name for name, _ in figures], fontsize=7)
+    ax.set_ylabel("CPU ms per request")
+    ax.set_title("where a request's CPU goes (all cores)")
+    ax.legend(fontsize=7)
 
 
 if __name__ == "__main__":

@@ -62,7 +62,7 @@ from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
 from bench.common import bench_env, drop_vhost, sql, use_own_databases, use_own_vhost  # noqa: E402
-from bench.measure import percentile, quantiles_ms  # noqa: E402
+from bench.measure import cmdline, percentile, proc_stats, quantiles_ms  # noqa: E402
 from bench.report import Bars, bar_charts, print_figures, write_json  # noqa: E402
 from devkit.processes import ChildProcess, wait_for  # noqa: E402
 
@@ -84,7 +84,6 @@ PREFIX = os.environ.get("BENCH_SYSTEM_PREFIX", "benchsys")
 VHOST = "socialapp_bench_system" if PREFIX == "benchsys" else f"socialapp_bench_{PREFIX}"
 LUA = Path(__file__).resolve().parent / "wrk" / "commands.lua"
 SUSTAINED_DRAIN_S = 1.0  # the issue's "lag < 1 s when the load stops"
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 # ------------------------------------------------------------------------------ the stack
@@ -147,47 +146,26 @@ class Stack:
 
 
 # ------------------------------------------------------------------------------ CPU accounting
-def _proc_stat(pid: str) -> tuple[str, int, int] | None:
-    """(comm, session, CPU ticks including reaped children) of one process, None if it is gone."""
-    try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    comm = raw[raw.index("(") + 1 : raw.rindex(")")]
-    rest = raw[raw.rindex(")") + 2 :].split()
-    return comm, int(rest[3]), sum(int(v) for v in rest[11:15])
-
-
-def _cmdline(pid: str) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return ""
-
-
 def cpu_snapshot(stack: Stack) -> dict[str, float]:
     """CPU seconds by process type: the stack's own processes (by session) and the services."""
     sessions = {proc.pid: kind for kind, proc in stack.procs.items()}
-    ticks: dict[str, int] = {}
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        stat = _proc_stat(pid)
-        if stat is None:
-            continue
-        comm, session, used = stat
-        kind = sessions.get(session)
+    seconds: dict[str, float] = {}
+    for stat in proc_stats():
+        comm = stat.comm
+        kind = sessions.get(stat.session)
         if kind is None:
             if comm == "postgres" or comm.startswith("postgres"):
-                kind = "postgres (this benchmark)" if f"{PREFIX}_" in _cmdline(pid) else "postgres (other)"
+                kind = "postgres (this benchmark)" if f"{PREFIX}_" in cmdline(stat.pid) else "postgres (other)"
             elif comm in ("beam.smp", "erl_child_setup", "epmd"):
                 kind = "rabbitmq"
-            elif comm == "java" and "elasticsearch" in _cmdline(pid):
+            elif comm == "java" and "elasticsearch" in cmdline(stat.pid):
                 kind = "elasticsearch"
             elif comm == "redis-server":
                 kind = "redis"
             else:
                 continue
-        ticks[kind] = ticks.get(kind, 0) + used
-    return {kind: n / CLK_TCK for kind, n in ticks.items()}
+        seconds[kind] = seconds.get(kind, 0.0) + stat.seconds
+    return seconds
 
 
 def cpu_delta(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:

@@ -6,12 +6,23 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import time
 
 import pytest
 
 from bench import report
-from bench.measure import percentile, quantiles_ms, rate, sample_ms, stopwatch
+from bench.measure import (
+    cmdline,
+    machine_busy_seconds,
+    percentile,
+    proc_stat,
+    proc_stats,
+    quantiles_ms,
+    rate,
+    sample_ms,
+    stopwatch,
+)
 
 
 def test_percentile_is_the_nearest_rank() -> None:
@@ -58,3 +69,34 @@ def test_open_loop_keeps_its_rate_when_calls_are_slower_than_the_interval() -> N
     assert counts["started"] >= 35 and counts["skipped"] == 0  # a paced loop would start 10
     assert len(done) == counts["started"]  # every started call ran before the block ended
     assert len(set(done)) > 1  # on several workers
+
+
+def test_proc_stat_counts_this_process_cpu_and_names_it() -> None:
+    """The CPU accounts of bench/reads.py and bench/system.py: a busy loop shows up in this
+    process's utime + stime and in the machine's busy time; its session, parent and command line
+    are the ones the benchmarks group processes by."""
+    me = proc_stat(os.getpid())
+    assert me is not None and me.ppid == os.getppid() and me.session == os.getsid(0)
+    assert "python" in me.comm.lower() or "pytest" in me.comm.lower()
+    assert "pytest" in cmdline(os.getpid()) or "python" in cmdline(os.getpid())
+    machine = machine_busy_seconds()
+    started = time.process_time()
+    while time.process_time() - started < 0.3:
+        pass
+    after = proc_stat(os.getpid())
+    assert after is not None and after.seconds - me.seconds >= 0.2
+    assert machine_busy_seconds() - machine >= 0.2
+    assert os.getpid() in {s.pid for s in proc_stats()}
+    assert proc_stat(2**22 + 12345) is None and cmdline(2**22 + 12345) == ""  # above pid_max: gone
+
+
+def test_cpu_per_request_splits_the_machine_by_group() -> None:
+    from bench.reads import CpuAccount
+
+    before = {"web": 10.0, "postgres": 5.0, "postgres_bench_backends": 1.0, "wrk": 0.5, "machine": 100.0}
+    after = {"web": 12.0, "postgres": 6.0, "postgres_bench_backends": 1.5, "wrk": 0.7, "machine": 104.0}
+    figures = CpuAccount.per_request(before, after, 1000, 2.0)
+    assert figures["cpu_ms_per_request"] == {
+        "web": 2.0, "postgres": 1.0, "wrk": 0.2, "rest": 0.8, "total": 4.0, "postgres_bench_backends": 0.5
+    }  # fmt: skip
+    assert figures["cores_busy"] == {"web": 1.0, "postgres": 0.5, "wrk": 0.1, "rest": 0.4, "total": 2.0}

@@ -69,7 +69,7 @@ def test_the_feed_statements_are_prepared_and_page_alike(site) -> None:
     since = bob.get("/api/socialapp/v1/feed", {"since": expected[-1]})
     assert since.status_code == 200 and set(expected[:-1]) <= set(ids(since))
     prepared = fetchall("SELECT statement FROM pg_prepared_statements WHERE NOT from_sql", using="read")
-    assert sum("WITH candidates AS" in s for (s,) in prepared) >= 2, prepared  # the plain feed and the resume
+    assert sum("WITH entries AS" in s for (s,) in prepared) >= 2, prepared  # the plain feed and the resume
     params = {"r": site.ids["bob"], "b": None, "n": 50}
     with CaptureQueriesContext(connections["read"]) as read:
         assert fetchall(HOME_FEED_SQL, params, prepare=True) == fetchall(HOME_FEED_SQL, params)
