@@ -86,7 +86,7 @@ def _stemmer(code: str) -> Stemmer.Stemmer:
 #: most of a body is a dict lookup instead of a stemmer call plus a fold per word; a stem depends
 #: on nothing but the word and the language, so the cache never changes a result.
 _stem_cache: dict[str, dict[str, str]] = {}
-_STEM_CACHE_WORDS = 200_000  # per language; emptied when full (a few tens of MB at most)
+_STEM_CACHE_WORDS = 50_000  # per language (queries stem in every one); emptied when full: a few MB each
 
 
 def stems(words: Iterable[str], code: str | None) -> list[str]:
