@@ -362,7 +362,7 @@ def detection(posts: list[dict[str, Any]]) -> dict[str, Any]:
     none; and what building a document costs, cold (each body built once)."""
     from socialapp.read.search import documents
 
-    documents._text_fields.cache_clear()
+    documents.clear_cache()
     unlabelled = [p for p in posts if not p["language"]]
     started = time.perf_counter()
     built = [new_document(p) for p in unlabelled]

@@ -552,6 +552,9 @@ SEARCH_LANGUAGES = env.list(
 )
 SEARCH_DEFAULT_LANGUAGE = env.str("SEARCH_DEFAULT_LANGUAGE", default="en")
 SEARCH_LANGUAGE_MIN_CONFIDENCE = env.float("SEARCH_LANGUAGE_MIN_CONFIDENCE", default=0.5)
+# A push's language detections (16 posts or more) run in a process of their own (detector.py), beside
+# the search worker's threads rather than holding their GIL; off: in the worker's process.
+SEARCH_DETECT_PROCESS = env.bool("SEARCH_DETECT_PROCESS", default=True)
 
 # --------------------------------------------------------------------------- streaming (docs/streaming.md)
 # Projectors publish a small message to the streams exchange after each feed, notification or

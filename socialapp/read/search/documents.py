@@ -21,8 +21,10 @@ caught up on never shows what was deleted or deactivated.
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -45,12 +47,58 @@ def detection_text(body: str) -> str:
     return _NOT_LANGUAGE.sub(" ", body)[:DETECT_CHARS]
 
 
-@lru_cache(maxsize=4096)
+#: Text-derived fields of recently built bodies: (body, given language, language settings) ->
+#: (body_folded, body_stemmed, language). The settings are part of the key only, so a settings
+#: change is never answered from the cache.
+_fields: OrderedDict[tuple[str, str, tuple[Any, ...]], tuple[str, str, str]] = OrderedDict()
+_FIELDS_CACHED = 4096
+_fields_lock = threading.Lock()
+
+
 def _text_fields(body: str, given: str, config: tuple[Any, ...]) -> tuple[str, str, str]:
-    """(body_folded, body_stemmed, language) of a body; `config` (the language settings) is
-    only part of the cache key, so a settings change is never answered from the cache."""
+    """(body_folded, body_stemmed, language) of a body, from the cache when it was built lately."""
+    key = (body, given, config)
+    with _fields_lock:
+        found = _fields.get(key)
+        if found is not None:
+            _fields.move_to_end(key)
+            return found
     code = lang.document_language(given or None, detection_text(body))
-    return fold(body), lang.stem_text(body, code), code
+    return _remember(key, code)
+
+
+def _remember(key: tuple[str, str, tuple[Any, ...]], code: str) -> tuple[str, str, str]:
+    body = key[0]
+    fields = (fold(body), lang.stem_text(body, code), code)
+    with _fields_lock:
+        _fields[key] = fields
+        if len(_fields) > _FIELDS_CACHED:
+            _fields.popitem(last=False)
+    return fields
+
+
+def prepare_posts(posts: Iterable[tuple[str, str]]) -> None:
+    """Build the text fields of the posts (body, given language) about to become documents, with
+    the detections they need in one call (language.detect_many: in the detector process for a
+    push's batch), so that `post_document` then finds them in the cache."""
+    config = _language_config()
+    with _fields_lock:
+        todo = [
+            key for key in dict.fromkeys((body, given or "", config) for body, given in posts) if key not in _fields
+        ]
+    if not todo:
+        return
+    undetected = [key for key in todo if not key[1]]
+    detected = dict(zip(undetected, lang.detect_many([detection_text(key[0]) for key in undetected]), strict=True))
+    default = settings.SEARCH_DEFAULT_LANGUAGE
+    for key in todo:
+        _remember(key, key[1].lower() if key[1] else detected[key] or default)
+
+
+def clear_cache() -> None:
+    """Forget the text fields built so far (a benchmark of cold builds)."""
+    with _fields_lock:
+        _fields.clear()
 
 
 def _language_config() -> tuple[Any, ...]:

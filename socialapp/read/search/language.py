@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import cache, lru_cache
 
 import Stemmer
@@ -82,14 +82,27 @@ def _stemmer(code: str) -> Stemmer.Stemmer:
     return Stemmer.Stemmer(STEMMERS[code], 10_000)
 
 
+#: Folded stem of each lower-cased word seen, per language. Words repeat across posts (Zipf), so
+#: most of a body is a dict lookup instead of a stemmer call plus a fold per word; a stem depends
+#: on nothing but the word and the language, so the cache never changes a result.
+_stem_cache: dict[str, dict[str, str]] = {}
+_STEM_CACHE_WORDS = 50_000  # per language (queries stem in every one); emptied when full: a few MB each
+
+
 def stems(words: Iterable[str], code: str | None) -> list[str]:
     """The folded stems of lower-cased `words` in language `code`; no stemmer: the folded words."""
     words = list(words)
     if not code or code not in STEMMERS:
         return [fold(w) for w in words]
-    with _lock:  # a Stemmer object is not thread-safe (its cache); the lock is uncontended
-        stemmed = _stemmer(code).stemWords(words)
-    return [fold(s) for s in stemmed]
+    known = _stem_cache.get(code)
+    if known is None or len(known) > _STEM_CACHE_WORDS:
+        known = _stem_cache[code] = {}
+    missing = [w for w in dict.fromkeys(words) if w not in known]
+    if missing:
+        with _lock:  # a Stemmer object is not thread-safe (its cache); the lock is uncontended
+            stemmed = _stemmer(code).stemWords(missing)
+        known.update(zip(missing, map(fold, stemmed), strict=True))
+    return [known[w] for w in words]
 
 
 def stem_text(body: str, code: str | None) -> str:
@@ -97,11 +110,10 @@ def stem_text(body: str, code: str | None) -> str:
     return " ".join(stems(WORD.findall(body.lower()), code))
 
 
-@lru_cache(maxsize=1)
-def _detector():  # lingua is imported lazily: loading its models is the slow part
+@lru_cache(maxsize=4)
+def _detector(codes: tuple[str, ...]):  # lingua is imported lazily: loading its models is the slow part
     from lingua import Language, LanguageDetectorBuilder
 
-    codes = configured_languages()
     languages = {getattr(Language, _LINGUA_NAMES.get(c, _lingua_name(c)), None) for c in codes}
     languages.discard(None)
     builder = LanguageDetectorBuilder.from_languages(*languages).with_low_accuracy_mode()
@@ -120,15 +132,50 @@ def _lingua_name(code: str) -> str:
 def detect(text: str) -> str | None:
     """The ISO 639-1 code lingua is confident of (≥ SEARCH_LANGUAGE_MIN_CONFIDENCE), else None.
     Needs at least two languages in SEARCH_LANGUAGES (one language: nothing to tell apart)."""
-    codes = configured_languages()
-    if len(codes) < 2 or not WORD.search(text):
-        return None if len(codes) != 1 else codes[0]
+    return detect_codes([text], tuple(configured_languages()), settings.SEARCH_LANGUAGE_MIN_CONFIDENCE)[0]
+
+
+def detect_many(texts: Sequence[str]) -> list[str | None]:
+    """`detect` of each text. A batch of at least DETECTOR_PROCESS_MIN texts goes to the detector
+    process when SEARCH_DETECT_PROCESS is on (detector.py): lingua holds the GIL while it works,
+    so in the worker's process it stalls the thread applying the next batch; in a process of its
+    own it runs beside it, on another core. Same library, same languages, same threshold: the
+    same answers."""
+    codes = tuple(configured_languages())
+    min_confidence = settings.SEARCH_LANGUAGE_MIN_CONFIDENCE
+    if settings.SEARCH_DETECT_PROCESS and len(texts) >= DETECTOR_PROCESS_MIN and len(codes) > 1:
+        from socialapp.read.search import detector
+
+        found = detector.detect(list(texts), codes, min_confidence)
+        if found is not None:
+            return found
+    return detect_codes(texts, codes, min_confidence)
+
+
+#: Fewer texts than this are detected in process: a round trip to the detector process would
+#: cost more than it saves (a lone post, a test).
+DETECTOR_PROCESS_MIN = 16
+
+
+def detect_codes(texts: Sequence[str], codes: tuple[str, ...], min_confidence: float) -> list[str | None]:
+    """What `detect` answers for each text, with the languages and threshold given (no settings:
+    the detector process runs this too)."""
+    if len(codes) < 2:
+        return [codes[0] if len(codes) == 1 else None for _text in texts]
+    detector = _detector(codes)
+    out: list[str | None] = []
     with _lock:
-        values = _detector().compute_language_confidence_values(text)
-    if not values or values[0].value < settings.SEARCH_LANGUAGE_MIN_CONFIDENCE:
-        return None
-    code = values[0].language.iso_code_639_1.name.lower()
-    return "no" if code == "nb" else code
+        for text in texts:
+            if not WORD.search(text):
+                out.append(None)
+                continue
+            values = detector.compute_language_confidence_values(text)
+            if not values or values[0].value < min_confidence:
+                out.append(None)
+                continue
+            code = values[0].language.iso_code_639_1.name.lower()
+            out.append("no" if code == "nb" else code)
+    return out
 
 
 def document_language(given: str | None, body: str) -> str:

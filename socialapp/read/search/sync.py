@@ -34,7 +34,7 @@ from elasticsearch import ApiError, NotFoundError
 
 from socialapp.events.projector import TransientError
 from socialapp.read.search.client import get_client
-from socialapp.read.search.documents import hashtag_document, post_document, tombstone, user_document
+from socialapp.read.search.documents import hashtag_document, post_document, prepare_posts, tombstone, user_document
 from socialapp.read.search.indexes import write_alias, write_targets
 
 log = logging.getLogger(__name__)
@@ -131,6 +131,9 @@ SHAPES = {"posts": _post_source, "users": _user_source, "hashtags": _hashtag_sou
 
 def docs_from_rows(kind: str, rows: Iterable[tuple[Any, ...]]) -> list[Doc]:
     shape = SHAPES[kind]
+    if kind == "posts":  # the visible posts' detections in one call (documents.prepare_posts)
+        rows = list(rows)
+        prepare_posts((r[6], r[13]) for r in rows if not r[2])
     return [(str(r[0]), r[1], shape(r)) for r in rows]
 
 
