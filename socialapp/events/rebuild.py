@@ -248,26 +248,37 @@ class SchemaSwapRebuild:
             for table in self.projector.tables:
                 self.copies.query(f"ALTER TABLE public.{table} SET SCHEMA {self.retired}")
                 self.copies.query(f"ALTER TABLE {self.shadow}.{table} SET SCHEMA public")
-            self.copies.query("DELETE FROM public.projection_applied_event WHERE projector = %s", [name])
+            # The shadow's tracking rows replace the live ones: only those that differ are
+            # written (usually none are deleted: the shadow has applied everything applied live).
+            self.copies.query(
+                "DELETE FROM public.projection_applied_event p WHERE p.projector = %s AND NOT EXISTS (SELECT 1"
+                f" FROM {self.shadow}.projection_applied_event s WHERE s.projector = p.projector AND s.event_id = p.event_id)",
+                [name],
+            )
             self.copies.query(
                 "INSERT INTO public.projection_applied_event (projector, event_id, position, applied_at)"
-                f" SELECT projector, event_id, position, applied_at FROM {self.shadow}.projection_applied_event"
-                " WHERE projector = %s",
+                f" SELECT projector, event_id, position, applied_at FROM {self.shadow}.projection_applied_event s"
+                " WHERE s.projector = %s AND NOT EXISTS (SELECT 1 FROM public.projection_applied_event p"
+                " WHERE p.projector = s.projector AND p.event_id = s.event_id)",
                 [name],
             )
             self.copies.query(f"DROP SCHEMA {self.shadow} CASCADE")
         self.copies.query(f"DROP SCHEMA IF EXISTS {self.retired} CASCADE")
         return caught_up
 
-    def run(self, progress: Callable[[int], None] | None = None) -> dict[str, int]:
-        types = self.projector.event_types()
-        self.prepare()
+    def replay(self, progress: Callable[[int], None] | None = None) -> tuple[int, int]:
+        """Step 2, the log into the fresh copies: (events applied, the position replayed up to)."""
         replayed, last = 0, 0
-        for batch in log_events(types):
+        for batch in log_events(self.projector.event_types()):
             replayed += self.apply_to_shadow(batch)
             last = batch[-1].position
             if progress:
                 progress(len(batch))
+        return replayed, last
+
+    def run(self, progress: Callable[[int], None] | None = None) -> dict[str, int]:
+        self.prepare()
+        replayed, last = self.replay(progress)
         caught_up, last = self.catch_up(last)
         at_switch = self.switch(last)
         log.info(
