@@ -229,8 +229,10 @@ class FeedRebuild(SchemaSwapRebuild):
             return super().replay(progress)
         upto = log_head()
         tables = ("feed_author", "feed_follow", "feed_post", "projection_applied_event")
-        with self.copies.within(), indexes_built_after(*tables):
-            count = fold(self.projector.name, self.projector.event_types(), upto)
+        with self.copies.within():
+            with indexes_built_after(*tables):
+                count = fold(self.projector.name, self.projector.event_types(), upto)
+            execute(f"ANALYZE {', '.join(tables)}")  # fresh tables: plans for building the feeds
         if progress:
             progress(count)
         return count, upto
