@@ -129,7 +129,7 @@ def _fill_part(within: Callable[[], AbstractContextManager[None]], part: int, pa
     """The feeds of the readers whose id is `part` modulo `parts`; how many were short."""
     params = {"cap": int(settings.FEED_MAX_ENTRIES), "margin": FLOOR_MARGIN, "part": part, "parts": parts}
     with within():
-        execute("SET LOCAL jit TO off")  # compiling takes longer than it saves here (measured: ~1 s)
+        execute("SET LOCAL jit TO off")  # compiling took longer than it saved (EXPLAIN ANALYZE)
         execute("SET LOCAL work_mem TO '256MB'")
         short = [r[0] for r in fetchall(_MATERIALISE_BOUNDED, params)]
         if short:
@@ -216,8 +216,8 @@ class FeedRebuild(SchemaSwapRebuild):
         # event type the fold does not implement; `fold=False`: event by event (the fold's oracle).
         self.folding = set(projector.event_types()) <= FOLDED if fold is None else fold
         self.bulk = True
-        # (event id, position) of every event the bulk replay applied: their tracking rows are
-        # written once, by COPY, in the transaction that builds the feeds (`catch_up`).
+        # (event id, position) of every event the event-by-event bulk replay applied: their
+        # tracking rows are written once, by COPY, before the feeds are built (`catch_up`).
         self.replayed: list[tuple[object, int]] = []
         self.started = time.perf_counter()
         self.phases_ms: dict[str, int] = {}
