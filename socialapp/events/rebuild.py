@@ -238,7 +238,6 @@ class SchemaSwapRebuild:
         raise AssertionError("unreachable")
 
     def _switch_once(self) -> int:
-        name = self.projector.name
         with transaction.atomic(using=self.db):
             self.copies.query("SELECT set_config('lock_timeout', %s, true)", [settings.REBUILD_SWITCH_LOCK_TIMEOUT])
             # Statistics for the comparison of the tracking rows, taken before the lock.
@@ -250,29 +249,41 @@ class SchemaSwapRebuild:
             for table in self.projector.tables:
                 self.copies.query(f"ALTER TABLE public.{table} SET SCHEMA {self.retired}")
                 self.copies.query(f"ALTER TABLE {self.shadow}.{table} SET SCHEMA public")
-            # The shadow's tracking rows replace the live ones: only those that differ are
-            # written (usually none are deleted: the shadow has applied everything applied live).
-            # The rows to add are collected first: an anti-join against the table being filled
-            # could scan the rows it adds (quadratic, with a plan made for an empty table), and
-            # ON CONFLICT DO NOTHING's speculative inserts were several times slower per row.
-            self.copies.query(
-                "DELETE FROM public.projection_applied_event p WHERE p.projector = %s AND NOT EXISTS (SELECT 1"
-                f" FROM {self.shadow}.projection_applied_event s WHERE s.projector = p.projector AND s.event_id = p.event_id)",
-                [name],
-            )
-            self.copies.query(
-                "CREATE TEMP TABLE rebuild_tracking_added ON COMMIT DROP AS SELECT projector, event_id, position,"
-                f" applied_at FROM {self.shadow}.projection_applied_event s WHERE s.projector = %s AND NOT EXISTS"
-                " (SELECT 1 FROM public.projection_applied_event p WHERE p.projector = s.projector AND p.event_id = s.event_id)",
-                [name],
-            )
-            self.copies.query(
-                "INSERT INTO public.projection_applied_event (projector, event_id, position, applied_at)"
-                " SELECT projector, event_id, position, applied_at FROM rebuild_tracking_added ORDER BY position"
-            )
+            self._replace_tracking()
             self.copies.query(f"DROP SCHEMA {self.shadow} CASCADE")
         self.copies.query(f"DROP SCHEMA IF EXISTS {self.retired} CASCADE")
         return caught_up
+
+    def _replace_tracking(self) -> None:
+        """Within the switch: the shadow's tracking rows replace the live ones. When the live
+        table has rows of this projector, only those that differ are written (usually none are
+        deleted: the shadow has applied everything applied live), the rows to add collected
+        first: an anti-join against the table being filled could scan the rows it adds
+        (quadratic, with a plan made for an empty table), and ON CONFLICT DO NOTHING's
+        speculative inserts were several times slower per row. Else one plain INSERT."""
+        name, shadow = self.projector.name, self.shadow
+        columns = "projector, event_id, position, applied_at"
+        if not self.copies.query("SELECT 1 FROM public.projection_applied_event WHERE projector = %s LIMIT 1", [name]):
+            self.copies.query(
+                f"INSERT INTO public.projection_applied_event ({columns})"
+                f" SELECT {columns} FROM {shadow}.projection_applied_event WHERE projector = %s",
+                [name],
+            )
+            return
+        self.copies.query(
+            "DELETE FROM public.projection_applied_event p WHERE p.projector = %s AND NOT EXISTS (SELECT 1"
+            f" FROM {shadow}.projection_applied_event s WHERE s.projector = p.projector AND s.event_id = p.event_id)",
+            [name],
+        )
+        self.copies.query(
+            f"CREATE TEMP TABLE rebuild_tracking_added ON COMMIT DROP AS SELECT {columns}"
+            f" FROM {shadow}.projection_applied_event s WHERE s.projector = %s AND NOT EXISTS"
+            " (SELECT 1 FROM public.projection_applied_event p WHERE p.projector = s.projector AND p.event_id = s.event_id)",
+            [name],
+        )
+        self.copies.query(
+            f"INSERT INTO public.projection_applied_event ({columns}) SELECT {columns} FROM rebuild_tracking_added"
+        )
 
     def replay(self, progress: Callable[[int], None] | None = None) -> tuple[int, int]:
         """Step 2, the log into the fresh copies: (events applied, the position replayed up to)."""
