@@ -9,7 +9,8 @@ followed user is topped up to this many followers, at most every other user, so 
 the full figure), BENCH_FEEDS_LATENCY_SAMPLES (1000 per group), BENCH_FEEDS_BACKGROUND_RATE (200
 posts/s during the latency samples), BENCH_FEEDS_CHUNK_WORKERS (2), BENCH_FEEDS_BACKGROUND_WRITERS (4 threads
 taking the background posts' starts, open loop), BENCH_FEEDS_FANOUT_POSTS (10
-per top author), BENCH_FEEDS_WARMUP (20 untimed calls before each series). The data set is
+per top author), BENCH_FEEDS_WARMUP (20 untimed calls before each series), BENCH_FEEDS_ONLY_REBUILD (1: the
+rebuild figure alone, printed, no result file). The data set is
 bench/seed.py's `seed_social`. Run it with DJANGO_DEBUG=0 (settings.dev turns DEBUG on,
 and Django then records every query; the JSON says which it was).
 
@@ -67,6 +68,8 @@ from bench.seed import copy_rows, fill_home_feeds, seed_social, truncate  # noqa
 from socialapp.events.projector import REGISTRY, EventMessage  # noqa: E402
 
 SCALE = float(os.environ.get("BENCH_FEEDS_SCALE", "0.02"))
+# Only the rebuild figure (printed, no result file written): for working on the rebuild alone.
+ONLY_REBUILD = os.environ.get("BENCH_FEEDS_ONLY_REBUILD", "") not in ("", "0")
 READ_SECONDS = float(os.environ.get("BENCH_FEEDS_READ_SECONDS", "8"))
 CONCURRENCY = int(os.environ.get("BENCH_FEEDS_CONCURRENCY", "4"))
 WRITE_RATE = float(os.environ.get("BENCH_FEEDS_WRITE_RATE", "20"))  # posts per second during reads
@@ -430,6 +433,8 @@ def main() -> dict:
     sql("read", "VACUUM (ANALYZE) feed_entry")
     sql("read", "ANALYZE")
     print(f"rebuild {json.dumps(rebuild)}", flush=True)
+    if ONLY_REBUILD:
+        return {"scale": SCALE, "data": data, "rebuild": rebuild}
     projectors = Projectors()
     users = [r[0] for r in sql("read", "SELECT user_id FROM feed_author ORDER BY user_id")]
     readers = rng.sample(users, min(500, len(users)))  # ordinary readers, as they come

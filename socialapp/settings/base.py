@@ -341,6 +341,8 @@ FEED_FANOUT_CHUNK_MAX = env.int("FEED_FANOUT_CHUNK_MAX", default=2000)
 FEED_TRIM_SLACK = env.int("FEED_TRIM_SLACK", default=250)
 FEED_TRIM_CHECK_EVERY = env.int("FEED_TRIM_CHECK_EVERY", default=128)
 FEED_CELEBRITY_THRESHOLD = env.int("FEED_CELEBRITY_THRESHOLD", default=10000)
+# A home-feed rebuild fills the feeds on this many connections at once (docs/feeds.md).
+FEED_REBUILD_WORKERS = env.int("FEED_REBUILD_WORKERS", default=2)
 # Celery beat sends `feeds.resend_stale_fanout` every FEED_FANOUT_SWEEP_SECONDS: fan-out chunk
 # jobs not run FEED_FANOUT_STALE_SECONDS after they were (re)sent lost their task message.
 FEED_FANOUT_SWEEP_SECONDS = env.float("FEED_FANOUT_SWEEP_SECONDS", default=30.0)

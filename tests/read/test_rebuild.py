@@ -133,7 +133,7 @@ def test_the_rebuild_reads_a_bounded_range_and_falls_back_when_it_is_short(setti
     materialise = rebuild.materialise_feeds
     with (
         mock.patch("socialapp.read.feeds.jobs.send_fanout_tasks"),
-        mock.patch.object(rebuild, "materialise_feeds", lambda: short.append(materialise()) or short[-1]),
+        mock.patch.object(rebuild, "materialise_feeds", lambda *a: short.append(materialise(*a)) or short[-1]),
     ):
         REGISTRY["home_feed"].rebuild_strategy().run()
     assert short == [2]  # `old` (own posts, all early) and `late` (follows only `old`): again unbounded

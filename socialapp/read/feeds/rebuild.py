@@ -2,26 +2,30 @@
 
 The pipeline's schema-swap rebuild (socialapp.events.rebuild) replays every event through the
 projector; for home feeds that means inserting every fan-out row of the whole history and
-trimming most of them again. Here the bulk of the log is replayed with the fan-out deferred
-(`deferring_fanout`: the projector keeps authors, follows and posts and writes no feed row),
-then every feed is built at once by regeneration's rule (`materialise_feeds`), then the catch-up
-and the switch apply events as live workers do. docs/feeds.md, "Rebuild and check".
+trimming most of them again. Here the bulk of the log is folded in SQL into the projector's
+bookkeeping tables (socialapp.read.feeds.fold), or, for an event type the fold does not know,
+replayed with the fan-out deferred (`deferring_fanout`: the projector keeps authors, follows and
+posts and writes no feed row); then every feed is built at once by regeneration's rule
+(`materialise_feeds`), then the catch-up and the switch apply events as live workers do.
+docs/feeds.md, "Rebuild and check".
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 
 from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 
-from socialapp.events.log import EventMessage
+from socialapp.events.log import EventMessage, log_head
 from socialapp.events.rebuild import ProjectorLike, SchemaSwapRebuild
-from socialapp.read.common.sql import execute, fetchall
+from socialapp.read.common.sql import READ, execute, fetchall
+from socialapp.read.feeds.fold import FOLDED, fold
 from socialapp.read.feeds.jobs import resend_stale_jobs
 from socialapp.read.feeds.maintenance import trim
 
@@ -68,7 +72,8 @@ _MATERIALISE_BOUNDED = (
     "  JOIN counts c ON c.author_id = s.a GROUP BY s.reader),"
     " bounded AS (SELECT r.user_id, CASE WHEN t.total > %(margin)s * %(cap)s"
     "  THEN span.hi - ((span.hi - span.lo) * (%(margin)s * %(cap)s / t.total))::bigint END AS floor"
-    "  FROM feed_author r JOIN totals t ON t.reader = r.user_id CROSS JOIN span WHERE NOT r.deactivated),"
+    "  FROM feed_author r JOIN totals t ON t.reader = r.user_id CROSS JOIN span WHERE NOT r.deactivated"
+    "  AND mod(r.user_id, %(parts)s) = %(part)s),"
     " added AS (INSERT INTO feed_entry (reader_id, post_id, author_id) SELECT b.user_id, p.post_id, p.author_id"
     f"  FROM bounded b CROSS JOIN LATERAL ({_FEED_OF_READER.format(reader='b.user_id', floor='b.floor')}) p"
     "  RETURNING reader_id)"
@@ -92,78 +97,145 @@ _MATERIALISE_AGAIN = (
 )
 
 
-def materialise_feeds() -> int:
+def materialise_feeds(within: Callable[[], AbstractContextManager[None]], workers: int = 1) -> int:
     """Every feed as a regeneration builds it (maintenance.regenerate, for all readers at once):
     the newest FEED_MAX_ENTRIES of the reader's own posts, the fanned-out posts of the accounts
     they follow (never a `direct` one) and the posts addressed to them, not deleted; no feed for
     a deactivated reader. That is what applying the log
     one event at a time gives within the cap: a follow merges the followee's newest posts up to
     the cap, later posts are fanned out, unfollows, deletions and deactivations take theirs out,
-    and trims keep the newest. Returns the readers whose bounded read fell short (done again)."""
-    params = {"cap": int(settings.FEED_MAX_ENTRIES), "margin": FLOOR_MARGIN}
-    with indexes_built_after():
+    and trims keep the newest. Returns the readers whose bounded read fell short (done again).
+
+    Each step runs in a transaction of its own, `within()` (the shadow's): the indexes dropped,
+    the readers filled in `workers` parts at once (by user id modulo, one connection and
+    transaction each, in threads: the statement is one backend's work, and the machine has
+    more cores), the indexes built again, the addressed posts added."""
+    with within():
+        dropped = _drop_indexes("feed_entry")
+    parts = max(1, workers)
+    if parts == 1:
+        short = _fill_part(within, 0, 1)
+    else:
+        with ThreadPoolExecutor(parts, thread_name_prefix="feed-rebuild") as pool:
+            short = sum(pool.map(lambda part: _in_thread(_fill_part, within, part, parts), range(parts)), 0)
+    with within():
+        _build_indexes(dropped)
+    with within():
+        trim(sorted({r[0] for r in fetchall(_MATERIALISE_ADDRESSED)}))
+    return short
+
+
+def _fill_part(within: Callable[[], AbstractContextManager[None]], part: int, parts: int) -> int:
+    """The feeds of the readers whose id is `part` modulo `parts`; how many were short."""
+    params = {"cap": int(settings.FEED_MAX_ENTRIES), "margin": FLOOR_MARGIN, "part": part, "parts": parts}
+    with within():
+        execute("SET LOCAL jit TO off")  # compiling took longer than it saved (EXPLAIN ANALYZE)
+        execute("SET LOCAL work_mem TO '256MB'")
         short = [r[0] for r in fetchall(_MATERIALISE_BOUNDED, params)]
         if short:
             execute("DELETE FROM feed_entry WHERE reader_id = ANY(%s)", [short])
             execute(_MATERIALISE_AGAIN, {**params, "readers": short})
-    trim(sorted({r[0] for r in fetchall(_MATERIALISE_ADDRESSED)}))
     return len(short)
 
 
+def _in_thread(work: Callable[..., int], *args: object) -> int:
+    """`work` on this thread's own connection, closed after."""
+    try:
+        return work(*args)
+    finally:
+        connections[READ].close()
+
+
 @contextmanager
-def indexes_built_after() -> Iterator[None]:
-    """An empty `feed_entry` (the rebuild's shadow) filled without its indexes, which are built
-    again afterwards, with the same names and definitions: one sort per index instead of an
-    insert into a random leaf page of the primary key per row (measured: most of the time of
-    filling every feed). The rows written inside are distinct by construction (one per reader
-    and post); the index build would fail, and the rebuild with it, if they were not. A table
+def indexes_built_after(*tables: str) -> Iterator[None]:
+    """Empty tables (the rebuild's shadow) filled without their indexes, which are built again
+    afterwards, with the same names and definitions: one sort per index instead of an insert
+    into a random leaf page per row (measured: most of the time of filling every feed, and of
+    writing the tracking rows of a folded replay). The rows written inside must be distinct
+    where an index is unique (the build fails, and the rebuild with it, if they are not). A table
     that is not empty is filled with its indexes in place."""
-    if fetchall("SELECT 1 FROM feed_entry LIMIT 1"):
-        yield
-        return
-    constraints = fetchall(
-        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
-        " WHERE conrelid = 'feed_entry'::regclass AND contype IN ('p', 'u') ORDER BY conname"
-    )
-    indexes = fetchall(
-        "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"
-        " WHERE x.indrelid = 'feed_entry'::regclass"
-        " AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) ORDER BY i.relname"
-    )
-    for name, _ in constraints:
-        execute(f'ALTER TABLE feed_entry DROP CONSTRAINT "{name}"')
-    for name, _ in indexes:
-        execute(f"DROP INDEX {_qualified_index(name)}")
+    dropped = _drop_indexes(*tables)
     yield
+    _build_indexes(dropped)
+
+
+Dropped = list[tuple[str, list[tuple[str, str]], list[tuple[str, str]]]]
+
+
+def _drop_indexes(*tables: str) -> Dropped:
+    """Drop the unique constraints and indexes of those tables that are empty; what they were."""
+    dropped: Dropped = []
+    for table in tables:
+        if fetchall(f"SELECT 1 FROM {table} LIMIT 1"):
+            continue
+        constraints = fetchall(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE conrelid = %s::regclass AND contype IN ('p', 'u') ORDER BY conname",
+            [table],
+        )
+        indexes = fetchall(
+            "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"
+            " WHERE x.indrelid = %s::regclass"
+            " AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) ORDER BY i.relname",
+            [table],
+        )
+        for name, _ in constraints:
+            execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+        for name, _ in indexes:
+            execute(f"DROP INDEX {_qualified_index(table, name)}")
+        dropped.append((table, constraints, indexes))
+    return dropped
+
+
+def _build_indexes(dropped: Dropped) -> None:
     execute("SET LOCAL maintenance_work_mem TO '256MB'")
-    for name, definition in constraints:
-        execute(f'ALTER TABLE feed_entry ADD CONSTRAINT "{name}" {definition}')
-    for _, definition in indexes:
-        execute(definition)
+    for table, constraints, indexes in dropped:
+        for name, definition in constraints:
+            execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+        for _, definition in indexes:
+            execute(definition)
 
 
-def _qualified_index(name: str) -> str:
-    """The index `name` of the `feed_entry` that the search path finds (the shadow's, in a rebuild)."""
-    schema = fetchall("SELECT relnamespace::regnamespace::text FROM pg_class WHERE oid = 'feed_entry'::regclass")[0][0]
+def _qualified_index(table: str, name: str) -> str:
+    """The index `name` of the `table` that the search path finds (the shadow's, in a rebuild)."""
+    schema = fetchall("SELECT relnamespace::regnamespace::text FROM pg_class WHERE oid = %s::regclass", [table])[0][0]
     return f'{schema}."{name}"'
 
 
 class FeedRebuild(SchemaSwapRebuild):
-    """The pipeline's schema-swap rebuild, with the bulk of the log replayed set-based and its
-    fan-out deferred: the replay keeps authors, follows and posts (in batches of the log reader's
-    size, `apply_batch` with this projector's `handle`), then every feed is built at once by
-    `materialise_feeds` (rows written once, never inserted and trimmed again). The catch-up and
+    """The pipeline's schema-swap rebuild, with the bulk of the log folded in SQL (`fold`) or
+    replayed set-based with its fan-out deferred (in batches of the log reader's size, this
+    projector's `handle`): either keeps authors, follows and posts, then every feed is built at
+    once by `materialise_feeds` (rows written once, never inserted and trimmed again). The catch-up and
     the switch then apply events one batch at a time as live workers do (chunk jobs written, not
     sent: `replaying`); after the switch the pending chunk jobs are sent, now that they are live."""
 
-    def __init__(self, projector: ProjectorLike) -> None:
+    def __init__(self, projector: ProjectorLike, *, fold: bool | None = None) -> None:
         super().__init__(projector)
+        # The replay folded in SQL (socialapp.read.feeds.fold) unless the projector handles an
+        # event type the fold does not implement; `fold=False`: event by event (the fold's oracle).
+        self.folding = set(projector.event_types()) <= FOLDED if fold is None else fold
         self.bulk = True
-        # (event id, position) of every event the bulk replay applied: their tracking rows are
-        # written once, by COPY, in the transaction that builds the feeds (`catch_up`).
+        # (event id, position) of every event the event-by-event bulk replay applied: their
+        # tracking rows are written once, by COPY, before the feeds are built (`catch_up`).
         self.replayed: list[tuple[object, int]] = []
         self.started = time.perf_counter()
         self.phases_ms: dict[str, int] = {}
+
+    def replay(self, progress: Callable[[int], None] | None = None) -> tuple[int, int]:
+        """The bulk replay: the log up to its head now folded into the shadow's bookkeeping
+        tables and tracking rows in one transaction (`fold`), or else event by event."""
+        if not self.folding:
+            return super().replay(progress)
+        upto = log_head()
+        tables = ("feed_author", "feed_follow", "feed_post", "projection_applied_event")
+        with self.copies.within():
+            with indexes_built_after(*tables):
+                count = fold(self.projector.name, self.projector.event_types(), upto)
+            execute(f"ANALYZE {', '.join(tables)}")  # fresh tables: plans for building the feeds
+        if progress:
+            progress(count)
+        return count, upto
 
     def apply_to_shadow(self, events: list[EventMessage]) -> int:
         """In bulk: the batch straight through the projector's `handle`, with no tracking row and
@@ -203,9 +275,10 @@ class FeedRebuild(SchemaSwapRebuild):
             self.bulk = False
             self.phases_ms["replay"] = _ms_since(self.started)
             began = time.perf_counter()
-            with self.copies.within():
-                self._record_replayed()
-                materialise_feeds()
+            if self.replayed:
+                with self.copies.within():
+                    self._record_replayed()
+            materialise_feeds(self.copies.within, settings.FEED_REBUILD_WORKERS)
             self.phases_ms["materialise"] = _ms_since(began)
         began = time.perf_counter()
         try:
