@@ -69,8 +69,8 @@ from socialapp.events.projector import REGISTRY, EventMessage, Projector, handle
 
 EVENTS = int(os.environ.get("BENCH_PIPELINE_EVENTS", "20000"))
 LATENCY_SAMPLES = int(os.environ.get("BENCH_PIPELINE_LATENCY_SAMPLES", "1000"))
-COLLECT_MS = int(os.environ.get("BENCH_PIPELINE_COLLECT_MS", "20"))
-RELAY_COLLECT_MS = int(os.environ.get("BENCH_PIPELINE_RELAY_COLLECT_MS", "5"))
+COLLECT_MS = int(os.environ.get("BENCH_PIPELINE_COLLECT_MS", str(settings.EVENTS_BATCH_COLLECT_MS)))
+RELAY_COLLECT_MS = int(os.environ.get("BENCH_PIPELINE_RELAY_COLLECT_MS", str(settings.EVENTS_RELAY_COLLECT_MS)))
 BATCHES = [int(b) for b in os.environ.get("BENCH_PIPELINE_BATCHES", "1,10,100").split(",") if b]
 VHOST = "socialapp_bench_pipeline"
 POLL_SECONDS = 0.25
@@ -258,6 +258,17 @@ def latency(env: dict[str, str], n: int, relay_pid: int) -> dict[str, Any]:
     )
     ms = [(float(applied) - commits[eid]) * 1000 for eid, applied in rows]
     return {**quantiles_ms(ms, 0.5, 0.99, 1, suffix=""), "events": len(ms), "cpu_us_per_event": cpu}
+
+
+def paced(env: dict[str, str], collect_ms: int, relay_collect_ms: int) -> dict[str, Any]:
+    """`latency` with a relay and a worker of their own, started with these collecting waits."""
+    env = {**env, "EVENTS_BATCH_COLLECT_MS": str(collect_ms), "EVENTS_RELAY_COLLECT_MS": str(relay_collect_ms)}
+    relay = start_relay(name=f"bench-relay-{collect_ms}", env=env,
+                        command=[sys.executable, "-m", "bench.pipeline", "relay"])  # fmt: skip
+    try:
+        return latency(env, LATENCY_SAMPLES, relay.pid)
+    finally:
+        relay.stop()
 
 
 def sample_body() -> bytes:
@@ -462,18 +473,16 @@ def main() -> None:
         # is kombu's plain one ack per message.
         raw, raw_cpu = raw_rate(EVENTS, prefetch, settings.EVENTS_BATCH_SIZE)
         raw_per_message, _ = raw_rate(EVENTS, prefetch, 1)
-        lat = latency(env, LATENCY_SAMPLES, relay.pid)
     finally:
         relay.stop()
-    # The same paced stream with partial batches left to collect (EVENTS_BATCH_COLLECT_MS in the
-    # worker, EVENTS_RELAY_COLLECT_MS in the relay): what the waits save per event, what they add.
-    collect_env = {**env, "EVENTS_BATCH_COLLECT_MS": str(COLLECT_MS), "EVENTS_RELAY_COLLECT_MS": str(RELAY_COLLECT_MS)}
-    relay = start_relay(name="bench-relay-collect", env=collect_env,
-                        command=[sys.executable, "-m", "bench.pipeline", "relay"])  # fmt: skip
+    # A paced stream applied at once (no collecting wait in the worker or the relay), then the
+    # same with partial batches left to collect (EVENTS_BATCH_COLLECT_MS, EVENTS_RELAY_COLLECT_MS;
+    # the settings' defaults unless BENCH_PIPELINE_*COLLECT_MS say otherwise): what the waits save
+    # per event, and what they add to commit -> applied.
     try:
-        lat_collect = latency(collect_env, LATENCY_SAMPLES, relay.pid)
+        lat = paced(env, 0, 0)
+        lat_collect = paced(env, COLLECT_MS, RELAY_COLLECT_MS)
     finally:
-        relay.stop()
         drop_vhost(VHOST)
     result = {
         "events": EVENTS,

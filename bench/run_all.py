@@ -22,6 +22,7 @@ BENCHMARKS = [
     "bench.commands",
     "bench.command_path",
     "bench.pipeline",
+    "bench.projector_cost",
     "bench.feeds",
     "bench.search",
     "bench.search_relevance",
