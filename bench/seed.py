@@ -286,11 +286,12 @@ def seed_search_corpus(rng: random.Random, n_posts: int) -> dict:
               ((u, f"user{u}", f"User {u}", 1, False, 1) for u in range(1, 5001)))  # fmt: skip
     sql("read", "ANALYZE search_post")
     es.indices.put_settings(index=alias, settings={"refresh_interval": settings.SEARCH_REFRESH_INTERVAL})
-    es.indices.refresh(index=alias)
+    es.options(request_timeout=300).indices.refresh(index=alias)
     indexed = es.count(index=alias)["count"]
     if indexed < n_posts:
         raise RuntimeError(f"seeded only {indexed} of {n_posts} posts")
-    es.indices.forcemerge(index=alias, max_num_segments=4)
+    # Merging a million documents takes minutes: far beyond the client's default request timeout.
+    es.options(request_timeout=900).indices.forcemerge(index=alias, max_num_segments=4)
     tag_docs = (
         {"_index": indexes.read_alias("hashtags"), "_id": t,
          "_source": {"hidden": False, "tag": t, "post_count": n, "last_used_at": tag_last[t].isoformat()}}
