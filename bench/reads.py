@@ -363,14 +363,17 @@ def wrk(path: str, seconds: float, tokens: Path | None) -> dict:
     }
 
 
-def figure(path: str, tokens: Path | None, cpu: CpuAccount) -> dict:
+def figure(path: str, tokens: Path | None, cpu: CpuAccount | None = None) -> dict:
     """Warm-up, then a measured run long enough for MIN_REQUESTS at the warm-up's rate, with the
-    CPU each process group spent during it."""
+    CPU each process group spent during it (when given a `cpu` account: bench/blocks_mutes.py
+    measures without one)."""
     warm = wrk(path, WARMUP_SECONDS, tokens)
     seconds = min(MAX_SECONDS, max(SECONDS, 1.15 * MIN_REQUESTS / max(warm["req_per_s"], 1e-9)))
-    before, started = cpu.snapshot(), time.monotonic()
+    before, started = (cpu.snapshot() if cpu else None), time.monotonic()
     result = wrk(path, seconds, tokens)
-    result.update(CpuAccount.per_request(before, cpu.snapshot(), result["requests"], time.monotonic() - started))
+    if cpu is not None and before is not None:
+        elapsed = time.monotonic() - started
+        result.update(CpuAccount.per_request(before, cpu.snapshot(), result["requests"], elapsed))
     result["enough_requests"] = result["requests"] >= MIN_REQUESTS
     print(f"  {path:24} {json.dumps(result)}", flush=True)
     return result

@@ -275,6 +275,9 @@ class SchemaSwapRebuild:
             f" FROM {shadow}.projection_applied_event s WHERE s.projector = p.projector AND s.event_id = p.event_id)",
             [name],
         )
+        # A second switch in one transaction (a test's, or two rebuilds under one atomic block)
+        # would find the first one's table: ON COMMIT DROP has not run yet.
+        self.copies.query("DROP TABLE IF EXISTS pg_temp.rebuild_tracking_added")
         self.copies.query(
             f"CREATE TEMP TABLE rebuild_tracking_added ON COMMIT DROP AS SELECT {columns}"
             f" FROM {shadow}.projection_applied_event s WHERE s.projector = %s AND NOT EXISTS"
