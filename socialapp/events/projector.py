@@ -37,6 +37,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.db import connections, transaction
 
 from socialapp.events.catalogue import ALL_EVENT_TYPES
@@ -164,6 +165,13 @@ class Projector:
     #: amortises the commit, the advisory lock, the tracking insert, the connection health check,
     #: the ack and any push to an external store (search). 1: one message at a time.
     batch_size: ClassVar[int] = 0
+
+    @property
+    def batch_wait_ms(self) -> int:
+        """How long a worker lets a partial batch collect before applying it (0: as soon as the
+        broker's socket is empty): EVENTS_BATCH_COLLECT_MS unless the projector says otherwise
+        (search: SEARCH_BATCH_WAIT_MS)."""
+        return settings.EVENTS_BATCH_COLLECT_MS
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

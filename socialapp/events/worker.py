@@ -177,13 +177,8 @@ class ProjectorConsumerStep(bootsteps.ConsumerStep):
 
     def _drain_all(self, *, final: bool = False) -> None:
         for handler in self.handlers:
-            if not (final or handler.ready()):
-                continue
-            try:
-                handler.drain(final=final)
-            except Exception as exc:
-                log.warning("%s: could not apply a pending batch (%s: %s)", handler.projector.name,
-                            type(exc).__name__, _short(exc))  # fmt: skip
+            if final or handler.ready():
+                _drain_logged(handler, final=final)
 
     def get_consumers(self, channel: Any) -> list[Any]:
         from django.conf import settings
@@ -235,11 +230,7 @@ class ProjectorConsumerStep(bootsteps.ConsumerStep):
 
         def due() -> None:
             if handler.pending and handler.ready():
-                try:
-                    handler.drain()
-                except Exception as exc:
-                    log.warning("%s: could not apply a pending batch (%s: %s)", handler.projector.name,
-                                type(exc).__name__, _short(exc))  # fmt: skip
+                _drain_logged(handler)
 
         # A hair later than the wait, so that `ready()` holds when the timer fires.
         return lambda: self._timer.call_after(handler.min_wait + 0.001, due)
@@ -327,12 +318,7 @@ class MessageHandler:
         # A projector may let partial batches collect (`batch_wait_ms`) and push to an external
         # store while its next batch applies (`apply_batch_overlapped`, search): then a batch's
         # messages are settled once its push returned, in order (`inflight`).
-        wait_ms = getattr(projector, "batch_wait_ms", None)
-        if wait_ms is None:
-            from django.conf import settings
-
-            wait_ms = settings.EVENTS_BATCH_COLLECT_MS
-        self.min_wait = wait_ms / 1000 if batch_size > 1 else 0.0
+        self.min_wait = projector.batch_wait_ms / 1000 if batch_size > 1 else 0.0
         self.overlapped = getattr(projector, "apply_batch_overlapped", None) if batch_size > 1 else None
         self.inflight: list[tuple[list[tuple[Any, Any, Any]], list[Any], Any, float]] = []
         self.on_first: Callable[[], Any] | None = None  # schedules the collecting wait (the worker's timer)
@@ -353,7 +339,7 @@ class MessageHandler:
         if first:
             self.first_at = time.monotonic()
         self.pending.append((event, body, message))
-        if first and self.on_first is not None and self.batch_size > 1:
+        if first and self.on_first is not None:
             self.on_first()
         if len(self.pending) >= self.batch_size:
             self.drain()
@@ -604,6 +590,16 @@ class MessageHandler:
             log.warning("%s: could not republish %s (%s)", self.projector.name, routing_key, _short(exc))
             return False
         return True
+
+
+def _drain_logged(handler: MessageHandler, *, final: bool = False) -> None:
+    """`handler.drain()` from the event loop's timer or tick: a failure is logged, never raised
+    into Celery's hub (the handler already requeued what it could not settle)."""
+    try:
+        handler.drain(final=final)
+    except Exception as exc:
+        log.warning("%s: could not apply a pending batch (%s: %s)", handler.projector.name,
+                    type(exc).__name__, _short(exc))  # fmt: skip
 
 
 def _describe_error(exc: BaseException) -> str:
