@@ -18,19 +18,28 @@ raised out of the way. Authors and their tokens are made through the services. T
 2. **CPU per post** (`cpu_ms_per_post`): each process type's CPU seconds (utime + stime from
    /proc, children included) over the open-loop step and its drain, divided by the posts
    accepted: web, relay, tasks, beat, each projector worker, PostgreSQL backends on this
-   benchmark's databases, and (shared with whatever else runs on the machine) PostgreSQL's other
-   processes, RabbitMQ, Elasticsearch and Redis.
+   benchmark's write and read databases, and (shared with whatever else runs on the machine)
+   PostgreSQL's other processes, RabbitMQ, Elasticsearch and Redis. From it,
+   `ceiling_if_projectors_were_free`: the posts/s the cores would allow if every projector
+   worker and the read database cost nothing, an upper bound on what faster handlers can give.
 3. **Command latency** (`latency`): a paced open-loop mix (40 % posts, 30 % likes, 15 % comments,
    15 % follows) at BENCH_SYSTEM_LATENCY_RATE for BENCH_SYSTEM_LATENCY_SAMPLES requests over
    BENCH_SYSTEM_LATENCY_CONNECTIONS connections; p50/p99 of every request's latency, counted from
    its paced slot (bench/wrk/commands.lua), through bench/measure.py's percentile; the client's
    own CPU is reported (`client_cpu_percent`) to show it is not the bottleneck.
+4. **The command side alone** (`commands_alone`): the open loop and the command mix again (the
+   mix for BENCH_SYSTEM_ALONE_LATENCY_SAMPLES requests), each with every process but the web
+   server stopped (SIGSTOP) so that nothing relays or applies events meanwhile: the floor the
+   command side sets under the whole system (posts/s, CPU per post of web and PostgreSQL,
+   latency without the pipeline's CPU beside it). The backlog drains after each, untimed.
+5. **Events per batch** (`events_per_batch` of each step): how many events each projector applied
+   per transaction, from the tracking rows (a batch's share the transaction's start time).
 
 Knobs (a smoke run: BENCH_SYSTEM_AUTHORS=20 BENCH_SYSTEM_SECONDS=3 BENCH_SYSTEM_RATES=20
 BENCH_SYSTEM_LATENCY_SAMPLES=100 BENCH_SYSTEM_LATENCY_RATE=50):
 BENCH_SYSTEM_AUTHORS (200), BENCH_SYSTEM_SECONDS (30, per step), BENCH_SYSTEM_RATES
 ("100,150,200,250,300,400,500"), BENCH_SYSTEM_CONNECTIONS (4), BENCH_SYSTEM_LATENCY_RATE (100),
-BENCH_SYSTEM_LATENCY_SAMPLES (10000), BENCH_SYSTEM_LATENCY_CONNECTIONS (16), BENCH_SYSTEM_DRAIN_TIMEOUT (600 s),
+BENCH_SYSTEM_LATENCY_SAMPLES (10000), BENCH_SYSTEM_ALONE_LATENCY_SAMPLES (3000), BENCH_SYSTEM_LATENCY_CONNECTIONS (16), BENCH_SYSTEM_DRAIN_TIMEOUT (600 s),
 BENCH_SYSTEM_WEB_WORKERS (2), BENCH_SYSTEM_WEB_THREADS (4) and BENCH_SYSTEM_PREFIX ("benchsys": databases
 `benchsys_*`, vhost `socialapp_bench_system`; another prefix gives a run data of its own).
 Figures go to bench/results/system.json and system.png.
@@ -42,6 +51,7 @@ import os
 import re
 import resource
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -60,6 +70,7 @@ django.setup()
 import requests  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
+from django.db import connections  # noqa: E402
 
 from bench.common import bench_env, drop_vhost, sql, use_own_databases, use_own_vhost  # noqa: E402
 from bench.measure import cmdline, percentile, proc_stats, quantiles_ms  # noqa: E402
@@ -75,6 +86,8 @@ CONNECTIONS = int(os.environ.get("BENCH_SYSTEM_CONNECTIONS", "4"))
 LATENCY_CONNECTIONS = int(os.environ.get("BENCH_SYSTEM_LATENCY_CONNECTIONS", "16"))
 LATENCY_RATE = float(os.environ.get("BENCH_SYSTEM_LATENCY_RATE", "100"))
 LATENCY_SAMPLES = int(os.environ.get("BENCH_SYSTEM_LATENCY_SAMPLES", "10000"))
+#: The command side alone (pipeline paused): its own latency run is this many requests.
+ALONE_LATENCY_SAMPLES = int(os.environ.get("BENCH_SYSTEM_ALONE_LATENCY_SAMPLES", "3000"))
 DRAIN_TIMEOUT = float(os.environ.get("BENCH_SYSTEM_DRAIN_TIMEOUT", "600"))
 WEB_WORKERS = os.environ.get("BENCH_SYSTEM_WEB_WORKERS", "2")
 WEB_THREADS = os.environ.get("BENCH_SYSTEM_WEB_THREADS", "4")
@@ -155,7 +168,7 @@ def cpu_snapshot(stack: Stack) -> dict[str, float]:
         kind = sessions.get(stat.session)
         if kind is None:
             if comm == "postgres" or comm.startswith("postgres"):
-                kind = "postgres (this benchmark)" if f"{PREFIX}_" in cmdline(stat.pid) else "postgres (other)"
+                kind = postgres_kind(cmdline(stat.pid))
             elif comm in ("beam.smp", "erl_child_setup", "epmd"):
                 kind = "rabbitmq"
             elif comm == "java" and "elasticsearch" in cmdline(stat.pid):
@@ -166,6 +179,39 @@ def cpu_snapshot(stack: Stack) -> dict[str, float]:
                 continue
         seconds[kind] = seconds.get(kind, 0.0) + stat.seconds
     return seconds
+
+
+def postgres_kind(line: str) -> str:
+    """A PostgreSQL process by the database it serves (its title: `postgres: user db host state`):
+    this benchmark's write database (commands, the relay) or read database (projectors, queries),
+    or anything else (other databases, the server's own processes)."""
+    words = line.split()
+    database = words[2] if len(words) > 2 and words[0] == "postgres:" else ""
+    if database == connections["read"].settings_dict["NAME"]:
+        return "postgres (read db)"
+    if database == connections["default"].settings_dict["NAME"]:
+        return "postgres (write db)"
+    return "postgres (other)"
+
+
+#: Process types that are projector workers' own (their handlers, their consumers): what the
+#: bound below takes away.
+NOT_PROJECTORS = ("web", "web-streaming", "relay", "tasks", "beat")
+
+
+def ceiling_if_projectors_were_free(stack: Stack, per_post: dict[str, float]) -> dict:
+    """An upper bound on posts/s for this design on this machine: CPU per post with every
+    projector worker's CPU and the read database's taken away (as if every handler, set-based or
+    not, cost nothing), and the machine's cores divided by what is left. The rest (web, the write
+    database, the relay, the broker, Elasticsearch) is what carrying a post costs at all."""
+    projectors = [k for k in stack.procs if k not in NOT_PROJECTORS]
+    rest = {k: v for k, v in per_post.items() if k not in projectors and k != "postgres (read db)"}
+    total = sum(rest.values())
+    return {
+        "cpu_ms_per_post_left": round(total, 2),
+        "left_by_process": rest,
+        "posts_per_s": round((os.cpu_count() or 1) * 1000 / total, 1) if total else None,
+    }
 
 
 def cpu_delta(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
@@ -291,9 +337,27 @@ def drain_seconds() -> float:
     return time.monotonic() - started
 
 
+def events_per_batch(since: str) -> dict[str, float]:
+    """Events each projector applied per transaction since `since` (a read-database timestamp): a
+    batch's tracking rows share their `applied_at`, the transaction's start (`now()`), so distinct
+    values count transactions. This is the batch size the projectors really ran at, the figure
+    that says how much a set-based handler could amortise at this load."""
+    rows = sql(
+        "read",
+        "SELECT projector, count(*)::float / greatest(1, count(DISTINCT applied_at))"
+        " FROM projection_applied_event WHERE applied_at >= %s GROUP BY projector ORDER BY projector",
+        [since],
+    )
+    return {name: round(ratio, 2) for name, ratio in rows}
+
+
+def read_now() -> str:
+    return sql("read", "SELECT now()::text")[0][0]
+
+
 def step(stack: Stack, inputs: Path, rate: float) -> tuple[dict, dict[str, float]]:
     """One load step: posts at `rate` (0: open loop), then the drain; CPU seconds over both."""
-    cpu_before, posts_before = cpu_snapshot(stack), posts_count()
+    cpu_before, posts_before, since = cpu_snapshot(stack), posts_count(), read_now()
     run = run_wrk(stack, inputs, seconds=SECONDS, rate=rate)
     drain = drain_seconds()
     cpu = cpu_delta(cpu_before, cpu_snapshot(stack))
@@ -306,6 +370,7 @@ def step(stack: Stack, inputs: Path, rate: float) -> tuple[dict, dict[str, float
         "posts_per_s": round(accepted / run["seconds"], 1) if run["seconds"] else 0.0,
         "drain_s": round(drain, 2),
         **quantiles_ms(samples, 0.5, 0.99),
+        "events_per_batch": events_per_batch(since),
     }
     print(f"  step {rate or 'open'}: {result}", flush=True)
     return result, cpu
@@ -322,8 +387,8 @@ def sustained(stack: Stack, inputs: Path) -> tuple[list[dict], float]:
     return steps, best
 
 
-def command_latency(stack: Stack, inputs: Path) -> dict:
-    seconds = LATENCY_SAMPLES / LATENCY_RATE
+def command_latency(stack: Stack, inputs: Path, samples_wanted: int = LATENCY_SAMPLES) -> dict:
+    seconds = samples_wanted / LATENCY_RATE
     many = {"mix": "mixed", "connections": LATENCY_CONNECTIONS}
     run_wrk(stack, inputs, seconds=min(5.0, seconds), rate=LATENCY_RATE, seed=7, **many)  # warm-up
     run = run_wrk(stack, inputs, seconds=seconds, rate=LATENCY_RATE, seed=11, **many)
@@ -339,6 +404,51 @@ def command_latency(stack: Stack, inputs: Path) -> dict:
         **quantiles_ms(samples, 0.5, 0.9, 0.99, 1),
         "p99_is_max": bool(samples) and percentile(samples, 0.99) == max(samples),
     }
+
+
+@contextmanager
+def pipeline_paused(stack: Stack) -> Iterator[None]:
+    """Every process but the web server stopped (SIGSTOP to its process group) and then resumed:
+    commands still commit their events to the log, nothing relays or applies them meanwhile."""
+    groups = [proc.pid for kind, proc in stack.procs.items() if kind != "web"]
+    for pgid in groups:
+        os.killpg(pgid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        for pgid in groups:
+            os.killpg(pgid, signal.SIGCONT)
+
+
+def commands_alone(stack: Stack, inputs: Path) -> dict:
+    """The command side's floor: posts as fast as the server answers, then the command mix at the
+    latency rate, each with the pipeline paused (`pipeline_paused`) and the backlog drained after
+    it (not timed); CPU per post of the web server and of PostgreSQL over the open-loop run."""
+    # Two pauses, each well under two of the relay's AMQP heartbeats (EVENTS_BROKER_HEARTBEAT, 30 s):
+    # a longer one would have the broker close its connection, and the run measure a reconnect.
+    with pipeline_paused(stack):
+        cpu_before, posts_before = cpu_snapshot(stack), posts_count()
+        run = run_wrk(stack, inputs, seconds=SECONDS, rate=0)
+        cpu = cpu_delta(cpu_before, cpu_snapshot(stack))
+        accepted = posts_count() - posts_before
+    drain_seconds()
+    with pipeline_paused(stack):
+        latency = command_latency(stack, inputs, ALONE_LATENCY_SAMPLES)
+    drain_seconds()
+    samples = run.pop("samples_ms")
+    per_post = {k: round(1000 * v / max(1, accepted), 2) for k, v in sorted(cpu.items()) if v >= 0.01}
+    result = {
+        "open_loop": {
+            **run,
+            "posts_accepted": accepted,
+            "posts_per_s": round(accepted / run["seconds"], 1) if run["seconds"] else 0.0,
+            **quantiles_ms(samples, 0.5, 0.99),
+        },
+        "cpu_ms_per_post": per_post,
+        "latency": latency,
+    }
+    print(f"  commands alone: {result['open_loop']} cpu/post {per_post}", flush=True)
+    return result
 
 
 @contextmanager
@@ -378,6 +488,8 @@ def main() -> None:
         steps, best = sustained(stack, inputs)
         latency = command_latency(stack, inputs)
         drain_seconds()
+        print("the command side alone (pipeline paused):", flush=True)
+        alone = commands_alone(stack, inputs)
     result = {
         "machine": {"cpus": os.cpu_count(), "load_average_at_end": [round(x, 2) for x in os.getloadavg()]},
         "authors": AUTHORS,
@@ -387,10 +499,12 @@ def main() -> None:
         "open_loop": open_loop,
         "cpu_seconds_open_loop": {k: round(v, 2) for k, v in sorted(cpu.items())},
         "cpu_ms_per_post": per_post,
+        "ceiling_if_projectors_were_free": ceiling_if_projectors_were_free(stack, per_post),
         "steps": steps,
         "sustained_posts_per_s": best,
         "sustained_rule": f"accepted >= 95% of offered and drain < {SUSTAINED_DRAIN_S:g} s",
         "latency": latency,
+        "commands_alone": alone,
     }
     write_json("system", result)
     bar_charts(
@@ -403,6 +517,12 @@ def main() -> None:
                 [s["posts_per_s"] for s in steps],
             ),
             Bars(f"command latency at {LATENCY_RATE:g}/s (ms)", ["p50", "p99"], [latency["p50_ms"], latency["p99_ms"]]),
+            Bars(
+                "CPU ms per post, pipeline paused",
+                list(alone["cpu_ms_per_post"]),
+                list(alone["cpu_ms_per_post"].values()),
+                rotate=45,
+            ),
         ],
     )
     print_figures(
@@ -412,6 +532,11 @@ def main() -> None:
             "sustained posts/s": best,
             "latency p50/p99 ms": f"{latency['p50_ms']} / {latency['p99_ms']} ({latency['samples']} samples)",
             "wrk CPU % (latency run)": latency["client_cpu_percent"],
+            "events per batch (open loop)": open_loop["events_per_batch"],
+            "ceiling if projectors were free": result["ceiling_if_projectors_were_free"],
+            "commands alone posts/s": alone["open_loop"]["posts_per_s"],
+            "commands alone latency p50/p99 ms": f"{alone['latency']['p50_ms']} / {alone['latency']['p99_ms']}",
+            **{f"commands alone cpu ms/post {k}": v for k, v in alone["cpu_ms_per_post"].items()},
             **{f"cpu ms/post {k}": v for k, v in per_post.items()},
         }
     )
