@@ -106,3 +106,31 @@ def test_the_search_worker_pushes_hashtags_within_the_bound_without_further_even
     assert doc["post_count"] == 1
     # The bound (1 s) plus slack for a shared machine; a push only with the next batch would never come.
     assert waited < 1.0 + 1.5, waited
+
+
+def test_the_push_skips_a_pending_row_another_transaction_holds_instead_of_waiting(projector: SearchProjector) -> None:
+    """An applying batch's upsert may hold a pending row while a flush deletes acknowledged ones;
+    waiting for it put the two in a lock cycle (a deadlock seen under load). The flush leaves the
+    held row listed, and a later flush sends it again and clears it."""
+    import psycopg
+
+    assert projector.apply_batch([f.registered(1, "alice"), f.post_created(100, 1, "alice", "one")])
+    projector.apply(f.post_created(101, 1, "alice", "two"))
+    sync.mark_pending("posts")
+    assert sync.pending_count() == 2
+    holder = psycopg.connect(**connections["read"].get_connection_params())
+    try:
+        holder.execute("SELECT 1 FROM search_pending WHERE kind = 'posts' AND key = '100' FOR UPDATE")
+        with connections["read"].cursor() as cursor:
+            cursor.execute("SET lock_timeout = '2s'")  # waiting would fail here, not hang the suite
+        try:
+            assert sync.flush(["posts"]) == 2  # both sent; only the free one is cleared
+        finally:
+            with connections["read"].cursor() as cursor:
+                cursor.execute("RESET lock_timeout")
+        assert _rows("SELECT kind, key FROM search_pending") == [("posts", "100")]
+    finally:
+        holder.rollback()
+        holder.close()
+    assert sync.flush(["posts"]) == 1
+    assert sync.pending_count() == 0

@@ -263,12 +263,18 @@ def write_targets_many(kinds: list[str]) -> dict[str, list[str]]:
 
 def _mark_synced(batches: dict[str, list[Doc]]) -> None:
     """Acknowledged: the pending rows go (every kind in one statement), unless a newer change
-    listed a newer version since."""
+    listed a newer version since.
+
+    A row another transaction holds (an applying batch re-listing it: its upsert locks pending
+    rows in an order of its own) is skipped, never waited for: the DELETE then takes part in no
+    lock cycle (a deadlock was seen between the two), and that row, left listed, is pushed again
+    by a later flush, which versions make harmless."""
     rows = [(kind, d[0], d[1]) for kind, docs in batches.items() for d in docs]
     with connections["read"].cursor() as cursor:
         cursor.execute(
-            "DELETE FROM search_pending p USING unnest(%s::text[], %s::text[], %s::bigint[]) AS d(kind, key, ver)"
-            " WHERE p.kind = d.kind AND p.key = d.key AND p.doc_version <= d.ver",
+            "DELETE FROM search_pending WHERE ctid = ANY(ARRAY(SELECT p.ctid FROM search_pending p"
+            " JOIN unnest(%s::text[], %s::text[], %s::bigint[]) AS d(kind, key, ver)"
+            " ON p.kind = d.kind AND p.key = d.key AND p.doc_version <= d.ver FOR UPDATE OF p SKIP LOCKED))",
             [[r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]],
         )
 
