@@ -53,7 +53,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialapp.settings.dev")
 django.setup()
 
 from django.conf import settings  # noqa: E402
-from django.db import transaction  # noqa: E402
+from django.db import connections, transaction  # noqa: E402
 from elasticsearch import helpers  # noqa: E402
 
 from bench.common import bench_env, drop_vhost, sql, use_own_databases, use_own_vhost  # noqa: E402
@@ -136,12 +136,26 @@ def start_search_pipeline(env: dict[str, str]) -> tuple:
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
+def _postgres_kind(title: str) -> str | None:
+    """A PostgreSQL process by its title: a backend of this benchmark's databases or one of the
+    server's own processes ("postgres"), the hot standby's replay of it ("postgres (standby)"), or
+    a backend of some other database (None: not this benchmark's)."""
+    words = title.replace("\0", " ").split()
+    if len(words) < 2 or words[0] != "postgres:":
+        return "postgres"
+    if words[1] in ("startup", "walreceiver", "walsender"):
+        return "postgres (standby)"
+    if len(words) > 2 and words[1] not in ("checkpointer", "background", "walwriter", "autovacuum", "logical"):
+        return "postgres" if words[2] in {c.settings_dict["NAME"] for c in connections.all()} else None
+    return "postgres"
+
+
 def cpu_seconds(sessions: dict[int, str]) -> dict[str, float]:
     """CPU seconds used so far (reaped children included) by the processes of each session (the
     relay's and the worker's, by the session leader's pid) and by Elasticsearch, from /proc."""
     from pathlib import Path
 
-    ticks = dict.fromkeys([*sessions.values(), "elasticsearch", "postgres", "rabbitmq"], 0)
+    ticks = dict.fromkeys([*sessions.values(), "elasticsearch", "postgres", "postgres (standby)", "rabbitmq"], 0)
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             raw = Path(f"/proc/{pid}/stat").read_text()
@@ -152,7 +166,9 @@ def cpu_seconds(sessions: dict[int, str]) -> dict[str, float]:
             elif comm == "java" and b"elasticsearch" in Path(f"/proc/{pid}/cmdline").read_bytes():
                 ticks["elasticsearch"] += used
             elif comm.startswith("postgres"):
-                ticks["postgres"] += used  # every database's: the machine is quiet but for this run
+                kind = _postgres_kind(Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace"))
+                if kind:
+                    ticks[kind] += used
             elif comm in ("beam.smp", "erl_child_setup", "epmd"):
                 ticks["rabbitmq"] += used
         except (OSError, ValueError):
@@ -226,6 +242,15 @@ def measure_indexing(rng: random.Random) -> dict:
         es.indices.refresh(index=alias)
     raw_s = timer.seconds
     raw_cpu = cpu_us_per_doc(cpu_before, cpu_seconds({}), len(docs), client=time.process_time() - client_before)
+    # The same again with external versions, as the projector writes (a stale write must never win,
+    # which costs Elasticsearch a version lookup per document): what that correctness costs in bulk.
+    versioned = [{**d, "_id": str(int(d["_id"]) + (1 << 40)), "_version": 1, "_version_type": "external"} for d in docs]
+    cpu_before, client_before = cpu_seconds({}), time.process_time()
+    with stopwatch() as timer:
+        helpers.bulk(es, versioned, chunk_size=settings.SEARCH_BULK_CHUNK)
+        es.indices.refresh(index=alias)
+    versioned_s = timer.seconds
+    versioned_cpu = cpu_us_per_doc(cpu_before, cpu_seconds({}), len(docs), client=time.process_time() - client_before)
 
     # The projector alone, in process: one event per apply, and batches as a worker hands them.
     def events(offset: int, n: int) -> list[EventMessage]:
@@ -311,7 +336,8 @@ def measure_indexing(rng: random.Random) -> dict:
         "ratio_pipeline_to_raw": round(pipeline_rate / raw_rate, 3),
         # Where a document's CPU goes in each leg (this benchmark's poller included in postgres for
         # the pipeline's: one count query every 100 ms): the profile behind the ratio.
-        "cpu_us_per_doc": {"raw_bulk": raw_cpu, "pipeline": pipeline_cpu},
+        "raw_bulk_external_versions_docs_per_s": round(len(docs) / versioned_s),
+        "cpu_us_per_doc": {"raw_bulk": raw_cpu, "raw_bulk_external_versions": versioned_cpu, "pipeline": pipeline_cpu},
         "pipeline_live_docs_per_s": round(len(payloads) / live_s),
         "live_append_events_per_s": round(len(payloads) / appended_s),
         "projector_in_process_per_event_docs_per_s": round(per_event_rate),
