@@ -16,7 +16,7 @@ from socialapp.events.projector import REGISTRY, EventMessage
 from socialapp.read.common.sql import fetchall
 from socialapp.read.feeds.projectors import posts as posts_module
 from socialapp.read.feeds.projectors.posts import TABLES
-from tests.read.conftest import reset
+from tests.read.conftest import reset, second_apply_waiting
 from tests.read.factory import World
 
 pytestmark = pytest.mark.django_db(databases=["default", "read"])
@@ -195,3 +195,39 @@ def test_nothing_is_pushed_while_replaying(clean_read_models, settings, monkeypa
     with projector.replay():
         assert pushed(w.events, len(w.events), monkeypatch) == []
     assert len(pushed(w.events, len(w.events), monkeypatch)) == 3
+
+
+def _run_and_rival(rival: str) -> tuple[World, list[int], list[EventMessage], EventMessage]:
+    """Ann's and Bob's posts as one run, and `rival`: Ann's deactivation or her first post's
+    deletion."""
+    w = World()
+    ann, bob = w.register("ann"), w.register("bob")
+    posts = [w.post(ann, "a #tag @bob"), w.post(bob, "b #tag"), w.post(ann, "c #other")]
+    w.deactivate(ann) if rival == "deactivate" else w.delete(posts[0])
+    *setup, rival_event = w.events
+    return w, posts, setup[2:], rival_event
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", "read"])
+@pytest.mark.parametrize("run_first", [True, False])
+@pytest.mark.parametrize("rival", ["deactivate", "delete"])
+def test_a_run_racing_a_deactivation_or_deletion_leaves_it_scrubbed(run_first: bool, rival: str) -> None:
+    """A run and a concurrent deactivation of one of its authors (or deletion of one of its
+    posts): whichever commits second waits on the other's locks (author row, post row) and sees
+    its work, so the hidden posts keep no content, version or tag, as one event at a time."""
+    reset(["posts"])
+    w, posts, run, rival_event = _run_and_rival(rival)
+    apply(w.events[:2], 1)  # the registrations
+    held, waiting = (run, rival_event) if run_first else (rival_event, run)
+    with second_apply_waiting(REGISTRY["posts"], held, waiting, "transactionid"):
+        pass
+    assert RUNS == [3]
+    hidden = [posts[0], posts[2]] if rival == "deactivate" else [posts[0]]
+    assert fetchall(
+        "SELECT post_id FROM read_post WHERE body = '' AND hashtags = '{}' AND mentions = '[]'"
+        " AND audience_ids = '{}' AND (deleted OR author_deactivated) ORDER BY post_id"
+    ) == [(p,) for p in hidden]
+    assert fetchall("SELECT DISTINCT status_id FROM read_status_version ORDER BY 1") == [
+        (p,) for p in posts if p not in hidden
+    ]
+    assert fetchall("SELECT DISTINCT post_id FROM read_post_tag ORDER BY 1") == [(p,) for p in posts if p not in hidden]
