@@ -6,7 +6,9 @@ creation arrives, duplicates, every visibility, mentions and hashtags."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
+import uuid
 
 import pytest
 from django.db import connections
@@ -140,6 +142,25 @@ def test_batches_leave_the_rows_of_one_event_at_a_time(seed: int) -> None:
             for step, (one, many) in enumerate(zip(expected, got, strict=True)):
                 for table in TABLES:
                     assert many[table] == one[table], (seed, size, step, table, [e.event_type for e in order])
+
+
+def test_a_run_the_upsert_cannot_take_goes_through_the_handlers(clean_read_models) -> None:
+    """Two creations of one post id (a re-emitted event), or a `null` visibility (which leaves the
+    row's as it is): one event at a time, with the rows that gives."""
+    w = World()
+    ann = w.register("ann")
+    first, second = w.post(ann, "one #tag"), w.post(ann, "two", "followers")
+    again = dataclasses.replace(w.events[1], event_id=uuid.uuid4())
+    w.events[2].payload["visibility"] = None
+    for run in ([w.events[1], again], [w.events[1], w.events[2]]):
+        reset(["posts"])
+        apply([w.events[0], *run], 3)
+        got = state()
+        reset(["posts"])
+        apply([w.events[0], *run], 1)
+        assert got == state()
+    assert RUNS == []
+    assert fetchall("SELECT post_id, visibility FROM read_post ORDER BY 1") == [(first, "public"), (second, "public")]
 
 
 def test_a_run_is_a_fixed_number_of_statements(clean_read_models) -> None:
