@@ -24,6 +24,8 @@ current mentions name, a comment's also its post's author (`post_author_id`) and
 comment's author, so every order of the same events leaves the same audience.
 Counts move by deltas on real flips; a handler locks the acting user's author
 row first (FOR SHARE), deactivation locks it FOR UPDATE, which serialises the two.
+A run of `post.created` in one batch is applied set-based with the same rows and pushes, locking
+its authors' rows in user-id order, then its posts' rows in post-id order (posts_batch).
 
 Pushes (socialapp.read.push, after the commit): a live public post's creation is an `update` for
 the public and hashtag streams, its deletion a `delete` there; an edit that took effect is a
