@@ -1,13 +1,16 @@
 """What one event costs each projector under a trickle: CPU per `post.created` applied alone
 (one event per batch, as a projector sees it at a few dozen posts a second), split between the
 projector's own process and its PostgreSQL backend, with the read side's statements prepared
-(READ_DATABASE_PREPARED, the default) and not, rounds interleaved.
+(READ_DATABASE_PREPARED, the default) and not, rounds interleaved; and the same per event when
+the creations come BENCH_PROJECTOR_COST_BATCH at a time (one `apply_batch` of that many), which
+shows what a projector's set-based `handle` saves over its handlers run one by one.
 
-    python -m bench.projector_cost        # BENCH_PROJECTOR_COST_EVENTS (300), _ROUNDS (2)
+    python -m bench.projector_cost        # BENCH_PROJECTOR_COST_EVENTS (300), _ROUNDS (2), _BATCH (8)
 
 In process, on databases of its own (`benchcost_*`, bench/common.py): each projector's
-`apply_batch([event])`, after 20 untimed events; the process's CPU clock and the backend's
-(/proc/<pid>/stat of `pg_backend_pid()`) around the timed events. No broker hop, no worker loop:
+`apply_batch([event])`, after 20 untimed events, then `apply_batch` of BATCH events (as many
+events in all); the process's CPU clock and the backend's (/proc/<pid>/stat of
+`pg_backend_pid()`) around the timed events. No broker hop, no worker loop:
 bench/pipeline.py measures those (its paced run). Each setting runs in a child process of its
 own, since the setting is read when the connections are configured. Figures go to
 bench/results/projector_cost.json and .png.
@@ -35,6 +38,7 @@ from bench.report import Bars, bar_charts, print_figures, write_json  # noqa: E4
 
 EVENTS = int(os.environ.get("BENCH_PROJECTOR_COST_EVENTS", "300"))
 ROUNDS = int(os.environ.get("BENCH_PROJECTOR_COST_ROUNDS", "2"))
+BATCH = int(os.environ.get("BENCH_PROJECTOR_COST_BATCH", "8"))
 PROJECTORS = ["posts", "notifications", "profiles", "trends", "home_feed", "activity"]
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -62,8 +66,18 @@ def _event(i: int, author: int) -> object:
                                    "payload": payload})  # fmt: skip
 
 
+def _timed(projector: object, batches: list[list[object]]) -> tuple[float, float]:
+    """Microseconds of CPU per event (this process's, the backend's) applying `batches`."""
+    cpu, backend = time.process_time(), _backend_cpu()
+    for batch in batches:
+        projector.apply_batch(batch)  # type: ignore[attr-defined]
+    events = sum(len(b) for b in batches)
+    return (time.process_time() - cpu) / events * 1e6, (_backend_cpu() - backend) / events * 1e6
+
+
 def measure() -> dict[str, dict[str, float]]:
-    """This process's setting: microseconds of CPU per event, by projector."""
+    """This process's setting: microseconds of CPU per event, by projector, one event per batch
+    (`python_us`, `postgres_us`) and BATCH per batch (`batched_python_us`, `batched_postgres_us`)."""
     from socialapp.events.projector import REGISTRY
 
     use_own_databases("benchcost")
@@ -72,11 +86,12 @@ def measure() -> dict[str, dict[str, float]]:
         projector = REGISTRY[name]
         for i in range(20):
             projector.apply_batch([_event(i, 5)])
-        cpu, backend = time.process_time(), _backend_cpu()
-        for i in range(EVENTS):
-            projector.apply_batch([_event(1000 + i, 5 + i % 50)])
-        out[name] = {"python_us": round((time.process_time() - cpu) / EVENTS * 1e6),
-                     "postgres_us": round((_backend_cpu() - backend) / EVENTS * 1e6)}  # fmt: skip
+        alone = [[_event(1000 + i, 5 + i % 50)] for i in range(EVENTS)]
+        python_us, postgres_us = _timed(projector, alone)
+        events = [_event(10**6 + i, 5 + i % 50) for i in range(max(EVENTS // BATCH, 1) * BATCH)]
+        batched = _timed(projector, [events[i : i + BATCH] for i in range(0, len(events), BATCH)])
+        out[name] = {"python_us": round(python_us), "postgres_us": round(postgres_us),
+                     "batched_python_us": round(batched[0]), "batched_postgres_us": round(batched[1])}  # fmt: skip
     return out
 
 
@@ -88,9 +103,16 @@ def main() -> None:
                                    env={**os.environ, "READ_DATABASE_PREPARED": value},
                                    capture_output=True, text=True)  # fmt: skip
             runs[label].append(json.loads(child.stdout.strip().splitlines()[-1]))
-    mean = {label: {name: {k: round(sum(r[name][k] for r in found) / len(found)) for k in ("python_us", "postgres_us")}
-                    for name in PROJECTORS} for label, found in runs.items()}  # fmt: skip
+
+    def means(keys: tuple[str, str]) -> dict[str, dict[str, dict[str, int]]]:
+        return {label: {name: {k: round(sum(r[name][b] for r in found) / len(found)) for k, b in
+                               zip(("python_us", "postgres_us"), keys, strict=True)}
+                        for name in PROJECTORS} for label, found in runs.items()}  # fmt: skip
+
+    mean = means(("python_us", "postgres_us"))
+    batched = means(("batched_python_us", "batched_postgres_us"))
     result = {"events_per_projector": EVENTS, "rounds": ROUNDS, "mean_us_per_event": mean, "runs": runs,
+              "batch_size": BATCH, "mean_us_per_event_batched": batched,
               "postgres_saved_by_preparing": round(1 - sum(mean["prepared"][p]["postgres_us"] for p in PROJECTORS)
                                                     / sum(mean["unprepared"][p]["postgres_us"] for p in PROJECTORS), 3),
               "cpu_count": os.cpu_count()}  # fmt: skip
@@ -104,9 +126,18 @@ def main() -> None:
                 [mean[label][p]["python_us"] + mean[label][p]["postgres_us"] for p in PROJECTORS],
             )
             for label in mean
+        ]
+        + [
+            Bars(
+                f"{label}: CPU us per post.created, {BATCH} per batch (python + postgres)",
+                PROJECTORS,
+                [batched[label][p]["python_us"] + batched[label][p]["postgres_us"] for p in PROJECTORS],
+            )
+            for label in batched
         ],
     )
-    print_figures({"mean_us_per_event": mean, "postgres_saved_by_preparing": result["postgres_saved_by_preparing"]})
+    print_figures({"mean_us_per_event": mean, "mean_us_per_event_batched": batched, "batch_size": BATCH,
+                   "postgres_saved_by_preparing": result["postgres_saved_by_preparing"]})  # fmt: skip
 
 
 if __name__ == "__main__":

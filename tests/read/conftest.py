@@ -95,11 +95,19 @@ def clean_read_models(db):
     yield
 
 
+def apply_one_or_batch(projector, events: EventMessage | list[EventMessage]) -> None:
+    for outcome in projector.apply_batch(events if isinstance(events, list) else [events]):
+        if isinstance(outcome, Exception):
+            raise outcome
+
+
 @contextmanager
-def second_apply_waiting(projector, held: EventMessage, waiting: EventMessage, lock: str) -> Iterator[None]:
+def second_apply_waiting(
+    projector, held: EventMessage | list[EventMessage], waiting: EventMessage | list[EventMessage], lock: str
+) -> Iterator[None]:
     """Apply `held` in a transaction kept open, apply `waiting` from another thread, and yield
     once that one waits on a lock of kind `lock`; on exit commit the first, let the second finish,
-    and fail with what either raised."""
+    and fail with what either raised. A list is applied as one batch."""
     from tests.support import wait_for
 
     applied, release, errors = threading.Event(), threading.Event(), []
@@ -114,12 +122,12 @@ def second_apply_waiting(projector, held: EventMessage, waiting: EventMessage, l
 
     def hold() -> None:
         with transaction.atomic(using="read"):
-            projector.apply(held)
+            apply_one_or_batch(projector, held)
             applied.set()
             release.wait(30)
 
     first = threading.Thread(target=run, args=(hold,))
-    second = threading.Thread(target=run, args=(lambda: projector.apply(waiting),))
+    second = threading.Thread(target=run, args=(lambda: apply_one_or_batch(projector, waiting),))
     first.start()
     try:
         assert applied.wait(30), errors
