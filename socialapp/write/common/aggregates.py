@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 from django.db import connection, models
 from django.utils import timezone
 
-from socialapp.common import rows
+from socialapp.common import prepared, rows
 from socialapp.common.errors import NotAuthorized
 from socialapp.events.log import append_event
 from socialapp.events.models import Event
@@ -41,8 +41,8 @@ def lock_shared(model: type[M], ids: Iterable[int]) -> dict[int, M]:
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    # Written out (socialapp.common.rows), not `objects.raw`: every command runs this.
-    with connection.cursor() as cursor:
+    # Written out (socialapp.common.rows), not `objects.raw`: every command runs this (prepared).
+    with prepared.cursor() as cursor:
         cursor.execute(
             f'SELECT {rows.columns(model, "t")} FROM "{model._meta.db_table}" t WHERE id = ANY(%s) ORDER BY id FOR SHARE',
             [wanted],
