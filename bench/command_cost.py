@@ -7,7 +7,7 @@ default) and not, rounds interleaved.
     python -m bench.command_cost        # BENCH_COMMAND_COST_N (300) per command, _ROUNDS (2)
     BENCH_COMMAND_COST_PROFILE=1 python -m bench.command_cost measure   # one setting, with a cProfile listing
 
-In process, on databases of its own (`benchcost_*`, bench/common.py) and a cache key prefix of its
+In process, on databases of its own (`benchcmdcost_*`, bench/common.py) and a cache key prefix of its
 own, DEBUG off, the user throttle raised out of the way (still counted: one Redis round trip per
 request). Each request is a WSGI environ handed to Django's WSGIHandler, as gunicorn hands it:
 the request_started/finished signals close or health-check connections as in production
@@ -165,8 +165,8 @@ def measure() -> dict[str, dict[str, float]]:
     `default` backend) and statements per request."""
     from socialapp.write.accounts.services import token_issue, user_register
 
-    settings.CACHES["default"]["KEY_PREFIX"] = "benchcost"
-    use_own_databases("benchcost", aliases=("default", "read"))
+    settings.CACHES["default"]["KEY_PREFIX"] = "benchcmdcost"
+    use_own_databases("benchcmdcost", aliases=("default", "read"))
     connections["default"].settings_dict["CONN_MAX_AGE"] = None  # one backend for the whole run (its CPU is read)
     run = uuid.uuid4().hex[:6]
     users = [user_register(username=f"c{run}_{i}", email="c@example.org", password=None) for i in range(AUTHORS)]
