@@ -21,6 +21,7 @@ from bench.report import print_figures
 BENCHMARKS = [
     "bench.commands",
     "bench.command_path",
+    "bench.command_cost",
     "bench.pipeline",
     "bench.projector_cost",
     "bench.feeds",

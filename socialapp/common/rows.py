@@ -7,7 +7,8 @@ column, choosing converters) costs more CPU than PostgreSQL spends answering the
 `Model.objects.raw` still resolves columns per query. Here each model's column list and INSERT
 are built once per process; values are prepared by the fields themselves (`get_db_prep_save`)
 and rows become instances through `Model.from_db` with the fields' database converters, as the
-ORM does, so what is stored and read back is the same.
+ORM does, so what is stored and read back is the same. The statements run through
+`socialapp.common.prepared.cursor`: prepared once per connection (WRITE_DATABASE_PREPARED).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from typing import Any, TypeVar
 
 from django.db import connections, models
 from django.db.models.expressions import DatabaseDefault
+
+from socialapp.common import prepared
 
 M = TypeVar("M", bound=models.Model)
 
@@ -86,7 +89,7 @@ def insert(obj: M, using: str = "default") -> M:
         if isinstance(value, DatabaseDefault):  # a field left to its db_default: the column default
             raise ValueError(f"rows.insert: give {f.name} a value (db_default is only for the primary key)")
         values.append(f.get_db_prep_save(value, connection))
-    with connection.cursor() as cursor:
+    with prepared.cursor(using) as cursor:
         cursor.execute(sql, values)
         setattr(obj, type(obj)._meta.pk.attname, cursor.fetchone()[0])
     obj._state.adding = False
@@ -98,7 +101,7 @@ def fetch(model: type[M], sql: str, params: Sequence[Any], *, extra: tuple[str, 
     """Instances of `model` from `sql`, whose first columns are `columns(model, ...)`; the
     columns after them are set on each instance under the names in `extra` (as `raw()` does)."""
     n = width(model)
-    with connections["default"].cursor() as cursor:
+    with prepared.cursor() as cursor:
         cursor.execute(sql, params)
         found = []
         for row in cursor.fetchall():

@@ -42,6 +42,7 @@ from django.conf import settings
 from django.db import connections, transaction
 from kombu import Connection
 
+from socialapp.common import prepared
 from socialapp.events import faults, metrics
 from socialapp.events.confirms import open_confirm_channel, release_quietly, wait_for_confirms
 from socialapp.events.topology import EVENTS_EXCHANGE, declare, queue_name, subscribers
@@ -55,7 +56,7 @@ def notify_committed() -> None:
     if not settings.EVENTS_RELAY_NOTIFY:
         return
     try:
-        with connections["default"].cursor() as cursor:
+        with prepared.cursor() as cursor:  # prepared once per connection (WRITE_DATABASE_PREPARED)
             cursor.execute("SELECT pg_notify(%s, '')", [settings.EVENTS_NOTIFY_CHANNEL])
     except Exception as exc:  # the command has committed: a lost wake-up only costs one sweep interval
         log.warning("could not notify the relay (%s: %s)", type(exc).__name__, exc)

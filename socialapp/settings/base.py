@@ -143,6 +143,13 @@ if READ_DATABASE_PREPARED:
         # psycopg's threshold for preparing on its own: only PreparingCursor asks (Django's cursors
         # bind on the client and never prepare); without a threshold psycopg prepares nothing.
         DATABASES[_alias]["OPTIONS"]["prepare_threshold"] = 1_000_000
+# The command path's written-out statements (socialapp/common/rows.py, the token lookup, the
+# locks, the block check, the relay's NOTIFY: socialapp/common/prepared.py) are prepared once per
+# connection of `default` too; the ORM's statements are not (Django's cursors bind on the client).
+# false behind a transaction-pooling proxy in front of the write database, as above.
+WRITE_DATABASE_PREPARED = env.bool("WRITE_DATABASE_PREPARED", default=True)
+if WRITE_DATABASE_PREPARED:
+    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 1_000_000
 DATABASE_ROUTERS = ["socialapp.common.db_router.SideRouter"]
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -49,6 +49,28 @@ def test_comment_out_is_what_the_documented_serializer_gives(alice, bob):
     assert rendered(cs.comment_out(edited)) == rendered(cs.CommentOut(edited).data)
 
 
+def test_like_and_follow_answers_are_what_the_documented_serializers_give(alice, bob):
+    from socialapp.write.follows import serializers as fs
+
+    assert rendered(s.like_out(2**62 + 1, 7)) == rendered(
+        s.LikeOut({"post_id": 2**62 + 1, "user_id": 7, "liked": True}).data
+    )
+    for requested in (False, True):
+        given = {"follower_id": 3, "followee_id": 2**40, "followee_username": "Bob", "requested": requested}
+        assert rendered(fs.follow_out(**given)) == rendered(fs.FollowOut({**given, "following": not requested}).data)
+    post = post_create(author=bob, body="liked")
+    like = client_for(alice).put(f"/api/socialapp/v1/posts/{post.id}/like")
+    assert like.json() == {"post_id": str(post.id), "user_id": str(alice.pk), "liked": True}
+    follow = client_for(alice).put("/api/socialapp/v1/users/BOB/follow")
+    assert follow.json() == {
+        "follower_id": str(alice.pk),
+        "followee_id": str(bob.pk),
+        "followee_username": "bob",
+        "following": True,
+        "requested": False,
+    }
+
+
 def test_the_api_answers_a_post_in_the_serializer_shape(alice, bob):
     r = client_for(alice).post("/api/socialapp/v1/posts", {"body": "hi @bob #x"}, format="json")
     assert r.status_code == 201

@@ -7,11 +7,12 @@ and the primary `read` everywhere else (projectors, jobs, commands, tools) and i
 transaction on `read`. `execute` always writes the primary, refuses a replica alias, and keeps
 the rest of its request on the primary.
 
-Every statement goes through a `PreparingCursor`: parameters are bound on the server and each
-statement is prepared once per connection (READ_DATABASE_PREPARED). A projector's handlers run
-the same dozen statements for every event, and a trickle of events makes each of them a
-transaction of its own: parsing and planning them again every time was a large share of what
-PostgreSQL spent per event, and client-side quoting a share of the worker's own CPU.
+Every statement goes through a `PreparingCursor` (socialapp/common/prepared.py): parameters are
+bound on the server and each statement is prepared once per connection (READ_DATABASE_PREPARED).
+A projector's handlers run the same dozen statements for every event, and a trickle of events
+makes each of them a transaction of its own: parsing and planning them again every time was a
+large share of what PostgreSQL spent per event, and client-side quoting a share of the worker's
+own CPU.
 """
 
 from __future__ import annotations
@@ -19,51 +20,26 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import connections
-from django.db.backends.postgresql.base import CursorDebugWrapper, ServerBindingCursor
-from django.db.backends.utils import CursorWrapper
 
+from socialapp.common.prepared import PreparedDebugWrapper, PreparingCursor, preparing_cursor
 from socialapp.common.replicas import is_replica, query_alias, stick_to_primary
 
+__all__ = [
+    "PreparedDebugWrapper",
+    "PreparingCursor",
+    "execute",
+    "fetchall",
+    "fetchdicts",
+    "fetchone",
+    "versioned_toggle",
+]
 READ = "read"
-
-
-class PreparingCursor(ServerBindingCursor):
-    """A psycopg cursor that binds parameters on the server and prepares every statement it runs
-    (psycopg keeps the prepared statements per connection, by statement text and parameter
-    types). For the fixed statements of the hottest reads (`prepare=True` below): PostgreSQL then
-    plans them once per connection instead of parsing and planning them on every request (the
-    home feed's statement: ~1.3 ms unprepared, ~0.8 ms prepared). It needs `prepare_threshold`
-    set on the alias (settings: READ_DATABASE_PREPARED); without it psycopg runs the statement
-    unprepared, with server-side binding only. Not for statements whose text varies."""
-
-    def execute(
-        self, query: Any, params: Any = None, *, prepare: bool | None = None, binary: bool | None = None
-    ) -> Any:
-        return super().execute(query, params, prepare=True if prepare is None else prepare, binary=binary)
-
-
-class PreparedDebugWrapper(CursorDebugWrapper):
-    """The queries log (DEBUG, the tests' CaptureQueriesContext) of a PreparingCursor: the
-    statement with its parameters inlined. Django's own wrapper reads it back from psycopg's last
-    client-side query, which a prepared execution does not have (it logged None)."""
-
-    def execute(self, sql: Any, params: Any = None) -> Any:
-        with self.debug_sql(self.db.ops.compose_sql(sql, params)):
-            return CursorWrapper.execute(self, sql, params)
 
 
 def _cursor(alias: str, prepare: bool) -> Any:
     """Django's cursor on `alias`; with `prepare`, Django's wrapper (execute wrappers, the
     queries log of tests and DEBUG) around a PreparingCursor on the same connection."""
-    connection = connections[alias]
-    if not prepare:
-        return connection.cursor()
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    connection.validate_thread_sharing()
-    with connection.wrap_database_errors:
-        raw = PreparingCursor(connection.connection)
-    return PreparedDebugWrapper(raw, connection) if connection.queries_logged else connection.make_cursor(raw)
+    return preparing_cursor(alias) if prepare else connections[alias].cursor()
 
 
 def execute(sql: str, params: Any = None, *, using: str = READ) -> int:

@@ -13,14 +13,13 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import connections
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
-from socialapp.common import rows
+from socialapp.common import prepared, rows
 from socialapp.common.sessions import (
     BEARER_SCHEME_NAME,
     BEARER_SECURITY_DEFINITION,
@@ -36,7 +35,7 @@ def _live_token(model: type[Any], key_hash: str, now: datetime) -> Any:
     by the ORM on every command request."""
     user_model = model._meta.get_field("user").related_model
     split = rows.width(model)
-    with connections["default"].cursor() as cursor:
+    with prepared.cursor() as cursor:  # prepared once per connection (WRITE_DATABASE_PREPARED)
         cursor.execute(
             f"SELECT {rows.columns(model, 't')}, {rows.columns(user_model, 'u')} FROM accounts_auth_token t"
             " JOIN accounts_user u ON u.id = t.user_id WHERE t.key_hash = %s AND t.expires_at > %s LIMIT 1",

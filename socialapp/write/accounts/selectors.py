@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.db import connections
 from django.db.models.functions import Lower
 
+from socialapp.common import prepared
 from socialapp.common.errors import NotFound
 from socialapp.write.accounts.models import AuthToken, User
 
@@ -16,8 +16,8 @@ def mentions_resolve(*, usernames: list[str]) -> list[dict[str, int | str]]:
         return []
     lowered = [u.lower() for u in usernames]
     # Two columns through the lower(username) index, no model instances and no ORM compiling:
-    # this runs in every post and comment with a mention.
-    with connections["default"].cursor() as cursor:
+    # this runs in every post and comment with a mention (prepared).
+    with prepared.cursor() as cursor:
         cursor.execute(
             "SELECT id, username FROM accounts_user WHERE lower(username) = ANY(%s)"
             " AND deactivated_at IS NULL AND suspended_at IS NULL",

@@ -21,12 +21,13 @@ row lock and appends the event with that version, so versions are gap-free, and 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import cache
 from typing import Any, TypeVar
 
 from django.db import connection, models
 from django.utils import timezone
 
-from socialapp.common import rows
+from socialapp.common import prepared, rows
 from socialapp.common.errors import NotAuthorized
 from socialapp.events.log import append_event
 from socialapp.events.models import Event
@@ -41,8 +42,8 @@ def lock_shared(model: type[M], ids: Iterable[int]) -> dict[int, M]:
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    # Written out (socialapp.common.rows), not `objects.raw`: every command runs this.
-    with connection.cursor() as cursor:
+    # Written out (socialapp.common.rows), not `objects.raw`: every command runs this (prepared).
+    with prepared.cursor() as cursor:
         cursor.execute(
             f'SELECT {rows.columns(model, "t")} FROM "{model._meta.db_table}" t WHERE id = ANY(%s) ORDER BY id FOR SHARE',
             [wanted],
@@ -91,27 +92,33 @@ def set_active(
     WHERE active. RETURNING gives the changed row, so a change costs one round trip instead of
     insert-if-missing, SELECT .. FOR UPDATE and UPDATE. Only an unchanged row is read again (for
     the answer and the consistency token's fallback)."""
-    table = connection_ops_quote(model._meta.db_table)
-    columns = [connection_ops_quote(model._meta.get_field(name).column) for name in key]
     now = timezone.now()
-    if active:
-        sql = (
-            f"INSERT INTO {table} (version, active, changed_at, {', '.join(columns)})"
-            f" VALUES (1, true, %s, {', '.join(['%s'] * len(columns))})"
-            f" ON CONFLICT ({', '.join(columns)}) DO UPDATE SET version = {table}.version + 1, active = true,"
-            f" changed_at = EXCLUDED.changed_at WHERE NOT {table}.active RETURNING {rows.columns(model, table)}"
-        )
-    else:
-        sql = (
-            f"UPDATE {table} SET version = version + 1, active = false, changed_at = %s"
-            f" WHERE {' AND '.join(f'{c} = %s' for c in columns)} AND active RETURNING {rows.columns(model, table)}"
-        )
+    sql = _set_active_sql(model, tuple(key), active)
     found = rows.fetch(model, sql, [now, *key.values()])  # written out: rows.fetch, not objects.raw
     changed = found[0] if found else None
     if changed is None:
         return model.objects.filter(**key).first(), False
     append_to(changed, event_type=event_type, payload=payload(changed), actor_id=actor_id)
     return changed, True
+
+
+@cache
+def _set_active_sql(model: type[Aggregate], key: tuple[str, ...], active: bool) -> str:
+    """set_active's statement for this model, key fields and direction, built once per process
+    (every like and follow runs one)."""
+    table = connection_ops_quote(model._meta.db_table)
+    columns = [connection_ops_quote(model._meta.get_field(name).column) for name in key]
+    if active:
+        return (
+            f"INSERT INTO {table} (version, active, changed_at, {', '.join(columns)})"
+            f" VALUES (1, true, %s, {', '.join(['%s'] * len(columns))})"
+            f" ON CONFLICT ({', '.join(columns)}) DO UPDATE SET version = {table}.version + 1, active = true,"
+            f" changed_at = EXCLUDED.changed_at WHERE NOT {table}.active RETURNING {rows.columns(model, table)}"
+        )
+    return (
+        f"UPDATE {table} SET version = version + 1, active = false, changed_at = %s"
+        f" WHERE {' AND '.join(f'{c} = %s' for c in columns)} AND active RETURNING {rows.columns(model, table)}"
+    )
 
 
 def connection_ops_quote(name: str) -> str:

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from socialapp.events.catalogue import AggregateType
 from socialapp.write.common.api import CommandView
 from socialapp.write.follows import services
-from socialapp.write.follows.serializers import FollowOut
+from socialapp.write.follows.serializers import FollowOut, follow_out
 from socialapp.write.relations.models import FollowRequest
 
 
@@ -23,14 +23,13 @@ class FollowView(CommandView):
         row, _changed = services.user_follow(follower=request.user, username=username)
         requested = isinstance(row, FollowRequest)  # the followee is locked: asked, not following
         self.aggregate = (row.aggregate_type, row.aggregate_id)
-        out = {
-            "follower_id": row.follower_id,
-            "followee_id": row.followee_id,
-            "followee_username": row.followee.username,
-            "following": not requested,
-            "requested": requested,
-        }
-        return Response(FollowOut(out).data)
+        out = follow_out(
+            follower_id=row.follower_id,
+            followee_id=row.followee_id,
+            followee_username=row.followee.username,
+            requested=requested,
+        )
+        return Response(out)
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request: Request, username: str) -> Response:

@@ -114,3 +114,9 @@ class LikeOut(serializers.Serializer):
     post_id = serializers.CharField()
     user_id = serializers.CharField()
     liked = serializers.BooleanField()
+
+
+def like_out(post_id: int, user_id: int) -> dict[str, Any]:
+    """`LikeOut({...}).data` of a like, built directly (as `post_out`): a like answers with it,
+    and the serializer instance deep-copied its fields on every request (tests/write/test_post_out.py)."""
+    return {"post_id": str(post_id), "user_id": str(user_id), "liked": True}

@@ -53,7 +53,7 @@ class PostLikeView(CommandView):
     def put(self, request: Request, post_id: int) -> Response:
         like, _changed = services.post_like(post_id=post_id, user=request.user)
         self.aggregate = (AggregateType.LIKE, like.aggregate_id)
-        return Response(s.LikeOut({"post_id": post_id, "user_id": request.user.pk, "liked": True}).data)
+        return Response(s.like_out(post_id, request.user.pk))
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request: Request, post_id: int) -> Response:

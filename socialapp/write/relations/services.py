@@ -17,6 +17,7 @@ from datetime import timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
+from socialapp.common import prepared
 from socialapp.common.errors import NotAuthorized, NotFound, ValidationFailed
 from socialapp.events.catalogue import EventType
 from socialapp.write.accounts.models import User
@@ -32,13 +33,13 @@ def _pair_lock(a_id: int, b_id: int, *, exclusive: bool) -> None:
     """The advisory lock of the unordered pair {a, b} (see the module docstring)."""
     low, high = sorted((a_id, b_id))
     function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
-    with connection.cursor() as cursor:
+    with prepared.cursor() as cursor:  # two texts, each prepared once per connection
         cursor.execute(f"SELECT {function}(hashtextextended(%s, 0))", [f"relation-pair:{low}:{high}"])
 
 
 def blocked_between(a_id: int, b_id: int) -> bool:
     """Whether either of the two blocks the other (an active block, either way)."""
-    with connection.cursor() as cursor:  # written out: every like, comment and follow asks
+    with prepared.cursor() as cursor:  # written out and prepared: every like, comment and follow asks
         cursor.execute(
             "SELECT EXISTS (SELECT 1 FROM relations_block WHERE active AND"
             " ((blocker_id = %s AND blocked_id = %s) OR (blocker_id = %s AND blocked_id = %s)))",
