@@ -20,7 +20,6 @@ from bench.report import print_figures
 
 BENCHMARKS = [
     "bench.commands",
-    "bench.command_path",
     "bench.command_cost",
     "bench.pipeline",
     "bench.projector_cost",

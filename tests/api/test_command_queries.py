@@ -2,7 +2,7 @@
 commands the whole-system benchmark sends most (bench/system.py) fails here, not in a benchmark
 run weeks later. Counted per command request through the whole stack (authentication, the
 service's transaction, the event append); SAVEPOINTs (the test's transaction) are left out, and
-the post-commit relay NOTIFY does not run inside a test transaction (bench/command_path.py counts
+the post-commit relay NOTIFY does not run inside a test transaction (bench/command_cost.py counts
 it: one more statement each)."""
 
 from __future__ import annotations
