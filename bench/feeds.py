@@ -31,7 +31,10 @@ Figures (bench/results/feeds.json and feeds.png):
   accounts, chunk jobs run as the Celery task would, trims included) vs raw COPY rows/s of the
   same number of rows into `feed_entry`; ratio; and a bare `INSERT ... SELECT` of the same posts'
   rows from the follow table (no lock, conflict handling, trim or RETURNING): the ceiling of a
-  fan-out that keeps reader ids in the database;
+  fan-out that keeps reader ids in the database; the rows the trims took meanwhile
+  (`trimmed_rows`: the seeded feeds are at their cap); and `statement_parts_ms`, one post to the
+  most followed author's followers as one statement, built up from the bare insert to the chunk
+  statement, each rolled back, median of 5;
 - commit-to-visible: from a post's commit in the write model to the commit of its last chunk,
   i.e. its presence in every follower's feed, for ordinary accounts and the large one, p50 /
   p99 / max over BENCH_FEEDS_LATENCY_SAMPLES posts each, while background writers add posts at
@@ -269,7 +272,7 @@ def fanout_vs_copy(projectors: Projectors, authors: list[int]) -> dict:
     raw COPY of as many rows into feed_entry, one connection each."""
     for _ in range(WARMUP):
         projectors.write(authors[0])
-    rows = 0
+    rows, entries_before = 0, feed_entries()
     with stopwatch() as timer:
         for author in authors:
             for _ in range(FANOUT_POSTS):
@@ -283,6 +286,7 @@ def fanout_vs_copy(projectors: Projectors, authors: list[int]) -> dict:
                 with timer.paused():
                     rows += sql("read", "SELECT count(*) FROM feed_entry WHERE post_id = %s", [pid])[0][0]
     fanout_seconds = timer.seconds
+    trimmed = entries_before + rows - feed_entries()
     copy_pid = int(time.time() * 1000) * 4096 * 4
     copy_readers = [r[0] for r in sql("read", "SELECT user_id FROM feed_author ORDER BY user_id")]
     to_copy = [(copy_readers[i % len(copy_readers)], copy_pid + i // len(copy_readers), 1) for i in range(rows)]
@@ -313,7 +317,63 @@ def fanout_vs_copy(projectors: Projectors, authors: list[int]) -> dict:
         "bare_insert_select_rows": bare_rows,
         "bare_insert_select_rows_per_s": round(bare_rows / bare_seconds),
         "bare_insert_select_ratio": round((bare_rows / bare_seconds) / (rows / copy_seconds), 3),
+        # The feeds are at their cap (seeded so): a capped feed loses as many entries as it gains,
+        # amortised by the trims, which COPY and the bare insert never pay.
+        "trimmed_rows": trimmed,
+        "statement_parts_ms": statement_parts(authors[0]),
     }
+
+
+def feed_entries() -> int:
+    return sql("read", "SELECT count(*) FROM feed_entry")[0][0]
+
+
+def statement_parts(author: int) -> dict:
+    """What each part of a chunk's statement costs: the fan-out of one post to all of `author`'s
+    followers as one statement, built up from the bare insert to the real statement, each run
+    in a transaction rolled back (so every run finds the same feeds), median of 5 after one
+    untimed run. `trim` probes and cuts the sampled readers' feeds as configured; the rolled-back
+    runs find the same overfull feeds each time, so its cut is not amortised as in the fan-out."""
+    from socialapp.read.feeds import jobs
+
+    job = (
+        "job AS (SELECT %(post)s::bigint AS post_id, %(author)s::bigint AS author_id,"
+        " -1::bigint AS after_follower, NULL::bigint AS upto_follower)"
+    )
+    select = (
+        "INSERT INTO feed_entry (reader_id, post_id, author_id) SELECT f.follower_id, %(post)s, f.followee_id"
+        " FROM feed_follow f WHERE f.followee_id = %(author)s AND f.active"
+    )
+    variants = {
+        "bare": select,
+        "+ FOR SHARE": select + " FOR SHARE OF f",
+        "+ ON CONFLICT (not used for chunks)": select + " ON CONFLICT DO NOTHING",
+        "+ FOR SHARE + RETURNING per post": f"WITH added AS ({select} FOR SHARE OF f RETURNING reader_id, post_id)"
+        f" {jobs._ADDED_BY_POST}",
+        "chunk statement, trim off": jobs._fanout_sql(job, lock_follows=True)[0],
+        "chunk statement": jobs._fanout_sql(job, lock_follows=True)[0],
+    }
+    followers = sql("read", "SELECT follower_count FROM feed_author WHERE user_id = %s", [author])[0][0]
+    out: dict = {"followers": followers}
+    post = int(time.time() * 1000) * 4096 * 8
+    for name, statement in variants.items():
+        params = {**jobs._params(), "post": post, "author": author}
+        if name == "chunk statement, trim off":
+            params["every"] = 1 << 62  # no reader is probed
+        times = []
+        for run in range(6):
+            post += 1
+            params["post"] = post
+            with connections["read"].cursor() as cursor:
+                cursor.execute("BEGIN")
+                started = time.perf_counter()
+                cursor.execute(statement, params)
+                elapsed = time.perf_counter() - started
+                cursor.execute("ROLLBACK")
+            if run:
+                times.append(elapsed * 1000)
+        out[name] = round(sorted(times)[len(times) // 2], 1)
+    return out
 
 
 def commit_to_visible(projectors: Projectors, groups: dict[str, list[int]], users: list[int]) -> dict:
