@@ -235,22 +235,22 @@ def measure_indexing(rng: random.Random) -> dict:
         return [{"_index": alias, "_id": str(p["post_id"] + offset), "_source": search_doc(p)} for p in part]
 
     helpers.bulk(es, raw_docs(5 << 40, payloads[: settings.SEARCH_BULK_CHUNK]), chunk_size=settings.SEARCH_BULK_CHUNK)
+
+    def timed_bulk(actions: list[dict]) -> tuple[float, dict[str, float]]:
+        """Seconds and CPU per document of one raw bulk of `actions`, ending with one refresh."""
+        cpu_before, client_before = cpu_seconds({}), time.process_time()
+        with stopwatch() as timer:
+            helpers.bulk(es, actions, chunk_size=settings.SEARCH_BULK_CHUNK)
+            es.indices.refresh(index=alias)
+        client = time.process_time() - client_before
+        return timer.seconds, cpu_us_per_doc(cpu_before, cpu_seconds({}), len(actions), client=client)
+
     docs = raw_docs(3 << 40, payloads)
-    cpu_before, client_before = cpu_seconds({}), time.process_time()
-    with stopwatch() as timer:
-        helpers.bulk(es, docs, chunk_size=settings.SEARCH_BULK_CHUNK)
-        es.indices.refresh(index=alias)
-    raw_s = timer.seconds
-    raw_cpu = cpu_us_per_doc(cpu_before, cpu_seconds({}), len(docs), client=time.process_time() - client_before)
+    raw_s, raw_cpu = timed_bulk(docs)
     # The same again with external versions, as the projector writes (a stale write must never win,
     # which costs Elasticsearch a version lookup per document): what that correctness costs in bulk.
     versioned = [{**d, "_id": str(int(d["_id"]) + (1 << 40)), "_version": 1, "_version_type": "external"} for d in docs]
-    cpu_before, client_before = cpu_seconds({}), time.process_time()
-    with stopwatch() as timer:
-        helpers.bulk(es, versioned, chunk_size=settings.SEARCH_BULK_CHUNK)
-        es.indices.refresh(index=alias)
-    versioned_s = timer.seconds
-    versioned_cpu = cpu_us_per_doc(cpu_before, cpu_seconds({}), len(docs), client=time.process_time() - client_before)
+    versioned_s, versioned_cpu = timed_bulk(versioned)
 
     # The projector alone, in process: one event per apply, and batches as a worker hands them.
     def events(offset: int, n: int) -> list[EventMessage]:

@@ -320,6 +320,23 @@ class Projector:
             return {row[0] if isinstance(row[0], uuid.UUID) else uuid.UUID(str(row[0])) for row in cursor.fetchall()}
 
 
+def runs_of(events: Sequence[EventMessage], event_type: str) -> Iterator[tuple[bool, Sequence[EventMessage]]]:
+    """The batch in log order, cut for a set-based `handle`: each maximal run of consecutive
+    `event_type` events as (True, run), every other event alone as (False, [event]). A handler
+    that applies a run at once keeps the log's order with everything around it."""
+    start = 0
+    while start < len(events):
+        end = start
+        while end < len(events) and events[end].event_type == event_type:
+            end += 1
+        if end > start:
+            yield True, events[start:end]
+        else:
+            end = start + 1
+            yield False, events[start:end]
+        start = end
+
+
 REGISTRY: dict[str, Projector] = {}
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from socialapp.events.catalogue import EventType
-from socialapp.events.projector import EventMessage, Projector, handles, register
+from socialapp.events.projector import EventMessage, Projector, handles, register, runs_of
 from socialapp.read.common.sql import execute, fetchall, fetchone, versioned_toggle
 from socialapp.read.common.suspension import apply_suspension
 
@@ -74,17 +74,11 @@ class ProfilesProjector(Projector):
         and every other event with its handler, in log order."""
         if len(events) > 1:
             lock_profiles([uid for event in events for uid in _users_of(event)])
-        start = 0
-        while start < len(events):
-            end = start
-            while end < len(events) and events[end].event_type == EventType.POST_CREATED:
-                end += 1
-            if end > start:
-                self._posts_created(events[start:end])
-                start = end
+        for is_run, part in runs_of(events, EventType.POST_CREATED):
+            if is_run:
+                self._posts_created(part)
             else:
-                self.handlers[events[start].event_type](self, events[start])
-                start += 1
+                self.handlers[part[0].event_type](self, part[0])
 
     def _posts_created(self, events: Sequence[EventMessage]) -> None:
         """`post_created` for many events at once: a post counts once (the first insert of its

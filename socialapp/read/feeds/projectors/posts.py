@@ -41,7 +41,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from socialapp.events.catalogue import EventType
-from socialapp.events.projector import EventMessage, Projector, handles, register
+from socialapp.events.projector import EventMessage, Projector, handles, register, runs_of
 from socialapp.read.common.sql import READ, execute, fetchall, fetchone, versioned_toggle
 from socialapp.read.common.suspension import apply_suspension
 from socialapp.read.common.visibility import Visibility
@@ -345,17 +345,12 @@ class PostsProjector(Projector):
     def handle(self, events: Sequence[EventMessage]) -> None:
         """Each run of at least MIN_RUN consecutive `post.created` set-based (`_posts_created`),
         every other event with its handler, in log order."""
-        start = 0
-        while start < len(events):
-            end = start
-            while end < len(events) and events[end].event_type == EventType.POST_CREATED:
-                end += 1
-            if end - start >= MIN_RUN and posts_batch.batchable(events[start:end]):
-                self._posts_created(events[start:end])
-                start = end
+        for is_run, part in runs_of(events, EventType.POST_CREATED):
+            if is_run and len(part) >= MIN_RUN and posts_batch.batchable(part):
+                self._posts_created(part)
             else:
-                self.handlers[events[start].event_type](self, events[start])
-                start += 1
+                for event in part:
+                    self.handlers[event.event_type](self, event)
 
     def _posts_created(self, events: Sequence[EventMessage]) -> None:
         """`post_created` for a run at once (socialapp.read.feeds.projectors.posts_batch), with
