@@ -59,7 +59,7 @@ def test_feed_pages_newest_first_with_link_header(site) -> None:
 
 def test_the_feed_statements_are_prepared_and_page_alike(site) -> None:
     """READ_DATABASE_PREPARED (on by default): the feed's statements run as prepared statements
-    on `read` (socialapp.read.common.sql.PreparingCursor), with the same pages as unprepared."""
+    on `read` (socialapp.common.prepared.PreparingCursor), with the same pages as unprepared."""
     from socialapp.read.common.sql import fetchall
     from socialapp.read.feeds.selectors import HOME_FEED_SQL
 

@@ -21,18 +21,9 @@ from typing import Any
 
 from django.db import connections
 
-from socialapp.common.prepared import PreparedDebugWrapper, PreparingCursor, preparing_cursor
+from socialapp.common.prepared import preparing_cursor
 from socialapp.common.replicas import is_replica, query_alias, stick_to_primary
 
-__all__ = [
-    "PreparedDebugWrapper",
-    "PreparingCursor",
-    "execute",
-    "fetchall",
-    "fetchdicts",
-    "fetchone",
-    "versioned_toggle",
-]
 READ = "read"
 
 

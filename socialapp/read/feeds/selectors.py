@@ -1,6 +1,6 @@
 """Reads of posts, comments, hashtag timelines and home feeds: `read` alias only, and never a
 write (regenerating an evicted feed is the view's explicit step: socialapp.read.feeds.maintenance).
-Every statement here is a fixed text, prepared once per connection (sql.PreparingCursor).
+Every statement here is a fixed text, prepared once per connection (socialapp.common.prepared.PreparingCursor).
 
 Visibility is re-checked here on every read, for the viewer and the place the status is read in,
 by the one rule (socialapp.read.common.visibility: liveness, per-post visibility, blocks, mutes)
@@ -49,7 +49,7 @@ Rendered = tuple[Any, ...]
 def _bigints(params: dict[str, Any]) -> dict[str, Any]:
     """Ids (and the viewer) bound as bigint whatever their size, None as NULL: each prepared
     statement then has one parameter signature, not one per combination of the smallest integer
-    types psycopg would pick for each value (sql.PreparingCursor)."""
+    types psycopg would pick for each value (socialapp.common.prepared.PreparingCursor)."""
     return {k: Int8(v) if isinstance(v, int) and not isinstance(v, bool) else v for k, v in params.items()}
 
 
@@ -182,7 +182,7 @@ def home_feed(*, reader_id: int, before: int | None, limit: int, since: int | No
     (hybrid fan-out). An empty first page may mean an evicted feed: the view regenerates it
     (`maintenance.regenerate_if_empty`) and reads again. `since`: only the resume set after that
     post (socialapp.read.feeds.resume: newer posts, and older ones written to the feed late).
-    Both statements are fixed texts, prepared once per connection (sql.PreparingCursor)."""
+    Both statements are fixed texts, prepared once per connection (socialapp.common.prepared.PreparingCursor)."""
     params = {**_bigints({"r": reader_id, "b": before}), "n": limit}
     if since is None:
         return fetchall(HOME_FEED_SQL, params, prepare=True)
